@@ -1,0 +1,187 @@
+"""The pure core: source text in, findings and fixed text out. No file I/O, no printing.
+
+One parse and one batched pass of every selected rule per round; fixes are applied and
+the result re-parsed until no applicable fix is left (a fixpoint). Output that does not
+parse or compile is never returned.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from codemods import rules as registry
+from codemods.rule import Finding, RuleSpec, Safety
+from codemods.visitor import Candidate, RuleVisitor
+
+# Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
+MAX_ROUNDS = 16
+
+
+class SourceError(Exception):
+    """The input cannot be analysed (it does not parse)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FixError(Exception):
+    """A bug in a rule: its fix broke the code or never settled. Nothing is written."""
+
+
+@dataclass
+class Result:
+    """What the engine found in, and did to, one source text."""
+
+    source: str
+    findings: list[Finding]  # in the source as given
+    fixed: str  # the source with the applied fixes (== source when none applied)
+    applied: list[Finding] = field(default_factory=list)  # fixes applied, in order
+    remaining: list[Finding] = field(default_factory=list)  # findings left in ``fixed``
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.source
+
+
+def _parse(source: str) -> cst.Module:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        first_line = str(exc.message).strip().splitlines()[0] if exc.message else "syntax error"
+        raise SourceError(
+            f"cannot parse: {first_line}", exc.raw_line, exc.raw_column + 1
+        ) from None
+    except RecursionError:
+        raise SourceError("cannot parse: nesting too deep") from None
+
+
+def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[Candidate]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    instances = [cls() for cls in visitors]
+    wrapper.visit_batched(instances)
+    candidates = [c for visitor in instances for c in visitor.candidates]
+    candidates.sort(key=lambda c: c.finding.sort_key())
+    return candidates
+
+
+class _Replace(cst.CSTTransformer):
+    """Swap nodes by identity."""
+
+    def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        return self.replacements.get(id(original_node), updated_node)
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    if outer is inner:
+        return True
+    return any(_contains(child, inner) for child in outer.children)
+
+
+def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list[Candidate]]:
+    """Apply the fixes whose nodes do not overlap an earlier one; the rest wait a round."""
+    chosen: list[Candidate] = []
+    for candidate in fixes:
+        assert candidate.node is not None
+        if any(
+            _contains(other.node, candidate.node) or _contains(candidate.node, other.node)  # type: ignore[arg-type]
+            for other in chosen
+        ):
+            continue
+        chosen.append(candidate)
+    if chosen[0].node is module:
+        return chosen[0].replacement, chosen[:1]  # type: ignore[return-value]
+    replaced = module.visit(_Replace({id(c.node): c.replacement for c in chosen}))
+    return replaced, chosen  # type: ignore[return-value]
+
+
+def _compiles(source: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True
+
+
+def _fixable(candidate: Candidate, unsafe_fixes: bool) -> bool:
+    if candidate.replacement is None:
+        return False
+    return candidate.finding.fix is Safety.SAFE or (
+        unsafe_fixes and candidate.finding.fix is Safety.UNSAFE
+    )
+
+
+def analyze(
+    source: str,
+    *,
+    rules: Iterable[RuleSpec] | None = None,
+    fix: bool = True,
+    unsafe_fixes: bool = False,
+) -> Result:
+    """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
+
+    Raises SourceError when ``source`` does not parse, FixError when a fix misbehaves.
+    """
+    specs = tuple(rules) if rules is not None else registry.RULES
+    visitors = [spec.load() for spec in specs]
+    module = _parse(source)
+    candidates = _analyse(module, visitors)
+    findings = [c.finding for c in candidates]
+    result = Result(source=source, findings=findings, fixed=source, remaining=findings)
+    if not fix or not visitors:
+        return result
+
+    # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
+    check_compile = _compiles(source)
+    current = source
+    for _ in range(MAX_ROUNDS):
+        fixes = [c for c in candidates if _fixable(c, unsafe_fixes)]
+        if not fixes:
+            result.fixed = current
+            result.remaining = [c.finding for c in candidates]
+            return result
+        new_module, applied = _apply(module, fixes)
+        new_code = new_module.code
+        try:
+            module = cst.parse_module(new_code)
+        except cst.ParserSyntaxError as exc:
+            raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
+        if check_compile and not _compiles(new_code):
+            raise FixError("a fix produced code that does not compile")
+        if new_code == current:
+            raise FixError(
+                "fixes of " + ", ".join(sorted({c.finding.code for c in applied})) + " changed nothing"
+            )
+        result.applied.extend(c.finding for c in applied)
+        current = new_code
+        candidates = _analyse(module, visitors)
+    raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
+
+
+def fix_source(
+    source: str,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    unsafe_fixes: bool = False,
+) -> str:
+    """``source`` with every applicable fix applied (the library entry point)."""
+    specs = registry.select(select, ignore)
+    return analyze(source, rules=specs, unsafe_fixes=unsafe_fixes).fixed

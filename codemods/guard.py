@@ -1,0 +1,75 @@
+"""The ``if __name__ == "__main__":`` guard: recognising every spelling, and building one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+
+def _is_name_dunder(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "__name__"
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _only_main(container: cst.BaseExpression) -> bool:
+    """``("__main__",)`` and friends; a container that also holds ``"__mp_main__"``
+    (the name a spawned child gives the main module) does not keep children out."""
+    if not isinstance(container, (cst.Tuple, cst.List, cst.Set)):
+        return False
+    values = [_string_value(e.value) for e in container.elements]
+    return bool(values) and all(v == "__main__" for v in values)
+
+
+def is_main_test(test: cst.BaseExpression) -> bool:
+    """True for ``__name__ == "__main__"``, ``"__main__" == __name__``,
+    ``__name__ in ("__main__",)``, in any quoting or parenthesisation."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    left, right = test.left, target.comparator
+    if isinstance(target.operator, cst.Equal):
+        return (_is_name_dunder(left) and _string_value(right) == "__main__") or (
+            _is_name_dunder(right) and _string_value(left) == "__main__"
+        )
+    if isinstance(target.operator, cst.In):
+        return _is_name_dunder(left) and _only_main(right)
+    return False
+
+
+def is_main_guard(statement: cst.CSTNode) -> bool:
+    """A top-level ``if`` whose body runs only in the parent and that has no other branch."""
+    return isinstance(statement, cst.If) and statement.orelse is None and is_main_test(statement.test)
+
+
+def guard_body(guard: cst.If) -> list[cst.BaseStatement]:
+    """The statements of a guard, the one-line form (``if ...: main()``) included."""
+    body = guard.body
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    # ``if __name__ == "__main__": a(); b()`` holds small statements on one line.
+    small = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body.body]
+    return [cst.SimpleStatementLine(body=small, trailing_whitespace=body.trailing_whitespace)]
+
+
+DEFAULT_TEST = cst.parse_expression('__name__ == "__main__"')
+
+
+def make_guard(
+    body: Sequence[cst.BaseStatement],
+    *,
+    test: cst.BaseExpression = DEFAULT_TEST,
+    leading_lines: Sequence[cst.EmptyLine] = (),
+    header: cst.TrailingWhitespace | None = None,
+) -> cst.If:
+    """A new guard around ``body``; libcst re-indents the statements."""
+    block = cst.IndentedBlock(body=list(body))
+    if header is not None:
+        block = block.with_changes(header=header)
+    return cst.If(test=test, body=block, leading_lines=list(leading_lines))

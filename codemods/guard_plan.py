@@ -1,0 +1,271 @@
+"""Planning the move of a module's script part under ``if __name__ == "__main__":``.
+
+The region from the first process start (or an earlier guard) to the end of the module is
+split: definitions a child needs stay at module level, in order; everything else moves
+into one guard at the end, in order. Statements just before the region move too when they
+are provably script-only. A definition that would end up above moved code is allowed only
+when defining it earlier provably changes nothing; otherwise the plan is Unfixable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.guard import DEFAULT_TEST, guard_body, is_main_guard, make_guard
+from codemods.names import ApiResolver
+from codemods.reachability import ModuleReach
+from codemods.statements import (
+    PURE_BUILTINS,
+    calls_in,
+    definition_time_parts,
+    is_definition,
+    is_import,
+    names_in,
+    pure_assignment,
+    pure_definition,
+)
+
+# Calls that script-only preamble code may make (``args = parser.parse_args()``).
+_SCRIPT_CALLS = frozenset({"print", "input", *PURE_BUILTINS})
+_SCRIPT_MODULES = ("argparse.",)
+
+
+class Unfixable(Exception):
+    """The rewrite cannot be proven to keep the program's meaning; the text says why."""
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _split_blank_prefix(lines: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+    count = 0
+    while count < len(lines) and lines[count].comment is None:
+        count += 1
+    return lines[:count], lines[count:]
+
+
+class GuardPlan:
+    def __init__(
+        self,
+        module: cst.Module,
+        triggers: Collection[int],
+        reach: ModuleReach,
+        api: ApiResolver,
+        line_of: Callable[[cst.CSTNode], int],
+    ) -> None:
+        """``triggers``: indices of the top-level statements that start processes."""
+        self.module = module
+        self.body = list(module.body)
+        self.triggers = set(triggers)
+        self.reach = reach
+        self.api = api
+        self.line_of = line_of
+        self.globals = {assignment.name for assignment in reach.global_scope.assignments}
+        self.import_names = set().union(*(reach.bindings[i] for i, s in enumerate(self.body) if is_import(s)))
+        first_trigger = min(self.triggers)
+        guards_before = [i for i in range(first_trigger) if is_main_guard(self.body[i])]
+        self.start = min([first_trigger, *guards_before])
+        region = range(self.start, len(self.body))
+        self.moving = {i for i in region if not is_definition(self.body[i])}
+        self.parent_only = reach.parent_only(self.moving)
+        self.child_reads = reach.child_reads(self.parent_only, self.moving)
+        self.needed = {read.name for read in self.child_reads}
+        self._extend_backwards()
+
+    # -- which statements move -------------------------------------------------------
+
+    def _reader_of(self, name: str) -> str:
+        return next(r.reader for r in self.child_reads if r.name == name)
+
+    def _mutates_needed(self, statement: cst.CSTNode) -> str | None:
+        """A child-needed name that ``statement`` assigns into or calls a method of."""
+        targets: list[cst.BaseExpression] = []
+        for assign in m.findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
+            if isinstance(assign, cst.Assign):
+                targets.extend(t.target for t in assign.targets)
+            else:
+                targets.append(assign.target)  # type: ignore[union-attr]
+        for call in m.findall(statement, m.Call(func=m.Attribute())):
+            targets.append(call.func)  # type: ignore[union-attr]
+        for target in targets:
+            if isinstance(target, (cst.Attribute, cst.Subscript)):
+                root = _root_name(target)
+                if root in self.needed:
+                    return root
+        return None
+
+    def _script_only(self, index: int) -> bool:
+        statement = self.body[index]
+        if is_definition(statement) or is_main_guard(statement) or index == 0 and _is_docstring(statement):
+            return False
+        if self.reach.bindings[index] & self.needed or self._mutates_needed(statement):
+            return False
+        return all(self._script_call(call) for call in calls_in(statement))
+
+    def _script_call(self, call: cst.Call) -> bool:
+        if self.api.call_api(call) is not None:
+            return True
+        func = call.func
+        if isinstance(func, cst.Name):
+            return func.value in _SCRIPT_CALLS and func.value not in self.globals
+        if any(name.startswith(_SCRIPT_MODULES) for name in self.api.qualified_names(func)):
+            return True
+        root = _root_name(func)
+        return root is not None and root not in self.import_names and root not in self.reach.functions
+
+    def _extend_backwards(self) -> None:
+        while self.start > 0 and self._script_only(self.start - 1):
+            self.start -= 1
+            self.moving.add(self.start)
+
+    # -- checks ----------------------------------------------------------------------
+
+    def _check_moving(self, index: int) -> None:
+        statement = self.body[index]
+        clash = sorted(self.reach.bindings[index] & self.needed)
+        if clash:
+            name = clash[0]
+            raise Unfixable(
+                f"`{name}` is read by `{self._reader_of(name)}`, which may run in a child process, "
+                f"but is assigned by module-level code (line {self.line_of(statement)}) that would move "
+                "under the guard, where children never see it"
+            )
+        mutated = self._mutates_needed(statement)
+        if mutated:
+            raise Unfixable(
+                f"`{mutated}` is read by `{self._reader_of(mutated)}`, which may run in a child process, "
+                f"but is changed by module-level code (line {self.line_of(statement)}) that would move under the guard"
+            )
+
+    def _check_hoist(self, index: int, moved_before: list[int]) -> None:
+        """``body[index]`` stays at module level but ends up above ``moved_before``."""
+        if not moved_before:
+            return
+        statement = self.body[index]
+        line = self.line_of(statement)
+        moved_names = set().union(*(names_in(self.body[j]) for j in moved_before))
+        moved_bindings = set().union(*(self.reach.bindings[j] for j in moved_before))
+        used_early = sorted(self.reach.bindings[index] & moved_names)
+        if used_early:
+            raise Unfixable(f"`{used_early[0]}` (line {line}) is used by code above it that would move under the guard")
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            parts = set().union(*(names_in(p) for p in definition_time_parts(statement)))
+            if not pure_definition(statement) or parts & moved_bindings or parts & PURE_BUILTINS & self.globals:
+                raise Unfixable(
+                    f"the definition of `{statement.name.value}` (line {line}) would have to move above code that "
+                    "runs before it, and its decorators, defaults or class body may depend on that order"
+                )
+        elif is_import(statement):
+            if not all(self._import_neutral(j) for j in moved_before):
+                raise Unfixable(
+                    f"the import on line {line} would have to move above code that may change what it imports"
+                )
+        else:  # a constant that children read
+            names = names_in(statement)
+            if names & moved_bindings or names & PURE_BUILTINS & self.globals:
+                raise Unfixable(f"the assignment on line {line} would have to move above code it depends on")
+
+    def _import_neutral(self, index: int) -> bool:
+        """Code that cannot change what an import finds: only multiprocessing calls, pure
+        builtins and methods of objects the script made (``sys.path.insert`` is none)."""
+        for call in calls_in(self.body[index], whole_functions=True):
+            if self.api.call_api(call) is not None:
+                continue
+            func = call.func
+            if isinstance(func, cst.Name):
+                if func.value in _SCRIPT_CALLS and func.value not in self.globals:
+                    continue
+                return False
+            root = _root_name(func)
+            if root is None or root in self.import_names or root in self.reach.functions:
+                return False
+        return True
+
+    # -- the new module --------------------------------------------------------------
+
+    def build(self) -> cst.Module:
+        stays: list[cst.BaseStatement] = []
+        moved: list[cst.BaseStatement] = []
+        moved_indices: list[int] = []
+        test: cst.BaseExpression | None = None
+        header: cst.TrailingWhitespace | None = None
+        footer: list[cst.EmptyLine] = []
+        for index in range(self.start, len(self.body)):
+            statement = self.body[index]
+            if is_main_guard(statement):
+                assert isinstance(statement, cst.If)
+                inner = guard_body(statement)
+                carried = list(statement.leading_lines)
+                if test is None:
+                    test = statement.test
+                    if isinstance(statement.body, cst.IndentedBlock):
+                        header = statement.body.header
+                elif isinstance(statement.body, cst.IndentedBlock) and statement.body.header.comment:
+                    carried.append(cst.EmptyLine(comment=statement.body.header.comment))
+                if isinstance(statement.body, cst.IndentedBlock):
+                    footer.extend(statement.body.footer)
+                inner[0] = inner[0].with_changes(leading_lines=[*carried, *inner[0].leading_lines])
+                moved.extend(_unindent_blank_lines(s) for s in inner)
+                moved_indices.append(index)
+            elif index not in self.moving or (self.reach.bindings[index] & self.needed and pure_assignment(statement)):
+                if index in self.triggers:
+                    raise Unfixable(
+                        f"processes start while line {self.line_of(statement)} is being defined; "
+                        "move that call into a function or the guard by hand"
+                    )
+                self._check_hoist(index, moved_indices)
+                previous = stays[-1] if stays else (self.body[self.start - 1] if self.start else None)
+                stays.append(_spaced(statement, previous) if moved_indices else statement)
+            else:
+                self._check_moving(index)
+                moved.append(_unindent_blank_lines(statement))
+                moved_indices.append(index)
+        moved = self._freeze_support_first(moved)
+        blank, comments = _split_blank_prefix(list(moved[0].leading_lines))
+        moved[0] = moved[0].with_changes(leading_lines=comments)
+        guard = make_guard(moved, test=test or DEFAULT_TEST, leading_lines=blank, header=header)
+        guard = _spaced(guard, stays[-1] if stays else (self.body[self.start - 1] if self.start else None))
+        if footer:
+            guard = guard.with_changes(body=guard.body.with_changes(footer=footer))
+        return self.module.with_changes(body=[*self.body[: self.start], *stays, guard])
+
+    def _freeze_support_first(self, moved: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """``freeze_support()`` must run first in a frozen Windows executable."""
+
+        def is_freeze(statement: cst.BaseStatement) -> bool:
+            return (
+                isinstance(statement, cst.SimpleStatementLine)
+                and len(statement.body) == 1
+                and isinstance(statement.body[0], cst.Expr)
+                and self.api.call_api(statement.body[0].value) == "freeze_support"
+            )
+
+        return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _unindent_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """Blank lines moving into the guard's block must not gain trailing indentation."""
+    lines = [line if line.comment else line.with_changes(indent=False) for line in statement.leading_lines]
+    return statement.with_changes(leading_lines=lines)
+
+
+def _spaced(statement: cst.BaseStatement, previous: cst.CSTNode | None) -> cst.BaseStatement:
+    """Two blank lines after a def or class (PEP 8) where the rewrite made them neighbours."""
+    if isinstance(previous, (cst.FunctionDef, cst.ClassDef)) and not statement.leading_lines:
+        return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    return statement

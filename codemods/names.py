@@ -1,0 +1,103 @@
+"""What ``multiprocessing`` and ``concurrent.futures`` names resolve to.
+
+Rules never match text: a callee is resolved through libcst's QualifiedNameProvider (so
+``import multiprocessing as mp``, ``from multiprocessing import Pool as P`` and
+``from concurrent import futures`` all resolve) and then mapped to one canonical API name.
+Names bound to ``multiprocessing.get_context(...)`` are followed as contexts.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import QualifiedNameProvider
+
+# Canonical names of the process-side API. Thread-side lookalikes get their own names
+# (ThreadPool, ThreadPoolExecutor) or none at all (multiprocessing.dummy.Process).
+_MP_TOP_LEVEL = frozenset(
+    {
+        "Process", "Pool", "Manager", "set_start_method", "freeze_support", "get_context",
+        "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
+        "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array",
+        "RawValue", "RawArray", "cpu_count", "active_children", "current_process",
+    }
+)  # fmt: skip
+
+_EXACT = {
+    "multiprocessing.pool.Pool": "Pool",
+    "multiprocessing.pool.ThreadPool": "ThreadPool",
+    "multiprocessing.dummy.Pool": "ThreadPool",
+    "multiprocessing.managers.SyncManager": "Manager",
+    "multiprocessing.process.BaseProcess": "Process",
+    "multiprocessing.context.Process": "Process",
+    "multiprocessing.sharedctypes.Value": "Value",
+    "multiprocessing.sharedctypes.Array": "Array",
+    "multiprocessing.sharedctypes.RawValue": "RawValue",
+    "multiprocessing.sharedctypes.RawArray": "RawArray",
+    "multiprocessing.queues.Queue": "Queue",
+    "multiprocessing.queues.JoinableQueue": "JoinableQueue",
+    "multiprocessing.queues.SimpleQueue": "SimpleQueue",
+    "concurrent.futures.ProcessPoolExecutor": "ProcessPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",
+    "concurrent.futures.ThreadPoolExecutor": "ThreadPoolExecutor",
+    "concurrent.futures.thread.ThreadPoolExecutor": "ThreadPoolExecutor",
+}
+
+# A context object: ``multiprocessing.get_context(...)`` or a name bound to one.
+_CONTEXT_PREFIX = "multiprocessing.get_context."
+
+
+def canonical(qualified_name: str) -> str | None:
+    """The canonical API name of a fully qualified name, or None if it is not ours."""
+    if qualified_name in _EXACT:
+        return _EXACT[qualified_name]
+    for prefix in (_CONTEXT_PREFIX, "multiprocessing."):
+        if qualified_name.startswith(prefix):
+            rest = qualified_name[len(prefix) :]
+            return rest if rest in _MP_TOP_LEVEL else None
+    return None
+
+
+
+class ApiResolver:
+    """Resolves expressions of one module to canonical API names.
+
+    ``get_metadata`` is the owning visitor's, so QualifiedNameProvider must be among the
+    visitor's metadata dependencies.
+    """
+
+    def __init__(self, visitor: cst.MetadataDependent, module: cst.Module) -> None:
+        self._visitor = visitor
+        self.context_names = self._context_names(module)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        found = self._visitor.get_metadata(QualifiedNameProvider, node, set())
+        return {q.name for q in found}
+
+    def _context_names(self, module: cst.Module) -> set[str]:
+        """Plain names assigned from ``get_context(...)`` anywhere in the module."""
+        names: set[str] = set()
+        for assign in m.findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
+            value = assign.value  # type: ignore[union-attr]
+            if "multiprocessing.get_context" not in self.qualified_names(value.func):
+                continue
+            targets = (
+                [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            )
+            names.update(t.value for t in targets if isinstance(t, cst.Name))
+        return names
+
+    def api(self, node: cst.CSTNode) -> str | None:
+        """The canonical name of the API that ``node`` (a callee) refers to."""
+        for name in self.qualified_names(node):
+            head, _, rest = name.partition(".")
+            if head in self.context_names and rest:
+                name = _CONTEXT_PREFIX + rest
+            found = canonical(name)
+            if found is not None:
+                return found
+        return None
+
+    def call_api(self, node: cst.CSTNode) -> str | None:
+        """The canonical API name called by ``node`` when it is a call."""
+        return self.api(node.func) if isinstance(node, cst.Call) else None

@@ -1,0 +1,69 @@
+"""The rule registry.
+
+One entry per rule; the rule's code lives in ``codemods/rules/<snake_case name>.py``, which
+defines ``RULE``, its visitor class. Keeping the specs here, apart from the rule modules,
+lets the CLI list and select rules and prefilter files without importing libcst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from codemods.rule import RuleSpec, Safety
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        code="MP001",
+        name="missing-main-guard",
+        summary="Module-level code starts processes outside an `if __name__ == \"__main__\":` guard",
+        safety=Safety.SAFE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+)
+
+BY_CODE = {spec.code: spec for spec in RULES}
+BY_NAME = {spec.name: spec for spec in RULES}
+
+
+class UnknownRuleError(ValueError):
+    """A selector that names no rule."""
+
+
+def lookup(code_or_name: str) -> RuleSpec:
+    """The rule with this code (``MP001``) or name (``missing-main-guard``)."""
+    spec = BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
+    if spec is None:
+        raise UnknownRuleError(f"unknown rule {code_or_name!r}")
+    return spec
+
+
+def _matches(spec: RuleSpec, selector: str) -> bool:
+    selector = selector.strip()
+    if selector.upper() == "ALL":
+        return True
+    return spec.code.startswith(selector.upper()) or spec.name == selector.lower()
+
+
+def select(
+    selectors: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> tuple[RuleSpec, ...]:
+    """Rules chosen by code prefixes or names, as ruff's ``--select``/``--ignore``.
+
+    ``None`` selects every rule. A selector that matches no rule is an error, so a typo
+    never silently turns a check off.
+    """
+    selectors = list(selectors) if selectors is not None else ["ALL"]
+    ignore = list(ignore or [])
+    for selector in [*selectors, *ignore]:
+        if not any(_matches(spec, selector) for spec in RULES):
+            raise UnknownRuleError(f"unknown rule selector {selector!r}")
+    return tuple(
+        spec
+        for spec in RULES
+        if any(_matches(spec, s) for s in selectors) and not any(_matches(spec, s) for s in ignore)
+    )
+
+
+def could_match(data: bytes, specs: Iterable[RuleSpec]) -> bool:
+    """The byte-level prefilter: False only when no selected rule can match ``data``."""
+    return any(needle in data for spec in specs for needle in spec.needles)

@@ -1,0 +1,93 @@
+"""MP001 missing-main-guard: module-level code starts processes without a main guard."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from codemods.guard import is_main_guard
+from codemods.names import ApiResolver
+from codemods.reachability import ModuleReach
+from codemods.statements import calls_in
+from codemods.guard_plan import GuardPlan, Unfixable
+from codemods.visitor import RuleVisitor
+
+# Calls that create or start processes when they run.
+TRIGGERS = frozenset({"Process", "Pool", "Manager", "set_start_method", "freeze_support", "ProcessPoolExecutor"})
+GUARD = '`if __name__ == "__main__":`'
+
+
+class MissingMainGuard(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.module = node
+        self.api = ApiResolver(self, node)
+        starters = self._starters(node)
+        first: tuple[cst.Call, str] | None = None
+        triggers: list[int] = []
+        for index, statement in enumerate(node.body):
+            if is_main_guard(statement):
+                continue
+            for call in calls_in(statement):
+                what = self._starts(call, starters)
+                if what is not None:
+                    triggers.append(index)
+                    first = first or (call, what)
+                    break
+        if first is not None:
+            self._report(node, triggers, *first)
+        return False
+
+    def _starts(self, call: cst.Call, starters: dict[str, str]) -> str | None:
+        """How ``call`` starts processes, in words, or None."""
+        api = self.api.call_api(call)
+        if api in TRIGGERS:
+            return f"`{self.module.code_for_node(call.func)}()`"
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in starters and func.value in self.api.qualified_names(func):
+            return f"`{func.value}()` ({starters[func.value]})"
+        return None
+
+    def _starters(self, module: cst.Module) -> dict[str, str]:
+        """Top-level functions and classes whose call starts processes, transitively."""
+        starters: dict[str, str] = {}
+        bodies = {}
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef):
+                if any(self.api.api(base.value) == "Process" for base in statement.bases):
+                    starters[statement.name.value] = "a `Process` subclass"
+            elif isinstance(statement, cst.FunctionDef):
+                bodies[statement.name.value] = calls_in(statement.body, whole_functions=True)
+        changed = True
+        while changed:
+            changed = False
+            for name, calls in bodies.items():
+                if name in starters:
+                    continue
+                for call in calls:
+                    what = self._starts(call, starters)
+                    if what is not None:
+                        starters[name] = "which calls " + what.split(" (")[0]
+                        changed = True
+                        break
+        return starters
+
+    def _report(self, module: cst.Module, triggers: list[int], call: cst.Call, what: str) -> None:
+        message = (
+            f"{what} starts processes at module level, outside {GUARD}; "
+            "under spawn and forkserver every child process re-runs it"
+        )
+        reach = ModuleReach(module, self.metadata[ScopeProvider], self.metadata[ParentNodeProvider])  # type: ignore[arg-type]
+        try:
+            new_module = GuardPlan(module, triggers, reach, self.api, self._line_of).build()
+        except Unfixable as why:
+            self.report(call, f"{message}; not fixed: {why}")
+            return
+        self.report(call, message, fix=(module, new_module), fix_title=f"Move the script part under {GUARD}")
+
+    def _line_of(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+
+RULE = MissingMainGuard

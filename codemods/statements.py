@@ -1,0 +1,174 @@
+"""Syntactic facts about statements and expressions that several rules need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.guard import is_main_test
+
+# Builtins whose calls have no side effect worth keeping in order.
+PURE_BUILTINS = frozenset(
+    {
+        "abs", "bool", "bytes", "dict", "enumerate", "float", "frozenset", "int", "len",
+        "list", "max", "min", "range", "repr", "reversed", "round", "set", "sorted", "str",
+        "sum", "tuple", "zip",
+    }
+)  # fmt: skip
+
+# Decorators that only wrap or mark a function, so defining it earlier changes nothing.
+PURE_DECORATORS = frozenset({"staticmethod", "classmethod", "property"})
+
+_LITERALS = (
+    cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis,
+)  # fmt: skip
+
+
+def is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def is_definition(statement: cst.CSTNode) -> bool:
+    """Functions, classes and imports: what a child's import of the module must see."""
+    return isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or is_import(statement)
+
+
+def names_in(node: cst.CSTNode | None) -> set[str]:
+    """Every plain name mentioned under ``node`` (attribute names too: an over-estimate)."""
+    if node is None:
+        return set()
+    return {name.value for name in m.findall(node, m.Name())}  # type: ignore[union-attr]
+
+
+def pure_expression(node: cst.BaseExpression) -> bool:
+    """True when evaluating ``node`` cannot have a side effect: literals, names, containers,
+    operators and calls of :data:`PURE_BUILTINS` on such."""
+    if isinstance(node, _LITERALS) or isinstance(node, cst.Name):
+        return True
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return all(pure_expression(e.value) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and pure_expression(e.key) and pure_expression(e.value)
+            for e in node.elements
+        )
+    if isinstance(node, cst.UnaryOperation):
+        return pure_expression(node.expression)
+    if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+        return pure_expression(node.left) and pure_expression(node.right)
+    if isinstance(node, cst.Comparison):
+        return pure_expression(node.left) and all(pure_expression(c.comparator) for c in node.comparisons)
+    if isinstance(node, cst.Call):
+        return (
+            isinstance(node.func, cst.Name)
+            and node.func.value in PURE_BUILTINS
+            and all(pure_expression(arg.value) for arg in node.args)
+        )
+    return False
+
+
+def pure_assignment(statement: cst.CSTNode) -> bool:
+    """``NAME = <pure expression>`` (also annotated), the shape of a module constant."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.Assign):
+        return all(isinstance(t.target, cst.Name) for t in small.targets) and pure_expression(small.value)
+    if isinstance(small, cst.AnnAssign):
+        return isinstance(small.target, cst.Name) and (small.value is None or pure_expression(small.value))
+    return False
+
+
+def definition_time_parts(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The parts of a def or class evaluated when it is defined (not its function body)."""
+    if isinstance(statement, cst.FunctionDef):
+        yield from (d.decorator for d in statement.decorators)
+        yield statement.params
+        if statement.returns is not None:
+            yield statement.returns
+    elif isinstance(statement, cst.ClassDef):
+        yield from (d.decorator for d in statement.decorators)
+        yield from statement.bases
+        yield from statement.keywords
+        yield statement.body
+
+
+def _pure_decorator(decorator: cst.Decorator) -> bool:
+    node = decorator.decorator
+    if isinstance(node, cst.Name):
+        return node.value in PURE_DECORATORS
+    # ``@name.setter`` / ``@name.deleter`` on properties
+    return m.matches(node, m.Attribute(value=m.Name(), attr=m.Name("setter") | m.Name("deleter")))
+
+
+def _pure_params(params: cst.Parameters) -> bool:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    return all(p.default is None or pure_expression(p.default) for p in every)
+
+
+def pure_definition(statement: cst.CSTNode) -> bool:
+    """A def or class whose definition has no side effect, so it may be defined earlier:
+    only pure decorators and defaults; a class body of such defs, constants and docs."""
+    if isinstance(statement, cst.FunctionDef):
+        return all(_pure_decorator(d) for d in statement.decorators) and _pure_params(statement.params)
+    if isinstance(statement, cst.ClassDef):
+        if statement.decorators or not all(
+            isinstance(a.value, (cst.Name, cst.Attribute)) for a in [*statement.bases, *statement.keywords]
+        ):
+            return False
+        body = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else [statement.body]
+        return all(_pure_class_member(s) for s in body)
+    return False
+
+
+def _pure_class_member(statement: cst.CSTNode) -> bool:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return pure_definition(statement)
+    if pure_assignment(statement):
+        return True
+    small = statement.body if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else None
+    return small is not None and all(
+        isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, _LITERALS)) for s in small
+    )
+
+
+class _Calls(cst.CSTVisitor):
+    """Calls that run when a statement runs: not in function bodies, lambdas or guards."""
+
+    def __init__(self, whole_functions: bool) -> None:
+        super().__init__()
+        self.whole_functions = whole_functions
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if self.whole_functions:
+            return True
+        for decorator in node.decorators:
+            decorator.visit(self)
+        node.params.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self.whole_functions
+
+    def visit_If(self, node: cst.If) -> bool:
+        if is_main_test(node.test):
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        return True
+
+
+def calls_in(node: cst.CSTNode, *, whole_functions: bool = False) -> list[cst.Call]:
+    """The calls under ``node`` that run when it runs (``whole_functions``: also those in
+    the bodies of functions and lambdas it defines)."""
+    visitor = _Calls(whole_functions)
+    node.visit(visitor)
+    return visitor.calls

@@ -1,0 +1,71 @@
+"""The libcst side of a rule: a batchable visitor that reports findings with fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from codemods.rule import Finding, RuleSpec, Safety
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A finding, plus what the engine needs to apply its fix."""
+
+    finding: Finding
+    node: cst.CSTNode | None = None
+    replacement: cst.CSTNode | None = None
+
+
+class RuleVisitor(cst.BatchableCSTVisitor):
+    """Base class of every rule; the engine runs all rules in one batched pass."""
+
+    SPEC: ClassVar[RuleSpec]
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A rule's spec is the registry entry named after its module, by convention."""
+        super().__init_subclass__(**kwargs)
+        from codemods.rules import BY_NAME
+
+        cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.candidates: list[Candidate] = []
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: tuple[cst.CSTNode, cst.CSTNode] | None = None,
+        safety: Safety | None = None,
+        fix_title: str | None = None,
+    ) -> None:
+        """Report ``message`` at ``node``; ``fix`` is (node to replace, replacement).
+
+        ``safety`` lowers the rule's declared safety for this one finding; without a fix
+        the finding is reported only.
+        """
+        where: CodeRange = self.get_metadata(PositionProvider, node)
+        if fix is None:
+            safety = Safety.NONE
+        elif safety is None:
+            safety = self.SPEC.safety
+        finding = Finding(
+            code=self.SPEC.code,
+            name=self.SPEC.name,
+            message=message,
+            line=where.start.line,
+            column=where.start.column + 1,
+            end_line=where.end.line,
+            end_column=where.end.column + 1,
+            fix=safety,
+            fix_title=fix_title if fix is not None else None,
+        )
+        target, replacement = fix if fix is not None else (None, None)
+        self.candidates.append(Candidate(finding, target, replacement))
