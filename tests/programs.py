@@ -1,0 +1,77 @@
+"""Running example programs under a chosen multiprocessing start method."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+START_METHODS = ("spawn", "forkserver", "fork")
+
+# Python's message when a child re-runs module-level code that starts processes.
+BOOTSTRAP_ERROR = "before the current process has finished its bootstrapping phase"
+
+# Runs the program as ``__main__`` (so spawned children re-import it as ``__mp_main__``)
+# after choosing the start method, unless the program chooses one itself.
+_LAUNCHER = """
+import multiprocessing, runpy, sys
+method, path = sys.argv[1], sys.argv[2]
+if method != "default":
+    multiprocessing.set_start_method(method)
+sys.argv = [path]
+runpy.run_path(path, run_name="__main__")
+"""
+
+
+@dataclass
+class Run:
+    returncode: int | None  # None: killed (timed out, or stopped once the pitfall showed)
+    stdout: str
+    stderr: str
+
+    @property
+    def bootstrap_error(self) -> bool:
+        return BOOTSTRAP_ERROR in self.stderr
+
+
+def run_program(path: Path, method: str, *, timeout: float = 60, stop_on: str | None = None) -> Run:
+    """Run ``path`` under ``method`` ("default": the program's own choice).
+
+    ``stop_on``: kill the whole process group as soon as stderr shows this text, so a
+    program that respawns children forever does not cost the whole timeout.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCHER, method, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=path.parent,
+        start_new_session=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    out: list[str] = []
+    err: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: out.extend(process.stdout)),  # type: ignore[arg-type]
+        threading.Thread(target=lambda: err.extend(process.stderr)),  # type: ignore[arg-type]
+    ]
+    for reader in readers:
+        reader.daemon = True
+        reader.start()
+    deadline = time.monotonic() + timeout
+    killed = False
+    while process.poll() is None:
+        if time.monotonic() > deadline or (stop_on is not None and stop_on in "".join(err)):
+            os.killpg(process.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.05)
+    process.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    return Run(None if killed else process.returncode, "".join(out), "".join(err))

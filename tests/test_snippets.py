@@ -1,0 +1,113 @@
+"""The documentation's snippets are the rules' test cases.
+
+For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
+
+* ``<case>.before.py`` and ``<case>.after.py``: the engine turns before into after, byte
+  for byte, with the rule's declared fix safety; ``<case>.out`` is what after prints, under
+  every start method, and what before prints under fork (the rewrite keeps its meaning);
+  under spawn and forkserver, before shows the pitfall.
+* ``<case>.unchanged.py``: no finding, nothing to change.
+* ``<case>.reported.py``: a finding the rule cannot fix soundly; the text is left alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from programs import START_METHODS, run_program
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
+
+
+def _cases(suffix: str) -> list[tuple[str, Path]]:
+    return [
+        pytest.param(folder.name, path, id=f"{folder.name}/{path.name}")
+        for folder in sorted(SNIPPETS.iterdir())
+        for path in sorted(folder.glob(f"*{suffix}"))
+    ]
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _compiles(path: Path) -> None:
+    compile(_read(path), str(path), "exec")
+
+
+def test_every_snippet_folder_is_a_rule() -> None:
+    assert {folder.name for folder in SNIPPETS.iterdir()} <= set(rules.BY_NAME)
+
+
+def test_every_rule_has_a_fix_example_and_a_leave_alone_example() -> None:
+    for spec in rules.RULES:
+        folder = SNIPPETS / spec.name
+        assert list(folder.glob("*.unchanged.py")), spec.name
+        if spec.safety is not Safety.NONE:
+            assert list(folder.glob("*.before.py")), spec.name
+
+
+@pytest.mark.parametrize(("rule", "before"), _cases(".before.py"))
+def test_before_becomes_after(rule: str, before: Path) -> None:
+    after = before.with_name(before.name.replace(".before.py", ".after.py"))
+    spec = rules.BY_NAME[rule]
+    result = analyze(_read(before), rules=[spec], unsafe_fixes=spec.safety is Safety.UNSAFE)
+    assert result.fixed == _read(after)
+    assert result.applied and all(f.fix is spec.safety for f in result.applied)
+    _compiles(before)
+    _compiles(after)
+
+
+@pytest.mark.parametrize(("rule", "path"), _cases(".after.py") + _cases(".unchanged.py"))
+def test_fixpoint_without_findings(rule: str, path: Path) -> None:
+    result = analyze(_read(path), unsafe_fixes=True)
+    assert result.findings == []
+    assert not result.changed
+    _compiles(path)
+
+
+@pytest.mark.parametrize(("rule", "path"), _cases(".reported.py"))
+def test_reported_but_left_alone(rule: str, path: Path) -> None:
+    result = analyze(_read(path), unsafe_fixes=True)
+    own = [f for f in result.findings if f.name == rule]
+    assert own and all(f.fix is Safety.NONE for f in own)
+    assert all("not fixed" in f.message for f in own)
+    assert not result.changed
+    _compiles(path)
+
+
+def _runtime_cases() -> list:
+    cases = []
+    for param in _cases(".before.py"):
+        case = param.values[1]
+        expected = case.with_name(case.name.replace(".before.py", ".out"))
+        if not expected.exists():
+            continue
+        # A program that picks its start method itself runs only under its own choice.
+        methods = ("default",) if "set_start_method(" in _read(case) else START_METHODS
+        cases += [pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}") for method in methods]
+    return cases
+
+
+@pytest.mark.parametrize(("before", "method"), _runtime_cases())
+def test_after_prints_the_documented_output(before: Path, method: str) -> None:
+    after = before.with_name(before.name.replace(".before.py", ".after.py"))
+    expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
+    run = run_program(after, method)
+    assert (run.returncode, run.stdout) == (0, expected), run.stderr
+
+
+@pytest.mark.parametrize(("before", "method"), _runtime_cases())
+def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path, method: str) -> None:
+    expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
+    if method == "fork":
+        run = run_program(before, method)
+        assert (run.returncode, run.stdout) == (0, expected), run.stderr
+    else:
+        run = run_program(before, method, timeout=30, stop_on="Error")
+        assert (run.returncode, run.stdout) != (0, expected), "the pitfall did not show"
