@@ -9,7 +9,7 @@ when defining it earlier provably changes nothing; otherwise the plan is Unfixab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -196,6 +196,7 @@ class GuardPlan:
         test: cst.BaseExpression | None = None
         header: cst.TrailingWhitespace | None = None
         footer: list[cst.EmptyLine] = []
+        first_leading_lines: Sequence[cst.EmptyLine] = ()
         for index in range(self.start, len(self.body)):
             statement = self.body[index]
             if is_main_guard(statement):
@@ -211,6 +212,7 @@ class GuardPlan:
                 if isinstance(statement.body, cst.IndentedBlock):
                     footer.extend(statement.body.footer)
                 inner[0] = inner[0].with_changes(leading_lines=[*carried, *inner[0].leading_lines])
+                first_leading_lines = first_leading_lines if moved else inner[0].leading_lines
                 moved.extend(_unindent_blank_lines(s) for s in inner)
                 moved_indices.append(index)
             elif index not in self.moving or (self.reach.bindings[index] & self.needed and pure_assignment(statement)):
@@ -224,11 +226,12 @@ class GuardPlan:
                 stays.append(_spaced(statement, previous) if moved_indices else statement)
             else:
                 self._check_moving(index)
+                first_leading_lines = first_leading_lines if moved else statement.leading_lines
                 moved.append(_unindent_blank_lines(statement))
                 moved_indices.append(index)
-        moved = self._freeze_support_first(moved)
-        blank, comments = _split_blank_prefix(list(moved[0].leading_lines))
+        blank, comments = _split_blank_prefix(list(first_leading_lines))
         moved[0] = moved[0].with_changes(leading_lines=comments)
+        moved = self._freeze_support_first(moved)
         guard = make_guard(moved, test=test or DEFAULT_TEST, leading_lines=blank, header=header)
         guard = _spaced(guard, stays[-1] if stays else (self.body[self.start - 1] if self.start else None))
         if footer:
@@ -259,8 +262,14 @@ def _is_docstring(statement: cst.CSTNode) -> bool:
 
 
 def _unindent_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
-    """Blank lines moving into the guard's block must not gain trailing indentation."""
-    lines = [line if line.comment else line.with_changes(indent=False) for line in statement.leading_lines]
+    """Blank lines moving into the guard's block get no trailing indentation, and a run
+    of them (two between top-level definitions) becomes one, as inside any block."""
+    lines: list[cst.EmptyLine] = []
+    for line in statement.leading_lines:
+        if line.comment:
+            lines.append(line)
+        elif not lines or lines[-1].comment:
+            lines.append(line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")))
     return statement.with_changes(leading_lines=lines)
 
 
