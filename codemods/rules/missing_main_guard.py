@@ -12,8 +12,15 @@ from codemods.statements import calls_in
 from codemods.guard_plan import GuardPlan, Unfixable
 from codemods.visitor import RuleVisitor
 
-# Calls that create or start processes when they run.
-TRIGGERS = frozenset({"Process", "Pool", "Manager", "set_start_method", "freeze_support", "ProcessPoolExecutor"})
+# Calls that must run only in the parent, and what they do there.
+TRIGGERS = {
+    "Process": "starts processes",
+    "Pool": "starts processes",
+    "Manager": "starts processes",
+    "ProcessPoolExecutor": "starts processes",
+    "set_start_method": "sets the start method",
+    "freeze_support": "prepares a frozen executable",
+}
 GUARD = '`if __name__ == "__main__":`'
 
 
@@ -40,13 +47,13 @@ class MissingMainGuard(RuleVisitor):
         return False
 
     def _starts(self, call: cst.Call, starters: dict[str, str]) -> str | None:
-        """How ``call`` starts processes, in words, or None."""
+        """What ``call`` does that belongs in the parent only, in words, or None."""
         api = self.api.call_api(call)
         if api in TRIGGERS:
-            return f"`{self.module.code_for_node(call.func)}()`"
+            return f"`{self.module.code_for_node(call.func)}()` {TRIGGERS[api]}"
         func = call.func
         if isinstance(func, cst.Name) and func.value in starters and func.value in self.api.qualified_names(func):
-            return f"`{func.value}()` ({starters[func.value]})"
+            return f"`{func.value}()` ({starters[func.value]}) starts processes"
         return None
 
     def _starters(self, module: cst.Module) -> dict[str, str]:
@@ -68,14 +75,14 @@ class MissingMainGuard(RuleVisitor):
                 for call in calls:
                     what = self._starts(call, starters)
                     if what is not None:
-                        starters[name] = "which calls " + what.split(" (")[0]
+                        starters[name] = "which calls " + what.split(" ")[0]
                         changed = True
                         break
         return starters
 
     def _report(self, module: cst.Module, triggers: list[int], call: cst.Call, what: str) -> None:
         message = (
-            f"{what} starts processes at module level, outside {GUARD}; "
+            f"{what} at module level, outside {GUARD}; "
             "under spawn and forkserver every child process re-runs it"
         )
         reach = ModuleReach(module, self.metadata[ScopeProvider], self.metadata[ParentNodeProvider])  # type: ignore[arg-type]
