@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from codemods import rules as registry
-from codemods.rule import Finding, RuleSpec, Safety
+from codemods.rule import Finding, RuleSpec
 from codemods.visitor import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
@@ -59,12 +59,19 @@ def _parse(source: str) -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        first_line = str(exc.message).strip().splitlines()[0] if exc.message else "syntax error"
-        raise SourceError(
-            f"cannot parse: {first_line}", exc.raw_line, exc.raw_column + 1
-        ) from None
+        libcst_error = exc
     except RecursionError:
         raise SourceError("cannot parse: nesting too deep") from None
+    # Python's own parser places syntax errors precisely; libcst's message is the fallback
+    # for code that Python accepts and libcst does not (syntax newer than libcst).
+    try:
+        compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 0, exc.offset or 0) from None
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first_line = str(libcst_error.message).strip().splitlines()[0] if libcst_error.message else "syntax error"
+    raise SourceError(f"cannot parse: {first_line}", libcst_error.raw_line, libcst_error.raw_column + 1)
 
 
 def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[Candidate]:
@@ -120,14 +127,6 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def _fixable(candidate: Candidate, unsafe_fixes: bool) -> bool:
-    if candidate.replacement is None:
-        return False
-    return candidate.finding.fix is Safety.SAFE or (
-        unsafe_fixes and candidate.finding.fix is Safety.UNSAFE
-    )
-
-
 def analyze(
     source: str,
     *,
@@ -152,7 +151,7 @@ def analyze(
     check_compile = _compiles(source)
     current = source
     for _ in range(MAX_ROUNDS):
-        fixes = [c for c in candidates if _fixable(c, unsafe_fixes)]
+        fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]
         if not fixes:
             result.fixed = current
             result.remaining = [c.finding for c in candidates]

@@ -42,6 +42,10 @@ class Finding:
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)
 
+    def fixable(self, unsafe_fixes: bool = False) -> bool:
+        """Whether `mpfix fix` (with or without --unsafe-fixes) applies this finding's fix."""
+        return self.fix is Safety.SAFE or (unsafe_fixes and self.fix is Safety.UNSAFE)
+
 
 @dataclass(frozen=True)
 class RuleSpec:

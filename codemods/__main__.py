@@ -1,0 +1,7 @@
+"""`python -m codemods`: the `mpfix` command."""
+
+from codemods.cli import main
+
+# Worker processes started by spawn or forkserver import this module as `__mp_main__`.
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""What the user reads: finding lines, summaries, diffs, the rules table, rule pages.
+
+Pure formatting: strings in, strings out; only ``Progress`` writes, to the stream it is given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from codemods.rule import Finding, RuleSpec, Safety
+
+if TYPE_CHECKING:  # pragma: no cover
+    from codemods.runner import FileResult
+
+FIX_COMMAND = "`mpfix fix`"
+UNSAFE_FIX_COMMAND = "`mpfix fix --unsafe-fixes`"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def finding_line(path: str, finding: Finding, unsafe_fixes: bool) -> str:
+    """``path:line:col: CODE message``, marked ``[*]`` when a fix is available, as in ruff."""
+    marker = " [*]" if finding.fixable(unsafe_fixes) else ""
+    return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
+
+
+def _failures(results: Sequence[FileResult]) -> str:
+    failed = sum(1 for result in results if result.errors)
+    return f" {_count(failed, 'file')} could not be processed." if failed else ""
+
+
+def check_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    """The last line of `check`: how many findings, and how many a fix run would fix."""
+    findings = [finding for result in results for finding in result.findings]
+    failures = _failures(results)
+    if not findings:
+        return "No findings." + failures if failures else "All checks passed!"
+    safe = sum(1 for finding in findings if finding.fix is Safety.SAFE)
+    unsafe = sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
+    # Fixes that need --unsafe-fixes are announced apart unless it was given, as in ruff.
+    now, later = (safe + unsafe, 0) if unsafe_fixes else (safe, unsafe)
+    fixes = [f"{now} fixable with {UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND}"] if now else []
+    if later:
+        fixes.append(f"{later} {'more' if now else 'fixable'} with {UNSAFE_FIX_COMMAND}")
+    detail = f" ({', '.join(fixes)})" if fixes else ""
+    return f"Found {_count(len(findings), 'error')}{detail}." + failures
+
+
+def fixed_line(result: FileResult) -> str:
+    """What a fix run changed in one file."""
+    codes = ", ".join(sorted({finding.code for finding in result.applied}))
+    return f"{result.path}: fixed {_count(len(result.applied), 'finding')} ({codes})"
+
+
+def fix_summary(results: Sequence[FileResult]) -> str:
+    """The last line of `fix`: what was fixed and written, and what remains."""
+    changed = [result for result in results if result.fixed is not None]
+    applied = sum(len(result.applied) for result in changed)
+    remaining = sum(len(result.remaining) for result in results)
+    return (
+        f"Fixed {_count(applied, 'finding')} in {_count(len(changed), 'file')}, {remaining} remaining."
+        + _failures(results)
+    )
+
+
+def diff_summary(results: Sequence[FileResult]) -> str:
+    """The last line of `diff`: what `fix` would change."""
+    changed = [result for result in results if result.fixed is not None]
+    applied = sum(len(result.applied) for result in changed)
+    return f"Would fix {_count(applied, 'finding')} in {_count(len(changed), 'file')}." + _failures(results)
+
+
+# -- diffs ----------------------------------------------------------------------------
+
+_BOLD, _CYAN, _RED, _GREEN, _RESET = "\033[1m", "\033[36m", "\033[31m", "\033[32m", "\033[0m"
+
+
+def _colour(line: str, is_header: bool) -> str:
+    if is_header:
+        code = _BOLD
+    elif line.startswith("@@"):
+        code = _CYAN
+    elif line.startswith(("-", "+")):
+        code = _RED if line[0] == "-" else _GREEN
+    else:
+        return line
+    body = line.rstrip("\r\n")
+    return code + body + _RESET + line[len(body) :]
+
+
+def _lines(text: str) -> list[str]:
+    # Only \n, \r\n and \r end a line of Python; str.splitlines would also split at \f.
+    return io.StringIO(text, newline="").readlines()
+
+
+def unified_diff(path: str, before: str, after: str, *, colour: bool = False) -> str:
+    """A unified diff with ``--- a/path`` and ``+++ b/path`` headers; line endings kept."""
+    name = path.replace("\\", "/").lstrip("/")
+    diff = difflib.unified_diff(_lines(before), _lines(after), f"a/{name}", f"b/{name}")
+    lines = []
+    for number, line in enumerate(diff):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        # The first two lines are the file headers; a removed "-- x" line looks like one.
+        lines.append(_colour(line, is_header=number < 2) if colour else line)
+    return "".join(lines)
+
+
+# -- rules ----------------------------------------------------------------------------
+
+
+def rules_table(specs: Iterable[RuleSpec]) -> str:
+    """One row per rule: code, name, fix safety, summary."""
+    rows = [("Code", "Name", "Fix", "Summary")]
+    rows += [(spec.code, spec.name, str(spec.safety), spec.summary) for spec in specs]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in rows
+    )
+
+
+_HEADING = re.compile(r"#{1,6}(?=\s)")
+_TAB = re.compile(r'===\+?\s+"(?P<title>[^"]*)"\s*$')  # a mkdocs-material content tab
+_SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"\s*$')  # a pymdownx.snippets include
+
+
+def _snippet_text(include: str, snippets: Path) -> str:
+    # Pages may name snippets from the snippets folder, the docs folder or the project.
+    relative = include.removeprefix("docs/").removeprefix("snippets/")
+    try:
+        return (snippets / relative).read_text(encoding="utf-8")
+    except OSError:
+        return f"[snippet {include} not found]\n"
+
+
+def render_rule_page(markdown: str, snippets: Path) -> str:
+    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings."""
+    out: list[str] = []
+    level = 1  # of the last heading, so that tabs become the level below it
+    tab_indents: list[int] = []  # the content indentation of each open tab
+    in_code = False  # inside a fenced code block, `#` starts a comment, not a heading
+    for line in markdown.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        if line.strip():
+            while tab_indents and indent < tab_indents[-1]:
+                tab_indents.pop()
+        if tab_indents:
+            line = line[tab_indents[-1] :]
+            indent -= tab_indents[-1]
+        stripped = line.lstrip(" ")
+        if stripped.startswith(("```", "~~~")):
+            in_code = not in_code
+        if not in_code and (tab := _TAB.match(stripped)) is not None:
+            out.append("#" * min(level + 1, 6) + " " + tab["title"])
+            tab_indents.append((tab_indents[-1] if tab_indents else 0) + indent + 4)
+        elif (snippet := _SNIPPET.match(stripped)) is not None:
+            text = _snippet_text(snippet["path"], snippets)
+            out.extend(" " * indent + snippet_line for snippet_line in text.splitlines())
+        else:
+            if not in_code and not indent and (heading := _HEADING.match(stripped)) is not None:
+                level = len(heading.group())
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+# -- progress -------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line counter of analysed files, drawn only for runs long enough to need it."""
+
+    def __init__(self, stream: TextIO, minimum: int = 40) -> None:
+        self.stream = stream
+        self.minimum = minimum
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.minimum:
+            return
+        self.stream.write(f"\rmpfix: {done}/{total} files")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")  # erase the counter line
+            self.stream.flush()

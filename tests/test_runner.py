@@ -1,0 +1,297 @@
+"""The runner: which files it finds, how it reads and writes them, and how it survives failures."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from codemods import runner
+from codemods.rules import RULES
+from codemods.runner import Options, check_bytes, decode, discover, run
+
+UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
+GUARD = 'if __name__ == "__main__":'
+CHECK = Options(rules=RULES)
+FIX = Options(rules=RULES, fix=True)
+
+
+def write(folder: Path, name: str, text: str = UNGUARDED) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def found(*paths: Path | str, excludes: tuple[str, ...] = ()) -> list[str]:
+    return list(discover([str(path) for path in paths], excludes))
+
+
+# -- discovery ------------------------------------------------------------------------
+
+
+def test_discover_walks_python_files_in_a_stable_order(tmp_path: Path) -> None:
+    for name in ["b.py", "a.pyw", "sub/c.py", "sub/d.txt", "README.md", "setup.cfg"]:
+        write(tmp_path, name)
+
+    assert found(tmp_path) == [str(tmp_path / name) for name in ["a.pyw", "b.py", "sub/c.py"]]
+
+
+def test_discover_names_each_file_once(tmp_path: Path) -> None:
+    write(tmp_path, "a.py")
+
+    assert found(tmp_path, tmp_path / "a.py", str(tmp_path) + "/./a.py") == [str(tmp_path / "a.py")]
+
+
+def test_discover_skips_the_default_excludes(tmp_path: Path) -> None:
+    excluded = [".git", ".venv", "venv", "build", "dist", "__pycache__", "node_modules", "pkg.egg-info", "deep/.tox"]
+    for folder in excluded:
+        write(tmp_path, f"{folder}/x.py")
+    write(tmp_path, "deep/kept.py")
+
+    assert found(tmp_path) == [str(tmp_path / "deep" / "kept.py")]
+
+
+def test_discover_applies_extra_excludes(tmp_path: Path) -> None:
+    write(tmp_path, "migrations/0001.py")
+    write(tmp_path, "app/generated_pb2.py")
+    write(tmp_path, "app/models.py")
+
+    assert found(tmp_path, excludes=("migrations/", "*_pb2.py")) == [str(tmp_path / "app" / "models.py")]
+
+
+def test_nested_gitignore_files_apply_below_their_folder(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "*.gen.py\nlegacy/\n")
+    write(tmp_path, "top.gen.py")
+    write(tmp_path, "legacy/old.py")
+    write(tmp_path, "app/.gitignore", "local.py\n!keep.gen.py\n")
+    write(tmp_path, "app/local.py")
+    write(tmp_path, "app/keep.gen.py")  # re-included by the nearer .gitignore
+    write(tmp_path, "app/other.gen.py")
+    write(tmp_path, "lib/local.py")  # the app/ rule does not reach here
+    write(tmp_path, "legacy/.gitignore", "!old.py\n")  # as in git: no way back into an ignored folder
+
+    assert found(tmp_path) == [str(tmp_path / name) for name in ["app/keep.gen.py", "lib/local.py"]]
+
+
+def test_a_gitignore_above_the_named_folder_counts_inside_its_repository(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".gitignore", "src/vendored/\n")
+    write(tmp_path, "src/vendored/lib.py")
+    write(tmp_path, "src/app.py")
+
+    assert found(tmp_path / "src") == [str(tmp_path / "src" / "app.py")]
+
+
+def test_a_gitignore_outside_any_repository_does_not_reach_down_into_a_named_folder(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "src/vendored/\n")
+    write(tmp_path, "src/vendored/lib.py")
+
+    assert found(tmp_path / "src") == [str(tmp_path / "src" / "vendored" / "lib.py")]
+
+
+def test_named_files_are_found_whatever_excludes_them(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "ignored.py\n")
+    named = [write(tmp_path, "ignored.py"), write(tmp_path, "build/x.py"), write(tmp_path, "script")]
+
+    assert found(*named) == [str(path) for path in named]
+
+
+def test_symlinks_are_not_followed_while_walking(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, "target.py")
+    project = tmp_path / "project"
+    write(project, "real.py")
+    (project / "linked.py").symlink_to(outside / "target.py")
+    (project / "linked_dir").symlink_to(outside, target_is_directory=True)
+
+    assert found(project) == [str(project / "real.py")]
+    assert found(project / "linked.py") == [str(project / "linked.py")]
+
+
+def test_a_folder_named_like_a_python_file_is_walked(tmp_path: Path) -> None:
+    write(tmp_path, "odd.py/inner.py")
+
+    assert found(tmp_path) == [str(tmp_path / "odd.py" / "inner.py")]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions that bind")
+def test_a_folder_that_cannot_be_listed_is_one_error(tmp_path: Path) -> None:
+    write(tmp_path, "locked/x.py")
+    write(tmp_path, "open.py")
+    (tmp_path / "locked").chmod(0)
+    try:
+        results = run([str(tmp_path)], CHECK, jobs=1)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+
+    assert {result.path: result.errors for result in results} == {
+        str(tmp_path / "locked"): [f"{tmp_path / 'locked'}: error: Permission denied"],
+        str(tmp_path / "open.py"): [],
+    }
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "text"),
+    [
+        (b"x = 1\r\ny = 2\r\n", "utf-8", "x = 1\r\ny = 2\r\n"),
+        (b"\xef\xbb\xbfx = '\xc3\xa9'\n", "utf-8-sig", "x = 'é'\n"),
+        (b"# coding: latin-1\nx = '\xe9'\n", "iso-8859-1", "# coding: latin-1\nx = 'é'\n"),
+    ],
+)
+def test_decode_keeps_line_endings_and_remembers_the_encoding(data: bytes, encoding: str, text: str) -> None:
+    assert decode(data) == (text, encoding)
+    assert text.encode(encoding) == data
+
+
+def test_undecodable_and_unparsable_files_are_errors_of_their_own(tmp_path: Path) -> None:
+    (tmp_path / "latin.py").write_bytes(b"import multiprocessing\nname = '\xe9'\n")  # no cookie
+    write(tmp_path, "broken.py", "import multiprocessing\ndef broken(:\n")
+    write(tmp_path, "script.py")
+
+    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=1)}
+
+    assert [error.split(": error: ")[1][:15] for error in results["latin.py"].errors] == ["cannot decode: "]
+    [parse_error] = results["broken.py"].errors
+    assert parse_error.startswith(f"{tmp_path / 'broken.py'}:2:") and ": error: cannot parse: " in parse_error
+    assert [finding.code for finding in results["script.py"].findings] == ["MP001"]
+
+
+def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
+    result = check_bytes("-", b"def broken(:\n", CHECK)  # would be a parse error if parsed
+
+    assert (result.findings, result.errors) == ([], [])
+
+
+def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
+    [result] = run([str(tmp_path / "gone.py")], CHECK)
+
+    assert result.errors == [f"{tmp_path / 'gone.py'}: error: No such file or directory"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.py")
+
+    [result] = run([str(tmp_path / "pipe.py")], CHECK)
+
+    assert result.errors == [f"{tmp_path / 'pipe.py'}: error: not a regular file"]
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+def test_run_writes_only_in_write_mode_and_only_changed_files(tmp_path: Path) -> None:
+    script = write(tmp_path, "script.py")
+    library = write(tmp_path, "library.py", "import multiprocessing\n")
+    os.utime(library, (0, 0))
+
+    [library_result, script_result] = run([str(tmp_path)], FIX, jobs=1)
+    assert script_result.fixed is not None and GUARD in script_result.fixed
+    assert script.read_text(encoding="utf-8") == UNGUARDED
+
+    run([str(tmp_path)], FIX, jobs=1, write=True)
+    assert script.read_text(encoding="utf-8") == script_result.fixed
+    assert library_result.fixed is None
+    assert library.stat().st_mtime == 0
+
+
+def test_a_file_changed_while_mpfix_ran_is_not_written(tmp_path: Path) -> None:
+    script = write(tmp_path, "script.py")
+    edited = UNGUARDED + "# edited meanwhile\n"
+
+    def edit_while_analysing(done: int, total: int) -> None:
+        script.write_text(edited, encoding="utf-8")
+
+    [result] = run([str(script)], FIX, jobs=1, write=True, progress=edit_while_analysing)
+
+    assert script.read_text(encoding="utf-8") == edited
+    assert result.errors == [f"{script}: error: changed on disk while mpfix ran; not written"]
+    assert (result.fixed, result.applied, result.remaining) == (None, [], result.findings)
+
+
+def test_writing_through_a_named_symlink_keeps_the_link(tmp_path: Path) -> None:
+    target = write(tmp_path, "target.py")
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+
+    run([str(link)], FIX, write=True)
+
+    assert link.is_symlink()
+    assert GUARD in target.read_text(encoding="utf-8")
+
+
+def test_write_atomically_keeps_the_mode_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "tool.py"
+    path.write_bytes(b"old\n")
+    path.chmod(0o740)
+
+    runner.write_atomically(str(path), b"new\n")
+
+    assert path.read_bytes() == b"new\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o740
+    assert os.listdir(tmp_path) == ["tool.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give a file away")
+def test_write_atomically_keeps_the_owner_when_it_may(tmp_path: Path) -> None:
+    path = tmp_path / "tool.py"
+    path.write_bytes(b"old\n")
+    os.chown(path, 4321, 4322)
+
+    runner.write_atomically(str(path), b"new\n")
+
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322)
+
+
+# -- workers --------------------------------------------------------------------------
+
+_analyse = runner._analyse
+
+
+def _crash_or_fail_on_marked_files(path: str, data: bytes, options: Options) -> runner.FileResult:
+    if b"# crash" in data:
+        os._exit(70)
+    if b"# fail" in data:
+        raise RuntimeError("a rule blew up")
+    return _analyse(path, data, options)
+
+
+def _project_with_a_crash_and_a_failure(folder: Path) -> None:
+    for number in range(4):
+        write(folder, f"script{number}.py")
+    write(folder, "crash.py", UNGUARDED + "# crash\n")
+    write(folder, "fail.py", UNGUARDED + "# fail\n")
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the patched worker function reaches workers only by fork"
+)
+def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _project_with_a_crash_and_a_failure(tmp_path)
+    monkeypatch.setattr(runner, "_analyse", _crash_or_fail_on_marked_files)
+
+    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2)}
+
+    assert results["crash.py"].errors == [f"{tmp_path / 'crash.py'}: error: the worker process analysing it died"]
+    assert results["fail.py"].errors == [f"{tmp_path / 'fail.py'}: error: internal error: RuntimeError: a rule blew up"]
+    for number in range(4):
+        result = results[f"script{number}.py"]
+        assert (result.errors, [finding.code for finding in result.findings]) == ([], ["MP001"])
+
+
+def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "fail.py", UNGUARDED + "# fail\n")
+    write(tmp_path, "script.py")
+    monkeypatch.setattr(runner, "_analyse", _crash_or_fail_on_marked_files)
+
+    [fail, script] = run([str(tmp_path)], CHECK, jobs=1)
+
+    assert fail.errors == [f"{tmp_path / 'fail.py'}: error: internal error: RuntimeError: a rule blew up"]
+    assert [finding.code for finding in script.findings] == ["MP001"]
