@@ -117,14 +117,18 @@ def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list
     return replaced, chosen  # type: ignore[return-value]
 
 
-def _compiles(source: str) -> bool:
+def _python_ast(source: str) -> ast.Module | None:
+    """The module as the running interpreter parses it; None when it cannot."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return False
-    return True
+            return None
+
+
+def _compiles(source: str) -> bool:
+    return _python_ast(source) is not None
 
 
 def analyze(
@@ -140,15 +144,21 @@ def analyze(
     """
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
+    tree = _python_ast(source)
+    # The pre-checks decide what the first pass runs; once a fix changed the code, every
+    # selected rule looks at the result.
+    first_pass = visitors if tree is None else [v for v in visitors if v.precheck(tree)]
+    if not first_pass:
+        return Result(source=source, findings=[], fixed=source)
     module = _parse(source)
-    candidates = _analyse(module, visitors)
+    candidates = _analyse(module, first_pass)
     findings = [c.finding for c in candidates]
     result = Result(source=source, findings=findings, fixed=source, remaining=findings)
-    if not fix or not visitors:
+    if not fix:
         return result
 
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
-    check_compile = _compiles(source)
+    check_compile = tree is not None
     current = source
     for _ in range(MAX_ROUNDS):
         fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]

@@ -8,6 +8,8 @@ Names bound to ``multiprocessing.get_context(...)`` are followed as contexts.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
@@ -57,6 +59,13 @@ def canonical(qualified_name: str) -> str | None:
             return rest if rest in _MP_TOP_LEVEL else None
     return None
 
+
+
+def spellings(apis: Collection[str]) -> frozenset[str]:
+    """Every last name a callee resolving to one of ``apis`` can have in source, before
+    aliasing: ``Manager`` and ``SyncManager`` both mean the API "Manager"."""
+    exact = {name.rsplit(".", 1)[-1] for name, api in _EXACT.items() if api in apis}
+    return frozenset(apis) | exact
 
 
 class ApiResolver:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -32,6 +33,12 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         from codemods.rules import BY_NAME
 
         cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """False only when this rule can find nothing in a module with this ``ast``
+        (see codemods.prechecks); the default lets every module through."""
+        return True
 
     def __init__(self) -> None:
         super().__init__()

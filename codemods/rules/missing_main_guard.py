@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from codemods.guard import is_main_guard
-from codemods.names import ApiResolver
+from codemods.names import ApiResolver, spellings
+from codemods.prechecks import (
+    aliases_of,
+    base_name,
+    callee_name,
+    import_time_calls,
+    locally_defined,
+    top_level_callers,
+)
 from codemods.reachability import ModuleReach
 from codemods.statements import calls_in
 from codemods.guard_plan import GuardPlan, Unfixable
@@ -26,6 +36,22 @@ GUARD = '`if __name__ == "__main__":`'
 
 class MissingMainGuard(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A module-level call whose callee is spelled like a trigger (and not defined by
+        the module itself), a ``Process`` subclass, or a local function leading to one."""
+        names = aliases_of(tree, spellings(TRIGGERS)) - locally_defined(tree)
+        process = aliases_of(tree, spellings({"Process"}))
+        names |= {
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.ClassDef) and any(base_name(base) in process for base in node.bases)
+        }
+        names |= top_level_callers(tree, names)
+        return any(
+            callee_name(call) in names for statement in tree.body for call in import_time_calls(statement)
+        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
