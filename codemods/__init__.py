@@ -2,8 +2,11 @@
 
 The public API, loaded on first use so that ``import codemods`` does not import libcst::
 
-    from codemods import fix_source
+    from codemods import check_source, fix_source
+    findings = check_source(source)
     fixed = fix_source(source)
+
+docs/api.md describes each name.
 """
 
 from __future__ import annotations
@@ -12,18 +15,44 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from codemods.engine import analyze, fix_source
-    from codemods.rule import Finding, Safety
-    from codemods.rules import RULES
+    from codemods.api import check_source, fix_edits
+    from codemods.edits import Edit, apply_edits
+    from codemods.engine import FixError, Result, SourceError, analyze, fix_source
+    from codemods.rule import Finding, RuleSpec, Safety
+    from codemods.rules import RULES, UnknownRuleError
 
 _HOMES = {
-    "analyze": "codemods.engine",
+    "check_source": "codemods.api",
+    "fix_edits": "codemods.api",
     "fix_source": "codemods.engine",
+    "analyze": "codemods.engine",
+    "Result": "codemods.engine",
+    "SourceError": "codemods.engine",
+    "FixError": "codemods.engine",
+    "Edit": "codemods.edits",
+    "apply_edits": "codemods.edits",
     "Finding": "codemods.rule",
+    "RuleSpec": "codemods.rule",
     "Safety": "codemods.rule",
     "RULES": "codemods.rules",
+    "UnknownRuleError": "codemods.rules",
 }
-__all__ = ["RULES", "Finding", "Safety", "analyze", "fix_source"]
+__all__ = [
+    "RULES",
+    "Edit",
+    "Finding",
+    "FixError",
+    "Result",
+    "RuleSpec",
+    "Safety",
+    "SourceError",
+    "UnknownRuleError",
+    "analyze",
+    "apply_edits",
+    "check_source",
+    "fix_edits",
+    "fix_source",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,8 @@
 
 One parse and one batched pass of every selected rule per round; fixes are applied and
 the result re-parsed until no applicable fix is left (a fixpoint). Output that does not
-parse or compile is never returned.
+parse or compile is never returned. Findings that a suppression comment covers are dropped
+in every round, so they are neither reported nor fixed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from codemods import rules as registry
+from codemods import suppressions
 from codemods.rule import Finding, RuleSpec
 from codemods.visitor import Candidate, RuleVisitor
 
@@ -83,7 +85,7 @@ def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[
     return candidates
 
 
-class _Replace(cst.CSTTransformer):
+class ReplaceNodes(cst.CSTTransformer):
     """Swap nodes by identity."""
 
     def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
@@ -113,7 +115,7 @@ def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list
         chosen.append(candidate)
     if chosen[0].node is module:
         return chosen[0].replacement, chosen[:1]  # type: ignore[return-value]
-    replaced = module.visit(_Replace({id(c.node): c.replacement for c in chosen}))
+    replaced = module.visit(ReplaceNodes({id(c.node): c.replacement for c in chosen}))
     return replaced, chosen  # type: ignore[return-value]
 
 
@@ -131,16 +133,35 @@ def _compiles(source: str) -> bool:
     return _python_ast(source) is not None
 
 
+def _unsuppressed(
+    candidates: list[Candidate], code: str, specs: Sequence[RuleSpec], report_unused: bool
+) -> tuple[list[Candidate], list[Finding]]:
+    """The candidates that no suppression comment in ``code`` covers, and the unused comments."""
+    directives = suppressions.scan(code)
+    if not directives:
+        return candidates, []
+    kept = [c for c in candidates if not any(d.covers(c.finding) for d in directives)]
+    unused = suppressions.unused(directives, [c.finding for c in candidates], specs) if report_unused else []
+    return kept, unused
+
+
+def _findings(candidates: list[Candidate], unused: list[Finding]) -> list[Finding]:
+    return sorted([c.finding for c in candidates] + unused, key=Finding.sort_key)
+
+
 def analyze(
     source: str,
     *,
     rules: Iterable[RuleSpec] | None = None,
     fix: bool = True,
     unsafe_fixes: bool = False,
+    report_unused_suppressions: bool = False,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
 
-    Raises SourceError when ``source`` does not parse, FixError when a fix misbehaves.
+    With ``report_unused_suppressions``, suppression comments that suppress nothing are
+    findings too (MP000, without a fix). Raises SourceError when ``source`` does not
+    parse, FixError when a fix misbehaves.
     """
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
@@ -149,10 +170,11 @@ def analyze(
     # selected rule looks at the result.
     first_pass = visitors if tree is None else [v for v in visitors if v.precheck(tree)]
     if not first_pass:
-        return Result(source=source, findings=[], fixed=source)
+        _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
+        return Result(source=source, findings=unused, fixed=source, remaining=unused)
     module = _parse(source)
-    candidates = _analyse(module, first_pass)
-    findings = [c.finding for c in candidates]
+    candidates, unused = _unsuppressed(_analyse(module, first_pass), source, specs, report_unused_suppressions)
+    findings = _findings(candidates, unused)
     result = Result(source=source, findings=findings, fixed=source, remaining=findings)
     if not fix:
         return result
@@ -164,7 +186,7 @@ def analyze(
         fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]
         if not fixes:
             result.fixed = current
-            result.remaining = [c.finding for c in candidates]
+            result.remaining = _findings(candidates, unused)
             return result
         new_module, applied = _apply(module, fixes)
         new_code = new_module.code
@@ -180,7 +202,7 @@ def analyze(
             )
         result.applied.extend(c.finding for c in applied)
         current = new_code
-        candidates = _analyse(module, visitors)
+        candidates, unused = _unsuppressed(_analyse(module, visitors), current, specs, report_unused_suppressions)
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 
 

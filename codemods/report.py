@@ -1,4 +1,5 @@
-"""What the user reads: finding lines, summaries, diffs, the rules table, rule pages.
+"""What the user reads: findings (concise lines or with their source), statistics,
+summaries, diffs, the rules table, rule pages.
 
 Pure formatting: strings in, strings out; only ``Progress`` writes, to the stream it is given.
 """
@@ -6,12 +7,13 @@ Pure formatting: strings in, strings out; only ``Progress`` writes, to the strea
 from __future__ import annotations
 
 import difflib
-import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from codemods.edits import lines_of
 from codemods.rule import Finding, RuleSpec, Safety
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +31,86 @@ def finding_line(path: str, finding: Finding, unsafe_fixes: bool) -> str:
     """``path:line:col: CODE message``, marked ``[*]`` when a fix is available, as in ruff."""
     marker = " [*]" if finding.fixable(unsafe_fixes) else ""
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
+
+
+# Source lines shown around a finding, and how many of a long finding's own lines.
+CONTEXT_LINES = 1
+SPAN_LINES = 4
+
+
+def _fix_label(finding: Finding, unsafe_fixes: bool) -> str | None:
+    if finding.fix is Safety.NONE or finding.fix_title is None:
+        return None
+    if finding.fix is Safety.SAFE:
+        return f"fix: {finding.fix_title}"
+    hint = "" if unsafe_fixes else ", with --unsafe-fixes"
+    return f"fix (unsafe{hint}): {finding.fix_title}"
+
+
+def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes: bool) -> str:
+    """The ``text`` format: the concise line, the source lines it points at, and its fix.
+
+    A finding on one line is underlined with carets; the lines of a longer one are marked
+    with ``>`` (the first and last few of them, when there are many).
+    """
+    out = [finding_line(path, finding, unsafe_fixes)]
+    lines = [line.rstrip("\r\n") for line in lines_of(source)] if source is not None else []
+    first, last = finding.line, min(finding.end_line, len(lines))
+    width = 0  # of the line numbers, when there are lines to show
+    if lines and 1 <= first <= len(lines):
+        shown = list(range(max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES) + 1))
+        if last - first + 1 > SPAN_LINES:  # keep the first and last lines of a long finding
+            keep = SPAN_LINES // 2
+            shown = [n for n in shown if n <= first + keep - 1 or n >= last - keep + 1]
+        width = len(str(shown[-1]))
+        single = first == last
+        gutter = " " * width + " |"
+        out.append(gutter)
+        previous = None
+        for number in shown:
+            if previous is not None and number != previous + 1:
+                out.append(" " * width + " :")
+            previous = number
+            text = lines[number - 1]
+            marker = "" if single else ("> " if first <= number <= last else "  ")
+            out.append(f"{number:>{width}} | {marker}{text}".rstrip())
+            if single and number == first:
+                # Tabs stay tabs, so that the carets line up under the same columns.
+                pad = "".join(c if c == "\t" else " " for c in text[: finding.column - 1])
+                carets = "^" * max(1, finding.end_column - finding.column)
+                out.append(f"{gutter} {pad}{carets} {finding.code}")
+        out.append(gutter)
+    label = _fix_label(finding, unsafe_fixes)
+    if label is not None:
+        out.append(" " * width + f" = {label}")
+    return "\n".join(out) + "\n"
+
+
+def rule_counts(findings: Iterable[Finding], unsafe_fixes: bool) -> list[tuple[str, str, int, int]]:
+    """(code, name, findings, fixable findings) per rule, the most frequent first."""
+    counts: Counter[str] = Counter()
+    fixable: Counter[str] = Counter()
+    names = {}
+    for finding in findings:
+        counts[finding.code] += 1
+        fixable[finding.code] += finding.fixable(unsafe_fixes)
+        names[finding.code] = finding.name
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(code, names[code], count, fixable[code]) for code, count in ranked]
+
+
+def statistics_table(findings: Iterable[Finding], unsafe_fixes: bool) -> str:
+    """One row per rule, as ruff's ``--statistics``: count, code, ``[*]`` all fixable,
+    ``[-]`` some, ``[ ]`` none, and the rule's name."""
+    rows = rule_counts(findings, unsafe_fixes)
+    width = max((len(str(count)) for _, _, count, _ in rows), default=1)
+
+    def mark(count: int, fixable: int) -> str:
+        return "[*]" if fixable == count else "[-]" if fixable else "[ ]"
+
+    return "".join(
+        f"{count:>{width}}\t{code}\t{mark(count, fixable)} {name}\n" for code, name, count, fixable in rows
+    )
 
 
 def _failures(results: Sequence[FileResult]) -> str:
@@ -57,6 +139,12 @@ def fixed_line(result: FileResult) -> str:
     """What a fix run changed in one file."""
     codes = ", ".join(sorted({finding.code for finding in result.applied}))
     return f"{result.path}: fixed {_count(len(result.applied), 'finding')} ({codes})"
+
+
+def review_header(result: FileResult) -> str:
+    """What `fix --interactive` says before showing a file's fix."""
+    codes = ", ".join(sorted({finding.code for finding in result.applied}))
+    return f"{result.path}: a fix for {_count(len(result.applied), 'finding')} ({codes})"
 
 
 def fix_summary(results: Sequence[FileResult]) -> str:
@@ -95,15 +183,10 @@ def _colour(line: str, is_header: bool) -> str:
     return code + body + _RESET + line[len(body) :]
 
 
-def _lines(text: str) -> list[str]:
-    # Only \n, \r\n and \r end a line of Python; str.splitlines would also split at \f.
-    return io.StringIO(text, newline="").readlines()
-
-
 def unified_diff(path: str, before: str, after: str, *, colour: bool = False) -> str:
     """A unified diff with ``--- a/path`` and ``+++ b/path`` headers; line endings kept."""
     name = path.replace("\\", "/").lstrip("/")
-    diff = difflib.unified_diff(_lines(before), _lines(after), f"a/{name}", f"b/{name}")
+    diff = difflib.unified_diff(lines_of(before), lines_of(after), f"a/{name}", f"b/{name}")
     lines = []
     for number, line in enumerate(diff):
         if not line.endswith(("\n", "\r")):

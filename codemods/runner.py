@@ -12,28 +12,27 @@ import stat
 import tempfile
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 
 from pathspec import GitIgnoreSpec
 
+from codemods.config import DEFAULT_EXCLUDES, Pattern
 from codemods.rule import Finding, RuleSpec
 from codemods.rules import could_match
+from codemods.suppressions import might_suppress
 
 PYTHON_SUFFIXES = (".py", ".pyw")
-# As ruff's defaults: tool caches, virtualenvs, build output and VCS folders.
-DEFAULT_EXCLUDES = (
-    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
-    ".pytest_cache", ".ruff_cache", ".svn", ".tox", ".venv", "__pycache__", "__pypackages__",
-    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv", "*.egg-info",
-)
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
 
 Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
 OnError = Callable[[str, str], None]  # (path, message)
+RulesFor = Callable[[str], tuple[RuleSpec, ...]]  # the rules for one path (per-file ignores)
 _Ignores = list[tuple[str, GitIgnoreSpec]]  # (folder, its .gitignore), outermost first
+_Excludes = list[tuple[str | None, GitIgnoreSpec]]  # (folder the patterns are relative to, patterns)
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,17 @@ class Options:
     rules: tuple[RuleSpec, ...]
     fix: bool = False  # compute fixes (for `fix` and `diff`), not only findings
     unsafe_fixes: bool = False
+    report_unused_suppressions: bool = False
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """Which files a walk through folders yields."""
+
+    # Gitignore-style patterns, each with the folder it is relative to (None: the folder named).
+    exclude: tuple[Pattern, ...] = tuple((None, pattern) for pattern in DEFAULT_EXCLUDES)
+    respect_gitignore: bool = True
+    force_exclude: bool = False  # apply ``exclude`` to paths named explicitly too
 
 
 @dataclass
@@ -54,7 +64,7 @@ class FileResult:
     applied: list[Finding] = field(default_factory=list)  # fixes that produced ``fixed``
     remaining: list[Finding] = field(default_factory=list)  # findings left after the fixes
     fixed: str | None = None  # the text with fixes, when they changed it
-    source: str | None = None  # the text as read, kept beside ``fixed`` for diffs
+    source: str | None = None  # the text as read, when there is something to show (a diff, findings)
     encoding: str = "utf-8"  # as detected; "utf-8-sig" keeps a byte order mark
     errors: list[str] = field(default_factory=list)  # one complete line each
 
@@ -63,31 +73,40 @@ class FileResult:
         assert self.fixed is not None
         return self.fixed.encode(self.encoding)
 
-    def fixes_lost(self, error: str) -> None:
-        """The fixes cannot reach the file, which keeps every finding it had."""
-        self.fixed, self.source, self.applied, self.remaining = None, None, [], self.findings
-        self.errors.append(error)
+    def fixes_lost(self, error: str | None = None) -> None:
+        """The fixes do not reach the file (an error, or the user said no): it keeps every finding."""
+        self.fixed, self.applied, self.remaining = None, [], self.findings
+        if error is not None:
+            self.errors.append(error)
 
 
 # -- discovery ------------------------------------------------------------------------
 
 
 def discover(
-    paths: Iterable[str], excludes: Iterable[str] = (), on_error: OnError | None = None
+    paths: Iterable[str],
+    excludes: Iterable[str] = (),
+    on_error: OnError | None = None,
+    files: FileFilter = FileFilter(),
 ) -> Iterator[str]:
     """The Python files under ``paths``, each once, in a deterministic order.
 
     Directories are walked without following symlinks, skipping what ``.gitignore``
-    files, the default excludes and ``excludes`` (gitignore patterns, relative to the
-    directory named) exclude. A path named explicitly is always yielded, whatever its name;
-    reading reports one that does not exist. ``on_error`` hears of folders that cannot
-    be listed.
+    files (unless ``files.respect_gitignore`` is off), ``files.exclude`` and ``excludes``
+    (more gitignore patterns, relative to the directory named) exclude. A path named
+    explicitly is yielded whatever its name, unless ``files.force_exclude`` applies the
+    excludes to it too; reading reports one that does not exist. ``on_error`` hears of
+    folders that cannot be listed.
     """
-    exclude = GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *excludes])
+    exclude = _compile([*files.exclude, *((None, pattern) for pattern in excludes)])
     seen: set[str] = set()
     for path in paths:
-        if os.path.isdir(path):
-            found: Iterable[str] = _walk(path, path, exclude, _enclosing_gitignores(path), on_error)
+        is_dir = os.path.isdir(path)
+        if files.force_exclude and _excluded(path, is_dir, os.curdir, exclude, None):
+            continue
+        if is_dir:
+            ignores = _enclosing_gitignores(path) if files.respect_gitignore else None
+            found: Iterable[str] = _walk(path, path, exclude, ignores, on_error)
         else:
             found = [path]
         for file in map(os.path.normpath, found):
@@ -96,9 +115,18 @@ def discover(
                 yield file
 
 
+def _compile(patterns: Iterable[Pattern]) -> _Excludes:
+    """One spec per folder that patterns are relative to, in the order first named."""
+    by_base: dict[str | None, list[str]] = {}
+    for base, pattern in patterns:
+        by_base.setdefault(base, []).append(pattern)
+    return [(base, GitIgnoreSpec.from_lines(lines)) for base, lines in by_base.items()]
+
+
 def _walk(
-    folder: str, root: str, exclude: GitIgnoreSpec, ignores: _Ignores, on_error: OnError | None
+    folder: str, root: str, exclude: _Excludes, ignores: _Ignores | None, on_error: OnError | None
 ) -> Iterator[str]:
+    """``ignores`` is None when .gitignore files are not respected."""
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -106,7 +134,8 @@ def _walk(
         if on_error is not None:
             on_error(os.path.normpath(folder), exc.strerror or str(exc))
         return
-    ignores = ignores + _gitignore_of(folder)
+    if ignores is not None:
+        ignores = ignores + _gitignore_of(folder)
     for entry in entries:
         # Without following links, a symlink is neither a folder nor a file: it is skipped.
         is_dir = entry.is_dir(follow_symlinks=False)
@@ -119,14 +148,14 @@ def _walk(
 
 
 def _excluded(
-    path: str, is_dir: bool, root: str, exclude: GitIgnoreSpec, ignores: _Ignores
+    path: str, is_dir: bool, root: str, exclude: _Excludes, ignores: _Ignores | None
 ) -> bool:
     # A trailing slash lets folder-only patterns such as `build/` match.
     suffix = "/" if is_dir else ""
-    if exclude.match_file(os.path.relpath(path, root) + suffix):
+    if any(spec.match_file(os.path.relpath(path, base or root) + suffix) for base, spec in exclude):
         return True
     # The nearest .gitignore that has a say decides, as in git.
-    for base, spec in reversed(ignores):
+    for base, spec in reversed(ignores or []):
         verdict = spec.check_file(os.path.relpath(path, base) + suffix).include
         if verdict is not None:
             return verdict
@@ -167,9 +196,14 @@ def decode(data: bytes) -> tuple[str, str]:
     return data.decode(encoding), encoding
 
 
+def _worth_analysing(data: bytes, options: Options) -> bool:
+    """The byte prefilter: can a rule match, or (when asked) is there a suppression to judge?"""
+    return could_match(data, options.rules) or (options.report_unused_suppressions and might_suppress(data))
+
+
 def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     """Analyse one file's bytes, shown as ``path`` (the entry point for stdin)."""
-    if not could_match(data, options.rules):
+    if not _worth_analysing(data, options):
         return FileResult(path)
     return _analyse_in_process(path, data, options)
 
@@ -191,7 +225,11 @@ def _analyse(path: str, data: bytes, options: Options) -> FileResult:
         return FileResult(path, errors=[f"{path}: error: cannot decode: {exc}"])
     try:
         result = engine.analyze(
-            text, rules=options.rules, fix=options.fix, unsafe_fixes=options.unsafe_fixes
+            text,
+            rules=options.rules,
+            fix=options.fix,
+            unsafe_fixes=options.unsafe_fixes,
+            report_unused_suppressions=options.report_unused_suppressions,
         )
     except engine.SourceError as exc:
         where = f"{path}:{exc.line}:{exc.column}" if exc.line else path
@@ -204,7 +242,8 @@ def _analyse(path: str, data: bytes, options: Options) -> FileResult:
         applied=result.applied,
         remaining=result.remaining,
         fixed=result.fixed if result.changed else None,
-        source=text if result.changed else None,  # only diffs need it: do not ship it back otherwise
+        # Only diffs and context lines need it: do not ship it back otherwise.
+        source=text if result.changed or result.findings else None,
         encoding=encoding,
     )
     if file_result.fixed is not None:
@@ -224,59 +263,65 @@ def _load_engine() -> None:
     import codemods.engine  # noqa: F401
 
 
-def _analyse_all(
-    pending: Sequence[tuple[str, bytes]], options: Options, jobs: int, progress: Progress | None
-) -> list[FileResult]:
+_Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
+
+
+def _analysed(pending: Sequence[_Pending], jobs: int, progress: Progress | None) -> Iterator[FileResult]:
+    """The result of each pending file, in the order given, each as soon as it is ready."""
     if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
-        results = []
-        for done, (path, data) in enumerate(pending, 1):
-            results.append(_analyse_in_process(path, data, options))
+        for done, (path, data, options) in enumerate(pending, 1):
+            result = _analyse_in_process(path, data, options)
             if progress is not None:
                 progress(done, len(pending))
-        return results
+            yield result
+        return
 
-    results = []
-    crashed: list[tuple[str, bytes]] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_load_engine) as pool:
-        # Submit every file first, then collect: the workers never wait for the parent.
-        futures = {}
-        for path, data in pending:
-            try:
-                futures[pool.submit(_analyse, path, data, options)] = (path, data)
-            except BrokenProcessPool:  # a worker died before this file was handed over
-                crashed.append((path, data))
-        for done, future in enumerate(as_completed(futures), 1):
-            path, data = futures[future]
-            try:
-                results.append(future.result())
-            except BrokenProcessPool:
-                crashed.append((path, data))
-            except Exception as exc:  # raised by the rule in the worker
-                results.append(_internal_error(path, exc))
-            if progress is not None:
-                progress(done, len(pending))
-    return results + _retry_one_at_a_time(crashed, options)
-
-
-def _retry_one_at_a_time(crashed: Sequence[tuple[str, bytes]], options: Options) -> list[FileResult]:
-    """Re-run the files of a broken pool alone, so a dead worker costs only its own file."""
-    results = []
-    pool: ProcessPoolExecutor | None = None
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_load_engine)
+    retry = _OneAtATime()
     try:
-        for path, data in crashed:
-            pool = pool or ProcessPoolExecutor(max_workers=1, initializer=_load_engine)
+        # Submit every file first, then collect: the workers never wait for the parent.
+        futures: list[Future[FileResult] | None] = []
+        for path, data, options in pending:
             try:
-                results.append(pool.submit(_analyse, path, data, options).result())
+                futures.append(pool.submit(_analyse, path, data, options))
+            except BrokenProcessPool:  # a worker died before this file was handed over
+                futures.append(None)
+        for done, ((path, data, options), future) in enumerate(zip(pending, futures), 1):
+            try:
+                result = retry(path, data, options) if future is None else future.result()
             except BrokenProcessPool:
-                results.append(FileResult(path, errors=[f"{path}: error: the worker process analysing it died"]))
-                pool.shutdown()
-                pool = None
-            except Exception as exc:
-                results.append(_internal_error(path, exc))
+                result = retry(path, data, options)
+            except Exception as exc:  # raised by the rule in the worker
+                result = _internal_error(path, exc)
+            if progress is not None:
+                progress(done, len(pending))
+            yield result
     finally:
-        if pool is not None:
-            pool.shutdown()
-    return results
+        # A consumer that stops early (an interactive quit) leaves nothing running behind.
+        pool.shutdown(cancel_futures=True)
+        retry.close()
+
+
+class _OneAtATime:
+    """Re-runs the files of a broken pool alone, so a dead worker costs only its own file."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, path: str, data: bytes, options: Options) -> FileResult:
+        self.pool = self.pool or ProcessPoolExecutor(max_workers=1, initializer=_load_engine)
+        try:
+            return self.pool.submit(_analyse, path, data, options).result()
+        except BrokenProcessPool:
+            self.close()
+            return FileResult(path, errors=[f"{path}: error: the worker process analysing it died"])
+        except Exception as exc:
+            return _internal_error(path, exc)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
 
 # -- reading and writing --------------------------------------------------------------
@@ -294,19 +339,19 @@ def _os_error(path: str, exc: OSError) -> str:
     return f"{path}: error: {exc.strerror or exc}"
 
 
-def _write(result: FileResult, original: bytes) -> str | None:
-    """Write ``result.fixed`` over ``result.path`` unless the file changed since it was read.
-
-    Returns the error line, or None once written.
-    """
+def write_fixed(result: FileResult, original: bytes) -> bool:
+    """Write ``result.fixed`` over ``result.path`` unless the file changed since it was read
+    as ``original``. On failure the result keeps its findings and gains the error."""
     target = os.path.realpath(result.path)  # replace a symlink's target, not the link
     try:
         if _read(target) != original:
-            return f"{result.path}: error: changed on disk while mpfix ran; not written"
+            result.fixes_lost(f"{result.path}: error: changed on disk while mpfix ran; not written")
+            return False
         write_atomically(target, result.encoded())
     except OSError as exc:
-        return _os_error(result.path, exc)
-    return None
+        result.fixes_lost(_os_error(result.path, exc))
+        return False
+    return True
 
 
 def write_atomically(path: str, data: bytes) -> None:
@@ -335,6 +380,51 @@ def write_atomically(path: str, data: bytes) -> None:
 # -- the whole run --------------------------------------------------------------------
 
 
+def analyse(
+    paths: Sequence[str],
+    options: Options,
+    *,
+    jobs: int | None = None,
+    excludes: Iterable[str] = (),
+    files: FileFilter = FileFilter(),
+    rules_for: RulesFor | None = None,
+    progress: Progress | None = None,
+) -> Iterator[tuple[FileResult, bytes | None]]:
+    """Each file's result and the bytes it was read from (None when unread), sorted by path.
+
+    The files that pass the prefilter are handed to ``jobs`` worker processes (default:
+    one per CPU) all at once, and each result is yielded as soon as it and those before it
+    are ready: a caller can act on the first files while the rest are still analysed.
+    ``rules_for`` narrows the rules for one path (per-file ignores); ``progress`` hears
+    after each analysed file.
+    """
+    done: dict[str, tuple[FileResult, bytes | None]] = {}
+
+    def unlistable(path: str, message: str) -> None:
+        done[path] = (FileResult(path, errors=[f"{path}: error: {message}"]), None)
+
+    pending: list[_Pending] = []
+    for path in discover(paths, excludes, unlistable, files):
+        try:
+            data = _read(path)
+        except OSError as exc:
+            done[path] = (FileResult(path, errors=[_os_error(path, exc)]), None)
+            continue
+        file_options = options if rules_for is None else replace(options, rules=rules_for(path))
+        if _worth_analysing(data, file_options):
+            pending.append((path, data, file_options))
+        else:
+            done[path] = (FileResult(path), data)
+    pending.sort(key=lambda item: item[0])
+
+    read = {path: data for path, data, _ in pending}
+    # Closed on the way out, so that the worker processes end with the run, even one cut short.
+    with closing(_analysed(pending, jobs or os.cpu_count() or 1, progress)) as analysed:
+        for path in sorted([*done, *read]):
+            # Both lists are in path order, so the next analysed result is this path's.
+            yield done[path] if path in done else (next(analysed), read[path])
+
+
 def run(
     paths: Sequence[str],
     options: Options,
@@ -342,40 +432,20 @@ def run(
     jobs: int | None = None,
     write: bool = False,
     excludes: Iterable[str] = (),
+    files: FileFilter = FileFilter(),
+    rules_for: RulesFor | None = None,
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Analyse every file under ``paths``; with ``write``, write the fixed ones.
 
-    One result per file found (or path that could not be read), sorted by path.
-    ``jobs`` worker processes (default: one per CPU) analyse the files that pass the
-    prefilter; ``progress`` hears after each of them.
+    One result per file found (or path that could not be read), sorted by path; see
+    ``analyse`` for the rest.
     """
-    results: dict[str, FileResult] = {}
-
-    def unlistable(path: str, message: str) -> None:
-        results[path] = FileResult(path, errors=[f"{path}: error: {message}"])
-
-    pending: list[tuple[str, bytes]] = []
-    for path in discover(paths, excludes, unlistable):
-        try:
-            data = _read(path)
-        except OSError as exc:
-            results[path] = FileResult(path, errors=[_os_error(path, exc)])
-            continue
-        if could_match(data, options.rules):
-            pending.append((path, data))
-        else:
-            results[path] = FileResult(path)
-
-    for result in _analyse_all(pending, options, jobs or os.cpu_count() or 1, progress):
-        results[result.path] = result
-
+    analysed = list(
+        analyse(paths, options, jobs=jobs, excludes=excludes, files=files, rules_for=rules_for, progress=progress)
+    )
     if write:
-        for path, original in pending:
-            result = results[path]
-            if result.fixed is None:
-                continue
-            error = _write(result, original)
-            if error is not None:
-                result.fixes_lost(error)
-    return sorted(results.values(), key=lambda result: result.path)
+        for result, original in analysed:
+            if result.fixed is not None and original is not None:
+                write_fixed(result, original)
+    return [result for result, _ in analysed]

@@ -489,3 +489,86 @@ def test_importing_the_cli_or_the_package_does_not_import_libcst() -> None:
     use = "import codemods; print(codemods.RULES[0].code, codemods.Safety.SAFE, codemods.analyze.__name__)"
     used = subprocess.run([sys.executable, "-c", use], check=False, capture_output=True, text=True, env=env, timeout=60)
     assert used.stdout == "MP001 safe analyze\n", used.stderr
+    for name in codemods.__all__:
+        assert getattr(codemods, name) is not None
+
+
+# -- exit codes -----------------------------------------------------------------------
+
+
+def test_exit_zero_reports_findings_and_exits_0_but_errors_still_exit_2(project: Path) -> None:
+    write(project, "script.py", UNGUARDED)
+
+    found = mpfix("check", "--exit-zero", "script.py")
+    assert found.exit_code == 0
+    assert [m["path"] for m in FINDING.finditer(found.stdout)] == ["script.py"]
+    assert mpfix("diff", "--exit-zero", "script.py").exit_code == 0
+
+    write(project, "broken.py", UNPARSABLE)
+    assert mpfix("check", "--exit-zero", "script.py", "broken.py").exit_code == 2
+
+
+def test_exit_non_zero_on_fix_exits_1_when_a_fix_was_written(project: Path) -> None:
+    write(project, "script.py", UNGUARDED)
+
+    fixed = mpfix("fix", "--exit-non-zero-on-fix", "script.py")
+    assert fixed.exit_code == 1
+    assert fixed.stdout.endswith("Fixed 1 finding in 1 file, 0 remaining.\n")
+
+    nothing_left = mpfix("fix", "--exit-non-zero-on-fix", "script.py")
+    assert nothing_left.exit_code == 0
+
+    piped = mpfix("fix", "--exit-non-zero-on-fix", "-", stdin=UNGUARDED.encode())
+    assert (piped.exit_code, piped.stdout) == (1, codemods.fix_source(UNGUARDED))
+
+
+def test_exit_zero_and_exit_non_zero_on_fix_contradict_each_other(project: Path) -> None:
+    script = write(project, "script.py", UNGUARDED)
+
+    result = mpfix("fix", "--exit-zero", "--exit-non-zero-on-fix", "script.py")
+
+    assert result.exit_code == 2
+    assert result.stderr == "mpfix: error: --exit-zero and --exit-non-zero-on-fix cannot be used together\n"
+    assert script.read_text(encoding="utf-8") == UNGUARDED
+
+
+def test_fix_cannot_write_a_diff(project: Path) -> None:
+    result = mpfix("fix", "--output-format", "diff", ".")
+
+    assert result.exit_code == 2
+    assert "use `mpfix diff`" in result.stderr
+
+
+# -- the library API ------------------------------------------------------------------
+
+
+def test_the_library_api_checks_and_fixes_text_and_honours_suppressions() -> None:
+    [finding] = codemods.check_source(UNGUARDED, select=["MP001"])
+    assert (finding.code, finding.line, finding.column, finding.fix) == ("MP001", 2, 6, codemods.Safety.SAFE)
+
+    suppressed = UNGUARDED.replace("as p:", "as p:  # mpfix: ignore[MP001]")
+    assert codemods.check_source(suppressed, select=["MP001"]) == []
+    assert codemods.fix_source(suppressed, select=["MP001"]) == suppressed
+    assert [f.code for f in codemods.check_source(suppressed, select=["MP001"], report_unused_suppressions=True)] == []
+
+    edits = codemods.fix_edits(UNGUARDED, select=["MP001"])
+    assert codemods.apply_edits(UNGUARDED, edits) == codemods.fix_source(UNGUARDED, select=["MP001"])
+    assert codemods.fix_edits(LIBRARY) == []
+
+    with pytest.raises(codemods.SourceError):
+        codemods.check_source(UNPARSABLE)
+    with pytest.raises(codemods.UnknownRuleError):
+        codemods.check_source(UNGUARDED, select=["NOPE42"])
+
+
+def test_the_examples_of_the_api_page_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "job.py", UNGUARDED)  # the file the examples read
+
+    namespace: dict = {}
+    for example in examples:
+        exec(compile(example, "docs/api.md", "exec"), namespace)  # noqa: S102 - our own docs
+
+    assert len(examples) >= 3 and namespace["fixed"] == codemods.fix_source(UNGUARDED, select=["MP001"])

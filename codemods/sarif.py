@@ -1,0 +1,116 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF readers.
+
+One run; the driver lists every rule (and MP000, for unused suppressions). Paths are
+relative to ``%SRCROOT%``, the current folder, as code scanning expects; columns count
+code points (``columnKind``). A finding whose fix applies carries it as SARIF ``fixes``:
+the minimal replacements that turn the file into what ``mpfix fix`` writes.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codemods.rules import RULES
+from codemods.suppressions import UNUSED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from codemods.edits import Edit
+    from codemods.formats import Shown
+    from codemods.rule import Finding
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def _version() -> str | None:
+    try:
+        return metadata.version("mpfix")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A relative URI under the source root, or a file URI for a path outside it."""
+    relative = os.path.relpath(path) if path != "-" else path
+    if os.path.isabs(relative) or relative.split(os.sep)[0] == os.pardir:
+        return {"uri": Path(path).resolve().as_uri()}
+    return {"uri": urllib.parse.quote(relative.replace(os.sep, "/")), "uriBaseId": SOURCE_ROOT}
+
+
+def _region(row: int, column: int, end_row: int, end_column: int) -> dict[str, int]:
+    return {"startLine": row, "startColumn": column, "endLine": end_row, "endColumn": end_column}
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    replacement: dict[str, Any] = {"deletedRegion": _region(edit.row, edit.column, edit.end_row, edit.end_column)}
+    if edit.content:
+        replacement["insertedContent"] = {"text": edit.content}
+    return replacement
+
+
+def _result(file: Shown, finding: Finding, index: dict[str, int], unsafe_fixes: bool) -> dict[str, Any]:
+    artifact = _artifact(file.path)
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": "error",
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": _region(finding.line, finding.column, finding.end_line, finding.end_column),
+                }
+            }
+        ],
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    edits = file.fix_edits(finding, unsafe_fixes)
+    if edits:
+        result["fixes"] = [
+            {
+                "description": {"text": finding.fix_title or "Apply mpfix's fix"},
+                "artifactChanges": [
+                    {"artifactLocation": artifact, "replacements": [_replacement(edit) for edit in edits]}
+                ],
+            }
+        ]
+    return result
+
+
+def log(files: Sequence[Shown], *, unsafe_fixes: bool) -> dict[str, Any]:
+    """The SARIF log of ``files``' findings."""
+    specs = [*RULES, UNUSED]
+    index = {spec.code: number for number, spec in enumerate(specs)}
+    driver: dict[str, Any] = {
+        "name": "mpfix",
+        "rules": [
+            {
+                "id": spec.code,
+                "name": spec.name,
+                "shortDescription": {"text": spec.summary},
+                "properties": {"fixSafety": spec.safety.value},
+            }
+            for spec in specs
+        ],
+    }
+    version = _version()
+    if version is not None:
+        driver["version"] = version
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(file, finding, index, unsafe_fixes) for file in files for finding in file.findings],
+            }
+        ],
+    }
