@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from codemods.guard import DEFAULT_TEST, guard_body, is_main_guard, make_guard
 from codemods.names import ApiResolver
@@ -22,10 +21,15 @@ from codemods.statements import (
     calls_in,
     definition_time_parts,
     is_definition,
+    is_docstring,
     is_import,
+    mutated_roots,
     names_in,
     pure_assignment,
+    as_block_statement,
     pure_definition,
+    root_name,
+    split_blank_prefix,
 )
 
 # Calls that script-only preamble code may make (``args = parser.parse_args()``).
@@ -35,19 +39,6 @@ _SCRIPT_MODULES = ("argparse.",)
 
 class Unfixable(Exception):
     """The rewrite cannot be proven to keep the program's meaning; the text says why."""
-
-
-def _root_name(node: cst.BaseExpression) -> str | None:
-    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def _split_blank_prefix(lines: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    count = 0
-    while count < len(lines) and lines[count].comment is None:
-        count += 1
-    return lines[:count], lines[count:]
 
 
 class GuardPlan:
@@ -85,24 +76,11 @@ class GuardPlan:
 
     def _mutates_needed(self, statement: cst.CSTNode) -> str | None:
         """A child-needed name that ``statement`` assigns into or calls a method of."""
-        targets: list[cst.BaseExpression] = []
-        for assign in m.findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
-            if isinstance(assign, cst.Assign):
-                targets.extend(t.target for t in assign.targets)
-            else:
-                targets.append(assign.target)  # type: ignore[union-attr]
-        for call in m.findall(statement, m.Call(func=m.Attribute())):
-            targets.append(call.func)  # type: ignore[union-attr]
-        for target in targets:
-            if isinstance(target, (cst.Attribute, cst.Subscript)):
-                root = _root_name(target)
-                if root in self.needed:
-                    return root
-        return None
+        return next(iter(sorted(mutated_roots(statement) & self.needed)), None)
 
     def _script_only(self, index: int) -> bool:
         statement = self.body[index]
-        if is_definition(statement) or is_main_guard(statement) or index == 0 and _is_docstring(statement):
+        if is_definition(statement) or is_main_guard(statement) or index == 0 and is_docstring(statement):
             return False
         if self.reach.bindings[index] & self.needed or self._mutates_needed(statement):
             return False
@@ -116,7 +94,7 @@ class GuardPlan:
             return func.value in _SCRIPT_CALLS and func.value not in self.globals
         if any(name.startswith(_SCRIPT_MODULES) for name in self.api.qualified_names(func)):
             return True
-        root = _root_name(func)
+        root = root_name(func)
         return root is not None and root not in self.import_names and root not in self.reach.functions
 
     def _extend_backwards(self) -> None:
@@ -182,7 +160,7 @@ class GuardPlan:
                 if func.value in _SCRIPT_CALLS and func.value not in self.globals:
                     continue
                 return False
-            root = _root_name(func)
+            root = root_name(func)
             if root is None or root in self.import_names or root in self.reach.functions:
                 return False
         return True
@@ -213,7 +191,7 @@ class GuardPlan:
                     footer.extend(statement.body.footer)
                 inner[0] = inner[0].with_changes(leading_lines=[*carried, *inner[0].leading_lines])
                 first_leading_lines = first_leading_lines if moved else inner[0].leading_lines
-                moved.extend(_unindent_blank_lines(s) for s in inner)
+                moved.extend(as_block_statement(s) for s in inner)
                 moved_indices.append(index)
             elif index not in self.moving or (self.reach.bindings[index] & self.needed and pure_assignment(statement)):
                 if index in self.triggers:
@@ -222,21 +200,24 @@ class GuardPlan:
                         "move that call into a function or the guard by hand"
                     )
                 self._check_hoist(index, moved_indices)
-                previous = stays[-1] if stays else (self.body[self.start - 1] if self.start else None)
-                stays.append(_spaced(statement, previous) if moved_indices else statement)
+                stays.append(_spaced(statement, self._previous(stays), self.body[index - 1]))
             else:
                 self._check_moving(index)
                 first_leading_lines = first_leading_lines if moved else statement.leading_lines
-                moved.append(_unindent_blank_lines(statement))
+                moved.append(as_block_statement(statement))
                 moved_indices.append(index)
-        blank, comments = _split_blank_prefix(list(first_leading_lines))
+        blank, comments = split_blank_prefix(list(first_leading_lines))
         moved[0] = moved[0].with_changes(leading_lines=comments)
         moved = self._freeze_support_first(moved)
         guard = make_guard(moved, test=test or DEFAULT_TEST, leading_lines=blank, header=header)
-        guard = _spaced(guard, stays[-1] if stays else (self.body[self.start - 1] if self.start else None))
+        guard = _spaced(guard, self._previous(stays), self.body[moved_indices[0] - 1] if moved_indices[0] else None)
         if footer:
             guard = guard.with_changes(body=guard.body.with_changes(footer=footer))
         return self.module.with_changes(body=[*self.body[: self.start], *stays, guard])
+
+    def _previous(self, stays: list[cst.BaseStatement]) -> cst.BaseStatement | None:
+        """The statement that comes before the next one placed in the new module."""
+        return stays[-1] if stays else (self.body[self.start - 1] if self.start else None)
 
     def _freeze_support_first(self, moved: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """``freeze_support()`` must run first in a frozen Windows executable."""
@@ -252,29 +233,12 @@ class GuardPlan:
         return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
 
 
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _unindent_blank_lines(statement: cst.BaseStatement) -> cst.BaseStatement:
-    """Blank lines moving into the guard's block get no trailing indentation, and a run
-    of them (two between top-level definitions) becomes one, as inside any block."""
-    lines: list[cst.EmptyLine] = []
-    for line in statement.leading_lines:
-        if line.comment:
-            lines.append(line)
-        elif not lines or lines[-1].comment:
-            lines.append(line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")))
-    return statement.with_changes(leading_lines=lines)
-
-
-def _spaced(statement: cst.BaseStatement, previous: cst.CSTNode | None) -> cst.BaseStatement:
-    """Two blank lines after a def or class (PEP 8) where the rewrite made them neighbours."""
-    if isinstance(previous, (cst.FunctionDef, cst.ClassDef)) and not statement.leading_lines:
-        return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+def _spaced(
+    statement: cst.BaseStatement, previous: cst.CSTNode | None, previous_before: cst.CSTNode | None
+) -> cst.BaseStatement:
+    """Two blank lines after a def or class (PEP 8) where the rewrite made them neighbours
+    (``previous_before`` came before the statement in the original order)."""
+    blank, rest = split_blank_prefix(statement.leading_lines)
+    if previous is not previous_before and isinstance(previous, (cst.FunctionDef, cst.ClassDef)) and len(blank) < 2:
+        return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *rest])
     return statement

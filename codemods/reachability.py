@@ -82,7 +82,7 @@ class ModuleReach:
             scope = scope.parent
         return scope, only_comprehensions and isinstance(scope, ComprehensionScope)
 
-    def _runs_in_parent_only(self, scope: Scope, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
+    def runs_in_parent_only(self, scope: Scope, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
         if isinstance(scope, GlobalScope):
             return False
         top, module_level = self._top_scope(scope)
@@ -102,7 +102,7 @@ class ModuleReach:
     def _access_from_parent(self, access: Access, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
         if isinstance(access.scope, GlobalScope):
             return self.owner.get(id(access.node)) in parent_statements
-        return self._runs_in_parent_only(access.scope, parent_only, parent_statements)
+        return self.runs_in_parent_only(access.scope, parent_only, parent_statements)
 
     def parent_only(self, parent_statements: Collection[int]) -> set[str]:
         """Top-level functions that only the parent runs, given the top-level statements
@@ -127,7 +127,7 @@ class ModuleReach:
             if isinstance(scope, GlobalScope) or scope.parent is scope:
                 continue
             top, module_level = self._top_scope(scope)
-            if module_level or self._runs_in_parent_only(scope, parent_only, parent_statements):
+            if module_level or self.runs_in_parent_only(scope, parent_only, parent_statements):
                 continue
             reader = getattr(getattr(top.node, "name", None), "value", "<lambda>")
             for access in scope.accesses:

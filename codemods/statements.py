@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -37,11 +37,54 @@ def is_definition(statement: cst.CSTNode) -> bool:
     return isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or is_import(statement)
 
 
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``a.b`` mentions ``a``; ``b`` is no variable
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # ``f(key=v)`` mentions ``v``; ``key`` is no variable
+        return False
+
+
 def names_in(node: cst.CSTNode | None) -> set[str]:
-    """Every plain name mentioned under ``node`` (attribute names too: an over-estimate)."""
+    """Every variable name mentioned under ``node``, bound or read, at any depth."""
     if node is None:
         return set()
-    return {name.value for name in m.findall(node, m.Name())}  # type: ignore[union-attr]
+    visitor = _Names()
+    node.visit(visitor)
+    return visitor.names
+
+
+def root_name(node: cst.BaseExpression) -> str | None:
+    """``a`` for ``a.b[c].d(e)``: the name an attribute, subscript or call chain starts at."""
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def mutated_roots(statement: cst.CSTNode) -> set[str]:
+    """Names whose objects ``statement`` may change: assigned into (``a.x = 1``,
+    ``a[k] += 1``, ``del a[k]``) or called a method of (``a.append(x)``)."""
+    targets: list[cst.BaseExpression] = []
+    for node in m.findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
+        if isinstance(node, cst.Assign):
+            targets.extend(t.target for t in node.targets)
+        else:
+            targets.append(node.target)  # type: ignore[union-attr]
+    targets.extend(call.func for call in m.findall(statement, m.Call(func=m.Attribute())))  # type: ignore[union-attr]
+    return {
+        root
+        for target in targets
+        if isinstance(target, (cst.Attribute, cst.Subscript)) and (root := root_name(target)) is not None
+    }
 
 
 def pure_expression(node: cst.BaseExpression) -> bool:
@@ -172,3 +215,32 @@ def calls_in(node: cst.CSTNode, *, whole_functions: bool = False) -> list[cst.Ca
     visitor = _Calls(whole_functions)
     node.visit(visitor)
     return visitor.calls
+
+
+def as_block_statement(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """Blank lines moving into the guard's block get no trailing indentation, and a run
+    of them (two between top-level definitions) becomes one, as inside any block."""
+    lines: list[cst.EmptyLine] = []
+    for line in statement.leading_lines:
+        if line.comment:
+            lines.append(line)
+        elif not lines or lines[-1].comment:
+            lines.append(line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")))
+    return statement.with_changes(leading_lines=lines)
+
+
+def split_blank_prefix(lines: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+    """The blank lines before a statement's first comment line, and the rest."""
+    count = 0
+    while count < len(lines) and lines[count].comment is None:
+        count += 1
+    return list(lines[:count]), list(lines[count:])
+
+
+def is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

@@ -257,8 +257,6 @@ main()
 import multiprocessing as mp
 def main():
     mp.Process(target=print).start()
-
-
 if "__main__" == __name__:
     main()  # entry point
     main()

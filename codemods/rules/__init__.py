@@ -19,6 +19,13 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         needles=(b"multiprocessing", b"ProcessPoolExecutor"),
     ),
+    RuleSpec(
+        code="MP013",
+        name="import-side-effects",
+        summary="Module-level work (output, input, files, the command line) that every child process repeats",
+        safety=Safety.SAFE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}
@@ -53,6 +60,8 @@ def select(
     never silently turns a check off.
     """
     selectors = list(selectors) if selectors is not None else ["ALL"]
+    if not selectors:
+        raise UnknownRuleError("no rule selected: give at least one code, prefix or name")
     ignore = list(ignore or [])
     for selector in [*selectors, *ignore]:
         if not any(_matches(spec, selector) for spec in RULES):

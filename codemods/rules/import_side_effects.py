@@ -1,0 +1,178 @@
+"""MP013 import-side-effects: module-level work that every child process repeats."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from codemods.guard import is_main_guard
+from codemods.names import ApiResolver, spellings
+from codemods.prechecks import aliases_of, callee_name, is_main_guard_test
+from codemods.reachability import ModuleReach
+from codemods.rules.missing_main_guard import TRIGGERS
+from codemods.statements import (
+    as_block_statement,
+    calls_in,
+    definition_time_parts,
+    is_definition,
+    mutated_roots,
+    names_in,
+    pure_assignment,
+    pure_definition,
+    split_blank_prefix,
+)
+from codemods.visitor import RuleVisitor
+
+# Calls whose effect a reader sees or waits for: output, input, files, processes, network.
+SIDE_EFFECTS = {
+    "builtins.print": "prints",
+    "builtins.input": "reads input",
+    "builtins.open": "opens a file",
+    "time.sleep": "sleeps",
+    "os.system": "runs a command",
+    "subprocess.run": "runs a command",
+    "subprocess.call": "runs a command",
+    "subprocess.check_call": "runs a command",
+    "subprocess.check_output": "runs a command",
+    "subprocess.Popen": "runs a command",
+    "urllib.request.urlopen": "reads from the network",
+    "requests.get": "reads from the network",
+    "requests.post": "writes to the network",
+    "socket.create_connection": "opens a network connection",
+    "shutil.rmtree": "deletes files",
+    "os.remove": "deletes a file",
+}
+# Methods that parse the command line, whatever the parser's name.
+_ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
+_SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
+GUARD = '`if __name__ == "__main__":`'
+
+
+class ImportSideEffects(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """Some call spelled like a process start, and a module-level call spelled like a
+        side effect outside the guard."""
+        starts = aliases_of(tree, spellings(TRIGGERS))
+        if not any(isinstance(n, ast.Call) and callee_name(n) in starts for n in ast.walk(tree)):
+            return False
+        effects = aliases_of(tree, _SIDE_EFFECT_SPELLINGS)
+        return any(
+            isinstance(n, ast.Call) and callee_name(n) in effects
+            for statement in tree.body
+            if not _is_ast_guard(statement)
+            for n in ast.walk(statement)
+        )
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.api = ApiResolver(self, node)
+        body = list(node.body)
+        guards = [i for i, statement in enumerate(body) if is_main_guard(statement)]
+        # Unguarded process starts are MP001's: its fix moves the script part, this with it.
+        if len(guards) != 1 or not self._starts_processes(node) or self._unguarded_start(body):
+            return False
+        guard = guards[0]
+        movable = self._movable(node, guard)
+        for index, statement in enumerate(body):
+            if index == guard or is_definition(statement):
+                continue
+            for call in calls_in(statement):
+                effect = self._effect(call)
+                if effect is None:
+                    continue
+                message = (
+                    f"`{node.code_for_node(call.func)}()` {effect} at module level, in a module that starts "
+                    "processes: under spawn and forkserver every child process repeats it"
+                )
+                if index in movable and isinstance(body[guard].body, cst.IndentedBlock):
+                    fix = (node, self._moved(node, movable, guard))
+                    self.report(call, message, fix=fix, fix_title=f"Move it under {GUARD}")
+                else:
+                    self.report(call, f"{message}; not fixed: move it under {GUARD} (or into a function) by hand")
+                break
+        return False
+
+    def _effect(self, call: cst.Call) -> str | None:
+        for name in self.api.qualified_names(call.func):
+            if name in SIDE_EFFECTS:
+                return SIDE_EFFECTS[name]
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _ARGV_METHODS:
+            return "parses the command line"
+        return None
+
+    def _starts_processes(self, module: cst.Module) -> bool:
+        return any(self.api.call_api(call) in TRIGGERS for call in m.findall(module, m.Call()))
+
+    def _unguarded_start(self, body: list[cst.BaseStatement]) -> bool:
+        return any(
+            self.api.call_api(call) in TRIGGERS
+            for statement in body
+            if not is_main_guard(statement)
+            for call in calls_in(statement)
+        )
+
+    def _movable(self, module: cst.Module, guard: int) -> set[int]:
+        """Statements before the guard that only the script needs and that can join the
+        top of the guard without changing what anything sees: they bind or change no name
+        a child may read, and pass only over definitions and constants (which stay) that
+        neither read what they bind nor define what they read."""
+        body = list(module.body)
+        reach = ModuleReach(module, self.metadata[ScopeProvider], self.metadata[ParentNodeProvider])  # type: ignore[arg-type]
+        candidates = {i for i in range(guard) if not is_definition(body[i]) and not is_main_guard(body[i])}
+        parent = candidates | {guard}
+        needed = {read.name for read in reach.child_reads(reach.parent_only(parent), parent)}
+        movable: set[int] = set()
+        passed_binds: set[str] = set()  # names bound by the definitions passed over
+        passed_reads: set[str] = set()  # names those definitions read when they run
+        for index in range(guard - 1, -1, -1):
+            statement = body[index]
+            binds = reach.bindings[index]
+            if pure_definition(statement) or pure_assignment(statement):
+                # Without side effects it may stay where it is: the moved code passes it.
+                passed_binds |= binds
+                passed_reads |= set().union(*map(names_in, definition_time_parts(statement))) | (
+                    names_in(statement) if pure_assignment(statement) else set()
+                )
+            elif (
+                index in candidates
+                and not (binds | mutated_roots(statement)) & needed
+                and not names_in(statement) & passed_binds
+                and not binds & passed_reads
+            ):
+                movable.add(index)
+            else:
+                break
+        return movable
+
+    def _moved(self, module: cst.Module, movable: set[int], guard: int) -> cst.Module:
+        body = list(module.body)
+        guard_node = body[guard]
+        assert isinstance(guard_node, cst.If) and isinstance(guard_node.body, cst.IndentedBlock)
+        moved = [as_block_statement(body[i]) for i in sorted(movable)]
+        moved[0] = moved[0].with_changes(leading_lines=[line for line in moved[0].leading_lines if line.comment])
+        new_guard = guard_node.with_changes(body=guard_node.body.with_changes(body=[*moved, *guard_node.body.body]))
+        # A removed statement's blank lines pass to the next statement that stays.
+        kept: list[cst.BaseStatement] = []
+        blank: list[cst.EmptyLine] = []
+        for index, statement in enumerate([*body[:guard], new_guard]):
+            own, _ = split_blank_prefix(statement.leading_lines)
+            if index in movable:
+                blank = max(blank, own, key=len)
+                continue
+            if len(blank) > len(own):
+                statement = statement.with_changes(leading_lines=[*blank, *statement.leading_lines[len(own) :]])
+            blank = []
+            kept.append(statement)
+        return module.with_changes(body=[*kept, *body[guard + 1 :]])
+
+
+def _is_ast_guard(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.If) and not statement.orelse and is_main_guard_test(statement.test)
+
+
+RULE = ImportSideEffects

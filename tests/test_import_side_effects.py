@@ -1,0 +1,368 @@
+"""import-side-effects (MP013): module-level work that every child process repeats."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP013 = [rules.BY_CODE["MP013"]]
+
+
+def check(source: str):
+    return analyze(source, rules=MP013)
+
+
+FIXES = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x
+
+
+print("starting")
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x
+
+
+if __name__ == "__main__":
+    print("starting")
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+""",
+        id="print-right-before-guard",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def count(line):
+    return len(line)
+
+
+with open("input.txt") as handle:
+    lines = handle.read().splitlines()
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor:
+        print(sum(executor.map(count, lines)))
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def count(line):
+    return len(line)
+
+
+if __name__ == "__main__":
+    with open("input.txt") as handle:
+        lines = handle.read().splitlines()
+    with ProcessPoolExecutor() as executor:
+        print(sum(executor.map(count, lines)))
+""",
+        id="read-file-for-the-script",
+    ),
+    pytest.param(
+        """\
+import subprocess
+import time
+from multiprocessing import Process
+
+time.sleep(0.1)
+subprocess.run(["true"], check=False)
+
+
+class Job:
+    '''A unit of work.'''
+
+    size = 3
+
+
+def run():
+    print(Job.size)
+
+
+if __name__ == "__main__":
+    Process(target=run).start()
+""",
+        """\
+import subprocess
+import time
+from multiprocessing import Process
+
+
+class Job:
+    '''A unit of work.'''
+
+    size = 3
+
+
+def run():
+    print(Job.size)
+
+
+if __name__ == "__main__":
+    time.sleep(0.1)
+    subprocess.run(["true"], check=False)
+    Process(target=run).start()
+""",
+        id="sleep-and-command-pass-a-class",
+    ),
+    pytest.param(
+        """\
+import urllib.request as request
+import multiprocessing
+
+page = request.urlopen("http://localhost:8000").read()
+
+
+def parse(chunk):
+    return chunk.strip()
+
+
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(parse, page.split()))
+""",
+        """\
+import urllib.request as request
+import multiprocessing
+
+
+def parse(chunk):
+    return chunk.strip()
+
+
+if __name__ == "__main__":
+    page = request.urlopen("http://localhost:8000").read()
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(parse, page.split()))
+""",
+        id="network-read",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+name = input("Your name: ")
+
+
+def greet(who):
+    return "hello " + who
+
+
+if __name__ == "__main__":
+    with mp.Pool(1) as pool:
+        print(pool.apply(greet, (name,)))
+""",
+        """\
+import multiprocessing as mp
+
+
+def greet(who):
+    return "hello " + who
+
+
+if __name__ == "__main__":
+    name = input("Your name: ")
+    with mp.Pool(1) as pool:
+        print(pool.apply(greet, (name,)))
+""",
+        id="input-prompt",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_fixes(before: str, after: str) -> None:
+    result = check(before)
+    assert result.findings and all(f.fix is Safety.SAFE for f in result.findings)
+    assert result.fixed == after
+    again = check(after)
+    assert again.findings == [] and not again.changed
+
+
+LEFT_ALONE = [
+    pytest.param(
+        """\
+print("a module that starts no process")
+""",
+        id="no-processes",
+    ),
+    pytest.param(
+        """\
+from multiprocessing.pool import ThreadPool
+
+print("threads share the interpreter")
+with ThreadPool(2) as pool:
+    pool.map(print, [1])
+""",
+        id="thread-pool-only",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    print("in a task", x)
+
+
+if __name__ == "__main__":
+    print("starting")
+    mp.Process(target=work, args=(1,)).start()
+""",
+        id="prints-in-function-and-guard",
+    ),
+    pytest.param(
+        """\
+import logging
+import multiprocessing as mp
+
+logging.basicConfig(level=logging.INFO)
+
+
+def work(x):
+    logging.info("task %s", x)
+
+
+if __name__ == "__main__":
+    mp.Process(target=work, args=(1,)).start()
+""",
+        id="logging-configured-for-children-too",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+NOTE = "print('not a call')"
+
+
+def work():
+    pass
+
+
+if __name__ == "__main__":
+    mp.Process(target=work).start()
+""",
+        id="text-that-looks-like-a-call",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source)
+    assert result.findings == []
+    assert not result.changed
+
+
+REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+with open("words.txt") as file:
+    WORDS = file.read().split()
+
+
+def pick(i):
+    return WORDS[i]
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(pick, [0, 1]))
+""",
+        id="workers-read-what-it-binds",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work():
+    pass
+
+
+if __name__ == "__main__":
+    mp.Process(target=work).start()
+print("done")
+""",
+        id="after-the-guard",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+
+print("starting", file=sys.stderr)
+sys.path.insert(0, "plugins")
+import plugin
+
+
+def work():
+    plugin.run()
+
+
+if __name__ == "__main__":
+    mp.Process(target=work).start()
+""",
+        id="cannot-pass-an-import",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", REPORTED)
+def test_reports_without_fix(source: str) -> None:
+    result = analyze(source, rules=MP013, unsafe_fixes=True)
+    assert result.findings and all(f.fix is Safety.NONE for f in result.findings)
+    assert all("not fixed: move it under" in f.message for f in result.findings)
+    assert not result.changed
+
+
+def test_unguarded_start_is_left_to_missing_main_guard() -> None:
+    source = "import multiprocessing as mp\nprint('starting')\nmp.Process(target=print).start()\n"
+    assert check(source).findings == []
+
+
+def test_composes_with_missing_main_guard() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "print('loading')\n"
+        "N = 3\n\n\n"
+        "def f(x):\n    return x * N\n\n\n"
+        "with mp.Pool(2) as pool:\n    print(pool.map(f, range(N)))\n"
+    )
+    result = analyze(source)
+    assert [f.code for f in result.findings] == ["MP001"]
+    assert [f.code for f in result.applied] == ["MP001", "MP013"]
+    assert result.fixed == (
+        "import multiprocessing as mp\n"
+        "N = 3\n\n\n"
+        "def f(x):\n    return x * N\n\n\n"
+        'if __name__ == "__main__":\n'
+        "    print('loading')\n"
+        "    with mp.Pool(2) as pool:\n        print(pool.map(f, range(N)))\n"
+    )
+
+
+def test_message_names_the_effect() -> None:
+    source = "import multiprocessing as mp\nimport time\ntime.sleep(1)\nif __name__ == '__main__':\n    mp.Pool()\n"
+    [finding] = check(source).findings
+    assert finding.message.startswith("`time.sleep()` sleeps at module level, in a module that starts processes")
