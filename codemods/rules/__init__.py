@@ -20,6 +20,13 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(b"multiprocessing", b"ProcessPoolExecutor"),
     ),
     RuleSpec(
+        code="MP002",
+        name="serial-result-wait",
+        summary="A loop submits one task and waits for its result before submitting the next",
+        safety=Safety.SAFE,
+        needles=(b"apply", b"submit"),
+    ),
+    RuleSpec(
         code="MP013",
         name="import-side-effects",
         summary="Module-level work (output, input, files, the command line) that every child process repeats",

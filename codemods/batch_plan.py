@@ -1,0 +1,370 @@
+"""Whether a loop that waits for each task it submits may submit them all first.
+
+Splitting the loop (see :mod:`codemods.loop_split`) keeps its meaning only when
+submitting early changes nothing but *when* tasks run. Each check names, as
+:class:`NotBatchable`, a way in which it would change more: a task that needs the
+previous iteration, side effects that would move ahead of the tasks, an early exit, a wait
+that does not run once per iteration. An early exit from a finite loop only costs extra
+work, so that fix is kept, as unsafe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.loop_body import (
+    BodyFacts,
+    body_facts,
+    conflicts,
+    dotted,
+    first_side_effect,
+    object_path,
+    read_paths,
+    target_names,
+)
+from codemods.loop_split import Wait, split_comprehension, split_for
+from codemods.statements import PURE_BUILTINS
+
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
+# Builtins whose result is a finite collection (when they return at all).
+FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset", "dict", "reversed"})
+
+
+class NotBatchable(Exception):
+    """Why the loop must stay serial; the user reads it after "not fixed: "."""
+
+
+class Host(Protocol):
+    """What the plan needs from the rule: the original module and its metadata."""
+
+    module: cst.Module
+
+    def line(self, node: cst.CSTNode) -> int: ...
+    def column(self, node: cst.CSTNode) -> int: ...
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None: ...
+    def is_exit_call(self, call: cst.Call) -> bool: ...
+    def creates_workers(self, call: cst.Call) -> bool: ...
+    def in_class_body(self, node: cst.CSTNode) -> bool: ...
+    def consumer(self, generator: cst.GeneratorExp) -> str | None: ...
+    def single_value(self, name: cst.Name) -> cst.BaseExpression | None: ...
+    def definition(self, name: cst.Name) -> cst.FunctionDef | None: ...
+    def fresh(self, base: str, node: cst.CSTNode) -> str: ...
+
+
+class BatchPlan:
+    def __init__(self, host: Host, loop: Loop, waits: Sequence[Wait]) -> None:
+        self.host = host
+        self.loop = loop
+        self.waits = list(waits)
+        self.last = max(waits, key=lambda w: (host.line(w.call), host.column(w.call))).call
+
+    def _before(self, node: cst.CSTNode, other: cst.CSTNode) -> bool:
+        host = self.host
+        return (host.line(node), host.column(node)) < (host.line(other), host.column(other))
+
+    def _before_last(self, node: cst.CSTNode) -> bool:
+        return self._before(node, self.last)
+
+    def build(self) -> tuple[cst.CSTNode, cst.CSTNode, str | None]:
+        """(node to replace, its replacement, why the fix is unsafe or None)."""
+        loop = self.loop
+        if isinstance(loop, cst.While):
+            raise NotBatchable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
+        if isinstance(loop, cst.For):
+            if loop.asynchronous is not None:
+                raise NotBatchable("an `async for` loop may interleave with other coroutines")
+            if self.host.in_class_body(loop):
+                raise NotBatchable("the loop is in a class body, whose names a comprehension cannot see")
+            clauses, parts, iterable = [loop], [loop.body], loop.iter
+        else:
+            clauses = self._clauses(loop)
+            if any(c.asynchronous is not None for c in clauses):
+                raise NotBatchable("an asynchronous comprehension may interleave with other coroutines")
+            parts = [*self._elements(loop), *(i for c in clauses for i in c.ifs), *(c.iter for c in clauses[1:])]
+            iterable = clauses[0].iter
+        targets: set[str] = set()
+        for clause in clauses:
+            names = target_names(clause.target)
+            if names is None:
+                raise NotBatchable(f"the loop target `{self._code(clause.target)}` is not a plain name")
+            targets |= names
+        skip = [node for w in self.waits for node in (w.call, w.submit)]
+        facts = body_facts(parts, skip=skip, is_exit_call=self.host.is_exit_call)
+        self._check_receivers(facts, targets)
+        for wait in self.waits:
+            if wait.guard is not None:
+                raise NotBatchable(wait.guard)
+        unsafe = self._check_exits(facts, targets, iterable)
+        self._check_dependencies(facts, targets, iterable)
+        self._check_arguments(facts, targets)
+        if isinstance(loop, cst.For):
+            self._check_statements_before_the_wait(loop)
+            return (*self._split_for(loop), unsafe)
+        for part in parts[len(self._elements(loop)) :]:  # conditions and inner iterables run first
+            if (noisy := first_side_effect(part)) is not None:
+                raise NotBatchable(self._runs_before(noisy))
+        for element in self._elements(loop):
+            self._check_before_the_wait(element)
+        if isinstance(loop, cst.GeneratorExp):
+            unsafe = self._check_consumer(loop, iterable)
+        handles = self._handles(self._elements(loop)[0])
+        return loop, split_comprehension(loop, clauses, self.waits, handles), unsafe
+
+    # -- checks ----------------------------------------------------------------------
+
+    def _runs_before(self, node: cst.CSTNode) -> str:
+        return (
+            f"`{self._code(node)}` ({self._at(node)}) runs before the wait and may have side effects, "
+            "which would then happen after every task was submitted"
+        )
+
+    def _check_receivers(self, facts: BodyFacts, targets: set[str]) -> None:
+        for wait in self.waits:
+            receiver = wait.receiver
+            kind = "executor" if wait.method == "submit" else "pool"
+            if isinstance(receiver, cst.Call) and self.host.creates_workers(receiver):
+                raise NotBatchable(f"the {kind} is created inside the loop, one for each task; create it once, before the loop")
+            path = object_path(receiver)
+            if path is not None and path[0] in targets:
+                raise NotBatchable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
+            if path is not None and path[0] in facts.assigned:
+                binding = facts.assigned[path[0]]
+                raise NotBatchable(f"the {kind} `{path[0]}` is created inside the loop ({self._at(binding)}), one for each task; create it once, before the loop")
+
+    def _check_exits(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> str | None:
+        for exit in facts.exits:
+            if exit.kind in ("yield", "await"):
+                raise NotBatchable(f"the loop pauses at `{exit.kind}` ({self._at(exit.node)}) between items, and what runs meanwhile may change what the next task needs")
+            if exit.kind == "continue" and self._before_last(exit.node):
+                raise NotBatchable(f"`continue` ({self._at(exit.node)}) skips the wait on some iterations; submitting every task first would run the tasks it skips")
+        leaving = [exit for exit in facts.exits if exit.kind in ("break", "return", "raise", "assert", "exit")]
+        if not leaving:
+            return None
+        first = leaving[0]
+        how = f"`{self._code(first.node)}`" if first.kind == "exit" else f"`{first.kind}`"
+        if not any(path[0] in targets for wait in self.waits for path in self._reads(wait)):
+            raise NotBatchable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
+        return self._early_exit(f"{how} ({self._at(first.node)}) can leave the loop early", iterable)
+
+    def _early_exit(self, exit: str, iterable: cst.BaseExpression) -> str:
+        """Why a fix that submits every task before an early exit is unsafe; not fixed
+        at all when the iterable may be endless, as reading it all first would never end."""
+        if not self._finite(iterable):
+            raise NotBatchable(
+                f"{exit}, and `{self._code(iterable)}` may be long or endless: "
+                "submitting every task first would read all of it and run tasks that never ran before"
+            )
+        return f"{exit}, but by then every task has been submitted, so the tasks of the remaining items still run"
+
+    def _finite(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """``node`` is provably a finite collection: a literal, a comprehension, ``range()``,
+        ``list()`` and friends, or a name bound once to one of those."""
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp)):
+            return True
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args:
+            if node.func.value in FINITE_CALLS:
+                return True
+            if node.func.value in ("enumerate", "zip"):
+                return any(self._finite(arg.value, depth) for arg in node.args[: 1 if node.func.value == "enumerate" else None])
+        if isinstance(node, cst.Name) and depth < 3:
+            value = self.host.single_value(node)
+            return value is not None and self._finite(value, depth + 1)
+        return False
+
+    def _reads(self, wait: Wait) -> set[tuple[str, ...]]:
+        paths = read_paths(wait.receiver)
+        for arg in wait.submit.args:
+            paths |= read_paths(arg.value)
+        return paths
+
+    def _check_dependencies(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> None:
+        several = isinstance(self.loop, cst.For) and len(self.waits) > 1
+        holders = [self._statement_of(w.call) for w in self.waits] if several else []
+        for wait in self.waits:
+            for path in sorted(self._reads(wait)):
+                binding = facts.assigned.get(path[0])
+                if binding is not None:
+                    if any(self._inside(binding, holder) for holder in holders):
+                        raise NotBatchable(f"one iteration waits on several submissions that depend on each other: a submission reads `{path[0]}`, the result of an earlier wait ({self._at(binding)})")
+                    if self._before(binding, wait.submit) and not self._inside(wait.submit, self.host.parent(binding)):  # type: ignore[arg-type]
+                        raise NotBatchable(f"the task's arguments read `{path[0]}`, which the loop body computes before the submission ({self._at(binding)}), so the submission cannot move ahead of the body")
+                    raise NotBatchable(f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns ({self._at(binding)}), so each task needs the iteration before it")
+                for changed, node in facts.changed:
+                    # Each iteration has its own item, so changing it cannot reach the next task.
+                    if changed[0] not in targets and conflicts(path, changed):
+                        raise NotBatchable(f"loop-carried dependency: the loop body may change `{'.'.join(changed)}` ({self._at(node)}), which the next submission reads")
+        for path in sorted(read_paths(iterable)):  # rebinding its name changes nothing: it is read once
+            changes = [node for changed, node in facts.changed if conflicts(path, changed)]
+            if changes:
+                raise NotBatchable(f"the loop body may change `{path[0]}` ({self._at(changes[0])}), which the loop iterates over")
+
+    def _check_arguments(self, facts: BodyFacts, targets: set[str]) -> None:
+        for wait in self.waits:
+            if wait.method in ("apply", "apply_async") and (
+                len(wait.submit.args) > 3 or any(a.keyword and "callback" in a.keyword.value for a in wait.submit.args)
+            ):
+                raise NotBatchable("the task has a callback, which would then run while the loop body runs, not before the wait returns")
+            self._check_reentry(wait)
+            for part in [wait.receiver, *(a.value for a in wait.submit.args)]:
+                noisy = first_side_effect(part)
+                if noisy is not None:
+                    raise NotBatchable(f"the submission calls `{self._code(noisy)}`, which would then run for every item before the loop body does")
+                for function in m.findall(part, m.Lambda()):
+                    params = {p.name.value for p in m.findall(function.params, m.Param())}  # type: ignore[attr-defined]
+                    late = {path[0] for path in read_paths(function.body)} - params  # type: ignore[attr-defined]
+                    late &= targets | set(facts.assigned)
+                    if late:
+                        raise NotBatchable(f"the task is a lambda that reads `{min(late)}` when it runs; submitted early, it would see a later value")
+
+    def _check_reentry(self, wait: Wait) -> None:
+        """A task that can reach its own pool may submit to it and wait: with every task
+        submitted first, such tasks can hold every worker and wait forever (a deadlock
+        that the serial loop, which leaves workers free, never hits)."""
+        pool = object_path(wait.receiver)
+        if pool is None or not wait.submit.args:
+            return
+        reachable = {path for arg in wait.submit.args for path in read_paths(arg.value)}
+        task = wait.submit.args[0].value
+        task_path = dotted(task)
+        if task_path is not None:  # a bound method (`self.crawl`) carries its object
+            reachable |= {task_path[:length] for length in range(1, len(task_path))}
+        definition = self.host.definition(task) if isinstance(task, cst.Name) else None
+        if definition is not None:
+            reachable |= read_paths(definition.body)
+        if any(conflicts(path, pool) for path in reachable):
+            raise NotBatchable(
+                f"the task `{self._code(task)}` can reach `{'.'.join(pool)}` itself; if it submits to it and waits, "
+                "submitting every task first can occupy every worker and deadlock"
+            )
+
+    def _check_before_the_wait(self, node: cst.CSTNode) -> None:
+        """Calls in ``node`` that run before the last wait must be free of side effects."""
+        ancestors = self._ancestors(self.last)
+        skip = [n for w in self.waits for n in (w.call, w.submit)]
+        for found in m.findall(node, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
+            if id(found) in ancestors or not self._before_last(found) or any(self._inside(found, s) for s in skip):
+                continue
+            if not (isinstance(found, cst.Call) and isinstance(found.func, cst.Name) and found.func.value in PURE_BUILTINS):
+                raise NotBatchable(self._runs_before(found))
+
+    def _check_statements_before_the_wait(self, loop: cst.For) -> None:
+        statements = self._statements(loop.body)
+        holders = {id(self._statement_of(node)) for w in self.waits for node in (w.call, w.bind) if node is not None}
+        last = self._statement_of(self.last)
+        skip = [node for w in self.waits for node in (w.call, w.submit)]
+        for statement in statements[: statements.index(last)]:
+            noisy = self._noisy_statement(statement, skip if id(statement) in holders else [])
+            if noisy is not None:
+                raise NotBatchable(self._runs_before(noisy))
+        self._check_before_the_wait(last)
+
+    def _check_consumer(self, generator: cst.GeneratorExp, iterable: cst.BaseExpression) -> str | None:
+        consumer = self.host.consumer(generator)
+        if consumer is None:
+            raise NotBatchable("a generator expression runs each task only when it is consumed; submitting them all up front would change when they run")
+        if consumer in ("any", "all"):
+            return self._early_exit(f"`{consumer}()` stops at the first decisive result", iterable)
+        return None
+
+    def _noisy_statement(self, statement: cst.CSTNode, skip: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
+        """The part of a statement that may have a side effect (a call, a store into an
+        object), or None when it only computes local names."""
+        if isinstance(statement, (cst.Pass, cst.Break, cst.Continue, cst.Raise)):
+            return None
+        if isinstance(statement, (cst.Expr, cst.Return)):
+            return None if statement.value is None else first_side_effect(statement.value, skip)
+        if isinstance(statement, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
+            if any(target_names(t) is None for t in targets):
+                return statement
+            return None if statement.value is None else first_side_effect(statement.value, skip)
+        if isinstance(statement, cst.If):
+            branches = [statement.body] + ([statement.orelse.body] if statement.orelse is not None else [])
+            inner = (self._noisy_statement(s, skip) for b in branches for s in self._statements(b))
+            return first_side_effect(statement.test, skip) or next((n for n in inner if n is not None), None)
+        return statement
+
+    # -- the syntax tree ---------------------------------------------------------------
+
+    def _at(self, node: cst.CSTNode) -> str:
+        return f"line {self.host.line(node)}"
+
+    def _code(self, node: cst.CSTNode) -> str:
+        code = self.host.module.code_for_node(node).strip()
+        if len(code) <= 40 and "\n" not in code:
+            return code
+        return code.split("(", 1)[0] + "(...)" if isinstance(node, cst.Call) else code.splitlines()[0][:40] + "..."
+
+    def _before(self, node: cst.CSTNode, other: cst.CSTNode) -> bool:
+        host = self.host
+        return (host.line(node), host.column(node)) < (host.line(other), host.column(other))
+
+    def _before_last(self, node: cst.CSTNode) -> bool:
+        return self._before(node, self.last)
+
+    def _ancestors(self, node: cst.CSTNode) -> set[int]:
+        found = set()
+        parent = self.host.parent(node)
+        while parent is not None:
+            found.add(id(parent))
+            parent = self.host.parent(parent)
+        return found
+
+    def _inside(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+        return node is outer or id(outer) in self._ancestors(node)
+
+    @staticmethod
+    def _statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
+        """A block's statements, each small statement of a line on its own."""
+        if isinstance(body, cst.SimpleStatementSuite):
+            return list(body.body)
+        flat: list[cst.CSTNode] = []
+        for statement in body.body:  # type: ignore[attr-defined]
+            flat += statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+        return flat
+
+    def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The statement of the loop body (as in :meth:`_statements`) that holds ``node``."""
+        child, parent = node, self.host.parent(node)
+        while not isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock)):
+            child, parent = parent, self.host.parent(parent)  # type: ignore[arg-type]
+        return child
+
+    @staticmethod
+    def _clauses(comprehension: cst.BaseComp) -> list[cst.CompFor]:
+        clauses, clause = [], comprehension.for_in
+        while clause is not None:
+            clauses.append(clause)
+            clause = clause.inner_for_in
+        return clauses
+
+    @staticmethod
+    def _elements(comprehension: cst.BaseComp) -> list[cst.BaseExpression]:
+        if isinstance(comprehension, cst.DictComp):
+            return [comprehension.key, comprehension.value]
+        return [comprehension.elt]  # type: ignore[attr-defined]
+
+    # -- the rewrite -------------------------------------------------------------------
+
+    def _handles(self, anchor: cst.CSTNode) -> list[str]:
+        return [wait.handle or self.host.fresh(wait.noun, anchor) for wait in self.waits]
+
+    def _split_for(self, loop: cst.For) -> tuple[cst.CSTNode, cst.CSTNode]:
+        """The block around the loop, and the block with the loop split in two."""
+        collection = self.host.fresh("futures" if all(w.method == "submit" for w in self.waits) else "handles", loop)
+        handles = self._handles(loop)
+        split = split_for(
+            loop, self.waits, handles, collection, module=self.host.module, column=self.host.column(loop)
+        )
+        parent = self.host.parent(loop)
+        statements: list[cst.CSTNode] = []
+        for statement in parent.body:  # type: ignore[union-attr]
+            statements += split if statement is loop else [statement]
+        return parent, parent.with_changes(body=statements)  # type: ignore[union-attr]

@@ -1,0 +1,113 @@
+"""What a name is bound to, as far as one module shows, through libcst's scope analysis.
+
+A rule that may only act on a proven pool (``pool.apply(...)`` is also pandas' and
+mpire's) follows a name to every binding that reaches it: an assignment, a ``with ... as``,
+an annotation, or, for a parameter, the argument that every call in the module passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import ParentNodeProvider, ScopeProvider
+
+from codemods.names import ApiResolver
+
+MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's parameter) to follow
+
+
+class Bindings:
+    """Answers for the nodes of one module; ``visitor`` must depend on ScopeProvider and
+    ParentNodeProvider, and ``api`` resolve with its QualifiedNameProvider."""
+
+    def __init__(self, visitor: cst.MetadataDependent, api: ApiResolver) -> None:
+        self.visitor = visitor
+        self.api = api
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.visitor.get_metadata(ParentNodeProvider, node, None)
+
+    def of(self, name: cst.Name) -> list[cst.CSTNode | None]:
+        """The nodes that bind ``name`` where it is read: target names, parameters, defs
+        (None for a binding without a node, such as an import or a builtin)."""
+        scope = self.visitor.get_metadata(ScopeProvider, name, None)
+        accesses = [a for a in scope.accesses[name] if a.node is name] if scope is not None else []
+        return [getattr(r, "node", None) for a in accesses for r in a.referents]
+
+    def single_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value assigned to ``name`` when one plain assignment is all that binds it."""
+        bindings = self.of(name)
+        target = self.parent(bindings[0]) if len(bindings) == 1 and bindings[0] is not None else None
+        if isinstance(target, cst.AssignTarget) and target.target is bindings[0]:
+            return self.parent(target).value  # type: ignore[union-attr]
+        return None
+
+    def definition(self, name: cst.Name) -> cst.FunctionDef | None:
+        """The ``def`` of ``name`` when that is all that binds it."""
+        bindings = self.of(name)
+        return bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.FunctionDef) else None
+
+    def makes(self, call: cst.Call, apis: Collection[str]) -> bool:
+        """``call`` creates one of ``apis``, also through a ``ctx = get_context()`` of a
+        function's own (ApiResolver follows module-level contexts only)."""
+        if self.api.call_api(call) in apis:
+            return True
+        func = call.func
+        if not m.matches(func, m.Attribute(value=m.Name())) or func.attr.value not in apis:  # type: ignore[attr-defined]
+            return False
+        bindings = self.of(func.value)  # type: ignore[attr-defined]
+        return bool(bindings) and all(
+            isinstance(target := self.parent(b), cst.AssignTarget)  # type: ignore[arg-type]
+            and self.api.call_api(self.parent(target).value) == "get_context"  # type: ignore[union-attr]
+            for b in bindings
+        )
+
+    def is_instance(self, expr: cst.BaseExpression, apis: Collection[str], depth: int = 0) -> bool:
+        """``expr`` provably is one of ``apis``: made right there, or a name that every
+        binding reaching it binds to one (made, annotated or passed in as one)."""
+        if isinstance(expr, cst.Call):
+            return self.makes(expr, apis)
+        if not isinstance(expr, cst.Name) or depth > MAX_DEPTH:
+            return False
+        bindings = self.of(expr)
+        return bool(bindings) and all(self._binds(node, apis, depth + 1) for node in bindings)
+
+    def _binds(self, node: cst.CSTNode | None, apis: Collection[str], depth: int) -> bool:
+        if isinstance(node, cst.Param):
+            if node.annotation is not None:
+                return self.api.api(node.annotation.annotation) in apis
+            return self._every_call_passes(node, apis, depth)
+        parent = self.parent(node) if node is not None else None
+        if isinstance(parent, cst.AssignTarget) and parent.target is node:
+            return self.is_instance(self.parent(parent).value, apis, depth)  # type: ignore[union-attr]
+        if isinstance(parent, cst.AnnAssign) and parent.target is node:
+            made = parent.value is not None and self.is_instance(parent.value, apis, depth)
+            return made or self.api.api(parent.annotation.annotation) in apis
+        if isinstance(parent, cst.AsName) and isinstance(item := self.parent(parent), cst.WithItem):
+            return self.is_instance(item.item, apis, depth)
+        return False
+
+    def _every_call_passes(self, param: cst.Param, apis: Collection[str], depth: int) -> bool:
+        """Every use of the parameter's function is a call, and each passes one of ``apis``."""
+        parameters = self.parent(param)
+        function = self.parent(parameters) if parameters is not None else None
+        if not isinstance(function, cst.FunctionDef) or function.decorators:
+            return False
+        scope = self.visitor.get_metadata(ScopeProvider, function, None)
+        bindings = list(scope.assignments[function.name.value]) if scope is not None else []
+        if len(bindings) != 1 or not bindings[0].references:
+            return False
+        positional = [*function.params.posonly_params, *function.params.params]
+        for reference in bindings[0].references:
+            call = self.parent(reference.node)
+            if not isinstance(call, cst.Call) or call.func is not reference.node or any(a.star for a in call.args):
+                return False
+            given = [a for a in call.args if a.keyword is None]
+            index = positional.index(param) if param in positional else len(given)
+            named = [a for a in call.args if a.keyword is not None and a.keyword.value == param.name.value]
+            arg = given[index] if index < len(given) else next(iter(named), None)
+            if arg is None or not self.is_instance(arg.value, apis, depth):
+                return False
+        return True

@@ -1,0 +1,242 @@
+"""MP002 serial-result-wait: a loop submits one task and waits for it before the next."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    ClassScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable
+from codemods.bindings import Bindings
+from codemods.fresh_names import FreshNames
+from codemods.loop_split import Wait
+from codemods.names import ApiResolver
+from codemods.prechecks import callee_name
+from codemods.rule import Safety
+from codemods.visitor import RuleVisitor
+
+POOLS = frozenset({"Pool", "ThreadPool"})
+MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor"}
+EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
+WAIT_OF = {"apply_async": "get", "submit": "result"}  # submission method -> its wait
+AST_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+TITLE = "Submit every task first, then wait for the results in order"
+# Builtins that consume a generator to its end at once.
+EAGER = frozenset({"sum", "list", "tuple", "set", "frozenset", "sorted", "min", "max", "dict"})
+RETRY = "the wait is inside `try`: a retry or timeout pattern handles each task on its own"
+
+
+def _chained(call: cst.Call) -> cst.Call | None:
+    """``X.apply_async(...)`` of ``X.apply_async(...).get(...)``, ``X.submit(...)`` of
+    ``X.submit(...).result(...)``."""
+    if m.matches(call.func, m.Attribute(value=m.Call(func=m.Attribute()))):
+        submit = call.func.value  # type: ignore[attr-defined]
+        if WAIT_OF.get(submit.func.attr.value) == call.func.attr.value:  # type: ignore[attr-defined]
+            return submit
+    return None
+
+
+class SerialResultWait(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+    # The serial loop gives the right answer under every start method, only slowly: the
+    # snippet tests expect the before programs to print the documented output everywhere.
+    START_METHOD_PITFALL = False
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A loop that calls a method named ``apply_async``, ``submit`` or ``apply``."""
+        return any(
+            isinstance(loop, AST_LOOPS)
+            and any(isinstance(c, ast.Call) and callee_name(c) in (*WAIT_OF, "apply") for c in ast.walk(loop))
+            for loop in ast.walk(tree)
+        )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+        self.api = ApiResolver(self, node)
+        self.bindings = Bindings(self, self.api)
+        self.loops: dict[int, tuple[cst.CSTNode, list[Wait]]] = {}
+        self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self._wait(node)
+        if found is None:
+            return
+        submit, bind = found
+        where = self._loop_of(node)
+        if where is None or (bind is not None and self._loop_of(bind) != (where[0], None)):
+            return
+        loop, guard = where
+        handle = bind.targets[0].target.value if bind is not None else None  # type: ignore[attr-defined]
+        self.loops.setdefault(id(loop), (loop, []))[1].append(Wait(node, submit, guard, handle, bind))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for loop, waits in self.loops.values():
+            self._judge(loop, waits)
+
+    # -- what waits ------------------------------------------------------------------
+
+    def _wait(self, call: cst.Call) -> tuple[cst.Call, cst.Assign | None] | None:
+        """The submission that ``call`` waits for, and the assignment of its handle in the
+        two-statement form (``h = X.apply_async(...)`` ... ``h.get()``)."""
+        submit = _chained(call)
+        if submit is not None:
+            return submit, None
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        if func.attr.value == "apply" and self.bindings.is_instance(func.value, POOLS):
+            return call, None  # Pool.apply submits and waits; pandas' and mpire's do not count
+        if func.attr.value in WAIT_OF.values() and isinstance(func.value, cst.Name):
+            bind = self._only_binding(func.value)
+            if m.matches(bind, m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(func=m.Attribute()))):
+                submit = bind.value  # type: ignore[union-attr]
+                if WAIT_OF.get(submit.func.attr.value) == func.attr.value:  # type: ignore[attr-defined]
+                    return submit, bind  # type: ignore[return-value]
+        return None
+
+    def _only_binding(self, name: cst.Name) -> cst.CSTNode | None:
+        """The statement that binds ``name``, when it is the only binding that reaches this
+        use and this use is its only use."""
+        scope = self.get_metadata(ScopeProvider, name, None)
+        accesses = [a for a in scope.accesses[name] if a.node is name] if scope else []
+        if len(accesses) != 1 or len(accesses[0].referents) != 1:
+            return None
+        [assignment] = accesses[0].referents
+        node = getattr(assignment, "node", None)
+        if len(assignment.references) != 1 or not isinstance(node, cst.Name):
+            return None
+        if self._position(node) > self._position(name):
+            return None  # bound by the previous iteration
+        parent = self.parent(node)
+        return self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+
+    # -- where it waits --------------------------------------------------------------
+
+    def _loop_of(self, node: cst.CSTNode) -> tuple[cst.CSTNode, str | None] | None:
+        """The innermost loop that runs ``node`` on every iteration, and why ``node`` may
+        not run exactly once per iteration (None: it does)."""
+        guards: list[str] = []
+        outside: cst.CSTNode | None = None  # a comprehension whose first iterable holds node
+        child, parent = node, self.parent(node)
+        while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if (
+                isinstance(parent, cst.For) and child is parent.body
+                or isinstance(parent, cst.While) and child is not parent.orelse
+                or isinstance(parent, COMPREHENSIONS) and parent is not outside
+            ):
+                return parent, (RETRY if RETRY in guards else next(iter(guards), None))
+            if isinstance(parent, cst.CompFor) and child is parent.iter:
+                grandparent = self.parent(parent)
+                if isinstance(grandparent, COMPREHENSIONS) and grandparent.for_in is parent:
+                    outside = grandparent  # the first iterable runs once, before the loop
+                else:
+                    guards.append("the wait is in an inner `for` clause of the comprehension")
+            elif (guard := self._guard(child, parent)) is not None:
+                guards.append(guard)
+            child, parent = parent, self.parent(parent)
+        return None
+
+    def _guard(self, child: cst.CSTNode, parent: cst.CSTNode) -> str | None:
+        """Why ``parent`` may run ``child`` other than once."""
+        if isinstance(parent, (cst.Try, cst.TryStar)):
+            return RETRY
+        skipped = "so submitting every task first would run tasks that were skipped"
+        if isinstance(parent, cst.If) and child is not parent.test or isinstance(parent, cst.Match):
+            return f"the wait runs only when the condition on line {self.line(parent)} allows it, {skipped}"
+        if isinstance(parent, cst.IfExp) and child is not parent.test or (
+            isinstance(parent, cst.BooleanOperation) and child is parent.right
+        ):
+            return f"the wait runs only when the expression around it allows it, {skipped}"
+        if isinstance(parent, cst.CompIf):
+            return "the wait is in the comprehension's `if` clause, which decides which tasks run"
+        if isinstance(parent, (cst.With, cst.For, cst.While)):
+            keyword = {cst.With: "with", cst.For: "for", cst.While: "while"}[type(parent)]
+            return f"the wait is inside the `{keyword}` statement on line {self.line(parent)}"
+        return None
+
+    # -- the finding -------------------------------------------------------------------
+
+    def _judge(self, loop: cst.CSTNode, waits: list[Wait]) -> None:
+        first = waits[0]
+        receiver = self.module.code_for_node(first.receiver)
+        if first.bind is not None:
+            what = f"`{first.handle} = {receiver}.{first.method}(...)` then `{self.module.code_for_node(first.call.func)}()`"
+        elif first.call is first.submit:
+            what = f"`{receiver}.apply(...)`"
+        else:
+            what = f"`{receiver}.{first.method}(...).{first.call.func.attr.value}()`"  # type: ignore[attr-defined]
+        where = {cst.For: "a `for` loop", cst.While: "a `while` loop", cst.GeneratorExp: "a generator expression"}.get(
+            type(loop), "a comprehension"
+        )
+        kind = "executor" if first.method == "submit" else "pool"
+        message = f"{what} in {where} waits for each task before submitting the next, so the {kind} runs one task at a time"
+        try:
+            target, replacement, unsafe = BatchPlan(self, loop, waits).build()  # type: ignore[arg-type]
+        except NotBatchable as why:
+            self.report(first.call, f"{message}; not fixed: {why}")
+            return
+        if unsafe is None:
+            self.report(first.call, message, fix=(target, replacement), fix_title=TITLE)
+        else:
+            message = f"{message}; the fix is unsafe: {unsafe}"
+            self.report(first.call, message, fix=(target, replacement), safety=Safety.UNSAFE, fix_title=TITLE)
+
+    # -- what the plan asks (batch_plan.Host) ----------------------------------------------
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def column(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.column
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        return self.line(node), self.column(node)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def is_exit_call(self, call: cst.Call) -> bool:
+        return bool(self.api.qualified_names(call.func) & EXIT_CALLS)
+
+    def creates_workers(self, call: cst.Call) -> bool:
+        return self.bindings.makes(call, MAKERS)
+
+    def in_class_body(self, node: cst.CSTNode) -> bool:
+        return isinstance(self.get_metadata(ScopeProvider, node, None), ClassScope)
+
+    def consumer(self, generator: cst.GeneratorExp) -> str | None:
+        """How the call that ``generator`` is the only argument of consumes it: "eager" (all
+        of it at once), "any" or "all" (until a decisive item), or None (lazily, or unknown)."""
+        arg = self.parent(generator)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or len(call.args) != 1 or arg.keyword or arg.star:  # type: ignore[union-attr]
+            return None
+        if m.matches(call.func, m.Attribute(value=m.SimpleString(), attr=m.Name("join"))):
+            return "eager"
+        for name in self.api.qualified_names(call.func):
+            if name in ("builtins.any", "builtins.all"):
+                return name.split(".")[1]
+            if name.removeprefix("builtins.") in EAGER and name.startswith("builtins."):
+                return "eager"
+        return None
+
+    def single_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        return self.bindings.single_value(name)
+
+    def definition(self, name: cst.Name) -> cst.FunctionDef | None:
+        return self.bindings.definition(name)
+
+    def fresh(self, base: str, node: cst.CSTNode) -> str:
+        return self.names.pick(base, self.get_metadata(ScopeProvider, node))
+
+
+RULE = SerialResultWait
