@@ -27,6 +27,13 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(b"apply", b"submit"),
     ),
     RuleSpec(
+        code="MP003",
+        name="ipc-outside-parent",
+        summary="A queue, lock or shared value is created where the processes that use it cannot share it",
+        safety=Safety.SAFE,
+        needles=(b"multiprocessing",),
+    ),
+    RuleSpec(
         code="MP013",
         name="import-side-effects",
         summary="Module-level work (output, input, files, the command line) that every child process repeats",
