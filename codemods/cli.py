@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from codemods import config, interactive, report
+from codemods.cache import ResultCache
 from codemods.formats import OutputFormat, render, shown
 from codemods.rules import RULES, UnknownRuleError, lookup
 from codemods.runner import (
@@ -121,6 +122,16 @@ Jobs = Annotated[
     ),
 ]  # fmt: skip
 NoProgress = Annotated[bool, _option("--no-progress", help="Never show the progress counter.", panel=OUTPUT_PANEL)]
+NoCache = Annotated[
+    bool, _option("--no-cache", help="Analyse every file again; do not read or write the cache.", panel=CONFIG_PANEL)
+]
+NoPrefilter = Annotated[
+    bool,
+    _option(
+        "--no-prefilter", help="Analyse files that no rule can match too (to measure what skipping saves).",
+        panel=CONFIG_PANEL,
+    ),
+]  # fmt: skip
 Format = Annotated[
     OutputFormat,
     typer.Option(
@@ -156,7 +167,7 @@ ExitNonZeroOnFix = Annotated[
 _SHARED = (
     "paths", "select_", "extend_select", "ignore", "per_file_ignores", "unsafe_fixes", "report_unused_suppressions",
     "exclude", "extend_exclude", "respect_gitignore", "force_exclude", "stdin_filename", "config_file", "isolated",
-    "jobs", "no_progress",
+    "jobs", "no_progress", "no_cache", "no_prefilter",
 )  # fmt: skip
 
 
@@ -204,6 +215,7 @@ class _Request:
             _fail("`-` (stdin) cannot be combined with other paths")
         self.stdin_name = stdin_filename or STDIN
         self.no_progress = shared["no_progress"]
+        self.no_cache = shared["no_cache"]
         layer = config.Layer(
             origin="",
             base=os.getcwd(),
@@ -232,6 +244,7 @@ class _Request:
             fix=fix,
             unsafe_fixes=self.settings.unsafe_fixes,
             report_unused_suppressions=self.settings.report_unused_suppressions,
+            prefilter=not shared["no_prefilter"],
         )
 
     @property
@@ -253,6 +266,7 @@ class _Request:
                 force_exclude=settings.force_exclude,
             ),
             "rules_for": settings.rules_for if settings.per_file_ignores else None,
+            "cache": None if self.no_cache else ResultCache(),
         }
 
     def stream(self) -> Iterator[tuple[FileResult, bytes | None]]:
@@ -333,6 +347,8 @@ def check(
     statistics: Statistics = False,
     exit_zero: ExitZero = False,
     no_progress: NoProgress = False,
+    no_cache: NoCache = False,
+    no_prefilter: NoPrefilter = False,
 ) -> None:
     """Report findings; change nothing."""
     request = _Request(locals(), fix=output_format.needs_fixes)
@@ -367,6 +383,8 @@ def diff(
     jobs: Jobs = None,
     exit_zero: ExitZero = False,
     no_progress: NoProgress = False,
+    no_cache: NoCache = False,
+    no_prefilter: NoPrefilter = False,
 ) -> None:
     """Show the fixes as a unified diff; write nothing."""
     _show_diff(_Request(locals(), fix=True), exit_zero)
@@ -394,6 +412,8 @@ def fix(
     exit_zero: ExitZero = False,
     exit_non_zero_on_fix: ExitNonZeroOnFix = False,
     no_progress: NoProgress = False,
+    no_cache: NoCache = False,
+    no_prefilter: NoPrefilter = False,
 ) -> None:
     """Apply the safe fixes in place (and the unsafe ones with --unsafe-fixes).
 

@@ -156,8 +156,12 @@ def analyze(
     fix: bool = True,
     unsafe_fixes: bool = False,
     report_unused_suppressions: bool = False,
+    precheck: bool = True,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
+
+    ``precheck=False`` runs every rule's full analysis even where its ``ast`` pre-check
+    says it cannot match (to measure, or test, what the pre-checks save).
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
     findings too (MP000, without a fix). Raises SourceError when ``source`` does not
@@ -168,7 +172,7 @@ def analyze(
     tree = _python_ast(source)
     # The pre-checks decide what the first pass runs; once a fix changed the code, every
     # selected rule looks at the result.
-    first_pass = visitors if tree is None else [v for v in visitors if v.precheck(tree)]
+    first_pass = visitors if tree is None or not precheck else [v for v in visitors if v.precheck(tree)]
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)

@@ -5,6 +5,7 @@ This module is imported by the CLI, so it must not import libcst.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib
 from dataclasses import dataclass, field
@@ -41,6 +42,13 @@ class Finding:
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**dataclasses.asdict(self), "fix": self.fix.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Finding:
+        return cls(**{**data, "fix": Safety(data["fix"])})  # type: ignore[arg-type]
 
     def fixable(self, unsafe_fixes: bool = False) -> bool:
         """Whether `mpfix fix` (with or without --unsafe-fixes) applies this finding's fix."""

@@ -7,6 +7,7 @@ so a run over files that cannot match any selected rule never pays for it.
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import tempfile
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from pathspec import GitIgnoreSpec
 
+from codemods.cache import Entry, ResultCache
 from codemods.config import DEFAULT_EXCLUDES, Pattern
 from codemods.rule import Finding, RuleSpec
 from codemods.rules import could_match
@@ -43,6 +45,13 @@ class Options:
     fix: bool = False  # compute fixes (for `fix` and `diff`), not only findings
     unsafe_fixes: bool = False
     report_unused_suppressions: bool = False
+    prefilter: bool = True  # skip files that no rule can match (off: to measure what it saves)
+
+    def salt(self) -> str:
+        """What, besides a file's bytes, its result depends on: the key of the cache."""
+        return json.dumps(
+            [[spec.code for spec in self.rules], self.fix, self.unsafe_fixes, self.report_unused_suppressions]
+        )
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def _worth_analysing(data: bytes, options: Options) -> bool:
     """The byte prefilter: can a rule match, or (when asked) is there a suppression to judge?"""
+    if not options.prefilter:
+        return True
     return could_match(data, options.rules) or (options.report_unused_suppressions and might_suppress(data))
 
 
@@ -230,6 +241,7 @@ def _analyse(path: str, data: bytes, options: Options) -> FileResult:
             fix=options.fix,
             unsafe_fixes=options.unsafe_fixes,
             report_unused_suppressions=options.report_unused_suppressions,
+            precheck=options.prefilter,
         )
     except engine.SourceError as exc:
         where = f"{path}:{exc.line}:{exc.column}" if exc.line else path
@@ -389,6 +401,7 @@ def analyse(
     files: FileFilter = FileFilter(),
     rules_for: RulesFor | None = None,
     progress: Progress | None = None,
+    cache: ResultCache | None = None,
 ) -> Iterator[tuple[FileResult, bytes | None]]:
     """Each file's result and the bytes it was read from (None when unread), sorted by path.
 
@@ -396,7 +409,8 @@ def analyse(
     one per CPU) all at once, and each result is yielded as soon as it and those before it
     are ready: a caller can act on the first files while the rest are still analysed.
     ``rules_for`` narrows the rules for one path (per-file ignores); ``progress`` hears
-    after each analysed file.
+    after each analysed file. Files whose bytes and options ``cache`` knows are not analysed
+    again.
     """
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
@@ -411,18 +425,52 @@ def analyse(
             done[path] = (FileResult(path, errors=[_os_error(path, exc)]), None)
             continue
         file_options = options if rules_for is None else replace(options, rules=rules_for(path))
-        if _worth_analysing(data, file_options):
-            pending.append((path, data, file_options))
-        else:
+        if not _worth_analysing(data, file_options):
             done[path] = (FileResult(path), data)
+        elif cache is not None and (entry := cache.get(data, file_options.salt())) is not None:
+            done[path] = (_from_cache(path, data, entry), data)
+        else:
+            pending.append((path, data, file_options))
     pending.sort(key=lambda item: item[0])
 
-    read = {path: data for path, data, _ in pending}
+    read = {path: (data, file_options) for path, data, file_options in pending}
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
     with closing(_analysed(pending, jobs or os.cpu_count() or 1, progress)) as analysed:
         for path in sorted([*done, *read]):
+            if path in done:
+                yield done[path]
+                continue
             # Both lists are in path order, so the next analysed result is this path's.
-            yield done[path] if path in done else (next(analysed), read[path])
+            result, (data, file_options) = next(analysed), read[path]
+            if cache is not None and not result.errors:
+                cache.put(data, file_options.salt(), _to_cache(result))
+            yield result, data
+    if cache is not None:
+        cache.save()
+
+
+def _to_cache(result: FileResult) -> Entry:
+    return {
+        "findings": [finding.to_dict() for finding in result.findings],
+        "applied": [finding.to_dict() for finding in result.applied],
+        "remaining": [finding.to_dict() for finding in result.remaining],
+        "fixed": result.fixed,
+        "encoding": result.encoding,
+    }
+
+
+def _from_cache(path: str, data: bytes, entry: Entry) -> FileResult:
+    result = FileResult(
+        path,
+        findings=[Finding.from_dict(item) for item in entry["findings"]],
+        applied=[Finding.from_dict(item) for item in entry["applied"]],
+        remaining=[Finding.from_dict(item) for item in entry["remaining"]],
+        fixed=entry["fixed"],
+        encoding=entry["encoding"],
+    )
+    if result.findings or result.fixed is not None:
+        result.source = data.decode(result.encoding)  # for diffs and source lines
+    return result
 
 
 def run(
@@ -435,6 +483,7 @@ def run(
     files: FileFilter = FileFilter(),
     rules_for: RulesFor | None = None,
     progress: Progress | None = None,
+    cache: ResultCache | None = None,
 ) -> list[FileResult]:
     """Analyse every file under ``paths``; with ``write``, write the fixed ones.
 
@@ -442,7 +491,16 @@ def run(
     ``analyse`` for the rest.
     """
     analysed = list(
-        analyse(paths, options, jobs=jobs, excludes=excludes, files=files, rules_for=rules_for, progress=progress)
+        analyse(
+            paths,
+            options,
+            jobs=jobs,
+            excludes=excludes,
+            files=files,
+            rules_for=rules_for,
+            progress=progress,
+            cache=cache,
+        )
     )
     if write:
         for result, original in analysed:

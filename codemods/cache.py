@@ -1,0 +1,96 @@
+"""A content-hash cache of per-file results, so a second run over an unchanged tree is
+nearly free.
+
+One JSON file per mpfix version, in the user's cache directory, maps the SHA-256 of a
+file's bytes and the settings it was analysed with to what the engine said of them.
+Nothing about the file's name or time is trusted: the same bytes and settings give the
+same result. A cache that cannot be read or parsed is ignored and rebuilt; one that
+cannot be written is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+Entry = dict[str, Any]  # a JSON-able result; the runner owns its shape
+# Old entries (files since changed) go first once the cache holds this many.
+MAX_ENTRIES = 50_000
+
+
+def default_directory() -> Path:
+    """``$MPFIX_CACHE_DIR``, else the platform's user cache directory."""
+    if os.environ.get("MPFIX_CACHE_DIR"):
+        return Path(os.environ["MPFIX_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "mpfix"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mpfix")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ResultCache:
+    """Results by the bytes of a file and the settings it was analysed with (the salt)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.path = (directory or default_directory()) / f"results-{digest(_version().encode())[:16]}.json"
+        self.entries: dict[str, Entry] = self._load()
+        self.dirty = False
+
+    def _load(self) -> dict[str, Entry]:
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                entries = json.load(file)
+        except (OSError, ValueError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, data: bytes, salt: str) -> Entry | None:
+        key = digest(salt.encode() + b"\0" + data)
+        entry = self.entries.pop(key, None)
+        if not isinstance(entry, dict):
+            return None
+        self.entries[key] = entry  # the most recently used go last, and are kept longest
+        return entry
+
+    def put(self, data: bytes, salt: str, entry: Entry) -> None:
+        self.entries[digest(salt.encode() + b"\0" + data)] = entry
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically; a cache that cannot be written is skipped."""
+        if not self.dirty:
+            return
+        entries = dict(list(self.entries.items())[-MAX_ENTRIES:])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".results-", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(entries, file, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            return
+        self.dirty = False

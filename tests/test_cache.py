@@ -1,0 +1,89 @@
+"""The result cache: a second run over unchanged files is answered without analysis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+UNGUARDED = "import multiprocessing as mp\nmp.Process(target=print).start()\n"
+GUARDED = "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Process(target=print).start()\n"
+
+
+def mpfix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -X importtime -m codemods ...`: stderr also lists every module imported."""
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "codemods", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+
+
+def findings(run: subprocess.CompletedProcess[str]) -> str:
+    return run.stdout
+
+
+def imported_libcst(run: subprocess.CompletedProcess[str]) -> bool:
+    return any(line.rsplit("|", 1)[-1].strip() == "libcst" for line in run.stderr.splitlines())
+
+
+def test_second_run_is_answered_from_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    first = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    second = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert first.returncode == second.returncode == 1
+    assert "MP001" in findings(first) and findings(second) == findings(first)
+    assert imported_libcst(first) and not imported_libcst(second)
+
+
+def test_a_changed_file_is_analysed_again(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    script.write_text(GUARDED)
+    again = mpfix("check", ".", cwd=tmp_path)
+    assert again.returncode == 0 and imported_libcst(again)
+
+
+def test_other_settings_do_not_share_results(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    assert mpfix("check", "--select", "MP002", ".", cwd=tmp_path).returncode == 0
+
+
+def test_a_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    [cache_file] = Path(os.environ["MPFIX_CACHE_DIR"]).glob("results-*.json")
+    cache_file.write_text("{not json")
+    rebuilt = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert rebuilt.returncode == 1 and "MP001" in findings(rebuilt)
+    assert "error" not in rebuilt.stderr.lower().replace("errors", "")
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1 and cache_file.read_text().startswith("{")
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    run = mpfix("check", "--no-cache", ".", cwd=tmp_path)
+    assert run.returncode == 1 and imported_libcst(run)
+    assert not list(Path(os.environ["MPFIX_CACHE_DIR"]).glob("results-*.json"))
+
+
+def test_diff_from_the_cache_shows_the_same_fix(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    first = mpfix("diff", ".", cwd=tmp_path)
+    second = mpfix("diff", ".", cwd=tmp_path)
+    assert first.returncode == second.returncode == 1
+    assert 'if __name__ == "__main__":' in first.stdout and second.stdout == first.stdout
+    assert not imported_libcst(second)
+
+
+def test_fix_from_the_cache_writes_the_file(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED)
+    assert mpfix("diff", ".", cwd=tmp_path).returncode == 1  # fills the cache for fixing runs
+    assert mpfix("fix", ".", cwd=tmp_path).returncode == 0
+    assert 'if __name__ == "__main__":' in script.read_text()
