@@ -110,7 +110,7 @@ StdinFilename = Annotated[str | None, _option(help="The name to show for source 
 ConfigFile = Annotated[
     str | None,
     _option(
-        "--config", help="Read [tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
+        "--config", help="Read \\[tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
     ),
 ]
 Isolated = Annotated[bool, _option("--isolated", help="Read no configuration file.", panel=CONFIG_PANEL)]
