@@ -34,6 +34,27 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(b"multiprocessing",),
     ),
     RuleSpec(
+        code="MP004",
+        name="unlocked-shared-value",
+        summary="`v.value += 1` on a shared `Value` or `Array` without holding its lock loses updates",
+        safety=Safety.SAFE,
+        needles=(b"Value", b"Array"),
+    ),
+    RuleSpec(
+        code="MP008",
+        name="global-mutation-in-task",
+        summary="A pool task or process target changes a module-level name that the parent never sees change",
+        safety=Safety.NONE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+    RuleSpec(
+        code="MP012",
+        name="lost-async-result",
+        summary="A task is submitted and its result, with any exception it raised, is never read",
+        safety=Safety.NONE,
+        needles=(b"_async", b"submit"),
+    ),
+    RuleSpec(
         code="MP013",
         name="import-side-effects",
         summary="Module-level work (output, input, files, the command line) that every child process repeats",

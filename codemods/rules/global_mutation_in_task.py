@@ -1,0 +1,211 @@
+"""MP008 global-mutation-in-task: a pool task or process target changes a module-level
+name that the parent reads.
+
+A child process has its own copy of the module, under every start method (fork copies the
+parent's memory, spawn and forkserver import the module again): ``RESULTS.append(x)`` or
+``global total; total += x`` in a worker changes that copy, and the parent's never moves.
+Only reported: the value has to travel back another way, which the page describes.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    GlobalScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.bindings import Bindings
+from codemods.entries import Entries
+from codemods.ipc import TASK_METHODS
+from codemods.names import ApiResolver, spellings
+from codemods.prechecks import aliases_of, callee_name
+from codemods.reachability import ModuleReach
+from codemods.statements import is_definition
+from codemods.visitor import RuleVisitor
+
+# Methods that change a list, dict, set or deque in place.
+MUTATORS = frozenset(
+    {
+        "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
+        "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
+        "symmetric_difference_update", "appendleft", "extendleft", "popleft",
+    }
+)  # fmt: skip
+CONTAINER_LITERALS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+CONTAINER_CALLS = frozenset(
+    {"builtins.list", "builtins.dict", "builtins.set", "collections.defaultdict", "collections.Counter",
+     "collections.OrderedDict", "collections.deque"}
+)  # fmt: skip
+
+
+def _ast_mutation(node: ast.AST) -> bool:
+    if isinstance(node, ast.Global):
+        return True
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS
+    return isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
+
+
+class GlobalMutationInTask(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A function that assigns a global or changes a container in place, and a call
+        that may hand a function to a process or a pool."""
+        functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        if not any(_ast_mutation(node) for function in functions for node in ast.walk(function)):
+            return False
+        handing = aliases_of(tree, spellings({"Process"})) | TASK_METHODS
+        return any(isinstance(n, ast.Call) and callee_name(n) in handing for n in ast.walk(tree))
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.module = node
+        self.api = ApiResolver(self, node)
+        self.bindings = Bindings(self, self.api)
+        scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
+        self.reach = ModuleReach(node, scopes, self.parents)  # type: ignore[arg-type]
+        self.reported: set[tuple[int, str]] = set()
+        self.script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
+        self.parent_only = {
+            name for name in self.reach.parent_only(self.script)
+            if any(a.references for a in self.reach.global_scope.assignments[name])
+        }  # fmt: skip
+        entries = Entries(self.reach, self.api, scopes, self.parents)  # type: ignore[arg-type]
+        for name, role in self._child_functions(entries).items():
+            self._check_function(self.module.body[self.reach.functions[name]], role)  # type: ignore[arg-type]
+        return False
+
+    # -- which functions run only in a child -------------------------------------------
+
+    def _child_functions(self, entries: Entries) -> dict[str, tuple[str, str]]:
+        """Top-level functions that only children run, each with (the entry that runs it,
+        the entry's kind): pool tasks and process targets that nothing else uses (not
+        initializers: setting a global there is the per-worker setup), and the helpers
+        that only those call."""
+        roles: dict[str, tuple[str, str]] = {}
+        for name, uses in entries.uses.items():
+            if (uses.tasks or uses.targets) and not (uses.initializes or uses.other):
+                kinds = [k for k, found in (("process target", uses.targets), ("pool task", uses.tasks)) if found]
+                roles[name] = (name, " and ".join(kinds))
+        changed = True
+        while changed:
+            changed = False
+            for name in sorted(set(self.reach.functions) - set(roles)):
+                callers = self._callers(name)
+                if callers and all(caller in roles for caller in callers):
+                    roles[name] = roles[min(callers)]
+                    changed = True
+        return roles
+
+    def _callers(self, name: str) -> set[str] | None:
+        """The top-level functions that call ``name``, when every use of it is such a call."""
+        callers: set[str] = set()
+        for assignment in self.reach.global_scope.assignments[name]:
+            for access in assignment.references:
+                call = self.parents.get(access.node)
+                top = self._top_function(access.node)
+                if not (isinstance(call, cst.Call) and call.func is access.node and top is not None):
+                    return None
+                callers.add(top)
+        return callers
+
+    def _top_function(self, node: cst.CSTNode) -> str | None:
+        index = self.reach.owner.get(id(node))
+        statement = self.module.body[index] if index is not None and index >= 0 else None
+        return statement.name.value if isinstance(statement, cst.FunctionDef) else None
+
+    # -- what they change -----------------------------------------------------------------
+
+    def _check_function(self, function: cst.FunctionDef, role: tuple[str, str]) -> None:
+        index = self.reach.functions[function.name.value]
+        for assignment in self.reach.global_scope.assignments:
+            node = assignment.node
+            if isinstance(node, cst.Name) and self.reach.owner.get(id(node)) == index:
+                what = f"assigns the global `{assignment.name}`"
+                self._report(function, role, assignment.name, self._statement(node), what)
+        for name, where, verb in self._changes(function):
+            bindings = self.bindings.of(name)
+            if bindings and all(self._module_container(node) for node in bindings):
+                self._report(function, role, name.value, where, f"{verb} the module-level `{name.value}`")
+
+    def _changes(self, function: cst.FunctionDef) -> Iterator[tuple[cst.Name, cst.CSTNode, str]]:
+        """(the container's name, where, what is done) for each in-place change of a
+        container named by a plain name: ``X.append(...)``, ``X[k] = v``, ``del X[k]``."""
+        subscript = m.Subscript(value=m.Name())
+        for call in m.findall(function, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, MUTATORS))))):
+            yield call.func.value, call, "changes"  # type: ignore[attr-defined]
+        for target in m.findall(function, m.AssignTarget(target=subscript)):
+            yield target.target.value, self._statement(target), "stores into"  # type: ignore[attr-defined]
+        for statement in m.findall(function, m.AugAssign(target=subscript) | m.AnnAssign(target=subscript)):
+            yield statement.target.value, statement, "stores into"  # type: ignore[attr-defined]
+        for deletion in m.findall(function, m.Del()):
+            target = deletion.target  # type: ignore[attr-defined]
+            for item in [e.value for e in target.elements] if isinstance(target, cst.Tuple) else [target]:
+                if m.matches(item, subscript):
+                    yield item.value, deletion, "deletes from"
+
+    def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        while not isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            node = self.parents[node]
+        return node
+
+    def _module_container(self, node: cst.CSTNode | None) -> bool:
+        target = self.parents.get(node) if node is not None else None
+        if not (isinstance(target, cst.AssignTarget) and target.target is node):
+            return False
+        if not isinstance(self.get_metadata(ScopeProvider, node, None), GlobalScope):
+            return False
+        value = self.parents[target].value  # type: ignore[attr-defined]
+        if isinstance(value, CONTAINER_LITERALS):
+            return True
+        return isinstance(value, cst.Call) and bool(self.api.qualified_names(value.func) & CONTAINER_CALLS)
+
+    def _parent_read(self, name: str) -> cst.CSTNode | None:
+        """The first read of the global ``name`` in code that only the parent runs."""
+        reads = []
+        for assignment in self.reach.global_scope.assignments[name]:
+            for access in assignment.references:
+                index = self.reach.owner.get(id(access.node))
+                top = self._top_function(access.node)
+                if (top is None and index in self.script) or top in self.parent_only:
+                    reads.append(access.node)
+        return min(reads, key=self._line, default=None)
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _report(
+        self, function: cst.FunctionDef, role: tuple[str, str], name: str, where: cst.CSTNode, what: str
+    ) -> None:
+        read = self._parent_read(name)
+        if read is None or (id(where), name) in self.reported:
+            return  # the parent never looks (a per-worker cache or scratch value), or said already
+        self.reported.add((id(where), name))
+        code = " ".join(self.module.code_for_node(where).split())
+        shown = f" (`{code}`)" if len(code) <= 50 else ""
+        worker, (entry, kind) = function.name.value, role
+        who = f"`{worker}`, a {kind}," if entry == worker else f"`{worker}`, called by the {kind} `{entry}`,"
+        message = (
+            f"{who} {what}{shown}: under every start method a child process changes its own copy of the "
+            f"module, so the parent, which reads `{name}` on line {self._line(read)}, never sees the change"
+        )
+        if kind == "pool task":
+            advice = f"return the value from `{entry}` and use what the pool returns"
+        else:
+            advice = (
+                "send the value to the parent through a `multiprocessing.Queue` passed to the process, "
+                "or keep it in a `Manager()` list or dict"
+            )
+        self.report(where, f"{message}; not fixed: {advice}")
+
+
+RULE = GlobalMutationInTask

@@ -1,0 +1,157 @@
+"""MP012 lost-async-result: a task is submitted and its result, or its exception, is never read.
+
+``pool.apply_async(f, args)`` and ``executor.submit(f, x)`` return a handle that carries
+the task's result and any exception it raised. Thrown away, the handle takes the
+exception with it: the task fails and nothing says so. Only reported: which result the
+program wants, and where an error should go, is its own decision.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.bindings import Bindings
+from codemods.ipc import keyword
+from codemods.names import ApiResolver
+from codemods.prechecks import callee_name
+from codemods.visitor import RuleVisitor
+
+# Pool methods whose name no other common API has: found on any receiver. Each takes
+# `error_callback` as its fifth positional argument.
+ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor"})
+# Methods that only put something into a container: a container used only by these is
+# never read.
+FILLING = frozenset({"append", "add", "extend", "insert"})
+COMPREHENSIONS = (cst.ListComp, cst.SetComp)
+
+
+class LostAsyncResult(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A call of a method named like a submission."""
+        names = ASYNC_METHODS | {"submit"}
+        return any(isinstance(n, ast.Call) and callee_name(n) in names for n in ast.walk(tree))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+        self.bindings = Bindings(self, ApiResolver(self, node))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method in ASYNC_METHODS:
+            if self._hears_of_errors(node):
+                return
+        elif method != "submit" or not self.bindings.is_instance(func.value, EXECUTORS):
+            return
+        how = self._lost(node)
+        if how is None:
+            return
+        what = f"`{self.module.code_for_node(func)}(...)`"
+        if method == "submit":
+            advice = (
+                "keep the future and call `.result()` on it, or pass the futures to "
+                "`concurrent.futures.wait()` and check each one's `.exception()`"
+            )
+        else:
+            advice = "keep the handle and call `.get()` on it, or pass `error_callback=` to hear of failures"
+        message = (
+            f"{how.format(what=what)}: if the task raises, its exception is lost with the result and "
+            f"nothing reports the failure; not fixed: {advice}"
+        )
+        self.report(node, message)
+
+    def _hears_of_errors(self, call: cst.Call) -> bool:
+        """An error callback is given (or may be, through ``**kwargs``)."""
+        positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        return (
+            keyword(call, "error_callback") is not None
+            or len(positional) >= 5
+            or any(arg.star for arg in call.args)
+        )
+
+    # -- where the handle goes -------------------------------------------------------
+
+    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _lost(self, call: cst.Call) -> str | None:
+        """How the handle is lost, as a message template, or None when it may be read."""
+        holder, parent = call, self._parent(call)
+        many = isinstance(parent, COMPREHENSIONS) and parent.elt is call
+        if many:
+            holder, parent = parent, self._parent(parent)
+        handle = "the handles that {what} returns" if many else "the handle that {what} returns"
+        if isinstance(parent, cst.Expr):
+            return f"{handle[0].upper()}{handle[1:]} {'are' if many else 'is'} thrown away"
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is holder:
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            if all(isinstance(t, cst.Name) and not self._used(t) for t in targets):
+                return f"`{targets[0].value}` holds {handle}, but is never used"  # type: ignore[attr-defined]
+            return None
+        if isinstance(parent, cst.Arg) and parent.value is holder and not parent.keyword and not parent.star:
+            filled = self._parent(parent)
+            if m.matches(filled, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING))))):
+                container = filled.func.value  # type: ignore[union-attr]
+                if self._only_filled(container):
+                    verb = "go" if many else "goes"
+                    return f"{handle[0].upper()}{handle[1:]} {verb} into `{container.value}`, which is never read"
+        return None
+
+    def _assignment_of(self, target: cst.CSTNode | None):  # type: ignore[no-untyped-def]
+        """The scope's record of the binding that ``target`` (a name being assigned) makes."""
+        scope = self.get_metadata(ScopeProvider, target, None) if target is not None else None
+        if scope is None:
+            return None
+        name = target.value  # type: ignore[attr-defined]
+        found = [a for a in scope.assignments[name] if getattr(a, "node", None) is target]
+        return found[0] if len(found) == 1 else None
+
+    def _used(self, target: cst.Name) -> bool:
+        assignment = self._assignment_of(target)
+        return assignment is None or bool(assignment.references)
+
+    def _only_filled(self, container: cst.Name) -> bool:
+        """The container is a list or set made here, and every read of it is a call of
+        one of :data:`FILLING`: nothing ever takes a handle out."""
+        bindings = self.bindings.of(container)
+        if not bindings or not all(self._new_container(node) for node in bindings):
+            return False
+        for node in bindings:
+            for access in self._assignment_of(node).references:  # type: ignore[union-attr]
+                attribute = self._parent(access.node)
+                call = self._parent(attribute) if attribute is not None else None
+                if not (
+                    m.matches(attribute, m.Attribute(attr=m.OneOf(*map(m.Name, FILLING))))
+                    and isinstance(call, cst.Call)
+                    and call.func is attribute
+                ):
+                    return False
+        return True
+
+    def _new_container(self, node: cst.CSTNode | None) -> bool:
+        target = self._parent(node) if node is not None else None
+        if not (isinstance(target, cst.AssignTarget) and target.target is node and self._assignment_of(node)):
+            return False
+        value = self._parent(target).value  # type: ignore[union-attr]
+        if isinstance(value, (cst.List, cst.Set)):
+            return True
+        names = self.bindings.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()
+        return bool(names & {"builtins.list", "builtins.set"})
+
+
+RULE = LostAsyncResult

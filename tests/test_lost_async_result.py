@@ -1,0 +1,259 @@
+"""lost-async-result (MP012): a submitted task whose result, and exception, nobody reads.
+
+Reported only. Each reported case has a "leaves this alone" neighbour in LEFT_ALONE. The
+runtime tests run the snippets: the reported programs finish as if nothing failed, under
+spawn, forkserver and fork; their corrected twins report the failed task.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from programs import START_METHODS, run_program
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP012 = [rules.BY_CODE["MP012"]]
+SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "lost-async-result"
+
+
+def check(source: str):
+    return analyze(source, rules=MP012, unsafe_fixes=True)
+
+
+REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def invert(n):
+    return 1 / n
+
+
+def run(pool):
+    for n in [4, 2, 0, 1]:
+        pool.apply_async(invert, (n,), callback=print)
+    pool.map_async(invert, [1, 2])
+    pool.starmap_async(divmod, [(1, 2)])
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        run(pool)
+        pool.close()
+        pool.join()
+""",
+        [
+            (10, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`"),
+            (11, "The handle that `pool.map_async(...)` returns is thrown away", "`error_callback=`"),
+            (12, "The handle that `pool.starmap_async(...)` returns is thrown away", "call `.get()`"),
+        ],
+        id="statements-on-any-receiver",
+    ),
+    pytest.param(
+        """\
+from multiprocessing.pool import ThreadPool
+
+
+def invert(n):
+    return 1 / n
+
+
+if __name__ == "__main__":
+    with ThreadPool(2) as pool:
+        result = pool.map_async(invert, [1, 2])
+        handles: list = [pool.apply_async(invert, (n,)) for n in [1, 2]]
+        _ = pool.apply_async(invert, (0,))
+        kept = []
+        for n in [3, 4]:
+            kept.append(pool.apply_async(invert, (n,)))
+        pool.close()
+        pool.join()
+""",
+        [
+            (10, "`result` holds the handle that `pool.map_async(...)` returns, but is never used", ".get()"),
+            (11, "`handles` holds the handles that `pool.apply_async(...)` returns, but is never used", ".get()"),
+            (12, "`_` holds the handle that `pool.apply_async(...)` returns, but is never used", ".get()"),
+            (15, "The handle that `pool.apply_async(...)` returns goes into `kept`, which is never read", ".get()"),
+        ],
+        id="handles-kept-but-never-read",
+    ),
+    pytest.param(
+        """\
+import concurrent.futures as cf
+
+
+def invert(n):
+    return 1 / n
+
+
+def run(executor: cf.ThreadPoolExecutor):
+    executor.submit(invert, 0)
+
+
+if __name__ == "__main__":
+    with cf.ProcessPoolExecutor() as executor:
+        future = executor.submit(invert, 0)
+        futures = {executor.submit(invert, n) for n in [1, 2]}
+    threads = cf.ThreadPoolExecutor()
+    run(threads)
+    threads.shutdown()
+""",
+        [
+            (9, "The handle that `executor.submit(...)` returns is thrown away", "call `.result()`"),
+            (14, "`future` holds the handle that `executor.submit(...)` returns, but is never used", "futures.wait()"),
+            (15, "`futures` holds the handles that `executor.submit(...)` returns, but is never used", ".exception()"),
+        ],
+        id="executor-futures",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), REPORTED)
+def test_reports(source: str, expected: list[tuple[int, str, str]]) -> None:
+    result = check(source)
+    assert [f.line for f in result.findings] == [line for line, _, _ in expected]
+    for finding, (_, what, advice) in zip(result.findings, expected):
+        problem, _, fix = finding.message.partition("; not fixed: ")
+        assert (finding.code, finding.fix) == ("MP012", Safety.NONE)
+        assert problem.startswith(what) and advice in fix
+    assert not result.changed
+
+
+LEFT_ALONE = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def invert(n):
+    return 1 / n
+
+
+def report(error):
+    print("failed:", error)
+
+
+def run(pool, options):
+    pool.apply_async(invert, (0,), error_callback=report)
+    pool.apply_async(invert, (0,), {}, None, report)
+    pool.map_async(invert, [0], **options)
+    pool.starmap_async(divmod, [(1, 0)], error_callback=report)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        run(pool, {"error_callback": report})
+        pool.close()
+        pool.join()
+""",
+        id="error-callbacks",
+    ),
+    pytest.param(
+        """\
+from multiprocessing.pool import ThreadPool
+
+
+def invert(n):
+    return 1 / n
+
+
+def run(pool):
+    result = pool.map_async(invert, [1, 2])
+    result.wait()
+    handles: list = [pool.apply_async(invert, (n,)) for n in [1, 2]]
+    kept = []
+    for n in [3, 4]:
+        kept.append(pool.apply_async(invert, (n,)))
+    pending = set()
+    pending.add(pool.apply_async(invert, (5,)))
+    print(len(pending))
+    return [h.get() for h in handles + kept], pool.apply_async(invert, (6,))
+
+
+if __name__ == "__main__":
+    with ThreadPool(2) as pool:
+        print(run(pool))
+""",
+        id="handles-read",
+    ),
+    pytest.param(
+        """\
+import concurrent.futures as cf
+
+
+def invert(n):
+    return 1 / n
+
+
+def run(scheduler, executor):
+    scheduler.submit(invert, 0)
+    executor.submit(invert, 0)
+
+
+if __name__ == "__main__":
+    with cf.ProcessPoolExecutor() as executor:
+        future = executor.submit(invert, 0)
+        futures = {executor.submit(invert, n) for n in [1, 2]}
+        for done in cf.as_completed(futures):
+            print(done.exception())
+        print(future.result())
+        cf.wait([executor.submit(invert, 3)])
+        executor.submit(invert, 4).add_done_callback(print)
+        print(list(executor.map(invert, [1, 2])))
+""",
+        id="futures-read-and-unknown-receivers",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source)
+    assert result.findings == [] and not result.changed
+
+
+def test_finding_points_at_the_call_and_says_what_to_do() -> None:
+    [finding] = check((SNIPPETS / "apply-async.reported.py").read_text(encoding="utf-8")).findings
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (11, 13, 11, 43)
+    assert finding.message == (
+        "The handle that `pool.apply_async(...)` returns is thrown away: if the task raises, its exception is "
+        "lost with the result and nothing reports the failure; not fixed: keep the handle and call `.get()` on "
+        "it, or pass `error_callback=` to hear of failures"
+    )
+
+
+def test_needles_and_precheck_let_every_case_through() -> None:
+    spec = MP012[0]
+    for param in REPORTED:
+        assert rules.could_match(param.values[0].encode(), MP012), param.id
+        assert spec.load().precheck(ast.parse(param.values[0])), param.id
+
+
+# -- the snippets' programs ------------------------------------------------------------
+
+# What each snippet prints under every start method: one task divides by zero. The
+# reported programs end as if all went well; their twins say which task failed.
+OUTPUT = {
+    "apply-async.reported.py": "all done\n",
+    "submit.reported.py": "all done\n",
+    "kept-handles.unchanged.py": "4 0.25\n2 0.5\n0 failed: division by zero\n1 1.0\n",
+    "futures-waited.unchanged.py": "4 0.25\n2 0.5\n0 failed: division by zero\n1 1.0\n",
+    "error-callback.unchanged.py": "failed: division by zero\nall done\n",
+}
+
+
+def test_every_snippet_has_its_output_here() -> None:
+    assert sorted(path.name for path in SNIPPETS.glob("*.py")) == sorted(OUTPUT)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("snippet", sorted(OUTPUT))
+def test_snippet_prints_the_same_under_every_start_method(snippet: str, method: str) -> None:
+    run = run_program(SNIPPETS / snippet, method, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, OUTPUT[snippet], ""), run.stderr
