@@ -41,11 +41,32 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(b"Value", b"Array"),
     ),
     RuleSpec(
+        code="MP005",
+        name="map-materializes-iterable",
+        summary="`Pool.map()` reads a generator, file or endless iterable into a list and holds every result",
+        safety=Safety.SAFE,
+        needles=(b"Pool",),
+    ),
+    RuleSpec(
         code="MP008",
         name="global-mutation-in-task",
         summary="A pool task or process target changes a module-level name that the parent never sees change",
         safety=Safety.NONE,
         needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+    RuleSpec(
+        code="MP010",
+        name="join-before-drain",
+        summary="A process is joined before the queue it puts into is read, which can deadlock",
+        safety=Safety.SAFE,
+        needles=(b"Process",),
+    ),
+    RuleSpec(
+        code="MP011",
+        name="pool-not-closed",
+        summary="A pool or executor bound to a name is never closed, so its workers outlive their use",
+        safety=Safety.SAFE,
+        needles=(b"Pool",),
     ),
     RuleSpec(
         code="MP012",

@@ -1,0 +1,153 @@
+"""Inputs that ``Pool.map()`` would read into a list: lazy, large or endless iterables.
+
+``Pool.map()`` calls ``list()`` on an input without ``__len__`` before it starts, and
+builds one list of every result. That costs nothing for a list the program holds anyway,
+but for a generator, an open file or a large ``range()`` it holds what a lazy consumer
+never would, and for ``itertools.count()`` and friends it never ends.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, replace
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.bindings import Bindings
+from codemods.loop_body import Path, body_facts, read_paths
+
+LARGE_RANGE = 1_000_000  # a range() with fewer numbers is a small input
+# Endless unless bounded: (qualified name, how many positional arguments bound it).
+ENDLESS = {"itertools.count": None, "itertools.cycle": None, "itertools.repeat": 2}
+OPENERS = frozenset({"builtins.open", "io.open"})
+_OPERATORS = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv, cst.Power: operator.pow,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Input:
+    """What ``Pool.map()`` is given, in words, and what else reading it runs."""
+
+    what: str  # "the generator expression", "the open file `f`", ...
+    endless: bool = False
+    generator: cst.FunctionDef | None = None  # the generator function whose call it is
+    listed: bool = True  # False for a range(): map() reads it lazily, but keeps every result
+
+
+def constant_int(node: cst.BaseExpression) -> int | None:
+    """The value of an integer constant expression such as ``10**7`` or ``2 * 1_000_000``."""
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = constant_int(node.expression)
+        return None if value is None else -value
+    if isinstance(node, cst.BinaryOperation) and type(node.operator) in _OPERATORS:
+        left, right = constant_int(node.left), constant_int(node.right)
+        if left is None or right is None or (isinstance(node.operator, cst.Power) and not 0 <= right <= 64):
+            return None
+        if isinstance(node.operator, cst.FloorDivide) and right == 0:
+            return None
+        return _OPERATORS[type(node.operator)](left, right)
+    return None
+
+
+def is_generator(function: cst.FunctionDef) -> bool:
+    """A ``def`` (not ``async def``) whose own body yields."""
+
+    class Yields(cst.CSTVisitor):
+        found = False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            self.found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    if function.asynchronous is not None:
+        return False
+    visitor = Yields()
+    function.visit(visitor)
+    return visitor.found
+
+
+class LazyInputs:
+    def __init__(self, bindings: Bindings) -> None:
+        self.bindings = bindings
+
+    def classify(self, node: cst.BaseExpression, depth: int = 0) -> Input | None:
+        """The kind of input ``node`` is, or None for a list, a small range or anything
+        that cannot be told (a parameter, an attribute)."""
+        if isinstance(node, cst.GeneratorExp):
+            return Input("the generator expression")
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        if isinstance(node, cst.Name) and depth < 3:
+            value = self.bindings.single_value(node) or self._with_value(node)
+            found = self.classify(value, depth + 1) if value is not None else None
+            if found is not None and self._opens(value):  # type: ignore[arg-type]
+                return replace(found, what=f"the open file `{node.value}`")
+            if found is not None and (found.generator or isinstance(value, cst.GeneratorExp)):
+                return replace(found, what=f"the generator `{node.value}`")
+            return found
+        return None
+
+    def reads(self, node: cst.BaseExpression, source: Input) -> set[Path]:
+        """What reading the input reads: its expression, the value of a name bound to it,
+        and the names from outside that a generator function reads."""
+        paths = read_paths(node)
+        value = self.bindings.single_value(node) if isinstance(node, cst.Name) else None
+        paths |= read_paths(value) if value is not None else set()
+        function = source.generator
+        if function is not None:
+            params = function.params
+            own = set(body_facts([function.body]).assigned) | {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+            paths |= {path for path in read_paths(function.body) if path[0] not in own}
+        return paths
+
+    def _with_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """``x`` of ``with open(...) as x``, when that is all that binds the name."""
+        bindings = self.bindings.of(name)
+        if len(bindings) != 1 or bindings[0] is None:
+            return None
+        as_name = self.bindings.parent(bindings[0])
+        item = self.bindings.parent(as_name) if isinstance(as_name, cst.AsName) else None
+        return item.item if isinstance(item, cst.WithItem) else None
+
+    def _opens(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Call) and bool(self.bindings.api.qualified_names(node.func) & OPENERS)
+
+    def _call(self, call: cst.Call) -> Input | None:
+        if any(arg.star for arg in call.args):
+            return None
+        names = self.bindings.api.qualified_names(call.func)
+        positional = [arg for arg in call.args if arg.keyword is None]
+        if names & OPENERS:
+            return Input("the open file")
+        for name, bound_by in ENDLESS.items():
+            if name in names and (bound_by is None or len(call.args) < bound_by):
+                return Input(f"`{name}()`", endless=True)
+        if "builtins.range" in names:
+            return self._range(positional) if 1 <= len(positional) == len(call.args) <= 3 else None
+        if m.matches(call.func, m.Name()):
+            function = self.bindings.definition(call.func)  # type: ignore[arg-type]
+            if function is not None and is_generator(function):
+                return Input(f"the generator `{call.func.value}()`", generator=function)  # type: ignore[attr-defined]
+        return None
+
+    @staticmethod
+    def _range(arguments: list[cst.Arg]) -> Input | None:
+        values = [constant_int(arg.value) for arg in arguments]
+        if None in values or (len(values) == 3 and values[2] == 0):
+            return None
+        numbers = range(*values)  # type: ignore[arg-type]
+        count = -((numbers.start - numbers.stop) // numbers.step) if numbers else 0  # len() overflows past sys.maxsize
+        return Input(f"`range()` of {count:,} numbers", listed=False) if count >= LARGE_RANGE else None

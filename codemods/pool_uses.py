@@ -1,0 +1,236 @@
+"""How a pool bound to a name is used, and whether the code waits for what it hands out.
+
+``with Pool(...) as pool:`` terminates the pool when the block ends, stopping tasks that
+still run; ``with ProcessPoolExecutor() as executor:`` waits for them. Putting a pool's
+uses into such a block keeps the program's meaning when every task is waited for inside
+the block: a synchronous call (``map()``, ``apply()``), a handle whose ``get()`` or
+``result()`` surely runs, an iterator of results read to its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import ComprehensionScope, Scope, ScopeProvider
+
+from codemods.bindings import Bindings
+from codemods.loop_body import body_facts
+
+CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
+SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors
+TASKS = frozenset({"map", "starmap", "apply", "apply_async", "map_async", "starmap_async", "imap", "imap_unordered", "submit"})
+WAITS = frozenset({"get", "wait", "result", "exception"})
+READ_ALL = frozenset({"list", "tuple", "sum", "sorted", "set", "frozenset", "min", "max", "dict"})
+_LEAVING = ("break", "return", "raise", "assert", "yield", "await", "exit")
+
+
+class NotWrappable(Exception):
+    """Why the pool cannot be put into a ``with`` block; the user reads it after "not fixed: "."""
+
+
+@dataclass
+class Uses:
+    """The references to a pool's name, sorted by what they do."""
+
+    closed: bool = False  # closed, terminated, shut down, deleted or used as a context manager
+    handed_over: bool = False  # returned, or passed to code outside the module: its owner may close it
+    calls: list[cst.Call] = field(default_factory=list)  # pool.<task method>(...)
+    escapes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (where, what happens there)
+
+
+class PoolUses:
+    def __init__(self, bindings: Bindings, code: Callable[[cst.CSTNode], str], line: Callable[[cst.CSTNode], int]) -> None:
+        self.bindings = bindings
+        self.code = code
+        self.line = line
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.bindings.parent(node)
+
+    def classify(self, references: list[cst.Name], scope: Scope, local_functions: set[str]) -> Uses:
+        uses = Uses()
+        for name in references:
+            parent = self.parent(name)
+            attribute = parent.attr.value if isinstance(parent, cst.Attribute) and parent.value is name else None
+            if attribute in CLOSING or isinstance(parent, (cst.WithItem, cst.Del)) or self._with_context(parent):
+                uses.closed = True  # `del pool` ends it too, if nothing else holds it
+            elif isinstance(parent, (cst.Return, cst.Yield)):
+                uses.handed_over = True  # the caller owns it now
+            elif not self._in_scope(name, scope):
+                uses.escapes.append((name, f"it is also used by {self._owner(name)} (line {self.line(name)})"))
+            elif attribute is not None:
+                call = self.parent(parent)  # type: ignore[arg-type]
+                if isinstance(call, cst.Call) and call.func is parent and attribute in TASKS:
+                    uses.calls.append(call)
+                else:
+                    uses.escapes.append((name, f"`{self.code(parent)}` is used on line {self.line(name)}"))  # type: ignore[arg-type]
+            elif isinstance(parent, cst.Arg) and isinstance(call := self.parent(parent), cst.Call):
+                callee = call.func.value if isinstance(call.func, cst.Name) else None
+                if callee in local_functions:
+                    uses.escapes.append((name, f"it is passed to `{callee}()` on line {self.line(name)}"))
+                else:
+                    uses.handed_over = True  # code outside the module may close it
+            else:
+                uses.escapes.append((name, f"it is stored or aliased on line {self.line(name)}"))
+        return uses
+
+    def _owner(self, node: cst.CSTNode) -> str:
+        while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            node = self.parent(node)  # type: ignore[assignment]
+        return f"`{node.name.value}()`" if isinstance(node, cst.FunctionDef) else "a lambda" if isinstance(node, cst.Lambda) else "a class"
+
+    def _with_context(self, node: cst.CSTNode | None) -> bool:
+        """``contextlib.closing(pool)`` and the like, inside a ``with`` item."""
+        call = self.parent(node) if isinstance(node, cst.Arg) else None
+        return isinstance(self.parent(call), cst.WithItem) if call is not None else False
+
+    def _in_scope(self, name: cst.Name, scope: Scope) -> bool:
+        """``name`` is read in ``scope`` itself or in a comprehension that runs there."""
+        own = self.bindings.visitor.get_metadata(ScopeProvider, name, None)
+        while isinstance(own, ComprehensionScope):
+            own = own.parent
+        return own is scope
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def settled(self, call: cst.Call) -> tuple[bool, list[cst.Name]]:
+        """Whether every task that a ``Pool`` call hands out is done or waited for by the
+        code (and the names that hold its handles or results, whose uses belong to the
+        pool's block); raises NotWrappable when a handle goes where a terminated pool would
+        leave it hanging."""
+        method = call.func.attr.value  # type: ignore[attr-defined]
+        if method in SYNCHRONOUS:
+            return True, []
+        iterator = method in ("imap", "imap_unordered")
+        parent = self.parent(call)
+        if isinstance(parent, cst.Expr):
+            return False, []  # submitted and forgotten
+        if self._waited_here(call, iterator):
+            return True, []
+        if iterator and self._read_here(call):
+            return False, []  # read, but maybe not to the end
+        holder = self.holder(call)
+        comprehension = holder is not None and self._assigned_to(call) is None
+        if holder is None:
+            raise NotWrappable(f"the result of `{self.code(call.func)}()` on line {self.line(call)} is passed on")
+        assignment = self._statement(holder)
+        references = self.references(holder)
+        for reference in references:
+            if not (self._follows(reference, assignment) and self._plain_use(reference)):
+                raise NotWrappable(f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed")
+        waits = self._each_waited if comprehension else lambda ref: self._waited_here(ref, iterator)
+        return any(waits(r) and self._unconditional(r, self.parent(assignment)) for r in references), [holder]  # type: ignore[arg-type]
+
+    def holder(self, call: cst.Call) -> cst.Name | None:
+        """The name bound to what ``call`` returns (``h = pool.apply_async(...)``), or to a
+        list of those (``hs = [pool.apply_async(...) for x in xs]``)."""
+        parent = self.parent(call)
+        listed = isinstance(parent, cst.ListComp) and parent.elt is call
+        return self._assigned_to(parent if listed else call)  # type: ignore[arg-type]
+
+    def _waited_here(self, value: cst.BaseExpression, iterator: bool) -> bool:
+        """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
+        parent = self.parent(value)
+        if not iterator:
+            return m.matches(parent, m.Attribute(attr=m.OneOf(*map(m.Name, WAITS)))) and isinstance(self.parent(parent), cst.Call)
+        if isinstance(parent, cst.For) and parent.iter is value:
+            return not any(e.kind in _LEAVING for e in body_facts([parent.body]).exits)
+        if isinstance(parent, cst.CompFor) and parent.iter is value:
+            comp = self.parent(parent)
+            return isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp)) and comp.for_in is parent
+        call = self.parent(parent) if isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star else None
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in READ_ALL
+
+    def _read_here(self, value: cst.BaseExpression) -> bool:
+        """``value`` is iterated right where it is made: a loop that may stop early, ``any()``."""
+        parent = self.parent(value)
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is value:
+            return True
+        call = self.parent(parent) if isinstance(parent, cst.Arg) and parent.keyword is None else None
+        names = self.bindings.api.qualified_names(call.func) if isinstance(call, cst.Call) else set()
+        return bool(names & {"builtins.any", "builtins.all", "builtins.next", "builtins.enumerate", "builtins.zip"})
+
+    def _each_waited(self, handles: cst.Name) -> bool:
+        """``for h in handles: h.get()``, ``[h.get() for h in handles]``, or
+        ``concurrent.futures.wait(handles)``."""
+        parent = self.parent(handles)
+        call = self.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(call, cst.Call):
+            names = self.bindings.api.qualified_names(call.func)
+            if "concurrent.futures.as_completed" in names:
+                return self._waited_here(call, iterator=True)
+            return "concurrent.futures.wait" in names and not any(a.keyword and a.keyword.value == "return_when" for a in call.args)
+        if not (isinstance(parent, (cst.For, cst.CompFor)) and isinstance(parent.target, cst.Name)):
+            return False
+        if not self._waited_here(handles, iterator=True):
+            return False
+        body = parent.body if isinstance(parent, cst.For) else self.parent(parent).elt  # type: ignore[union-attr]
+        each = m.Call(func=m.Attribute(value=m.Name(parent.target.value), attr=m.OneOf(*map(m.Name, WAITS))))
+        return any(self._unconditional(wait, body) for wait in m.findall(body, each))
+
+    def _plain_use(self, reference: cst.Name) -> bool:
+        """A use of a handle (or iterator) that leaves it where it is."""
+        parent = self.parent(reference)
+        if isinstance(parent, cst.Attribute) and parent.value is reference:
+            return True  # h.get(), h.ready()
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is reference:
+            return True
+        call = self.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(call, cst.Call):
+            names = self.bindings.api.qualified_names(call.func)
+            return bool(names & {"concurrent.futures.wait", "concurrent.futures.as_completed"}) or any(
+                n.removeprefix("builtins.") in READ_ALL | {"len", "enumerate", "zip"} for n in names if n.startswith("builtins.")
+            )
+        return False
+
+    def _assigned_to(self, value: cst.CSTNode) -> cst.Name | None:
+        """``h`` of ``h = value``, when ``h`` is bound nowhere else in its scope."""
+        assign = self.parent(value)
+        if not (isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1):
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return None
+        scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
+        return target if scope is not None and len(scope.assignments[target.value]) == 1 else None
+
+    def references(self, target: cst.Name) -> list[cst.Name]:
+        scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
+        found = [a for a in scope.assignments[target.value] if a.node is target] if scope is not None else []
+        return [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]  # type: ignore[misc]
+
+    def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        while not isinstance(node, cst.BaseStatement):
+            node = self.parent(node)  # type: ignore[assignment]
+        return node
+
+    def _unconditional(self, node: cst.CSTNode, stop: cst.CSTNode) -> bool:
+        """``node`` runs whenever the code around it up to ``stop`` (a block or statement)
+        runs: no condition, loop body, handler or function between them."""
+        child, parent = node, self.parent(node)
+        while parent is not None and parent is not stop and child is not stop:
+            if isinstance(parent, (cst.If, cst.While)) and child is not parent.test:
+                return False
+            if isinstance(parent, cst.IfExp) and child is not parent.test or isinstance(parent, cst.BooleanOperation) and child is parent.right:
+                return False
+            if isinstance(parent, cst.For) and child is not parent.iter:
+                return False
+            if isinstance(parent, (cst.CompIf, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase, cst.FunctionDef, cst.Lambda)):
+                return False
+            child, parent = parent, self.parent(parent)
+        return True
+
+    def _follows(self, node: cst.CSTNode, statement: cst.CSTNode) -> bool:
+        """``node`` lies in a statement after ``statement``, in the same block or nested
+        in one that follows it."""
+        block = self.parent(statement)
+        child = node
+        while child is not None and self.parent(child) is not block:
+            child = self.parent(child)
+        body = list(getattr(block, "body", ()))
+        ids = [id(s) for s in body]
+        return child is not None and id(child) in ids and ids.index(id(child)) > ids.index(id(statement))
+

@@ -1,0 +1,243 @@
+"""MP005 map-materializes-iterable: ``Pool.map()`` reads a lazy, large or endless input
+into a list and holds every result.
+
+Where the results are read once, by a ``for`` loop, a comprehension or a builtin such as
+``sum()``, ``pool.imap(f, it, chunksize=64)`` reads the input and hands out results as it
+goes. Anything else is reported with what to do. Which inputs count is
+codemods.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.bindings import Bindings
+from codemods.handover import add_keyword
+from codemods.lazy_input import Input, LazyInputs, constant_int
+from codemods.loop_body import BodyFacts, body_facts, conflicts
+from codemods.names import ApiResolver
+from codemods.pool_blocks import runs_last, with_block
+from codemods.rule import Safety
+from codemods.visitor import RuleVisitor
+
+METHODS = frozenset({"map", "starmap"})
+POOLS = frozenset({"Pool"})  # process pools only; ThreadPool.map does the same, see the page
+# imap() sends one item a message by default, which costs far more than most tasks; 64
+# items a message is near map()'s speed and keeps little in flight (see the page).
+DEFAULT_CHUNKSIZE = 64
+# Builtins that read an iterable once, to its end, and run no code of the caller's between
+# items; the number is how many positional arguments they take.
+READ_ALL = {"builtins.sum": 2, "builtins.sorted": 1, "builtins.set": 1, "builtins.frozenset": 1,
+            "builtins.list": 1, "builtins.tuple": 1, "builtins.min": 1, "builtins.max": 1,
+            "builtins.dict": 1, "collections.Counter": 1}  # fmt: skip
+STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
+EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
+LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
+TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
+
+
+class NotFixed(Exception):
+    """Why ``imap()`` would not do here; the user reads it after "not fixed: "."""
+
+
+@dataclass(frozen=True)
+class Consumer:
+    kind: str  # "all": reads every result; "early": may stop before the last one
+    node: cst.CSTNode  # the loop, comprehension or call that reads the results
+    parts: tuple[cst.CSTNode, ...]  # the caller's code that runs between results
+    name: str
+
+
+class MapMaterializesIterable(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+    # The pitfall is memory (or, for an endless input, a run that never ends), under every
+    # start method: the finite snippets print the same before and after.
+    START_METHOD_PITFALL = False
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        return any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in METHODS for n in ast.walk(tree)
+        )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+        self.api = ApiResolver(self, node)
+        self.bindings = Bindings(self, self.api)
+        self.inputs = LazyInputs(self.bindings)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in METHODS) or any(a.star for a in node.args):
+            return
+        positional = [a.value for a in node.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        iterable = positional[1] if len(positional) > 1 else keywords.get("iterable")
+        if iterable is None or not self.bindings.is_instance(func.value, POOLS):
+            return
+        source = self.inputs.classify(iterable)
+        if source is not None:
+            self._judge(node, iterable, source)
+
+    def _judge(self, call: cst.Call, iterable: cst.BaseExpression, source: Input) -> None:
+        method = f"`{self.module.code_for_node(call.func)}()`"
+        if source.endless:
+            message = f"{method} reads {source.what} into a list before it starts, and it never ends: the call never returns and uses ever more memory"
+        elif source.listed:
+            message = f"{method} reads all of {source.what} into a list before the first task starts, and holds every result until the last one is done"
+        else:
+            message = f"{method} holds every result of {source.what} in one list until the last one is done"
+        try:
+            unsafe = self._plan(call, iterable, source)
+        except NotFixed as why:
+            self.report(call, f"{message}; not fixed: {why}")
+            return
+        new, odd_chunksize = self._imap(call)
+        unsafe = unsafe or odd_chunksize
+        if unsafe is None:
+            self.report(call, message, fix=(call, new), fix_title=TITLE)
+        else:
+            self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(call, new), safety=Safety.UNSAFE, fix_title=TITLE)
+
+    def _imap(self, call: cst.Call) -> tuple[cst.Call, str | None]:
+        """``call`` as ``imap()``, and why its chunksize may not suit ``imap()``: ``map()``
+        reads None as "choose one", ``imap()`` refuses it."""
+        new = call.with_changes(func=call.func.with_changes(attr=cst.Name("imap")))  # type: ignore[attr-defined]
+        default = cst.Integer(str(DEFAULT_CHUNKSIZE))
+        given = [a for i, a in enumerate(call.args) if (a.keyword is None and i == 2) or (a.keyword and a.keyword.value == "chunksize")]
+        if not given:
+            return add_keyword(new, "chunksize", default), None
+        value = given[0].value
+        if m.matches(value, m.Name("None")):
+            return new.with_deep_changes(new.args[call.args.index(given[0])], value=default), None
+        number = constant_int(value)
+        if number is not None and number >= 1:
+            return new, None
+        code = self.module.code_for_node(value)
+        return new, f"`imap()` needs a whole number for chunksize, and `{code}` may be None, which `map()` reads as: choose one"
+
+    def _plan(self, call: cst.Call, iterable: cst.BaseExpression, source: Input) -> str | None:
+        """Why ``imap()`` is unsafe here (None: it is safe); raises NotFixed."""
+        pool = call.func.value  # type: ignore[attr-defined]
+        if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
+            raise NotFixed(
+                "`starmap()` has no lazy twin; use `imap()` with a module-level function that "
+                "unpacks each tuple (`def g(args): return f(*args)`), and read its results once"
+            )
+        consumer = self._consumer(call)
+        if consumer is None:
+            raise NotFixed(
+                "the results are kept as a list here (assigned, returned or passed on); if they are read only "
+                f"once, loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead, inside the pool's `with` block"
+            )
+        facts = body_facts(consumer.parts, is_exit_call=lambda c: bool(self.api.qualified_names(c.func) & EXIT_CALLS))
+        leaving = [e for e in facts.exits if e.kind in LEAVING]
+        if any(e.kind == "await" for e in facts.exits):
+            raise NotFixed("the loop pauses at `await`, and the pool may be closed before it goes on")
+        if any(e.kind == "yield" for e in leaving) and not with_block(self.bindings, pool, consumer.node):
+            raise NotFixed(
+                "the loop pauses at `yield`, and the pool may be closed before it goes on; "
+                "read the results inside the pool's `with` block"
+            )
+        if isinstance(pool, cst.Name) and any(n.value == pool.value for part in consumer.parts for n in m.findall(part, m.Name())):
+            raise NotFixed(
+                f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
+                "collect the results first"
+            )
+        stops = consumer.kind == "early" or bool(leaving)
+        if source.endless:
+            if consumer.kind == "all" and not leaving:
+                raise NotFixed(
+                    f"{consumer.name} needs every result of an endless input, so it would not finish with `imap()` "
+                    "either; bound the input, with `itertools.islice()` for example"
+                )
+            if stops and not runs_last(self.bindings, consumer.node, pool):
+                raise NotFixed(
+                    f"once {consumer.name} stops, the pool would go on reading the endless input until it is "
+                    "closed; make the loop the last use of the pool in its `with` block"
+                )
+            return None  # the original never returned: reading lazily is the only meaning it can have
+        if stops:
+            how = consumer.name
+            if leaving:
+                first = leaving[0]
+                what = self.module.code_for_node(first.node) if first.kind == "exit" else first.kind
+                how = f"`{what}` (line {self._line(first.node)})"
+            return (
+                f"{how} can stop before the last result: the tasks of the items after it then stop "
+                "when the pool closes, where `map()` ran them all"
+            )
+        changed = self._changed_input(facts, iterable, source)
+        if changed is not None:
+            return f"{consumer.name} changes `{changed}`, which the input reads: `imap()` reads the input while the loop runs"
+        return None
+
+    # -- who reads the results -----------------------------------------------------------
+
+    def _consumer(self, call: cst.Call) -> Consumer | None:
+        node: cst.CSTNode = call
+        parent = self.parent(node)
+        if self._first_argument(parent, {"builtins.enumerate": 1}):  # as lazy as what it numbers
+            node = self.parent(parent)  # type: ignore[assignment]
+            parent = self.parent(node)
+        if isinstance(parent, cst.For) and parent.iter is node and parent.asynchronous is None:
+            return Consumer("all", parent, (parent.body,), "the `for` loop")
+        if isinstance(parent, cst.CompFor) and parent.iter is node and parent.asynchronous is None:
+            comp = self.parent(parent)
+            if not isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)) or comp.for_in is not parent:
+                return None
+            elements = (comp.key, comp.value) if isinstance(comp, cst.DictComp) else (comp.elt,)
+            parts = (*elements, *parent.ifs, *([parent.inner_for_in] if parent.inner_for_in else []))
+            if not isinstance(comp, cst.GeneratorExp):
+                return Consumer("all", comp, parts, "the comprehension")
+            outer = self._builtin(self.parent(comp))
+            return Consumer(outer.kind, comp, parts, outer.name) if outer is not None else None
+        return self._builtin(parent)
+
+    def _first_argument(self, arg: cst.CSTNode | None, callees: dict[str, int]) -> str | None:
+        """The callee's name when ``arg`` is the first argument of a call of one of
+        ``callees``, which takes at most that many positional arguments."""
+        call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
+        if not isinstance(call, cst.Call) or call.args[0] is not arg or any(a.star for a in call.args):
+            return None
+        positional = sum(1 for a in call.args if a.keyword is None)
+        return next((n for n in self.api.qualified_names(call.func) if n in callees and positional <= callees[n]), None)
+
+    def _builtin(self, arg: cst.CSTNode | None) -> Consumer | None:
+        call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
+        joins = m.matches(call, m.Call(func=m.Attribute(value=m.SimpleString(), attr=m.Name("join")), args=[m.Arg()]))
+        name = "str.join" if joins else self._first_argument(arg, {**READ_ALL, **dict.fromkeys(STOP_EARLY, 1)})
+        if name is None:
+            return None
+        kind = "early" if name in STOP_EARLY else "all"
+        return Consumer(kind, call, (), f"`{name.removeprefix('builtins.')}()`")  # type: ignore[arg-type]
+
+    # -- what the loop changes ---------------------------------------------------------
+
+    def _changed_input(self, facts: BodyFacts, iterable: cst.BaseExpression, source: Input) -> str | None:
+        """A name or object that the loop changes and the input reads (read lazily, in the
+        pool's task thread, the input would see the change)."""
+        reads = self.inputs.reads(iterable, source)
+        for path, _ in [*facts.changed, *(((name,), node) for name, node in facts.assigned.items())]:
+            if any(conflicts(path, read) for read in reads):
+                return ".".join(path)
+        return None
+
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None) if node is not None else None
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+
+RULE = MapMaterializesIterable

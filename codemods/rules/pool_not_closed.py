@@ -1,0 +1,154 @@
+"""MP011 pool-not-closed: a pool or executor bound to a name is never closed.
+
+Its workers live on until the pool is garbage-collected or the program exits. Where the
+creation and every use of the name (and of the handles and iterators it hands out) sit in
+one block, the statements from the creation to the last use become a ``with`` block;
+codemods.pool_uses tells the uses apart and whether the code waits for every task.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.bindings import Bindings
+from codemods.names import ApiResolver, spellings
+from codemods.pool_uses import NotWrappable, PoolUses, Uses
+from codemods.prechecks import aliases_of, callee_name
+from codemods.rule import Safety
+from codemods.visitor import RuleVisitor
+
+KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor")
+WORKERS = {"ThreadPool": "worker threads", "Pool": "worker processes", "ProcessPoolExecutor": "worker processes"}
+CLOSERS = frozenset({"close", "terminate", "shutdown"})
+TITLE = "Use the pool in a `with` block"
+
+
+class PoolNotClosed(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+    # The leaked workers show under every start method: the before snippets count them.
+    PITFALL_UNDER_FORK = frozenset({"leaked-workers", "executor"})
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """``NAME = <a call named like a pool, or imported as one>(...)`` somewhere."""
+        names = aliases_of(tree, spellings(KINDS))
+        return any(isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and callee_name(n.value) in names for n in ast.walk(tree))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+        self.api = ApiResolver(self, node)
+        self.bindings = Bindings(self, self.api)
+        self.uses = PoolUses(self.bindings, node.code_for_node, self._line)
+        self.functions = {n.name.value for n in m.findall(node, m.FunctionDef())}  # type: ignore[union-attr]
+        # A pool that goes elsewhere may be closed there: any close in the module might be it.
+        self.closes_something = any(
+            m.matches(c, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, CLOSERS))))) for c in m.findall(node, m.Call())
+        ) or any(not isinstance(item.item, cst.Call) for item in m.findall(node, m.WithItem()))  # type: ignore[union-attr]
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        assign = node.body[0] if len(node.body) == 1 else None
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.value, cst.Call)):
+            return
+        target = assign.targets[0].target
+        kind = next((k for k in KINDS if self.bindings.makes(assign.value, {k})), None)
+        if isinstance(target, cst.Name) and kind is not None:
+            self._check(node, target, assign.value, kind)
+
+    def _check(self, statement: cst.SimpleStatementLine, name: cst.Name, call: cst.Call, kind: str) -> None:
+        scope = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return
+        assignments = list(scope.assignments[name.value])
+        others = [a.node for a in assignments if a.node is not name]
+        references = [r.node for a in assignments for r in a.references if isinstance(r.node, cst.Name)]
+        uses = self.uses.classify(references, scope, self.functions)  # type: ignore[arg-type]
+        if uses.closed or uses.handed_over or (uses.escapes and self.closes_something):
+            return
+        if any(self._line(other) < self._line(name) and self._creates_pool(other) for other in others):
+            return  # reported at the first pool bound to the name
+        verb = "shut down" if kind == "ProcessPoolExecutor" else "closed or terminated"
+        message = (
+            f"`{name.value}` (`{self.module.code_for_node(call)}`) is never {verb}: its {WORKERS[kind]} "
+            "live on until it is garbage-collected or the program exits"
+        )
+        try:
+            if others:
+                raise NotWrappable(f"`{name.value}` is also assigned on line {self._line(others[0])}")
+            if uses.escapes:
+                raise NotWrappable(uses.escapes[0][1])
+            if not uses.calls:
+                raise NotWrappable("it is never used; remove it")
+            last, unwaited = self._plan(statement, uses, kind)
+        except NotWrappable as why:
+            what = "shut it down (`shutdown()`)" if kind == "ProcessPoolExecutor" else "close it (`close()`, then `join()`)"
+            self.report(call, f"{message}; not fixed: {why}; {what} after its last use")
+            return
+        block = self.parent(statement)
+        new = self._wrapped(block, statement, name.value, call, last)  # type: ignore[arg-type]
+        if unwaited is None:
+            self.report(call, message, fix=(block, new), fix_title=TITLE)  # type: ignore[arg-type]
+            return
+        unsafe = (
+            f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line {self._line(unwaited)}): "
+            "the `with` block terminates the pool at its end, stopping it if it still runs"
+        )
+        self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(block, new), safety=Safety.UNSAFE, fix_title=TITLE)  # type: ignore[arg-type]
+
+    def _plan(self, statement: cst.SimpleStatementLine, uses: Uses, kind: str) -> tuple[int, cst.Call | None]:
+        """The index of the last statement of the block that uses the pool, and a task that
+        the code may not wait for (an executor waits for every task at the end of ``with``)."""
+        block = self.parent(statement)
+        body = list(getattr(block, "body", ()))
+        ids = [id(s) for s in body]
+        unwaited = None
+        nodes: list[cst.CSTNode] = list(uses.calls)
+        for call in uses.calls:
+            if kind == "ProcessPoolExecutor":  # its `with` waits for every task
+                settled, holder = True, self.uses.holder(call)
+                holders = [holder] if holder is not None else []
+            else:
+                settled, holders = self.uses.settled(call)
+            if not settled and unwaited is None:
+                unwaited = call
+            nodes += [r for holder in holders for r in self.uses.references(holder)]
+        last = ids.index(id(statement))
+        for node in nodes:
+            top = node
+            while top is not None and self.parent(top) is not block:
+                top = self.parent(top)
+            if top is None or ids.index(id(top)) <= ids.index(id(statement)):
+                raise NotWrappable(f"it is used outside the block it is created in (line {self._line(node)})")
+            last = max(last, ids.index(id(top)))
+        return last, unwaited
+
+    def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:
+        """``block`` with ``name = call`` and the statements up to ``last`` turned into
+        ``with call as name:``, which keeps the creation's comments and trailing comment."""
+        body = list(block.body)
+        first = [id(s) for s in body].index(id(statement))
+        item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
+        inner = cst.IndentedBlock(body=body[first + 1 : last + 1], header=statement.trailing_whitespace)
+        wrapped = cst.With(items=[item], body=inner, leading_lines=statement.leading_lines)
+        return block.with_changes(body=[*body[:first], wrapped, *body[last + 1 :]])
+
+    def _creates_pool(self, target: cst.CSTNode) -> bool:
+        assign = self.parent(self.parent(target))  # type: ignore[arg-type]
+        return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call) and self.bindings.makes(assign.value, set(KINDS))
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+
+RULE = PoolNotClosed

@@ -1,0 +1,482 @@
+"""join-before-drain (MP010): processes joined before their queue is read, fixed, left
+alone and reported."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP010 = [rules.BY_CODE["MP010"]]
+RULE = rules.BY_CODE["MP010"].load()
+
+WORKER = '''\
+from multiprocessing import Process, Queue
+
+
+def work(out, n):
+    out.put(n * n)
+
+
+'''
+
+
+def check(source: str, *, unsafe_fixes: bool = False):
+    return analyze(source, rules=MP010, unsafe_fixes=unsafe_fixes)
+
+
+# Each fixed case has a twin of the same name in LEFT_ALONE.
+FIXES = [
+    pytest.param(
+        WORKER + """\
+def main():
+    q = Queue()
+    p = Process(target=work, args=(q, 3))
+    p.start()
+    p.join()
+    result = q.get()
+    return result
+""",
+        WORKER + """\
+def main():
+    q = Queue()
+    p = Process(target=work, args=(q, 3))
+    p.start()
+    result = q.get()
+    p.join()
+    return result
+""",
+        id="single_process",
+    ),
+    pytest.param(
+        WORKER + """\
+def main():
+    q = Queue()
+    procs = []
+    for i in range(4):
+        p = Process(target=work, args=(q, i))
+        p.start()
+        procs.append(p)
+
+    # wait for the workers
+    for p in procs:
+        p.join()
+    results = []
+    for _ in procs:
+        results.append(q.get())
+    print(sorted(results))
+""",
+        WORKER + """\
+def main():
+    q = Queue()
+    procs = []
+    for i in range(4):
+        p = Process(target=work, args=(q, i))
+        p.start()
+        procs.append(p)
+
+    results = []
+    for _ in procs:
+        results.append(q.get())
+    # wait for the workers
+    for p in procs:
+        p.join()
+    print(sorted(results))
+""",
+        id="appended_processes_join_loop",
+    ),
+    pytest.param(
+        WORKER + """\
+if __name__ == "__main__":
+    q = Queue()
+    procs = [Process(target=work, args=(q, i)) for i in range(3)]
+    for p in procs: p.start()
+    [p.join() for p in procs]
+    squares = sorted(q.get() for _ in range(len(procs)))
+    print(squares)
+""",
+        WORKER + """\
+if __name__ == "__main__":
+    q = Queue()
+    procs = [Process(target=work, args=(q, i)) for i in range(3)]
+    for p in procs: p.start()
+    squares = sorted(q.get() for _ in range(len(procs)))
+    [p.join() for p in procs]
+    print(squares)
+""",
+        id="comprehension_join",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+ctx = mp.get_context("fork")
+results = ctx.SimpleQueue()
+
+
+def work(n):
+    results.put(n * 2)
+
+
+def main():
+    p = ctx.Process(target=work, args=(3,))
+    p.start()
+    p.join()
+    value = results.get()
+    return value
+""",
+        """\
+import multiprocessing as mp
+
+ctx = mp.get_context("fork")
+results = ctx.SimpleQueue()
+
+
+def work(n):
+    results.put(n * 2)
+
+
+def main():
+    p = ctx.Process(target=work, args=(3,))
+    p.start()
+    value = results.get()
+    p.join()
+    return value
+""",
+        id="module_level_queue_under_fork",
+    ),
+    pytest.param(
+        WORKER + """\
+def main():
+    q = Queue()
+    a = Process(target=work, args=(q, 1))
+    b = Process(target=work, kwargs={"out": q, "n": 2})
+    a.start(); b.start()
+    a.join(); b.join()
+    x = q.get(); y = q.get()
+    return x + y
+""",
+        WORKER + """\
+def main():
+    q = Queue()
+    a = Process(target=work, args=(q, 1))
+    b = Process(target=work, kwargs={"out": q, "n": 2})
+    a.start(); b.start()
+    x = q.get(); y = q.get()
+    a.join(); b.join()
+    return x + y
+""",
+        id="two_processes_keyword_arguments",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(out, items):
+    for item in items:
+        out.put(item)
+    out.put(None)
+
+
+def main(chunks):
+    q = mp.Queue()
+    procs = [mp.Process(target=work, args=(q, chunk)) for chunk in chunks]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    done = 0
+    results = []
+    while done < len(procs):
+        item = q.get()
+        if item is None:
+            done += 1
+        else:
+            results.append(item)
+    return results
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(out, items):
+    for item in items:
+        out.put(item)
+    out.put(None)
+
+
+def main(chunks):
+    q = mp.Queue()
+    procs = [mp.Process(target=work, args=(q, chunk)) for chunk in chunks]
+    for p in procs:
+        p.start()
+    done = 0
+    results = []
+    while done < len(procs):
+        item = q.get()
+        if item is None:
+            done += 1
+        else:
+            results.append(item)
+    for p in procs:
+        p.join()
+    return results
+""",
+        id="sentinel_loop",
+    ),
+]
+
+LEFT_ALONE = [
+    pytest.param(
+        WORKER + """\
+def main():
+    q = Queue()
+    p = Process(target=work, args=(q, 3))
+    p.start()
+    result = q.get()
+    p.join()
+    return result
+""",
+        id="single_process",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Process, Queue
+
+
+def work(tasks, n):
+    print(tasks.get() * n)
+
+
+def main():
+    q = Queue()
+    procs = []
+    for i in range(4):
+        p = Process(target=work, args=(q, i))
+        p.start()
+        procs.append(p)
+        q.put(i)
+    for p in procs:
+        p.join()
+    leftover = q.get()
+""",
+        id="appended_processes_join_loop",
+    ),
+    pytest.param(
+        WORKER + """\
+if __name__ == "__main__":
+    q = Queue()
+    procs = [Process(target=work, args=(q, i)) for i in range(3)]
+    for p in procs: p.start()
+    [p.join(timeout=1) for p in procs]
+    squares = sorted(q.get() for _ in range(len(procs)))
+    print(squares)
+""",
+        id="comprehension_join",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+ctx = mp.get_context("fork")
+results = ctx.SimpleQueue()
+other = ctx.SimpleQueue()
+
+
+def work(n):
+    other.put(n * 2)
+
+
+def main():
+    p = ctx.Process(target=work, args=(3,))
+    p.start()
+    p.join()
+    value = results.get()
+    return value
+""",
+        id="module_level_queue_under_fork",
+    ),
+    pytest.param(
+        WORKER.replace("Process, Queue", "Queue\nfrom threading import Thread")
+        + """\
+def main():
+    q = Queue()
+    a = Thread(target=work, args=(q, 1))
+    b = Thread(target=work, kwargs={"out": q, "n": 2})
+    a.start(); b.start()
+    a.join(); b.join()
+    x = q.get(); y = q.get()
+    return x + y
+""",
+        id="two_processes_keyword_arguments",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(out, items):
+    for item in items:
+        out.put(item)
+    out.put(None)
+
+
+def main(chunks):
+    q = mp.Manager().Queue()
+    procs = [mp.Process(target=work, args=(q, chunk)) for chunk in chunks]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    done = 0
+    results = []
+    while done < len(procs):
+        item = q.get()
+        if item is None:
+            done += 1
+        else:
+            results.append(item)
+    return results
+""",
+        id="sentinel_loop",
+    ),
+    pytest.param(
+        WORKER.replace("    out.put(n * n)\n", "    out.put(n * n)\n    out.cancel_join_thread()\n")
+        + """\
+def main():
+    q = Queue()
+    p = Process(target=work, args=(q, 3))
+    p.start()
+    p.join()
+    return q.get()
+""",
+        id="child_cancels_the_join_thread",
+    ),
+]
+
+JOINED = """\
+def main():
+    q = Queue()
+    procs = [Process(target=work, args=(q, i)) for i in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+"""
+
+REPORTED = [
+    pytest.param(
+        WORKER + JOINED + "    results = []\n    while not q.empty():\n        results.append(q.get())\n",
+        "the reads stop by `q.empty()`, which is only right once the children have exited",
+        id="drained_until_empty",
+    ),
+    pytest.param(
+        WORKER + JOINED + "    results = [q.get(timeout=5) for _ in procs]\n",
+        "`q.get(timeout=5)` may give up while the children still work",
+        id="get_with_timeout",
+    ),
+    pytest.param(
+        WORKER + JOINED.replace("        p.join()\n", "        p.join()\n        print(p.exitcode)\n")
+        + "    results = [q.get() for _ in procs]\n",
+        "the loop that joins the processes also does other work",
+        id="join_loop_with_other_work",
+    ),
+    pytest.param(
+        WORKER + "def drain(queue, n):\n    return [queue.get() for _ in range(n)]\n\n\n" + JOINED + "    results = drain(q, 3)\n",
+        "`q` is read by the function called on line",
+        id="read_in_another_function",
+    ),
+    pytest.param(
+        WORKER + JOINED + '    log("joined")\n    results = [q.get() for _ in procs]\n',
+        "other work comes between the join and the first read of the queue",
+        id="other_work_between",
+    ),
+    pytest.param(
+        WORKER + JOINED + '    first = q.get()\n    log(first)\n    second = q.get()\n',
+        "`q` is also read after other statements",
+        id="read_again_later",
+    ),
+    pytest.param(
+        WORKER + JOINED + "    return [q.get() for _ in procs]\n",
+        "the statements that read the queue can leave the block before the joins would run",
+        id="reads_in_a_return",
+    ),
+    pytest.param(
+        WORKER + JOINED + "    results = [(q.get(), p.exitcode) for p in procs]\n",
+        "the reads use `p`, whose process may not have exited before the join",
+        id="reads_use_the_process",
+    ),
+]
+
+UNSAFE = [
+    pytest.param(
+        WORKER + JOINED + "    for _ in procs:\n        print(q.get())\n",
+        WORKER
+        + JOINED.replace("    for p in procs:\n        p.join()\n", "")
+        + "    for _ in procs:\n        print(q.get())\n    for p in procs:\n        p.join()\n",
+        "`print(q.get())` would run while the children may still run",
+        id="reads_print",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_fixes(before: str, after: str) -> None:
+    result = check(before)
+    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP010", Safety.SAFE)}
+    assert result.fixed == after
+    again = check(after, unsafe_fixes=True)
+    assert again.findings == [] and not again.changed
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    assert result.findings == []
+    assert not result.changed
+
+
+@pytest.mark.parametrize(("source", "reason"), REPORTED)
+def test_reports_without_fix(source: str, reason: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    [finding] = result.findings
+    assert finding.fix is Safety.NONE
+    assert "; not fixed: " + reason in finding.message
+    assert not result.changed
+
+
+@pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
+def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
+    safe_only = check(before)
+    [finding] = safe_only.findings
+    assert finding.fix is Safety.UNSAFE and "; the fix is unsafe: " + reason in finding.message
+    assert not safe_only.changed
+    assert check(before, unsafe_fixes=True).fixed == after
+
+
+@pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
+def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
+    assert RULE.precheck(ast.parse(source))
+
+
+def test_precheck_skips_modules_that_read_before_they_join() -> None:
+    source = WORKER + "q = Queue()\np = Process(target=work, args=(q, 1))\np.start()\nx = q.get()\np.join()\n"
+    assert not RULE.precheck(ast.parse(source))
+
+
+def test_finding_points_at_the_join_and_names_the_queue() -> None:
+    [finding] = check(FIXES[0].values[0]).findings
+    assert (finding.line, finding.column) == (12, 5)
+    assert finding.message.startswith("`p.join()` waits for a process that puts into `q` before the parent reads `q`")
+    assert finding.fix_title == "Join the processes after reading the queue"
+
+
+def test_a_drain_without_get_is_found_too() -> None:
+    source = WORKER + JOINED + "    while not q.empty():\n        results.append(q.get_nowait())\n"
+    [finding] = check(source).findings
+    assert "not fixed: the reads stop by `q.empty()`" in finding.message

@@ -1,0 +1,512 @@
+"""pool-not-closed (MP011): pools and executors that are never closed, fixed, left alone
+and reported."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP011 = [rules.BY_CODE["MP011"]]
+RULE = rules.BY_CODE["MP011"].load()
+
+
+def check(source: str, *, unsafe_fixes: bool = False):
+    return analyze(source, rules=MP011, unsafe_fixes=unsafe_fixes)
+
+
+# Each fixed case has a twin of the same name in LEFT_ALONE.
+FIXES = [
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    # one worker a core
+    pool = Pool()  # default size
+    sizes = pool.map(size, paths)
+    print(sum(sizes))
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    # one worker a core
+    with Pool() as pool:  # default size
+        sizes = pool.map(size, paths)
+    print(sum(sizes))
+""",
+        id="map_in_a_function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(xs):
+    ctx = mp.get_context("spawn")
+    pool = ctx.Pool(2)
+    handles = [pool.apply_async(f, (x,)) for x in xs]
+    total = 0
+    for h in handles:
+        total += h.get()
+    return total
+""",
+        """\
+import multiprocessing as mp
+
+
+def main(xs):
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        handles = [pool.apply_async(f, (x,)) for x in xs]
+        total = 0
+        for h in handles:
+            total += h.get()
+    return total
+""",
+        id="handles_waited_in_a_loop",
+    ),
+    pytest.param(
+        """\
+from multiprocessing.pool import ThreadPool
+
+
+def fetch_all(urls):
+    pool = ThreadPool(8)
+    pages = pool.imap(fetch, urls)
+    for page in pages:
+        save(page)
+    first = pool.apply_async(fetch, (urls[0],))
+    save(first.get())
+""",
+        """\
+from multiprocessing.pool import ThreadPool
+
+
+def fetch_all(urls):
+    with ThreadPool(8) as pool:
+        pages = pool.imap(fetch, urls)
+        for page in pages:
+            save(page)
+        first = pool.apply_async(fetch, (urls[0],))
+        save(first.get())
+""",
+        id="thread_pool_iterator_and_handle",
+    ),
+    pytest.param(
+        """\
+from concurrent import futures
+
+
+def main(xs):
+    executor = futures.ProcessPoolExecutor(2)
+    jobs = [executor.submit(f, x) for x in xs]
+    futures.wait(jobs)
+    log("started")
+    print(executor.map(g, xs))
+""",
+        """\
+from concurrent import futures
+
+
+def main(xs):
+    with futures.ProcessPoolExecutor(2) as executor:
+        jobs = [executor.submit(f, x) for x in xs]
+        futures.wait(jobs)
+        log("started")
+        print(executor.map(g, xs))
+""",
+        id="executor_futures_waited",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+if __name__ == "__main__":
+    for chunk in CHUNKS:
+        pool = Pool(4)
+        if chunk:
+            print(pool.map(f, chunk))
+        print("next")
+""",
+        """\
+from multiprocessing import Pool
+
+if __name__ == "__main__":
+    for chunk in CHUNKS:
+        with Pool(4) as pool:
+            if chunk:
+                print(pool.map(f, chunk))
+        print("next")
+""",
+        id="pool_in_a_loop",
+    ),
+]
+
+LEFT_ALONE = [
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    pool = Pool()
+    try:
+        sizes = pool.map(size, paths)
+    finally:
+        pool.terminate()
+    print(sum(sizes))
+""",
+        id="map_in_a_function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(xs):
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        handles = [pool.apply_async(f, (x,)) for x in xs]
+        total = 0
+        for h in handles:
+            total += h.get()
+    return total
+""",
+        id="handles_waited_in_a_loop",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ThreadPoolExecutor
+
+
+def fetch_all(urls):
+    pool = ThreadPoolExecutor(8)
+    for page in pool.map(fetch, urls):
+        save(page)
+""",
+        id="thread_pool_iterator_and_handle",
+    ),
+    pytest.param(
+        """\
+from concurrent import futures
+
+
+def main(xs):
+    executor = futures.ProcessPoolExecutor(2)
+    jobs = [executor.submit(f, x) for x in xs]
+    futures.wait(jobs)
+    executor.shutdown()
+""",
+        id="executor_futures_waited",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def make_pool():
+    pool = Pool(4)
+    return pool
+""",
+        id="factory",
+    ),
+    pytest.param(
+        """\
+import contextlib
+from multiprocessing import Pool
+
+if __name__ == "__main__":
+    pool = Pool(4)
+    with contextlib.closing(pool):
+        print(pool.map(f, CHUNK))
+""",
+        id="closing",
+    ),
+    pytest.param(
+        """\
+import atexit
+from multiprocessing import Pool
+
+pool = Pool(4)
+atexit.register(pool.terminate)
+""",
+        id="terminated_at_exit",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+class Service:
+    def __init__(self):
+        pool = Pool(2)
+        self.pool = pool
+
+    def stop(self):
+        self.pool.close()
+""",
+        id="stored_and_closed_elsewhere",
+    ),
+    pytest.param(
+        """\
+def main(xs):
+    pool = make_pool()
+    return pool.map(f, xs)
+""",
+        id="not_a_known_pool",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool()
+    results = pool.map(f, xs)
+    del pool
+    return results
+""",
+        id="deleted",
+    ),
+]
+
+REPORTED = [
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def squares(xs):
+    return pool.map(square, xs)
+
+
+if __name__ == "__main__":
+    pool = Pool(2)
+    print(squares([1, 2]))
+""",
+        "it is also used by `squares()` (line 5)",
+        id="global_used_by_a_function",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def run(pool, xs):
+    return pool.map(f, xs)
+
+
+def main(xs):
+    pool = Pool(2)
+    return run(pool, xs)
+""",
+        "it is passed to `run()` on line 10",
+        id="passed_to_a_function_of_the_module",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    handle = pool.map_async(f, xs)
+    return handle
+""",
+        "`handle` (line 7) is used where the pool may be closed",
+        id="handle_returned",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(flag, xs):
+    if flag:
+        pool = Pool(2)
+    print(pool.map(f, xs))
+""",
+        "it is used outside the block it is created in (line 7)",
+        id="used_outside_its_block",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    pool = Pool(2)
+""",
+        "it is never used; remove it",
+        id="never_used",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    print(pool.map(f, xs))
+    pool = Pool(4)
+    print(pool.map(g, xs))
+""",
+        "`pool` is also assigned on line 7",
+        id="assigned_twice",
+    ),
+]
+
+UNSAFE = [
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    pool = Pool()
+    for path in paths:
+        pool.apply_async(compress, (path,))
+    print("queued")
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    with Pool() as pool:
+        for path in paths:
+            pool.apply_async(compress, (path,))
+    print("queued")
+""",
+        "nothing waits for the task of `pool.apply_async()` (line 7)",
+        id="fire_and_forget",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool()
+    result = pool.map_async(f, xs)
+    if xs:
+        print(result.get())
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    with Pool() as pool:
+        result = pool.map_async(f, xs)
+        if xs:
+            print(result.get())
+""",
+        "nothing waits for the task of `pool.map_async()` (line 6)",
+        id="waited_only_on_one_branch",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool()
+    for r in pool.imap(f, xs):
+        if r:
+            break
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    with Pool() as pool:
+        for r in pool.imap(f, xs):
+            if r:
+                break
+""",
+        "nothing waits for the task of `pool.imap()` (line 6)",
+        id="iterator_left_early",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_fixes(before: str, after: str) -> None:
+    result = check(before)
+    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP011", Safety.SAFE)}
+    assert result.fixed == after
+    again = check(after, unsafe_fixes=True)
+    assert again.findings == [] and not again.changed
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    assert result.findings == []
+    assert not result.changed
+
+
+@pytest.mark.parametrize(("source", "reason"), REPORTED)
+def test_reports_without_fix(source: str, reason: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    [finding] = result.findings
+    assert finding.fix is Safety.NONE
+    assert "; not fixed: " + reason in finding.message
+    assert not result.changed
+
+
+@pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
+def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
+    safe_only = check(before)
+    [finding] = safe_only.findings
+    assert finding.fix is Safety.UNSAFE and "; the fix is unsafe: " + reason in finding.message
+    assert not safe_only.changed
+    assert check(before, unsafe_fixes=True).fixed == after
+
+
+@pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
+def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
+    assert RULE.precheck(ast.parse(source))
+
+
+def test_precheck_skips_modules_that_bind_no_pool() -> None:
+    assert not RULE.precheck(ast.parse("from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n"))
+    assert RULE.precheck(ast.parse("from multiprocessing import Pool as P\np = P()\n"))
+
+
+def test_message_names_the_pool_and_what_leaks() -> None:
+    [finding] = check(FIXES[0].values[0]).findings
+    assert finding.message == (
+        "`pool` (`Pool()`) is never closed or terminated: its worker processes live on until it is "
+        "garbage-collected or the program exits"
+    )
+    assert (finding.line, finding.column, finding.fix_title) == (6, 12, "Use the pool in a `with` block")
+
+
+def test_with_map_materializes_iterable_both_fixes_apply() -> None:
+    source = (
+        "from multiprocessing import Pool\n\n"
+        "if __name__ == '__main__':\n"
+        "    pool = Pool()\n"
+        "    for line in pool.map(parse, open('log.txt')):\n"
+        "        print(line)\n"
+    )
+    result = analyze(source, rules=[rules.BY_CODE["MP005"], *MP011])
+    assert sorted(f.code for f in result.applied) == ["MP005", "MP011"]
+    assert result.fixed == (
+        "from multiprocessing import Pool\n\n"
+        "if __name__ == '__main__':\n"
+        "    with Pool() as pool:\n"
+        "        for line in pool.imap(parse, open('log.txt'), chunksize=64):\n"
+        "            print(line)\n"
+    )
