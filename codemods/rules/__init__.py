@@ -48,10 +48,31 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(b"Pool",),
     ),
     RuleSpec(
+        code="MP006",
+        name="import-in-task",
+        summary="An `import` statement inside a pool task or process target runs every time the task runs",
+        safety=Safety.UNSAFE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+    RuleSpec(
+        code="MP007",
+        name="per-task-setup",
+        summary="A pool task opens a connection, creates a client or loads a file on every call",
+        safety=Safety.UNSAFE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+    RuleSpec(
         code="MP008",
         name="global-mutation-in-task",
         summary="A pool task or process target changes a module-level name that the parent never sees change",
         safety=Safety.NONE,
+        needles=(b"multiprocessing", b"ProcessPoolExecutor"),
+    ),
+    RuleSpec(
+        code="MP009",
+        name="unpicklable-task",
+        summary="A lambda, nested function or local class's method is sent to a process that must pickle it",
+        safety=Safety.SAFE,
         needles=(b"multiprocessing", b"ProcessPoolExecutor"),
     ),
     RuleSpec(

@@ -1,0 +1,202 @@
+"""MP006 import-in-task: an ``import`` statement inside a pool task or process target.
+
+The statement runs each time the task runs. The fix (unsafe: the import's side effects
+move to module import, in the parent too) adds the import at module level, after the last
+top-level import before the task, and removes it from the task. Imports that look
+deliberate are not reported: under ``try`` with an ``except ImportError``, under a
+condition, or of a name that the module binds to something else.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from codemods.entries import Entries
+from codemods.fresh_names import FreshNames
+from codemods.handover import Edits, declared_names
+from codemods.hoisting import Hoisting, no_blank_first
+from codemods.names import ApiResolver
+from codemods.reachability import ModuleReach
+from codemods.rule import Safety
+from codemods.statements import is_docstring, is_import, names_in, pure_assignment, pure_definition
+from codemods.visitor import RuleVisitor
+
+# Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
+CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _bound(alias: cst.ImportAlias) -> str:
+    """The name an import alias binds: ``np`` for ``numpy as np``, ``os`` for ``os.path``."""
+    if alias.asname is not None:
+        return alias.asname.name.value  # type: ignore[attr-defined]
+    return cst.Module([]).code_for_node(alias.name).split(".")[0]
+
+
+def _key(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> tuple[str, ...]:
+    """What an alias imports, so that two imports of the same thing compare equal."""
+    code = cst.Module([]).code_for_node
+    name = code(alias.name)
+    if isinstance(statement, cst.ImportFrom):
+        module = "." * len(statement.relative) + (code(statement.module) if statement.module else "")
+        return ("from", module, name, _bound(alias))
+    return ("import", name, _bound(alias))
+
+
+def _imports_of(statement: cst.CSTNode) -> Iterator[tuple[cst.Import | cst.ImportFrom, cst.ImportAlias]]:
+    """The aliases of the imports on one line."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                yield from ((small, alias) for alias in small.names)
+
+
+def _catches_import_error(statement: cst.Try) -> bool:
+    return any(h.type is None or names_in(h.type) & CATCHES_IMPORT_ERROR for h in statement.handlers)
+
+
+def _unconditional(block: Sequence[cst.BaseStatement]) -> Iterator[cst.SimpleStatementLine]:
+    """Import statements that run whenever the block runs to them: not under ``if``,
+    ``while``, ``match`` or an exception handler, nor in a ``try`` that catches
+    ImportError, nor in nested functions and classes."""
+    for statement in block:
+        if any(True for _ in _imports_of(statement)):
+            yield statement  # type: ignore[misc]
+        inner: list[cst.BaseSuite] = []
+        if isinstance(statement, (cst.For, cst.With)):
+            inner = [statement.body]
+        elif isinstance(statement, cst.Try) and not _catches_import_error(statement):
+            inner = [statement.body, *([statement.finalbody.body] if statement.finalbody else [])]
+        for suite in inner:
+            if isinstance(suite, cst.IndentedBlock):
+                yield from _unconditional(suite.body)
+
+
+def _prepares_nothing(statement: cst.CSTNode) -> bool:
+    """Module-level code that cannot change what an import finds or does."""
+    return is_docstring(statement) or pure_assignment(statement) or pure_definition(statement)
+
+
+class ImportInTask(RuleVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+    # A repeated import costs time, not correctness: the snippets print the same everywhere.
+    START_METHOD_PITFALL = False
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A top-level function with an import statement in it."""
+        return any(
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in ast.walk(node))
+            for node in tree.body
+        )
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.module = node
+        api = ApiResolver(self, node)
+        scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
+        self.reach = ModuleReach(node, scopes, parents)  # type: ignore[arg-type]
+        self.scopes, self.parents = scopes, parents
+        self.hoisting = Hoisting(self.reach, scopes, parents)  # type: ignore[arg-type]
+        self.names = FreshNames(s for s in scopes.values() if s is not None)
+        entries = Entries(self.reach, api, scopes, parents)  # type: ignore[arg-type]
+        for name, uses in entries.uses.items():
+            if not (uses.tasks or uses.targets):
+                continue
+            role = "pool task" if uses.tasks else "process target"
+            function: cst.FunctionDef = node.body[self.reach.functions[name]]  # type: ignore[assignment]
+            if isinstance(function.body, cst.IndentedBlock):
+                for statement in _unconditional(function.body.body):
+                    self._check(function, role, statement)
+        return False
+
+    def _module_keys(self, name: str) -> set[tuple[str, ...]] | None:
+        """What the module-level bindings of ``name`` import (None: something else binds it)."""
+        keys: set[tuple[str, ...]] = set()
+        for assignment in self.reach.global_scope.assignments[name]:
+            small = assignment.node
+            if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
+                return None
+            keys |= {_key(small, alias) for alias in small.names if _bound(alias) == name}
+        return keys
+
+    def _check(self, function: cst.FunctionDef, role: str, statement: cst.SimpleStatementLine) -> None:
+        imports = list(_imports_of(statement))
+        present: dict[str, bool] = {}  # bound name -> the module imports the same already
+        for small, alias in imports:
+            name = _bound(alias)
+            keys = self._module_keys(name)
+            if keys is None or keys and keys != {_key(small, alias)}:
+                return  # the task shadows a module-level name on purpose
+            present[name] = bool(keys)
+        code = "; ".join(self.module.code_for_node(small).strip().rstrip(";") for small in statement.body)
+        message = f"`{code}` inside `{function.name.value}` runs every time the {role} runs: import it once, at module level"
+        try:
+            fixed = self._hoist(function, statement, present)
+        except _Unhoistable as why:
+            self.report(statement, f"{message}; not fixed: {why}")
+            return
+        title = "Remove the import: the module imports the same at module level" if all(present.values()) else "Move the import to the module's imports"
+        self.report(statement, message, fix=(self.module, fixed), safety=Safety.UNSAFE, fix_title=title)
+
+    def _hoist(self, function: cst.FunctionDef, statement: cst.SimpleStatementLine, present: dict[str, bool]) -> cst.Module:
+        if len(statement.body) != 1 or not is_import(statement):
+            raise _Unhoistable("the line holds other statements too")
+        scope = self.scopes[statement]
+        taken = self.names.taken(self.reach.global_scope)
+        for name, already in present.items():
+            if name in declared_names(function):
+                raise _Unhoistable(f"`{function.name.value}` declares `{name}` global")
+            if len(scope.assignments[name]) != 1:  # type: ignore[union-attr]
+                raise _Unhoistable(f"`{function.name.value}` binds `{name}` again")
+            if already and self.hoisting.where_bound(name) is not None:
+                raise _Unhoistable(
+                    f"the module's own import of `{name}` is under the `__main__` guard or in a function, "
+                    "which a child's import of the module does not run; move that one to the module's imports"
+                )
+            if not already and name in dir(builtins):
+                raise _Unhoistable(f"at module level, `{name}` would shadow the builtin `{name}` in the whole module")
+            if not already and name in taken:
+                raise _Unhoistable(f"at module level, `{name}` would change what other code of the module reads")
+        edits = Edits()
+        edits.remove(statement)
+        block = self.parents.get(statement)
+        if isinstance(block, cst.IndentedBlock) and block.body[0] is statement:
+            edits.change(block, no_blank_first)
+        fixed = edits.apply(self.module)
+        if all(present.values()):
+            return fixed
+        index = self._insertion_point(function)
+        previous = self.module.body[index - 1] if index else None
+        blank = [cst.EmptyLine()] if previous is not None and not is_import(previous) else []
+        comments = [line for line in statement.leading_lines if line.comment]
+        moved = statement.with_changes(leading_lines=[*blank, *comments])
+        body = list(fixed.body)
+        return fixed.with_changes(body=[*body[:index], moved, *body[index:]])
+
+    def _insertion_point(self, function: cst.FunctionDef) -> int:
+        """Right after the last top-level import before ``function`` (after the docstring,
+        without one); raises when code between there and ``function`` may prepare it."""
+        before = list(self.module.body[: self.reach.functions[function.name.value]])
+        index = max((i + 1 for i, s in enumerate(before) if is_import(s)), default=0)
+        if index == 0 and before and is_docstring(before[0]):
+            index = 1
+        for statement in before[index:]:
+            if not _prepares_nothing(statement):
+                line = self.get_metadata(PositionProvider, statement).start.line
+                raise _Unhoistable(
+                    f"the module-level code on line {line} runs between the imports and `{function.name.value}`, "
+                    "and may prepare this import (`sys.path`, environment variables)"
+                )
+        return index
+
+
+class _Unhoistable(Exception):
+    pass
+
+
+RULE = ImportInTask

@@ -1,0 +1,12 @@
+import json
+import multiprocessing as mp
+
+
+def show(message):
+    print("the child got", json.loads(message))
+
+
+if __name__ == "__main__":
+    child = mp.Process(target=show, args=('{"size": 3}',))
+    child.start()
+    child.join()

@@ -1,0 +1,29 @@
+import multiprocessing as mp
+
+
+def init_worker():
+    # Once per worker: the place for a slow import that only the workers need.
+    global zlib
+    import zlib
+
+
+def compress(data):
+    try:
+        import lzma  # optional: some Python builds lack it
+    except ImportError:
+        return zlib.compress(data)
+    return lzma.compress(data)
+
+
+def describe(data, verbose):
+    if verbose:
+        import pprint  # only when asked for
+
+        pprint.pprint(data)
+    return len(data)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2, initializer=init_worker) as pool:
+        print(len(pool.map(compress, [b"spawn" * 100])[0]) > 0)
+        print(pool.starmap(describe, [(b"fork", False)]))

@@ -1,0 +1,15 @@
+import multiprocessing as mp
+
+
+def _task(n):
+    return n * n
+
+
+def main():
+    with mp.Pool(2) as pool:
+        squares = pool.map(_task, range(6))
+    print("squares:", squares)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+import multiprocessing as mp
+
+
+def _target():
+    return print("hello from the child")
+
+
+def main():
+    child = mp.Process(target=_target)
+    child.start()
+    child.join()
+    print("exit code:", child.exitcode)
+
+
+if __name__ == "__main__":
+    main()

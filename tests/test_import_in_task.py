@@ -1,0 +1,437 @@
+"""import-in-task (MP006): imports inside pool tasks and process targets, moved, left alone
+and reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP006 = [rules.BY_CODE["MP006"]]
+
+
+def check(source: str, unsafe_fixes: bool = True):
+    return analyze(source, rules=MP006, unsafe_fixes=unsafe_fixes)
+
+
+FIXES = [
+    pytest.param(
+        """\
+\"\"\"Tasks.\"\"\"
+import multiprocessing as mp
+
+ROUNDS = 3
+
+
+def digest(text):
+    \"\"\"A short digest.\"\"\"
+    # Only the workers need it.
+    import hashlib  # sha256 is always there
+    return hashlib.sha256(text.encode()).hexdigest()[:ROUNDS]
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return pool.map(digest, ["a"])
+""",
+        """\
+\"\"\"Tasks.\"\"\"
+import multiprocessing as mp
+# Only the workers need it.
+import hashlib  # sha256 is always there
+
+ROUNDS = 3
+
+
+def digest(text):
+    \"\"\"A short digest.\"\"\"
+    return hashlib.sha256(text.encode()).hexdigest()[:ROUNDS]
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return pool.map(digest, ["a"])
+""",
+        id="after-the-last-import-with-its-comments",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Process
+LIMIT = 2
+from pathlib import Path
+
+
+def work(folder):
+    from os import path as osp, sep
+    print(osp.join(folder, sep))
+
+
+if __name__ == "__main__":
+    Process(target=work, args=(".",)).start()
+""",
+        """\
+from multiprocessing import Process
+LIMIT = 2
+from pathlib import Path
+from os import path as osp, sep
+
+
+def work(folder):
+    print(osp.join(folder, sep))
+
+
+if __name__ == "__main__":
+    Process(target=work, args=(".",)).start()
+""",
+        id="process-target-from-import-after-constants",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def total(rows):
+    result = 0
+    for row in rows:
+        import math
+        result += math.fsum(row)
+    try:
+        import statistics
+        return statistics.mean([result])
+    finally:
+        pass
+
+
+def main():
+    with ProcessPoolExecutor() as executor:
+        return executor.submit(total, [[1.0]]).result()
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+import math
+import statistics
+
+
+def total(rows):
+    result = 0
+    for row in rows:
+        result += math.fsum(row)
+    try:
+        return statistics.mean([result])
+    finally:
+        pass
+
+
+def main():
+    with ProcessPoolExecutor() as executor:
+        return executor.submit(total, [[1.0]]).result()
+""",
+        id="executor-task-loop-and-try-finally",
+    ),
+    pytest.param(
+        """\
+import json
+import multiprocessing as mp
+
+
+def parse(text):
+    import json
+
+    return json.loads(text)
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        print(pool.map(parse, ["[1]"]))
+""",
+        """\
+import json
+import multiprocessing as mp
+
+
+def parse(text):
+    return json.loads(text)
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        print(pool.map(parse, ["[1]"]))
+""",
+        id="the-module-imports-the-same-already",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_fixes_with_unsafe_fixes(before: str, after: str) -> None:
+    result = check(before)
+    assert result.findings and all(f.fix is Safety.UNSAFE for f in result.findings)
+    assert result.fixed == after
+    again = check(after)
+    assert again.findings == [] and not again.changed
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_safe_fixes_leave_it(before: str, after: str) -> None:
+    assert not check(before, unsafe_fixes=False).changed
+
+
+LEFT_ALONE = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def compress(data, fast):
+    try:
+        import lzma
+    except ImportError:
+        lzma = None
+    if fast:
+        import zlib
+        return zlib.compress(data)
+    while data:
+        import bz2
+        break
+    try:
+        pass
+    except ValueError:
+        import traceback
+    return data
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.starmap(compress, [(b"x", True)])
+""",
+        id="optional-conditional-and-error-path-imports",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+from concurrent.futures import ThreadPoolExecutor
+
+
+def setup():
+    global np
+    import numpy as np
+
+
+def helper(x):
+    import math
+    return math.sqrt(x)
+
+
+def threaded(x):
+    import cmath
+    return cmath.sqrt(x)
+
+
+def main():
+    with mp.Pool(initializer=setup) as pool:
+        pool.map(abs, [1])
+    with ThreadPoolExecutor() as executor:
+        executor.submit(threaded, 1)
+    return helper(4)
+""",
+        id="initializer-thread-task-and-plain-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import simplejson as json
+
+yaml = None
+
+
+def parse(text):
+    import json
+    import yaml
+
+    def nested():
+        import csv
+        return csv
+
+    return json.loads(text), yaml, nested
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(parse, ["1"])
+""",
+        id="names-the-module-binds-otherwise-and-nested-functions",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source)
+    assert result.findings == []
+    assert not result.changed
+
+
+REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+
+sys.path.insert(0, "plugins")
+
+
+def render(shape):
+    import geometry
+    return geometry.area(shape)
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(render, ["square"])
+""",
+        "the module-level code on line 4 runs between the imports and `render`",
+        id="path-set-up-before-the-task",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def read(path):
+    from io import open
+    with open(path) as f:
+        return f.read()
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(read, ["a"])
+""",
+        "at module level, `open` would shadow the builtin `open` in the whole module",
+        id="shadows-a-builtin",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    import json
+    json = json.loads(x)
+    return json
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, ["1"])
+""",
+        "`work` binds `json` again",
+        id="rebound-in-the-task",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    global np
+    import numpy as np
+    return np.sqrt(x)
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+""",
+        "`work` declares `np` global",
+        id="declared-global",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    import math; y = 2
+    return math.sqrt(x) * y
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+""",
+        "the line holds other statements too",
+        id="other-statements-on-the-line",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    import math
+    return math.sqrt(x)
+
+
+def area(r):
+    return math.pi * r * r
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+""",
+        "at module level, `math` would change what other code of the module reads",
+        id="another-function-reads-the-name",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    import json
+    return json.loads(x)
+
+
+if __name__ == "__main__":
+    import json
+    with mp.Pool() as pool:
+        pool.map(work, ["1"])
+""",
+        "the module's own import of `json` is under the `__main__` guard",
+        id="the-module-imports-it-under-the-guard",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "reason"), REPORTED)
+def test_reports_without_fix(source: str, reason: str) -> None:
+    result = check(source)
+    [finding] = result.findings
+    assert finding.fix is Safety.NONE
+    assert "not fixed: " + reason in finding.message
+    assert not result.changed
+
+
+def test_finding_points_at_the_import_and_names_the_role() -> None:
+    source = """\
+import multiprocessing as mp
+
+
+def work(x):
+    import math
+    return math.sqrt(x)
+
+
+def main():
+    mp.Process(target=work, args=(1,)).start()
+"""
+    [finding] = check(source).findings
+    assert (finding.line, finding.column) == (5, 5)
+    assert finding.message == (
+        "`import math` inside `work` runs every time the process target runs: import it once, at module level"
+    )
+    assert finding.fix_title == "Move the import to the module's imports"

@@ -1,0 +1,670 @@
+"""unpicklable-task (MP009): the shapes found in real code, fixed, left alone and reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.rule import Safety
+
+MP009 = [rules.BY_CODE["MP009"]]
+
+
+def check(source: str):
+    return analyze(source, rules=MP009)
+
+
+FIXES = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(lambda s: s.upper(), ["a", "b"]))
+""",
+        """\
+import multiprocessing as mp
+
+def _task(s):
+    return s.upper()
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(_task, ["a", "b"]))
+""",
+        id="lambda-under-the-guard-moves-before-it",
+    ),
+    pytest.param(
+        """\
+from concurrent import futures
+
+SCALE = 3
+
+
+def main():
+    with futures.ProcessPoolExecutor() as executor:
+        future = executor.submit(lambda: SCALE * len("abc"))
+    return future.result()
+""",
+        """\
+from concurrent import futures
+
+SCALE = 3
+
+
+def _task():
+    return SCALE * len("abc")
+
+
+def main():
+    with futures.ProcessPoolExecutor() as executor:
+        future = executor.submit(_task)
+    return future.result()
+""",
+        id="executor-submit-reads-a-constant-and-a-builtin",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    ctx = mp.get_context("spawn")
+    with ctx.Pool() as pool:
+        return pool.starmap(lambda a, b=2, *rest, **options: (
+            a * b  # the product
+            + len(rest)
+        ), [(1, 2)])
+""",
+        """\
+import multiprocessing as mp
+
+
+def _task(a, b=2, *rest, **options):
+    return (
+        a * b  # the product
+        + len(rest)
+    )
+
+
+def main():
+    ctx = mp.get_context("spawn")
+    with ctx.Pool() as pool:
+        return pool.starmap(_task, [(1, 2)])
+""",
+        id="local-context-multiline-body-and-literal-default",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    with mp.Pool() as pool:
+        return pool.map(lambda x: x +
+                        1, [1])
+""",
+        """\
+import multiprocessing as mp
+
+
+def _task(x):
+    return (x +
+                    1)
+
+
+def main():
+    with mp.Pool() as pool:
+        return pool.map(_task, [1])
+""",
+        id="body-continued-inside-the-call-gets-parentheses",
+    ),
+    pytest.param(
+        """\
+import functools
+from multiprocessing import Pool
+
+
+def _task(x):
+    return x
+
+
+def main():
+    pool = Pool(2)
+    result = pool.apply_async(functools.partial(lambda x, y: x + y, 1), (2,), callback=lambda r: print(r))
+    pool.close()
+    return result.get(), pool.map(_task, [1])
+""",
+        """\
+import functools
+from multiprocessing import Pool
+
+
+def _task(x):
+    return x
+
+
+def _task_2(x, y):
+    return x + y
+
+
+def main():
+    pool = Pool(2)
+    result = pool.apply_async(functools.partial(_task_2, 1), (2,), callback=lambda r: print(r))
+    pool.close()
+    return result.get(), pool.map(_task, [1])
+""",
+        id="partial-of-a-lambda-fresh-name-callback-untouched",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Process
+
+
+def start():
+    child = Process(None, lambda: print("hi"))
+    child.start()
+    return child
+""",
+        """\
+from multiprocessing import Process
+
+
+def _target():
+    return print("hi")
+
+
+def start():
+    child = Process(None, _target)
+    child.start()
+    return child
+""",
+        id="process-positional-target",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def fib(n):
+    return n
+
+
+def table(numbers):
+    # Recursive, and used twice.
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    with mp.Pool(2) as pool:
+        return pool.map(fib, numbers), pool.imap_unordered(fib, numbers)
+""",
+        """\
+import multiprocessing as mp
+
+
+def fib(n):
+    return n
+
+
+# Recursive, and used twice.
+def fib_2(n):
+    return n if n < 2 else fib_2(n - 1) + fib_2(n - 2)
+
+
+def table(numbers):
+    with mp.Pool(2) as pool:
+        return pool.map(fib_2, numbers), pool.imap_unordered(fib_2, numbers)
+""",
+        id="nested-def-renamed-where-the-module-name-is-taken",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+
+    def greet(name):
+        print("hello", name)
+
+    worker = mp.Process(target=greet, args=("child",))
+    worker.start()
+    worker.join()
+    greet("parent")
+""",
+        """\
+import multiprocessing as mp
+
+
+def greet(name):
+    print("hello", name)
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+
+    worker = mp.Process(target=greet, args=("child",))
+    worker.start()
+    worker.join()
+    greet("parent")
+""",
+        id="guard-def-target-also-called-by-the-parent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FIXES)
+def test_fixes(before: str, after: str) -> None:
+    result = check(before)
+    assert result.findings and all(f.fix is Safety.SAFE for f in result.findings)
+    assert result.fixed == after
+    again = check(after)
+    assert again.findings == [] and not again.changed
+
+
+LEFT_ALONE = [
+    pytest.param(
+        """\
+import functools
+import multiprocessing as mp
+
+
+def double(x):
+    return 2 * x
+
+
+def main():
+    with mp.Pool(2) as pool:
+        pool.map(double, [1])
+        pool.map(functools.partial(double), [1])
+        pool.map(abs, [-1])
+        pool.map(str.upper, ["a"])
+""",
+        id="module-level-functions-partials-and-builtins",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.dummy import Pool
+from multiprocessing.pool import ThreadPool
+
+
+def main():
+    def local(x):
+        return x
+
+    with Pool(2) as a, ThreadPool(2) as b, ThreadPoolExecutor() as c:
+        a.map(lambda x: x, [1])
+        b.map(local, [1])
+        c.submit(lambda: 1)
+""",
+        id="thread-pools",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    fork = mp.get_context("fork")
+    fork.Process(target=lambda: print("inherited")).start()
+
+    def local():
+        pass
+
+    mp.get_context("fork").Process(target=local).start()
+""",
+        id="process-with-an-explicit-fork-context",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    mp.set_start_method("fork")
+
+    def work(x):
+        return x
+
+    mp.Process(target=lambda: None).start()
+    with mp.Pool(2) as pool:
+        pool.map(work, [1])
+""",
+        id="fork-start-method-for-targets-and-guard-functions",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+if __name__ == "__main__":
+    def work(x):
+        return x
+
+    with ProcessPoolExecutor(mp_context=mp.get_context("fork")) as executor:
+        print(list(executor.map(work, [1])))
+""",
+        id="guard-function-in-an-executor-with-a-fork-context",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(pool, items):
+    return pool.map(lambda x: x, items)
+
+
+def other(session, items):
+    return session.map(lambda x: x, items)
+""",
+        id="receivers-that-are-not-proven-pools",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+from pathos.multiprocessing import ProcessingPool
+
+
+def main():
+    ProcessingPool().map(lambda x: x, [1])
+    with mp.Pool(2) as pool:
+        pool.apply_async(abs, (-1,), callback=lambda r: print(r), error_callback=lambda e: print(e))
+""",
+        id="dill-pools-and-callbacks",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+class Counter:
+    def add(self, x):
+        return x + 1
+
+
+def main():
+    counter = Counter()
+    with mp.Pool(2) as pool:
+        pool.map(counter.add, [1])
+        pool.map(Counter().add, [1])
+    mp.Process(target=counter.add, args=(1,)).start()
+""",
+        id="methods-of-module-level-classes",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    def local(x):
+        return x
+
+    print(list(map(lambda x: x, [1])), local(2))
+    mp.Process(target=print, args=("plain",)).start()
+""",
+        id="lambdas-and-locals-never-sent-to-a-process",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", LEFT_ALONE)
+def test_leaves_alone(source: str) -> None:
+    result = check(source)
+    assert result.findings == []
+    assert not result.changed
+
+
+REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    for offset in range(3):
+        with mp.Pool(2) as pool:
+            print(pool.map(lambda x: x + offset, [1]))
+""",
+        "it reads `offset`, a local variable of `main`: make it a module-level function",
+        id="loop-variable",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return [pool.apply_async(lambda: i * 2) for i in range(3)]
+""",
+        "it reads `i`, a variable of the comprehension around it",
+        id="comprehension-variable",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(k):
+    with mp.Pool(2) as pool:
+        return pool.map(lambda x, k=k: x * k, [1])
+""",
+        "its default value or annotation reads `k` where it is defined",
+        id="default-reads-a-local",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    LIMIT = 3
+    with mp.Pool(2) as pool:
+        print(pool.map(lambda x: min(x, LIMIT), [5]))
+""",
+        "it reads `LIMIT`, which is assigned under the `__main__` guard that child processes do not run",
+        id="global-assigned-under-the-guard",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+CONFIG = None
+
+
+def configure():
+    global CONFIG
+    CONFIG = {"scale": 2}
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return pool.map(lambda x: x * CONFIG["scale"], [1])
+""",
+        "it reads `CONFIG`, a global that a function assigns",
+        id="global-assigned-by-a-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(words):
+    def length(word):
+        return len(word)
+
+    with mp.Pool(2) as pool:
+        lengths = pool.map(length, words)
+    return lengths, length("parent")
+""",
+        "`length` is also used in `main` other than as a task",
+        id="nested-def-also-called-directly",
+    ),
+    pytest.param(
+        """\
+import functools
+import multiprocessing as mp
+
+
+def main():
+    @functools.lru_cache
+    def cached(x):
+        return x
+
+    with mp.Pool(2) as pool:
+        return pool.map(cached, [1])
+""",
+        "it is decorated",
+        id="decorated-nested-def",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(fast):
+    if fast:
+        def step(x):
+            return x
+    else:
+        def step(x):
+            return -x
+    with mp.Pool(2) as pool:
+        return pool.map(step, [1])
+""",
+        "`step` is defined more than once",
+        id="conditional-defs",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(verbose):
+    if verbose:
+        def step(x):
+            return x
+        with mp.Pool(2) as pool:
+            return pool.map(step, [1])
+""",
+        "`step` is defined inside a compound statement",
+        id="def-inside-an-if",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+square = lambda x: x * x
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return pool.map(square, [1])
+""",
+        "define it with `def square(...)` at module level",
+        id="name-bound-to-a-lambda",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    class Counter:
+        def add(self, x):
+            return x + 1
+
+    counter = Counter()
+    with mp.Pool(2) as pool:
+        return pool.map(counter.add, [1])
+""",
+        "define the class `Counter` at module level",
+        id="method-of-a-local-class-instance",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    def helper(x):
+        return x
+
+    def work(x):
+        return helper(x) + 1
+
+    with mp.Pool(2) as pool:
+        print(pool.map(work, [1]))
+""",
+        "it reads `helper`, which is assigned under the `__main__` guard",
+        id="guard-def-calls-another-guard-def",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    with mp.Pool(2) as pool:
+        return pool.map(lambda x: x + UNDEFINED, [1])
+""",
+        "it reads `UNDEFINED`, which this module never defines",
+        id="undefined-name",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    total = 0
+
+    def add(x):
+        nonlocal total
+        total = x
+
+    mp.Process(target=add, args=(1,)).start()
+""",
+        "it declares a `nonlocal` name",
+        id="nonlocal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "reason"), REPORTED)
+def test_reports_without_fix(source: str, reason: str) -> None:
+    result = analyze(source, rules=MP009, unsafe_fixes=True)
+    [finding] = result.findings
+    assert finding.fix is Safety.NONE
+    assert "not fixed: " + reason in finding.message
+    assert not result.changed
+
+
+def test_finding_points_at_the_task_and_names_the_call() -> None:
+    source = """\
+import multiprocessing as mp
+
+
+def main():
+    with mp.Pool(2) as pool:
+        pool.imap(lambda x: x, [1])
+"""
+    [finding] = check(source).findings
+    assert (finding.line, finding.column, finding.end_column) == (6, 19, 30)
+    assert finding.message.startswith("`pool.imap()` pickles its task under every start method")
+    assert finding.fix_title == "Move the lambda to a module-level function `_task`"
+
+
+def test_process_target_names_the_start_methods_that_pickle_it() -> None:
+    source = """\
+import multiprocessing as mp
+
+
+def main():
+    mp.Process(target=lambda: None).start()
+"""
+    [finding] = check(source).findings
+    assert finding.message.startswith("`mp.Process(target=...)` pickles its target under spawn and forkserver")
