@@ -3,18 +3,27 @@
 Every rule in the registry has a page with ruff's headings, the rules table says what
 the registry says, every snippet is shown on some page and every include finds its file,
 the navigation lists every page, and the site builds with ``mkdocs build --strict``.
+Code that shows mpfix's input or output (on the rule pages and the home page) comes only
+from snippet files that tests/test_snippets.py runs; the other pages' Python examples
+compile, and those that are whole programs run under spawn and pass ``mpfix check``. The
+CLI reference and sample output are the mpfix command's own, run when the site is built
+(docs/hooks.py), and the built pages are checked against the command as it is now.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from programs import run_program
 
 from codemods.rules import RULES
 
@@ -35,6 +44,12 @@ RULE_PAGE_HEADINGS = [
 RULES_TABLE_HEADER = ["Code", "Name", "Fix safety", "Summary"]
 # A pymdownx.snippets include: --8<-- "path" (or 'path'), relative to docs/snippets.
 INCLUDE = re.compile(r"""--8<--\s+(["'])(?P<path>.+?)\1""")
+# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`.
+TESTED_SNIPPET = re.compile(r"[a-z0-9-]+/[a-z0-9-]+\.(before\.py|after\.py|unchanged\.py|reported\.py|out)")
+# The markers that docs/hooks.py replaces with the mpfix command's output at build time.
+MARKER = re.compile(r"^<!--\s*mpfix-(?P<kind>help|run)(?::\s*(?P<args>[^>]*?))?\s*-->[ \t]*$", re.MULTILINE)
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PLAIN_TERMINAL = {"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
 
 
 def _pages() -> list[Path]:
@@ -45,19 +60,55 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _outside_code(markdown: str) -> Iterator[str]:
-    """The lines of ``markdown`` that are not inside a fenced code block."""
-    fence = ""
-    for line in markdown.splitlines():
+@dataclass
+class Fence:
+    """A fenced code block: its language, its lines (without the fences' indentation), where."""
+
+    language: str
+    lines: list[str]
+    line: int
+
+
+def _scan(markdown: str) -> tuple[list[str], list[Fence]]:
+    """The lines of ``markdown`` outside fenced code blocks, and the blocks (also indented
+    ones, such as those inside content tabs)."""
+    outside: list[str] = []
+    fences: list[Fence] = []
+    current: Fence | None = None
+    fence = indent = ""
+    for number, line in enumerate(markdown.splitlines(), start=1):
         stripped = line.strip()
-        if fence:
-            if stripped.startswith(fence):
-                fence = ""
+        if current is not None:
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fences.append(current)
+                current = None
+            else:
+                current.lines.append(line.removeprefix(indent))
             continue
         if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
+            fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+            indent = line[: len(line) - len(line.lstrip())]
+            info = stripped[len(fence) :].strip().lstrip("{").lstrip(".")
+            current = Fence(info.split()[0] if info else "", [], number)
             continue
-        yield line
+        outside.append(line)
+    return outside, fences
+
+
+def _outside_code(markdown: str) -> list[str]:
+    """The lines of ``markdown`` that are not inside a fenced code block."""
+    return _scan(markdown)[0]
+
+
+def _fences(page: Path) -> list[Fence]:
+    return _scan(_text(page))[1]
+
+
+def _include_only(fence: Fence) -> str | None:
+    """The snippet path, if the block is one include and nothing else."""
+    lines = [line.strip() for line in fence.lines if line.strip()]
+    match = INCLUDE.fullmatch(lines[0]) if len(lines) == 1 else None
+    return match["path"] if match else None
 
 
 def _includes(page: Path) -> list[str]:
@@ -147,18 +198,193 @@ def test_nav_lists_every_page_and_every_rule() -> None:
         assert f"rules/{spec.name}.md" in nav, f"{spec.code} is missing from the nav"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None, reason="mkdocs is not installed (pip install -e '.[docs]')")
-def test_the_site_builds_in_strict_mode(tmp_path: Path) -> None:
+# -- code on the pages ------------------------------------------------------------------
+
+RULE_PAGES = [DOCS / "rules" / f"{spec.name}.md" for spec in RULES if (DOCS / "rules" / f"{spec.name}.md").is_file()]
+PROSE_PAGES = [page for page in _pages() if page.parent != DOCS / "rules"]
+
+
+def _check_tested_include(path: str, language: str) -> None:
+    assert TESTED_SNIPPET.fullmatch(path), f"{path} is not a snippet that the snippet tests run"
+    if path.endswith(".out"):
+        assert language == "text", f"{path}: output goes in a ```text block"
+        before = SNIPPETS / (path.removesuffix(".out") + ".before.py")
+        assert before.is_file(), f"{path} is no before/after pair's output, so no test checks it"
+    else:
+        assert language == "python", f"{path}: a Python snippet goes in a ```python block"
+
+
+@pytest.mark.parametrize("page", RULE_PAGES, ids=lambda page: page.stem)
+def test_rule_pages_show_only_tested_snippets(page: Path) -> None:
+    """Every code block on a rule page is one include of a snippet that the tests run."""
+    for fence in _fences(page):
+        path = _include_only(fence)
+        assert path is not None, f"{page.name}:{fence.line}: inline ```{fence.language} block; use a snippet file"
+        _check_tested_include(path, fence.language)
+
+
+def test_home_page_pair_is_a_tested_snippet_pair() -> None:
+    page = DOCS / "index.md"
+    python = [fence for fence in _fences(page) if fence.language == "python"]
+    paths = [_include_only(fence) for fence in python]
+    assert None not in paths, "the home page's Python blocks must be snippet includes"
+    for path, fence in zip(paths, python):
+        _check_tested_include(path, fence.language)
+    befores = {path.removesuffix(".before.py") for path in paths if path.endswith(".before.py")}
+    afters = {path.removesuffix(".after.py") for path in paths if path.endswith(".after.py")}
+    assert befores & afters, "the home page shows no before/after pair"
+
+
+def _prose_examples() -> list:
+    return [
+        pytest.param(page, fence, id=f"{page.relative_to(DOCS).as_posix()}:{fence.line}")
+        for page in PROSE_PAGES
+        for fence in _fences(page)
+        if fence.language == "python" and _include_only(fence) is None
+    ]
+
+
+@pytest.mark.parametrize(("page", "fence"), _prose_examples())
+def test_prose_examples_compile_and_whole_programs_run_under_spawn(page: Path, fence: Fence, tmp_path: Path) -> None:
+    """Inline Python on the other pages compiles; a whole program (one with a main guard)
+    runs under spawn, the start method that breaks the most, and mpfix finds nothing in it."""
+    from typer.testing import CliRunner
+
+    from codemods.cli import app
+
+    source = "\n".join(fence.lines) + "\n"
+    compile(source, f"{page.name}:{fence.line}", "exec")
+    if 'if __name__ == "__main__":' not in source:
+        return  # a fragment, such as a notebook cell
+    program = tmp_path / "example.py"
+    program.write_text(source, encoding="utf-8")
+    check = CliRunner().invoke(app, ["check", "--report-unused-suppressions", str(program)])
+    assert check.exit_code == 0, check.output
+    method = "default" if "set_start_method(" in source else "spawn"
+    run = run_program(program, method, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+# -- the built site ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for this module with ``mkdocs build --strict``."""
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.skip("mkdocs is not installed (pip install -e '.[docs]')")
+    out = tmp_path_factory.mktemp("build")
     build = subprocess.run(
         [
             sys.executable, "-m", "mkdocs", "build", "--strict",
-            "--config-file", str(MKDOCS_YML), "--site-dir", str(tmp_path / "site"),
+            "--config-file", str(MKDOCS_YML), "--site-dir", str(out / "site"),
         ],
-        cwd=tmp_path,  # the config must not depend on the directory it is built from
+        check=False,
+        cwd=out,  # the config must not depend on the directory it is built from
         capture_output=True,
         text=True,
         timeout=300,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
+    return out / "site"
+
+
+class _CodeBlocks(HTMLParser):
+    """The text of every ``<pre><code>`` block of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._pre = self._code = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "pre":
+            self._pre += 1
+        elif tag == "code" and self._pre:
+            if not self._code:
+                self.blocks.append("")
+            self._code += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self._pre:
+            self._pre -= 1
+        elif tag == "code" and self._code:
+            self._code -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._code:
+            self.blocks[-1] += data
+
+
+def _code_blocks(html: Path) -> list[str]:
+    parser = _CodeBlocks()
+    parser.feed(html.read_text(encoding="utf-8"))
+    return [_normalise(block) for block in parser.blocks]
+
+
+def _normalise(text: str) -> str:
+    """Without ANSI codes, tabs, trailing blanks and blank lines around: as a page shows it."""
+    lines = [line.expandtabs().rstrip() for line in ANSI.sub("", text).splitlines()]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _built_page(site: Path, page: str) -> Path:
+    """``cli.md`` → ``site/cli/index.html``."""
+    stem = page.removesuffix(".md")
+    return site / ("index.html" if stem == "index" else f"{stem.removesuffix('/index')}/index.html")
+
+
+def _markers() -> list[tuple[str, str, list[str]]]:
+    """(page, kind, arguments) of every marker that the build hook replaces."""
+    return [
+        (page.relative_to(DOCS).as_posix(), match["kind"], (match["args"] or "").split())
+        for page in _pages()
+        for match in MARKER.finditer(_text(page))
+    ]
+
+
+def test_the_site_builds_in_strict_mode(site: Path) -> None:
     for spec in RULES:
-        assert (tmp_path / "site" / "rules" / spec.name / "index.html").is_file()
+        assert (site / "rules" / spec.name / "index.html").is_file()
+    leftovers = [
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*.html")
+        if re.search(r"<!--\s*mpfix-(help|run)", path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == [], "markers that the build hook did not replace"
+
+
+def test_cli_reference_has_the_help_of_every_command() -> None:
+    typer_main = pytest.importorskip("typer.main")
+    from codemods.cli import app
+
+    commands = sorted(typer_main.get_command(app).commands)  # type: ignore[attr-defined]
+    helps = [args for page, kind, args in _markers() if page == "cli.md" and kind == "help"]
+    assert [] in helps, "cli.md shows no `mpfix --help`"
+    assert sorted(args[0] for args in helps if args) == commands
+
+
+@pytest.mark.parametrize(("page", "kind", "args"), _markers(), ids=lambda value: " ".join(value) if isinstance(value, list) else value)
+def test_built_page_shows_what_mpfix_prints_now(site: Path, page: str, kind: str, args: list[str]) -> None:
+    """Each marker became the output of the command as it is now: the help from the Typer
+    app itself, the sample output from a run of ``mpfix`` from the repository's root."""
+    if kind == "help":
+        from typer.testing import CliRunner
+
+        from codemods.cli import app
+
+        result = CliRunner().invoke(app, [*args, "--help"], prog_name="mpfix", env=PLAIN_TERMINAL, terminal_width=100)
+        assert result.exit_code == 0, result.output
+        expected = _normalise(result.output)
+    else:
+        run = subprocess.run(
+            [sys.executable, "-m", "codemods", *args],
+            check=False,
+            cwd=ROOT,
+            env={**os.environ, **PLAIN_TERMINAL},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        expected = _normalise(f"$ mpfix {' '.join(args)}\n{run.stdout}{run.stderr}")
+    assert expected in _code_blocks(_built_page(site, page))
