@@ -9,6 +9,7 @@ the rewrites live in codemods.ipc_plan; this module decides and words the findin
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 import libcst as cst
@@ -22,10 +23,11 @@ from libcst.metadata import (
 from codemods.entries import Uses
 from codemods.guard_plan import Unfixable
 from codemods.handover import Edits, placeholder
-from codemods.ipc import EXCLUSIVE, Creation
+from codemods.ipc import EXCLUSIVE, IPC_FACTORIES, Creation
 from codemods.ipc_plan import STARTERS, IpcModule, Placed
-from codemods.names import ApiResolver
+from codemods.names import ApiResolver, spellings
 from codemods.pool_handover import first_task, hand_to_pools, plan_pools
+from codemods.prechecks import aliases_of, base_name, callee_name
 from codemods.reachability import ChildRead
 from codemods.statements import calls_in, names_in
 from codemods.target_handover import check_target, pass_to_target
@@ -41,6 +43,21 @@ def _join(names: Sequence[str]) -> str:
 
 class IpcOutsideParent(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+
+    @classmethod
+    def precheck(cls, tree: ast.Module) -> bool:
+        """A call spelled like an IPC factory, and one spelled like a process start."""
+        factories = aliases_of(tree, spellings(IPC_FACTORIES))
+        starts = aliases_of(tree, spellings({"Process", "Pool", "ProcessPoolExecutor"}))
+        # Subclasses of Process, at any depth, start processes too.
+        classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        for _ in classes:
+            grown = {c.name for c in classes if any(base_name(base) in starts for base in c.bases)}
+            if grown <= starts:
+                break
+            starts |= grown
+        callees = {callee_name(node) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        return bool(callees & factories) and bool(callees & starts)
     # Snippet cases whose pitfall shows under fork too: a private lock excludes nothing anywhere.
     PITFALL_UNDER_FORK = frozenset({"lock-in-worker"})
 

@@ -51,8 +51,19 @@ class JoinBeforeDrain(RuleVisitor):
         """A block in which a statement with a ``.join()`` call comes before one that reads
         a queue (``.get``, ``.empty``...) or hands something to a function (which may)."""
 
+        # ``p.join()`` or ``p.join(None)``; ``", ".join(words)`` takes another argument.
         def joins(statement: ast.stmt) -> bool:
-            return any(isinstance(n, ast.Attribute) and n.attr == "join" for n in ast.walk(statement))
+            return any(
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "join"
+                and not n.keywords
+                and all(isinstance(a, ast.Constant) and a.value is None for a in n.args)
+                for n in ast.walk(statement)
+            )
+
+        if not any(isinstance(n, ast.Attribute) and n.attr in ("put", "put_nowait") for n in ast.walk(tree)):
+            return False
 
         def reads(statement: ast.stmt) -> bool:
             return any(
