@@ -9,6 +9,7 @@ in every round, so they are neither reported nor fixed.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ from codemods.visitor import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16
+# Where libcst's parser stopped, in its message ("error at 409:30: expected ..."): its
+# raw_line can be the line after (found on the standard library's test_grammar.py).
+_LIBCST_POSITION = re.compile(r"error at (\d+):(\d+): ")
+# Python's parser refuses these for their depth. libcst's native parser would recurse on
+# the C stack through them and crash the whole process (a segfault from a few thousand
+# nested brackets or operators, which no except clause catches), so it never sees them.
+_TOO_DEEP_FOR_PYTHON = ("too many nested parentheses", "too many levels of indentation", "too complex")
 
 
 class SourceError(Exception):
@@ -73,7 +81,27 @@ def _parse(source: str) -> cst.Module:
     except (ValueError, RecursionError, MemoryError):
         pass
     first_line = str(libcst_error.message).strip().splitlines()[0] if libcst_error.message else "syntax error"
-    raise SourceError(f"cannot parse: {first_line}", libcst_error.raw_line, libcst_error.raw_column + 1)
+    line, column = libcst_error.raw_line, libcst_error.raw_column + 1
+    if (position := _LIBCST_POSITION.search(first_line)) is not None:
+        line, column = int(position[1]), int(position[2]) + 1
+        first_line = first_line[position.end() :]
+    raise SourceError(f"cannot parse: {first_line}", line, column)
+
+
+def _refuse_what_python_finds_too_deep(source: str) -> None:
+    """Raise SourceError when the running interpreter refuses ``source`` for its nesting
+    (see _TOO_DEEP_FOR_PYTHON); other syntax errors are left to ``_parse``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (RecursionError, MemoryError):
+            raise SourceError("cannot parse: too deeply nested") from None
+        except SyntaxError as exc:
+            if any(reason in (exc.msg or "") for reason in _TOO_DEEP_FOR_PYTHON):
+                raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 0, exc.offset or 0) from None
+        except ValueError:
+            pass
 
 
 def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[Candidate]:
@@ -165,8 +193,26 @@ def analyze(
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
     findings too (MP000, without a fix). Raises SourceError when ``source`` does not
-    parse, FixError when a fix misbehaves.
+    parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
+    try:
+        return _analyze_source(source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck)
+    except RecursionError:
+        # libcst's visitors, metadata and code generation recurse in Python: a chain a few
+        # hundred deep (such as the thousands of implicitly concatenated strings of the
+        # standard library's pydoc_data/topics.py) exceeds the recursion limit. That is
+        # the input's shape, not a bug in a rule: the file gets one error, as for a parse.
+        raise SourceError("cannot analyse: too deeply nested for libcst") from None
+
+
+def _analyze_source(
+    source: str,
+    rules: Iterable[RuleSpec] | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    report_unused_suppressions: bool,
+    precheck: bool,
+) -> Result:
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
     tree = _python_ast(source)
@@ -176,6 +222,8 @@ def analyze(
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
+    if tree is None:
+        _refuse_what_python_finds_too_deep(source)
     module = _parse(source)
     candidates, unused = _unsuppressed(_analyse(module, first_pass), source, specs, report_unused_suppressions)
     findings = _findings(candidates, unused)
@@ -183,6 +231,11 @@ def analyze(
     if not fix:
         return result
 
+    # Every fix regenerates the whole file from libcst's tree, so the tree must give the
+    # source back byte for byte; libcst does not always (it drops a lone "\r" ending a file).
+    fixable = any(c.replacement is not None and c.finding.fixable(unsafe_fixes) for c in candidates)
+    if fixable and module.code != source:
+        raise FixError("libcst does not reproduce this file byte for byte, so no fix is applied")
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
     check_compile = tree is not None
     current = source

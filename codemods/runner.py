@@ -6,16 +6,20 @@ so a run over files that cannot match any selected rule never pays for it.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import signal
 import stat
 import tempfile
+import threading
+import time
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 
 from pathspec import GitIgnoreSpec
@@ -29,6 +33,12 @@ from codemods.suppressions import might_suppress
 PYTHON_SUFFIXES = (".py", ".pyw")
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
+# Larger files that pass the prefilter are skipped with an error: libcst's tree and its
+# metadata take about a kilobyte of memory per byte of source, and the rules analyse some
+# 30 kB a second, so a 30 MB generated file would take gigabytes and a quarter of an hour.
+MAX_FILE_SIZE = 2 * 1024 * 1024
+# How often a worker checks that the process that started it is still there.
+PARENT_POLL_SECONDS = 0.5
 
 Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
 OnError = Callable[[str, str], None]  # (path, message)
@@ -212,11 +222,19 @@ def _worth_analysing(data: bytes, options: Options) -> bool:
     return could_match(data, options.rules) or (options.report_unused_suppressions and might_suppress(data))
 
 
+def _too_large(path: str, data: bytes) -> FileResult | None:
+    """The error of a file too large to analyse (see MAX_FILE_SIZE); None for the others."""
+    if len(data) <= MAX_FILE_SIZE:
+        return None
+    size, limit = len(data) / 2**20, MAX_FILE_SIZE / 2**20
+    return FileResult(path, errors=[f"{path}: error: too large to analyse ({size:.1f} MB, over {limit:g} MB)"])
+
+
 def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     """Analyse one file's bytes, shown as ``path`` (the entry point for stdin)."""
     if not _worth_analysing(data, options):
         return FileResult(path)
-    return _analyse_in_process(path, data, options)
+    return _too_large(path, data) or _analyse_in_process(path, data, options)
 
 
 def _analyse_in_process(path: str, data: bytes, options: Options) -> FileResult:
@@ -271,8 +289,20 @@ def _internal_error(path: str, exc: BaseException) -> FileResult:
 
 
 def _load_engine() -> None:
-    """Worker initializer: import libcst and the engine once per worker, not per file."""
+    """Worker initializer: import libcst and the engine once per worker, not per file, and
+    watch the parent process."""
     import codemods.engine  # noqa: F401
+
+    # A forked worker holds both ends of the pipe it takes work from, so when the parent
+    # dies without shutting the pool down (SIGTERM, SIGKILL) it waits for work forever.
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this process once ``parent`` is gone (the process is handed to another parent)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 _Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
@@ -351,25 +381,64 @@ def _os_error(path: str, exc: OSError) -> str:
     return f"{path}: error: {exc.strerror or exc}"
 
 
+class ChangedOnDisk(OSError):
+    """The file is no longer the bytes that were analysed: someone else wrote it."""
+
+
 def write_fixed(result: FileResult, original: bytes) -> bool:
     """Write ``result.fixed`` over ``result.path`` unless the file changed since it was read
     as ``original``. On failure the result keeps its findings and gains the error."""
     target = os.path.realpath(result.path)  # replace a symlink's target, not the link
     try:
-        if _read(target) != original:
-            result.fixes_lost(f"{result.path}: error: changed on disk while mpfix ran; not written")
-            return False
-        write_atomically(target, result.encoded())
+        write_atomically(target, result.encoded(), expected=original)
+    except ChangedOnDisk:
+        result.fixes_lost(f"{result.path}: error: changed on disk while mpfix ran; not written")
+        return False
     except OSError as exc:
         result.fixes_lost(_os_error(result.path, exc))
         return False
     return True
 
 
-def write_atomically(path: str, data: bytes) -> None:
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block is done, then deliver them as before.
+
+    An interrupt between creating a temporary file and renaming it over its target would
+    leave the temporary behind (SIGTERM's default action ends the process at once, with no
+    ``finally``). Only the main thread may set handlers; elsewhere the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda number, frame: received.append(number))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
+def write_atomically(path: str, data: bytes, expected: bytes | None = None) -> None:
     """Replace the file at ``path`` with ``data``: readers see the old or the new file,
-    never a part; its mode (and, when permitted, its owner) is kept."""
+    never a part; its mode (and, when permitted, its owner) is kept. With ``expected``,
+    raise ChangedOnDisk instead when the file no longer holds those bytes."""
+    with _signals_deferred():
+        _write_atomically(path, data, expected)
+
+
+def _write_atomically(path: str, data: bytes, expected: bytes | None) -> None:
     before = os.stat(path)
+    # Renaming over a file needs only its folder's permission, and root passes every check:
+    # a file without write permission is left as `open(path, "w")` would leave it.
+    if not before.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "read-only file, not written")
     folder, name = os.path.split(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".mpfix", dir=folder or ".")
     try:
@@ -383,6 +452,10 @@ def write_atomically(path: str, data: bytes) -> None:
                 os.chown(temporary, before.st_uid, before.st_gid)
             except PermissionError:
                 pass  # only root may give a file away; it then belongs to whoever ran mpfix
+        # Compared as late as possible, right before the rename: an edit made while the
+        # temporary was written (fsync can take a while) is kept, not overwritten.
+        if expected is not None and _read(path) != expected:
+            raise ChangedOnDisk(f"{path}: changed on disk")
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -403,7 +476,8 @@ def analyse(
     progress: Progress | None = None,
     cache: ResultCache | None = None,
 ) -> Iterator[tuple[FileResult, bytes | None]]:
-    """Each file's result and the bytes it was read from (None when unread), sorted by path.
+    """Each file's result and the bytes it was read from, sorted by path; None instead of the
+    bytes when unread, or when nothing will be written (the prefilter or the cache says so).
 
     The files that pass the prefilter are handed to ``jobs`` worker processes (default:
     one per CPU) all at once, and each result is yielded as soon as it and those before it
@@ -426,9 +500,14 @@ def analyse(
             continue
         file_options = options if rules_for is None else replace(options, rules=rules_for(path))
         if not _worth_analysing(data, file_options):
-            done[path] = (FileResult(path), data)
+            # Nothing will be written: keeping the bytes of every file of a large tree
+            # until the end would hold the whole tree in memory.
+            done[path] = (FileResult(path), None)
+        elif (too_large := _too_large(path, data)) is not None:
+            done[path] = (too_large, None)
         elif cache is not None and (entry := cache.get(data, file_options.salt())) is not None:
-            done[path] = (_from_cache(path, data, entry), data)
+            cached = _from_cache(path, data, entry)
+            done[path] = (cached, data if cached.fixed is not None else None)
         else:
             pending.append((path, data, file_options))
     pending.sort(key=lambda item: item[0])
@@ -446,7 +525,8 @@ def analyse(
                 cache.put(data, file_options.salt(), _to_cache(result))
             yield result, data
     if cache is not None:
-        cache.save()
+        with _signals_deferred():  # no temporary cache file left behind by an interrupt
+            cache.save()
 
 
 def _to_cache(result: FileResult) -> Entry:
@@ -490,18 +570,18 @@ def run(
     One result per file found (or path that could not be read), sorted by path; see
     ``analyse`` for the rest.
     """
-    analysed = list(
-        analyse(
-            paths,
-            options,
-            jobs=jobs,
-            excludes=excludes,
-            files=files,
-            rules_for=rules_for,
-            progress=progress,
-            cache=cache,
-        )
+    stream = analyse(
+        paths,
+        options,
+        jobs=jobs,
+        excludes=excludes,
+        files=files,
+        rules_for=rules_for,
+        progress=progress,
+        cache=cache,
     )
+    # The bytes are kept only where they will be written (to check that the file is unchanged).
+    analysed = [(result, original if result.fixed is not None else None) for result, original in stream]
     if write:
         for result, original in analysed:
             if result.fixed is not None and original is not None:
