@@ -51,7 +51,7 @@ if importlib.util.find_spec("mkdocs") is None:
     pytest.skip("mkdocs is not installed (pip install -e '.[docs]')", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -111,6 +111,21 @@ class Reader:
         # Clear of the sticky header, as a reader would scroll to it.
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         element.click()
+
+    def click_when_found(self, selector: str, message: str) -> None:
+        """Click the element `selector` names once it is there and stays put long enough to click.
+
+        Search re-renders its results on every keystroke, so an element found a moment ago
+        may be gone: find it again until a click lands.
+        """
+
+        def attempt(driver: webdriver.Chrome) -> bool:
+            self.click(driver.find_element(By.CSS_SELECTOR, selector))
+            return True
+
+        WebDriverWait(
+            self.driver, WAIT, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+        ).until(attempt, message)
 
     def title(self) -> str:
         return self.driver.find_element(By.CSS_SELECTOR, "article h1").text
@@ -211,11 +226,10 @@ def test_search_finds_each_rule_by_its_code(reader: Reader) -> None:
         box.send_keys(code)
         selector = f"a.md-search-result__link[href*='rules/{name}/']"
         try:
-            result = reader.wait(lambda driver, selector=selector: driver.find_element(By.CSS_SELECTOR, selector))
+            reader.click_when_found(selector, f"searching {code} did not find rules/{name}/")
         except TimeoutException:
             shown = reader.driver.find_element(By.CSS_SELECTOR, ".md-search-result").text
             pytest.fail(f"searching {code} did not find rules/{name}/; the results: {shown!r}")
-        reader.click(result)
         page = f"/rules/{name}/"
         reader.wait(lambda driver, page=page: page in driver.current_url, f"the result did not open {page}")
         assert code in reader.title()
