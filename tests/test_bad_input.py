@@ -87,7 +87,7 @@ UNPARSABLE = {
     "bad_indent.py": ("import multiprocessing\nif True:\n  x = 1\n    y = 2\n", 4),
     # Python accepts a parenthesised annotated name; libcst does not. Its message must still
     # name the right line (libcst's raw position is a line off here).
-    "libcst_only.py": (UNGUARDED + "\n\ndef f():\n    (name): int = 1\n", 7),
+    "libcst_only.py": (UNGUARDED + "\n\ndef f():\n    (name): int = 1\n    print(name)\n", 7),
 }
 
 
@@ -454,7 +454,9 @@ def test_a_file_edited_while_its_fix_is_being_written_is_not_overwritten(
 # -- where mpfix may write ------------------------------------------------------------
 
 
-def test_a_path_outside_the_working_tree_is_processed_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_path_outside_the_working_tree_is_processed_when_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = write(tmp_path, "outside/script.py")
     (tmp_path / "project").mkdir()
     monkeypatch.chdir(tmp_path / "project")
@@ -480,7 +482,10 @@ def test_symlinks_out_of_the_tree_are_not_followed_and_nothing_outside_is_writte
 
     result = mpfix("fix", ".")
 
-    assert (result.exit_code, result.stdout) == (0, "script.py: fixed 1 finding (MP001)\nFixed 1 finding in 1 file, 0 remaining.\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "script.py: fixed 1 finding (MP001)\nFixed 1 finding in 1 file, 0 remaining.\n",
+    )
     assert snapshot(outside) == before
     assert (project / "script.py").read_text(encoding="utf-8") == FIXED
 
@@ -517,8 +522,8 @@ def test_the_scanned_code_is_never_imported_or_run(tmp_path: Path) -> None:
     "setting",
     [
         "select = [\"__import__('os').system('touch {marker}')\"]",
-        "exclude = [\"$(touch {marker})\", \"`touch {marker}`\"]",
-        "per-file-ignores = {{\"$(touch {marker})\" = [\"MP001\"]}}",
+        'exclude = ["$(touch {marker})", "`touch {marker}`"]',
+        'per-file-ignores = {{"$(touch {marker})" = ["MP001"]}}',
     ],
     ids=["select", "exclude", "per-file-ignores"],
 )
