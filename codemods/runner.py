@@ -288,14 +288,15 @@ def _internal_error(path: str, exc: BaseException) -> FileResult:
     return FileResult(path, errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}"])
 
 
-def _load_engine() -> None:
-    """Worker initializer: import libcst and the engine once per worker, not per file, and
-    watch the parent process."""
-    import codemods.engine  # noqa: F401
-
+def _load_engine(parent: int) -> None:
+    """Worker initializer: watch the parent process (``parent``, its pid), and import
+    libcst and the engine once per worker, not per file."""
     # A forked worker holds both ends of the pipe it takes work from, so when the parent
     # dies without shutting the pool down (SIGTERM, SIGKILL) it waits for work forever.
-    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+    # The parent's pid comes from the parent: one that died before this worker got here
+    # has already handed it to another process, whose pid os.getppid() would give.
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    import codemods.engine  # noqa: F401
 
 
 def _end_with(parent: int) -> None:
@@ -318,16 +319,21 @@ def _analysed(pending: Sequence[_Pending], jobs: int, progress: Progress | None)
             yield result
         return
 
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_load_engine)
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(pending)), initializer=_load_engine, initargs=(os.getpid(),)
+    )
     retry = _OneAtATime()
     try:
         # Submit every file first, then collect: the workers never wait for the parent.
-        futures: list[Future[FileResult] | None] = []
-        for path, data, options in pending:
+        # The largest go first, so that no large file starts last and keeps one worker
+        # busy while the others idle; results are still yielded in the order given.
+        futures: list[Future[FileResult] | None] = [None] * len(pending)
+        for index in sorted(range(len(pending)), key=lambda i: -len(pending[i][1])):
+            path, data, options = pending[index]
             try:
-                futures.append(pool.submit(_analyse, path, data, options))
+                futures[index] = pool.submit(_analyse, path, data, options)
             except BrokenProcessPool:  # a worker died before this file was handed over
-                futures.append(None)
+                pass
         for done, ((path, data, options), future) in enumerate(zip(pending, futures), 1):
             try:
                 result = retry(path, data, options) if future is None else future.result()
@@ -351,7 +357,7 @@ class _OneAtATime:
         self.pool: ProcessPoolExecutor | None = None
 
     def __call__(self, path: str, data: bytes, options: Options) -> FileResult:
-        self.pool = self.pool or ProcessPoolExecutor(max_workers=1, initializer=_load_engine)
+        self.pool = self.pool or ProcessPoolExecutor(max_workers=1, initializer=_load_engine, initargs=(os.getpid(),))
         try:
             return self.pool.submit(_analyse, path, data, options).result()
         except BrokenProcessPool:
