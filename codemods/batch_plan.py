@@ -16,6 +16,7 @@ from typing import Protocol
 import libcst as cst
 import libcst.matchers as m
 
+from codemods.facts import findall
 from codemods.loop_body import (
     BodyFacts,
     body_facts,
@@ -216,8 +217,8 @@ class BatchPlan:
                 noisy = first_side_effect(part)
                 if noisy is not None:
                     raise NotBatchable(f"the submission calls `{self._code(noisy)}`, which would then run for every item before the loop body does")
-                for function in m.findall(part, m.Lambda()):
-                    params = {p.name.value for p in m.findall(function.params, m.Param())}  # type: ignore[attr-defined]
+                for function in findall(part, m.Lambda()):
+                    params = {p.name.value for p in findall(function.params, m.Param())}  # type: ignore[attr-defined]
                     late = {path[0] for path in read_paths(function.body)} - params  # type: ignore[attr-defined]
                     late &= targets | set(facts.assigned)
                     if late:
@@ -248,7 +249,7 @@ class BatchPlan:
         """Calls in ``node`` that run before the last wait must be free of side effects."""
         ancestors = self._ancestors(self.last)
         skip = [n for w in self.waits for n in (w.call, w.submit)]
-        for found in m.findall(node, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
+        for found in findall(node, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
             if id(found) in ancestors or not self._before_last(found) or any(self._inside(found, s) for s in skip):
                 continue
             if not (isinstance(found, cst.Call) and isinstance(found.func, cst.Name) and found.func.value in PURE_BUILTINS):

@@ -13,7 +13,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
-from codemods.names import ApiResolver
+from codemods.facts import ModuleFacts
+from codemods.names import ApiResolver, api_of
 
 MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's parameter) to follow
 
@@ -111,3 +112,8 @@ class Bindings:
             if arg is None or not self.is_instance(arg.value, apis, depth):
                 return False
         return True
+
+
+def bindings_of(facts: ModuleFacts) -> Bindings:
+    """The module's bindings, shared by every rule."""
+    return facts.memo(Bindings, lambda: Bindings(facts, api_of(facts)))

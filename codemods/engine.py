@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from codemods import rules as registry
 from codemods import suppressions
+from codemods.facts import ModuleFacts, analysing
+from codemods.prechecks import AstFacts
 from codemods.rule import Finding, RuleSpec
 from codemods.visitor import Candidate, RuleVisitor
 
@@ -105,9 +106,10 @@ def _refuse_what_python_finds_too_deep(source: str) -> None:
 
 
 def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[Candidate]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    instances = [cls() for cls in visitors]
-    wrapper.visit_batched(instances)
+    facts = ModuleFacts(module)
+    instances = [cls(facts) for cls in visitors]
+    with analysing(facts):
+        facts.wrapper.visit_batched(instances)
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
     return candidates
@@ -216,9 +218,12 @@ def _analyze_source(
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
     tree = _python_ast(source)
-    # The pre-checks decide what the first pass runs; once a fix changed the code, every
-    # selected rule looks at the result.
-    first_pass = visitors if tree is None or not precheck else [v for v in visitors if v.precheck(tree)]
+    # The pre-filters (each rule's needles, then its ``ast`` pre-check) decide what the first
+    # pass runs; once a fix changed the code, every selected rule looks at the result.
+    first_pass = visitors
+    if tree is not None and precheck:
+        needled, ast_facts = registry.matching(source.encode("utf-8", "surrogatepass"), specs), AstFacts(tree)
+        first_pass = [v for v in visitors if v.SPEC in needled and v.precheck(ast_facts)]
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)

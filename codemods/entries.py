@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Scope
 
+from codemods.facts import ModuleFacts
 from codemods.ipc import POOLS, TASK_METHODS, pool_initializer
-from codemods.names import ApiResolver
-from codemods.reachability import ModuleReach
+from codemods.names import ApiResolver, api_of
+from codemods.reachability import ModuleReach, reach_of
 
 
 @dataclass
@@ -103,3 +104,8 @@ class Entries:
             return None
         return value if isinstance(value, cst.Call) and self.api.call_api(value) in POOLS else None
 
+
+
+def entries_of(facts: ModuleFacts) -> Entries:
+    """How the module's functions are used, shared by every rule."""
+    return facts.memo(Entries, lambda: Entries(reach_of(facts), api_of(facts), facts.scopes, facts.parents))

@@ -18,6 +18,7 @@ from codemods.names import ApiResolver
 from codemods.reachability import ModuleReach
 from codemods.statements import (
     PURE_BUILTINS,
+    as_block_statement,
     calls_in,
     definition_time_parts,
     is_definition,
@@ -26,7 +27,6 @@ from codemods.statements import (
     mutated_roots,
     names_in,
     pure_assignment,
-    as_block_statement,
     pure_definition,
     root_name,
     split_blank_prefix,

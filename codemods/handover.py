@@ -15,6 +15,7 @@ from typing import TypeVar
 import libcst as cst
 import libcst.matchers as m
 
+from codemods.facts import findall
 from codemods.statements import as_block_statement, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)
@@ -217,7 +218,7 @@ def extend_initializer(function: cst.FunctionDef, names: Sequence[str], params: 
 
 def declared_names(function: cst.FunctionDef) -> set[str]:
     """The names that ``function`` or a function nested in it declares global or nonlocal."""
-    return {item.name.value for node in m.findall(function, m.Global() | m.Nonlocal()) for item in node.names}  # type: ignore[attr-defined]
+    return {item.name.value for node in findall(function, m.Global() | m.Nonlocal()) for item in node.names}  # type: ignore[attr-defined]
 
 
 def plain_positional(params: cst.Parameters) -> bool:

@@ -16,6 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
+from codemods.facts import findall
 from codemods.guard import is_main_guard
 from codemods.handover import Edits
 from codemods.reachability import ModuleReach
@@ -149,7 +150,7 @@ class Hoisting:
         if isinstance(function, cst.FunctionDef) and function.returns is not None:
             parts.append(function.returns)
         for part in parts:
-            for name in m.findall(part, m.Name()):
+            for name in findall(part, m.Name()):
                 scope = self.scopes.get(name)
                 for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                     referents = access.referents
@@ -169,7 +170,7 @@ class Hoisting:
         ``anchor``, and mean the same there; None when it can."""
         if isinstance(function, cst.FunctionDef) and function.decorators:
             return "it is decorated"
-        if m.findall(function, m.Nonlocal()):
+        if findall(function, m.Nonlocal()):
             return "it declares a `nonlocal` name"
         found = self._definition_time(function, anchor)
         if found is not None:
@@ -177,7 +178,7 @@ class Hoisting:
         own = self.scopes[function.body]
         assert own is not None
         inner = {s for s in self.reach.scopes if own in _chain(s)}
-        for node in m.findall(function.body, m.Name()):  # in source order: the first reason wins
+        for node in findall(function.body, m.Name()):  # in source order: the first reason wins
             scope = self.scopes.get(node)
             if scope not in inner:
                 continue

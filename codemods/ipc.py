@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
+from codemods.facts import findall
 from codemods.names import ApiResolver
 
 # Canonical names (see codemods.names) of the factories of inter-process objects.
@@ -80,7 +81,7 @@ def creation_of(statement: cst.CSTNode, api: ApiResolver, managers: set[str]) ->
 def manager_names(module: cst.Module, api: ApiResolver) -> set[str]:
     """Names bound to a manager: ``m = Manager()`` or ``with Manager() as m``."""
     names: set[str] = set()
-    for node in m.findall(module, m.Assign(value=m.Call()) | m.WithItem(item=m.Call(), asname=m.AsName(name=m.Name()))):
+    for node in findall(module, m.Assign(value=m.Call()) | m.WithItem(item=m.Call(), asname=m.AsName(name=m.Name()))):
         if isinstance(node, cst.Assign) and api.call_api(node.value) == "Manager":
             names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
         elif isinstance(node, cst.WithItem) and api.call_api(node.item) == "Manager":
@@ -118,14 +119,14 @@ class StartMethods:
     def __init__(self, module: cst.Module, api: ApiResolver) -> None:
         self.api = api
         self.contexts: dict[str, str | None] = {}
-        for assign in m.findall(module, m.Assign(value=m.Call())):
+        for assign in findall(module, m.Assign(value=m.Call())):
             if api.call_api(assign.value) == "get_context":  # type: ignore[union-attr]
                 method = self._requested(assign.value)  # type: ignore[union-attr]
                 for target in assign.targets:  # type: ignore[union-attr]
                     if isinstance(target.target, cst.Name):
                         self.contexts[target.target.value] = method
         chosen = {
-            self._requested(call) for call in m.findall(module, m.Call()) if api.call_api(call) == "set_start_method"
+            self._requested(call) for call in findall(module, m.Call()) if api.call_api(call) == "set_start_method"
         }
         self.default = chosen.pop() if len(chosen) == 1 else None
 

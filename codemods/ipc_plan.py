@@ -26,13 +26,14 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import GlobalScope, Scope
 
-from codemods.entries import Entries
+from codemods.entries import entries_of
+from codemods.facts import ModuleFacts, findall
 from codemods.guard import is_main_guard
 from codemods.guard_plan import Unfixable
 from codemods.handover import Edits, placeholder
 from codemods.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
-from codemods.names import ApiResolver
-from codemods.reachability import ModuleReach
+from codemods.names import api_of
+from codemods.reachability import reach_of
 from codemods.statements import (
     definition_time_parts,
     is_definition,
@@ -62,25 +63,18 @@ class Placed:
 class IpcModule:
     """What MP003 needs to know about one module, and the edits it makes."""
 
-    def __init__(
-        self,
-        module: cst.Module,
-        api: ApiResolver,
-        scopes: Mapping[cst.CSTNode, Scope | None],
-        parents: Mapping[cst.CSTNode, cst.CSTNode],
-        line_of: Callable[[cst.CSTNode], int],
-    ) -> None:
-        self.module = module
+    def __init__(self, facts: ModuleFacts, line_of: Callable[[cst.CSTNode], int]) -> None:
+        self.module = module = facts.module
         self.body = list(module.body)
-        self.api = api
-        self.scopes = scopes
-        self.parents = parents
+        self.api = api = api_of(facts)
+        self.scopes: Mapping[cst.CSTNode, Scope | None] = facts.scopes
+        self.parents: Mapping[cst.CSTNode, cst.CSTNode] = facts.parents
         self.line_of = line_of
-        self.reach = ModuleReach(module, scopes, parents)
+        self.reach = reach_of(facts)
         self.script = {i for i, s in enumerate(self.body) if not is_definition(s)}
         self.parent_only = self.reach.parent_only(self.script)
         self.child_reads = self.reach.child_reads(self.parent_only, self.script)
-        self.entries = Entries(self.reach, api, scopes, parents)
+        self.entries = entries_of(facts)
         self.uses = self.entries.uses
         self.taken = names_in(module)
         self.managers = manager_names(module, api)
@@ -157,7 +151,7 @@ class IpcModule:
         for statement in self.body:
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 continue
-            for name in m.findall(statement, m.Name()):
+            for name in findall(statement, m.Name()):
                 if name.value in users and not self.after(name, placed):  # type: ignore[union-attr]
                     return False
         return True
@@ -264,7 +258,7 @@ class IpcModule:
 
     def check_assignments(self, placed: Placed) -> None:
         """The creation must be the only binding in the parent, but for pure placeholders."""
-        own = {id(node) for node in m.findall(placed.creation.statement, m.Name())}
+        own = {id(node) for node in findall(placed.creation.statement, m.Name())}
         for name in placed.creation.names:
             for node in self.parent_bindings(name):
                 if id(node) in own or self.is_placeholder(node):

@@ -14,6 +14,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
+from codemods.facts import ModuleFacts, findall
+
 # Canonical names of the process-side API. Thread-side lookalikes get their own names
 # (ThreadPool, ThreadPoolExecutor) or none at all (multiprocessing.dummy.Process).
 _MP_TOP_LEVEL = frozenset(
@@ -86,7 +88,7 @@ class ApiResolver:
     def _context_names(self, module: cst.Module) -> set[str]:
         """Plain names assigned from ``get_context(...)`` anywhere in the module."""
         names: set[str] = set()
-        for assign in m.findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
+        for assign in findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
             value = assign.value  # type: ignore[union-attr]
             if "multiprocessing.get_context" not in self.qualified_names(value.func):
                 continue
@@ -110,3 +112,8 @@ class ApiResolver:
     def call_api(self, node: cst.CSTNode) -> str | None:
         """The canonical API name called by ``node`` when it is a call."""
         return self.api(node.func) if isinstance(node, cst.Call) else None
+
+
+def api_of(facts: ModuleFacts) -> ApiResolver:
+    """The module's resolver, shared by every rule."""
+    return facts.memo(ApiResolver, lambda: ApiResolver(facts, facts.module))

@@ -17,6 +17,7 @@ import libcst.matchers as m
 from libcst.metadata import ComprehensionScope, Scope, ScopeProvider
 
 from codemods.bindings import Bindings
+from codemods.facts import findall
 from codemods.loop_body import body_facts
 
 CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
@@ -169,7 +170,7 @@ class PoolUses:
             return False
         body = parent.body if isinstance(parent, cst.For) else self.parent(parent).elt  # type: ignore[union-attr]
         each = m.Call(func=m.Attribute(value=m.Name(parent.target.value), attr=m.OneOf(*map(m.Name, WAITS))))
-        return any(self._unconditional(wait, body) for wait in m.findall(body, each))
+        return any(self._unconditional(wait, body) for wait in findall(body, each))
 
     def _plain_use(self, reference: cst.Name) -> bool:
         """A use of a handle (or iterator) that leaves it where it is."""

@@ -4,12 +4,273 @@ Python's C parser is an order of magnitude faster than libcst with scope metadat
 rule whose findings need a shape that the ``ast`` does not have skips the file. Every
 check here over-approximates: it may let a file through that the rule then finds clean,
 never the reverse (a test runs each rule with and without its pre-check over a corpus).
+
+The rules ask their questions of one :class:`AstFacts` per module: one walk indexes the
+nodes, and every answer that more than one rule needs (import aliases, the functions that
+reach child processes) is worked out once, when first asked.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeVar
+
+from codemods.ipc import POOLS, TASK_METHODS
+from codemods.names import spellings
+
+N = TypeVar("N", bound=ast.AST)
+
+# How deep in definitions a node sits: outside every def, class and lambda (module-level
+# code, the ``__main__`` guard included); in class bodies only; in a function or lambda
+# (a def's decorators and defaults count as its inside: no statement lives there).
+MODULE, CLASS, FUNCTION = 0, 1, 2
+EVERYWHERE = (MODULE, CLASS, FUNCTION)
+_INSIDE = {ast.ClassDef: CLASS, ast.FunctionDef: FUNCTION, ast.AsyncFunctionDef: FUNCTION, ast.Lambda: FUNCTION}
+_FIELDS: dict[type, tuple[str, ...]] = {}  # each node type's fields, but for the Load/Store/Del marker
+
+
+def _index(tree: ast.Module) -> tuple[dict[type, list[ast.AST]], ...]:
+    """The nodes of ``tree`` by level and type: one walk, without ``ast.walk``'s overhead."""
+    levels: tuple[dict[type, list[ast.AST]], ...] = ({}, {}, {})
+    stacks: tuple[list[ast.AST], ...] = ([tree], [], [])
+    for level, found in enumerate(levels):
+        stack = stacks[level]
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            nodes = found.get(kind)
+            if nodes is None:
+                found[kind] = [node]
+            else:
+                nodes.append(node)
+            push = stacks[max(level, _INSIDE.get(kind, MODULE))].append
+            fields = _FIELDS.get(kind)
+            if fields is None:
+                fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+            for name in fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    push(value)
+    return levels
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Top-level functions that may run in a child (the ``ast`` twin of codemods.entries):
+    a superset, since callees are known by their last name only."""
+
+    targets: frozenset[str]  # Process(target=f)
+    tasks: frozenset[str]  # pool.map(f, ...), executor.submit(f, ...), on a pool made right there
+    initializers: frozenset[str]  # Pool(initializer=f), also by position
+
+    @property
+    def targets_or_tasks(self) -> frozenset[str]:
+        return self.targets | self.tasks
+
+    @property
+    def runs_in_child(self) -> frozenset[str]:
+        return self.targets | self.tasks | self.initializers
+
+
+class AstFacts:
+    """One module's ``ast``, indexed once for the pre-checks of every rule."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._aliases: dict[frozenset[str], frozenset[str]] = {}
+
+    @cached_property
+    def _levels(self) -> tuple[dict[type, list[ast.AST]], ...]:
+        return _index(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
+
+    @classmethod
+    def of(cls, module: AstFacts | ast.Module) -> AstFacts:
+        """The facts of ``module``, indexed now if it is a bare ``ast``."""
+        return module if isinstance(module, AstFacts) else cls(module)
+
+    def nodes(self, *types: type[N], levels: Collection[int] = EVERYWHERE) -> list[N]:
+        """The nodes of ``types`` at ``levels`` (in no particular order)."""
+        found = [self._levels[level].get(kind, ()) for level in levels for kind in types]
+        return [node for nodes in found for node in nodes]  # type: ignore[misc]
+
+    def blocks(self) -> Iterator[list[ast.stmt]]:
+        """Every block of statements: bodies, ``else`` and ``finally`` blocks."""
+        for found in self._levels:
+            for kind, nodes in found.items():
+                fields = [f for f in ("body", "orelse", "finalbody") if f in kind._fields]
+                for node in nodes if fields else ():
+                    for field in fields:
+                        block = getattr(node, field)
+                        if isinstance(block, list) and block:
+                            yield block
+
+    def aliases(self, names: Iterable[str]) -> frozenset[str]:
+        """``names`` plus every name they are imported as (``from m import Pool as P``)."""
+        key = frozenset(names)
+        if key not in self._aliases:
+            self._aliases[key] = key | {asname for name, asname in self._imported if name in key}
+        return self._aliases[key]
+
+    @cached_property
+    def _imported(self) -> frozenset[tuple[str, str]]:
+        """(last imported name, the name bound) of each ``import ... as ...``."""
+        return frozenset(
+            (alias.name.rsplit(".", 1)[-1], alias.asname)
+            for node in self.nodes(ast.Import, ast.ImportFrom)
+            for alias in node.names
+            if alias.asname
+        )
+
+    @cached_property
+    def _sources(self) -> dict[str, set[str]] | None:
+        """What each name that an import binds may stand for (``os.path`` for ``import
+        os.path as p``, ``os`` for ``import os.path``); None when a star import may bind
+        any name."""
+        sources: dict[str, set[str]] = {}
+        for node in self.nodes(ast.Import, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                if isinstance(node, ast.ImportFrom):
+                    bound = alias.asname or alias.name
+                    full = "." * node.level + (f"{node.module}." if node.module else "") + alias.name
+                else:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    full = alias.name if alias.asname else bound
+                sources.setdefault(bound, set()).add(full)
+        return sources
+
+    def may_resolve_to(self, expr: ast.expr, qualified: Collection[str]) -> bool:
+        """Whether libcst's qualified names of ``expr`` may include one of ``qualified``:
+        the root name stands for itself, a builtin or what an import binds to it, and a
+        call or subscript in the chain for what it is made of (``os.system``, never
+        ``platform.system``)."""
+        parts: list[str] = []
+        while not isinstance(expr, ast.Name):
+            if isinstance(expr, ast.Attribute):
+                parts.append(expr.attr)
+                expr = expr.value
+            elif isinstance(expr, (ast.Call, ast.Subscript)):
+                expr = expr.func if isinstance(expr, ast.Call) else expr.value
+            else:
+                return True
+        if self._sources is None:
+            return True
+        roots = {expr.id, "builtins." + expr.id, *self._sources.get(expr.id, ())}
+        return any(".".join([root, *reversed(parts)]) in qualified for root in roots)
+
+    @cached_property
+    def _calls(self) -> dict[str | None, list[ast.Call]]:
+        by_callee: dict[str | None, list[ast.Call]] = {}
+        for call in self.nodes(ast.Call):
+            by_callee.setdefault(callee_name(call), []).append(call)
+        return by_callee
+
+    def calls_to(self, names: Iterable[str]) -> list[ast.Call]:
+        """The calls whose callee's last name (``Pool`` of ``mp.Pool``) is one of ``names``."""
+        return [call for name in names for call in self._calls.get(name, ())]
+
+    def method_calls(self, names: Iterable[str]) -> list[ast.Call]:
+        """``x.name(...)`` calls, for each of ``names``."""
+        return [call for call in self.calls_to(names) if isinstance(call.func, ast.Attribute)]
+
+    @cached_property
+    def functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The module's top-level functions by name."""
+        return {n.name: n for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    @cached_property
+    def locally_defined(self) -> frozenset[str]:
+        """Names the module defines itself with ``def`` or ``class`` and never imports: a
+        bare name of these never resolves to an imported API."""
+        defined = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        imported = {
+            (alias.asname or alias.name).split(".")[0]
+            for node in self.nodes(ast.Import, ast.ImportFrom)
+            for alias in node.names
+        }
+        return frozenset(defined - imported)
+
+    @cached_property
+    def process_classes(self) -> frozenset[str]:
+        """Top-level classes with a base spelled like ``Process``."""
+        process = self.aliases(spellings({"Process"}))
+        return frozenset(
+            node.name
+            for node in self.tree.body
+            if isinstance(node, ast.ClassDef) and any(base_name(base) in process for base in node.bases)
+        )
+
+    @cached_property
+    def guards(self) -> tuple[int, int]:
+        """How many top-level statements are surely, and how many may be, ``__main__``
+        guards as codemods.guard sees them (see :func:`is_main_guard_test`)."""
+        tests = [s.test for s in self.tree.body if isinstance(s, ast.If) and not s.orelse]
+        return sum(is_main_guard_test(t, strict=True) for t in tests), sum(is_main_guard_test(t) for t in tests)
+
+    @cached_property
+    def entries(self) -> Entries:
+        """The top-level functions handed to a child, found as codemods.entries finds them."""
+        process = self.aliases(spellings({"Process"}))
+        pools = self.aliases(spellings(POOLS))
+        made = self._pool_names(pools)
+        targets: set[str] = set()
+        tasks: set[str] = set()
+        initializers: set[str] = set()
+        for call in self.nodes(ast.Call):
+            callee = callee_name(call)
+            if callee in process:
+                targets |= {k.value.id for k in call.keywords if k.arg == "target" and isinstance(k.value, ast.Name)}
+            if callee in pools:
+                given = [*call.args, *(k.value for k in call.keywords if k.arg == "initializer")]
+                initializers |= {arg.id for arg in given if isinstance(arg, ast.Name)}
+            if callee in TASK_METHODS and call.args and isinstance(call.args[0], ast.Name):
+                receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+                made_here = isinstance(receiver, ast.Call) and callee_name(receiver) in pools
+                if made_here or isinstance(receiver, ast.Name) and receiver.id in made:
+                    tasks.add(call.args[0].id)
+        functions = set(self.functions)
+        return Entries(frozenset(targets & functions), frozenset(tasks & functions), frozenset(initializers & functions))
+
+    def _pool_names(self, pools: frozenset[str]) -> set[str]:
+        """Names bound to a pool made right there: ``p = Pool()``, ``with Pool() as p``."""
+        names = {
+            target.id
+            for node in self.nodes(ast.Assign)
+            if isinstance(node.value, ast.Call) and callee_name(node.value) in pools
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for node in self.nodes(ast.With, ast.AsyncWith):
+            for item in node.items:
+                made = isinstance(item.context_expr, ast.Call) and callee_name(item.context_expr) in pools
+                if made and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+        return names
+
+    @cached_property
+    def import_time_calls(self) -> list[tuple[ast.stmt, ast.Call]]:
+        """(top-level statement, call) for the calls that run when the module is imported
+        (see :func:`import_time_calls`)."""
+        return [(statement, call) for statement in self.tree.body for call in import_time_calls(statement)]
+
+    def top_level_callers(self, names: Collection[str], methods: Collection[str]) -> set[str]:
+        """Top-level functions that call a bare name in ``names`` or a method in
+        ``methods``, directly or through each other: ``main`` in ``def main(): run()``
+        with ``def run(): Pool()``."""
+        calls = {name: [n for n in ast.walk(f) if isinstance(n, ast.Call)] for name, f in self.functions.items()}
+        callees = {name: {c.func.id for c in found if isinstance(c.func, ast.Name)} for name, found in calls.items()}
+        callers = {name for name, found in calls.items() if any(calls_one_of(c, names, methods) for c in found)}
+        while grown := {name for name, called in callees.items() if called & callers} - callers:
+            callers |= grown
+        return callers
 
 
 def base_name(node: ast.expr) -> str | None:
@@ -25,77 +286,74 @@ def callee_name(call: ast.Call) -> str | None:
     return base_name(call.func)
 
 
-def locally_defined(tree: ast.Module) -> set[str]:
-    """Names the module defines itself with ``def`` or ``class`` and never imports."""
-    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    imported = {
-        (alias.asname or alias.name).split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in node.names
-    }
-    return defined - imported
+def calls_one_of(call: ast.Call, names: Collection[str], methods: Collection[str]) -> bool:
+    """``call`` calls a bare name in ``names`` or a method (``x.m()``) in ``methods``."""
+    func = call.func
+    return isinstance(func, ast.Name) and func.id in names or isinstance(func, ast.Attribute) and func.attr in methods
 
 
-def aliases_of(tree: ast.Module, names: frozenset[str]) -> set[str]:
-    """``names`` plus every name they are imported as (``from m import Pool as P``)."""
-    found = set(names)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name.rsplit(".", 1)[-1] in names and alias.asname:
-                    found.add(alias.asname)
-    return found
+def may_be_instance(expr: ast.expr, names: Collection[str]) -> bool:
+    """The shapes that codemods.bindings' ``is_instance`` proves: a call of a callee spelled
+    like one of ``names``, or a plain name (whose bindings only libcst follows)."""
+    return isinstance(expr, ast.Name) or isinstance(expr, ast.Call) and callee_name(expr) in names
 
 
-def _is_main_string(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value == "__main__"
+def positional_args(call: ast.Call) -> list[ast.expr]:
+    """The positional arguments, ``*args`` left out (as codemods.ipc.positional)."""
+    return [arg for arg in call.args if not isinstance(arg, ast.Starred)]
 
 
-def is_main_guard_test(test: ast.expr) -> bool:
-    """The ``ast`` twin of :func:`codemods.guard.is_main_test`."""
+def keyword_value(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def unpacks(call: ast.Call) -> bool:
+    """``*args`` or ``**kwargs`` among the arguments."""
+    return any(isinstance(arg, ast.Starred) for arg in call.args) or any(k.arg is None for k in call.keywords)
+
+
+def _is_dunder_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "__name__"
+
+
+def _is_main_string(node: ast.expr, strict: bool) -> bool:
+    """``"__main__"``; ``strict``: written as one literal, as libcst's ``SimpleString`` (a
+    concatenation such as ``"__ma" "in__"`` is one constant to ``ast``, none to libcst):
+    any two literals take at least 12 characters, one at most 11."""
+    if not (isinstance(node, ast.Constant) and node.value == "__main__"):
+        return False
+    return not strict or (node.lineno == node.end_lineno and (node.end_col_offset or 0) - node.col_offset <= 11)
+
+
+def is_main_guard_test(test: ast.expr, strict: bool = False) -> bool:
+    """The ``ast`` twin of :func:`codemods.guard.is_main_test`; ``strict``: only tests
+    that libcst's twin surely accepts, otherwise also those it may accept."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False
     left, right, op = test.left, test.comparators[0], test.ops[0]
-    is_name = lambda node: isinstance(node, ast.Name) and node.id == "__name__"  # noqa: E731
     if isinstance(op, ast.Eq):
-        return (is_name(left) and _is_main_string(right)) or (is_name(right) and _is_main_string(left))
-    if isinstance(op, ast.In) and is_name(left) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
-        return bool(right.elts) and all(_is_main_string(e) for e in right.elts)
+        return (_is_dunder_name(left) and _is_main_string(right, strict)) or (
+            _is_dunder_name(right) and _is_main_string(left, strict)
+        )
+    if isinstance(op, ast.In) and _is_dunder_name(left) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        return bool(right.elts) and all(_is_main_string(e, strict) for e in right.elts)
     return False
 
 
-def import_time_calls(node: ast.AST) -> Iterator[ast.Call]:
+def import_time_calls(statement: ast.stmt) -> Iterator[ast.Call]:
     """Calls that run when a module-level statement runs: not those in function bodies,
-    lambdas or ``__main__`` guards (decorators, defaults and class bodies do run)."""
-    if isinstance(node, ast.Call):
-        yield node
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        children: list[ast.AST] = [*node.decorator_list, node.args]
-    elif isinstance(node, ast.Lambda):
-        children = [node.args]
-    elif isinstance(node, ast.If) and is_main_guard_test(node.test):
-        children = list(node.orelse)
-    else:
-        children = list(ast.iter_child_nodes(node))
-    for child in children:
-        yield from import_time_calls(child)
-
-
-def top_level_callers(tree: ast.Module, targets: set[str]) -> set[str]:
-    """Top-level functions that call one of ``targets`` (by last name), directly or through
-    each other: ``main`` in ``def main(): run()`` with ``def run(): Pool()``."""
-    bodies = {
-        node.name: {callee_name(c) for c in ast.walk(node) if isinstance(c, ast.Call)}
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, callees in bodies.items():
-            if name not in found and callees & (targets | found):
-                found.add(name)
-                changed = True
-    return found
+    lambdas or ``__main__`` guards (decorators, defaults and class bodies do run). Only a
+    surely recognised guard is skipped, so no call that libcst sees is missed."""
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Call):
+            yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            pending += [*node.decorator_list, node.args]
+        elif isinstance(node, ast.Lambda):
+            pending.append(node.args)
+        elif isinstance(node, ast.If) and is_main_guard_test(node.test, strict=True):
+            pending += node.orelse
+        else:
+            pending.extend(ast.iter_child_nodes(node))

@@ -16,6 +16,7 @@ import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
 from codemods.bindings import Bindings
+from codemods.facts import findall
 from codemods.ipc import keyword
 from codemods.names import ApiResolver
 from codemods.statements import PURE_BUILTINS
@@ -159,7 +160,7 @@ class QueueReads:
                 if arg.star or self._queue(arg.value) not in queues:
                     continue
                 name = arg.keyword.value if arg.keyword else params[index].name.value if index < len(params) else None
-                reads = m.findall(function.body, m.Call(func=m.Attribute(value=m.Name(name or ""), attr=m.Name())))
+                reads = findall(function.body, m.Call(func=m.Attribute(value=m.Name(name or ""), attr=m.Name())))
                 if any(call.func.attr.value in READS for call in reads):  # type: ignore[attr-defined]
                     return True
         return False

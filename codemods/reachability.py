@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Access, ComprehensionScope, GlobalScope, Scope
 
+from codemods.facts import ModuleFacts
+
 
 @dataclass(frozen=True)
 class ChildRead:
@@ -49,16 +51,19 @@ class ModuleReach:
         module: cst.Module,
         scopes: Mapping[cst.CSTNode, Scope | None],
         parents: Mapping[cst.CSTNode, cst.CSTNode],
+        owner: dict[int, int] | None = None,
     ) -> None:
         self.module = module
         self.parents = parents
         self.global_scope: GlobalScope = scopes[module]  # type: ignore[assignment]
         self.scopes = {s for s in scopes.values() if s is not None}
-        owners = _Owners()
-        for index, statement in enumerate(module.body):
-            owners.index = index
-            statement.visit(owners)
-        self.owner = owners.owner
+        if owner is None:
+            owners = _Owners()
+            for index, statement in enumerate(module.body):
+                owners.index = index
+                statement.visit(owners)
+            owner = owners.owner
+        self.owner = owner  # id(node) -> the index of the top-level statement it is in
 
         self.bindings: dict[int, set[str]] = defaultdict(set)
         for assignment in self.global_scope.assignments:
@@ -151,3 +156,18 @@ class ModuleReach:
                 if self.owner.get(id(access.node)) in wanted:
                     names.update(r.name for r in access.referents)
         return names
+
+
+def reach_of(facts: ModuleFacts) -> ModuleReach:
+    """The module's reachability, shared by every rule."""
+    return facts.memo(ModuleReach, lambda: ModuleReach(facts.module, facts.scopes, facts.parents, _owners(facts)))
+
+
+def _owners(facts: ModuleFacts) -> dict[int, int]:
+    """id(node) -> the index of the top-level statement it is in, from the module's index."""
+    order, owner = facts.index.order, {}
+    for index, statement in enumerate(facts.module.body):
+        first, stop = facts.index.span[id(statement)]
+        for position in range(first, stop):
+            owner[id(order[position])] = index
+    return owner

@@ -63,8 +63,9 @@ class RuleSpec:
     name: str
     summary: str
     safety: Safety
-    # The prefilter: a file whose bytes contain none of these can never produce a finding.
-    needles: tuple[bytes, ...] = field(default=())
+    # The prefilter: a file can produce a finding only if its bytes hold every byte string
+    # of at least one of these groups.
+    needles: tuple[tuple[bytes, ...], ...] = field(default=())
 
     @property
     def module_name(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 import libcst.matchers as m
 
+from codemods.facts import findall
 from codemods.guard import is_main_test
 
 # Builtins whose calls have no side effect worth keeping in order.
@@ -74,12 +75,12 @@ def mutated_roots(statement: cst.CSTNode) -> set[str]:
     """Names whose objects ``statement`` may change: assigned into (``a.x = 1``,
     ``a[k] += 1``, ``del a[k]``) or called a method of (``a.append(x)``)."""
     targets: list[cst.BaseExpression] = []
-    for node in m.findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
+    for node in findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
         if isinstance(node, cst.Assign):
             targets.extend(t.target for t in node.targets)
         else:
             targets.append(node.target)  # type: ignore[union-attr]
-    targets.extend(call.func for call in m.findall(statement, m.Call(func=m.Attribute())))  # type: ignore[union-attr]
+    targets.extend(call.func for call in findall(statement, m.Call(func=m.Attribute())))  # type: ignore[union-attr]
     return {
         root
         for target in targets

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from codemods.facts import ModuleFacts
+from codemods.prechecks import AstFacts
 from codemods.rule import Finding, RuleSpec, Safety
 
 
@@ -35,14 +38,23 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """False only when this rule can find nothing in a module with this ``ast``
-        (see codemods.prechecks); the default lets every module through."""
+    def precheck(cls, facts: AstFacts) -> bool:
+        """False only when this rule can find nothing in a module with these ``ast``
+        facts (see codemods.prechecks); the default lets every module through."""
         return True
 
-    def __init__(self) -> None:
+    def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()
+        self.facts = facts
         self.candidates: list[Candidate] = []
+
+    @contextmanager
+    def resolve(self, wrapper: object) -> Iterator[None]:
+        """Metadata comes from the module's shared facts, each table built when first
+        read, instead of every declared provider being computed before the pass."""
+        self.metadata = self.facts.tables  # type: ignore[assignment]
+        yield
+        self.metadata = {}
 
     def report(
         self,

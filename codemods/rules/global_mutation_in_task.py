@@ -22,12 +22,12 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
-from codemods.entries import Entries
-from codemods.ipc import TASK_METHODS
-from codemods.names import ApiResolver, spellings
-from codemods.prechecks import aliases_of, callee_name
-from codemods.reachability import ModuleReach
+from codemods.bindings import bindings_of
+from codemods.entries import Entries, entries_of
+from codemods.facts import findall
+from codemods.names import api_of
+from codemods.prechecks import FUNCTION, MODULE, AstFacts, callee_name
+from codemods.reachability import reach_of
 from codemods.statements import is_definition
 from codemods.visitor import RuleVisitor
 
@@ -46,40 +46,63 @@ CONTAINER_CALLS = frozenset(
 )  # fmt: skip
 
 
-def _ast_mutation(node: ast.AST) -> bool:
-    if isinstance(node, ast.Global):
-        return True
-    if isinstance(node, ast.Call):
-        return isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS
-    return isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
+AST_CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+
+
+def _ast_containers(facts: AstFacts) -> set[str]:
+    """Names that module-level code binds to a container (the twin of ``_module_container``)."""
+    makers = facts.aliases(name.rsplit(".", 1)[-1] for name in CONTAINER_CALLS)
+    return {
+        target.id
+        for node in facts.nodes(ast.Assign, levels=(MODULE,))
+        if isinstance(node.value, AST_CONTAINERS)
+        or isinstance(node.value, ast.Call) and callee_name(node.value) in makers
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _ast_change(node: ast.AST, containers: set[str]) -> bool:
+    """``X.append(...)``, ``X[k] = v`` or ``del X[k]`` for ``X`` in ``containers``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+        changed = node.func.value
+    elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        changed = node.value
+    else:
+        return False
+    return isinstance(changed, ast.Name) and changed.id in containers
 
 
 class GlobalMutationInTask(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A function that assigns a global or changes a container in place, and a call
-        that may hand a function to a process or a pool."""
-        functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        if not any(_ast_mutation(node) for function in functions for node in ast.walk(function)):
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A process target or pool task, and in a function a ``global`` statement or an
+        in-place change of a name that module-level code binds to a container."""
+        facts = AstFacts.of(module)
+        if not facts.entries.targets_or_tasks:
             return False
-        handing = aliases_of(tree, spellings({"Process"})) | TASK_METHODS
-        return any(isinstance(n, ast.Call) and callee_name(n) in handing for n in ast.walk(tree))
+        if facts.nodes(ast.Global, levels=(FUNCTION,)):
+            return True
+        containers = _ast_containers(facts)
+        return bool(containers) and any(
+            _ast_change(node, containers) for node in facts.nodes(ast.Call, ast.Subscript, levels=(FUNCTION,))
+        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
-        scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = ModuleReach(node, scopes, self.parents)  # type: ignore[arg-type]
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
+        self.parents = self.metadata[ParentNodeProvider]
+        self.reach = reach_of(self.facts)
         self.reported: set[tuple[int, str]] = set()
         self.script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
         self.parent_only = {
             name for name in self.reach.parent_only(self.script)
             if any(a.references for a in self.reach.global_scope.assignments[name])
         }  # fmt: skip
-        entries = Entries(self.reach, self.api, scopes, self.parents)  # type: ignore[arg-type]
+        entries = entries_of(self.facts)
         for name, role in self._child_functions(entries).items():
             self._check_function(self.module.body[self.reach.functions[name]], role)  # type: ignore[arg-type]
         return False
@@ -141,13 +164,13 @@ class GlobalMutationInTask(RuleVisitor):
         """(the container's name, where, what is done) for each in-place change of a
         container named by a plain name: ``X.append(...)``, ``X[k] = v``, ``del X[k]``."""
         subscript = m.Subscript(value=m.Name())
-        for call in m.findall(function, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, MUTATORS))))):
+        for call in findall(function, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, MUTATORS))))):
             yield call.func.value, call, "changes"  # type: ignore[attr-defined]
-        for target in m.findall(function, m.AssignTarget(target=subscript)):
+        for target in findall(function, m.AssignTarget(target=subscript)):
             yield target.target.value, self._statement(target), "stores into"  # type: ignore[attr-defined]
-        for statement in m.findall(function, m.AugAssign(target=subscript) | m.AnnAssign(target=subscript)):
+        for statement in findall(function, m.AugAssign(target=subscript) | m.AnnAssign(target=subscript)):
             yield statement.target.value, statement, "stores into"  # type: ignore[attr-defined]
-        for deletion in m.findall(function, m.Del()):
+        for deletion in findall(function, m.Del()):
             target = deletion.target  # type: ignore[attr-defined]
             for item in [e.value for e in target.elements] if isinstance(target, cst.Tuple) else [target]:
                 if m.matches(item, subscript):

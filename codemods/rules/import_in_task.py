@@ -14,16 +14,27 @@ import builtins
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
-from codemods.entries import Entries
+from codemods.entries import entries_of
 from codemods.fresh_names import FreshNames
 from codemods.handover import Edits, declared_names
 from codemods.hoisting import Hoisting, no_blank_first
-from codemods.names import ApiResolver
-from codemods.reachability import ModuleReach
+from codemods.prechecks import AstFacts
+from codemods.reachability import reach_of
 from codemods.rule import Safety
-from codemods.statements import is_docstring, is_import, names_in, pure_assignment, pure_definition
+from codemods.statements import (
+    is_docstring,
+    is_import,
+    names_in,
+    pure_assignment,
+    pure_definition,
+)
 from codemods.visitor import RuleVisitor
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
@@ -87,23 +98,23 @@ class ImportInTask(RuleVisitor):
     START_METHOD_PITFALL = False
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A top-level function with an import statement in it."""
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A process target or pool task with an import statement in it."""
+        facts = AstFacts.of(module)
         return any(
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and any(isinstance(inner, (ast.Import, ast.ImportFrom)) for inner in ast.walk(node))
-            for node in tree.body
+            isinstance(inner, (ast.Import, ast.ImportFrom))
+            for name in facts.entries.targets_or_tasks
+            for inner in ast.walk(facts.functions[name])
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
-        api = ApiResolver(self, node)
         scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = ModuleReach(node, scopes, parents)  # type: ignore[arg-type]
+        self.reach = reach_of(self.facts)
         self.scopes, self.parents = scopes, parents
         self.hoisting = Hoisting(self.reach, scopes, parents)  # type: ignore[arg-type]
         self.names = FreshNames(s for s in scopes.values() if s is not None)
-        entries = Entries(self.reach, api, scopes, parents)  # type: ignore[arg-type]
+        entries = entries_of(self.facts)
         for name, uses in entries.uses.items():
             if not (uses.tasks or uses.targets):
                 continue

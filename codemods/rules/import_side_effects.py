@@ -6,12 +6,18 @@ import ast
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
+from codemods.facts import findall
 from codemods.guard import is_main_guard
-from codemods.names import ApiResolver, spellings
-from codemods.prechecks import aliases_of, callee_name, is_main_guard_test
-from codemods.reachability import ModuleReach
+from codemods.names import api_of, spellings
+from codemods.prechecks import AstFacts, callee_name
+from codemods.reachability import reach_of
 from codemods.rules.missing_main_guard import TRIGGERS
 from codemods.statements import (
     as_block_statement,
@@ -49,28 +55,32 @@ SIDE_EFFECTS = {
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
 _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
 GUARD = '`if __name__ == "__main__":`'
+# What codemods.statements.is_definition skips.
+_AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
 class ImportSideEffects(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """Some call spelled like a process start, and a module-level call spelled like a
-        side effect outside the guard."""
-        starts = aliases_of(tree, spellings(TRIGGERS))
-        if not any(isinstance(n, ast.Call) and callee_name(n) in starts for n in ast.walk(tree)):
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """One ``__main__`` guard, some call spelled like a process start, and a call
+        spelled like a side effect that runs at import: in a top-level statement that is no
+        definition, import or guard."""
+        facts = AstFacts.of(module)
+        surely, maybe = facts.guards
+        if surely > 1 or maybe < 1 or not facts.calls_to(facts.aliases(spellings(TRIGGERS))):
             return False
-        effects = aliases_of(tree, _SIDE_EFFECT_SPELLINGS)
+        effects = facts.aliases(_SIDE_EFFECT_SPELLINGS)
         return any(
-            isinstance(n, ast.Call) and callee_name(n) in effects
-            for statement in tree.body
-            if not _is_ast_guard(statement)
-            for n in ast.walk(statement)
+            isinstance(call.func, ast.Attribute) and call.func.attr in _ARGV_METHODS
+            or callee_name(call) in effects and facts.may_resolve_to(call.func, SIDE_EFFECTS)
+            for statement, call in facts.import_time_calls
+            if not isinstance(statement, _AST_DEFINITIONS)
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.api = ApiResolver(self, node)
+        self.api = api_of(self.facts)
         body = list(node.body)
         guards = [i for i, statement in enumerate(body) if is_main_guard(statement)]
         # Unguarded process starts are MP001's: its fix moves the script part, this with it.
@@ -106,7 +116,7 @@ class ImportSideEffects(RuleVisitor):
         return None
 
     def _starts_processes(self, module: cst.Module) -> bool:
-        return any(self.api.call_api(call) in TRIGGERS for call in m.findall(module, m.Call()))
+        return any(self.api.call_api(call) in TRIGGERS for call in findall(module, m.Call()))
 
     def _unguarded_start(self, body: list[cst.BaseStatement]) -> bool:
         return any(
@@ -122,7 +132,7 @@ class ImportSideEffects(RuleVisitor):
         a child may read, and pass only over definitions and constants (which stay) that
         neither read what they bind nor define what they read."""
         body = list(module.body)
-        reach = ModuleReach(module, self.metadata[ScopeProvider], self.metadata[ParentNodeProvider])  # type: ignore[arg-type]
+        reach = reach_of(self.facts)
         candidates = {i for i in range(guard) if not is_definition(body[i]) and not is_main_guard(body[i])}
         parent = candidates | {guard}
         needed = {read.name for read in reach.child_reads(reach.parent_only(parent), parent)}
@@ -169,10 +179,6 @@ class ImportSideEffects(RuleVisitor):
             blank = []
             kept.append(statement)
         return module.with_changes(body=[*kept, *body[guard + 1 :]])
-
-
-def _is_ast_guard(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.If) and not statement.orelse and is_main_guard_test(statement.test)
 
 
 RULE = ImportSideEffects

@@ -10,7 +10,7 @@ the rewrites live in codemods.ipc_plan; this module decides and words the findin
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import libcst as cst
 from libcst.metadata import (
@@ -23,17 +23,27 @@ from libcst.metadata import (
 from codemods.entries import Uses
 from codemods.guard_plan import Unfixable
 from codemods.handover import Edits, placeholder
-from codemods.ipc import EXCLUSIVE, IPC_FACTORIES, Creation
+from codemods.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
 from codemods.ipc_plan import STARTERS, IpcModule, Placed
-from codemods.names import ApiResolver, spellings
+from codemods.names import api_of, spellings
 from codemods.pool_handover import first_task, hand_to_pools, plan_pools
-from codemods.prechecks import aliases_of, base_name, callee_name
+from codemods.prechecks import MODULE, AstFacts, callee_name
 from codemods.reachability import ChildRead
 from codemods.statements import calls_in, names_in
 from codemods.target_handover import check_target, pass_to_target
 from codemods.visitor import RuleVisitor
 
 GUARD = "`__main__` guard"
+
+
+def _ast_creation(statement: ast.stmt, factories: Collection[str], proxies: Collection[str]) -> bool:
+    """The ``ast`` twin of codemods.ipc.creation_of, by last names: ``NAME = Queue()``,
+    ``a, b = Pipe()``, ``NAME = manager.dict()``."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)):
+        return False
+    func = statement.value.func
+    proxy = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in proxies
+    return proxy or callee_name(statement.value) in factories
 
 
 def _join(names: Sequence[str]) -> str:
@@ -45,27 +55,27 @@ class IpcOutsideParent(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A call spelled like an IPC factory, and one spelled like a process start."""
-        factories = aliases_of(tree, spellings(IPC_FACTORIES))
-        starts = aliases_of(tree, spellings({"Process", "Pool", "ProcessPoolExecutor"}))
-        # Subclasses of Process, at any depth, start processes too.
-        classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
-        for _ in classes:
-            grown = {c.name for c in classes if any(base_name(base) in starts for base in c.bases)}
-            if grown <= starts:
-                break
-            starts |= grown
-        callees = {callee_name(node) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-        return bool(callees & factories) and bool(callees & starts)
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A function that runs in a child (or a ``Process`` subclass), and ``NAME = <a
+        call spelled like an IPC factory, or a manager's proxy method>`` where the rule
+        looks for creations: in code only the parent runs (module level, the guard), or
+        at the top of such a function."""
+        facts = AstFacts.of(module)
+        entries = facts.entries.runs_in_child
+        if not (entries or facts.process_classes):
+            return False
+        factories = facts.aliases(spellings(IPC_FACTORIES))
+        proxies = MANAGER_PROXIES if facts.calls_to(facts.aliases(spellings({"Manager"}))) else frozenset()
+        tops = [statement for name in entries for statement in facts.functions[name].body]
+        return any(_ast_creation(s, factories, proxies) for s in [*facts.nodes(ast.Assign, levels=(MODULE,)), *tops])
+
     # Snippet cases whose pitfall shows under fork too: a private lock excludes nothing anywhere.
     PITFALL_UNDER_FORK = frozenset({"lock-in-worker"})
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
-        self.api = ApiResolver(self, node)
-        scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.ipc = IpcModule(node, self.api, scopes, parents, self._line_of)  # type: ignore[arg-type]
+        self.api = api_of(self.facts)
+        self.ipc = IpcModule(self.facts, self._line_of)
         for placed in list(self.ipc.parent_creations()):
             self._check_parent(placed)
         for function, creation in list(self.ipc.worker_creations()):

@@ -20,8 +20,10 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
-from codemods.names import ApiResolver
+from codemods.bindings import bindings_of
+from codemods.facts import findall
+from codemods.names import api_of, spellings
+from codemods.prechecks import AstFacts, keyword_value
 from codemods.queue_reads import READS, NotMovable, QueueReads
 from codemods.rule import Safety
 from codemods.statements import split_blank_prefix
@@ -39,6 +41,25 @@ def _join_call(node: cst.CSTNode, receiver: str | None = None) -> cst.Call | Non
     return node if not args or (len(args) == 1 and m.matches(args[0], m.Arg(m.Name("None"), keyword=None))) else None  # type: ignore[return-value]
 
 
+def _ast_join(call: ast.Call) -> bool:
+    """The ``ast`` twin of ``_join_call``: ``p.join()`` or ``p.join(None)``."""
+    if call.keywords or len(call.args) > 1 or any(not (isinstance(a, ast.Constant) and a.value is None) for a in call.args):
+        return False
+    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+
+
+def _ast_reads(statement: ast.stmt) -> bool:
+    """``q.get()`` and the other reads of a queue, or a call that hands something on."""
+    return any(
+        isinstance(n, ast.Call)
+        and (
+            isinstance(n.func, ast.Attribute) and n.func.attr in READS
+            or isinstance(n.func, ast.Name) and bool(n.args or n.keywords)
+        )
+        for n in ast.walk(statement)
+    )
+
+
 class JoinBeforeDrain(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     # The deadlock needs no start method: the before snippets hang under fork too, and a
@@ -47,43 +68,27 @@ class JoinBeforeDrain(RuleVisitor):
     PITFALL_TIMEOUT = 5
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A block in which a statement with a ``.join()`` call comes before one that reads
-        a queue (``.get``, ``.empty``...) or hands something to a function (which may)."""
-
-        # ``p.join()`` or ``p.join(None)``; ``", ".join(words)`` takes another argument.
-        def joins(statement: ast.stmt) -> bool:
-            return any(
-                isinstance(n, ast.Call)
-                and isinstance(n.func, ast.Attribute)
-                and n.func.attr == "join"
-                and not n.keywords
-                and all(isinstance(a, ast.Constant) and a.value is None for a in n.args)
-                for n in ast.walk(statement)
-            )
-
-        if not any(isinstance(n, ast.Attribute) and n.attr in ("put", "put_nowait") for n in ast.walk(tree)):
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A call spelled like ``Process`` with ``target=f``, a ``put()``, and a block in
+        which a statement that joins (``p.join()``) comes before one that reads a queue
+        (``q.get()``...) or hands something to a function (which may read it)."""
+        facts = AstFacts.of(module)
+        joins = {id(call) for call in facts.method_calls(["join"]) if _ast_join(call)}
+        if not joins or not facts.method_calls(["put", "put_nowait"]):
             return False
-
-        def reads(statement: ast.stmt) -> bool:
-            return any(
-                isinstance(n, ast.Attribute) and n.attr in READS or isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.args
-                for n in ast.walk(statement)
-            )
-
-        for node in ast.walk(tree):
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(node, field, None)
-                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                    first = next((i for i, s in enumerate(block) if joins(s)), None)
-                    if first is not None and any(reads(s) for s in block[first + 1 :]):
-                        return True
+        starts = facts.calls_to(facts.aliases(spellings({"Process"})))
+        if not any(isinstance(keyword_value(call, "target"), ast.Name) for call in starts):
+            return False
+        for block in facts.blocks():
+            first = next((i for i, s in enumerate(block) if any(id(n) in joins for n in ast.walk(s))), None)
+            if first is not None and any(_ast_reads(s) for s in block[first + 1 :]):
+                return True
         return False
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.reads = QueueReads(self.bindings, self.api, node)
         self._scan(node, list(node.body))
 
@@ -116,7 +121,7 @@ class JoinBeforeDrain(RuleVisitor):
     def _loop_join(self, statement: cst.BaseStatement) -> cst.Call | None:
         """A ``join()`` of the loop variable in a loop that also does other work."""
         if isinstance(statement, cst.For) and isinstance(statement.target, cst.Name):
-            return next((c for c in m.findall(statement.body, m.Call()) if _join_call(c, statement.target.value)), None)  # type: ignore[arg-type]
+            return next((c for c in findall(statement.body, m.Call()) if _join_call(c, statement.target.value)), None)  # type: ignore[arg-type]
         return None
 
     def _scan(self, block: cst.CSTNode, body: list[cst.BaseStatement]) -> None:

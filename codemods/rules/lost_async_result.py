@@ -19,10 +19,16 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
+from codemods.bindings import bindings_of
 from codemods.ipc import keyword
-from codemods.names import ApiResolver
-from codemods.prechecks import callee_name
+from codemods.names import spellings
+from codemods.prechecks import (
+    AstFacts,
+    keyword_value,
+    may_be_instance,
+    positional_args,
+    unpacks,
+)
 from codemods.visitor import RuleVisitor
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes
@@ -35,18 +41,45 @@ FILLING = frozenset({"append", "add", "extend", "insert"})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp)
 
 
+def _ast_hears_of_errors(call: ast.Call) -> bool:
+    """The ``ast`` twin of ``_hears_of_errors``."""
+    return keyword_value(call, "error_callback") is not None or len(positional_args(call)) >= 5 or unpacks(call)
+
+
+def _ast_holders(facts: AstFacts) -> set[int]:
+    """The expressions (by id) whose place ``_lost`` may report: statements of their own,
+    values assigned to plain names, arguments that ``X.append()`` and its kin take."""
+    holders = {id(n.value) for n in facts.nodes(ast.Expr)}
+    holders |= {id(n.value) for n in facts.nodes(ast.Assign) if all(isinstance(t, ast.Name) for t in n.targets)}
+    holders |= {id(n.value) for n in facts.nodes(ast.AnnAssign) if isinstance(n.target, ast.Name) and n.value}
+    for call in facts.method_calls(FILLING):
+        if isinstance(call.func.value, ast.Name):  # type: ignore[attr-defined]
+            holders |= {id(arg) for arg in positional_args(call)}
+    return holders
+
+
 class LostAsyncResult(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A call of a method named like a submission."""
-        names = ASYNC_METHODS | {"submit"}
-        return any(isinstance(n, ast.Call) and callee_name(n) in names for n in ast.walk(tree))
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
+        without an error callback, where ``_lost`` looks: a statement of its own, the value
+        assigned to plain names, or an argument of ``X.append(...)`` and its kin, each also
+        as the element of a list or set comprehension."""
+        facts = AstFacts.of(module)
+        calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
+        executors = facts.aliases(spellings(EXECUTORS))
+        calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
+        if not calls:
+            return False
+        holders = _ast_holders(facts)
+        comprehensions = {id(n.elt): n for n in facts.nodes(ast.ListComp, ast.SetComp)}
+        return any(id(comprehensions.get(id(call), call)) in holders for call in calls)
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.bindings = Bindings(self, ApiResolver(self, node))
+        self.bindings = bindings_of(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -21,12 +21,14 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
+from codemods.bindings import bindings_of
+from codemods.facts import findall
 from codemods.handover import add_keyword
 from codemods.lazy_input import Input, LazyInputs, constant_int
 from codemods.loop_body import BodyFacts, body_facts, conflicts
-from codemods.names import ApiResolver
+from codemods.names import api_of, spellings
 from codemods.pool_blocks import runs_last, with_block
+from codemods.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
 from codemods.rule import Safety
 from codemods.visitor import RuleVisitor
 
@@ -44,6 +46,13 @@ STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
 EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
 TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
+
+
+def _ast_lazy_map(call: ast.Call, pools: frozenset[str]) -> bool:
+    if unpacks(call) or not may_be_instance(call.func.value, pools):  # type: ignore[attr-defined]
+        return False
+    iterable = call.args[1] if len(call.args) > 1 else keyword_value(call, "iterable")
+    return isinstance(iterable, (ast.GeneratorExp, ast.Call, ast.Name))
 
 
 class NotFixed(Exception):
@@ -65,15 +74,18 @@ class MapMaterializesIterable(RuleVisitor):
     START_METHOD_PITFALL = False
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        return any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in METHODS for n in ast.walk(tree)
-        )
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
+        name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
+        expression, a call or a name (see codemods.lazy_input)."""
+        facts = AstFacts.of(module)
+        pools = facts.aliases(spellings(POOLS))
+        return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.inputs = LazyInputs(self.bindings)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -149,7 +161,7 @@ class MapMaterializesIterable(RuleVisitor):
                 "the loop pauses at `yield`, and the pool may be closed before it goes on; "
                 "read the results inside the pool's `with` block"
             )
-        if isinstance(pool, cst.Name) and any(n.value == pool.value for part in consumer.parts for n in m.findall(part, m.Name())):
+        if isinstance(pool, cst.Name) and any(n.value == pool.value for part in consumer.parts for n in findall(part, m.Name())):
             raise NotFixed(
                 f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
                 "collect the results first"

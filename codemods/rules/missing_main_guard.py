@@ -5,21 +5,19 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
 from codemods.guard import is_main_guard
-from codemods.names import ApiResolver, spellings
-from codemods.prechecks import (
-    aliases_of,
-    base_name,
-    callee_name,
-    import_time_calls,
-    locally_defined,
-    top_level_callers,
-)
-from codemods.reachability import ModuleReach
-from codemods.statements import calls_in
 from codemods.guard_plan import GuardPlan, Unfixable
+from codemods.names import api_of, spellings
+from codemods.prechecks import AstFacts, calls_one_of
+from codemods.reachability import reach_of
+from codemods.statements import calls_in
 from codemods.visitor import RuleVisitor
 
 # Calls that must run only in the parent, and what they do there.
@@ -38,24 +36,24 @@ class MissingMainGuard(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A module-level call whose callee is spelled like a trigger (and not defined by
-        the module itself), a ``Process`` subclass, or a local function leading to one."""
-        names = aliases_of(tree, spellings(TRIGGERS)) - locally_defined(tree)
-        process = aliases_of(tree, spellings({"Process"}))
-        names |= {
-            node.name
-            for node in tree.body
-            if isinstance(node, ast.ClassDef) and any(base_name(base) in process for base in node.bases)
-        }
-        names |= top_level_callers(tree, names)
-        return any(
-            callee_name(call) in names for statement in tree.body for call in import_time_calls(statement)
-        )
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A call at module level, outside the guard, of something spelled like a trigger
+        (a bare name only when the module does not define it: ``mp.Pool()`` still counts
+        next to a ``class Pool``), of a ``Process`` subclass, or of a top-level function
+        that leads to one."""
+        facts = AstFacts.of(module)
+        triggers = facts.aliases(spellings(TRIGGERS))
+        names = triggers - facts.locally_defined
+        calls = [call for _, call in facts.import_time_calls]
+        if any(calls_one_of(call, names, triggers) for call in calls):
+            return True
+        classes = facts.process_classes
+        local = {call.func.id for call in calls if isinstance(call.func, ast.Name)} & (classes | set(facts.functions))
+        return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
-        self.api = ApiResolver(self, node)
+        self.api = api_of(self.facts)
         starters = self._starters(node)
         first: tuple[cst.Call, str] | None = None
         triggers: list[int] = []
@@ -111,7 +109,7 @@ class MissingMainGuard(RuleVisitor):
             f"{what} at module level, outside {GUARD}; "
             "under spawn and forkserver every child process re-runs it"
         )
-        reach = ModuleReach(module, self.metadata[ScopeProvider], self.metadata[ParentNodeProvider])  # type: ignore[arg-type]
+        reach = reach_of(self.facts)
         try:
             new_module = GuardPlan(module, triggers, reach, self.api, self._line_of).build()
         except Unfixable as why:

@@ -14,16 +14,24 @@ from collections.abc import Iterator
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import BuiltinScope, GlobalScope, ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    BuiltinScope,
+    GlobalScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
-from codemods.entries import Entries
+from codemods.entries import entries_of
+from codemods.facts import findall
 from codemods.fresh_names import FreshNames
 from codemods.handover import Edits, add_keyword, declared_names, placeholder
 from codemods.hoisting import Hoisting
 from codemods.ipc import keyword, pool_initializer
-from codemods.names import ApiResolver
-from codemods.prechecks import aliases_of, callee_name
-from codemods.reachability import ModuleReach
+from codemods.names import api_of
+from codemods.prechecks import AstFacts, callee_name
+from codemods.reachability import reach_of
 from codemods.statements import is_docstring, is_import
 from codemods.visitor import RuleVisitor
 
@@ -47,22 +55,23 @@ class PerTaskSetup(RuleVisitor):
     START_METHOD_PITFALL = False
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A top-level function that calls something spelled like a setup call."""
-        names = aliases_of(tree, SPELLINGS)
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A pool task that calls something spelled like a setup call."""
+        facts = AstFacts.of(module)
+        names = facts.aliases(SPELLINGS)
         return any(
-            isinstance(node, ast.FunctionDef)
-            and any(isinstance(c, ast.Call) and callee_name(c) in names for c in ast.walk(node))
-            for node in tree.body
+            isinstance(call, ast.Call) and callee_name(call) in names
+            for task in facts.entries.tasks
+            for call in ast.walk(facts.functions[task])
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module, self.api = node, ApiResolver(self, node)
+        self.module, self.api = node, api_of(self.facts)
         self.scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = ModuleReach(node, self.scopes, self.parents)  # type: ignore[arg-type]
+        self.reach = reach_of(self.facts)
         self.hoisting = Hoisting(self.reach, self.scopes, self.parents)  # type: ignore[arg-type]
         self.names = FreshNames(s for s in self.scopes.values() if s is not None)
-        self.entries = Entries(self.reach, self.api, self.scopes, self.parents)  # type: ignore[arg-type]
+        self.entries = entries_of(self.facts)
         for name, uses in self.entries.uses.items():
             if uses.tasks:
                 function: cst.FunctionDef = node.body[self.reach.functions[name]]  # type: ignore[assignment]
@@ -73,7 +82,7 @@ class PerTaskSetup(RuleVisitor):
     # -- what is set up ------------------------------------------------------------------
 
     def _setups(self, function: cst.FunctionDef) -> Iterator[tuple[cst.Call, str]]:
-        for call in m.findall(function.body, m.Call()):
+        for call in findall(function.body, m.Call()):
             if self._outer_function(call) is not function:
                 continue  # in a nested function or lambda: not run by every call
             what = self._setup(call)  # type: ignore[arg-type]
@@ -110,7 +119,7 @@ class PerTaskSetup(RuleVisitor):
 
     def _independent(self, expr: cst.CSTNode) -> bool:
         """``expr`` reads only module-level names and builtins, and files opened from such."""
-        for name in m.findall(expr, m.Name()):
+        for name in findall(expr, m.Name()):
             scope = self.scopes.get(name)
             for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
                 if all(isinstance(r.scope, (GlobalScope, BuiltinScope)) for r in access.referents):
@@ -145,7 +154,7 @@ class PerTaskSetup(RuleVisitor):
             small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
             if not m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())])):
                 break
-            calls = [c for c in m.findall(small.value, m.Call()) if self._outer_function(c) is function]  # type: ignore[union-attr]
+            calls = [c for c in findall(small.value, m.Call()) if self._outer_function(c) is function]  # type: ignore[union-attr]
             if not any(self._setup(c) for c in calls) or not self._independent(small.value):  # type: ignore[union-attr]
                 break
             block.append(statement)
@@ -154,7 +163,7 @@ class PerTaskSetup(RuleVisitor):
     def _fix(self, function: cst.FunctionDef, call: cst.Call) -> cst.Module:
         task = function.name.value
         block = self._setup_block(function)
-        if not any(c is call for statement in block for c in m.findall(statement, m.Call())):
+        if not any(c is call for statement in block for c in findall(statement, m.Call())):
             raise _NotFixable(f"it is not a `NAME = ...` assignment at the top of `{task}`")
         uses = self.entries.uses[task]
         if not uses.only_task:
@@ -201,7 +210,7 @@ class PerTaskSetup(RuleVisitor):
 
     def _check_reads(self, statement: cst.SimpleStatementLine) -> None:
         """The initializer reads the module-level names that a child's import binds."""
-        for name in m.findall(statement.body[0].value, m.Name()):  # type: ignore[attr-defined]
+        for name in findall(statement.body[0].value, m.Name()):  # type: ignore[attr-defined]
             scope = self.scopes.get(name)
             for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
                 if any(isinstance(r.scope, GlobalScope) for r in access.referents):

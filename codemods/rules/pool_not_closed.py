@@ -9,6 +9,7 @@ codemods.pool_uses tells the uses apart and whether the code waits for every tas
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection, Iterator
 
 import libcst as cst
 import libcst.matchers as m
@@ -19,10 +20,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
-from codemods.names import ApiResolver, spellings
-from codemods.pool_uses import NotWrappable, PoolUses, Uses
-from codemods.prechecks import aliases_of, callee_name
+from codemods.bindings import bindings_of
+from codemods.facts import findall
+from codemods.names import api_of, spellings
+from codemods.pool_uses import CLOSING, NotWrappable, PoolUses, Uses
+from codemods.prechecks import AstFacts, callee_name
 from codemods.rule import Safety
 from codemods.visitor import RuleVisitor
 
@@ -32,27 +34,77 @@ CLOSERS = frozenset({"close", "terminate", "shutdown"})
 TITLE = "Use the pool in a `with` block"
 
 
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _ast_pool_name(node: ast.AST, pools: Collection[str]) -> str | None:
+    """``NAME`` of ``NAME = <a call spelled like a pool>``."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+        return None
+    return node.targets[0].id if isinstance(node.value, ast.Call) and callee_name(node.value) in pools else None
+
+
+def _ast_scopes(tree: ast.Module) -> Iterator[list[ast.AST]]:
+    """The nodes of each scope, without those of the scopes inside it."""
+    scopes: list[ast.AST] = [tree]
+    while scopes:
+        nodes, pending = [], list(ast.iter_child_nodes(scopes.pop()))
+        while pending:
+            node = pending.pop()
+            nodes.append(node)
+            if isinstance(node, _AST_SCOPES):
+                scopes.append(node)
+            else:
+                pending.extend(ast.iter_child_nodes(node))
+        yield nodes
+
+
+def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
+    """A pool bound to a name in this scope that the scope's own code never closes (the
+    twin of ``Uses.closed``, which also sees the references in nested scopes), or whose
+    name is declared global or nonlocal."""
+    made = {name for node in nodes if (name := _ast_pool_name(node, pools))}
+    closed: set[str] = set()
+    declared: set[str] = set()
+    for node in nodes if made else ():
+        if isinstance(node, ast.Attribute) and node.attr in CLOSING and isinstance(node.value, ast.Name):
+            closed.add(node.value.id)
+        elif isinstance(node, ast.withitem):
+            item = node.context_expr
+            given = [*item.args, *(k.value for k in item.keywords)] if isinstance(item, ast.Call) else [item]
+            closed |= {arg.id for arg in given if isinstance(arg, ast.Name)}
+        elif isinstance(node, ast.Delete) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            closed.add(node.targets[0].id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+    return bool(made - closed or made & declared)
+
+
 class PoolNotClosed(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
     # The leaked workers show under every start method: the before snippets count them.
     PITFALL_UNDER_FORK = frozenset({"leaked-workers", "executor"})
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """``NAME = <a call named like a pool, or imported as one>(...)`` somewhere."""
-        names = aliases_of(tree, spellings(KINDS))
-        return any(isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and callee_name(n.value) in names for n in ast.walk(tree))
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """``NAME = <a call named like a pool, or imported as one>(...)`` in a scope whose
+        own code never closes ``NAME`` (``NAME.close()``, ``with NAME``, ``del NAME``...)."""
+        facts = AstFacts.of(module)
+        pools = facts.aliases(spellings(KINDS))
+        if not any(_ast_pool_name(n, pools) for n in facts.nodes(ast.Assign)):
+            return False
+        return any(_ast_unclosed(nodes, pools) for nodes in _ast_scopes(facts.tree))
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.uses = PoolUses(self.bindings, node.code_for_node, self._line)
-        self.functions = {n.name.value for n in m.findall(node, m.FunctionDef())}  # type: ignore[union-attr]
+        self.functions = {n.name.value for n in findall(node, m.FunctionDef())}  # type: ignore[union-attr]
         # A pool that goes elsewhere may be closed there: any close in the module might be it.
         self.closes_something = any(
-            m.matches(c, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, CLOSERS))))) for c in m.findall(node, m.Call())
-        ) or any(not isinstance(item.item, cst.Call) for item in m.findall(node, m.WithItem()))  # type: ignore[union-attr]
+            m.matches(c, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, CLOSERS))))) for c in findall(node, m.Call())
+        ) or any(not isinstance(item.item, cst.Call) for item in findall(node, m.WithItem()))  # type: ignore[union-attr]
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         assign = node.body[0] if len(node.body) == 1 else None
@@ -68,7 +120,8 @@ class PoolNotClosed(RuleVisitor):
         if scope is None:
             return
         assignments = list(scope.assignments[name.value])
-        others = [a.node for a in assignments if a.node is not name]
+        # In source order: a scope keeps its assignments in a set.
+        others = sorted((a.node for a in assignments if a.node is not name), key=self._line)
         references = [r.node for a in assignments for r in a.references if isinstance(r.node, cst.Name)]
         uses = self.uses.classify(references, scope, self.functions)  # type: ignore[arg-type]
         if uses.closed or uses.handed_over or (uses.escapes and self.closes_something):

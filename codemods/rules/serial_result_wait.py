@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection, Iterable
 
 import libcst as cst
 import libcst.matchers as m
@@ -15,11 +16,11 @@ from libcst.metadata import (
 )
 
 from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable
-from codemods.bindings import Bindings
+from codemods.bindings import bindings_of
 from codemods.fresh_names import FreshNames
 from codemods.loop_split import Wait
-from codemods.names import ApiResolver
-from codemods.prechecks import callee_name
+from codemods.names import api_of, spellings
+from codemods.prechecks import AstFacts, may_be_instance
 from codemods.rule import Safety
 from codemods.visitor import RuleVisitor
 
@@ -32,6 +33,19 @@ TITLE = "Submit every task first, then wait for the results in order"
 # Builtins that consume a generator to its end at once.
 EAGER = frozenset({"sum", "list", "tuple", "set", "frozenset", "sorted", "min", "max", "dict"})
 RETRY = "the wait is inside `try`: a retry or timeout pattern handles each task on its own"
+
+
+def _waits_for_tasks(nodes: Iterable[ast.AST], pools: Collection[str]) -> bool:
+    """Among ``nodes``, calls that may submit a task and wait for it (see ``_wait``):
+    ``pool.apply()``, or a submission and its wait (``apply_async`` and ``get``)."""
+    methods = {
+        node.func.attr
+        for node in nodes
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and (node.func.attr != "apply" or may_be_instance(node.func.value, pools))
+    }
+    return "apply" in methods or any(submit in methods and wait in methods for submit, wait in WAIT_OF.items())
 
 
 def _chained(call: cst.Call) -> cst.Call | None:
@@ -51,18 +65,19 @@ class SerialResultWait(RuleVisitor):
     START_METHOD_PITFALL = False
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """A loop that calls a method named ``apply_async``, ``submit`` or ``apply``."""
-        return any(
-            isinstance(loop, AST_LOOPS)
-            and any(isinstance(c, ast.Call) and callee_name(c) in (*WAIT_OF, "apply") for c in ast.walk(loop))
-            for loop in ast.walk(tree)
-        )
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A loop that calls a method named ``apply``, or both a submission and its wait
+        (``apply_async`` and ``get``, ``submit`` and ``result``)."""
+        facts = AstFacts.of(module)
+        pools = facts.aliases(spellings(POOLS))
+        if not _waits_for_tasks(facts.method_calls(["apply", *WAIT_OF, *WAIT_OF.values()]), pools):
+            return False
+        return any(_waits_for_tasks(ast.walk(loop), pools) for loop in facts.nodes(*AST_LOOPS))
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.loops: dict[int, tuple[cst.CSTNode, list[Wait]]] = {}
         self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
 

@@ -19,10 +19,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import Bindings
-from codemods.names import ApiResolver, spellings
-from codemods.prechecks import aliases_of, callee_name
-from codemods.reachability import ModuleReach
+from codemods.bindings import bindings_of
+from codemods.facts import findall
+from codemods.names import api_of, spellings
+from codemods.prechecks import CLASS, FUNCTION, AstFacts, callee_name
+from codemods.reachability import reach_of
 from codemods.rule import Safety
 from codemods.shared_values import PLAIN_LOCK, RAW, SharedValues
 from codemods.statements import is_definition, pure_expression
@@ -87,24 +88,28 @@ class UnlockedSharedValue(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        """An assignment to an attribute or subscript, and a call spelled like a factory."""
-        stores = (ast.AugAssign, ast.Assign)
-        if not any(
-            isinstance(n, stores) and any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in _ast_targets(n))
-            for n in ast.walk(tree)
-        ):
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A call spelled like a factory, and in a function or class ``v.value += ...``,
+        ``v[i] += ...`` or ``v.value = <an expression that reads v>`` that no ``with`` on
+        something lock-like holds, where ``v`` may be shared: a parameter, or a name
+        assigned such a call or another name."""
+        facts = AstFacts.of(module)
+        factories = facts.aliases(spellings(FACTORIES))
+        if not facts.calls_to(factories):
             return False
-        names = aliases_of(tree, spellings(FACTORIES))
-        return any(isinstance(n, ast.Call) and callee_name(n) in names for n in ast.walk(tree))
+        nodes = facts.nodes(ast.AugAssign, ast.Assign, levels=(CLASS, FUNCTION))
+        updates = {id(node): base for node in nodes if (base := _ast_updated(node))}
+        if not updates:
+            return False
+        shared, held = _ast_may_be_shared(facts, factories), _ast_held(facts)
+        return any(base in shared and node not in held for node, base in updates.items())
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.shared = SharedValues(self.bindings)
-        scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        reach = ModuleReach(node, scopes, parents)  # type: ignore[arg-type]
+        reach = reach_of(self.facts)
         script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
         # Functions that only the parent runs (and that something calls): one process.
         self.parent_only = {
@@ -117,7 +122,7 @@ class UnlockedSharedValue(RuleVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         target = node.targets[0].target
-        reads = m.findall(node.value, m.Attribute() | m.Subscript())
+        reads = findall(node.value, m.Attribute() | m.Subscript())
         if len(node.targets) == 1 and any(read.deep_equals(target) for read in reads):
             self._check(node, target)
 
@@ -242,8 +247,54 @@ class UnlockedSharedValue(RuleVisitor):
         return None
 
 
-def _ast_targets(node: ast.AugAssign | ast.Assign) -> list[ast.expr]:
-    return [node.target] if isinstance(node, ast.AugAssign) else list(node.targets)
+def _ast_held(facts: AstFacts) -> set[int]:
+    """The statements (by id) that ``_held`` surely finds held: in the body of a ``with``
+    on something lock-like (see ``_lock_like``), in the same function."""
+    held: set[int] = set()
+    for node in facts.nodes(ast.With, ast.AsyncWith):
+        if any(_ast_lock_like(item.context_expr) for item in node.items):
+            inside: list[ast.AST] = list(node.body)
+            while inside:
+                child = inside.pop()
+                held.add(id(child))
+                if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    inside.extend(ast.iter_child_nodes(child))
+    return held
 
+
+def _ast_lock_like(item: ast.expr) -> bool:
+    """Any name or attribute, or a call whose callee's name says "lock"."""
+    if not isinstance(item, ast.Call):
+        return True
+    func = item.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return "lock" in name.lower()
+
+
+def _ast_updated(statement: ast.AugAssign | ast.Assign) -> str | None:
+    """``v`` when ``statement`` may be what ``_check`` is given: ``v.value`` or ``v[...]``
+    updated, by an augmented assignment or by one whose value reads ``v``."""
+    targets = [statement.target] if isinstance(statement, ast.AugAssign) else statement.targets
+    target = targets[0] if len(targets) == 1 else None
+    if not (isinstance(target, ast.Attribute) and target.attr == "value" or isinstance(target, ast.Subscript)):
+        return None
+    base = target.value
+    if not isinstance(base, ast.Name):
+        return None
+    if isinstance(statement, ast.AugAssign) or any(isinstance(n, ast.Name) and n.id == base.id for n in ast.walk(statement.value)):
+        return base.id
+    return None
+
+
+def _ast_may_be_shared(facts: AstFacts, factories: frozenset[str]) -> set[str]:
+    """Names that ``SharedValues.lock_of`` may prove shared: parameters, and names assigned
+    a call spelled like a factory or another name (every other binding proves nothing)."""
+    names = {arg.arg for arg in facts.nodes(ast.arg)}
+    for node in facts.nodes(ast.Assign, ast.AnnAssign):
+        value = node.value
+        if isinstance(value, ast.Name) or isinstance(value, ast.Call) and callee_name(value) in factories:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return names
 
 RULE = UnlockedSharedValue

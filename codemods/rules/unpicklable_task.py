@@ -14,17 +14,30 @@ import ast
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
-from codemods.bindings import Bindings
+from codemods.bindings import bindings_of
 from codemods.fresh_names import FreshNames
 from codemods.guard import is_main_guard
 from codemods.handover import Edits
 from codemods.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.ipc import TASK_METHODS, StartMethods, keyword, positional
-from codemods.names import ApiResolver
-from codemods.prechecks import is_main_guard_test
-from codemods.reachability import ModuleReach
+from codemods.names import api_of, spellings
+from codemods.prechecks import (
+    FUNCTION,
+    AstFacts,
+    callee_name,
+    is_main_guard_test,
+    keyword_value,
+    may_be_instance,
+    positional_args,
+)
+from codemods.reachability import reach_of
 from codemods.visitor import RuleVisitor
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
@@ -56,18 +69,52 @@ class Problem:
     reason: str | None = None  # what to do by hand, when there is nothing to move
 
 
-def _nested(node: ast.AST, in_function: bool = False) -> bool:
-    """A lambda, or a def or class inside a function or a ``__main__`` guard."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.Lambda):
+@dataclass(frozen=True)
+class _AstTasks:
+    """What the pre-check needs to tell a task that may not pickle (see ``_problem``)."""
+
+    names: set[str]  # defs and classes inside a function or the guard, names bound to a lambda
+    classes: set[str]  # the classes among them
+    made_by: dict[str, set[str]]  # NAME -> the plain names called in ``NAME = f(...)``
+    partial: frozenset[str]
+
+    @classmethod
+    def of(cls, facts: AstFacts) -> _AstTasks:
+        nested = [
+            *facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, levels=(FUNCTION,)),
+            *(
+                node
+                for guard in facts.tree.body
+                if isinstance(guard, ast.If) and is_main_guard_test(guard.test)
+                for node in ast.walk(guard)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            ),
+        ]
+        names = {node.name for node in nested}
+        made_by: dict[str, set[str]] = {}
+        for node in facts.nodes(ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value, ast.Lambda):
+                    names.add(target.id)
+                elif isinstance(target, ast.Name) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    made_by.setdefault(target.id, set()).add(node.value.func.id)
+        classes = {node.name for node in nested if isinstance(node, ast.ClassDef)}
+        return cls(names, classes, made_by, facts.aliases({"partial"}))
+
+    def may_fail(self, task: ast.expr) -> bool:
+        if isinstance(task, ast.Lambda):
             return True
-        local = isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        if local and in_function:
-            return True
-        guard = isinstance(child, ast.If) and isinstance(node, ast.Module) and is_main_guard_test(child.test)
-        if _nested(child, in_function or guard or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))):
-            return True
-    return False
+        if isinstance(task, ast.Call):
+            given = positional_args(task) if callee_name(task) in self.partial else []
+            return bool(given) and self.may_fail(given[0])
+        if isinstance(task, ast.Name):
+            return task.id in self.names
+        # ``Local.method``, ``Local().method``, ``obj.method`` with ``obj = Local()``
+        owner = task.value if isinstance(task, ast.Attribute) else None
+        owner = owner.func if isinstance(owner, ast.Call) else owner
+        if not isinstance(owner, ast.Name):
+            return False
+        return bool(({owner.id} | self.made_by.get(owner.id, set())) & self.classes)
 
 
 class UnpicklableTask(RuleVisitor):
@@ -76,16 +123,34 @@ class UnpicklableTask(RuleVisitor):
     PITFALL_UNDER_FORK = frozenset({"lambda-in-map", "nested-function"})
 
     @classmethod
-    def precheck(cls, tree: ast.Module) -> bool:
-        return _nested(tree)
+    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+        """A task handed to ``x.map()`` (or another task method) or a target to a call
+        spelled like ``Process``, which may be a lambda, a def or class inside a function or
+        the guard, a method of such a class, or one of those in ``partial()``."""
+        facts = AstFacts.of(module)
+        tasks = _AstTasks.of(facts)
+        if not (tasks.names or facts.nodes(ast.Lambda)):
+            return False
+        pools = facts.aliases(spellings(POOLS))
+        for call in facts.method_calls(TASK_METHODS):
+            given = positional_args(call)
+            task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
+            if task is not None and may_be_instance(call.func.value, pools) and tasks.may_fail(task):  # type: ignore[attr-defined]
+                return True
+        for call in facts.calls_to(facts.aliases(spellings({"Process"}))):
+            given = positional_args(call)
+            target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
+            if target is not None and tasks.may_fail(target):
+                return True
+        return False
 
     def visit_Module(self, node: cst.Module) -> None:
         self.module = node
-        self.api = ApiResolver(self, node)
-        self.bindings = Bindings(self, self.api)
+        self.api = api_of(self.facts)
+        self.bindings = bindings_of(self.facts)
         self.starts = StartMethods(node, self.api)
         scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = ModuleReach(node, scopes, self.parents)  # type: ignore[arg-type]
+        self.reach = reach_of(self.facts)
         self.hoisting = Hoisting(self.reach, scopes, self.parents)  # type: ignore[arg-type]
         self.names = FreshNames(s for s in scopes.values() if s is not None)
 

@@ -1,0 +1,233 @@
+"""What the rules know of one module, computed once per analysis round and only on demand.
+
+libcst's metadata providers each walk the whole module before a visitor starts, and a
+rule that builds its own helpers (an API resolver, the module's reachability) walks it
+again: on a large module most of the analysis time went into walks whose answers no rule
+ended up asking for. Here:
+
+- one plain walk indexes the module: every node's parent, and the nodes of each type in
+  source order, so that :func:`findall` answers from the index instead of walking again;
+- scopes are computed the first time a rule asks, positions only when a rule reports (or
+  asks for a line), and qualified names one node at a time;
+- helpers that depend only on the module (see :meth:`ModuleFacts.memo`) are built once
+  and shared by every rule.
+
+Rules keep libcst's interface: ``self.get_metadata(ScopeProvider, node)`` and
+``self.metadata[ParentNodeProvider]`` answer from these tables (see RuleVisitor.resolve).
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+_T = TypeVar("_T")
+_MISSING: Any = object()
+
+
+class _Index:
+    """The nodes of one tree in source order (pre-order), with each node's parent."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        self.order: list[cst.CSTNode] = []
+        self.span: dict[int, tuple[int, int]] = {}  # id(node) -> [first, past the last) in order
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.by_type: dict[type, list[int]] = {}
+        order, span, parents, by_type = self.order, self.span, self.parents, self.by_type
+        stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+        while stack:
+            node, closing = stack.pop()
+            if closing:
+                span[id(node)] = (span[id(node)][0], len(order))
+                continue
+            position = len(order)
+            span[id(node)] = (position, position)
+            order.append(node)
+            by_type.setdefault(type(node), []).append(position)
+            stack.append((node, True))
+            children = node.children
+            for child in children:
+                parents[child] = node
+            stack.extend((child, False) for child in reversed(children))
+
+    def find(self, root: cst.CSTNode, types: Sequence[type]) -> list[cst.CSTNode] | None:
+        """The nodes of ``types`` in ``root`` (itself included), in source order; None when
+        ``root`` is not a node of this tree."""
+        span = self.span.get(id(root))
+        if span is None or self.order[span[0]] is not root:
+            return None
+        first, stop = span
+        runs = []
+        for kind in types:
+            positions = self.by_type.get(kind)
+            if positions:
+                runs.append(positions[bisect_left(positions, first) : bisect_left(positions, stop)])
+        if len(runs) <= 1:
+            return [self.order[i] for run in runs for i in run]
+        merged = heapq.merge(*runs)
+        return [self.order[i] for i in merged]
+
+
+class _QualifiedNames(Mapping):
+    """QualifiedNameProvider's table, computed for a node when asked (as libcst computes
+    it: the names its scope gives, or none for a node without a scope)."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.known: dict[cst.CSTNode, set] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> set:
+        found = self.known.get(node)
+        if found is None:
+            if node not in self.facts.parents and node is not self.facts.module:
+                raise KeyError(node)
+            scope = self.facts.scopes.get(node)
+            found = self.known[node] = scope.get_qualified_names_for(node) if scope else set()
+        return found
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        raise TypeError("qualified names are computed one node at a time")
+
+    def __len__(self) -> int:
+        raise TypeError("qualified names are computed one node at a time")
+
+
+class _Tables(Mapping):
+    """Provider -> table, each built on first use."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+
+    def __getitem__(self, provider: type) -> Mapping:
+        if provider is ParentNodeProvider:
+            return self.facts.parents
+        if provider is ScopeProvider:
+            return self.facts.scopes
+        if provider is QualifiedNameProvider:
+            return self.facts.qualified_names
+        if provider is PositionProvider:
+            return self.facts.positions
+        raise KeyError(provider)
+
+    def __contains__(self, provider: object) -> bool:  # without building the table
+        return provider in (ParentNodeProvider, ScopeProvider, QualifiedNameProvider, PositionProvider)
+
+    def __iter__(self) -> Iterator[type]:
+        return iter((ParentNodeProvider, ScopeProvider, QualifiedNameProvider, PositionProvider))
+
+    def __len__(self) -> int:
+        return 4
+
+
+class ModuleFacts:
+    """The shared, lazily computed knowledge of one module (one round of the engine)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.tables = _Tables(self)
+        self._index: _Index | None = None
+        self._resolved: dict[type, Mapping] = {}
+        self._qualified_names: _QualifiedNames | None = None
+        self._memo: dict[object, object] = {}
+
+    @property
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self.module)
+        return self._index
+
+    @property
+    def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        return self.index.parents
+
+    def _resolve(self, provider: type) -> Mapping:
+        if provider not in self._resolved:
+            self._resolved[provider] = self.wrapper.resolve(provider)
+        return self._resolved[provider]
+
+    @property
+    def scopes(self) -> Mapping:
+        return self._resolve(ScopeProvider)
+
+    @property
+    def positions(self) -> Mapping:
+        return self._resolve(PositionProvider)
+
+    @property
+    def qualified_names(self) -> Mapping:
+        if self._qualified_names is None:
+            self._qualified_names = _QualifiedNames(self)
+        return self._qualified_names
+
+    def get_metadata(self, key: type, node: cst.CSTNode, default: Any = _MISSING) -> Any:
+        """libcst's ``MetadataDependent.get_metadata``, for helpers shared by every rule."""
+        table = self.tables[key]
+        return table[node] if default is _MISSING else table.get(node, default)
+
+    def memo(self, key: object, build: Callable[[], _T]) -> _T:
+        """The value ``build`` makes, built once per module for every rule that asks."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[return-value]
+
+
+# The facts of the module being analysed, which findall answers from.
+_active: ModuleFacts | None = None
+
+
+class analysing:
+    """Makes ``facts`` the module that findall answers from, for the duration of a pass."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+
+    def __enter__(self) -> ModuleFacts:
+        global _active
+        self.previous, _active = _active, self.facts
+        return self.facts
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = self.previous
+
+
+def _types_of(matcher: object) -> list[type] | None:
+    """The node types a matcher can match, or None when that is not plain to see."""
+    if isinstance(matcher, m.OneOf):
+        found: list[type] = []
+        for option in matcher.options:
+            types = _types_of(option)
+            if types is None:
+                return None
+            found.extend(types)
+        return found
+    kind = getattr(cst, type(matcher).__name__, None)
+    return [kind] if isinstance(kind, type) and issubclass(kind, cst.CSTNode) else None
+
+
+def findall(tree: cst.CSTNode, matcher: Any) -> Sequence[cst.CSTNode]:
+    """``libcst.matchers.findall``, answered from the index of the module under analysis.
+
+    Same result, in the same (source) order; a tree that is not part of that module (a
+    node a fix plan built) is walked as libcst would.
+    """
+    facts = _active
+    types = _types_of(matcher) if facts is not None and isinstance(tree, cst.CSTNode) else None
+    if types is not None:
+        found = facts.index.find(tree, types)  # type: ignore[union-attr]
+        if found is not None:
+            return [node for node in found if m.matches(node, matcher)]
+    return m.findall(tree, matcher)

@@ -1,0 +1,803 @@
+"""The pre-filters' edge cases: programs that each rule finds something in and that a
+looser reading of names would skip (aliases, contexts, attribute receivers, tasks given by
+keyword or by position, local look-alike names), and clean code the pre-checks skip.
+
+tests/test_prefilter.py runs every program quoted here with and without the pre-filters
+as well; the tests below say which rule each program is about.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from codemods import rules
+from codemods.engine import analyze
+from codemods.ipc import IPC_FACTORIES, TASK_METHODS
+from codemods.names import spellings
+from codemods.prechecks import AstFacts, is_main_guard_test
+from codemods.rules.lost_async_result import ASYNC_METHODS
+from codemods.rules.missing_main_guard import TRIGGERS
+from codemods.rules.per_task_setup import SPELLINGS
+from codemods.rules.unlocked_shared_value import FACTORIES
+
+# Programs with a finding of the rule they are filed under, and of no other rule.
+FOUND = [
+    pytest.param(
+        "MP001",
+        """\
+import multiprocessing as mp
+
+
+class Pool:
+    pass
+
+
+mp.Pool(2).close()
+""",
+        id="MP001-local-class-beside-attribute",
+    ),
+    pytest.param(
+        "MP001",
+        """\
+import multiprocessing as mp
+
+
+class Process:
+    pass
+
+
+def run():
+    mp.Process(target=print).start()
+
+
+run()
+""",
+        id="MP001-local-class-beside-starter",
+    ),
+    pytest.param(
+        "MP001",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__ma" "in__":
+    mp.Pool(2).close()
+""",
+        id="MP001-concatenated-main-test",
+    ),
+    pytest.param(
+        "MP001",
+        """\
+from multiprocessing import get_context
+
+ctx = get_context("spawn")
+ctx.Pool(2).close()
+""",
+        id="MP001-context-pool",
+    ),
+    pytest.param(
+        "MP002",
+        """\
+def run(executor, xs):
+    return [executor.submit(str, x).result() for x in xs]
+""",
+        id="MP002-any-receiver",
+    ),
+    pytest.param(
+        "MP002",
+        """\
+from multiprocessing import Pool as P
+
+
+def run(xs):
+    with P() as pool:
+        out = []
+        while xs:
+            handle = pool.apply_async(str, (xs.pop(),))
+            out.append(handle.get())
+        return out
+""",
+        id="MP002-alias-two-statements-in-while",
+    ),
+    pytest.param(
+        "MP002",
+        """\
+import multiprocessing as mp
+
+
+def run(xs):
+    with mp.get_context("spawn").Pool() as pool:
+        return [pool.apply(str, (x,)) for x in xs]
+""",
+        id="MP002-context-apply-in-comprehension",
+    ),
+    pytest.param(
+        "MP003",
+        """\
+from multiprocessing import Process as Proc, Queue as Q
+
+queue = Q()
+
+
+def produce():
+    queue.put(1)
+
+
+if __name__ == "__main__":
+    p = Proc(target=produce)
+    p.start()
+    print(queue.get())
+    p.join()
+""",
+        id="MP003-aliases",
+    ),
+    pytest.param(
+        "MP003",
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+
+def work(x):
+    lock = mp.Lock()
+    with lock:
+        return x
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor:
+        print(list(executor.map(work, range(3))))
+""",
+        id="MP003-lock-in-executor-task",
+    ),
+    pytest.param(
+        "MP003",
+        """\
+import multiprocessing as mp
+
+reader, writer = mp.Pipe()
+
+
+def send():
+    writer.send(1)
+
+
+if __name__ == "__main__":
+    p = mp.Process(target=send)
+    p.start()
+    print(reader.recv())
+    p.join()
+""",
+        id="MP003-pipe",
+    ),
+    pytest.param(
+        "MP003",
+        """\
+import multiprocessing as mp
+
+queue = mp.Queue()
+
+
+class Worker(mp.Process):
+    def run(self):
+        queue.put(1)
+
+
+if __name__ == "__main__":
+    w = Worker()
+    w.start()
+    print(queue.get())
+    w.join()
+""",
+        id="MP003-process-subclass",
+    ),
+    pytest.param(
+        "MP004",
+        """\
+from multiprocessing.sharedctypes import RawArray as RA
+import multiprocessing as mp
+
+
+def work(arr):
+    arr[0] += 1
+
+
+if __name__ == "__main__":
+    shared = RA("i", 1)
+    p = mp.Process(target=work, args=(shared,))
+    p.start()
+    p.join()
+""",
+        id="MP004-raw-array-alias",
+    ),
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
+
+
+def work(counter):
+    with open(__file__) as handle:
+        counter.value = counter.value + len(handle.read(1))
+
+
+if __name__ == "__main__":
+    ctx = mp.get_context("spawn")
+    total = ctx.Value("i", 0)
+    p = ctx.Process(target=work, args=(total,))
+    p.start()
+    p.join()
+""",
+        id="MP004-context-value-under-open",
+    ),
+    pytest.param(
+        "MP005",
+        """\
+from multiprocessing import Pool as P
+
+
+def run(xs):
+    with P() as pool:
+        return sum(pool.map(abs, (x for x in xs)))
+""",
+        id="MP005-alias-generator",
+    ),
+    pytest.param(
+        "MP005",
+        """\
+import multiprocessing as mp
+
+
+def run(path):
+    pool = mp.Pool()
+    try:
+        for line in pool.starmap(print, iterable=open(path)):
+            pass
+    finally:
+        pool.close()
+""",
+        id="MP005-keyword-iterable-file",
+    ),
+    pytest.param(
+        "MP006",
+        """\
+from multiprocessing import Process as P
+
+
+def work(xs):
+    for x in xs:
+        import json
+        json.dumps(x)
+
+
+if __name__ == "__main__":
+    p = P(target=work, args=([1],))
+    p.start()
+    p.join()
+""",
+        id="MP006-alias-target-import-in-for",
+    ),
+    pytest.param(
+        "MP006",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    import json
+    return json.dumps(x)
+
+
+if __name__ == "__main__":
+    print(list(mp.get_context("spawn").Pool(2).imap(work, range(3))))
+""",
+        id="MP006-context-pool-inline-imap",
+    ),
+    pytest.param(
+        "MP007",
+        """\
+import sqlite3 as db
+from multiprocessing import Pool
+
+
+def task(x):
+    connection = db.connect("data.db")
+    return connection.execute("select ?", (x,)).fetchone()
+
+
+if __name__ == "__main__":
+    with Pool() as pool:
+        print(pool.apply_async(task, (1,)).get())
+""",
+        id="MP007-module-alias-connect",
+    ),
+    pytest.param(
+        "MP008",
+        """\
+import multiprocessing as mp
+from collections import defaultdict as dd
+
+COUNTS = dd(int)
+
+
+def count(x):
+    COUNTS[x] += 1
+
+
+def work(xs):
+    for x in xs:
+        count(x)
+
+
+if __name__ == "__main__":
+    p = mp.Process(target=work, args=([1, 2],))
+    p.start()
+    p.join()
+    print(COUNTS)
+""",
+        id="MP008-helper-of-target-defaultdict-alias",
+    ),
+    pytest.param(
+        "MP008",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+total = 0
+
+
+def add(x):
+    global total
+    total += x
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor:
+        executor.submit(add, 1).result()
+    print(total)
+""",
+        id="MP008-executor-task-global",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+import multiprocessing as mp
+
+
+def main():
+    def work():
+        print("hi")
+
+    p = mp.Process(None, work)
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="MP009-positional-target",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+from functools import partial as bind
+from multiprocessing import Pool
+
+
+def main():
+    def scale(k, x):
+        return k * x
+
+    with Pool() as pool:
+        print(pool.map(bind(scale, 2), [1, 2]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="MP009-partial-alias",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def main():
+    class Local:
+        def run(self):
+            return 1
+
+    obj = Local()
+    with ProcessPoolExecutor() as executor:
+        print(executor.submit(obj.run).result())
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="MP009-local-class-method",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+from multiprocessing import Pool
+
+double = lambda x: 2 * x  # noqa: E731
+
+if __name__ == "__main__":
+    with Pool() as pool:
+        print(pool.apply_async(func=double, args=(1,)).get())
+""",
+        id="MP009-keyword-func-lambda",
+    ),
+    pytest.param(
+        "MP010",
+        """\
+from multiprocessing import Process as P, Queue as Q
+
+
+def work(queue):
+    queue.put(list(range(100_000)))
+
+
+def drain(queue):
+    return queue.get()
+
+
+if __name__ == "__main__":
+    q = Q()
+    p = P(target=work, args=(q,))
+    p.start()
+    p.join(None)
+    total = drain(queue=q)
+""",
+        id="MP010-keyword-handover-join-none",
+    ),
+    pytest.param(
+        "MP011",
+        """\
+from multiprocessing.pool import ThreadPool
+
+pool = ThreadPool(2)
+print(pool.map(abs, [-1]))
+[pool.close() for pool in []]
+""",
+        id="MP011-comprehension-rebinds-name",
+    ),
+    pytest.param(
+        "MP011",
+        """\
+import multiprocessing as mp
+
+POOL = None
+
+
+def start():
+    global POOL
+    POOL = mp.Pool(2)
+    print(POOL.map(abs, [-1]))
+    POOL.close()
+""",
+        id="MP011-global-pool",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+def run(pool, xs):
+    pool.apply_async(print, xs)
+""",
+        id="MP012-statement",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+from concurrent.futures import ProcessPoolExecutor as PPE
+
+
+def run(xs):
+    with PPE() as executor:
+        [executor.submit(print, x) for x in xs]
+""",
+        id="MP012-comprehension-executor-alias",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+def run(pool, xs):
+    handles = []
+    for x in xs:
+        handles.append(pool.map_async(print, [x]))
+""",
+        id="MP012-appended-never-read",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+def run(pool):
+    handle: object = pool.apply_async(print)
+""",
+        id="MP012-annotated-never-used",
+    ),
+    pytest.param(
+        "MP013",
+        """\
+import multiprocessing as mp
+from time import sleep as nap
+
+nap(0)
+
+if __name__ == \"\"\"__main__\"\"\":
+    with mp.Pool() as pool:
+        pool.map(abs, [1])
+""",
+        id="MP013-alias-sleep-triple-quoted-guard",
+    ),
+    pytest.param(
+        "MP013",
+        """\
+import argparse
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+parser = argparse.ArgumentParser()
+args = parser.parse_args()
+for name in ["a"]:
+    os.system("true")
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor:
+        executor.submit(abs, 1).result()
+""",
+        id="MP013-argv-and-os-system",
+    ),
+]
+
+# Clean code that a rule's needles or pre-check lets no further, each with why.
+SKIPPED = [
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
+
+
+def work(counter):
+    with counter.get_lock():
+        counter.value += 1
+    errors = [0]
+    errors[-1] = errors[-1] + 1
+
+
+if __name__ == "__main__":
+    total = mp.Value("i", 0)
+""",
+        id="MP004-held-lock-and-a-list",
+    ),
+    pytest.param(
+        "MP011",
+        """\
+import multiprocessing as mp
+
+
+def run(xs):
+    pool = mp.Pool()
+    try:
+        return pool.map(abs, xs)
+    finally:
+        pool.close()
+""",
+        id="MP011-closed-in-its-scope",
+    ),
+    pytest.param(
+        "MP013",
+        """\
+import multiprocessing as mp
+import platform
+
+SYSTEM = platform.system()
+
+if __name__ == "__main__":
+    mp.Process(target=print).start()
+""",
+        id="MP013-platform-system-is-no-os-system",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+import multiprocessing as mp
+import re
+
+
+class Job:
+    def main(self):
+        def helper():
+            pass
+
+        pattern = re.compile("a")
+        mp.Process(target=pattern.sub, args=("", "a")).start()
+        mp.Process(target=self.main).start()
+""",
+        id="MP009-methods-of-objects-that-are-no-local-class",
+    ),
+    pytest.param(
+        "MP005",
+        """\
+from multiprocessing import Pool
+
+
+class Mapper(Pool):
+    def map(self, func, iterable):
+        return super().map(func, (x for x in iterable))
+""",
+        id="MP005-receiver-is-no-pool",
+    ),
+    pytest.param(
+        "MP006",
+        """\
+import multiprocessing as mp
+
+
+def helper():
+    import json
+    return json
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        pool.map(abs, [1])
+""",
+        id="MP006-import-in-a-function-that-no-child-runs",
+    ),
+    pytest.param(
+        "MP003",
+        """\
+import multiprocessing as mp
+
+
+def queues():
+    return [mp.Queue()]
+
+
+def work():
+    pass
+
+
+if __name__ == "__main__":
+    mp.Process(target=work).start()
+""",
+        id="MP003-made-where-the-rule-never-looks",
+    ),
+]
+
+
+def _codes(text: str, *, precheck: bool) -> set[str]:
+    return {finding.code for finding in analyze(text, fix=False, precheck=precheck).findings}
+
+
+@pytest.mark.parametrize(("code", "text"), FOUND)
+def test_the_rule_finds_it_with_and_without_the_prefilters(code: str, text: str) -> None:
+    assert _codes(text, precheck=False) == {code}
+    assert _codes(text, precheck=True) == {code}
+    assert rules.matching(text.encode(), [rules.BY_CODE[code]])
+
+
+@pytest.mark.parametrize(("code", "text"), SKIPPED)
+def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
+    spec = rules.BY_CODE[code]
+    assert code not in _codes(text, precheck=False)
+    assert not (rules.matching(text.encode(), [spec]) and spec.load().precheck(AstFacts(ast.parse(text))))
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("MP004", "raise ValueError(Array)\n"),
+        ("MP010", "import multiprocessing\nclass ProcessError(Exception): pass\n"),
+        ("MP012", "async def run_async(): await submit_async()\n"),
+        ("MP002", "import multiprocessing\nfor x in xs: executor.submit(f, x)\n"),
+    ],
+)
+def test_needles_need_every_word_of_a_group(code: str, text: str) -> None:
+    assert not rules.matching(text.encode(), [rules.BY_CODE[code]])
+
+
+def _needled(code: str, *words: str) -> bool:
+    return bool(rules.matching(" ".join(words).encode(), [rules.BY_CODE[code]]))
+
+
+def test_the_needles_spell_every_name_the_rules_resolve() -> None:
+    # The registry cannot import the rules (libcst): this keeps its words in step with them.
+    for name in spellings(TRIGGERS):
+        prefix = [] if "Executor" in name else ["multiprocessing"]
+        assert _needled("MP001", *prefix, name) and _needled("MP013", *prefix, name), name
+    for name in spellings(IPC_FACTORIES):
+        assert _needled("MP003", "multiprocessing", "Process", name), name
+    for name in spellings(FACTORIES):
+        assert _needled("MP004", "multiprocessing", name), name
+    for method in TASK_METHODS:
+        for pool in (["multiprocessing", "Pool"], ["ProcessPoolExecutor"]):
+            assert all(_needled(code, *pool, method) for code in ("MP006", "MP008", "MP009")), method
+            assert all(_needled("MP007", *pool, method, setup) for setup in SPELLINGS), method
+    for method in ASYNC_METHODS:
+        assert _needled("MP012", method), method
+
+
+def test_a_file_that_names_the_apis_is_parsed_whatever_the_needles() -> None:
+    # So that a broken one is reported: the pre-checks turn a sound one away.
+    assert rules.could_match(b"import multiprocessing\ndef broken(:\n", rules.RULES)
+    assert not rules.could_match(b"def broken(:\nraise ValueError(Array)\n", rules.RULES)
+    assert not rules.could_match(b"import multiprocessing\n", [])
+
+
+def test_facts_take_a_bare_tree_or_facts() -> None:
+    facts = AstFacts(ast.parse("from multiprocessing import Pool as P, Process\nimport os.path as osp\n"))
+    assert AstFacts.of(facts) is facts
+    assert facts.aliases({"Pool", "Process"}) == {"Pool", "P", "Process"}
+    assert facts.aliases({"path"}) == {"path", "osp"}
+
+
+@pytest.mark.parametrize(
+    ("test", "surely", "maybe"),
+    [
+        ('__name__ == "__main__"', True, True),
+        ("'__main__' == __name__", True, True),
+        ('__name__ in ("__main__",)', True, True),
+        ('__name__ == u"__main__"', True, True),
+        ('__name__ == "__ma" "in__"', False, True),  # one constant to ast, none to libcst
+        ('__name__ == """__main__"""', False, True),
+        ('__name__ in ("__main__", "__mp_main__")', False, False),
+        ('__name__ != "__main__"', False, False),
+    ],
+)
+def test_main_guard_tests_surely_and_maybe(test: str, surely: bool, maybe: bool) -> None:
+    expression = ast.parse(test, mode="eval").body
+    assert is_main_guard_test(expression, strict=True) is surely
+    assert is_main_guard_test(expression) is maybe
+
+
+def test_qualified_names_follow_imports_only() -> None:
+    source = (
+        "import os.path\nimport platform\nimport subprocess as sp\nfrom time import sleep as nap\n"
+        "os.system(1); platform.system(); sp.run(); nap(); print(); os.path.join()\n"
+    )
+    facts = AstFacts(ast.parse(source))
+    wanted = {"os.system", "subprocess.run", "time.sleep", "builtins.print"}
+    resolved = {ast.unparse(c.func): facts.may_resolve_to(c.func, wanted) for c in facts.nodes(ast.Call)}
+    assert resolved == {
+        "os.system": True, "platform.system": False, "sp.run": True, "nap": True, "print": True, "os.path.join": False,
+    }  # fmt: skip
+    star = AstFacts(ast.parse("from os import *\nsystem(1)\n"))
+    assert star.may_resolve_to(star.nodes(ast.Call)[0].func, {"os.system"})
+
+
+def test_entries_are_found_by_role() -> None:
+    source = """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor as PPE
+
+
+def target():
+    pass
+
+
+def task(x):
+    pass
+
+
+def init():
+    pass
+
+
+def elsewhere(x):
+    pass
+
+
+mp.Process(target=target)
+with PPE() as executor:
+    executor.map(task, [1])
+pool = mp.Pool(2, init)
+self.pool.map(elsewhere, [1])
+"""
+    entries = AstFacts(ast.parse(source)).entries
+    assert (entries.targets, entries.tasks, entries.initializers) == ({"target"}, {"task"}, {"init"})
