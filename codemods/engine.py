@@ -179,6 +179,16 @@ def _findings(candidates: list[Candidate], unused: list[Finding]) -> list[Findin
     return sorted([c.finding for c in candidates] + unused, key=Finding.sort_key)
 
 
+def prefiltered(source: str, tree: ast.Module, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
+    """The rules of ``specs`` that may find something in ``source`` (whose ``ast`` is
+    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes."""
+    needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
+    if not needled:
+        return []
+    facts = AstFacts(tree)
+    return [spec for spec in needled if spec.load().precheck(facts)]
+
+
 def analyze(
     source: str,
     *,
@@ -218,12 +228,12 @@ def _analyze_source(
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
     tree = _python_ast(source)
-    # The pre-filters (each rule's needles, then its ``ast`` pre-check) decide what the first
-    # pass runs; once a fix changed the code, every selected rule looks at the result.
+    # The pre-filters decide what the first pass runs; once a fix changed the code, every
+    # selected rule looks at the result.
     first_pass = visitors
     if tree is not None and precheck:
-        needled, ast_facts = registry.matching(source.encode("utf-8", "surrogatepass"), specs), AstFacts(tree)
-        first_pass = [v for v in visitors if v.SPEC in needled and v.precheck(ast_facts)]
+        passed = set(prefiltered(source, tree, specs))
+        first_pass = [v for v in visitors if v.SPEC in passed]
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
