@@ -39,7 +39,8 @@ def _artifact(path: str) -> dict[str, str]:
     relative = os.path.relpath(path) if path != "-" else path
     if os.path.isabs(relative) or relative.split(os.sep)[0] == os.pardir:
         return {"uri": Path(path).resolve().as_uri()}
-    return {"uri": urllib.parse.quote(relative.replace(os.sep, "/")), "uriBaseId": SOURCE_ROOT}
+    # The name's bytes, percent-encoded: a name that is not UTF-8 keeps its bytes (caf%E9.py).
+    return {"uri": urllib.parse.quote(os.fsencode(relative.replace(os.sep, "/"))), "uriBaseId": SOURCE_ROOT}
 
 
 def _region(row: int, column: int, end_row: int, end_column: int) -> dict[str, int]:

@@ -396,7 +396,6 @@ def test_a_file_name_that_is_not_utf8_is_checked_and_fixed_and_printed_as_its_by
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
-@pytest.mark.xfail(strict=True, reason="sarif.py: urllib.parse.quote cannot encode the surrogate of a non-UTF-8 name")
 def test_sarif_output_names_a_file_whose_name_is_not_utf8(project: Path) -> None:
     write(project, os.fsdecode(b"caf\xe9.py"))
 
