@@ -51,6 +51,11 @@ class FixError(Exception):
     """A bug in a rule: its fix broke the code or never settled. Nothing is written."""
 
 
+class NotReproducible(FixError):
+    """libcst does not give this text back byte for byte, so a fix, which regenerates the
+    whole file from libcst's tree, would lose bytes. Nothing is written."""
+
+
 @dataclass
 class Result:
     """What the engine found in, and did to, one source text."""
@@ -250,7 +255,7 @@ def _analyze_source(
     # source back byte for byte; libcst does not always (it drops a lone "\r" ending a file).
     fixable = any(c.replacement is not None and c.finding.fixable(unsafe_fixes) for c in candidates)
     if fixable and module.code != source:
-        raise FixError("libcst does not reproduce this file byte for byte, so no fix is applied")
+        raise NotReproducible("libcst does not reproduce this file byte for byte, so no fix is applied")
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
     check_compile = tree is not None
     current = source
@@ -266,6 +271,13 @@ def _analyze_source(
             module = cst.parse_module(new_code)
         except cst.ParserSyntaxError as exc:
             raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
+        # The next round's fixes regenerate the file from this tree, so it too must give
+        # the text back byte for byte (a fix can move code into a shape libcst loses
+        # comments of, such as comments after the last indented block of a file).
+        if module.code != new_code:
+            raise NotReproducible(
+                "libcst does not reproduce the partly fixed text byte for byte, so no fix is applied"
+            )
         if check_compile and not _compiles(new_code):
             raise FixError("a fix produced code that does not compile")
         if new_code == current:

@@ -216,6 +216,22 @@ def test_cr_only_line_endings_are_kept_or_the_file_is_not_touched(project: Path)
     )
 
 
+def test_a_fix_that_would_lose_a_comment_in_a_later_round_changes_nothing(project: Path) -> None:
+    # After the guard is added, libcst would drop the indented comment at the end of the
+    # file from its tree; the pool's fix in the next round would then write it out lost.
+    source = "import multiprocessing as mp\npool = mp.Pool(2)\nprint(pool.map(abs, [1]))\n# end\n    \n # kept\n "
+    script = write(project, "script.py", source)
+
+    result = mpfix("fix", "script.py")
+
+    assert result.exit_code == 2
+    assert script.read_text(encoding="utf-8") == source
+    assert errors(result.stderr)["script.py"]["message"] == (
+        "fix failed, nothing changed: libcst does not reproduce the partly fixed text byte for byte, "
+        "so no fix is applied"
+    )
+
+
 def test_mixed_line_endings_tabs_and_form_feeds_survive_a_fix(project: Path) -> None:
     source = (
         "import multiprocessing as mp\r\n"
@@ -489,6 +505,42 @@ def test_symlinks_out_of_the_tree_are_not_followed_and_nothing_outside_is_writte
     assert (project / "script.py").read_text(encoding="utf-8") == FIXED
 
 
+def entries(folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every entry under ``folder``, folders included, as lstat sees it: its kind, mode and
+    modification time, and a file's bytes (a file made and removed again changes its folder)."""
+    found: dict[str, tuple[object, ...]] = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        content = path.read_bytes() if stat.S_ISREG(info.st_mode) else None
+        found[path.relative_to(folder).as_posix()] = (info.st_mode, info.st_mtime_ns, content)
+    return found
+
+
+def test_a_fix_run_changes_only_the_files_it_fixes_under_the_paths_given(tmp_path: Path) -> None:
+    # Fixable scripts everywhere: under the two paths given (a folder and a file), beside
+    # them, above them, in a sibling folder and in the working directory.
+    root = tmp_path / "root"
+    for name in ("script.py", "sibling/script.py", "cwd/script.py", "project/script.py", "project/beside.py"):
+        write(root, name)
+    fixed = {"project/named/script.py", "project/named/deeper/script.py", "project/file.py"}
+    for name in fixed:
+        write(root, name)
+    write(root, "project/named/clean.py", "import multiprocessing\n\nprint(multiprocessing.cpu_count())\n")
+    before = entries(root)
+
+    named, file = str(root / "project" / "named"), os.path.join(os.pardir, "project", "file.py")
+    result = mpfix_process("fix", "--jobs", "2", "--output-format", "concise", named, file, cwd=root / "cwd")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.endswith("\nFixed 3 findings in 3 files, 0 remaining.\n"), result.stdout
+    after = entries(root)
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    # The fixed files, and at most the folders that hold them (where each new file is made).
+    assert fixed <= changed <= fixed | {"project/named", "project/named/deeper", "project"}
+    for name in fixed:
+        assert (root / name).read_text(encoding="utf-8") == FIXED
+
+
 # -- hostile input: mpfix reads code and settings, never runs them --------------------
 
 # Importing or running any of these would leave a marker file behind.
@@ -509,12 +561,22 @@ def test_the_scanned_code_is_never_imported_or_run(tmp_path: Path) -> None:
     # Modules named like mpfix's own dependencies, and the hooks Python runs at start-up.
     for name in ("typer.py", "libcst.py", "pathspec.py", "sitecustomize.py", "usercustomize.py", "pkg/__init__.py"):
         plant(name, before="import multiprocessing\n")
+    # A build backend, named by the pyproject.toml that mpfix reads its settings from.
+    plant("backend.py", before="import multiprocessing\n")
+    write(
+        project,
+        "pyproject.toml",
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
+        '[project]\nname = "planted"\ndynamic = ["version"]\n\n[tool.mpfix]\nextend-exclude = ["vendor"]\n',
+    )
+    write(project, "vendor/script.py")  # left alone only if the settings were read
 
     for command in (["check"], ["fix"], ["diff"]):
         result = mpfix_process(*command, "--no-cache", "--jobs", "2", ".", cwd=project)
         assert result.returncode in (0, 1), result.stderr
         assert list(markers.iterdir()) == []
     assert GUARD in (project / "script.py").read_text(encoding="utf-8")
+    assert (project / "vendor" / "script.py").read_text(encoding="utf-8") == UNGUARDED
 
 
 @pytest.mark.parametrize(
