@@ -6,13 +6,14 @@ from __future__ import annotations
 import ast
 
 import pytest
+from rule_cases import RuleCases
 
 from codemods import rules
 from codemods.engine import analyze
-from codemods.rule import Safety
 
 MP010 = [rules.BY_CODE["MP010"]]
 RULE = rules.BY_CODE["MP010"].load()
+CASES = RuleCases("MP010")
 
 WORKER = '''\
 from multiprocessing import Process, Queue
@@ -427,36 +428,22 @@ UNSAFE = [
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP010", Safety.SAFE)}
-    assert result.fixed == after
-    again = check(after, unsafe_fixes=True)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    [finding] = result.findings
-    assert finding.fix is Safety.NONE
-    assert "; not fixed: " + reason in finding.message
-    assert not result.changed
+    CASES.assert_reports_without_fix(source, reason)
 
 
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
-    safe_only = check(before)
-    [finding] = safe_only.findings
-    assert finding.fix is Safety.UNSAFE and "; the fix is unsafe: " + reason in finding.message
-    assert not safe_only.changed
-    assert check(before, unsafe_fixes=True).fixed == after
+    CASES.assert_unsafe_fix_only_on_request(before, after, reason)
 
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])

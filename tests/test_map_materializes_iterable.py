@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS
+from rule_cases import RuleCases
 
 from codemods import rules
 from codemods.engine import analyze
-from codemods.rule import Safety
 
 MP005 = [rules.BY_CODE["MP005"]]
 RULE = rules.BY_CODE["MP005"].load()
+CASES = RuleCases("MP005")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "map-materializes-iterable"
 
 
@@ -498,36 +499,22 @@ def run(xs, n):
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP005", Safety.SAFE)}
-    assert result.fixed == after
-    again = check(after, unsafe_fixes=True)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    [finding] = result.findings
-    assert finding.fix is Safety.NONE
-    assert "; not fixed: " + reason in finding.message
-    assert not result.changed
+    CASES.assert_reports_without_fix(source, reason)
 
 
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
-    safe_only = check(before)
-    [finding] = safe_only.findings
-    assert finding.fix is Safety.UNSAFE and "; the fix is unsafe: " + reason in finding.message
-    assert not safe_only.changed
-    assert check(before, unsafe_fixes=True).fixed == after
+    CASES.assert_unsafe_fix_only_on_request(before, after, reason)
 
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED] + [p.values[0] for p in UNSAFE])
