@@ -1,0 +1,77 @@
+"""The shared module facts answer as libcst's own metadata and matchers would.
+
+Rules read parents, scopes and qualified names through ``codemods.facts`` and find nodes
+through its index; here every answer is compared with libcst's, over the documentation's
+programs and the bundled examples.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import libcst.matchers as m
+import pytest
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from codemods.facts import ModuleFacts, analysing, findall
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])
+MATCHERS = [
+    m.Call(),
+    m.Name(),
+    m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del(),
+    m.Call(func=m.Attribute(value=m.Name())),
+    m.Global() | m.Nonlocal(),
+]
+
+
+def _walk(node: cst.CSTNode):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+@pytest.fixture(params=PROGRAMS, ids=lambda path: str(path.relative_to(ROOT)))
+def module(request: pytest.FixtureRequest) -> cst.Module:
+    return cst.parse_module(request.param.read_text(encoding="utf-8"))
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(PROGRAMS) > 50
+
+
+def test_findall_gives_libcsts_nodes_in_libcsts_order(module: cst.Module) -> None:
+    facts = ModuleFacts(module)
+    roots = [module, *module.body, *(n for n in _walk(module) if isinstance(n, cst.FunctionDef))]
+    with analysing(facts):
+        for root in roots:
+            for matcher in MATCHERS:
+                assert [id(n) for n in findall(root, matcher)] == [id(n) for n in m.findall(root, matcher)]
+
+
+def test_a_tree_outside_the_module_is_walked_as_libcst_would(module: cst.Module) -> None:
+    built = cst.parse_module("f(g(x), y)\n")
+    with analysing(ModuleFacts(module)):
+        assert [id(n) for n in findall(built, m.Call())] == [id(n) for n in m.findall(built, m.Call())]
+
+
+def test_parents_scopes_and_qualified_names_are_libcsts(module: cst.Module) -> None:
+    facts = ModuleFacts(module)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    parents = wrapper.resolve(ParentNodeProvider)
+    scopes = wrapper.resolve(ScopeProvider)
+    names = wrapper.resolve(QualifiedNameProvider)
+    for node in _walk(module):
+        assert facts.get_metadata(ParentNodeProvider, node, None) is parents.get(node)
+        # Each resolution makes its own scope objects: the same kind of scope, then.
+        assert type(facts.get_metadata(ScopeProvider, node, None)) is type(scopes.get(node))
+        expected = names[node]
+        expected = expected() if callable(expected) else expected
+        assert facts.get_metadata(QualifiedNameProvider, node) == expected
