@@ -14,13 +14,15 @@ import signal
 import stat
 import tempfile
 import threading
-import time
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
+from multiprocessing import Pipe, get_context
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 
 from pathspec import GitIgnoreSpec
 
@@ -37,8 +39,6 @@ IN_PROCESS_MAX = 2
 # metadata take about a kilobyte of memory per byte of source, and the rules analyse some
 # 30 kB a second, so a 30 MB generated file would take gigabytes and a quarter of an hour.
 MAX_FILE_SIZE = 2 * 1024 * 1024
-# How often a worker checks that the process that started it is still there.
-PARENT_POLL_SECONDS = 0.5
 
 Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
 OnError = Callable[[str, str], None]  # (path, message)
@@ -288,29 +288,69 @@ def _internal_error(path: str, exc: BaseException) -> FileResult:
     return FileResult(path, errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}"])
 
 
-def _load_engine(parent: int) -> None:
-    """Worker initializer: watch the parent process (``parent``, its pid), and import
-    libcst and the engine once per worker, not per file."""
-    # A forked worker holds both ends of the pipe it takes work from, so when the parent
-    # dies without shutting the pool down (SIGTERM, SIGKILL) it waits for work forever.
-    # The parent's pid comes from the parent: one that died before this worker got here
-    # has already handed it to another process, whose pid os.getppid() would give.
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+class _Lifeline:
+    """A pipe whose write end only mpfix's own process holds, so that its workers learn of
+    its death from the pipe's end-of-file, whoever their OS parent is.
+
+    Under ``fork`` a worker's parent is mpfix, under ``forkserver`` (the default on Linux
+    since Python 3.14) the fork server, under ``spawn`` on some systems a launcher: a worker
+    cannot tell from ``os.getppid()`` that mpfix is gone. Each worker gets the read end
+    (pickled across ``spawn`` and ``forkserver``, inherited across ``fork``); a forked child
+    closes its inherited copy of the write end at once (``os.register_at_fork``), so when
+    mpfix ends, however it ends, the last write end closes with it.
+    """
+
+    held: list[Connection] = []  # the write ends this process holds, closed in a forked child
+
+    def __init__(self) -> None:
+        self.reader, self.writer = Pipe(duplex=False)
+        _Lifeline.held.append(self.writer)
+
+    def close(self) -> None:
+        for end in (self.reader, self.writer):
+            end.close()
+        if self.writer in _Lifeline.held:
+            _Lifeline.held.remove(self.writer)
+
+    @staticmethod
+    def close_inherited() -> None:
+        for writer in _Lifeline.held:
+            writer.close()
+        _Lifeline.held.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_Lifeline.close_inherited)
+
+
+def _load_engine(lifeline: Connection) -> None:
+    """Worker initializer: end this worker when mpfix ends, and import libcst and the
+    engine once per worker, not per file."""
+    # A worker holds both ends of the queue it takes work from, so when mpfix dies without
+    # shutting the pool down (SIGTERM, SIGKILL) the worker would wait for work forever.
+    threading.Thread(target=_end_with, args=(lifeline,), daemon=True).start()
     import codemods.engine  # noqa: F401
 
 
-def _end_with(parent: int) -> None:
-    """End this process once ``parent`` is gone (the process is handed to another parent)."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
+def _end_with(lifeline: Connection) -> None:
+    """End this process once every write end of ``lifeline`` is closed: mpfix is gone."""
+    try:
+        while True:
+            lifeline.recv_bytes()  # nothing is ever sent: this returns only at the end
+    except (EOFError, OSError):
+        os._exit(1)
 
 
 _Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
 
 
-def _analysed(pending: Sequence[_Pending], jobs: int, progress: Progress | None) -> Iterator[FileResult]:
-    """The result of each pending file, in the order given, each as soon as it is ready."""
+def _analysed(
+    pending: Sequence[_Pending], jobs: int, progress: Progress | None, context: BaseContext | None = None
+) -> Iterator[FileResult]:
+    """The result of each pending file, in the order given, each as soon as it is ready.
+
+    ``context`` picks the start method of the workers (by default the interpreter's own).
+    """
     if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
         for done, (path, data, options) in enumerate(pending, 1):
             result = _analyse_in_process(path, data, options)
@@ -319,10 +359,14 @@ def _analysed(pending: Sequence[_Pending], jobs: int, progress: Progress | None)
             yield result
         return
 
+    lifeline = _Lifeline()
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(pending)), initializer=_load_engine, initargs=(os.getpid(),)
+        max_workers=min(jobs, len(pending)),
+        mp_context=context,
+        initializer=_load_engine,
+        initargs=(lifeline.reader,),
     )
-    retry = _OneAtATime()
+    retry = _OneAtATime(lifeline, context)
     try:
         # Submit every file first, then collect: the workers never wait for the parent.
         # The largest go first, so that no large file starts last and keeps one worker
@@ -348,16 +392,21 @@ def _analysed(pending: Sequence[_Pending], jobs: int, progress: Progress | None)
         # A consumer that stops early (an interactive quit) leaves nothing running behind.
         pool.shutdown(cancel_futures=True)
         retry.close()
+        lifeline.close()
 
 
 class _OneAtATime:
     """Re-runs the files of a broken pool alone, so a dead worker costs only its own file."""
 
-    def __init__(self) -> None:
+    def __init__(self, lifeline: _Lifeline, context: BaseContext | None) -> None:
+        self.lifeline = lifeline
+        self.context = context
         self.pool: ProcessPoolExecutor | None = None
 
     def __call__(self, path: str, data: bytes, options: Options) -> FileResult:
-        self.pool = self.pool or ProcessPoolExecutor(max_workers=1, initializer=_load_engine, initargs=(os.getpid(),))
+        self.pool = self.pool or ProcessPoolExecutor(
+            max_workers=1, mp_context=self.context, initializer=_load_engine, initargs=(self.lifeline.reader,)
+        )
         try:
             return self.pool.submit(_analyse, path, data, options).result()
         except BrokenProcessPool:
@@ -481,6 +530,7 @@ def analyse(
     rules_for: RulesFor | None = None,
     progress: Progress | None = None,
     cache: ResultCache | None = None,
+    start_method: str | None = None,
 ) -> Iterator[tuple[FileResult, bytes | None]]:
     """Each file's result and the bytes it was read from, sorted by path; None instead of the
     bytes when unread, or when nothing will be written (the prefilter or the cache says so).
@@ -490,7 +540,8 @@ def analyse(
     are ready: a caller can act on the first files while the rest are still analysed.
     ``rules_for`` narrows the rules for one path (per-file ignores); ``progress`` hears
     after each analysed file. Files whose bytes and options ``cache`` knows are not analysed
-    again.
+    again. ``start_method`` starts the workers by another method than the interpreter's
+    default ("fork", "forkserver" or "spawn").
     """
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
@@ -520,7 +571,8 @@ def analyse(
 
     read = {path: (data, file_options) for path, data, file_options in pending}
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
-    with closing(_analysed(pending, jobs or os.cpu_count() or 1, progress)) as analysed:
+    context = None if start_method is None else get_context(start_method)
+    with closing(_analysed(pending, jobs or os.cpu_count() or 1, progress, context)) as analysed:
         for path in sorted([*done, *read]):
             if path in done:
                 yield done[path]
@@ -570,6 +622,7 @@ def run(
     rules_for: RulesFor | None = None,
     progress: Progress | None = None,
     cache: ResultCache | None = None,
+    start_method: str | None = None,
 ) -> list[FileResult]:
     """Analyse every file under ``paths``; with ``write``, write the fixed ones.
 
@@ -585,6 +638,7 @@ def run(
         rules_for=rules_for,
         progress=progress,
         cache=cache,
+        start_method=start_method,
     )
     # The bytes are kept only where they will be written (to check that the file is unchanged).
     analysed = [(result, original if result.fixed is not None else None) for result, original in stream]

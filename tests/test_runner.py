@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -252,6 +256,80 @@ def test_write_atomically_keeps_the_owner_when_it_may(tmp_path: Path) -> None:
 
 # -- workers --------------------------------------------------------------------------
 
+START_METHODS = [method for method in ("fork", "forkserver", "spawn") if method in multiprocessing.get_all_start_methods()]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path, method: str) -> None:
+    # Under forkserver a worker's OS parent is the fork server, not mpfix: a worker must not
+    # take that for mpfix's death.
+    for number in range(6):
+        write(tmp_path, f"script{number}.py")
+
+    results = run([str(tmp_path)], CHECK, jobs=2, start_method=method)
+
+    assert [(Path(result.path).name, result.errors, [finding.code for finding in result.findings]) for result in results] == [
+        (f"script{number}.py", [], ["MP001"]) for number in range(6)
+    ]
+
+
+_HOLD_WORKERS = """
+import sys, time
+from codemods import runner
+from codemods.rules import RULES
+results = runner.analyse([sys.argv[1]], runner.Options(rules=RULES), jobs=2, start_method=sys.argv[2])
+next(results)
+print("workers started", flush=True)
+time.sleep(300)
+"""
+
+
+def _processes_marked(marker: bytes) -> list[int]:
+    """The live (not zombie) processes whose environment holds ``marker``."""
+    marked = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as environ:
+                if marker not in environ.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{entry}/stat", "rb") as status:
+                if status.read().rpartition(b")")[2].split()[0] == b"Z":
+                    continue
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        marked.append(int(entry))
+    return marked
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the workers through /proc")
+@pytest.mark.parametrize("method", START_METHODS)
+def test_workers_end_when_mpfix_is_killed_whatever_started_them(tmp_path: Path, method: str) -> None:
+    for number in range(6):
+        write(tmp_path, f"script{number}.py")
+    marker = f"MPFIX_TEST_RUN={os.getpid()}-{method}".encode()
+    environment = {**os.environ, marker.split(b"=")[0].decode(): marker.split(b"=")[1].decode()}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WORKERS, str(tmp_path), method],
+        env=environment,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None and parent.stdout.readline() == "workers started\n"
+        assert len(set(_processes_marked(marker)) - {parent.pid}) >= 2  # the workers at least
+        parent.kill()  # SIGKILL: no clean-up runs in mpfix
+        parent.wait()
+        deadline = time.monotonic() + 20
+        while _processes_marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_marked(marker) == []
+    finally:
+        parent.kill()
+        for pid in _processes_marked(marker):
+            os.kill(pid, signal.SIGKILL)
+
 _analyse = runner._analyse
 
 
@@ -270,14 +348,12 @@ def _project_with_a_crash_and_a_failure(folder: Path) -> None:
     write(folder, "fail.py", UNGUARDED + "# fail\n")
 
 
-@pytest.mark.skipif(
-    multiprocessing.get_start_method() != "fork", reason="the patched worker function reaches workers only by fork"
-)
+@pytest.mark.skipif("fork" not in START_METHODS, reason="the patched worker function reaches workers only by fork")
 def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _project_with_a_crash_and_a_failure(tmp_path)
     monkeypatch.setattr(runner, "_analyse", _crash_or_fail_on_marked_files)
 
-    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2)}
+    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2, start_method="fork")}
 
     assert results["crash.py"].errors == [f"{tmp_path / 'crash.py'}: error: the worker process analysing it died"]
     assert results["fail.py"].errors == [f"{tmp_path / 'fail.py'}: error: internal error: RuntimeError: a rule blew up"]
