@@ -142,8 +142,19 @@ class PoolUses:
         if isinstance(parent, cst.CompFor) and parent.iter is value:
             comp = self.parent(parent)
             return isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp)) and comp.for_in is parent
-        call = self.parent(parent) if isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star else None
-        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in READ_ALL
+        reader = self._builtin_reading(value)
+        if reader == "enumerate":  # reads its argument as far as it is read itself
+            return self._waited_here(self.parent(self.parent(value)), iterator=True)  # type: ignore[arg-type]
+        return reader in READ_ALL
+
+    def _builtin_reading(self, value: cst.BaseExpression) -> str | None:
+        """The builtin (``list``, ``enumerate``...) that takes ``value`` as its first argument."""
+        arg = self.parent(value)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
+        if not (isinstance(call, cst.Call) and call.args[0] is arg):
+            return None
+        names = self.bindings.api.qualified_names(call.func)
+        return next((n.removeprefix("builtins.") for n in names if n.startswith("builtins.")), None)
 
     def _read_here(self, value: cst.BaseExpression) -> bool:
         """``value`` is iterated right where it is made: a loop that may stop early, ``any()``."""

@@ -149,6 +149,29 @@ if __name__ == "__main__":
 """,
         id="pool_in_a_loop",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(items):
+    pool = Pool(4)
+    for i, r in enumerate(pool.imap(work, items), start=1):
+        print(i, r)
+    return sorted(enumerate(pool.imap_unordered(work, items)))
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(items):
+    with Pool(4) as pool:
+        for i, r in enumerate(pool.imap(work, items), start=1):
+            print(i, r)
+        return sorted(enumerate(pool.imap_unordered(work, items)))
+""",
+        id="iterator_read_through_enumerate",
+    ),
 ]
 
 LEFT_ALONE = [
@@ -276,6 +299,19 @@ def main(xs):
     return results
 """,
         id="deleted",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(items):
+    with Pool(4) as pool:
+        for i, r in enumerate(pool.imap(work, items), start=1):
+            print(i, r)
+        return sorted(enumerate(pool.imap_unordered(work, items)))
+""",
+        id="iterator_read_through_enumerate",
     ),
 ]
 
@@ -437,6 +473,52 @@ def main(xs):
 """,
         "nothing waits for the task of `pool.imap()` (line 6)",
         id="iterator_left_early",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(items, names):
+    pool = Pool(4)
+    for name, r in zip(names, pool.imap(work, items)):
+        print(name, r)
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(items, names):
+    with Pool(4) as pool:
+        for name, r in zip(names, pool.imap(work, items)):
+            print(name, r)
+""",
+        "nothing waits for the task of `pool.imap()` (line 6)",
+        id="iterator_zipped_with_a_shorter_list",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(items):
+    pool = Pool(4)
+    for i, r in enumerate(pool.imap(work, items)):
+        if i == 10:
+            break
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(items):
+    with Pool(4) as pool:
+        for i, r in enumerate(pool.imap(work, items)):
+            if i == 10:
+                break
+""",
+        "nothing waits for the task of `pool.imap()` (line 6)",
+        id="enumerated_iterator_left_early",
     ),
 ]
 
