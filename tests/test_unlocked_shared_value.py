@@ -18,6 +18,8 @@ from programs import START_METHODS, run_program
 from codemods import rules
 from codemods.engine import analyze
 from codemods.rule import Safety
+from codemods.rules.unlocked_shared_value import WHY_NOT
+from codemods.shared_values import PLAIN_LOCK, RAW
 
 MP004 = [rules.BY_CODE["MP004"]]
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "unlocked-shared-value"
@@ -79,9 +81,11 @@ def count(counter):
 
 if __name__ == "__main__":
     counter = Value("i", 0)
-    worker = Process(target=count, kwargs={"counter": counter})
-    worker.start()
-    worker.join()
+    workers = [Process(target=count, kwargs={"counter": counter}) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 from multiprocessing import Process, Value
@@ -95,9 +99,11 @@ def count(counter):
 
 if __name__ == "__main__":
     counter = Value("i", 0)
-    worker = Process(target=count, kwargs={"counter": counter})
-    worker.start()
-    worker.join()
+    workers = [Process(target=count, kwargs={"counter": counter}) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="one-line-loop-body-passed-by-keyword",
     ),
@@ -170,9 +176,11 @@ def work(total):
 def main():
     ctx = mp.get_context("spawn")
     total = ctx.Value("i", 1)
-    worker = ctx.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [ctx.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 
 
 if __name__ == "__main__":
@@ -190,9 +198,11 @@ def work(total):
 def main():
     ctx = mp.get_context("spawn")
     total = ctx.Value("i", 1)
-    worker = ctx.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [ctx.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 
 
 if __name__ == "__main__":
@@ -396,9 +406,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 import multiprocessing as mp
@@ -413,9 +425,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="lock-released-before",
     ),
@@ -436,9 +450,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 import multiprocessing as mp
@@ -457,9 +473,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="one-caller-holds-no-lock",
     ),
@@ -479,9 +497,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 import multiprocessing as mp
@@ -500,9 +520,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="comments-and-blank-lines-kept",
     ),
@@ -532,9 +554,11 @@ def count(counter, other):
 if __name__ == "__main__":
     counter = mp.Value("i", 0)
     other = mp.Value("i", 0)
-    worker = mp.Process(target=count, args=(counter, other))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=count, args=(counter, other)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="assignment-that-does-not-read-its-target",
     ),
@@ -556,9 +580,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="between-acquire-and-release",
     ),
@@ -578,9 +604,11 @@ def work(total, lock):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, mp.Lock()))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, mp.Lock())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="every-caller-holds-a-lock",
     ),
@@ -627,9 +655,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     work(Box())
 """,
         id="parameter-also-given-something-else",
@@ -649,9 +679,11 @@ if __name__ == "__main__":
     with mp.Manager() as manager:
         total = manager.Value("i", 0)
         fake = dummy.Value("i", 0)
-        worker = mp.Process(target=work, args=(total, fake))
-        worker.start()
-        worker.join()
+        workers = [mp.Process(target=work, args=(total, fake)) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
 """,
         id="manager-proxy-and-thread-lookalike",
     ),
@@ -673,9 +705,11 @@ def work(total):
 def main():
     total = mp.Value("i", 0)
     total.value += 10
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     report(total)
 
 
@@ -728,9 +762,11 @@ if __name__ == "__main__":
     spec = ("i", 0)
     total = mp.Value(*spec)
     args = (total,)
-    worker = mp.Process(target=work, args=args)
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=args) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="arguments-not-spelled-out",
     ),
@@ -746,9 +782,11 @@ def work(total, use_lock):
 if __name__ == "__main__":
     use_lock = False
     total = mp.Value("i", 0, lock=use_lock)
-    worker = mp.Process(target=work, args=(total, use_lock))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, use_lock)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         id="lock-argument-unknown",
     ),
@@ -773,9 +811,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0, lock=mp.Lock())
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "non-reentrant `Lock`",
         id="plain-lock",
@@ -791,9 +831,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0, lock=False)
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "`total` is a raw shared value",
         id="lock-false",
@@ -809,9 +851,11 @@ def work(cells):
 
 if __name__ == "__main__":
     cells = mp.RawArray("i", 4)
-    worker = mp.Process(target=work, args=(cells,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(cells,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "`cells` is a raw shared value",
         id="raw-array",
@@ -827,9 +871,11 @@ def work(total):
 
 if __name__ == "__main__":
     total = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total,))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "other statements share its line",
         id="shared-line",
@@ -909,9 +955,11 @@ def work(hist, n):
 
 if __name__ == "__main__":
     hist = mp.Array("i", 2)
-    worker = mp.Process(target=work, args=(hist, 3))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(hist, 3)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 import multiprocessing as mp
@@ -928,9 +976,11 @@ def work(hist, n):
 
 if __name__ == "__main__":
     hist = mp.Array("i", 2)
-    worker = mp.Process(target=work, args=(hist, 3))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(hist, 3)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "`slot(n)` would run while the lock is held",
         id="call-in-the-index",
@@ -949,9 +999,11 @@ def work(total, other, path):
 if __name__ == "__main__":
     total = mp.Value("i", 0)
     other = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, other, __file__))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, other, __file__)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         """\
 import multiprocessing as mp
@@ -968,9 +1020,11 @@ def work(total, other, path):
 if __name__ == "__main__":
     total = mp.Value("i", 0)
     other = mp.Value("i", 0)
-    worker = mp.Process(target=work, args=(total, other, __file__))
-    worker.start()
-    worker.join()
+    workers = [mp.Process(target=work, args=(total, other, __file__)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 """,
         "`len(handle.read())` would run while the lock is held",
         id="with-on-a-file-and-another-value",
@@ -1053,3 +1107,153 @@ def test_original_snippet_loses_updates(case: str) -> None:
         if counts[-1] < expected:
             return
     pytest.fail(f"no update was lost in five runs: {counts}")
+
+
+# -- one writer at a time --------------------------------------------------------------
+
+# The example of the Python docs (multiprocessing.sharedctypes): one child updates the
+# values, the parent reads them after join(). No update can be lost.
+DOCS_EXAMPLE = """\
+from multiprocessing import Process, Lock
+from multiprocessing.sharedctypes import Value, Array
+from ctypes import Structure, c_double
+
+
+class Point(Structure):
+    _fields_ = [('x', c_double), ('y', c_double)]
+
+
+def modify(n, x, s, A):
+    n.value **= 2
+    x.value **= 2
+    s.value = s.value.upper()
+    for a in A:
+        a.x **= 2
+        a.y **= 2
+
+
+if __name__ == '__main__':
+    lock = Lock()
+    n = Value('i', 7)
+    x = Value(c_double, 1.0/3.0, lock=False)
+    s = Array('c', b'hello world', lock=lock)
+    A = Array(Point, [(1.875,-6.25), (-5.75,2.0), (2.375,9.5)], lock=lock)
+{start}
+    print(n.value)
+    print(x.value)
+    print(s.value)
+    print([(a.x, a.y) for a in A])
+"""
+ONE_CHILD = """\
+    p = Process(target=modify, args=(n, x, s, A))
+    p.start()
+    p.join()"""
+
+ALONE = [
+    pytest.param(DOCS_EXAMPLE.format(start=ONE_CHILD), id="docs-example"),
+    pytest.param(
+        DOCS_EXAMPLE.format(
+            start="""\
+    for _ in range(2):
+        p = Process(target=modify, args=(n, x, s, A))
+        p.start()
+        print("started", flush=True)
+        p.join()"""
+        ),
+        id="one-at-a-time-in-a-loop-parent-prints-meanwhile",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def add(total, n):
+    total.value += n
+
+
+def work(total):
+    add(total, 1)
+
+
+def main():
+    total = mp.Value("i", 0)
+    worker = mp.Process(target=work, args=(total,))
+    worker.start()
+    worker.join()
+    print(total.value)
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="helper-of-the-one-child",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", ALONE)
+def test_one_writer_at_a_time_loses_nothing(source: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    assert result.findings == [] and not result.changed
+
+
+# The docs example's three updates of a shared value's `.value`, when they may race.
+RACING = [
+    (11, "`n.value **= 2` reads the shared `n` and writes it back in two steps, each holding its lock but not in "
+     "between: processes doing it at the same time lose updates"),
+    (12, "`x.value **= 2` reads the shared `x` and writes it back in two steps: processes doing it at the same time "
+     "lose updates; not fixed: " + WHY_NOT[RAW].format(name="x")),
+    (13, "`s.value = s.value.upper()` reads the shared `s` and writes it back in two steps, each holding its lock but "
+     "not in between: processes doing it at the same time lose updates; not fixed: " + WHY_NOT[PLAIN_LOCK].format(name="s")),
+]  # fmt: skip
+
+OVERLAPPING = [
+    pytest.param(
+        """\
+    p = Process(target=modify, args=(n, x, s, A))
+    q = Process(target=modify, args=(n, x, s, A))
+    p.start()
+    q.start()
+    p.join()
+    q.join()""",
+        id="two-children-alive-together",
+    ),
+    pytest.param(
+        """\
+    children = [Process(target=modify, args=(n, x, s, A)) for _ in range(2)]
+    for p in children:
+        p.start()
+    for p in children:
+        p.join()""",
+        id="list-of-children",
+    ),
+    pytest.param(
+        """\
+    p = Process(target=modify, args=(n, x, s, A))
+    p.start()
+    n.value += 1
+    p.join()""",
+        id="parent-writes-while-the-child-runs",
+    ),
+    pytest.param(
+        """\
+    p = Process(target=modify, args=(n, x, s, A))
+    p.start()
+    p.join(0.1)""",
+        id="join-may-return-first",
+    ),
+    pytest.param(
+        """\
+    p = Process(target=modify, args=(n, x, s, A))
+    p.start()
+    modify(n, x, s, A)
+    p.join()""",
+        id="parent-runs-the-target-too",
+    ),
+]
+
+
+@pytest.mark.parametrize("start", OVERLAPPING)
+def test_writers_that_may_overlap_race(start: str) -> None:
+    result = check(DOCS_EXAMPLE.format(start=start), unsafe_fixes=True)
+    assert [(f.line, f.message) for f in result.findings] == RACING

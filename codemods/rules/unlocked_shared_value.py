@@ -21,6 +21,7 @@ from libcst.metadata import (
 
 from codemods.bindings import bindings_of
 from codemods.facts import findall
+from codemods.lone_process import runs_alone
 from codemods.names import api_of, spellings
 from codemods.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from codemods.reachability import reach_of
@@ -128,7 +129,7 @@ class UnlockedSharedValue(RuleVisitor):
 
     def _check(self, statement: cst.AugAssign | cst.Assign, target: cst.BaseExpression) -> None:
         base = _target_base(target)
-        if base is None or not self._may_run_in_child(statement):
+        if base is None or not self._may_race(statement):
             return
         lock = self.shared.lock_of(base)
         if lock is None or self._held(statement):
@@ -168,16 +169,19 @@ class UnlockedSharedValue(RuleVisitor):
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.get_metadata(ParentNodeProvider, node, None)
 
-    def _may_run_in_child(self, node: cst.CSTNode) -> bool:
+    def _may_race(self, node: cst.CSTNode) -> bool:
         """Inside a function or class that is not parent-only (module-level code is the
-        parent's: under spawn a child's import of a shared value makes its own)."""
+        parent's: under spawn a child's import of a shared value makes its own), nor a
+        process target that runs alone (its updates cannot interleave with others)."""
         top: cst.CSTNode | None = None
         while (node := self._parent(node)) is not None:  # type: ignore[assignment]
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 top = node
         if top is None:
             return False
-        return not (isinstance(top, cst.FunctionDef) and top.name.value in self.parent_only)
+        if not isinstance(top, cst.FunctionDef):
+            return True
+        return top.name.value not in self.parent_only and not runs_alone(self.facts, top.name.value)
 
     def _held(self, node: cst.CSTNode, depth: int = 0) -> bool:
         """Whether some lock is held where ``node`` runs: inside a ``with`` on a lock-like
