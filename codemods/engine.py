@@ -12,7 +12,7 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -20,7 +20,7 @@ from codemods import rules as registry
 from codemods import suppressions
 from codemods.facts import ModuleFacts, analysing
 from codemods.prechecks import AstFacts
-from codemods.rule import Finding, RuleSpec
+from codemods.rule import Finding, RuleSpec, Safety
 from codemods.visitor import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
@@ -32,6 +32,9 @@ _LIBCST_POSITION = re.compile(r"error at (\d+):(\d+): ")
 # the C stack through them and crash the whole process (a segfault from a few thousand
 # nested brackets or operators, which no except clause catches), so it never sees them.
 _TOO_DEEP_FOR_PYTHON = ("too many nested parentheses", "too many levels of indentation", "too complex")
+# A line that holds no code: blanks, or a comment.
+_TRIVIA_LINE = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)?\Z")
+NOT_REPRODUCIBLE = "libcst does not give this file back byte for byte"
 
 
 class SourceError(Exception):
@@ -92,6 +95,34 @@ def _parse(source: str) -> cst.Module:
         line, column = int(position[1]), int(position[2]) + 1
         first_line = first_line[position.end() :]
     raise SourceError(f"cannot parse: {first_line}", line, column)
+
+
+def _split_trailing_trivia(source: str) -> tuple[str, str]:
+    """``source`` as its code and the blank and comment lines after the last line of code.
+
+    libcst keeps some of these in the last indented block, where a fix that moves code can
+    lose them, and drops others (whitespace-only lines, an indented comment ending a file
+    without a final newline). No token follows them, so they are cut off before parsing
+    and put back unchanged after the fixed code.
+    """
+    end = len(source)
+    while end:
+        content_end = end - 2 if source.endswith("\r\n", 0, end) else end - (source[end - 1] in "\r\n")
+        start = max(source.rfind("\n", 0, content_end), source.rfind("\r", 0, content_end)) + 1
+        if not _TRIVIA_LINE.match(source, start, end):
+            break
+        end = start
+    return source[:end], source[end:]
+
+
+def _without_fixes(candidates: list[Candidate], reason: str) -> list[Candidate]:
+    """The candidates with their fixes withdrawn, each finding saying why."""
+    return [
+        c
+        if c.replacement is None or c.finding.fix is Safety.NONE
+        else Candidate(replace(c.finding, fix=Safety.NONE, message=f"{c.finding.message}; not fixed: {reason}"))
+        for c in candidates
+    ]
 
 
 def _refuse_what_python_finds_too_deep(source: str) -> None:
@@ -244,25 +275,28 @@ def _analyze_source(
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
     if tree is None:
         _refuse_what_python_finds_too_deep(source)
-    module = _parse(source)
+    # Every fix regenerates the whole file from libcst's tree, so the tree must give the
+    # code back byte for byte. The blank and comment lines at the end are kept aside (no
+    # token follows them, so no syntax error is among them); libcst still drops some other
+    # text (a lone "\r" ending a file), and such a file gets no fix: neither `check` nor
+    # `fix` offers one.
+    code, tail = _split_trailing_trivia(source)
+    module = _parse(code)
     candidates, unused = _unsuppressed(_analyse(module, first_pass), source, specs, report_unused_suppressions)
+    if module.code != code:
+        candidates = _without_fixes(candidates, NOT_REPRODUCIBLE)
     findings = _findings(candidates, unused)
     result = Result(source=source, findings=findings, fixed=source, remaining=findings)
     if not fix:
         return result
 
-    # Every fix regenerates the whole file from libcst's tree, so the tree must give the
-    # source back byte for byte; libcst does not always (it drops a lone "\r" ending a file).
-    fixable = any(c.replacement is not None and c.finding.fixable(unsafe_fixes) for c in candidates)
-    if fixable and module.code != source:
-        raise NotReproducible("libcst does not reproduce this file byte for byte, so no fix is applied")
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
     check_compile = tree is not None
-    current = source
+    current = code
     for _ in range(MAX_ROUNDS):
         fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]
         if not fixes:
-            result.fixed = current
+            result.fixed = current + tail
             result.remaining = _findings(candidates, unused)
             return result
         new_module, applied = _apply(module, fixes)
@@ -273,12 +307,12 @@ def _analyze_source(
             raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
         # The next round's fixes regenerate the file from this tree, so it too must give
         # the text back byte for byte (a fix can move code into a shape libcst loses
-        # comments of, such as comments after the last indented block of a file).
+        # comments of).
         if module.code != new_code:
             raise NotReproducible(
                 "libcst does not reproduce the partly fixed text byte for byte, so no fix is applied"
             )
-        if check_compile and not _compiles(new_code):
+        if check_compile and not _compiles(new_code + tail):
             raise FixError("a fix produced code that does not compile")
         if new_code == current:
             raise FixError(
@@ -286,7 +320,9 @@ def _analyze_source(
             )
         result.applied.extend(c.finding for c in applied)
         current = new_code
-        candidates, unused = _unsuppressed(_analyse(module, visitors), current, specs, report_unused_suppressions)
+        candidates, unused = _unsuppressed(
+            _analyse(module, visitors), current + tail, specs, report_unused_suppressions
+        )
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 
 
