@@ -45,6 +45,10 @@ _EXACT = {
     "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",
     "concurrent.futures.ThreadPoolExecutor": "ThreadPoolExecutor",
     "concurrent.futures.thread.ThreadPoolExecutor": "ThreadPoolExecutor",
+    # Python 3.14: each worker is a subinterpreter of the same process. Tasks are pickled,
+    # but nothing re-imports the main module and nothing starts a process.
+    "concurrent.futures.InterpreterPoolExecutor": "InterpreterPoolExecutor",
+    "concurrent.futures.interpreter.InterpreterPoolExecutor": "InterpreterPoolExecutor",
 }
 
 # A context object: ``multiprocessing.get_context(...)`` or a name bound to one.

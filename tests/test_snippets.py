@@ -17,6 +17,7 @@ For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from codemods.engine import analyze
 from codemods.rule import Safety
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
+# The first of the methods this platform supports is its default.
+DEFAULT_START_METHOD = multiprocessing.get_all_start_methods()[0]
 
 
 def _cases(suffix: str) -> list[tuple[str, Path]]:
@@ -93,8 +96,10 @@ def _runtime_cases() -> list:
         expected = case.with_name(case.name.replace(".before.py", ".out"))
         if not expected.exists():
             continue
-        # A program that picks its start method itself runs only under its own choice.
-        methods = ("default",) if "set_start_method(" in _read(case) else START_METHODS
+        # A program that picks its start method itself runs only under its own choice; the
+        # others run under each method, and under the interpreter's default as a user runs
+        # them (forkserver on Linux since Python 3.14, fork before).
+        methods = ("default",) if "set_start_method(" in _read(case) else ("default", *START_METHODS)
         cases += [pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}") for method in methods]
     return cases
 
@@ -111,8 +116,10 @@ def test_after_prints_the_documented_output(before: Path, method: str) -> None:
 def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path, method: str) -> None:
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
     rule = rules.BY_NAME[before.parent.name].load()
+    # Under the default, a program that does not choose runs under the platform's default.
+    in_force = DEFAULT_START_METHOD if method == "default" and "set_start_method(" not in _read(before) else method
     under_fork_too = before.name.removesuffix(".before.py") in getattr(rule, "PITFALL_UNDER_FORK", ())
-    if (method == "fork" and not under_fork_too) or not getattr(rule, "START_METHOD_PITFALL", True):
+    if (in_force == "fork" and not under_fork_too) or not getattr(rule, "START_METHOD_PITFALL", True):
         run = run_program(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
     else:
