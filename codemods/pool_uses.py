@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import ComprehensionScope, Scope, ScopeProvider
+from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
 from codemods.bindings import Bindings
 from codemods.facts import findall
@@ -25,11 +25,22 @@ SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, 
 TASKS = frozenset({"map", "starmap", "apply", "apply_async", "map_async", "starmap_async", "imap", "imap_unordered", "submit"})
 WAITS = frozenset({"get", "wait", "result", "exception"})
 READ_ALL = frozenset({"list", "tuple", "sum", "sorted", "set", "frozenset", "min", "max", "dict"})
+FILLING = frozenset({"append", "add"})  # put one handle into a list or set of handles
 _LEAVING = ("break", "return", "raise", "assert", "yield", "await", "exit")
 
 
 class NotWrappable(Exception):
     """Why the pool cannot be put into a ``with`` block; the user reads it after "not fixed: "."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The name bound to what a pool call hands out: its handle or iterator
+    (``h = pool.apply_async(...)``), or a list of its handles (``hs = [pool.apply_async(...)
+    for x in xs]``, or ``hs = []`` that ``hs.append(pool.apply_async(...))`` fills)."""
+
+    name: cst.Name  # the binding
+    listed: bool  # a list (or set) of handles
 
 
 @dataclass
@@ -114,23 +125,50 @@ class PoolUses:
         if iterator and self._read_here(call):
             return False, []  # read, but maybe not to the end
         holder = self.holder(call)
-        comprehension = holder is not None and self._assigned_to(call) is None
         if holder is None:
             raise NotWrappable(f"the result of `{self.code(call.func)}()` on line {self.line(call)} is passed on")
-        assignment = self._statement(holder)
-        references = self.references(holder)
+        assignment = self._statement(holder.name)
+        references = self.references(holder.name)
+        scope = self.bindings.visitor.get_metadata(ScopeProvider, holder.name)
         for reference in references:
-            if not (self._follows(reference, assignment) and self._plain_use(reference)):
+            if not (self._in_scope(reference, scope) and self._comes_after(reference, assignment) and self._plain_use(reference, holder.listed)):
                 raise NotWrappable(f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed")
-        waits = self._each_waited if comprehension else lambda ref: self._waited_here(ref, iterator)
-        return any(waits(r) and self._unconditional(r, self.parent(assignment)) for r in references), [holder]  # type: ignore[arg-type]
+        block = self.parent(assignment)
+        held = self._top(call, block)  # type: ignore[arg-type]  # after it, the name holds the task
 
-    def holder(self, call: cst.Call) -> cst.Name | None:
-        """The name bound to what ``call`` returns (``h = pool.apply_async(...)``), or to a
-        list of those (``hs = [pool.apply_async(...) for x in xs]``)."""
+        def waits(reference: cst.Name) -> bool:
+            if held is None or not (self._follows(reference, held) and self._unconditional(reference, block)):  # type: ignore[arg-type]
+                return False
+            waited = self._each_waited(reference) if holder.listed else self._waited_here(reference, iterator)
+            return waited and self._reaches_alone(holder.name, reference)
+
+        return any(map(waits, references)), [holder.name]
+
+    def holder(self, call: cst.Call) -> Holder | None:
+        """The name that holds what ``call`` returns (see :class:`Holder`)."""
         parent = self.parent(call)
-        listed = isinstance(parent, cst.ListComp) and parent.elt is call
-        return self._assigned_to(parent if listed else call)  # type: ignore[arg-type]
+        if isinstance(parent, cst.ListComp) and parent.elt is call:
+            listed = self._assigned_to(parent)
+            return Holder(listed, True) if listed is not None else None
+        if isinstance(parent, cst.Arg):
+            filled = self._filled_list(parent)
+            return Holder(filled, True) if filled is not None else None
+        single = self._assigned_to(call)
+        return Holder(single, False) if single is not None else None
+
+    def _filled_list(self, arg: cst.Arg) -> cst.Name | None:
+        """The binding of ``hs`` in ``hs.append(arg)``, when that binding, the only one of
+        ``hs`` in its scope, makes a new list or set."""
+        call = self.parent(arg)
+        if not (m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING))))) and len(call.args) == 1):  # type: ignore[union-attr]
+            return None
+        bindings = self.bindings.of(call.func.value)  # type: ignore[union-attr]
+        target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
+        value = getattr(self.parent(self.parent(target)), "value", None) if target is not None else None  # type: ignore[arg-type]
+        made = isinstance(value, (cst.List, cst.Set, cst.ListComp, cst.SetComp)) or (
+            isinstance(value, cst.Call) and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
+        )
+        return target if made and self._assigned_to(value) is target and len(self._assignments(target)) == 1 else None
 
     def _waited_here(self, value: cst.BaseExpression, iterator: bool) -> bool:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
@@ -183,11 +221,12 @@ class PoolUses:
         each = m.Call(func=m.Attribute(value=m.Name(parent.target.value), attr=m.OneOf(*map(m.Name, WAITS))))
         return any(self._unconditional(wait, body) for wait in findall(body, each))
 
-    def _plain_use(self, reference: cst.Name) -> bool:
-        """A use of a handle (or iterator) that leaves it where it is."""
+    def _plain_use(self, reference: cst.Name, listed: bool) -> bool:
+        """A use of a handle (or iterator, or list of handles) that leaves it where it is."""
         parent = self.parent(reference)
         if isinstance(parent, cst.Attribute) and parent.value is reference:
-            return True  # h.get(), h.ready()
+            # h.get(), h.ready(); a list of handles only grows: hs.append(...)
+            return not listed or (parent.attr.value in FILLING and isinstance(self.parent(parent), cst.Call))
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is reference:
             return True
         call = self.parent(parent) if isinstance(parent, cst.Arg) else None
@@ -199,23 +238,51 @@ class PoolUses:
         return False
 
     def _assigned_to(self, value: cst.CSTNode) -> cst.Name | None:
-        """``h`` of ``h = value``, when ``h`` is bound nowhere else in its scope."""
+        """``h`` of ``h = value``."""
         assign = self.parent(value)
         if not (isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1):
             return None
         target = assign.targets[0].target
-        if not isinstance(target, cst.Name):
-            return None
+        return target if isinstance(target, cst.Name) and self._assignments(target) else None
+
+    def _assignments(self, target: cst.Name) -> list[BaseAssignment]:
+        """The bindings of ``target``'s name in its scope (none when it has no scope)."""
         scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
-        return target if scope is not None and len(scope.assignments[target.value]) == 1 else None
+        return list(scope.assignments[target.value]) if scope is not None else []
 
     def references(self, target: cst.Name) -> list[cst.Name]:
-        scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
-        found = [a for a in scope.assignments[target.value] if a.node is target] if scope is not None else []
-        return [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]  # type: ignore[misc]
+        """The reads that may see the value bound at ``target``: those that no later
+        assignment in its block rebinds the name before."""
+        found = [a for a in self._assignments(target) if a.node is target]
+        reads = [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]
+        return [read for read in reads if not self._rebound_between(target, read)]  # type: ignore[arg-type]
+
+    def _reaches_alone(self, target: cst.Name, read: cst.Name) -> bool:
+        """``read`` sees the value bound at ``target`` and no other binding of the name."""
+        others = [a.node for a in self._assignments(target) if a.node is not target and any(r.node is read for r in a.references)]
+        return all(self._rebound_between(other, read) for other in others)
+
+    def _rebound_between(self, target: cst.CSTNode, read: cst.Name) -> bool:
+        """A statement of the block of ``target``'s statement, after it and before the one
+        that holds ``read``, assigns the name again: whatever runs, ``read`` sees that."""
+        statement = self._statement(target)
+        block = self.parent(statement)
+        ids = [id(s) for s in getattr(block, "body", ())]
+        last = self._top(read, block)  # type: ignore[arg-type]
+        if last is None or id(statement) not in ids:
+            return False
+        between = block.body[ids.index(id(statement)) + 1 : ids.index(id(last))]  # type: ignore[union-attr]
+        assigns = m.SimpleStatementLine(body=[m.ZeroOrMore(), m.Assign(targets=[m.ZeroOrMore(), m.AssignTarget(m.Name(read.value)), m.ZeroOrMore()]), m.ZeroOrMore()])
+        return any(m.matches(s, assigns) for s in between)
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
         while not isinstance(node, cst.BaseStatement):
+            node = self.parent(node)  # type: ignore[assignment]
+        return node
+
+    def _top(self, node: cst.CSTNode, block: cst.CSTNode) -> cst.CSTNode | None:
+        """The statement of ``block`` that holds ``node``, if one does."""
+        while node is not None and self.parent(node) is not block:
             node = self.parent(node)  # type: ignore[assignment]
         return node
 
@@ -235,13 +302,19 @@ class PoolUses:
             child, parent = parent, self.parent(parent)
         return True
 
+    def _comes_after(self, node: cst.CSTNode, statement: cst.CSTNode | None) -> bool:
+        """``node`` follows ``statement``, or a statement around it in the same function."""
+        while statement is not None and not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(statement, cst.BaseStatement) and self._follows(node, statement):
+                return True
+            statement = self.parent(statement)
+        return False
+
     def _follows(self, node: cst.CSTNode, statement: cst.CSTNode) -> bool:
         """``node`` lies in a statement after ``statement``, in the same block or nested
         in one that follows it."""
         block = self.parent(statement)
-        child = node
-        while child is not None and self.parent(child) is not block:
-            child = self.parent(child)
+        child = self._top(node, block)  # type: ignore[arg-type]
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
         return child is not None and id(child) in ids and ids.index(id(child)) > ids.index(id(statement))

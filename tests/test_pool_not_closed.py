@@ -172,6 +172,58 @@ def main(items):
 """,
         id="iterator_read_through_enumerate",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    pool = Pool(2)
+    r = pool.apply_async(f, (1,))
+    print(r.get())
+    r = pool.apply_async(f, (2,))
+    print(r.get())
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    with Pool(2) as pool:
+        r = pool.apply_async(f, (1,))
+        print(r.get())
+        r = pool.apply_async(f, (2,))
+        print(r.get())
+""",
+        id="handle_name_reused",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    handles = []
+    pool = Pool(2)
+    for x in xs:
+        handles.append(pool.apply_async(f, (x,)))
+    results = [h.get() for h in handles]
+    print(results)
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    handles = []
+    with Pool(2) as pool:
+        for x in xs:
+            handles.append(pool.apply_async(f, (x,)))
+        results = [h.get() for h in handles]
+    print(results)
+""",
+        id="handles_appended_to_a_list",
+    ),
 ]
 
 LEFT_ALONE = [
@@ -313,6 +365,37 @@ def main(items):
 """,
         id="iterator_read_through_enumerate",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    with Pool(2) as pool:
+        r = pool.apply_async(f, (1,))
+        print(r.get())
+        r = pool.apply_async(f, (2,))
+        print(r.get())
+""",
+        id="handle_name_reused",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    handles = []
+    pool = Pool(2)
+    for x in xs:
+        handles.append(pool.apply_async(f, (x,)))
+    results = [h.get() for h in handles]
+    pool.close()
+    pool.join()
+    print(results)
+""",
+        id="handles_appended_to_a_list",
+    ),
 ]
 
 REPORTED = [
@@ -398,6 +481,40 @@ def main(xs):
 """,
         "`pool` is also assigned on line 7",
         id="assigned_twice",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    handles = []
+    for x in xs:
+        handles.append(pool.apply_async(f, (x,)))
+    handles.clear()
+    print([h.get() for h in handles])
+""",
+        "`handles` (line 9) is used where the pool may be closed",
+        id="list_of_handles_emptied",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    pool = Pool(2)
+    r = pool.apply_async(f, (1,))
+
+    def later():
+        return r.get()
+
+    print(r.get())
+    return later
+""",
+        "`r` (line 9) is used where the pool may be closed",
+        id="handle_read_by_a_nested_function",
     ),
 ]
 
@@ -519,6 +636,88 @@ def main(items):
 """,
         "nothing waits for the task of `pool.imap()` (line 6)",
         id="enumerated_iterator_left_early",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    pool = Pool(2)
+    r = pool.apply_async(f, (1,))
+    r = pool.apply_async(f, (2,))
+    print(r.get())
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main():
+    with Pool(2) as pool:
+        r = pool.apply_async(f, (1,))
+        r = pool.apply_async(f, (2,))
+        print(r.get())
+""",
+        "nothing waits for the task of `pool.apply_async()` (line 6)",
+        id="handle_rebound_before_its_wait",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs, again):
+    pool = Pool(2)
+    r = pool.apply_async(f, (1,))
+    if again:
+        r.wait()
+        r = pool.apply_async(f, (2,))
+        print(r.get())
+    print(r.ready())
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs, again):
+    with Pool(2) as pool:
+        r = pool.apply_async(f, (1,))
+        if again:
+            r.wait()
+            r = pool.apply_async(f, (2,))
+            print(r.get())
+        print(r.ready())
+""",
+        "nothing waits for the task of `pool.apply_async()` (line 6)",
+        id="handle_waited_on_one_branch_then_rebound",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    handles = []
+    for x in xs:
+        handles.append(pool.apply_async(f, (x,)))
+        if x:
+            print([h.get() for h in handles])
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    with Pool(2) as pool:
+        handles = []
+        for x in xs:
+            handles.append(pool.apply_async(f, (x,)))
+            if x:
+                print([h.get() for h in handles])
+""",
+        "nothing waits for the task of `pool.apply_async()` (line 8)",
+        id="list_of_handles_read_before_it_is_complete",
     ),
 ]
 

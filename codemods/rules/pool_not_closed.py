@@ -167,7 +167,7 @@ class PoolNotClosed(RuleVisitor):
         for call in uses.calls:
             if kind == "ProcessPoolExecutor":  # its `with` waits for every task
                 settled, holder = True, self.uses.holder(call)
-                holders = [holder] if holder is not None else []
+                holders = [holder.name] if holder is not None else []
             else:
                 settled, holders = self.uses.settled(call)
             if not settled and unwaited is None:
