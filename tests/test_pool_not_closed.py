@@ -8,6 +8,8 @@ import ast
 import pytest
 from rule_cases import RuleCases
 
+from programs import START_METHODS, run_program
+
 from codemods import rules
 from codemods.engine import analyze
 
@@ -538,7 +540,7 @@ def main(paths):
     with Pool() as pool:
         for path in paths:
             pool.apply_async(compress, (path,))
-    print("queued")
+        print("queued")
 """,
         "nothing waits for the task of `pool.apply_async()` (line 7)",
         id="fire_and_forget",
@@ -720,6 +722,68 @@ def main(xs):
         id="list_of_handles_read_before_it_is_complete",
     ),
 ]
+
+
+# A task submitted and forgotten, whose callback prints while the program sleeps.
+FIRE_AND_FORGET = """\
+import multiprocessing as mp
+import time
+
+
+def square(n):
+    return n * n
+
+
+def report(result):
+    print("done:", result, flush=True)
+
+
+if __name__ == "__main__":
+    pool = mp.Pool(2)
+    pool.apply_async(square, (3,), callback=report)
+    print("submitted", flush=True)
+    time.sleep(2)
+    print("bye")
+"""
+
+FIRE_AND_FORGET_FIXED = """\
+import multiprocessing as mp
+import time
+
+
+def square(n):
+    return n * n
+
+
+def report(result):
+    print("done:", result, flush=True)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        pool.apply_async(square, (3,), callback=report)
+        print("submitted", flush=True)
+        time.sleep(2)
+        print("bye")
+"""
+
+
+def test_fire_and_forget_keeps_the_pool_open_while_the_code_after_it_runs() -> None:
+    reason = "nothing waits for the task of `pool.apply_async()` (line 15)"
+    CASES.assert_unsafe_fix_only_on_request(FIRE_AND_FORGET, FIRE_AND_FORGET_FIXED, reason)
+
+
+def test_fire_and_forget_closed_and_joined_is_left_alone() -> None:
+    CASES.assert_leaves_alone(FIRE_AND_FORGET.replace('    print("bye")\n', '    print("bye")\n    pool.close()\n    pool.join()\n'))
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_fire_and_forget_fixed_prints_what_it_printed(method: str, tmp_path) -> None:
+    for name, program in [("before.py", FIRE_AND_FORGET), ("after.py", FIRE_AND_FORGET_FIXED)]:
+        path = tmp_path / name
+        path.write_text(program, encoding="utf-8")
+        run = run_program(path, method, timeout=30)
+        assert (run.returncode, run.stdout) == (0, "submitted\ndone: 9\nbye\n"), (name, run.stderr)
 
 
 @pytest.mark.parametrize(("before", "after"), FIXES)

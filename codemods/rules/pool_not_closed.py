@@ -157,8 +157,11 @@ class PoolNotClosed(RuleVisitor):
         self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(block, new), safety=Safety.UNSAFE, fix_title=TITLE)  # type: ignore[arg-type]
 
     def _plan(self, statement: cst.SimpleStatementLine, uses: Uses, kind: str) -> tuple[int, cst.Call | None]:
-        """The index of the last statement of the block that uses the pool, and a task that
-        the code may not wait for (an executor waits for every task at the end of ``with``)."""
+        """The index of the last statement that the ``with`` block takes, and a task that
+        the code may not wait for (an executor waits for every task at the end of ``with``).
+        The block ends after the last use of the pool, or, when a task may still run then,
+        at the end of the block: the code after the last use may be what lets it finish
+        (``time.sleep()``, a polling loop), and its callbacks still run there."""
         block = self.parent(statement)
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
@@ -181,7 +184,7 @@ class PoolNotClosed(RuleVisitor):
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
                 raise NotWrappable(f"it is used outside the block it is created in (line {self._line(node)})")
             last = max(last, ids.index(id(top)))
-        return last, unwaited
+        return (last if unwaited is None else len(ids) - 1), unwaited
 
     def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:
         """``block`` with ``name = call`` and the statements up to ``last`` turned into
