@@ -58,7 +58,7 @@ def main():
     ),
     pytest.param(
         """\
-from multiprocessing import Process
+from multiprocessing import Pool, Process
 LIMIT = 2
 from pathlib import Path
 
@@ -70,9 +70,11 @@ def work(folder):
 
 if __name__ == "__main__":
     Process(target=work, args=(".",)).start()
+    with Pool() as pool:
+        pool.map(work, ["."])
 """,
         """\
-from multiprocessing import Process
+from multiprocessing import Pool, Process
 LIMIT = 2
 from pathlib import Path
 from os import path as osp, sep
@@ -84,8 +86,10 @@ def work(folder):
 
 if __name__ == "__main__":
     Process(target=work, args=(".",)).start()
+    with Pool() as pool:
+        pool.map(work, ["."])
 """,
-        id="process-target-from-import-after-constants",
+        id="task-of-a-pool-too-from-import-after-constants",
     ),
     pytest.param(
         """\
@@ -427,11 +431,181 @@ def work(x):
 
 
 def main():
-    mp.Process(target=work, args=(1,)).start()
+    with mp.Pool() as pool:
+        pool.map(work, [1])
 """
     [finding] = check(source).findings
     assert (finding.line, finding.column) == (5, 5)
     assert finding.message == (
-        "`import math` inside `work` runs every time the process target runs: import it once, at module level"
+        "`import math` inside `work` runs every time the pool task runs: import it once, at module level"
     )
     assert finding.fix_title == "Move the import to the module's imports"
+
+
+# -- a process target runs once per process --------------------------------------------
+
+PROCESS_TARGET = """\
+import multiprocessing as mp
+
+
+def work(x):
+    import math
+    print(math.sqrt(x))
+
+
+if __name__ == "__main__":
+    child = mp.Process(target=work, args=(4,))
+    child.start()
+    child.join()
+{more}"""
+
+
+def test_process_target_is_left_alone() -> None:
+    result = check(PROCESS_TARGET.format(more=""))
+    assert result.findings == [] and not result.changed
+
+
+def test_process_target_that_is_a_pool_task_too_is_fixed() -> None:
+    pooled = "    with mp.Pool() as pool:\n        pool.map(work, [9])\n"
+    result = check(PROCESS_TARGET.format(more=pooled))
+    assert [f.message for f in result.findings] == [
+        "`import math` inside `work` runs every time the pool task runs: import it once, at module level"
+    ]
+    assert result.fixed == PROCESS_TARGET.format(more=pooled).replace(
+        "import multiprocessing as mp\n", "import multiprocessing as mp\nimport math\n"
+    ).replace("    import math\n", "")
+
+
+# -- code for type checkers ------------------------------------------------------------
+
+TYPE_CHECKED = """\
+from __future__ import annotations
+
+import multiprocessing as mp
+from typing import TYPE_CHECKING
+{block}
+
+def digest(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def main() -> None:
+    with mp.Pool() as pool:
+        pool.map(digest, ["a"])
+"""
+
+
+def test_imports_for_type_checkers_do_not_block_the_move() -> None:
+    before = TYPE_CHECKED.format(block="\nif TYPE_CHECKING:\n    from collections.abc import Iterator\n")
+    after = before.replace("from typing import TYPE_CHECKING\n", "from typing import TYPE_CHECKING\nimport hashlib\n")
+    assert check(before).fixed == after.replace("    import hashlib\n", "")
+
+
+def test_code_under_a_condition_that_runs_still_blocks_the_move() -> None:
+    before = TYPE_CHECKED.format(block="\nif not TYPE_CHECKING:\n    from collections.abc import Iterator\n")
+    [finding] = check(before).findings
+    assert finding.message.endswith(
+        "; not fixed: the module-level code on line 6 runs between the imports and `digest`, "
+        "and may prepare this import (`sys.path`, environment variables)"
+    )
+    assert not check(before).changed
+
+
+def test_a_name_imported_for_type_checkers_only_is_imported_for_real() -> None:
+    """Only removing the task's import would leave `hashlib` unbound when the task runs."""
+    before = TYPE_CHECKED.format(block="\nif TYPE_CHECKING:\n    import hashlib\n")
+    after = before.replace("from typing import TYPE_CHECKING\n", "from typing import TYPE_CHECKING\nimport hashlib\n")
+    assert check(before).fixed == after.replace("    import hashlib\n    return", "    return")
+
+
+def test_a_name_imported_otherwise_for_type_checkers_is_left_alone() -> None:
+    before = TYPE_CHECKED.format(block="\nif TYPE_CHECKING:\n    import hmac as hashlib\n")
+    result = check(before)
+    assert result.findings == [] and not result.changed
+
+
+# -- comments that only made sense inside the task -------------------------------------
+
+def test_comments_about_the_import_being_local_stay_behind() -> None:
+    before = """\
+import multiprocessing as mp
+
+
+def work(x):
+    # lazy import: only the workers need it
+    # Hashes of the inputs.
+    import hashlib  # pylint: disable=import-outside-toplevel
+    import math  # noqa: PLC0415, F401
+    import json  # heavy import per task
+    from os import sep  # noqa: E402  # the path separator
+    import zlib  # fast enough
+    return hashlib, math, json, sep, zlib
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+"""
+    after = """\
+import multiprocessing as mp
+# Hashes of the inputs.
+import hashlib
+import math  # noqa: F401
+import json
+from os import sep  # the path separator
+import zlib  # fast enough
+
+
+def work(x):
+    return hashlib, math, json, sep, zlib
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map(work, [1])
+"""
+    assert check(before).fixed == after
+
+
+# -- Python 3.15's lazy imports (parsed here, never run) -------------------------------
+
+LAZY = """\
+import multiprocessing as mp
+{imports}
+
+
+def parse(text):
+    import json
+    return json.loads(text)
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        print(pool.map(parse, ["[1]"]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("imports", "after"),
+    [
+        pytest.param(
+            "lazy import csv\nlazy from decimal import Decimal as D",
+            "lazy import csv\nlazy from decimal import Decimal as D\nimport json",
+            id="after-the-lazy-imports",
+        ),
+        pytest.param("lazy import json", "lazy import json", id="the-module-imports-it-lazily-already"),
+        pytest.param("lazy from json import loads\nlazy import json", "lazy from json import loads\nlazy import json", id="lazily-with-more"),
+    ],
+)
+def test_lazy_imports_are_imports(imports: str, after: str) -> None:
+    before = LAZY.format(imports=imports)
+    result = check(before)
+    assert result.findings and all(f.fix is Safety.UNSAFE for f in result.findings)
+    assert result.fixed == LAZY.format(imports=after).replace("    import json\n", "")
+
+
+def test_a_name_the_module_imports_lazily_as_something_else_is_left_alone() -> None:
+    for imports in ("lazy import simplejson as json", "lazy from yaml import json"):
+        result = check(LAZY.format(imports=imports))
+        assert result.findings == [] and not result.changed, imports

@@ -1,19 +1,22 @@
-"""MP006 import-in-task: an ``import`` statement inside a pool task or process target.
+"""MP006 import-in-task: an ``import`` statement inside a pool task.
 
 The statement runs each time the task runs. The fix (unsafe: the import's side effects
 move to module import, in the parent too) adds the import at module level, after the last
 top-level import before the task, and removes it from the task. Imports that look
 deliberate are not reported: under ``try`` with an ``except ImportError``, under a
-condition, or of a name that the module binds to something else.
+condition, or of a name that the module binds to something else. A process target runs
+once per process, so an import in it costs nothing per task: it is not reported.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
@@ -22,15 +25,16 @@ from libcst.metadata import (
 )
 
 from codemods.entries import entries_of
+from codemods.facts import findall
 from codemods.fresh_names import FreshNames
 from codemods.handover import Edits, declared_names
 from codemods.hoisting import Hoisting, no_blank_first
+from codemods.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
 from codemods.prechecks import AstFacts
 from codemods.reachability import reach_of
 from codemods.rule import Safety
 from codemods.statements import (
     is_docstring,
-    is_import,
     names_in,
     pure_assignment,
     pure_definition,
@@ -39,6 +43,11 @@ from codemods.visitor import RuleVisitor
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+# Comments about the import being local, which mean nothing at module level: linters'
+# codes for an import outside the top level or below other code, and words such as these.
+_LOCAL_IMPORT_CODES = re.compile(r"^(import-outside-toplevel|C0415|PLC0415|E402)$", re.IGNORECASE)
+_LOCAL_IMPORT_WORDS = re.compile(r"\b(local(ly)?|lazy|lazily|per[- ]task|inside)\b", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"^(?P<head>(noqa|ruff:\s*noqa|flake8:\s*noqa)\s*:\s*|pylint:\s*disable\s*=\s*)(?P<codes>.*)$")
 
 
 def _bound(alias: cst.ImportAlias) -> str:
@@ -48,11 +57,12 @@ def _bound(alias: cst.ImportAlias) -> str:
     return cst.Module([]).code_for_node(alias.name).split(".")[0]
 
 
-def _key(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> tuple[str, ...]:
-    """What an alias imports, so that two imports of the same thing compare equal."""
+def _key(statement: cst.BaseSmallStatement, alias: cst.ImportAlias) -> tuple[str, ...]:
+    """What an alias imports, so that two imports of the same thing (``lazy`` or not)
+    compare equal."""
     code = cst.Module([]).code_for_node
     name = code(alias.name)
-    if isinstance(statement, cst.ImportFrom):
+    if isinstance(statement, FROM_IMPORTS):
         module = "." * len(statement.relative) + (code(statement.module) if statement.module else "")
         return ("from", module, name, _bound(alias))
     return ("import", name, _bound(alias))
@@ -87,9 +97,46 @@ def _unconditional(block: Sequence[cst.BaseStatement]) -> Iterator[cst.SimpleSta
                 yield from _unconditional(suite.body)
 
 
+def _for_type_checkers(statement: cst.CSTNode) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) holding imports only, with no
+    ``else``: imports for type checkers, which never run (and would only import if they did)."""
+    return (
+        isinstance(statement, cst.If)
+        and statement.orelse is None
+        and m.matches(statement.test, m.Name("TYPE_CHECKING") | m.Attribute(attr=m.Name("TYPE_CHECKING")))
+        and isinstance(statement.body, cst.IndentedBlock)
+        and all(is_import_line(line) or m.matches(line, m.SimpleStatementLine([m.Pass()])) for line in statement.body.body)
+    )
+
+
 def _prepares_nothing(statement: cst.CSTNode) -> bool:
     """Module-level code that cannot change what an import finds or does."""
-    return is_docstring(statement) or pure_assignment(statement) or pure_definition(statement)
+    return (
+        is_docstring(statement)
+        or pure_assignment(statement)
+        or pure_definition(statement)
+        or _for_type_checkers(statement)
+    )
+
+
+def _without_local_reasons(comment: str) -> str | None:
+    """``comment`` without what only made sense for an import inside a function (a
+    linter's exemption for it, a remark that it is lazy or local); None when nothing is
+    left. Each ``#`` part is judged on its own; a directive keeps its other codes."""
+    parts = [part.strip() for part in comment.split("#")[1:]]
+    kept: list[str] = []
+    for part in parts:
+        directive = _DIRECTIVE.match(part)
+        if directive is not None:
+            codes = [code.strip() for code in directive["codes"].split(",")]
+            others = [code for code in codes if code and not _LOCAL_IMPORT_CODES.match(code)]
+            if others:
+                kept.append(part if others == codes else directive["head"] + ", ".join(others))
+        elif not _LOCAL_IMPORT_WORDS.search(part):
+            kept.append(part)
+    if kept == parts:
+        return comment
+    return "# " + "  # ".join(kept) if kept else None
 
 
 class ImportInTask(RuleVisitor):
@@ -115,47 +162,64 @@ class ImportInTask(RuleVisitor):
         self.hoisting = Hoisting(self.reach, scopes, parents)  # type: ignore[arg-type]
         self.names = FreshNames(s for s in scopes.values() if s is not None)
         entries = entries_of(self.facts)
+        self.lazy_names = {id(name) for small in lazy_imports(node) for name in findall(small, m.Name())}
         for name, uses in entries.uses.items():
-            if not (uses.tasks or uses.targets):
+            if not uses.tasks:
                 continue
-            role = "pool task" if uses.tasks else "process target"
             function: cst.FunctionDef = node.body[self.reach.functions[name]]  # type: ignore[assignment]
             if isinstance(function.body, cst.IndentedBlock):
                 for statement in _unconditional(function.body.body):
-                    self._check(function, role, statement)
+                    self._check(function, statement)
         return False
 
-    def _module_keys(self, name: str) -> set[tuple[str, ...]] | None:
-        """What the module-level bindings of ``name`` import (None: something else binds it)."""
-        keys: set[tuple[str, ...]] = set()
+    def _module_keys(self, name: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]] | None:
+        """What the module-level bindings of ``name`` import: those that run (lazy ones
+        too), and those only for type checkers (None: something else binds it)."""
+        runs: set[tuple[str, ...]] = set()
+        for small in lazy_imports(self.module):
+            runs |= {_key(small, alias) for alias in small.names if _bound(alias) == name}  # type: ignore[attr-defined]
+        typing: set[tuple[str, ...]] = set()
         for assignment in self.reach.global_scope.assignments[name]:
             small = assignment.node
+            if id(small) in self.lazy_names:
+                continue  # libcst binds the `as` name of a lazy import: counted above
             if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
                 return None
+            statement = self.module.body[self.reach.owner[id(small)]]
+            keys = typing if _for_type_checkers(statement) else runs
             keys |= {_key(small, alias) for alias in small.names if _bound(alias) == name}
-        return keys
+        return runs, typing
 
-    def _check(self, function: cst.FunctionDef, role: str, statement: cst.SimpleStatementLine) -> None:
+    def _check(self, function: cst.FunctionDef, statement: cst.SimpleStatementLine) -> None:
         imports = list(_imports_of(statement))
         present: dict[str, bool] = {}  # bound name -> the module imports the same already
+        typed: set[str] = set()  # names that the module imports the same for type checkers only
         for small, alias in imports:
             name = _bound(alias)
-            keys = self._module_keys(name)
-            if keys is None or keys and keys != {_key(small, alias)}:
+            found = self._module_keys(name)
+            if found is None or any(keys and keys != {_key(small, alias)} for keys in found):
                 return  # the task shadows a module-level name on purpose
-            present[name] = bool(keys)
+            runs, typing = found
+            present[name] = bool(runs)
+            if typing and not runs:
+                typed.add(name)
         code = "; ".join(self.module.code_for_node(small).strip().rstrip(";") for small in statement.body)
-        message = f"`{code}` inside `{function.name.value}` runs every time the {role} runs: import it once, at module level"
+        message = f"`{code}` inside `{function.name.value}` runs every time the pool task runs: import it once, at module level"
         try:
-            fixed = self._hoist(function, statement, present)
+            fixed = self._hoist(function, statement, present, typed)
         except _Unhoistable as why:
             self.report(statement, f"{message}; not fixed: {why}")
             return
         title = "Remove the import: the module imports the same at module level" if all(present.values()) else "Move the import to the module's imports"
         self.report(statement, message, fix=(self.module, fixed), safety=Safety.UNSAFE, fix_title=title)
 
-    def _hoist(self, function: cst.FunctionDef, statement: cst.SimpleStatementLine, present: dict[str, bool]) -> cst.Module:
-        if len(statement.body) != 1 or not is_import(statement):
+    def _hoist(
+        self, function: cst.FunctionDef, statement: cst.SimpleStatementLine, present: dict[str, bool], typed: set[str]
+    ) -> cst.Module:
+        """The module with the task's import removed and, unless the module imports the
+        same, added at module level. A name imported for type checkers only may be taken:
+        the import makes it at run time what the type checkers took it for."""
+        if len(statement.body) != 1 or not is_import_line(statement):
             raise _Unhoistable("the line holds other statements too")
         scope = self.scopes[statement]
         taken = self.names.taken(self.reach.global_scope)
@@ -171,7 +235,7 @@ class ImportInTask(RuleVisitor):
                 )
             if not already and name in dir(builtins):
                 raise _Unhoistable(f"at module level, `{name}` would shadow the builtin `{name}` in the whole module")
-            if not already and name in taken:
+            if not already and name in taken and name not in typed:
                 raise _Unhoistable(f"at module level, `{name}` would change what other code of the module reads")
         edits = Edits()
         edits.remove(statement)
@@ -183,9 +247,9 @@ class ImportInTask(RuleVisitor):
             return fixed
         index = self._insertion_point(function)
         previous = self.module.body[index - 1] if index else None
-        blank = [cst.EmptyLine()] if previous is not None and not is_import(previous) else []
-        comments = [line for line in statement.leading_lines if line.comment]
-        moved = statement.with_changes(leading_lines=[*blank, *comments])
+        blank = [cst.EmptyLine()] if previous is not None and not is_import_line(previous) else []
+        moved = _with_comments_for_module_level(statement)
+        moved = moved.with_changes(leading_lines=[*blank, *moved.leading_lines])
         body = list(fixed.body)
         return fixed.with_changes(body=[*body[:index], moved, *body[index:]])
 
@@ -193,7 +257,7 @@ class ImportInTask(RuleVisitor):
         """Right after the last top-level import before ``function`` (after the docstring,
         without one); raises when code between there and ``function`` may prepare it."""
         before = list(self.module.body[: self.reach.functions[function.name.value]])
-        index = max((i + 1 for i, s in enumerate(before) if is_import(s)), default=0)
+        index = max((i + 1 for i, s in enumerate(before) if is_import_line(s)), default=0)
         if index == 0 and before and is_docstring(before[0]):
             index = 1
         for statement in before[index:]:
@@ -204,6 +268,24 @@ class ImportInTask(RuleVisitor):
                     "and may prepare this import (`sys.path`, environment variables)"
                 )
         return index
+
+
+def _with_comments_for_module_level(statement: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    """The import line with only the comments that stay true at module level: those
+    above it (blank lines dropped) and the one after it, each without what was about
+    the import being local."""
+    above: list[cst.EmptyLine] = []
+    for line in statement.leading_lines:
+        kept = _without_local_reasons(line.comment.value) if line.comment is not None else None
+        if kept is not None:
+            above.append(line.with_changes(comment=cst.Comment(kept)))
+    trailing = statement.trailing_whitespace
+    if trailing.comment is not None:
+        kept = _without_local_reasons(trailing.comment.value)
+        after = cst.Comment(kept) if kept is not None else None
+        whitespace = trailing.whitespace if after is not None else cst.SimpleWhitespace("")
+        trailing = trailing.with_changes(whitespace=whitespace, comment=after)
+    return statement.with_changes(leading_lines=above, trailing_whitespace=trailing)
 
 
 class _Unhoistable(Exception):

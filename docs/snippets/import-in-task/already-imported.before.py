@@ -2,13 +2,12 @@ import json
 import multiprocessing as mp
 
 
-def show(message):
+def size(message):
     import json
 
-    print("the child got", json.loads(message))
+    return json.loads(message)["size"]
 
 
 if __name__ == "__main__":
-    child = mp.Process(target=show, args=('{"size": 3}',))
-    child.start()
-    child.join()
+    with mp.Pool(2) as pool:
+        print("the workers got", pool.map(size, ['{"size": 3}', '{"size": 4}']))
