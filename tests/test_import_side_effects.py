@@ -366,3 +366,95 @@ def test_message_names_the_effect() -> None:
     source = "import multiprocessing as mp\nimport time\ntime.sleep(1)\nif __name__ == '__main__':\n    mp.Pool()\n"
     [finding] = check(source).findings
     assert finding.message.startswith("`time.sleep()` sleeps at module level, in a module that starts processes")
+
+
+# -- output on the way out -------------------------------------------------------------
+
+ON_THE_WAY_OUT = """\
+import multiprocessing as mp
+import os
+import sys
+
+{code}
+
+
+def work(x):
+    return x
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        print(pool.map(work, [1]))
+"""
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param('try:\n    import json\nexcept ImportError:\n    print("install json")\n    sys.exit(1)', id="sys-exit"),
+        pytest.param('try:\n    import json\nexcept ImportError:\n    print("install json", file=sys.stderr)\n    raise', id="re-raise"),
+        pytest.param('if sys.version_info < (3, 8): print("too old"); raise SystemExit(1)', id="raise-systemexit-one-line"),
+        pytest.param('if not os.environ.get("HOME"):\n    if sys.stdin.isatty():\n        print("no HOME")\n    exit(2)', id="exit-after-nested-print"),
+        pytest.param('if not sys.argv:\n    input("press enter")\n    quit()', id="quit"),
+        pytest.param('if os.name == "nt":\n    print("not on Windows")\n    os._exit(3)', id="os-exit"),
+    ],
+)
+def test_output_on_a_path_that_ends_the_program_is_left_alone(code: str) -> None:
+    result = check(ON_THE_WAY_OUT.format(code=code))
+    assert result.findings == [] and not result.changed
+
+
+PRINTS = (
+    "`print()` prints at module level, in a module that starts processes: under spawn and forkserver every child "
+    "process repeats it"
+)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param('try:\n    import json\nexcept ImportError:\n    print("no json: slower")', id="no-exit"),
+        pytest.param('try:\n    import json\nexcept ImportError:\n    sys.exit(1)\nelse:\n    print("json found")', id="else-goes-on"),
+        pytest.param('try:\n    print("checking")\n    sys.exit(1)\nexcept SystemExit:\n    pass', id="exit-caught"),
+        pytest.param('for name in ["json"]:\n    print("trying", name)\n    if name:\n        break\n    sys.exit(1)', id="loop-broken-out-of"),
+        pytest.param('if sys.argv:\n    sys.exit(1) if not os.name else print("goes on")', id="exit-not-last"),
+    ],
+)
+def test_output_on_a_path_that_goes_on_is_reported(code: str) -> None:
+    result = check(ON_THE_WAY_OUT.format(code=code))
+    line = 5 + code[: code.index("print")].count("\n")
+    assert [(f.line, f.message.partition("; not fixed: ")[0]) for f in result.findings] == [(line, PRINTS)]
+
+
+def test_lazy_import_stays_where_it_is() -> None:
+    """Python 3.15: a lazy import binds its name at module level, which workers read."""
+    before = """\
+import multiprocessing as mp
+lazy import json
+
+print("loading")
+
+
+def work(text):
+    return json.loads(text)
+
+
+if __name__ == "__main__":
+    with mp.Pool() as pool:
+        print(pool.map(work, ["1"]))
+"""
+    after = """\
+import multiprocessing as mp
+lazy import json
+
+
+def work(text):
+    return json.loads(text)
+
+
+if __name__ == "__main__":
+    print("loading")
+    with mp.Pool() as pool:
+        print(pool.map(work, ["1"]))
+"""
+    assert check(before).fixed == after

@@ -1,4 +1,8 @@
-"""MP013 import-side-effects: module-level work that every child process repeats."""
+"""MP013 import-side-effects: module-level work that every child process repeats.
+
+Output on a path that ends the program (``except ImportError: print(...); sys.exit(1)``)
+is no such work: it runs only when the module cannot go on, in a child as in the parent.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from libcst.metadata import (
 
 from codemods.facts import findall
 from codemods.guard import is_main_guard
+from codemods.import_lines import is_import_line
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, callee_name
 from codemods.reachability import reach_of
@@ -57,6 +62,15 @@ _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFF
 GUARD = '`if __name__ == "__main__":`'
 # What codemods.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+# Calls that end the program.
+EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
+_BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
+
+
+def _is_definition(statement: cst.CSTNode) -> bool:
+    """A def, a class or an import, ``lazy import`` included (which libcst's scope
+    analysis does not see bind its names, so it must never move under the guard)."""
+    return is_definition(statement) or is_import_line(statement)
 
 
 class ImportSideEffects(RuleVisitor):
@@ -89,11 +103,11 @@ class ImportSideEffects(RuleVisitor):
         guard = guards[0]
         movable = self._movable(node, guard)
         for index, statement in enumerate(body):
-            if index == guard or is_definition(statement):
+            if index == guard or _is_definition(statement):
                 continue
             for call in calls_in(statement):
                 effect = self._effect(call)
-                if effect is None:
+                if effect is None or self._on_the_way_out(call):
                     continue
                 message = (
                     f"`{node.code_for_node(call.func)}()` {effect} at module level, in a module that starts "
@@ -115,6 +129,39 @@ class ImportSideEffects(RuleVisitor):
             return "parses the command line"
         return None
 
+    def _on_the_way_out(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is in a block of a top-level statement that always ends the
+        program: its last statement is a ``raise`` or a call of ``sys.exit()`` (``exit()``,
+        ``quit()``, ``os._exit()``), nothing in it breaks out of a loop first, and no
+        ``try`` or ``with`` around it may catch the exit."""
+        parents = self.facts.parents
+        block = parents.get(node)
+        while block is not None and not isinstance(block, cst.Module):
+            if isinstance(block, _BLOCKS) and self._ends_the_program(block) and not self._may_be_caught(block):
+                return True
+            block = parents.get(block)
+        return False
+
+    def _ends_the_program(self, block: cst.IndentedBlock | cst.SimpleStatementSuite) -> bool:
+        last = block.body[-1]
+        if isinstance(last, cst.SimpleStatementLine):
+            last = last.body[-1]
+        if findall(block, m.Break() | m.Continue()):
+            return False
+        if isinstance(last, cst.Raise):
+            return True
+        call = last.value if isinstance(last, cst.Expr) else None
+        return isinstance(call, cst.Call) and bool(self.api.qualified_names(call.func) & EXITS)
+
+    def _may_be_caught(self, node: cst.CSTNode) -> bool:
+        """In the body of a ``try`` or of a ``with`` (a context manager may suppress)."""
+        child, parent = node, self.facts.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (cst.Try, cst.TryStar, cst.With)) and child is parent.body:
+                return True
+            child, parent = parent, self.facts.parents.get(parent)
+        return False
+
     def _starts_processes(self, module: cst.Module) -> bool:
         return any(self.api.call_api(call) in TRIGGERS for call in findall(module, m.Call()))
 
@@ -133,7 +180,7 @@ class ImportSideEffects(RuleVisitor):
         neither read what they bind nor define what they read."""
         body = list(module.body)
         reach = reach_of(self.facts)
-        candidates = {i for i in range(guard) if not is_definition(body[i]) and not is_main_guard(body[i])}
+        candidates = {i for i in range(guard) if not _is_definition(body[i]) and not is_main_guard(body[i])}
         parent = candidates | {guard}
         needed = {read.name for read in reach.child_reads(reach.parent_only(parent), parent)}
         movable: set[int] = set()
