@@ -203,7 +203,7 @@ class QueueReads:
                     raise NotMovable(f"{what} may give up while the children still work; read with a plain `get()` before joining")
             self._check_leaving(statement)
             for node in _own_nodes(statement):
-                if isinstance(node, cst.Name) and node.value in processes and not self._iterated(node):
+                if isinstance(node, cst.Name) and node.value in processes and not self._iterated(node) and not self._counter(node):
                     raise NotMovable(f"the reads use `{node.value}`, whose process may not have exited before the join; move the join after the reads by hand")
         noisy = next((n for s in reading if (n := self._noisy(s, queues)) is not None), None)
         if noisy is None:
@@ -232,6 +232,19 @@ class QueueReads:
             return True
         call = self.bindings.parent(parent) if isinstance(parent, cst.Arg) else None
         return isinstance(call, cst.Call) and "builtins.len" in self.api.qualified_names(call.func)
+
+    def _counter(self, name: cst.Name) -> bool:
+        """The variable of a comprehension that uses it nowhere, as ``p`` in
+        ``[q.get() for p in procs]``: it only counts, in a scope of its own, so it is not
+        the ``p`` that the joins use."""
+        loop = self.bindings.parent(name)
+        if not (isinstance(loop, cst.CompFor) and loop.target is name):
+            return False
+        comprehension: cst.CSTNode | None = loop
+        while isinstance(comprehension, cst.CompFor):
+            comprehension = self.bindings.parent(comprehension)
+        assert comprehension is not None
+        return [n for n in findall(comprehension, m.Name(name.value))] == [name]
 
     def _noisy(self, statement: cst.CSTNode, queues: dict[int, str]) -> cst.CSTNode | None:
         """The first part of ``statement`` that a reader could notice, if any."""

@@ -4,8 +4,10 @@ alone and reported."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
+from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import rules
@@ -467,3 +469,51 @@ def test_a_drain_without_get_is_found_too() -> None:
     source = WORKER + JOINED + "    while not q.empty():\n        results.append(q.get_nowait())\n"
     [finding] = check(source).findings
     assert "not fixed: the reads stop by `q.empty()`" in finding.message
+
+
+# -- a comprehension's variable of the same name as the joins' -------------------------
+
+COUNTED = """\
+from multiprocessing import Process, Queue
+
+
+def work(out, i):
+    out.put(str(i) * 200_000)  # more than a pipe holds
+
+
+if __name__ == "__main__":
+    out = Queue()
+    processes = [Process(target=work, args=(out, i)) for i in range(3)]
+    for p in processes:
+        p.start()
+{reads}
+    print(sorted(len(r) for r in results))
+"""
+JOINS = "    for p in processes:\n        p.join()\n"
+COUNTING_READS = "    results = [out.get() for p in processes]\n"
+
+
+def test_a_comprehension_that_only_counts_with_the_same_name_is_moved() -> None:
+    CASES.assert_fixes(COUNTED.format(reads=JOINS + COUNTING_READS), COUNTED.format(reads=COUNTING_READS + JOINS))
+
+
+def test_a_comprehension_that_uses_its_process_is_not_moved() -> None:
+    reads = "    results = [out.get() for p in processes if p.exitcode is None]\n"
+    CASES.assert_reports_without_fix(
+        COUNTED.format(reads=JOINS + reads), "the reads use `p`, whose process may not have exited before the join"
+    )
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_moved_comprehension_reads_everything(method: str, tmp_path: Path) -> None:
+    program = tmp_path / "counted.py"
+    program.write_text(COUNTED.format(reads=COUNTING_READS + JOINS))
+    run = run_program(program, method, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "[200000, 200000, 200000]\n"), run.stderr
+
+
+def test_the_original_hangs(tmp_path: Path) -> None:
+    program = tmp_path / "counted.py"
+    program.write_text(COUNTED.format(reads=JOINS + COUNTING_READS))
+    run = run_program(program, "fork", timeout=5)
+    assert run.returncode is None and run.stdout == ""
