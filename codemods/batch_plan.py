@@ -28,6 +28,7 @@ from codemods.loop_body import (
     target_names,
 )
 from codemods.loop_split import Wait, split_comprehension, split_for
+from codemods.result_flow import ResultFlow
 from codemods.statements import PURE_BUILTINS
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -38,6 +39,11 @@ FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset"
 
 class NotBatchable(Exception):
     """Why the loop must stay serial; the user reads it after "not fixed: "."""
+
+
+class SerialByDesign(Exception):
+    """The loop waits for each task because it must (see :mod:`codemods.result_flow`), or
+    makes a pool for each one on purpose: nothing to report."""
 
 
 class Host(Protocol):
@@ -75,12 +81,8 @@ class BatchPlan:
         """(node to replace, its replacement, why the fix is unsafe or None)."""
         loop = self.loop
         if isinstance(loop, cst.While):
-            raise NotBatchable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
-        if isinstance(loop, cst.For):
-            if loop.asynchronous is not None:
-                raise NotBatchable("an `async for` loop may interleave with other coroutines")
-            if self.host.in_class_body(loop):
-                raise NotBatchable("the loop is in a class body, whose names a comprehension cannot see")
+            clauses, parts, iterable = [], [loop.test, loop.body], None
+        elif isinstance(loop, cst.For):
             clauses, parts, iterable = [loop], [loop.body], loop.iter
         else:
             clauses = self._clauses(loop)
@@ -97,6 +99,13 @@ class BatchPlan:
         skip = [node for w in self.waits for node in (w.call, w.submit)]
         facts = body_facts(parts, skip=skip, is_exit_call=self.host.is_exit_call)
         self._check_receivers(facts, targets)
+        self._check_conversation(facts, targets)
+        if isinstance(loop, cst.While):
+            raise NotBatchable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
+        if isinstance(loop, cst.For) and loop.asynchronous is not None:
+            raise NotBatchable("an `async for` loop may interleave with other coroutines")
+        if isinstance(loop, cst.For) and self.host.in_class_body(loop):
+            raise NotBatchable("the loop is in a class body, whose names a comprehension cannot see")
         for wait in self.waits:
             if wait.guard is not None:
                 raise NotBatchable(wait.guard)
@@ -112,7 +121,7 @@ class BatchPlan:
         for element in self._elements(loop):
             self._check_before_the_wait(element)
         if isinstance(loop, cst.GeneratorExp):
-            unsafe = self._check_consumer(loop, iterable)
+            self._check_consumer(loop)
         handles = self._handles(self._elements(loop)[0])
         return loop, split_comprehension(loop, clauses, self.waits, handles), unsafe
 
@@ -125,17 +134,45 @@ class BatchPlan:
         )
 
     def _check_receivers(self, facts: BodyFacts, targets: set[str]) -> None:
+        """A pool made for each iteration (a test of each start method, a retry with a
+        fresh pool) is the loop's purpose; a loop over pools sends one task to each."""
         for wait in self.waits:
             receiver = wait.receiver
             kind = "executor" if wait.method == "submit" else "pool"
             if isinstance(receiver, cst.Call) and self.host.creates_workers(receiver):
-                raise NotBatchable(f"the {kind} is created inside the loop, one for each task; create it once, before the loop")
+                raise SerialByDesign
             path = object_path(receiver)
             if path is not None and path[0] in targets:
                 raise NotBatchable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
             if path is not None and path[0] in facts.assigned:
                 binding = facts.assigned[path[0]]
-                raise NotBatchable(f"the {kind} `{path[0]}` is created inside the loop ({self._at(binding)}), one for each task; create it once, before the loop")
+                if self._makes_workers(binding):
+                    raise SerialByDesign
+                raise NotBatchable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
+
+    def _makes_workers(self, binding: cst.CSTNode) -> bool:
+        """``binding`` (of ``p = ...`` or ``with ... as p``) binds a pool made right there."""
+        parent = self.host.parent(binding)
+        if isinstance(binding, cst.AssignTarget):
+            value = parent.value  # type: ignore[union-attr]
+        elif isinstance(binding, cst.AsName) and isinstance(parent, cst.WithItem):
+            value = parent.item
+        else:
+            return False
+        return isinstance(value, cst.Call) and self.host.creates_workers(value)
+
+    def _check_conversation(self, facts: BodyFacts, targets: set[str]) -> None:
+        """Each task needs an earlier result, or a result decides whether the loop goes on."""
+        flow = ResultFlow(
+            facts, [w.call for w in self.waits], targets, before=self._before, inside=self._inside, parent=self.host.parent
+        )
+        if any(flow.carried_into(wait.submit, self._reads(wait)) for wait in self.waits):
+            raise SerialByDesign
+        if flow.decides_to_stop(self.loop) or (isinstance(self.loop, cst.While) and flow.reads_a_result(self.loop.test)):
+            raise SerialByDesign
+        # `any()` and `all()` stop at the first decisive result: a search, one step at a time.
+        if isinstance(self.loop, cst.GeneratorExp) and self.host.consumer(self.loop) in ("any", "all"):
+            raise SerialByDesign
 
     def _check_exits(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> str | None:
         for exit in facts.exits:
@@ -266,13 +303,9 @@ class BatchPlan:
                 raise NotBatchable(self._runs_before(noisy))
         self._check_before_the_wait(last)
 
-    def _check_consumer(self, generator: cst.GeneratorExp, iterable: cst.BaseExpression) -> str | None:
-        consumer = self.host.consumer(generator)
-        if consumer is None:
+    def _check_consumer(self, generator: cst.GeneratorExp) -> None:
+        if self.host.consumer(generator) is None:
             raise NotBatchable("a generator expression runs each task only when it is consumed; submitting them all up front would change when they run")
-        if consumer in ("any", "all"):
-            return self._early_exit(f"`{consumer}()` stops at the first decisive result", iterable)
-        return None
 
     def _noisy_statement(self, statement: cst.CSTNode, skip: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
         """The part of a statement that may have a side effect (a call, a store into an

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods.statements import PURE_BUILTINS
+from codemods.statements import PURE_BUILTINS, reads_only
 
 Path = tuple[str, ...]
 
@@ -124,6 +124,9 @@ class BodyFacts:
     assigned: dict[str, cst.CSTNode] = field(default_factory=dict)
     changed: list[tuple[Path, cst.CSTNode]] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
+    # Every store, in the order of the source: the path stored (a name rebound, an object
+    # changed) and the expression whose evaluation decides what it holds afterwards.
+    flows: list[tuple[Path, cst.CSTNode]] = field(default_factory=list)
 
 
 class _Facts(cst.CSTVisitor):
@@ -143,14 +146,30 @@ class _Facts(cst.CSTVisitor):
         elif isinstance(target, (cst.Attribute, cst.Subscript)) and (path := object_path(target)) is not None:
             self.facts.changed.append((path, by))  # a store into an object changes it
 
+    def _flow(self, target: cst.BaseExpression, source: cst.CSTNode) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._flow(element.value, source)
+        elif isinstance(target, cst.StarredElement):
+            self._flow(target.value, source)
+        elif (path := object_path(target)) is not None:
+            self.facts.flows.append((path, source))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._flow(target.target, node)
+
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._bind(node.target, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._bind(node.target, node)
+        if node.value is not None:
+            self._flow(node.target, node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind(node.target, node)
+        self._flow(node.target, node)  # the node: the new value reads the old one
 
     def visit_Del(self, node: cst.Del) -> None:
         self._bind(node.target, node)
@@ -160,6 +179,11 @@ class _Facts(cst.CSTVisitor):
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind(node.target, node)
+        self._flow(node.target, node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._flow(node.asname.name, node.item)  # type: ignore[arg-type]
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
         path = dotted(node.name)
@@ -179,6 +203,7 @@ class _Facts(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._bind(node.target, node)
+        self._flow(node.target, node.iter)
         self.loops += 1
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -193,16 +218,20 @@ class _Facts(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.is_exit_call(node):
             self.facts.exits.append(Exit("exit", node))
-        if id(node) in self.skip:
-            return  # a submission or a wait: changes nothing the body reads
+        if id(node) in self.skip or reads_only(node):
+            return  # a submission, a wait or a read (``d.get(k)``): changes nothing the body reads
         func = node.func
         if isinstance(func, cst.Attribute) and (path := object_path(func.value)) is not None:
-            self.facts.changed.append((path, node))  # a method may change its object
+            self._change(path, node)  # a method may change its object
         if isinstance(func, cst.Name) and func.value in _READ_ONLY_CALLS:
             return
         for arg in node.args:  # ... and a function the objects passed to it
             if (path := object_path(arg.value)) is not None:
-                self.facts.changed.append((path, node))
+                self._change(path, node)
+
+    def _change(self, path: Path, call: cst.Call) -> None:
+        self.facts.changed.append((path, call))
+        self.facts.flows.append((path, call))  # with whatever the call reads
 
     def _exit(self, kind: str, node: cst.CSTNode) -> None:
         self.facts.exits.append(Exit(kind, node))

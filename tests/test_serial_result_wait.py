@@ -414,6 +414,58 @@ def run(executor, xs):
     ),
 ]
 
+# The twins of SERIAL_BY_DESIGN's pool made for each start method and next step.
+FIXES += [
+    pytest.param(
+        """\
+from multiprocessing import get_context
+
+
+def f(x):
+    return x
+
+
+def test_start_methods():
+    with get_context("spawn").Pool(2) as p:
+        for n in (1, 2):
+            print(p.apply_async(f, (n,)).get())
+""",
+        """\
+from multiprocessing import get_context
+
+
+def f(x):
+    return x
+
+
+def test_start_methods():
+    with get_context("spawn").Pool(2) as p:
+        handles = [(n, p.apply_async(f, (n,))) for n in (1, 2)]
+        for n, handle in handles:
+            print(handle.get())
+""",
+        id="pool_made_once_before_the_loop",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+with Pool(2) as pool:
+    for i in range(10):
+        x = pool.apply(step, (i,))
+""",
+        """\
+from multiprocessing import Pool
+
+with Pool(2) as pool:
+    handles = [(i, pool.apply_async(step, (i,))) for i in range(10)]
+    for i, handle in handles:
+        x = handle.get()
+""",
+        id="step_reads_only_the_item",
+    ),
+]
+
 # The twin of each fixed case: the same shape, nothing to report.
 LEFT_ALONE = [
     pytest.param(
@@ -623,8 +675,108 @@ def run(executor, xs):
     ),
 ]
 
-# Loops that must stay serial, with the reason that the message gives after "not fixed: ".
-REPORTED = [
+# Loops that wait for each task because they must, or that make a pool for each task on
+# purpose: nothing to report. Each has a twin of the same shape that is fixed or reported.
+SERIAL_BY_DESIGN = [
+    pytest.param(
+        """\
+from multiprocessing import get_context
+
+
+def f(x):
+    return x
+
+
+def test_start_methods():
+    for method in ("fork", "spawn"):
+        with get_context(method).Pool(2) as p:
+            print(p.apply_async(f, (1,)).get())
+""",
+        id="pool_for_each_start_method",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def fetch():
+    for attempt in range(3):
+        pool = Pool(2)
+        try:
+            return pool.apply_async(download).get(timeout=5)
+        except TimeoutError:
+            pool.terminate()
+""",
+        id="retry_with_a_fresh_pool",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def test_shutdown_race():
+    for i in range(50):
+        executor = ProcessPoolExecutor(2)
+        executor.submit(f, i).result()
+        executor.shutdown(wait=False)
+""",
+        id="executor_for_each_iteration",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def run(xs):
+    for x in xs:
+        with Pool(2) as pool:
+            print(pool.apply(f, (x,)))
+""",
+        id="pool_created_in_the_loop",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ThreadPoolExecutor
+
+
+def run(xs):
+    for x in xs:
+        print(ThreadPoolExecutor().submit(f, x).result())
+""",
+        id="executor_created_in_the_call",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+with Pool(2) as pool:
+    x = SEED
+    for _ in range(10):
+        x = pool.apply(step, (x,))
+""",
+        id="next_step_reads_the_result",
+    ),
+    pytest.param(
+        """\
+def converge(pool, state):
+    for _ in range(10):
+        r = pool.apply_async(f, (state,)).get()
+        state = update(state, r)
+    return state
+""",
+        id="state_updated_from_the_result",
+    ),
+    pytest.param(
+        """\
+def walk(executor, start):
+    previous = start
+    for _ in range(5):
+        request = make_request(previous)
+        answer = executor.submit(ask, request).result()
+        previous = answer.next
+""",
+        id="request_built_from_the_last_answer",
+    ),
     pytest.param(
         """\
 def run(pool, xs):
@@ -633,7 +785,6 @@ def run(pool, xs):
         acc = pool.apply_async(step, (acc, x)).get()
     return acc
 """,
-        "loop-carried dependency: the task's arguments read `acc`, which the loop body assigns (line 4)",
         id="loop_carried_assignment",
     ),
     pytest.param(
@@ -644,8 +795,148 @@ def run(pool, xs):
         update = pool.apply_async(step, (x, state)).get()
         merge(state, update)
 """,
-        "loop-carried dependency: the loop body may change `state` (line 5)",
         id="loop_carried_mutation",
+    ),
+    pytest.param(
+        """\
+class Counter:
+    def run(self, xs):
+        for x in xs:
+            self.total += self.pool.apply_async(f, (x, self.total)).get()
+""",
+        id="attribute_changed_by_the_body",
+    ),
+    pytest.param(
+        """\
+def first_ready(executor, hosts):
+    for host in hosts:
+        status = executor.submit(probe, host).result()
+        if status == "ready":
+            return host
+""",
+        id="return_decided_on_the_result",
+    ),
+    pytest.param(
+        """\
+def fetch(pool):
+    for attempt in range(3):
+        try:
+            return pool.apply_async(download).get(timeout=5)
+        except TimeoutError:
+            print("retrying")
+""",
+        id="retry_until_no_timeout",
+    ),
+    pytest.param(
+        """\
+def first_match(pool, candidates):
+    for c in candidates:
+        if pool.apply_async(matches, (c,)).get():
+            break
+""",
+        id="break_on_unknown_iterable",
+    ),
+    pytest.param(
+        """\
+def first_match(pool):
+    for c in range(100):
+        if pool.apply_async(matches, (c,)).get():
+            print("found", c)
+            break
+""",
+        id="break_on_finite_iterable",
+    ),
+    pytest.param(
+        """\
+def run(pool):
+    for attempt in range(3):
+        if pool.apply_async(connect).get():
+            break
+""",
+        id="retry_with_break",
+    ),
+    pytest.param(
+        """\
+def any_bad(executor):
+    paths = ["a", "b", "c"]
+    return any(executor.submit(is_bad, p).result() for p in paths)
+""",
+        id="any_over_a_list",
+    ),
+    pytest.param(
+        """\
+def run(pool):
+    n = 0
+    while n < 10:
+        n = pool.apply_async(f, (n,)).get()
+""",
+        id="while_loop",
+    ),
+    pytest.param(
+        """\
+def poll(pool, job):
+    done = False
+    while not done:
+        done = pool.apply_async(check, (job,)).get()
+""",
+        id="while_until_done",
+    ),
+]
+
+# Loops that must stay serial, with the reason that the message gives after "not fixed: ".
+REPORTED = [
+    pytest.param(
+        """\
+def run(pool, xs):
+    acc = 0
+    for x in xs:
+        print(pool.apply_async(step, (acc, x)).get())
+        acc += x
+""",
+        "loop-carried dependency: the task's arguments read `acc`, which the loop body assigns (line 5)",
+        id="loop_carried_not_from_a_result",
+    ),
+    pytest.param(
+        """\
+def run(pool, xs):
+    state = {}
+    for x in xs:
+        update = pool.apply_async(step, (x, state)).get()
+        merge(state, x)
+        print(update)
+""",
+        "loop-carried dependency: the loop body may change `state` (line 5)",
+        id="mutation_not_from_a_result",
+    ),
+    pytest.param(
+        """\
+def run(pools, xs):
+    for x in xs:
+        pool = pools[x % 2]
+        print(pool.apply_async(f, (x,)).get())
+""",
+        "the pool `pool` is bound inside the loop (line 3), so each task may go to another pool",
+        id="pool_bound_but_not_made_in_the_loop",
+    ),
+    pytest.param(
+        """\
+def first_match(pool, candidates):
+    for c in candidates:
+        print(pool.apply_async(matches, (c,)).get())
+        if c == "stop":
+            break
+""",
+        "`break` (line 5) can leave the loop early",
+        id="break_not_decided_on_a_result",
+    ),
+    pytest.param(
+        """\
+def run(pool, todo):
+    while todo:
+        print(pool.apply_async(f, (todo.pop(),)).get())
+""",
+        "in a `while` loop the condition may depend on each result",
+        id="while_loop_independent_of_the_results",
     ),
     pytest.param(
         """\
@@ -656,26 +947,6 @@ def run(pool, xs):
 """,
         "the task's arguments read `y`, which the loop body computes before the submission (line 3)",
         id="argument_computed_in_the_body",
-    ),
-    pytest.param(
-        """\
-class Counter:
-    def run(self, xs):
-        for x in xs:
-            self.total += self.pool.apply_async(f, (x, self.total)).get()
-""",
-        "loop-carried dependency: the loop body may change `self.total` (line 4)",
-        id="attribute_changed_by_the_body",
-    ),
-    pytest.param(
-        """\
-def first_match(pool, candidates):
-    for c in candidates:
-        if pool.apply_async(matches, (c,)).get():
-            break
-""",
-        "`break` (line 4) can leave the loop early",
-        id="break_on_unknown_iterable",
     ),
     pytest.param(
         """\
@@ -728,31 +999,6 @@ def run(pool, paths):
     ),
     pytest.param(
         """\
-from multiprocessing import Pool
-
-
-def run(xs):
-    for x in xs:
-        with Pool(2) as pool:
-            print(pool.apply(f, (x,)))
-""",
-        "the pool `pool` is created inside the loop (line 6)",
-        id="pool_created_in_the_loop",
-    ),
-    pytest.param(
-        """\
-from concurrent.futures import ThreadPoolExecutor
-
-
-def run(xs):
-    for x in xs:
-        print(ThreadPoolExecutor().submit(f, x).result())
-""",
-        "the executor is created inside the loop",
-        id="executor_created_in_the_call",
-    ),
-    pytest.param(
-        """\
 def run(pools):
     for pool in pools:
         print(pool.apply_async(ping).get())
@@ -771,16 +1017,6 @@ def run(pool, xs):
 """,
         "the wait is inside `try`",
         id="retry_with_try",
-    ),
-    pytest.param(
-        """\
-def run(pool):
-    for attempt in range(3):
-        if pool.apply_async(connect).get():
-            break
-""",
-        "every iteration submits the same task and `break` (line 4) can end the loop",
-        id="retry_with_break",
     ),
     pytest.param(
         """\
@@ -820,16 +1056,6 @@ def run(pool, xs):
 """,
         "the task has a callback",
         id="callback",
-    ),
-    pytest.param(
-        """\
-def run(pool):
-    n = 0
-    while n < 10:
-        n = pool.apply_async(f, (n,)).get()
-""",
-        "in a `while` loop the condition may depend on each result",
-        id="while_loop",
     ),
     pytest.param(
         """\
@@ -921,34 +1147,20 @@ UNSAFE = [
         """\
 def first_match(pool):
     for c in range(100):
-        if pool.apply_async(matches, (c,)).get():
-            print("found", c)
+        print(pool.apply_async(matches, (c,)).get())
+        if c == LIMIT:
             break
 """,
         """\
 def first_match(pool):
     handles = [(c, pool.apply_async(matches, (c,))) for c in range(100)]
     for c, handle in handles:
-        if handle.get():
-            print("found", c)
+        print(handle.get())
+        if c == LIMIT:
             break
 """,
         "`break` (line 5) can leave the loop early",
-        id="break_on_finite_iterable",
-    ),
-    pytest.param(
-        """\
-def any_bad(executor):
-    paths = ["a", "b", "c"]
-    return any(executor.submit(is_bad, p).result() for p in paths)
-""",
-        """\
-def any_bad(executor):
-    paths = ["a", "b", "c"]
-    return any(future.result() for future in [executor.submit(is_bad, p) for p in paths])
-""",
-        "`any()` stops at the first decisive result",
-        id="any_over_a_list",
+        id="break_decided_on_the_item",
     ),
     pytest.param(
         """\
@@ -986,6 +1198,13 @@ def test_leaves_alone(source: str) -> None:
     assert not result.changed
 
 
+@pytest.mark.parametrize("source", SERIAL_BY_DESIGN)
+def test_serial_by_design_is_no_finding(source: str) -> None:
+    result = check(source, unsafe_fixes=True)
+    assert result.findings == []
+    assert not result.changed
+
+
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
     result = check(source, unsafe_fixes=True)
@@ -1009,7 +1228,7 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
 
 @pytest.mark.parametrize(
     "source",
-    [p.values[0] for p in FIXES + LEFT_ALONE + REPORTED + UNSAFE],
+    [p.values[0] for p in FIXES + LEFT_ALONE + SERIAL_BY_DESIGN + REPORTED + UNSAFE],
 )
 def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
     if check(source).findings:

@@ -15,7 +15,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable
+from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable, SerialByDesign
 from codemods.bindings import bindings_of
 from codemods.fresh_names import FreshNames
 from codemods.loop_split import Wait
@@ -198,6 +198,8 @@ class SerialResultWait(RuleVisitor):
             target, replacement, unsafe = BatchPlan(self, loop, waits).build()  # type: ignore[arg-type]
         except NotBatchable as why:
             self.report(first.call, f"{message}; not fixed: {why}")
+            return
+        except SerialByDesign:
             return
         if unsafe is None:
             self.report(first.call, message, fix=(target, replacement), fix_title=TITLE)
