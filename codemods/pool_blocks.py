@@ -1,5 +1,6 @@
-"""Where a pool is open: the ``with ... as pool`` block around a statement, and whether a
-statement is the last thing that runs while the pool is open."""
+"""Where a pool is open: the ``with ... as pool`` block around a statement, whether a
+statement is the last thing that runs while the pool is open, and whether the code ends
+the pool's tasks on purpose."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import libcst as cst
 import libcst.matchers as m
 
 from codemods.bindings import Bindings
+from codemods.facts import findall
+
+# Calls that wait for tasks or read their results: after one, a task may have run to its end.
+_WAITS = ("join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply")
+WAITING = m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, _WAITS))) | m.Name("wait") | m.Name("as_completed"))
 
 
 def with_block(bindings: Bindings, pool: cst.BaseExpression, node: cst.CSTNode) -> cst.With | None:
@@ -49,3 +55,36 @@ def runs_last(bindings: Bindings, node: cst.CSTNode, pool: cst.BaseExpression) -
         if not isinstance(owner, (cst.If, cst.With)):
             return False
         statement = owner
+
+
+def terminated_after(bindings: Bindings, call: cst.Call) -> bool:
+    """``pool.task(...)`` is abandoned on purpose: a statement after it, in its block or in
+    one around it in the same function, stops the pool (``pool.terminate()``,
+    ``executor.shutdown(cancel_futures=True)``), and nothing before that waits for tasks."""
+    pool = call.func.value if isinstance(call.func, cst.Attribute) else None
+    if not isinstance(pool, cst.Name):
+        return False
+    statement: cst.CSTNode | None = call
+    while statement is not None and not isinstance(statement, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        block = bindings.parent(statement)
+        if isinstance(statement, cst.BaseStatement) and isinstance(block, (cst.IndentedBlock, cst.Module)):
+            for later in list(block.body)[[id(s) for s in block.body].index(id(statement)) + 1 :]:
+                if _stops(bindings, later, pool):
+                    return True
+                if findall(later, WAITING):
+                    return False
+        statement = block
+    return False
+
+
+def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.Name) -> bool:
+    """``statement`` is ``pool.terminate()``, or another call that ends its tasks, on the
+    pool that ``pool`` names."""
+    if not m.matches(statement, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute(value=m.Name(pool.value))))])):
+        return False
+    stop: cst.Call = statement.body[0].value  # type: ignore[attr-defined]
+    method = stop.func.attr.value  # type: ignore[attr-defined]
+    cancels = m.Arg(keyword=m.Name("cancel_futures"), value=m.Name("True"))
+    ends = method in ("terminate", "terminate_workers", "kill_workers") or (method == "shutdown" and any(m.matches(a, cancels) for a in stop.args))
+    same = [id(n) for n in bindings.of(stop.func.value)] == [id(n) for n in bindings.of(pool)]  # type: ignore[attr-defined]
+    return ends and same

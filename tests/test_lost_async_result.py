@@ -111,6 +111,60 @@ if __name__ == "__main__":
         ],
         id="executor-futures",
     ),
+    pytest.param(
+        """\
+import time
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+
+def invert(n):
+    return 1 / n
+
+
+def main():
+    pool = mp.Pool(2)
+    pool.apply_async(invert, (0,))
+    pool.close()
+    pool.join()
+    pool.terminate()
+
+
+def other_pool(other):
+    with mp.Pool(2) as p:
+        p.apply_async(invert, (0,))
+        time.sleep(1)
+        other.terminate()
+
+
+def implicit():
+    with mp.Pool(2) as p:
+        p.apply_async(invert, (0,))
+        time.sleep(1)
+
+
+def waits_first():
+    with ProcessPoolExecutor() as executor:
+        executor.submit(invert, 0)
+        executor.submit(invert, 1).result()
+        executor.shutdown(cancel_futures=True)
+
+
+def conditional(stop):
+    with mp.Pool(2) as p:
+        p.apply_async(invert, (0,))
+        if stop:
+            p.terminate()
+""",
+        [
+            (12, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`"),
+            (20, "The handle that `p.apply_async(...)` returns is thrown away", "call `.get()`"),
+            (27, "The handle that `p.apply_async(...)` returns is thrown away", "call `.get()`"),
+            (33, "The handle that `executor.submit(...)` returns is thrown away", "call `.result()`"),
+            (40, "The handle that `p.apply_async(...)` returns is thrown away", "call `.get()`"),
+        ],
+        id="waited-for-before-the-pool-is-stopped",
+    ),
 ]
 
 
@@ -209,6 +263,40 @@ if __name__ == "__main__":
 """,
         id="futures-read-and-unknown-receivers",
     ),
+    pytest.param(
+        """\
+import time
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+
+def forever():
+    while True:
+        time.sleep(1)
+
+
+def main():
+    pool = mp.Pool(2)
+    pool.apply_async(forever)
+    time.sleep(1)
+    pool.terminate()
+
+
+def cut_short():
+    with mp.Pool(2) as p:
+        for _ in range(2):
+            p.apply_async(forever)
+        time.sleep(1)
+        p.terminate()
+
+
+def cancelled():
+    with ProcessPoolExecutor() as executor:
+        executor.submit(forever)
+        executor.shutdown(cancel_futures=True)
+""",
+        id="stopped-on-purpose",
+    ),
 ]
 
 
@@ -237,14 +325,16 @@ def test_needles_and_precheck_let_every_case_through() -> None:
 
 # -- the snippets' programs ------------------------------------------------------------
 
-# What each snippet prints under every start method: one task divides by zero. The
-# reported programs end as if all went well; their twins say which task failed.
+# What each snippet prints under every start method: one task divides by zero (but in the
+# task stopped on purpose). The reported programs end as if all went well; their twins say
+# which task failed.
 OUTPUT = {
     "apply-async.reported.py": "all done\n",
     "submit.reported.py": "all done\n",
     "kept-handles.unchanged.py": "4 0.25\n2 0.5\n0 failed: division by zero\n1 1.0\n",
     "futures-waited.unchanged.py": "4 0.25\n2 0.5\n0 failed: division by zero\n1 1.0\n",
     "error-callback.unchanged.py": "failed: division by zero\nall done\n",
+    "terminated.unchanged.py": "stopped\n",
 }
 
 

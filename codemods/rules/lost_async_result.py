@@ -22,6 +22,7 @@ from libcst.metadata import (
 from codemods.bindings import bindings_of
 from codemods.ipc import keyword
 from codemods.names import spellings
+from codemods.pool_blocks import terminated_after
 from codemods.prechecks import (
     AstFacts,
     keyword_value,
@@ -92,8 +93,8 @@ class LostAsyncResult(RuleVisitor):
         elif method != "submit" or not self.bindings.is_instance(func.value, EXECUTORS):
             return
         how = self._lost(node)
-        if how is None:
-            return
+        if how is None or terminated_after(self.bindings, node):
+            return  # read, or stopped on purpose before it could matter
         what = f"`{self.module.code_for_node(func)}(...)`"
         if method == "submit":
             advice = (
