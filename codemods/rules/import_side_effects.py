@@ -22,6 +22,7 @@ from codemods.guard import is_main_guard
 from codemods.import_lines import is_import_line
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, callee_name
+from codemods.queue_reads import EXIT_CALLS
 from codemods.reachability import reach_of
 from codemods.rules.missing_main_guard import TRIGGERS
 from codemods.statements import (
@@ -62,8 +63,6 @@ _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFF
 GUARD = '`if __name__ == "__main__":`'
 # What codemods.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-# Calls that end the program.
-EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
 
 
@@ -151,7 +150,7 @@ class ImportSideEffects(RuleVisitor):
         if isinstance(last, cst.Raise):
             return True
         call = last.value if isinstance(last, cst.Expr) else None
-        return isinstance(call, cst.Call) and bool(self.api.qualified_names(call.func) & EXITS)
+        return isinstance(call, cst.Call) and bool(self.api.qualified_names(call.func) & EXIT_CALLS)
 
     def _may_be_caught(self, node: cst.CSTNode) -> bool:
         """In the body of a ``try`` or of a ``with`` (a context manager may suppress)."""
