@@ -8,6 +8,7 @@ never would, and for ``itertools.count()`` and friends it never ends.
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass, replace
 
@@ -18,9 +19,14 @@ from codemods.bindings import Bindings
 from codemods.loop_body import Path, body_facts, read_paths
 
 LARGE_RANGE = 1_000_000  # a range() with fewer numbers is a small input
+# A generator expression over fewer items than this, all from literals and constant
+# ranges, is a small input too. Its items may be large objects, where a range()'s are
+# small numbers, so the bar is lower.
+SMALL_GENERATOR = 10_000
 # Endless unless bounded: (qualified name, how many positional arguments bound it).
 ENDLESS = {"itertools.count": None, "itertools.cycle": None, "itertools.repeat": 2}
 OPENERS = frozenset({"builtins.open", "io.open"})
+STREAMS = frozenset({"sys.stdin"})
 _OPERATORS = {
     cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
     cst.FloorDivide: operator.floordiv, cst.Power: operator.pow,
@@ -84,10 +90,13 @@ class LazyInputs:
         self.bindings = bindings
 
     def classify(self, node: cst.BaseExpression, depth: int = 0) -> Input | None:
-        """The kind of input ``node`` is, or None for a list, a small range or anything
-        that cannot be told (a parameter, an attribute)."""
+        """The kind of input ``node`` is, or None for a list, a small range, a generator
+        expression over small literals or ranges, or anything that cannot be told (a
+        parameter, an attribute)."""
         if isinstance(node, cst.GeneratorExp):
-            return Input("the generator expression")
+            return self._generator(node)
+        if isinstance(node, (cst.Name, cst.Attribute)) and self.bindings.api.qualified_names(node) & STREAMS:
+            return Input(f"`{'.'.join(sorted(self.bindings.api.qualified_names(node) & STREAMS))}`")
         if isinstance(node, cst.Call):
             return self._call(node)
         if isinstance(node, cst.Name) and depth < 3:
@@ -98,6 +107,34 @@ class LazyInputs:
             if found is not None and (found.generator or isinstance(value, cst.GeneratorExp)):
                 return replace(found, what=f"the generator `{node.value}`")
             return found
+        return None
+
+    def _generator(self, generator: cst.GeneratorExp) -> Input | None:
+        """A generator expression is as endless as its first iterable, and small when
+        every iterable it reads is a small literal or range."""
+        clauses = [generator.for_in]
+        while clauses[-1].inner_for_in is not None:
+            clauses.append(clauses[-1].inner_for_in)  # type: ignore[arg-type]
+        sizes = [self._size(clause.iter) for clause in clauses]
+        if None not in sizes and math.prod(sizes) < SMALL_GENERATOR:  # type: ignore[arg-type]
+            return None
+        first = self.classify(clauses[0].iter)
+        return Input("the generator expression", endless=first is not None and first.endless)
+
+    def _size(self, node: cst.BaseExpression, depth: int = 0) -> int | None:
+        """How many items ``node`` holds: a literal, a constant ``range()``, or a name
+        bound once to one of those; None when that cannot be told."""
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return None if node.evaluated_value is None else len(node.evaluated_value)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            unpacks = any(isinstance(e, (cst.StarredElement, cst.StarredDictElement)) for e in node.elements)
+            return None if unpacks else len(node.elements)
+        if isinstance(node, cst.Call) and "builtins.range" in self.bindings.api.qualified_names(node.func):
+            values = [constant_int(arg.value) if arg.keyword is None and not arg.star else None for arg in node.args]
+            return _count(values) if 1 <= len(values) <= 3 and None not in values else None  # type: ignore[arg-type]
+        if isinstance(node, cst.Name) and depth < 3:
+            value = self.bindings.single_value(node)
+            return self._size(value, depth + 1) if value is not None else None
         return None
 
     def reads(self, node: cst.BaseExpression, source: Input) -> set[Path]:
@@ -145,9 +182,13 @@ class LazyInputs:
 
     @staticmethod
     def _range(arguments: list[cst.Arg]) -> Input | None:
-        values = [constant_int(arg.value) for arg in arguments]
-        if None in values or (len(values) == 3 and values[2] == 0):
-            return None
-        numbers = range(*values)  # type: ignore[arg-type]
-        count = -((numbers.start - numbers.stop) // numbers.step) if numbers else 0  # len() overflows past sys.maxsize
-        return Input(f"`range()` of {count:,} numbers", listed=False) if count >= LARGE_RANGE else None
+        count = _count([constant_int(arg.value) for arg in arguments])
+        return Input(f"`range()` of {count:,} numbers", listed=False) if count is not None and count >= LARGE_RANGE else None
+
+
+def _count(values: list[int | None]) -> int | None:
+    """How many numbers ``range(*values)`` holds; None unless that is a valid range."""
+    if None in values or (len(values) == 3 and values[2] == 0):
+        return None
+    numbers = range(*values)  # type: ignore[arg-type]
+    return -((numbers.start - numbers.stop) // numbers.step) if numbers else 0  # len() overflows past sys.maxsize

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from programs import START_METHODS
+from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import rules
@@ -342,7 +342,7 @@ def lengths(pool: Pool, path):
 from multiprocessing import Pool
 
 with Pool() as pool:
-    print(sum(pool.starmap(pow, ((n, 2) for n in range(10)))))
+    print(sum(pool.starmap(pow, ((n, 2) for n in numbers))))
 """,
         "`starmap()` has no lazy twin",
         id="starmap",
@@ -515,6 +515,152 @@ def test_reports_without_fix(source: str, reason: str) -> None:
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
     CASES.assert_unsafe_fix_only_on_request(before, after, reason)
+
+
+# Small, bounded inputs: a generator expression over literals or constant ranges of fewer
+# than 10,000 items in all. Each has a twin in BOUNDLESS, of the same shape, that is reported.
+SMALL = [
+    pytest.param("pool.map(f, (x for x in [1, 2, 3]))", id="generator_over_a_literal"),
+    pytest.param("results = pool.map(f, (i * 2 for i in range(120)))", id="generator_over_a_small_range"),
+    pytest.param("SIZES = (1, 2)\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"),
+    pytest.param("results = pool.map(f, (a * b for a in range(99) for b in range(100)))", id="nested_clauses_under_the_bar"),
+]
+BOUNDLESS = [
+    pytest.param("pool.map(f, (x for x in items))", id="generator_over_a_literal"),
+    pytest.param("results = pool.map(f, (i * 2 for i in range(10_000)))", id="generator_over_a_small_range"),
+    pytest.param("SIZES = sizes()\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"),
+    pytest.param("results = pool.map(f, (a * b for a in range(100) for b in range(100)))", id="nested_clauses_under_the_bar"),
+]
+
+
+def _in_a_pool(statements: str) -> str:
+    body = "".join(f"    {line}\n" for line in statements.splitlines())
+    return f"from multiprocessing import Pool\n\nwith Pool() as pool:\n{body}"
+
+
+@pytest.mark.parametrize("statements", SMALL)
+def test_small_bounded_input_is_left_alone(statements: str) -> None:
+    CASES.assert_leaves_alone(_in_a_pool(statements))
+
+
+@pytest.mark.parametrize("statements", BOUNDLESS)
+def test_input_of_unknown_or_large_size_is_reported(statements: str) -> None:
+    assert [f.code for f in check(_in_a_pool(statements)).findings] == ["MP005"]
+
+
+def test_stdin_is_read_as_the_loop_needs_it() -> None:
+    CASES.assert_fixes(
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.map(parse, sys.stdin):\n        print(word)\n",
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.imap(parse, sys.stdin, chunksize=64):\n        print(word)\n",
+    )
+
+
+def test_stdin_read_whole_by_the_program_itself_is_left_alone() -> None:
+    CASES.assert_leaves_alone(
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.map(parse, sys.stdin.readlines()):\n        print(word)\n"
+    )
+
+
+def test_generator_over_an_endless_input_never_ends() -> None:
+    source = _in_a_pool("print(sum(pool.map(f, (n * n for n in itertools.count()))))")
+    [finding] = check("import itertools\n" + source).findings
+    assert finding.message.startswith("`pool.map()` reads the generator expression into a list before it starts, and it never ends")
+    assert "not fixed: `sum()` needs every result of an endless input" in finding.message
+
+
+# -- a statement that drops the results ---------------------------------------------------
+
+DROPPED = """\
+import sys
+from multiprocessing import Pool
+
+with Pool() as pool:
+    # Touch every file.
+    pool.map(touch, (p for p in paths if p.exists()))  # all of them
+    pool.map(touch, sys.stdin)
+"""
+
+
+def test_dropped_results_are_read_and_thrown_away_one_by_one() -> None:
+    CASES.assert_fixes(
+        DROPPED,
+        """\
+import sys
+from multiprocessing import Pool
+
+with Pool() as pool:
+    # Touch every file.
+    for _ in pool.imap(touch, (p for p in paths if p.exists()), chunksize=64):  # all of them
+        pass
+    for _ in pool.imap(touch, sys.stdin, chunksize=64):
+        pass
+""",
+    )
+
+
+def test_dropped_results_message_says_the_list_is_thrown_away() -> None:
+    finding = check(DROPPED).findings[0]
+    assert finding.message == (
+        "`pool.map()` reads all of the generator expression into a list before the first task starts, "
+        "and builds a list of every result, which the statement throws away"
+    )
+
+
+def test_throwaway_name_collides_with_nothing() -> None:
+    source = "import sys\nfrom multiprocessing import Pool\nfrom gettext import gettext as _\n\nwith Pool() as pool:\n    pool.map(touch, sys.stdin)\n    print(_(\"done\"))\n"
+    assert "    for __2 in pool.imap(touch, sys.stdin, chunksize=64):\n        pass\n" in check(source).fixed
+
+
+def test_dropped_results_on_a_shared_line_are_reported() -> None:
+    CASES.assert_reports_without_fix(
+        "import sys\n" + _in_a_pool("done = False; pool.map(touch, sys.stdin)"), "the statement shares its line with others"
+    )
+
+
+def test_dropped_results_of_a_list_are_left_alone() -> None:
+    CASES.assert_leaves_alone(_in_a_pool("pool.map(touch, [a, b])"))
+
+
+_TOUCH = """\
+import os
+import tempfile
+from multiprocessing import Pool
+
+
+def touch(path):
+    if path.endswith("bad.txt"):
+        raise ValueError(path)
+    with open(path, "w") as f:
+        f.write("done")
+
+
+def paths(folder, names):
+    for name in names:
+        yield os.path.join(folder, name)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as folder:
+        with Pool(2) as pool:
+            pool.map(touch, paths(folder, NAMES))
+        print(len(os.listdir(folder)), "files")
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize(("names", "expected"), [("[f'{n}.txt' for n in range(100)]", "100 files\n"), ("['1.txt', 'bad.txt']", None)])
+def test_drained_results_run_every_task_and_raise_as_map_did(tmp_path: Path, method: str, names: str, expected: str | None) -> None:
+    before = _TOUCH.replace("NAMES", names)
+    after = check(before).fixed
+    assert "        for _ in pool.imap(touch, paths(folder, " in after
+    for source in (before, after):
+        path = tmp_path / "program.py"
+        path.write_text(source, encoding="utf-8")
+        run = run_program(path, method)
+        if expected is None:
+            assert run.returncode != 0 and "ValueError: " in run.stderr and "bad.txt" in run.stderr
+        else:
+            assert (run.returncode, run.stdout) == (0, expected), run.stderr
 
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED] + [p.values[0] for p in UNSAFE])

@@ -18,11 +18,13 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    Scope,
     ScopeProvider,
 )
 
 from codemods.bindings import bindings_of
 from codemods.facts import findall
+from codemods.fresh_names import FreshNames
 from codemods.handover import add_keyword
 from codemods.lazy_input import Input, LazyInputs, constant_int
 from codemods.loop_body import BodyFacts, body_facts, conflicts
@@ -52,7 +54,7 @@ def _ast_lazy_map(call: ast.Call, pools: frozenset[str]) -> bool:
     if unpacks(call) or not may_be_instance(call.func.value, pools):  # type: ignore[attr-defined]
         return False
     iterable = call.args[1] if len(call.args) > 1 else keyword_value(call, "iterable")
-    return isinstance(iterable, (ast.GeneratorExp, ast.Call, ast.Name))
+    return isinstance(iterable, (ast.GeneratorExp, ast.Call, ast.Name, ast.Attribute))
 
 
 class NotFixed(Exception):
@@ -65,6 +67,7 @@ class Consumer:
     node: cst.CSTNode  # the loop, comprehension or call that reads the results
     parts: tuple[cst.CSTNode, ...]  # the caller's code that runs between results
     name: str
+    drops: bool = False  # a statement of the call alone, which throws the results away
 
 
 class MapMaterializesIterable(RuleVisitor):
@@ -77,7 +80,8 @@ class MapMaterializesIterable(RuleVisitor):
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
         name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
-        expression, a call or a name (see codemods.lazy_input)."""
+        expression, a call, a name or an attribute such as ``sys.stdin`` (see
+        codemods.lazy_input)."""
         facts = AstFacts.of(module)
         pools = facts.aliases(spellings(POOLS))
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
@@ -87,6 +91,8 @@ class MapMaterializesIterable(RuleVisitor):
         self.api = api_of(self.facts)
         self.bindings = bindings_of(self.facts)
         self.inputs = LazyInputs(self.bindings)
+        self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
+        self.discards: dict[Scope, str] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -102,24 +108,48 @@ class MapMaterializesIterable(RuleVisitor):
             self._judge(node, iterable, source)
 
     def _judge(self, call: cst.Call, iterable: cst.BaseExpression, source: Input) -> None:
-        method = f"`{self.module.code_for_node(call.func)}()`"
-        if source.endless:
-            message = f"{method} reads {source.what} into a list before it starts, and it never ends: the call never returns and uses ever more memory"
-        elif source.listed:
-            message = f"{method} reads all of {source.what} into a list before the first task starts, and holds every result until the last one is done"
-        else:
-            message = f"{method} holds every result of {source.what} in one list until the last one is done"
+        consumer = self._consumer(call)
+        message = self._message(call, source, drops=consumer is not None and consumer.drops)
         try:
-            unsafe = self._plan(call, iterable, source)
+            unsafe = self._plan(call, iterable, source, consumer)
+            new, odd_chunksize = self._imap(call)
+            fix = self._drained(consumer, new) if consumer.drops else (call, new)  # type: ignore[union-attr]
         except NotFixed as why:
             self.report(call, f"{message}; not fixed: {why}")
             return
-        new, odd_chunksize = self._imap(call)
         unsafe = unsafe or odd_chunksize
         if unsafe is None:
-            self.report(call, message, fix=(call, new), fix_title=TITLE)
+            self.report(call, message, fix=fix, fix_title=TITLE)
         else:
-            self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(call, new), safety=Safety.UNSAFE, fix_title=TITLE)
+            self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=fix, safety=Safety.UNSAFE, fix_title=TITLE)
+
+    def _message(self, call: cst.Call, source: Input, *, drops: bool) -> str:
+        method = f"`{self.module.code_for_node(call.func)}()`"
+        if source.endless:
+            return f"{method} reads {source.what} into a list before it starts, and it never ends: the call never returns and uses ever more memory"
+        results = "builds a list of every result, which the statement throws away" if drops else "holds every result until the last one is done"
+        if source.listed:
+            return f"{method} reads all of {source.what} into a list before the first task starts, and {results}"
+        if drops:
+            return f"{method} builds a list of every result of {source.what}, which the statement throws away"
+        return f"{method} holds every result of {source.what} in one list until the last one is done"
+
+    def _drained(self, consumer: Consumer, imap: cst.Call) -> tuple[cst.CSTNode, cst.CSTNode]:
+        """The statement as a ``for`` loop that reads every result and keeps none: it ends,
+        or raises a task's exception, once every task is done, as ``map()`` did."""
+        line = self.parent(consumer.node)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            raise NotFixed(f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead")
+        scope = self.get_metadata(ScopeProvider, line)
+        if scope not in self.discards:  # the loops of one scope share their throwaway name
+            self.discards[scope] = self.names.pick("_", scope)
+        loop = cst.For(
+            target=cst.Name(self.discards[scope]),
+            iter=imap,
+            body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])], header=line.trailing_whitespace),
+            leading_lines=line.leading_lines,
+        )
+        return line, loop
 
     def _imap(self, call: cst.Call) -> tuple[cst.Call, str | None]:
         """``call`` as ``imap()``, and why its chunksize may not suit ``imap()``: ``map()``
@@ -138,7 +168,7 @@ class MapMaterializesIterable(RuleVisitor):
         code = self.module.code_for_node(value)
         return new, f"`imap()` needs a whole number for chunksize, and `{code}` may be None, which `map()` reads as: choose one"
 
-    def _plan(self, call: cst.Call, iterable: cst.BaseExpression, source: Input) -> str | None:
+    def _plan(self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None) -> str | None:
         """Why ``imap()`` is unsafe here (None: it is safe); raises NotFixed."""
         pool = call.func.value  # type: ignore[attr-defined]
         if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
@@ -146,7 +176,6 @@ class MapMaterializesIterable(RuleVisitor):
                 "`starmap()` has no lazy twin; use `imap()` with a module-level function that "
                 "unpacks each tuple (`def g(args): return f(*args)`), and read its results once"
             )
-        consumer = self._consumer(call)
         if consumer is None:
             raise NotFixed(
                 "the results are kept as a list here (assigned, returned or passed on); if they are read only "
@@ -204,6 +233,8 @@ class MapMaterializesIterable(RuleVisitor):
             parent = self.parent(node)
         if isinstance(parent, cst.For) and parent.iter is node and parent.asynchronous is None:
             return Consumer("all", parent, (parent.body,), "the `for` loop")
+        if isinstance(parent, cst.Expr) and node is call:
+            return Consumer("all", parent, (), "the statement", drops=True)
         if isinstance(parent, cst.CompFor) and parent.iter is node and parent.asynchronous is None:
             comp = self.parent(parent)
             if not isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)) or comp.for_in is not parent:
