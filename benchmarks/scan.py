@@ -205,7 +205,8 @@ def stages(corpus: Path) -> tuple[int, float, int, int]:
     """The Python files that mpfix finds in ``corpus`` and their size (MB), then how many
     pass the byte prefilter and how many reach libcst, with every rule selected."""
     from codemods.rules import RULES, could_match
-    from codemods.runner import MAX_FILE_SIZE, decode, discover
+    from codemods.run.discover import decode, discover
+    from codemods.run.pipeline import MAX_FILE_SIZE
 
     found = prefiltered = parsed = 0
     size = 0.0

@@ -2,7 +2,7 @@
 
 For editors and tools that hold a file's text in memory. Suppression comments are
 honoured as on the command line; configuration files are not read (pass ``select`` and
-``ignore``, or use the settings of ``codemods.config`` yourself).
+``ignore``, or use the settings of ``codemods.cli.config`` yourself).
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 import codemods
-from codemods import runner
+from codemods.model import FileResult
+from codemods.run import pipeline, workers
+from codemods.run.request import Options
 from codemods.cli import app
 
 # A script that starts a pool at module level: MP001 reports line 2 and fixes it safely.
@@ -301,7 +303,7 @@ def test_the_size_limit_counts_bytes_up_to_and_including_the_limit(
 ) -> None:
     at_limit = write(project, "at_limit.py")
     over = write(project, "over.py", UNGUARDED + "#")
-    monkeypatch.setattr(runner, "MAX_FILE_SIZE", len(UNGUARDED))
+    monkeypatch.setattr(pipeline, "MAX_FILE_SIZE", len(UNGUARDED))
 
     result = mpfix("fix", "at_limit.py", "over.py")
 
@@ -437,14 +439,14 @@ def test_sarif_output_names_a_file_whose_name_is_not_utf8(project: Path) -> None
 def test_a_file_edited_while_it_is_analysed_is_not_overwritten(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     script = write(project, "script.py")
     edited = UNGUARDED + "# saved by an editor meanwhile\n"
-    analyse = runner._analyse
+    analyse = workers.analyse_file
 
-    def analyse_then_edit(path: str, data: bytes, options: runner.Options) -> runner.FileResult:
+    def analyse_then_edit(path: str, data: bytes, options: Options) -> FileResult:
         result = analyse(path, data, options)
         script.write_text(edited, encoding="utf-8")
         return result
 
-    monkeypatch.setattr(runner, "_analyse", analyse_then_edit)  # one file: analysed in this process
+    monkeypatch.setattr(workers, "analyse_file", analyse_then_edit)  # one file: analysed in this process
 
     result = mpfix("fix", "script.py")
 

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import codemods
-from codemods import cli, report
-from codemods.cli import app
+from codemods.cli import app, commands
+from codemods.output import text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -319,7 +319,7 @@ def test_jobs_2_gives_the_same_output_as_jobs_1(project: Path) -> None:
 
 def test_the_progress_counter_shows_only_for_long_runs_and_is_erased() -> None:
     stream = io.StringIO()
-    counter = report.Progress(stream, minimum=3)
+    counter = text.Progress(stream, minimum=3)
 
     counter(1, 2)
     assert stream.getvalue() == ""
@@ -415,7 +415,7 @@ def test_explain_inlines_snippets_and_turns_tabs_into_headings(
         '## Fix\n\n=== "Before"\n\n    ```python\n    --8<-- "rule/case.before.py"\n    ```\n\n'
         '=== "After"\n\n    ```python\n    --8<-- "docs/snippets/rule/case.after.py"\n    ```\n\nDone.\n',
     )
-    monkeypatch.setattr(cli, "_rule_page", lambda name: (page, tmp_path / "snippets"))
+    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
 
     result = mpfix("explain", "MP001")
 

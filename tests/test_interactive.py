@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import codemods
 from codemods.cli import app
-from codemods.interactive import HELP, PROMPT
+from codemods.cli.interactive import HELP, PROMPT
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
 FIXED = codemods.fix_source(UNGUARDED, select=["MP001"])

@@ -193,10 +193,10 @@ def test_an_interrupt_at_any_moment_leaves_each_file_old_or_new_and_nothing_behi
 
 _CRASHING_DRIVER = """
 import os, sys
-from codemods import runner
 from codemods.cli import main
+from codemods.run import workers
 
-analyse = runner._analyse
+analyse = workers.analyse_file
 
 
 def crash_on_marked_files(path, data, options):
@@ -205,7 +205,7 @@ def crash_on_marked_files(path, data, options):
     return analyse(path, data, options)
 
 
-runner._analyse = crash_on_marked_files
+workers.analyse_file = crash_on_marked_files
 sys.argv[0] = "mpfix"
 main()
 """

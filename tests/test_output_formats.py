@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import codemods
-from codemods import report
+from codemods.output.text import finding_block
 from codemods.cli import app
 from codemods.edits import Edit, apply_edits
 from codemods.rule import Finding, Safety
@@ -101,7 +101,7 @@ def test_text_marks_the_lines_of_a_long_finding_and_labels_unsafe_fixes() -> Non
     source = "import multiprocessing as mp\npool = mp.Pool(\n    2,\n    3,\n    4,\n    5,\n)\nprint(pool)\n"
     finding = Finding("MP001", "missing-main-guard", "msg", 2, 8, 7, 2, Safety.UNSAFE, "Do it")
 
-    assert report.finding_block("a.py", finding, source, unsafe_fixes=False) == (
+    assert finding_block("a.py", finding, source, unsafe_fixes=False) == (
         "a.py:2:8: MP001 msg\n"
         "  |\n"
         "1 |   import multiprocessing as mp\n"
@@ -114,7 +114,7 @@ def test_text_marks_the_lines_of_a_long_finding_and_labels_unsafe_fixes() -> Non
         "  |\n"
         "  = fix (unsafe, with --unsafe-fixes): Do it\n"
     )
-    assert report.finding_block("a.py", finding, source, unsafe_fixes=True).endswith("= fix (unsafe): Do it\n")
+    assert finding_block("a.py", finding, source, unsafe_fixes=True).endswith("= fix (unsafe): Do it\n")
 
 
 def test_statistics_count_the_findings_of_each_rule(project: Path) -> None:

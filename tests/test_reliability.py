@@ -23,7 +23,7 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"])
 # excludes would skip the stdlib's own venv package.
 WHOLE_TREE = ("--no-respect-gitignore", "--exclude", "site-packages,__pycache__", "--no-progress")
 
-# What the command line prints (codemods/report.py): a finding, a file's error, a fixed
+# What the command line prints (codemods/output/text.py): a finding, a file's error, a fixed
 # file, and the last line of `check` and of `fix`.
 FINDING_LINE = re.compile(r"(?P<path>.+):(?P<row>\d+):(?P<column>\d+): (?P<code>MP\d{3}) \S.*")
 ERROR_LINE = re.compile(r".+?(?::\d+:\d+)?: error: \S.*")

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from codemods import runner
+from codemods.model import FileResult
 from codemods.rules import RULES
-from codemods.runner import Options, check_bytes, decode, discover, run
+from codemods.run import workers
+from codemods.run.discover import decode, discover
+from codemods.run.pipeline import check_bytes, run
+from codemods.run.request import Options
+from codemods.run.write import write_atomically
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
 GUARD = 'if __name__ == "__main__":'
@@ -236,7 +240,7 @@ def test_write_atomically_keeps_the_mode_and_leaves_no_temporary_file(tmp_path: 
     path.write_bytes(b"old\n")
     path.chmod(0o740)
 
-    runner.write_atomically(str(path), b"new\n")
+    write_atomically(str(path), b"new\n")
 
     assert path.read_bytes() == b"new\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o740
@@ -249,7 +253,7 @@ def test_write_atomically_keeps_the_owner_when_it_may(tmp_path: Path) -> None:
     path.write_bytes(b"old\n")
     os.chown(path, 4321, 4322)
 
-    runner.write_atomically(str(path), b"new\n")
+    write_atomically(str(path), b"new\n")
 
     assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322)
 
@@ -275,9 +279,10 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
 
 _HOLD_WORKERS = """
 import sys, time
-from codemods import runner
 from codemods.rules import RULES
-results = runner.analyse([sys.argv[1]], runner.Options(rules=RULES), jobs=2, start_method=sys.argv[2])
+from codemods.run.pipeline import analyse
+from codemods.run.request import Options
+results = analyse([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2])
 next(results)
 print("workers started", flush=True)
 time.sleep(300)
@@ -330,10 +335,10 @@ def test_workers_end_when_mpfix_is_killed_whatever_started_them(tmp_path: Path, 
         for pid in _processes_marked(marker):
             os.kill(pid, signal.SIGKILL)
 
-_analyse = runner._analyse
+_analyse = workers.analyse_file
 
 
-def _crash_or_fail_on_marked_files(path: str, data: bytes, options: Options) -> runner.FileResult:
+def _crash_or_fail_on_marked_files(path: str, data: bytes, options: Options) -> FileResult:
     if b"# crash" in data:
         os._exit(70)
     if b"# fail" in data:
@@ -351,7 +356,7 @@ def _project_with_a_crash_and_a_failure(folder: Path) -> None:
 @pytest.mark.skipif("fork" not in START_METHODS, reason="the patched worker function reaches workers only by fork")
 def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _project_with_a_crash_and_a_failure(tmp_path)
-    monkeypatch.setattr(runner, "_analyse", _crash_or_fail_on_marked_files)
+    monkeypatch.setattr(workers, "analyse_file", _crash_or_fail_on_marked_files)
 
     results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2, start_method="fork")}
 
@@ -365,7 +370,7 @@ def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monke
 def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "fail.py", UNGUARDED + "# fail\n")
     write(tmp_path, "script.py")
-    monkeypatch.setattr(runner, "_analyse", _crash_or_fail_on_marked_files)
+    monkeypatch.setattr(workers, "analyse_file", _crash_or_fail_on_marked_files)
 
     [fail, script] = run([str(tmp_path)], CHECK, jobs=1)
 

@@ -19,7 +19,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-Entry = dict[str, Any]  # a JSON-able result; the runner owns its shape
+from codemods.model import FileResult
+from codemods.rule import Finding
+
+Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # Old entries (files since changed) go first once the cache holds this many.
 MAX_ENTRIES = 50_000
 
@@ -94,3 +97,29 @@ class ResultCache:
             Path(temporary).unlink(missing_ok=True)
             return
         self.dirty = False
+
+
+def to_entry(result: FileResult) -> Entry:
+    """What the cache keeps of a result (one without errors: those are not cached)."""
+    return {
+        "findings": [finding.to_dict() for finding in result.findings],
+        "applied": [finding.to_dict() for finding in result.applied],
+        "remaining": [finding.to_dict() for finding in result.remaining],
+        "fixed": result.fixed,
+        "encoding": result.encoding,
+    }
+
+
+def from_entry(path: str, data: bytes, entry: Entry) -> FileResult:
+    """The result that ``entry`` keeps for ``path``, whose bytes are ``data``."""
+    result = FileResult(
+        path,
+        findings=[Finding.from_dict(item) for item in entry["findings"]],
+        applied=[Finding.from_dict(item) for item in entry["applied"]],
+        remaining=[Finding.from_dict(item) for item in entry["remaining"]],
+        fixed=entry["fixed"],
+        encoding=entry["encoding"],
+    )
+    if result.findings or result.fixed is not None:
+        result.source = data.decode(result.encoding)  # for diffs and source lines
+    return result

@@ -1,5 +1,5 @@
 """What the user reads: findings (concise lines or with their source), statistics,
-summaries, diffs, the rules table, rule pages.
+summaries, diffs, the rules table, the progress counter.
 
 Pure formatting: strings in, strings out; only ``Progress`` writes, to the stream it is given.
 """
@@ -7,17 +7,13 @@ Pure formatting: strings in, strings out; only ``Progress`` writes, to the strea
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from codemods.edits import lines_of
+from codemods.model import FileResult
 from codemods.rule import Finding, RuleSpec, Safety
-
-if TYPE_CHECKING:  # pragma: no cover
-    from codemods.runner import FileResult
 
 FIX_COMMAND = "`mpfix fix`"
 UNSAFE_FIX_COMMAND = "`mpfix fix --unsafe-fixes`"
@@ -208,50 +204,6 @@ def rules_table(specs: Iterable[RuleSpec]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
         for row in rows
     )
-
-
-_HEADING = re.compile(r"#{1,6}(?=\s)")
-_TAB = re.compile(r'===\+?\s+"(?P<title>[^"]*)"\s*$')  # a mkdocs-material content tab
-_SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"\s*$')  # a pymdownx.snippets include
-
-
-def _snippet_text(include: str, snippets: Path) -> str:
-    # Pages may name snippets from the snippets folder, the docs folder or the project.
-    relative = include.removeprefix("docs/").removeprefix("snippets/")
-    try:
-        return (snippets / relative).read_text(encoding="utf-8")
-    except OSError:
-        return f"[snippet {include} not found]\n"
-
-
-def render_rule_page(markdown: str, snippets: Path) -> str:
-    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings."""
-    out: list[str] = []
-    level = 1  # of the last heading, so that tabs become the level below it
-    tab_indents: list[int] = []  # the content indentation of each open tab
-    in_code = False  # inside a fenced code block, `#` starts a comment, not a heading
-    for line in markdown.splitlines():
-        indent = len(line) - len(line.lstrip(" "))
-        if line.strip():
-            while tab_indents and indent < tab_indents[-1]:
-                tab_indents.pop()
-        if tab_indents:
-            line = line[tab_indents[-1] :]
-            indent -= tab_indents[-1]
-        stripped = line.lstrip(" ")
-        if stripped.startswith(("```", "~~~")):
-            in_code = not in_code
-        if not in_code and (tab := _TAB.match(stripped)) is not None:
-            out.append("#" * min(level + 1, 6) + " " + tab["title"])
-            tab_indents.append((tab_indents[-1] if tab_indents else 0) + indent + 4)
-        elif (snippet := _SNIPPET.match(stripped)) is not None:
-            text = _snippet_text(snippet["path"], snippets)
-            out.extend(" " * indent + snippet_line for snippet_line in text.splitlines())
-        else:
-            if not in_code and not indent and (heading := _HEADING.match(stripped)) is not None:
-                level = len(heading.group())
-            out.append(line)
-    return "\n".join(out) + "\n"
 
 
 # -- progress -------------------------------------------------------------------------

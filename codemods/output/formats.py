@@ -1,6 +1,6 @@
 """The ``--output-format`` choices, and the machine-readable ones: json and github.
 
-``text`` and ``concise`` are for people (see ``report``), ``json``, ``github`` and ``sarif``
+``text`` and ``concise`` are for people (see ``text``), ``json``, ``github`` and ``sarif``
 for tools: their stdout holds nothing but the document, and a tool reads the exit code.
 Pure formatting: findings in, a string out.
 """
@@ -11,16 +11,11 @@ import enum
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from codemods import report, sarif
-from codemods.edits import Edit, text_edits
+from codemods.output import sarif, text
+from codemods.output.shown import Shown
 from codemods.rule import Finding, Safety
-
-if TYPE_CHECKING:  # pragma: no cover
-    from codemods.runner import FileResult
 
 
 class OutputFormat(str, enum.Enum):
@@ -42,56 +37,23 @@ class OutputFormat(str, enum.Enum):
         return self in (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.DIFF)
 
 
-@dataclass(frozen=True)
-class Shown:
-    """One file's findings as reported, and the text their positions refer to."""
-
-    path: str
-    findings: list[Finding]
-    text: str | None
-    fixed: str | None = None  # what `fix` would make of ``text``, in a check run
-
-    @cached_property
-    def edits(self) -> list[Edit]:
-        """The file's fix as edits: mpfix fixes a file as a whole, so every finding whose
-        fix applies carries all of them, and applying them once fixes all those findings."""
-        if self.text is None or self.fixed is None:
-            return []
-        return text_edits(self.text, self.fixed)
-
-    def fix_edits(self, finding: Finding, unsafe_fixes: bool) -> list[Edit]:
-        return self.edits if finding.fixable(unsafe_fixes) else []
-
-
-def shown(results: Sequence[FileResult], *, after_fix: bool) -> list[Shown]:
-    """What to report of each file: its findings as read, or (after a fix run) the ones
-    that remain, in the text as written."""
-    if after_fix:
-        return [
-            Shown(result.path, result.remaining, result.fixed if result.fixed is not None else result.source)
-            for result in results
-            if result.remaining
-        ]
-    return [Shown(result.path, result.findings, result.source, result.fixed) for result in results if result.findings]
-
-
 def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, statistics: bool = False) -> str:
     """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings)."""
     if statistics:
         findings = [finding for file in files for finding in file.findings]
         if fmt is OutputFormat.JSON:
             return _json(_statistics(findings, unsafe_fixes))
-        return report.statistics_table(findings, unsafe_fixes)
+        return text.statistics_table(findings, unsafe_fixes)
     if fmt is OutputFormat.TEXT:
         # A blank line after each block, as ruff's full output.
         return "".join(
-            report.finding_block(file.path, finding, file.text, unsafe_fixes) + "\n"
+            text.finding_block(file.path, finding, file.text, unsafe_fixes) + "\n"
             for file in files
             for finding in file.findings
         )
     if fmt is OutputFormat.CONCISE:
         return "".join(
-            report.finding_line(file.path, finding, unsafe_fixes) + "\n" for file in files for finding in file.findings
+            text.finding_line(file.path, finding, unsafe_fixes) + "\n" for file in files for finding in file.findings
         )
     if fmt is OutputFormat.JSON:
         return _json([_json_finding(file, finding, unsafe_fixes) for file in files for finding in file.findings])
@@ -144,17 +106,17 @@ def _json_finding(file: Shown, finding: Finding, unsafe_fixes: bool) -> dict[str
 def _statistics(findings: Sequence[Finding], unsafe_fixes: bool) -> list[dict[str, Any]]:
     return [
         {"code": code, "name": name, "count": count, "fixable": fixable}
-        for code, name, count, fixable in report.rule_counts(findings, unsafe_fixes)
+        for code, name, count, fixable in text.rule_counts(findings, unsafe_fixes)
     ]
 
 
 # -- github ---------------------------------------------------------------------------
 
 
-def _escape(text: str, *, property_value: bool = False) -> str:
+def _escape(value: str, *, property_value: bool = False) -> str:
     # As GitHub's toolkit escapes workflow command data and property values.
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if property_value else value
 
 
 def github_annotation(path: str, finding: Finding) -> str:

@@ -20,7 +20,7 @@ from codemods.suppressions import UNUSED
 
 if TYPE_CHECKING:  # pragma: no cover
     from codemods.edits import Edit
-    from codemods.formats import Shown
+    from codemods.output.shown import Shown
     from codemods.rule import Finding
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

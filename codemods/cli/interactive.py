@@ -14,7 +14,7 @@ from typing import TextIO
 
 import typer
 
-from codemods.runner import FileResult
+from codemods.model import FileResult
 
 PROMPT = "Apply this fix? [y]es, [n]o, [a]ll remaining, [q]uit: "
 HELP = (

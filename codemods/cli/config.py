@@ -28,6 +28,7 @@ from pathspec import GitIgnoreSpec
 
 from codemods.rule import RuleSpec
 from codemods.rules import RULES, UnknownRuleError, select
+from codemods.run.discover import DEFAULT_EXCLUDES, Pattern
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,14 +36,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 PYPROJECT = "pyproject.toml"
-# As ruff's defaults: tool caches, virtualenvs, build output and VCS folders.
-DEFAULT_EXCLUDES = (
-    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
-    ".pytest_cache", ".ruff_cache", ".svn", ".tox", ".venv", "__pycache__", "__pypackages__",
-    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv", "*.egg-info",
-)  # fmt: skip
-
-Pattern = tuple[str | None, str]  # (the folder it is relative to, None for each folder named; pattern)
 
 
 class ConfigError(ValueError):

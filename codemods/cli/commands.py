@@ -11,24 +11,22 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from codemods import config, interactive, report
-from codemods.cache import ResultCache
-from codemods.formats import OutputFormat, render, shown
+from codemods.cli import config, interactive
+from codemods.model import FileResult
+from codemods.output import text
+from codemods.output.formats import OutputFormat, render
+from codemods.output.pages import render_rule_page, rule_page
+from codemods.output.shown import shown
 from codemods.rules import RULES, UnknownRuleError, lookup
-from codemods.runner import (
-    FileFilter,
-    FileResult,
-    Options,
-    analyse,
-    check_bytes,
-    run,
-    write_fixed,
-)
+from codemods.run.cache import ResultCache
+from codemods.run.discover import FileFilter
+from codemods.run.pipeline import analyse, check_bytes, run
+from codemods.run.request import Options
+from codemods.run.write import write_fixed
 
 STDIN = "-"
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -277,7 +275,7 @@ class _Request:
         """The result of stdin, or of every file under the paths."""
         if self.stdin:
             return [self.read_stdin()[0]]
-        progress = None if self.no_progress or not sys.stderr.isatty() else report.Progress(sys.stderr)
+        progress = None if self.no_progress or not sys.stderr.isatty() else text.Progress(sys.stderr)
         try:
             return run(self.paths, self.options, write=write, progress=progress, **self._run_args())
         finally:
@@ -294,9 +292,11 @@ def _print_findings(
     statistics: bool = False,
     err: bool = False,
 ) -> None:
-    text = render(fmt, shown(results, after_fix=after_fix), unsafe_fixes=request.unsafe_fixes, statistics=statistics)
-    if text:
-        typer.echo(text, nl=False, err=err)
+    rendered = render(
+        fmt, shown(results, after_fix=after_fix), unsafe_fixes=request.unsafe_fixes, statistics=statistics
+    )
+    if rendered:
+        typer.echo(rendered, nl=False, err=err)
 
 
 def _echo_errors(results: Sequence[FileResult]) -> None:
@@ -316,9 +316,9 @@ def _show_diff(request: _Request, exit_zero: bool) -> NoReturn:
     colour = _colour()
     for result in results:
         if result.fixed is not None and result.source is not None:
-            typer.echo(report.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
+            typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
     _echo_errors(results)
-    typer.echo(report.diff_summary(results), err=True)
+    typer.echo(text.diff_summary(results), err=True)
     _exit(results, found=any(result.fixed is not None for result in results), exit_zero=exit_zero)
 
 
@@ -360,7 +360,7 @@ def check(
     results = request.results()
     _print_findings(results, output_format, request, after_fix=False, statistics=statistics)
     _echo_errors(results)
-    typer.echo(report.check_summary(results, request.unsafe_fixes), err=output_format.for_tools)
+    typer.echo(text.check_summary(results, request.unsafe_fixes), err=output_format.for_tools)
     _exit(results, found=any(result.findings for result in results), exit_zero=exit_zero)
 
 
@@ -445,10 +445,10 @@ def fix(
         results = request.results(write=True)
         for result in results:
             if result.fixed is not None:
-                typer.echo(report.fixed_line(result), err=to_stderr)
+                typer.echo(text.fixed_line(result), err=to_stderr)
     _print_findings(results, output_format, request, after_fix=True)
     _echo_errors(results)
-    typer.echo(report.fix_summary(results), err=to_stderr)
+    typer.echo(text.fix_summary(results), err=to_stderr)
     changed = exit_non_zero_on_fix and any(result.fixed is not None for result in results)
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 
@@ -459,17 +459,17 @@ def _review(request: _Request) -> list[FileResult]:
 
     def show(result: FileResult) -> None:
         assert result.source is not None and result.fixed is not None
-        typer.echo(report.review_header(result))
-        typer.echo(report.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
+        typer.echo(text.review_header(result))
+        typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
 
     def write(result: FileResult, original: bytes) -> bool:
         written = write_fixed(result, original)
         if written:
-            typer.echo(report.fixed_line(result))
+            typer.echo(text.fixed_line(result))
         return written
 
     def answer() -> interactive.Answer:
-        return interactive.ask(sys.stdin, lambda text: typer.echo(text, nl=False))
+        return interactive.ask(sys.stdin, lambda prompt: typer.echo(prompt, nl=False))
 
     return interactive.review(request.stream(), show=show, answer=answer, write=write)
 
@@ -477,17 +477,7 @@ def _review(request: _Request) -> list[FileResult]:
 @app.command("rules")
 def list_rules() -> None:
     """List the rules: code, name, fix safety and summary."""
-    typer.echo(report.rules_table(RULES))
-
-
-def _rule_page(name: str) -> tuple[Path, Path] | None:
-    """A rule's page and the snippets folder, from an installed wheel or the source tree."""
-    package = Path(__file__).resolve().parent
-    for docs in (package / "_docs", package.parent / "docs"):
-        page = docs / "rules" / f"{name}.md"
-        if page.is_file():
-            return page, docs / "snippets"
-    return None
+    typer.echo(text.rules_table(RULES))
 
 
 @app.command()
@@ -497,11 +487,11 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or nam
         spec = lookup(rule)
     except UnknownRuleError as exc:
         _fail(str(exc))
-    found = _rule_page(spec.name)
+    found = rule_page(spec.name)
     if found is None:
         _fail(f"the documentation page of {spec.code} {spec.name} is not installed")
     page, snippets = found
-    typer.echo(report.render_rule_page(page.read_text(encoding="utf-8"), snippets), nl=False)
+    typer.echo(render_rule_page(page.read_text(encoding="utf-8"), snippets), nl=False)
 
 
 def _print_version(value: bool) -> None:

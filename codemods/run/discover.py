@@ -1,0 +1,161 @@
+"""Finding the files to analyse and reading them.
+
+Folders are walked in a stable order without following symlinks, skipping what the
+excludes and ``.gitignore`` files say; a file is read only when it is a regular file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tokenize
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from pathspec import GitIgnoreSpec
+
+PYTHON_SUFFIXES = (".py", ".pyw")
+# As ruff's defaults: tool caches, virtualenvs, build output and VCS folders.
+DEFAULT_EXCLUDES = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
+    ".pytest_cache", ".ruff_cache", ".svn", ".tox", ".venv", "__pycache__", "__pypackages__",
+    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv", "*.egg-info",
+)  # fmt: skip
+
+Pattern = tuple[str | None, str]  # (the folder it is relative to, None for each folder named; pattern)
+OnError = Callable[[str, str], None]  # (path, message)
+_Ignores = list[tuple[str, GitIgnoreSpec]]  # (folder, its .gitignore), outermost first
+_Excludes = list[tuple[str | None, GitIgnoreSpec]]  # (folder the patterns are relative to, patterns)
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """Which files a walk through folders yields."""
+
+    # Gitignore-style patterns, each with the folder it is relative to (None: the folder named).
+    exclude: tuple[Pattern, ...] = tuple((None, pattern) for pattern in DEFAULT_EXCLUDES)
+    respect_gitignore: bool = True
+    force_exclude: bool = False  # apply ``exclude`` to paths named explicitly too
+
+
+def discover(
+    paths: Iterable[str],
+    excludes: Iterable[str] = (),
+    on_error: OnError | None = None,
+    files: FileFilter = FileFilter(),
+) -> Iterator[str]:
+    """The Python files under ``paths``, each once, in a deterministic order.
+
+    Directories are walked without following symlinks, skipping what ``.gitignore``
+    files (unless ``files.respect_gitignore`` is off), ``files.exclude`` and ``excludes``
+    (more gitignore patterns, relative to the directory named) exclude. A path named
+    explicitly is yielded whatever its name, unless ``files.force_exclude`` applies the
+    excludes to it too; reading reports one that does not exist. ``on_error`` hears of
+    folders that cannot be listed.
+    """
+    exclude = _compile([*files.exclude, *((None, pattern) for pattern in excludes)])
+    seen: set[str] = set()
+    for path in paths:
+        is_dir = os.path.isdir(path)
+        if files.force_exclude and _excluded(path, is_dir, os.curdir, exclude, None):
+            continue
+        if is_dir:
+            ignores = _enclosing_gitignores(path) if files.respect_gitignore else None
+            found: Iterable[str] = _walk(path, path, exclude, ignores, on_error)
+        else:
+            found = [path]
+        for file in map(os.path.normpath, found):
+            if file not in seen:
+                seen.add(file)
+                yield file
+
+
+def _compile(patterns: Iterable[Pattern]) -> _Excludes:
+    """One spec per folder that patterns are relative to, in the order first named."""
+    by_base: dict[str | None, list[str]] = {}
+    for base, pattern in patterns:
+        by_base.setdefault(base, []).append(pattern)
+    return [(base, GitIgnoreSpec.from_lines(lines)) for base, lines in by_base.items()]
+
+
+def _walk(
+    folder: str, root: str, exclude: _Excludes, ignores: _Ignores | None, on_error: OnError | None
+) -> Iterator[str]:
+    """``ignores`` is None when .gitignore files are not respected."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as exc:
+        if on_error is not None:
+            on_error(os.path.normpath(folder), exc.strerror or str(exc))
+        return
+    if ignores is not None:
+        ignores = ignores + _gitignore_of(folder)
+    for entry in entries:
+        # Without following links, a symlink is neither a folder nor a file: it is skipped.
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if _excluded(entry.path, is_dir, root, exclude, ignores):
+            continue
+        if is_dir:
+            yield from _walk(entry.path, root, exclude, ignores, on_error)
+        elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file(follow_symlinks=False):
+            yield entry.path
+
+
+def _excluded(
+    path: str, is_dir: bool, root: str, exclude: _Excludes, ignores: _Ignores | None
+) -> bool:
+    # A trailing slash lets folder-only patterns such as `build/` match.
+    suffix = "/" if is_dir else ""
+    if any(spec.match_file(os.path.relpath(path, base or root) + suffix) for base, spec in exclude):
+        return True
+    # The nearest .gitignore that has a say decides, as in git.
+    for base, spec in reversed(ignores or []):
+        verdict = spec.check_file(os.path.relpath(path, base) + suffix).include
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _gitignore_of(folder: str) -> _Ignores:
+    try:
+        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as file:
+            return [(folder, GitIgnoreSpec.from_lines(file.read().splitlines()))]
+    except OSError:
+        return []
+
+
+def _enclosing_gitignores(folder: str) -> _Ignores:
+    """The .gitignore files above ``folder`` up to the top of its repository; none outside one."""
+    ignores: _Ignores = []
+    current = os.path.abspath(folder)
+    while not os.path.isdir(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return []
+        current = parent
+        ignores = _gitignore_of(current) + ignores
+    return ignores
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def read(path: str) -> bytes:
+    """A file's bytes; OSError for anything but a regular file."""
+    # Opening a fifo blocks until someone writes to it, and a device may never end.
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError("not a regular file")
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and encoding of Python source bytes, as the interpreter reads them.
+
+    The encoding comes from a PEP 263 cookie or a UTF-8 byte order mark ("utf-8-sig",
+    which encoding adds back). Line endings are kept as they are.
+    """
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding), encoding

@@ -1,0 +1,158 @@
+"""The whole run: find files, prefilter, analyse in parallel, cache, write.
+
+The engine (and with it libcst) is imported only once a file passes the byte prefilter,
+so a run over files that cannot match any selected rule never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import replace
+from multiprocessing import get_context
+
+from codemods.model import FileResult
+from codemods.rule import RuleSpec
+from codemods.rules import could_match
+from codemods.run import workers
+from codemods.run.cache import ResultCache, from_entry, to_entry
+from codemods.run.discover import FileFilter, discover, read
+from codemods.run.request import Options
+from codemods.run.workers import Pending, Progress
+from codemods.run.write import os_error, signals_deferred, write_fixed
+from codemods.suppressions import might_suppress
+
+# Larger files that pass the prefilter are skipped with an error: libcst's tree and its
+# metadata take about a kilobyte of memory per byte of source, and the rules analyse some
+# 30 kB a second, so a 30 MB generated file would take gigabytes and a quarter of an hour.
+MAX_FILE_SIZE = 2 * 1024 * 1024
+
+RulesFor = Callable[[str], tuple[RuleSpec, ...]]  # the rules for one path (per-file ignores)
+
+
+def _worth_analysing(data: bytes, options: Options) -> bool:
+    """The byte prefilter: can a rule match, or (when asked) is there a suppression to judge?"""
+    if not options.prefilter:
+        return True
+    return could_match(data, options.rules) or (options.report_unused_suppressions and might_suppress(data))
+
+
+def _too_large(path: str, data: bytes) -> FileResult | None:
+    """The error of a file too large to analyse (see MAX_FILE_SIZE); None for the others."""
+    if len(data) <= MAX_FILE_SIZE:
+        return None
+    size, limit = len(data) / 2**20, MAX_FILE_SIZE / 2**20
+    return FileResult(path, errors=[f"{path}: error: too large to analyse ({size:.1f} MB, over {limit:g} MB)"])
+
+
+def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
+    """Analyse one file's bytes, shown as ``path`` (the entry point for stdin)."""
+    if not _worth_analysing(data, options):
+        return FileResult(path)
+    return _too_large(path, data) or workers.analyse_in_process(path, data, options)
+
+
+def analyse(
+    paths: Sequence[str],
+    options: Options,
+    *,
+    jobs: int | None = None,
+    excludes: Iterable[str] = (),
+    files: FileFilter = FileFilter(),
+    rules_for: RulesFor | None = None,
+    progress: Progress | None = None,
+    cache: ResultCache | None = None,
+    start_method: str | None = None,
+) -> Iterator[tuple[FileResult, bytes | None]]:
+    """Each file's result and the bytes it was read from, sorted by path; None instead of the
+    bytes when unread, or when nothing will be written (the prefilter or the cache says so).
+
+    The files that pass the prefilter are handed to ``jobs`` worker processes (default:
+    one per CPU) all at once, and each result is yielded as soon as it and those before it
+    are ready: a caller can act on the first files while the rest are still analysed.
+    ``rules_for`` narrows the rules for one path (per-file ignores); ``progress`` hears
+    after each analysed file. Files whose bytes and options ``cache`` knows are not analysed
+    again. ``start_method`` starts the workers by another method than the interpreter's
+    default ("fork", "forkserver" or "spawn").
+    """
+    done: dict[str, tuple[FileResult, bytes | None]] = {}
+
+    def unlistable(path: str, message: str) -> None:
+        done[path] = (FileResult(path, errors=[f"{path}: error: {message}"]), None)
+
+    pending: list[Pending] = []
+    for path in discover(paths, excludes, unlistable, files):
+        try:
+            data = read(path)
+        except OSError as exc:
+            done[path] = (FileResult(path, errors=[os_error(path, exc)]), None)
+            continue
+        file_options = options if rules_for is None else replace(options, rules=rules_for(path))
+        if not _worth_analysing(data, file_options):
+            # Nothing will be written: keeping the bytes of every file of a large tree
+            # until the end would hold the whole tree in memory.
+            done[path] = (FileResult(path), None)
+        elif (too_large := _too_large(path, data)) is not None:
+            done[path] = (too_large, None)
+        elif cache is not None and (entry := cache.get(data, file_options.salt())) is not None:
+            cached = from_entry(path, data, entry)
+            done[path] = (cached, data if cached.fixed is not None else None)
+        else:
+            pending.append((path, data, file_options))
+    pending.sort(key=lambda item: item[0])
+
+    read_files = {path: (data, file_options) for path, data, file_options in pending}
+    # Closed on the way out, so that the worker processes end with the run, even one cut short.
+    context = None if start_method is None else get_context(start_method)
+    with closing(workers.analysed(pending, jobs or os.cpu_count() or 1, progress, context)) as analysed:
+        for path in sorted([*done, *read_files]):
+            if path in done:
+                yield done[path]
+                continue
+            # Both lists are in path order, so the next analysed result is this path's.
+            result, (data, file_options) = next(analysed), read_files[path]
+            if cache is not None and not result.errors:
+                cache.put(data, file_options.salt(), to_entry(result))
+            yield result, data
+    if cache is not None:
+        with signals_deferred():  # no temporary cache file left behind by an interrupt
+            cache.save()
+
+
+def run(
+    paths: Sequence[str],
+    options: Options,
+    *,
+    jobs: int | None = None,
+    write: bool = False,
+    excludes: Iterable[str] = (),
+    files: FileFilter = FileFilter(),
+    rules_for: RulesFor | None = None,
+    progress: Progress | None = None,
+    cache: ResultCache | None = None,
+    start_method: str | None = None,
+) -> list[FileResult]:
+    """Analyse every file under ``paths``; with ``write``, write the fixed ones.
+
+    One result per file found (or path that could not be read), sorted by path; see
+    ``analyse`` for the rest.
+    """
+    stream = analyse(
+        paths,
+        options,
+        jobs=jobs,
+        excludes=excludes,
+        files=files,
+        rules_for=rules_for,
+        progress=progress,
+        cache=cache,
+        start_method=start_method,
+    )
+    # The bytes are kept only where they will be written (to check that the file is unchanged).
+    analysed = [(result, original if result.fixed is not None else None) for result, original in stream]
+    if write:
+        for result, original in analysed:
+            if result.fixed is not None and original is not None:
+                write_fixed(result, original)
+    return [result for result, _ in analysed]

@@ -1,0 +1,207 @@
+"""Analysing files: in this process for a few, else in a pool of worker processes.
+
+The engine, and with it libcst, is imported here only inside a function: once per worker
+(its initializer), or on the first file analysed in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+
+from codemods.model import FileResult
+from codemods.run.discover import decode
+from codemods.run.request import Options
+
+# Starting worker processes (each imports libcst) costs more than analysing this many files.
+IN_PROCESS_MAX = 2
+
+Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
+Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
+
+
+def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
+    """The work of one file, in a worker or in-process; the prefilter has passed."""
+    from codemods import engine
+
+    try:
+        text, encoding = decode(data)
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        return FileResult(path, errors=[f"{path}: error: cannot decode: {exc}"])
+    try:
+        result = engine.analyze(
+            text,
+            rules=options.rules,
+            fix=options.fix,
+            unsafe_fixes=options.unsafe_fixes,
+            report_unused_suppressions=options.report_unused_suppressions,
+            precheck=options.prefilter,
+        )
+    except engine.SourceError as exc:
+        where = f"{path}:{exc.line}:{exc.column}" if exc.line else path
+        return FileResult(path, errors=[f"{where}: error: {exc}"])
+    except engine.FixError as exc:
+        return FileResult(path, errors=[f"{path}: error: fix failed, nothing changed: {exc}"])
+    file_result = FileResult(
+        path,
+        findings=result.findings,
+        applied=result.applied,
+        remaining=result.remaining,
+        fixed=result.fixed if result.changed else None,
+        # Only diffs and context lines need it: do not ship it back otherwise.
+        source=text if result.changed or result.findings else None,
+        encoding=encoding,
+    )
+    if file_result.fixed is not None:
+        try:
+            file_result.encoded()
+        except UnicodeEncodeError as exc:
+            file_result.fixes_lost(f"{path}: error: the fixed text cannot be written as {encoding}: {exc.reason}")
+    return file_result
+
+
+def analyse_in_process(path: str, data: bytes, options: Options) -> FileResult:
+    try:
+        return analyse_file(path, data, options)
+    except Exception as exc:  # a bug in a rule must cost one file, not the run
+        return _internal_error(path, exc)
+
+
+def _internal_error(path: str, exc: BaseException) -> FileResult:
+    return FileResult(path, errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}"])
+
+
+class _Lifeline:
+    """A pipe whose write end only mpfix's own process holds, so that its workers learn of
+    its death from the pipe's end-of-file, whoever their OS parent is.
+
+    Under ``fork`` a worker's parent is mpfix, under ``forkserver`` (the default on Linux
+    since Python 3.14) the fork server, under ``spawn`` on some systems a launcher: a worker
+    cannot tell from ``os.getppid()`` that mpfix is gone. Each worker gets the read end
+    (pickled across ``spawn`` and ``forkserver``, inherited across ``fork``); a forked child
+    closes its inherited copy of the write end at once (``os.register_at_fork``), so when
+    mpfix ends, however it ends, the last write end closes with it.
+    """
+
+    held: list[Connection] = []  # the write ends this process holds, closed in a forked child
+
+    def __init__(self) -> None:
+        self.reader, self.writer = Pipe(duplex=False)
+        _Lifeline.held.append(self.writer)
+
+    def close(self) -> None:
+        for end in (self.reader, self.writer):
+            end.close()
+        if self.writer in _Lifeline.held:
+            _Lifeline.held.remove(self.writer)
+
+    @staticmethod
+    def close_inherited() -> None:
+        for writer in _Lifeline.held:
+            writer.close()
+        _Lifeline.held.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_Lifeline.close_inherited)
+
+
+def _load_engine(lifeline: Connection) -> None:
+    """Worker initializer: end this worker when mpfix ends, and import libcst and the
+    engine once per worker, not per file."""
+    # A worker holds both ends of the queue it takes work from, so when mpfix dies without
+    # shutting the pool down (SIGTERM, SIGKILL) the worker would wait for work forever.
+    threading.Thread(target=_end_with, args=(lifeline,), daemon=True).start()
+    import codemods.engine  # noqa: F401
+
+
+def _end_with(lifeline: Connection) -> None:
+    """End this process once every write end of ``lifeline`` is closed: mpfix is gone."""
+    try:
+        while True:
+            lifeline.recv_bytes()  # nothing is ever sent: this returns only at the end
+    except (EOFError, OSError):
+        os._exit(1)
+
+
+def analysed(
+    pending: Sequence[Pending], jobs: int, progress: Progress | None, context: BaseContext | None = None
+) -> Iterator[FileResult]:
+    """The result of each pending file, in the order given, each as soon as it is ready.
+
+    ``context`` picks the start method of the workers (by default the interpreter's own).
+    """
+    if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
+        for done, (path, data, options) in enumerate(pending, 1):
+            result = analyse_in_process(path, data, options)
+            if progress is not None:
+                progress(done, len(pending))
+            yield result
+        return
+
+    lifeline = _Lifeline()
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(pending)),
+        mp_context=context,
+        initializer=_load_engine,
+        initargs=(lifeline.reader,),
+    )
+    retry = _OneAtATime(lifeline, context)
+    try:
+        # Submit every file first, then collect: the workers never wait for the parent.
+        # The largest go first, so that no large file starts last and keeps one worker
+        # busy while the others idle; results are still yielded in the order given.
+        futures: list[Future[FileResult] | None] = [None] * len(pending)
+        for index in sorted(range(len(pending)), key=lambda i: -len(pending[i][1])):
+            path, data, options = pending[index]
+            try:
+                futures[index] = pool.submit(analyse_file, path, data, options)
+            except BrokenProcessPool:  # a worker died before this file was handed over
+                pass
+        for done, ((path, data, options), future) in enumerate(zip(pending, futures), 1):
+            try:
+                result = retry(path, data, options) if future is None else future.result()
+            except BrokenProcessPool:
+                result = retry(path, data, options)
+            except Exception as exc:  # raised by the rule in the worker
+                result = _internal_error(path, exc)
+            if progress is not None:
+                progress(done, len(pending))
+            yield result
+    finally:
+        # A consumer that stops early (an interactive quit) leaves nothing running behind.
+        pool.shutdown(cancel_futures=True)
+        retry.close()
+        lifeline.close()
+
+
+class _OneAtATime:
+    """Re-runs the files of a broken pool alone, so a dead worker costs only its own file."""
+
+    def __init__(self, lifeline: _Lifeline, context: BaseContext | None) -> None:
+        self.lifeline = lifeline
+        self.context = context
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, path: str, data: bytes, options: Options) -> FileResult:
+        self.pool = self.pool or ProcessPoolExecutor(
+            max_workers=1, mp_context=self.context, initializer=_load_engine, initargs=(self.lifeline.reader,)
+        )
+        try:
+            return self.pool.submit(analyse_file, path, data, options).result()
+        except BrokenProcessPool:
+            self.close()
+            return FileResult(path, errors=[f"{path}: error: the worker process analysing it died"])
+        except Exception as exc:
+            return _internal_error(path, exc)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
