@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codemods.model import FileResult
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.rules import RULES
 from codemods.run import workers
 from codemods.run.discover import decode, discover
@@ -137,7 +137,7 @@ def test_a_folder_that_cannot_be_listed_is_one_error(tmp_path: Path) -> None:
         (tmp_path / "locked").chmod(0o755)
 
     assert {result.path: result.errors for result in results} == {
-        str(tmp_path / "locked"): [f"{tmp_path / 'locked'}: error: Permission denied"],
+        str(tmp_path / "locked"): [FileError(str(tmp_path / "locked"), ErrorKind.LIST, "Permission denied")],
         str(tmp_path / "open.py"): [],
     }
 
@@ -165,9 +165,11 @@ def test_undecodable_and_unparsable_files_are_errors_of_their_own(tmp_path: Path
 
     results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=1)}
 
-    assert [error.split(": error: ")[1][:15] for error in results["latin.py"].errors] == ["cannot decode: "]
+    [decode_error] = results["latin.py"].errors
+    assert (decode_error.kind, decode_error.message[:15]) == (ErrorKind.DECODE, "cannot decode: ")
     [parse_error] = results["broken.py"].errors
-    assert parse_error.startswith(f"{tmp_path / 'broken.py'}:2:") and ": error: cannot parse: " in parse_error
+    assert (parse_error.kind, parse_error.line) == (ErrorKind.PARSE, 2)
+    assert parse_error.message.startswith("cannot parse: ")
     assert [finding.code for finding in results["script.py"].findings] == ["MP001"]
 
 
@@ -180,7 +182,7 @@ def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     [result] = run([str(tmp_path / "gone.py")], CHECK)
 
-    assert result.errors == [f"{tmp_path / 'gone.py'}: error: No such file or directory"]
+    assert result.errors == [FileError(str(tmp_path / "gone.py"), ErrorKind.READ, "No such file or directory")]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -189,7 +191,7 @@ def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path: Path) -> None:
 
     [result] = run([str(tmp_path / "pipe.py")], CHECK)
 
-    assert result.errors == [f"{tmp_path / 'pipe.py'}: error: not a regular file"]
+    assert result.errors == [FileError(str(tmp_path / "pipe.py"), ErrorKind.READ, "not a regular file")]
 
 
 # -- writing --------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def test_a_file_changed_while_mpfix_ran_is_not_written(tmp_path: Path) -> None:
     [result] = run([str(script)], FIX, jobs=1, write=True, progress=edit_while_analysing)
 
     assert script.read_text(encoding="utf-8") == edited
-    assert result.errors == [f"{script}: error: changed on disk while mpfix ran; not written"]
+    assert result.errors == [FileError(str(script), ErrorKind.WRITE, "changed on disk while mpfix ran; not written")]
     assert (result.fixed, result.applied, result.remaining) == (None, [], result.findings)
 
 
@@ -360,8 +362,12 @@ def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monke
 
     results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2, start_method="fork")}
 
-    assert results["crash.py"].errors == [f"{tmp_path / 'crash.py'}: error: the worker process analysing it died"]
-    assert results["fail.py"].errors == [f"{tmp_path / 'fail.py'}: error: internal error: RuntimeError: a rule blew up"]
+    assert results["crash.py"].errors == [
+        FileError(str(tmp_path / "crash.py"), ErrorKind.CRASH, "the worker process analysing it died")
+    ]
+    assert results["fail.py"].errors == [
+        FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a rule blew up")
+    ]
     for number in range(4):
         result = results[f"script{number}.py"]
         assert (result.errors, [finding.code for finding in result.findings]) == ([], ["MP001"])
@@ -374,5 +380,7 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
 
     [fail, script] = run([str(tmp_path)], CHECK, jobs=1)
 
-    assert fail.errors == [f"{tmp_path / 'fail.py'}: error: internal error: RuntimeError: a rule blew up"]
+    assert fail.errors == [
+        FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a rule blew up")
+    ]
     assert [finding.code for finding in script.findings] == ["MP001"]

@@ -302,7 +302,7 @@ def _print_findings(
 def _echo_errors(results: Sequence[FileResult]) -> None:
     for result in results:
         for error in result.errors:
-            typer.echo(error, err=True)
+            typer.echo(text.error_line(error), err=True)
 
 
 def _exit(results: Sequence[FileResult], found: bool, exit_zero: bool = False) -> NoReturn:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from codemods.edits import lines_of
-from codemods.model import FileResult
+from codemods.model import FileError, FileResult
 from codemods.rule import Finding, RuleSpec, Safety
 
 FIX_COMMAND = "`mpfix fix`"
@@ -129,6 +129,12 @@ def check_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
         fixes.append(f"{later} {'more' if now else 'fixable'} with {UNSAFE_FIX_COMMAND}")
     detail = f" ({', '.join(fixes)})" if fixes else ""
     return f"Found {_count(len(findings), 'error')}{detail}." + failures
+
+
+def error_line(error: FileError) -> str:
+    """``path:line:col: error: message``, or ``path: error: message`` for a whole file."""
+    where = f"{error.path}:{error.line}:{error.column}" if error.line else error.path
+    return f"{where}: error: {error.message}"
 
 
 def fixed_line(result: FileResult) -> str:

@@ -12,7 +12,7 @@ from contextlib import closing
 from dataclasses import replace
 from multiprocessing import get_context
 
-from codemods.model import FileResult
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.rule import RuleSpec
 from codemods.rules import could_match
 from codemods.run import workers
@@ -43,7 +43,8 @@ def _too_large(path: str, data: bytes) -> FileResult | None:
     if len(data) <= MAX_FILE_SIZE:
         return None
     size, limit = len(data) / 2**20, MAX_FILE_SIZE / 2**20
-    return FileResult(path, errors=[f"{path}: error: too large to analyse ({size:.1f} MB, over {limit:g} MB)"])
+    message = f"too large to analyse ({size:.1f} MB, over {limit:g} MB)"
+    return FileResult(path, errors=[FileError(path, ErrorKind.TOO_LARGE, message)])
 
 
 def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
@@ -79,14 +80,14 @@ def analyse(
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
     def unlistable(path: str, message: str) -> None:
-        done[path] = (FileResult(path, errors=[f"{path}: error: {message}"]), None)
+        done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
     pending: list[Pending] = []
     for path in discover(paths, excludes, unlistable, files):
         try:
             data = read(path)
         except OSError as exc:
-            done[path] = (FileResult(path, errors=[os_error(path, exc)]), None)
+            done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
             continue
         file_options = options if rules_for is None else replace(options, rules=rules_for(path))
         if not _worth_analysing(data, file_options):

@@ -15,7 +15,7 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 
-from codemods.model import FileResult
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.run.discover import decode
 from codemods.run.request import Options
 
@@ -33,7 +33,7 @@ def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
     try:
         text, encoding = decode(data)
     except (SyntaxError, UnicodeDecodeError) as exc:
-        return FileResult(path, errors=[f"{path}: error: cannot decode: {exc}"])
+        return FileResult(path, errors=[FileError(path, ErrorKind.DECODE, f"cannot decode: {exc}")])
     try:
         result = engine.analyze(
             text,
@@ -44,10 +44,9 @@ def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
             precheck=options.prefilter,
         )
     except engine.SourceError as exc:
-        where = f"{path}:{exc.line}:{exc.column}" if exc.line else path
-        return FileResult(path, errors=[f"{where}: error: {exc}"])
+        return FileResult(path, errors=[FileError(path, ErrorKind.PARSE, str(exc), exc.line, exc.column)])
     except engine.FixError as exc:
-        return FileResult(path, errors=[f"{path}: error: fix failed, nothing changed: {exc}"])
+        return FileResult(path, errors=[FileError(path, ErrorKind.FIX, f"fix failed, nothing changed: {exc}")])
     file_result = FileResult(
         path,
         findings=result.findings,
@@ -62,7 +61,8 @@ def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
         try:
             file_result.encoded()
         except UnicodeEncodeError as exc:
-            file_result.fixes_lost(f"{path}: error: the fixed text cannot be written as {encoding}: {exc.reason}")
+            message = f"the fixed text cannot be written as {encoding}: {exc.reason}"
+            file_result.fixes_lost(FileError(path, ErrorKind.ENCODE, message))
     return file_result
 
 
@@ -74,7 +74,8 @@ def analyse_in_process(path: str, data: bytes, options: Options) -> FileResult:
 
 
 def _internal_error(path: str, exc: BaseException) -> FileResult:
-    return FileResult(path, errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}"])
+    message = f"internal error: {type(exc).__name__}: {exc}"
+    return FileResult(path, errors=[FileError(path, ErrorKind.INTERNAL, message)])
 
 
 class _Lifeline:
@@ -197,7 +198,7 @@ class _OneAtATime:
             return self.pool.submit(analyse_file, path, data, options).result()
         except BrokenProcessPool:
             self.close()
-            return FileResult(path, errors=[f"{path}: error: the worker process analysing it died"])
+            return FileResult(path, errors=[FileError(path, ErrorKind.CRASH, "the worker process analysing it died")])
         except Exception as exc:
             return _internal_error(path, exc)
 

@@ -12,12 +12,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from codemods.model import FileResult
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.run.discover import read
 
 
-def os_error(path: str, exc: OSError) -> str:
-    return f"{path}: error: {exc.strerror or exc}"
+def os_error(path: str, exc: OSError, kind: ErrorKind) -> FileError:
+    return FileError(path, kind, exc.strerror or str(exc))
 
 
 class ChangedOnDisk(OSError):
@@ -31,10 +31,10 @@ def write_fixed(result: FileResult, original: bytes) -> bool:
     try:
         write_atomically(target, result.encoded(), expected=original)
     except ChangedOnDisk:
-        result.fixes_lost(f"{result.path}: error: changed on disk while mpfix ran; not written")
+        result.fixes_lost(FileError(result.path, ErrorKind.WRITE, "changed on disk while mpfix ran; not written"))
         return False
     except OSError as exc:
-        result.fixes_lost(os_error(result.path, exc))
+        result.fixes_lost(os_error(result.path, exc, ErrorKind.WRITE))
         return False
     return True
 
