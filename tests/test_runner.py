@@ -18,7 +18,7 @@ from codemods.rules import RULES
 from codemods.run import workers
 from codemods.run.discover import decode, discover
 from codemods.run.pipeline import check_bytes, run
-from codemods.run.request import Options
+from codemods.run.request import Options, Request
 from codemods.run.write import write_atomically
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
@@ -132,7 +132,7 @@ def test_a_folder_that_cannot_be_listed_is_one_error(tmp_path: Path) -> None:
     write(tmp_path, "open.py")
     (tmp_path / "locked").chmod(0)
     try:
-        results = run([str(tmp_path)], CHECK, jobs=1)
+        results = run(Request([str(tmp_path)], CHECK, jobs=1))
     finally:
         (tmp_path / "locked").chmod(0o755)
 
@@ -163,7 +163,7 @@ def test_undecodable_and_unparsable_files_are_errors_of_their_own(tmp_path: Path
     write(tmp_path, "broken.py", "import multiprocessing\ndef broken(:\n")
     write(tmp_path, "script.py")
 
-    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=1)}
+    results = {Path(result.path).name: result for result in run(Request([str(tmp_path)], CHECK, jobs=1))}
 
     [decode_error] = results["latin.py"].errors
     assert (decode_error.kind, decode_error.message[:15]) == (ErrorKind.DECODE, "cannot decode: ")
@@ -180,7 +180,7 @@ def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
 
 
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
-    [result] = run([str(tmp_path / "gone.py")], CHECK)
+    [result] = run(Request([str(tmp_path / "gone.py")], CHECK))
 
     assert result.errors == [FileError(str(tmp_path / "gone.py"), ErrorKind.READ, "No such file or directory")]
 
@@ -189,7 +189,7 @@ def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.py")
 
-    [result] = run([str(tmp_path / "pipe.py")], CHECK)
+    [result] = run(Request([str(tmp_path / "pipe.py")], CHECK))
 
     assert result.errors == [FileError(str(tmp_path / "pipe.py"), ErrorKind.READ, "not a regular file")]
 
@@ -202,11 +202,11 @@ def test_run_writes_only_in_write_mode_and_only_changed_files(tmp_path: Path) ->
     library = write(tmp_path, "library.py", "import multiprocessing\n")
     os.utime(library, (0, 0))
 
-    [library_result, script_result] = run([str(tmp_path)], FIX, jobs=1)
+    [library_result, script_result] = run(Request([str(tmp_path)], FIX, jobs=1))
     assert script_result.fixed is not None and GUARD in script_result.fixed
     assert script.read_text(encoding="utf-8") == UNGUARDED
 
-    run([str(tmp_path)], FIX, jobs=1, write=True)
+    run(Request([str(tmp_path)], FIX, jobs=1, write=True))
     assert script.read_text(encoding="utf-8") == script_result.fixed
     assert library_result.fixed is None
     assert library.stat().st_mtime == 0
@@ -219,7 +219,7 @@ def test_a_file_changed_while_mpfix_ran_is_not_written(tmp_path: Path) -> None:
     def edit_while_analysing(done: int, total: int) -> None:
         script.write_text(edited, encoding="utf-8")
 
-    [result] = run([str(script)], FIX, jobs=1, write=True, progress=edit_while_analysing)
+    [result] = run(Request([str(script)], FIX, jobs=1, write=True, progress=edit_while_analysing))
 
     assert script.read_text(encoding="utf-8") == edited
     assert result.errors == [FileError(str(script), ErrorKind.WRITE, "changed on disk while mpfix ran; not written")]
@@ -231,7 +231,7 @@ def test_writing_through_a_named_symlink_keeps_the_link(tmp_path: Path) -> None:
     link = tmp_path / "link.py"
     link.symlink_to(target)
 
-    run([str(link)], FIX, write=True)
+    run(Request([str(link)], FIX, write=True))
 
     assert link.is_symlink()
     assert GUARD in target.read_text(encoding="utf-8")
@@ -272,7 +272,7 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
     for number in range(6):
         write(tmp_path, f"script{number}.py")
 
-    results = run([str(tmp_path)], CHECK, jobs=2, start_method=method)
+    results = run(Request([str(tmp_path)], CHECK, jobs=2, start_method=method))
 
     assert [(Path(result.path).name, result.errors, [finding.code for finding in result.findings]) for result in results] == [
         (f"script{number}.py", [], ["MP001"]) for number in range(6)
@@ -283,8 +283,8 @@ _HOLD_WORKERS = """
 import sys, time
 from codemods.rules import RULES
 from codemods.run.pipeline import analyse
-from codemods.run.request import Options
-results = analyse([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2])
+from codemods.run.request import Options, Request
+results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))
 next(results)
 print("workers started", flush=True)
 time.sleep(300)
@@ -360,7 +360,8 @@ def test_a_dying_or_failing_worker_costs_only_its_own_file(tmp_path: Path, monke
     _project_with_a_crash_and_a_failure(tmp_path)
     monkeypatch.setattr(workers, "analyse_file", _crash_or_fail_on_marked_files)
 
-    results = {Path(result.path).name: result for result in run([str(tmp_path)], CHECK, jobs=2, start_method="fork")}
+    request = Request([str(tmp_path)], CHECK, jobs=2, start_method="fork")
+    results = {Path(result.path).name: result for result in run(request)}
 
     assert results["crash.py"].errors == [
         FileError(str(tmp_path / "crash.py"), ErrorKind.CRASH, "the worker process analysing it died")
@@ -378,7 +379,7 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
     write(tmp_path, "script.py")
     monkeypatch.setattr(workers, "analyse_file", _crash_or_fail_on_marked_files)
 
-    [fail, script] = run([str(tmp_path)], CHECK, jobs=1)
+    [fail, script] = run(Request([str(tmp_path)], CHECK, jobs=1))
 
     assert fail.errors == [
         FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a rule blew up")

@@ -7,19 +7,18 @@ so a run over files that cannot match any selected rule never pays for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
 from multiprocessing import get_context
 
 from codemods.model import ErrorKind, FileError, FileResult
-from codemods.rule import RuleSpec
 from codemods.rules import could_match
 from codemods.run import workers
-from codemods.run.cache import ResultCache, from_entry, to_entry
-from codemods.run.discover import FileFilter, discover, read
-from codemods.run.request import Options
-from codemods.run.workers import Pending, Progress
+from codemods.run.cache import from_entry, to_entry
+from codemods.run.discover import discover, read
+from codemods.run.request import Options, Request
+from codemods.run.workers import Pending
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
 
@@ -27,8 +26,6 @@ from codemods.suppressions import might_suppress
 # metadata take about a kilobyte of memory per byte of source, and the rules analyse some
 # 30 kB a second, so a 30 MB generated file would take gigabytes and a quarter of an hour.
 MAX_FILE_SIZE = 2 * 1024 * 1024
-
-RulesFor = Callable[[str], tuple[RuleSpec, ...]]  # the rules for one path (per-file ignores)
 
 
 def _worth_analysing(data: bytes, options: Options) -> bool:
@@ -54,36 +51,23 @@ def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     return _too_large(path, data) or workers.analyse_in_process(path, data, options)
 
 
-def analyse(
-    paths: Sequence[str],
-    options: Options,
-    *,
-    jobs: int | None = None,
-    excludes: Iterable[str] = (),
-    files: FileFilter = FileFilter(),
-    rules_for: RulesFor | None = None,
-    progress: Progress | None = None,
-    cache: ResultCache | None = None,
-    start_method: str | None = None,
-) -> Iterator[tuple[FileResult, bytes | None]]:
+def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     """Each file's result and the bytes it was read from, sorted by path; None instead of the
     bytes when unread, or when nothing will be written (the prefilter or the cache says so).
 
-    The files that pass the prefilter are handed to ``jobs`` worker processes (default:
-    one per CPU) all at once, and each result is yielded as soon as it and those before it
-    are ready: a caller can act on the first files while the rest are still analysed.
-    ``rules_for`` narrows the rules for one path (per-file ignores); ``progress`` hears
-    after each analysed file. Files whose bytes and options ``cache`` knows are not analysed
-    again. ``start_method`` starts the workers by another method than the interpreter's
-    default ("fork", "forkserver" or "spawn").
+    The files that pass the prefilter are handed to ``request.jobs`` worker processes all
+    at once, and each result is yielded as soon as it and those before it are ready: a
+    caller can act on the first files while the rest are still analysed. Files whose bytes
+    and options the request's cache knows are not analysed again. Nothing is written.
     """
+    options, cache, rules_for = request.options, request.cache, request.rules_for
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
     def unlistable(path: str, message: str) -> None:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
     pending: list[Pending] = []
-    for path in discover(paths, excludes, unlistable, files):
+    for path in discover(request.paths, (), unlistable, request.files):
         try:
             data = read(path)
         except OSError as exc:
@@ -105,8 +89,9 @@ def analyse(
 
     read_files = {path: (data, file_options) for path, data, file_options in pending}
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
-    context = None if start_method is None else get_context(start_method)
-    with closing(workers.analysed(pending, jobs or os.cpu_count() or 1, progress, context)) as analysed:
+    context = None if request.start_method is None else get_context(request.start_method)
+    jobs = request.jobs or os.cpu_count() or 1
+    with closing(workers.analysed(pending, jobs, request.progress, context)) as analysed:
         for path in sorted([*done, *read_files]):
             if path in done:
                 yield done[path]
@@ -121,38 +106,16 @@ def analyse(
             cache.save()
 
 
-def run(
-    paths: Sequence[str],
-    options: Options,
-    *,
-    jobs: int | None = None,
-    write: bool = False,
-    excludes: Iterable[str] = (),
-    files: FileFilter = FileFilter(),
-    rules_for: RulesFor | None = None,
-    progress: Progress | None = None,
-    cache: ResultCache | None = None,
-    start_method: str | None = None,
-) -> list[FileResult]:
-    """Analyse every file under ``paths``; with ``write``, write the fixed ones.
+def run(request: Request) -> list[FileResult]:
+    """Analyse every file under the request's paths; with ``request.write``, write the
+    fixed ones.
 
     One result per file found (or path that could not be read), sorted by path; see
     ``analyse`` for the rest.
     """
-    stream = analyse(
-        paths,
-        options,
-        jobs=jobs,
-        excludes=excludes,
-        files=files,
-        rules_for=rules_for,
-        progress=progress,
-        cache=cache,
-        start_method=start_method,
-    )
     # The bytes are kept only where they will be written (to check that the file is unchanged).
-    analysed = [(result, original if result.fixed is not None else None) for result, original in stream]
-    if write:
+    analysed = [(result, original if result.fixed is not None else None) for result, original in analyse(request)]
+    if request.write:
         for result, original in analysed:
             if result.fixed is not None and original is not None:
                 write_fixed(result, original)

@@ -1,11 +1,20 @@
-"""What a run is asked to do: the options for each file, sent to the workers."""
+"""What a run is asked to do: ``Request`` for the whole run, ``Options`` for each file."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from codemods.rule import RuleSpec
+from codemods.run.discover import FileFilter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from codemods.run.cache import ResultCache
+
+Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
+RulesFor = Callable[[str], tuple[RuleSpec, ...]]  # the rules for one path (per-file ignores)
 
 
 @dataclass(frozen=True)
@@ -23,3 +32,18 @@ class Options:
         return json.dumps(
             [[spec.code for spec in self.rules], self.fix, self.unsafe_fixes, self.report_unused_suppressions]
         )
+
+
+@dataclass(frozen=True)
+class Request:
+    """A run over files: which, what to do with each, and how (what the CLI asks the runner)."""
+
+    paths: Sequence[str]
+    options: Options
+    jobs: int | None = None  # worker processes (default: one per CPU)
+    files: FileFilter = FileFilter()  # which files a walk through folders yields
+    rules_for: RulesFor | None = None  # narrows ``options.rules`` for one path (per-file ignores)
+    cache: ResultCache | None = None  # results by bytes and options, read and written
+    write: bool = False  # write the fixed files (``run``; a caller of ``analyse`` writes them itself)
+    progress: Progress | None = None  # hears after each analysed file
+    start_method: str | None = None  # of the workers ("fork", "forkserver", "spawn"); None: the default

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import Pipe
@@ -17,12 +17,11 @@ from multiprocessing.context import BaseContext
 
 from codemods.model import ErrorKind, FileError, FileResult
 from codemods.run.discover import decode
-from codemods.run.request import Options
+from codemods.run.request import Options, Progress
 
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
 
-Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
 Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
 
 
