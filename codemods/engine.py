@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -215,10 +215,14 @@ def _findings(candidates: list[Candidate], unused: list[Finding]) -> list[Findin
     return sorted([c.finding for c in candidates] + unused, key=Finding.sort_key)
 
 
-def prefiltered(source: str, tree: ast.Module, specs: Sequence[RuleSpec]) -> list[RuleSpec]:
+def prefiltered(
+    source: str, tree: ast.Module, specs: Sequence[RuleSpec], needled: Collection[RuleSpec] | None = None
+) -> list[RuleSpec]:
     """The rules of ``specs`` that may find something in ``source`` (whose ``ast`` is
-    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes."""
-    needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
+    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes.
+    ``needled``: the rules whose needles the caller already found in the bytes."""
+    if needled is None:
+        needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
     if not needled:
         return []
     facts = AstFacts(tree)
@@ -233,18 +237,21 @@ def analyze(
     unsafe_fixes: bool = False,
     report_unused_suppressions: bool = False,
     precheck: bool = True,
+    needled: Collection[RuleSpec] | None = None,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
 
     ``precheck=False`` runs every rule's full analysis even where its ``ast`` pre-check
-    says it cannot match (to measure, or test, what the pre-checks save).
+    says it cannot match (to measure, or test, what the pre-checks save). ``needled``
+    names the rules of ``rules`` whose needles the caller already found in the file's
+    bytes (the runner's prefilter), so they are not looked for again; None looks here.
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
     findings too (MP000, without a fix). Raises SourceError when ``source`` does not
     parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
     try:
-        return _analyze_source(source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck)
+        return _analyze_source(source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled)
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
         # hundred deep (such as the thousands of implicitly concatenated strings of the
@@ -260,6 +267,7 @@ def _analyze_source(
     unsafe_fixes: bool,
     report_unused_suppressions: bool,
     precheck: bool,
+    needled: Collection[RuleSpec] | None,
 ) -> Result:
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
@@ -268,7 +276,7 @@ def _analyze_source(
     # selected rule looks at the result.
     first_pass = visitors
     if tree is not None and precheck:
-        passed = set(prefiltered(source, tree, specs))
+        passed = set(prefiltered(source, tree, specs, needled))
         first_pass = [v for v in visitors if v.SPEC in passed]
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)

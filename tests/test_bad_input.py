@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 import codemods
 from codemods.model import FileResult
 from codemods.run import pipeline, workers
-from codemods.run.request import Options
 from codemods.cli import app
 
 # A script that starts a pool at module level: MP001 reports line 2 and fixes it safely.
@@ -441,8 +440,8 @@ def test_a_file_edited_while_it_is_analysed_is_not_overwritten(project: Path, mo
     edited = UNGUARDED + "# saved by an editor meanwhile\n"
     analyse = workers.analyse_file
 
-    def analyse_then_edit(path: str, data: bytes, options: Options) -> FileResult:
-        result = analyse(path, data, options)
+    def analyse_then_edit(job: workers.Job) -> FileResult:
+        result = analyse(job)
         script.write_text(edited, encoding="utf-8")
         return result
 

@@ -199,10 +199,10 @@ from codemods.run import workers
 analyse = workers.analyse_file
 
 
-def crash_on_marked_files(path, data, options):
-    if b"# crash" in data:
+def crash_on_marked_files(job):
+    if b"# crash" in job.data:
         os._exit(70)  # a worker dying as a segfault or the OOM killer would end it
-    return analyse(path, data, options)
+    return analyse(job)
 
 
 workers.analyse_file = crash_on_marked_files

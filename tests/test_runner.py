@@ -179,6 +179,24 @@ def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
     assert (result.findings, result.errors) == ([], [])
 
 
+def test_the_needles_are_looked_for_in_the_runner_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codemods import rules
+
+    looked_again: list[bytes] = []
+    matching = rules.matching
+
+    def counted(data: bytes, specs: tuple[rules.RuleSpec, ...]) -> list[rules.RuleSpec]:
+        looked_again.append(data)
+        return matching(data, specs)
+
+    monkeypatch.setattr(rules, "matching", counted)  # as the engine calls it
+
+    result = check_bytes("script.py", UNGUARDED.encode(), CHECK)
+
+    assert [finding.code for finding in result.findings] == ["MP001"]
+    assert looked_again == []
+
+
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     [result] = run(Request([str(tmp_path / "gone.py")], CHECK))
 
@@ -340,12 +358,12 @@ def test_workers_end_when_mpfix_is_killed_whatever_started_them(tmp_path: Path, 
 _analyse = workers.analyse_file
 
 
-def _crash_or_fail_on_marked_files(path: str, data: bytes, options: Options) -> FileResult:
-    if b"# crash" in data:
+def _crash_or_fail_on_marked_files(job: workers.Job) -> FileResult:
+    if b"# crash" in job.data:
         os._exit(70)
-    if b"# fail" in data:
+    if b"# fail" in job.data:
         raise RuntimeError("a rule blew up")
-    return _analyse(path, data, options)
+    return _analyse(job)
 
 
 def _project_with_a_crash_and_a_failure(folder: Path) -> None:

@@ -13,12 +13,13 @@ from dataclasses import replace
 from multiprocessing import get_context
 
 from codemods.model import ErrorKind, FileError, FileResult
-from codemods.rules import could_match
+from codemods.rule import RuleSpec
+from codemods.rules import SCOPE, matching
 from codemods.run import workers
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
 from codemods.run.request import Options, Request
-from codemods.run.workers import Pending
+from codemods.run.workers import Job
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
 
@@ -28,11 +29,23 @@ from codemods.suppressions import might_suppress
 MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
-def _worth_analysing(data: bytes, options: Options) -> bool:
-    """The byte prefilter: can a rule match, or (when asked) is there a suppression to judge?"""
+def _prefilter(data: bytes, options: Options) -> tuple[RuleSpec, ...] | None:
+    """The byte prefilter, the only look at a file's bytes for the rules' needles: the
+    rules whose needles ``data`` holds (all of them when the prefilter is off), or None
+    when the file is not worth analysing.
+
+    A file whose bytes no rule's needles match is still analysed when it names an API of
+    ``SCOPE`` (a broken file that uses multiprocessing is reported, not passed over) or,
+    when unused suppressions are reported, holds a suppression comment to judge.
+    """
     if not options.prefilter:
-        return True
-    return could_match(data, options.rules) or (options.report_unused_suppressions and might_suppress(data))
+        return options.rules
+    needled = tuple(matching(data, options.rules))
+    if needled or (options.rules and any(word in data for word in SCOPE)):
+        return needled
+    if options.report_unused_suppressions and might_suppress(data):
+        return needled
+    return None
 
 
 def _too_large(path: str, data: bytes) -> FileResult | None:
@@ -46,9 +59,10 @@ def _too_large(path: str, data: bytes) -> FileResult | None:
 
 def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     """Analyse one file's bytes, shown as ``path`` (the entry point for stdin)."""
-    if not _worth_analysing(data, options):
+    needled = _prefilter(data, options)
+    if needled is None:
         return FileResult(path)
-    return _too_large(path, data) or workers.analyse_in_process(path, data, options)
+    return _too_large(path, data) or workers.analyse_in_process(Job(path, data, options, needled))
 
 
 def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
@@ -66,7 +80,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     def unlistable(path: str, message: str) -> None:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
-    pending: list[Pending] = []
+    pending: list[Job] = []
     for path in discover(request.paths, (), unlistable, request.files):
         try:
             data = read(path)
@@ -74,7 +88,8 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
             continue
         file_options = options if rules_for is None else replace(options, rules=rules_for(path))
-        if not _worth_analysing(data, file_options):
+        needled = _prefilter(data, file_options)
+        if needled is None:
             # Nothing will be written: keeping the bytes of every file of a large tree
             # until the end would hold the whole tree in memory.
             done[path] = (FileResult(path), None)
@@ -84,23 +99,23 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             cached = from_entry(path, data, entry)
             done[path] = (cached, data if cached.fixed is not None else None)
         else:
-            pending.append((path, data, file_options))
-    pending.sort(key=lambda item: item[0])
+            pending.append(Job(path, data, file_options, needled))
+    pending.sort(key=lambda job: job.path)
 
-    read_files = {path: (data, file_options) for path, data, file_options in pending}
+    jobs_by_path = {job.path: job for job in pending}
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
     context = None if request.start_method is None else get_context(request.start_method)
-    jobs = request.jobs or os.cpu_count() or 1
-    with closing(workers.analysed(pending, jobs, request.progress, context)) as analysed:
-        for path in sorted([*done, *read_files]):
+    processes = request.jobs or os.cpu_count() or 1
+    with closing(workers.analysed(pending, processes, request.progress, context)) as analysed:
+        for path in sorted([*done, *jobs_by_path]):
             if path in done:
                 yield done[path]
                 continue
             # Both lists are in path order, so the next analysed result is this path's.
-            result, (data, file_options) = next(analysed), read_files[path]
+            result, job = next(analysed), jobs_by_path[path]
             if cache is not None and not result.errors:
-                cache.put(data, file_options.salt(), to_entry(result))
-            yield result, data
+                cache.put(job.data, job.options.salt(), to_entry(result))
+            yield result, job.data
     if cache is not None:
         with signals_deferred():  # no temporary cache file left behind by an interrupt
             cache.save()

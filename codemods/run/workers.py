@@ -11,26 +11,39 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 
 from codemods.model import ErrorKind, FileError, FileResult
+from codemods.rule import RuleSpec
 from codemods.run.discover import decode
 from codemods.run.request import Options, Progress
 
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
 
-Pending = tuple[str, bytes, Options]  # a file that passed the prefilter, and the options for it
 
 
-def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
+@dataclass(frozen=True)
+class Job:
+    """A file that passed the prefilter, as handed to a worker (so it must pickle)."""
+
+    path: str
+    data: bytes
+    options: Options
+    # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
+    needled: tuple[RuleSpec, ...]
+
+
+def analyse_file(job: Job) -> FileResult:
     """The work of one file, in a worker or in-process; the prefilter has passed."""
     from codemods import engine
 
+    path, options = job.path, job.options
     try:
-        text, encoding = decode(data)
+        text, encoding = decode(job.data)
     except (SyntaxError, UnicodeDecodeError) as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.DECODE, f"cannot decode: {exc}")])
     try:
@@ -41,6 +54,7 @@ def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
             unsafe_fixes=options.unsafe_fixes,
             report_unused_suppressions=options.report_unused_suppressions,
             precheck=options.prefilter,
+            needled=job.needled,
         )
     except engine.SourceError as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.PARSE, str(exc), exc.line, exc.column)])
@@ -65,11 +79,11 @@ def analyse_file(path: str, data: bytes, options: Options) -> FileResult:
     return file_result
 
 
-def analyse_in_process(path: str, data: bytes, options: Options) -> FileResult:
+def analyse_in_process(job: Job) -> FileResult:
     try:
-        return analyse_file(path, data, options)
+        return analyse_file(job)
     except Exception as exc:  # a bug in a rule must cost one file, not the run
-        return _internal_error(path, exc)
+        return _internal_error(job.path, exc)
 
 
 def _internal_error(path: str, exc: BaseException) -> FileResult:
@@ -131,15 +145,15 @@ def _end_with(lifeline: Connection) -> None:
 
 
 def analysed(
-    pending: Sequence[Pending], jobs: int, progress: Progress | None, context: BaseContext | None = None
+    pending: Sequence[Job], jobs: int, progress: Progress | None, context: BaseContext | None = None
 ) -> Iterator[FileResult]:
-    """The result of each pending file, in the order given, each as soon as it is ready.
+    """The result of each job, in the order given, each as soon as it is ready.
 
     ``context`` picks the start method of the workers (by default the interpreter's own).
     """
     if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
-        for done, (path, data, options) in enumerate(pending, 1):
-            result = analyse_in_process(path, data, options)
+        for done, job in enumerate(pending, 1):
+            result = analyse_in_process(job)
             if progress is not None:
                 progress(done, len(pending))
             yield result
@@ -158,19 +172,18 @@ def analysed(
         # The largest go first, so that no large file starts last and keeps one worker
         # busy while the others idle; results are still yielded in the order given.
         futures: list[Future[FileResult] | None] = [None] * len(pending)
-        for index in sorted(range(len(pending)), key=lambda i: -len(pending[i][1])):
-            path, data, options = pending[index]
+        for index in sorted(range(len(pending)), key=lambda i: -len(pending[i].data)):
             try:
-                futures[index] = pool.submit(analyse_file, path, data, options)
+                futures[index] = pool.submit(analyse_file, pending[index])
             except BrokenProcessPool:  # a worker died before this file was handed over
                 pass
-        for done, ((path, data, options), future) in enumerate(zip(pending, futures), 1):
+        for done, (job, future) in enumerate(zip(pending, futures), 1):
             try:
-                result = retry(path, data, options) if future is None else future.result()
+                result = retry(job) if future is None else future.result()
             except BrokenProcessPool:
-                result = retry(path, data, options)
+                result = retry(job)
             except Exception as exc:  # raised by the rule in the worker
-                result = _internal_error(path, exc)
+                result = _internal_error(job.path, exc)
             if progress is not None:
                 progress(done, len(pending))
             yield result
@@ -189,17 +202,18 @@ class _OneAtATime:
         self.context = context
         self.pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, path: str, data: bytes, options: Options) -> FileResult:
+    def __call__(self, job: Job) -> FileResult:
         self.pool = self.pool or ProcessPoolExecutor(
             max_workers=1, mp_context=self.context, initializer=_load_engine, initargs=(self.lifeline.reader,)
         )
         try:
-            return self.pool.submit(analyse_file, path, data, options).result()
+            return self.pool.submit(analyse_file, job).result()
         except BrokenProcessPool:
             self.close()
-            return FileResult(path, errors=[FileError(path, ErrorKind.CRASH, "the worker process analysing it died")])
+            died = FileError(job.path, ErrorKind.CRASH, "the worker process analysing it died")
+            return FileResult(job.path, errors=[died])
         except Exception as exc:
-            return _internal_error(path, exc)
+            return _internal_error(job.path, exc)
 
     def close(self) -> None:
         if self.pool is not None:
