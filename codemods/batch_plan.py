@@ -27,6 +27,7 @@ from codemods.loop_body import (
     read_paths,
     target_names,
 )
+from codemods.lazy_input import Input
 from codemods.loop_split import Wait, split_comprehension, split_for
 from codemods.result_flow import ResultFlow
 from codemods.statements import PURE_BUILTINS
@@ -61,6 +62,7 @@ class Host(Protocol):
     def single_value(self, name: cst.Name) -> cst.BaseExpression | None: ...
     def definition(self, name: cst.Name) -> cst.FunctionDef | None: ...
     def fresh(self, base: str, node: cst.CSTNode) -> str: ...
+    def lazy_input(self, node: cst.BaseExpression) -> Input | None: ...
 
 
 class BatchPlan:
@@ -109,7 +111,8 @@ class BatchPlan:
         for wait in self.waits:
             if wait.guard is not None:
                 raise NotBatchable(wait.guard)
-        unsafe = self._check_exits(facts, targets, iterable)
+        reasons = [self._check_exits(facts, targets, iterable), self._check_input(iterable)]  # type: ignore[arg-type]
+        unsafe = "; ".join(reason for reason in reasons if reason) or None
         self._check_dependencies(facts, targets, iterable)
         self._check_arguments(facts, targets)
         if isinstance(loop, cst.For):
@@ -188,6 +191,19 @@ class BatchPlan:
         if not any(path[0] in targets for wait in self.waits for path in self._reads(wait)):
             raise NotBatchable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
         return self._early_exit(f"{how} ({self._at(first.node)}) can leave the loop early", iterable)
+
+    def _check_input(self, iterable: cst.BaseExpression) -> str | None:
+        """Why reading the whole iterable before the loop body is unsafe: an open file,
+        ``sys.stdin`` or a generator hands out one item at a time, on demand."""
+        source = self.host.lazy_input(iterable)
+        if source is None or not source.listed:
+            return None  # a list, a range, or anything that cannot be told
+        if source.endless:
+            raise NotBatchable(f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run the loop body")
+        return (
+            f"the fix reads all of {source.what} before the loop body sees the first result: it holds every item "
+            "and task at once, and what reading runs (a generator's code, a wait for more input) moves ahead of the loop body"
+        )
 
     def _early_exit(self, exit: str, iterable: cst.BaseExpression) -> str:
         """Why a fix that submits every task before an early exit is unsafe; not fixed

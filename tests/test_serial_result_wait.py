@@ -1209,6 +1209,109 @@ def check_all(pool, items):
 ]
 
 
+# Loops over an input read one item at a time: the fix reads all of it first.
+UNSAFE += [
+    pytest.param(
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        for line in lines:
+            print(pool.apply_async(parse, (line,)).get())
+""",
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        handles = [(line, pool.apply_async(parse, (line,))) for line in lines]
+        for line, handle in handles:
+            print(handle.get())
+""",
+        "the fix reads all of the open file `lines` before the loop body sees the first result",
+        id="loop_over_an_open_file",
+    ),
+    pytest.param(
+        """\
+import sys
+
+
+def main(executor):
+    for line in sys.stdin:
+        print(executor.submit(parse, line).result())
+""",
+        """\
+import sys
+
+
+def main(executor):
+    futures = [(line, executor.submit(parse, line)) for line in sys.stdin]
+    for line, future in futures:
+        print(future.result())
+""",
+        "the fix reads all of `sys.stdin` before the loop body sees the first result",
+        id="loop_over_stdin",
+    ),
+    pytest.param(
+        """\
+def rows(path):
+    with open(path) as f:
+        yield from f
+
+
+def parse_all(pool, path):
+    return [pool.apply_async(parse, (r,)).get() for r in rows(path)]
+""",
+        """\
+def rows(path):
+    with open(path) as f:
+        yield from f
+
+
+def parse_all(pool, path):
+    return [handle.get() for handle in [pool.apply_async(parse, (r,)) for r in rows(path)]]
+""",
+        "the fix reads all of the generator `rows()` before the loop body sees the first result",
+        id="comprehension_over_a_generator",
+    ),
+]
+
+# Their twins: a list of the lines is read whole by the program itself, and an endless
+# input, which the fix would read forever.
+FIXES += [
+    pytest.param(
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        for line in lines.readlines():
+            print(pool.apply_async(parse, (line,)).get())
+""",
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        handles = [
+            (line, pool.apply_async(parse, (line,)))
+            for line in lines.readlines()
+        ]
+        for line, handle in handles:
+            print(handle.get())
+""",
+        id="loop_over_the_lines_read_whole",
+    ),
+]
+REPORTED += [
+    pytest.param(
+        """\
+import itertools
+
+
+def main(pool):
+    for n in itertools.count():
+        print(pool.apply_async(f, (n,)).get())
+""",
+        "`itertools.count()` never ends: submitting every task first would read it forever",
+        id="loop_over_an_endless_input",
+    ),
+]
+
+
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
     result = check(before)
