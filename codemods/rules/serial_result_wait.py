@@ -26,7 +26,7 @@ from codemods.rule import Safety
 from codemods.visitor import RuleVisitor
 
 POOLS = frozenset({"Pool", "ThreadPool"})
-MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor"}
+MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
 EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 WAIT_OF = {"apply_async": "get", "submit": "result"}  # submission method -> its wait
 AST_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
