@@ -137,8 +137,9 @@ class BatchPlan:
         )
 
     def _check_receivers(self, facts: BodyFacts, targets: set[str]) -> None:
-        """A pool made for each iteration (a test of each start method, a retry with a
-        fresh pool) is the loop's purpose; a loop over pools sends one task to each."""
+        """A pool made for each iteration (a test of each start method or pool class, a
+        retry with a fresh pool) is the loop's purpose; a loop over pools sends one task to
+        each."""
         for wait in self.waits:
             receiver = wait.receiver
             kind = "executor" if wait.method == "submit" else "pool"
@@ -149,12 +150,16 @@ class BatchPlan:
                 raise NotBatchable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
             if path is not None and path[0] in facts.assigned:
                 binding = facts.assigned[path[0]]
-                if self._makes_workers(binding):
+                if self._binds_a_call(binding):
                     raise SerialByDesign
                 raise NotBatchable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
 
-    def _makes_workers(self, binding: cst.CSTNode) -> bool:
-        """``binding`` (of ``p = ...`` or ``with ... as p``) binds a pool made right there."""
+    def _binds_a_call(self, binding: cst.CSTNode) -> bool:
+        """``binding`` (of ``p = ...`` or ``with ... as p``) binds what a call returns.
+
+        Whatever the callee (``Pool()``, ``executor_type(max_workers=1)``, a library's own
+        pool class), each iteration then sends its task to the pool it has just built:
+        submitting every task to one pool is no rewrite of that loop."""
         parent = self.host.parent(binding)
         if isinstance(binding, cst.AssignTarget):
             value = parent.value  # type: ignore[union-attr]
@@ -162,7 +167,7 @@ class BatchPlan:
             value = parent.item
         else:
             return False
-        return isinstance(value, cst.Call) and self.host.creates_workers(value)
+        return isinstance(value, cst.Call)
 
     def _check_conversation(self, facts: BodyFacts, targets: set[str]) -> None:
         """Each task needs an earlier result, or a result decides whether the loop goes on."""

@@ -448,6 +448,44 @@ def test_start_methods():
     ),
     pytest.param(
         """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_type, xs):
+    with executor_type(max_workers=1) as ex:
+        for x in xs:
+            print(ex.submit(square, x).result())
+
+
+if __name__ == "__main__":
+    check_each(ProcessPoolExecutor, range(3))
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_type, xs):
+    with executor_type(max_workers=1) as ex:
+        futures = [(x, ex.submit(square, x)) for x in xs]
+        for x, future in futures:
+            print(future.result())
+
+
+if __name__ == "__main__":
+    check_each(ProcessPoolExecutor, range(3))
+""",
+        id="executor_of_a_given_type_made_once_before_the_loop",
+    ),
+    pytest.param(
+        """\
 from multiprocessing import Pool
 
 with Pool(2) as pool:
@@ -733,6 +771,40 @@ def run(xs):
             print(pool.apply(f, (x,)))
 """,
         id="pool_created_in_the_loop",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_types):
+    for executor_type in executor_types:  # one executor per configuration
+        with executor_type(max_workers=1) as ex:
+            assert ex.submit(square, 3).result() == 9
+
+
+if __name__ == "__main__":
+    check_each([ProcessPoolExecutor])
+""",
+        id="executor_of_each_type_made_in_the_loop",
+    ),
+    pytest.param(
+        """\
+import billiard.pool
+from billiard import get_context
+
+
+def test_start_methods():
+    for ctx in ("fork", "spawn"):
+        pool = billiard.pool.Pool(processes=1, context=get_context(ctx))
+        print(pool.apply_async(abs, (-1,)).get(5))
+        pool.terminate()
+""",
+        id="pool_of_another_library_made_in_the_loop",
     ),
     pytest.param(
         """\
