@@ -15,10 +15,13 @@ moves under the guard as it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import Access, GlobalScope
 
+from codemods.facts import findall
 from codemods.guard import DEFAULT_TEST, guard_body, is_main_guard, make_guard
 from codemods.names import ApiResolver
 from codemods.reachability import ModuleReach
@@ -45,6 +48,15 @@ _SCRIPT_MODULES = ("argparse.",)
 
 class Unfixable(Exception):
     """The rewrite cannot be proven to keep the program's meaning; the text says why."""
+
+
+@dataclass(frozen=True)
+class ImporterLoss:
+    """A module-level name that a module importing this one would no longer get from the
+    moved code."""
+
+    name: str
+    rebound_on: int | None  # code that stays binds it too: the line of the value lost
 
 
 class GuardPlan:
@@ -228,17 +240,37 @@ class GuardPlan:
             index <= self.last_start and self.reach.bindings[index] & self.needed and pure_assignment(self.body[index])
         )
 
-    def captured_for_importers(self) -> str | None:
-        """A module-level name that only the guard would bind and that code left outside
-        it reads, such as a function that uses the module's ``pool``: a module that
-        imports this one would no longer get it."""
-        moves = {i for i in range(self.start, len(self.body)) if self._moves(i)}
-        captured = set().union(*(self.reach.bindings[i] for i in moves if not is_main_guard(self.body[i])))
-        for name in sorted(captured):
-            for assignment in self.reach.global_scope.assignments[name]:
-                if any(self.reach.owner.get(id(access.node)) not in moves for access in assignment.references):
-                    return name
+    def captured_for_importers(self) -> ImporterLoss | None:
+        """What a module that imports this one would lose: a module-level value that the
+        moved code binds and that the module's functions read or ``__all__`` lists, such
+        as the ``pool`` a function uses. A name that the moved code binds only as a loop
+        variable or ``with`` target holds one item or a closed resource, none an importer
+        would use; a name nothing outside the moved code reads belongs to the script."""
+        moves = {i for i in range(self.start, len(self.body)) if self._moves(i) and not is_main_guard(self.body[i])}
+        exported = _listed_in_all(self.body)
+        for name in sorted(set().union(*(self.reach.bindings[i] for i in moves))):
+            assignments = self.reach.global_scope.assignments[name]
+            moved = [a.node for a in assignments if self.reach.owner.get(id(a.node)) in moves]
+            values = [node for node in moved if not self._holds_an_item(node)]
+            references = (access for a in assignments for access in a.references)
+            if values and (name in exported or any(self._read_by_function(access, moves) for access in references)):
+                still_bound = len(moved) < len(assignments)
+                return ImporterLoss(name, max(map(self.line_of, values)) if still_bound else None)
         return None
+
+    def _holds_an_item(self, node: cst.CSTNode) -> bool:
+        """``node`` is bound as (part of) a ``for`` loop's or a ``with`` statement's target."""
+        target = node
+        parent = self.reach.parents.get(target)
+        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            target, parent = parent, self.reach.parents.get(parent)
+        if isinstance(parent, cst.For):
+            return parent.target is target
+        return isinstance(parent, cst.AsName) and isinstance(self.reach.parents.get(parent), cst.WithItem)
+
+    def _read_by_function(self, access: Access, moves: Collection[int]) -> bool:
+        """A read from inside a function, class or lambda that stays outside the guard."""
+        return not isinstance(access.scope, GlobalScope) and self.reach.owner.get(id(access.node)) not in moves
 
     # -- the new module --------------------------------------------------------------
 
@@ -307,6 +339,19 @@ class GuardPlan:
             )
 
         return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
+
+
+def _listed_in_all(body: Sequence[cst.BaseStatement]) -> set[str]:
+    """The names that module-level assignments to ``__all__`` list."""
+    all_name = m.Name("__all__")
+    assignments = m.Assign(targets=[m.AssignTarget(all_name)]) | m.AugAssign(target=all_name)
+    listed: set[str] = set()
+    for statement in body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if m.matches(small, assignments):
+                strings = findall(small.value, m.SimpleString())
+                listed.update(string.evaluated_value for string in strings if isinstance(string.evaluated_value, str))
+    return listed
 
 
 def _spaced(

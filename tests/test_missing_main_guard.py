@@ -806,6 +806,112 @@ if __name__ == "__main__":
 """,
         id="script_with_shebang_binds_pool",
     ),
+    # Names that code staying at module level binds too, loop variables, and names only the
+    # script part reads are nothing an importer would lose: the fix stays safe.
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+def work(x):
+    return x * x
+
+for i in range(3):
+    print(work(i))
+
+with mp.Pool(2) as pool:
+    for i, r in enumerate(pool.map(work, range(3))):
+        print(i, r)
+""",
+        """\
+import multiprocessing as mp
+
+def work(x):
+    return x * x
+
+for i in range(3):
+    print(work(i))
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        for i, r in enumerate(pool.map(work, range(3))):
+            print(i, r)
+""",
+        id="loop_variable_also_bound_by_code_that_stays",
+    ),
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * x
+
+
+start_time = time.time()
+for i in range(3):
+    work(i)
+end_time = time.time()
+print("serial", end_time - start_time)
+
+start_time = time.time()
+with Pool(2) as pool:
+    print(pool.map(work, range(3)))
+end_time = time.time()
+print("parallel", end_time - start_time)
+""",
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * x
+
+
+start_time = time.time()
+for i in range(3):
+    work(i)
+end_time = time.time()
+print("serial", end_time - start_time)
+
+start_time = time.time()
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, range(3)))
+    end_time = time.time()
+    print("parallel", end_time - start_time)
+""",
+        id="timers_bound_before_the_pool",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(sum(results))
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(sum(results))
+""",
+        id="results_read_only_by_the_script_part",
+    ),
 ]
 
 
@@ -1277,7 +1383,7 @@ def squares(numbers):
 if __name__ == "__main__":
     pool = Pool(2)
 """,
-        "a module that imports this one would no longer get `pool`",
+        "a module that imports this one would no longer run the pool and get `pool`",
         id="library_pool_read_by_its_function",
     ),
     pytest.param(
@@ -1310,8 +1416,78 @@ if __name__ == "__main__":
     OFFSET = 3
     print(OFFSET)
 """,
-        "a module that imports this one would no longer get `OFFSET`",
+        "a module that imports this one would no longer run the pool and get `OFFSET` from line 11",
         id="constant_assigned_again_after_the_last_start",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+def total():
+    return sum(results)
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(total())
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+def total():
+    return sum(results)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(total())
+""",
+        "a module that imports this one would no longer run the pool and get `results`",
+        id="results_read_by_a_function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+__all__ = ["work", "results"]
+
+
+def work(x):
+    return x * x
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(results)
+""",
+        """\
+import multiprocessing as mp
+
+__all__ = ["work", "results"]
+
+
+def work(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(results)
+""",
+        "a module that imports this one would no longer run the pool and get `results`",
+        id="results_listed_in_all",
     ),
 ]
 
@@ -1319,6 +1495,28 @@ if __name__ == "__main__":
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
     RuleCases("MP001").assert_unsafe_fix_only_on_request(before, after, reason)
+
+
+def _before(cases: list, case_id: str) -> str:
+    return next(case.values[0] for case in cases if case.id == case_id)
+
+
+FINDING = (
+    '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`; '
+    "under spawn and forkserver every child process re-runs it"
+)
+
+
+def test_message_says_what_an_importer_would_lose() -> None:
+    [finding] = check(_before(UNSAFE, "results_read_by_a_function")).findings
+    assert finding.message == (
+        f"{FINDING}; the fix is unsafe: a module that imports this one would no longer run the pool and get `results`"
+    )
+
+
+def test_loop_variable_bound_by_code_that_stays_makes_nothing_unsafe() -> None:
+    [finding] = check(_before(FIXES, "loop_variable_also_bound_by_code_that_stays")).findings
+    assert finding.message == FINDING
 
 
 @pytest.mark.parametrize(
@@ -1348,6 +1546,7 @@ RUNS = {
     "nested_function_called_by_its_factory",
     "script_with_shebang_binds_pool",
     "constant_assigned_again_after_the_last_start",
+    "results_read_by_a_function",
 }
 HELPER = "def double(x):\n    return 2 * x\n"
 _FORK_OUTPUT: dict[str, str] = {}

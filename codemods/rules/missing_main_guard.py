@@ -16,7 +16,7 @@ from libcst.metadata import (
 
 from codemods.facts import findall
 from codemods.guard import is_main_guard
-from codemods.guard_plan import GuardPlan, Unfixable
+from codemods.guard_plan import GuardPlan, ImporterLoss, Unfixable
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, calls_one_of
 from codemods.reachability import reach_of
@@ -34,6 +34,13 @@ TRIGGERS = {
     "freeze_support": "prepares a frozen executable",
 }
 GUARD = '`if __name__ == "__main__":`'
+# What a module that imports this one no longer runs once the script part is guarded.
+SCRIPT_PARTS = {
+    "Pool": "the pool",
+    "ProcessPoolExecutor": "the pool",
+    "Process": "the processes",
+    "Manager": "the manager",
+}
 
 
 class MissingMainGuard(RuleVisitor):
@@ -125,8 +132,15 @@ class MissingMainGuard(RuleVisitor):
         if captured is None:
             self.report(call, message, fix=(module, new_module), fix_title=title)
             return
-        unsafe = f"the fix is unsafe: a module that imports this one would no longer get `{captured}`"
+        unsafe = f"the fix is unsafe: {self._importer_loss(call, captured)}"
         self.report(call, f"{message}; {unsafe}", fix=(module, new_module), safety=Safety.UNSAFE, fix_title=title)
+
+    def _importer_loss(self, call: cst.Call, captured: ImporterLoss) -> str:
+        part = SCRIPT_PARTS.get(self.api.call_api(call) or "", "the script part")
+        value = f"`{captured.name}`"
+        if captured.rebound_on is not None:
+            value += f" from line {captured.rebound_on}"
+        return f"a module that imports this one would no longer run {part} and get {value}"
 
     def _is_script(self, module: cst.Module) -> bool:
         """Whether the file is evidently run as a program rather than imported: it has a
