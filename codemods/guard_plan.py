@@ -77,10 +77,7 @@ class GuardPlan:
         self.line_of = line_of
         self.globals = {assignment.name for assignment in reach.global_scope.assignments}
         self.import_names = set().union(*(reach.bindings[i] for i, s in enumerate(self.body) if is_import(s)))
-        # Names bound by imports only: calling their functions changes nothing a child sees.
-        self.imported = self.import_names - set().union(
-            *(reach.bindings[i] for i, s in enumerate(self.body) if not is_import(s))
-        )
+        self.imported = imported_only(self.body, reach)
         first_trigger = min(self.triggers)
         guards_before = [i for i in range(first_trigger) if is_main_guard(self.body[i])]
         self.start = min([first_trigger, *guards_before])
@@ -339,6 +336,13 @@ class GuardPlan:
             )
 
         return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
+
+
+def imported_only(body: Sequence[cst.BaseStatement], reach: ModuleReach) -> set[str]:
+    """Names bound by imports only: calling their functions changes nothing a child sees."""
+    imports = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if is_import(statement)))
+    others = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if not is_import(statement)))
+    return imports - others
 
 
 def _listed_in_all(body: Sequence[cst.BaseStatement]) -> set[str]:
