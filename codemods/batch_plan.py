@@ -27,6 +27,7 @@ from codemods.loop_body import (
     read_paths,
     target_names,
 )
+from codemods.lazy_input import Input
 from codemods.loop_split import Wait, split_comprehension, split_for
 from codemods.result_flow import ResultFlow
 from codemods.statements import PURE_BUILTINS
@@ -61,6 +62,7 @@ class Host(Protocol):
     def single_value(self, name: cst.Name) -> cst.BaseExpression | None: ...
     def definition(self, name: cst.Name) -> cst.FunctionDef | None: ...
     def fresh(self, base: str, node: cst.CSTNode) -> str: ...
+    def lazy_input(self, node: cst.BaseExpression) -> Input | None: ...
 
 
 class BatchPlan:
@@ -109,7 +111,8 @@ class BatchPlan:
         for wait in self.waits:
             if wait.guard is not None:
                 raise NotBatchable(wait.guard)
-        unsafe = self._check_exits(facts, targets, iterable)
+        reasons = [self._check_exits(facts, targets, iterable), self._check_input(iterable)]  # type: ignore[arg-type]
+        unsafe = "; ".join(reason for reason in reasons if reason) or None
         self._check_dependencies(facts, targets, iterable)
         self._check_arguments(facts, targets)
         if isinstance(loop, cst.For):
@@ -134,8 +137,9 @@ class BatchPlan:
         )
 
     def _check_receivers(self, facts: BodyFacts, targets: set[str]) -> None:
-        """A pool made for each iteration (a test of each start method, a retry with a
-        fresh pool) is the loop's purpose; a loop over pools sends one task to each."""
+        """A pool made for each iteration (a test of each start method or pool class, a
+        retry with a fresh pool) is the loop's purpose; a loop over pools sends one task to
+        each."""
         for wait in self.waits:
             receiver = wait.receiver
             kind = "executor" if wait.method == "submit" else "pool"
@@ -146,12 +150,16 @@ class BatchPlan:
                 raise NotBatchable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
             if path is not None and path[0] in facts.assigned:
                 binding = facts.assigned[path[0]]
-                if self._makes_workers(binding):
+                if self._binds_a_call(binding):
                     raise SerialByDesign
                 raise NotBatchable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
 
-    def _makes_workers(self, binding: cst.CSTNode) -> bool:
-        """``binding`` (of ``p = ...`` or ``with ... as p``) binds a pool made right there."""
+    def _binds_a_call(self, binding: cst.CSTNode) -> bool:
+        """``binding`` (of ``p = ...`` or ``with ... as p``) binds what a call returns.
+
+        Whatever the callee (``Pool()``, ``executor_type(max_workers=1)``, a library's own
+        pool class), each iteration then sends its task to the pool it has just built:
+        submitting every task to one pool is no rewrite of that loop."""
         parent = self.host.parent(binding)
         if isinstance(binding, cst.AssignTarget):
             value = parent.value  # type: ignore[union-attr]
@@ -159,7 +167,7 @@ class BatchPlan:
             value = parent.item
         else:
             return False
-        return isinstance(value, cst.Call) and self.host.creates_workers(value)
+        return isinstance(value, cst.Call)
 
     def _check_conversation(self, facts: BodyFacts, targets: set[str]) -> None:
         """Each task needs an earlier result, or a result decides whether the loop goes on."""
@@ -188,6 +196,19 @@ class BatchPlan:
         if not any(path[0] in targets for wait in self.waits for path in self._reads(wait)):
             raise NotBatchable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
         return self._early_exit(f"{how} ({self._at(first.node)}) can leave the loop early", iterable)
+
+    def _check_input(self, iterable: cst.BaseExpression) -> str | None:
+        """Why reading the whole iterable before the loop body is unsafe: an open file,
+        ``sys.stdin`` or a generator hands out one item at a time, on demand."""
+        source = self.host.lazy_input(iterable)
+        if source is None or not source.listed:
+            return None  # a list, a range, or anything that cannot be told
+        if source.endless:
+            raise NotBatchable(f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run the loop body")
+        return (
+            f"the fix reads all of {source.what} before the loop body sees the first result: it holds every item "
+            "and task at once, and what reading runs (a generator's code, a wait for more input) moves ahead of the loop body"
+        )
 
     def _early_exit(self, exit: str, iterable: cst.BaseExpression) -> str:
         """Why a fix that submits every task before an early exit is unsafe; not fixed

@@ -3,16 +3,25 @@
 The region from the first process start (or an earlier guard) to the end of the module is
 split: definitions a child needs stay at module level, in order; everything else moves
 into one guard at the end, in order. Statements just before the region move too when they
-are provably script-only. A definition that would end up above moved code is allowed only
-when defining it earlier provably changes nothing; otherwise the plan is Unfixable.
+are provably script-only, and so do imports in the region that only the parent uses. A
+definition that would end up above moved code is allowed only when defining it earlier
+provably changes nothing; otherwise the plan is Unfixable.
+
+What follows the last statement that may start a process cannot change what a child sees:
+under fork the children exist already, under spawn they import the module afresh. So it
+moves under the guard as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import Access, GlobalScope
 
+from codemods.facts import findall
 from codemods.guard import DEFAULT_TEST, guard_body, is_main_guard, make_guard
 from codemods.names import ApiResolver
 from codemods.reachability import ModuleReach
@@ -41,6 +50,15 @@ class Unfixable(Exception):
     """The rewrite cannot be proven to keep the program's meaning; the text says why."""
 
 
+@dataclass(frozen=True)
+class ImporterLoss:
+    """A module-level name that a module importing this one would no longer get from the
+    moved code."""
+
+    name: str
+    rebound_on: int | None  # code that stays binds it too: the line of the value lost
+
+
 class GuardPlan:
     def __init__(
         self,
@@ -59,14 +77,17 @@ class GuardPlan:
         self.line_of = line_of
         self.globals = {assignment.name for assignment in reach.global_scope.assignments}
         self.import_names = set().union(*(reach.bindings[i] for i, s in enumerate(self.body) if is_import(s)))
+        self.imported = imported_only(self.body, reach)
         first_trigger = min(self.triggers)
         guards_before = [i for i in range(first_trigger) if is_main_guard(self.body[i])]
         self.start = min([first_trigger, *guards_before])
         region = range(self.start, len(self.body))
         self.moving = {i for i in region if not is_definition(self.body[i])}
+        self.last_start = self._last_start()
         self.parent_only = reach.parent_only(self.moving)
         self.child_reads = reach.child_reads(self.parent_only, self.moving)
         self.needed = {read.name for read in self.child_reads}
+        self.moving |= {i for i in region if is_import(self.body[i]) and self._used_by_parent_only(i)}
         self._extend_backwards()
 
     # -- which statements move -------------------------------------------------------
@@ -76,7 +97,42 @@ class GuardPlan:
 
     def _mutates_needed(self, statement: cst.CSTNode) -> str | None:
         """A child-needed name that ``statement`` assigns into or calls a method of."""
-        return next(iter(sorted(mutated_roots(statement) & self.needed)), None)
+        return next(iter(sorted(mutated_roots(statement, self.imported) & self.needed)), None)
+
+    def _last_start(self) -> int:
+        """The last statement of the region that may start a process: one that starts
+        them, an existing guard, or one that mentions a function or class of the module or
+        a name bound by such a statement (``pool``, ``procs``, before ``p.start()``)."""
+        defined = set().union(
+            *(self.reach.bindings[i] for i, s in enumerate(self.body) if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
+        )
+        handles: set[str] = set()
+        last = self.start
+        for index in range(self.start, len(self.body)):
+            statement = self.body[index]
+            is_def = isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+            mentioned = set().union(*map(names_in, definition_time_parts(statement) if is_def else [statement]))
+            if index in self.triggers or is_main_guard(statement) or mentioned & (defined | handles):
+                handles |= self.reach.bindings[index]
+                last = index
+        return last
+
+    def _used_by_parent_only(self, index: int) -> bool:
+        """An import whose names are read, and only by code that runs in the parent alone
+        (the moving statements and parent-only functions): it may stay in its place, under
+        the guard, rather than move above the code before it."""
+        accesses = [
+            access
+            for name in self.reach.bindings[index]
+            for assignment in self.reach.global_scope.assignments[name]
+            for access in assignment.references
+        ]
+        return bool(accesses) and all(map(self._in_parent, accesses))
+
+    def _in_parent(self, access: Access) -> bool:
+        if isinstance(access.scope, GlobalScope):
+            return self.reach.owner.get(id(access.node)) in self.moving
+        return self.reach.runs_in_parent_only(access.scope, self.parent_only, self.moving)
 
     def _script_only(self, index: int) -> bool:
         statement = self.body[index]
@@ -148,10 +204,19 @@ class GuardPlan:
             names = names_in(statement)
             if names & moved_bindings or names & PURE_BUILTINS & self.globals:
                 raise Unfixable(f"the assignment on line {line} would have to move above code it depends on")
+            rebound = sorted(self.reach.bindings[index] & set().union(*(self.reach.bindings[j] for j in range(index))))
+            if rebound:
+                raise Unfixable(
+                    f"`{rebound[0]}` is assigned again on line {line}; moving that above code that runs "
+                    "before it would change what that code and the children see"
+                )
 
     def _import_neutral(self, index: int) -> bool:
         """Code that cannot change what an import finds: only multiprocessing calls, pure
-        builtins and methods of objects the script made (``sys.path.insert`` is none)."""
+        builtins and methods of objects the script made (``sys.path.insert`` is none; an
+        import that stays under the guard may change anything)."""
+        if is_import(self.body[index]):
+            return False
         for call in calls_in(self.body[index], whole_functions=True):
             if self.api.call_api(call) is not None:
                 continue
@@ -164,6 +229,45 @@ class GuardPlan:
             if root is None or root in self.import_names or root in self.reach.functions:
                 return False
         return True
+
+    def _moves(self, index: int) -> bool:
+        """Whether ``body[index]`` goes under the guard (a constant that children read
+        stays, unless it follows the last start, which no child sees)."""
+        return index in self.moving and not (
+            index <= self.last_start and self.reach.bindings[index] & self.needed and pure_assignment(self.body[index])
+        )
+
+    def captured_for_importers(self) -> ImporterLoss | None:
+        """What a module that imports this one would lose: a module-level value that the
+        moved code binds and that the module's functions read or ``__all__`` lists, such
+        as the ``pool`` a function uses. A name that the moved code binds only as a loop
+        variable or ``with`` target holds one item or a closed resource, none an importer
+        would use; a name nothing outside the moved code reads belongs to the script."""
+        moves = {i for i in range(self.start, len(self.body)) if self._moves(i) and not is_main_guard(self.body[i])}
+        exported = _listed_in_all(self.body)
+        for name in sorted(set().union(*(self.reach.bindings[i] for i in moves))):
+            assignments = self.reach.global_scope.assignments[name]
+            moved = [a.node for a in assignments if self.reach.owner.get(id(a.node)) in moves]
+            values = [node for node in moved if not self._holds_an_item(node)]
+            references = (access for a in assignments for access in a.references)
+            if values and (name in exported or any(self._read_by_function(access, moves) for access in references)):
+                still_bound = len(moved) < len(assignments)
+                return ImporterLoss(name, max(map(self.line_of, values)) if still_bound else None)
+        return None
+
+    def _holds_an_item(self, node: cst.CSTNode) -> bool:
+        """``node`` is bound as (part of) a ``for`` loop's or a ``with`` statement's target."""
+        target = node
+        parent = self.reach.parents.get(target)
+        while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            target, parent = parent, self.reach.parents.get(parent)
+        if isinstance(parent, cst.For):
+            return parent.target is target
+        return isinstance(parent, cst.AsName) and isinstance(self.reach.parents.get(parent), cst.WithItem)
+
+    def _read_by_function(self, access: Access, moves: Collection[int]) -> bool:
+        """A read from inside a function, class or lambda that stays outside the guard."""
+        return not isinstance(access.scope, GlobalScope) and self.reach.owner.get(id(access.node)) not in moves
 
     # -- the new module --------------------------------------------------------------
 
@@ -193,7 +297,7 @@ class GuardPlan:
                 first_leading_lines = first_leading_lines if moved else inner[0].leading_lines
                 moved.extend(as_block_statement(s) for s in inner)
                 moved_indices.append(index)
-            elif index not in self.moving or (self.reach.bindings[index] & self.needed and pure_assignment(statement)):
+            elif not self._moves(index):
                 if index in self.triggers:
                     raise Unfixable(
                         f"processes start while line {self.line_of(statement)} is being defined; "
@@ -202,7 +306,8 @@ class GuardPlan:
                 self._check_hoist(index, moved_indices)
                 stays.append(_spaced(statement, self._previous(stays), self.body[index - 1]))
             else:
-                self._check_moving(index)
+                if index <= self.last_start:
+                    self._check_moving(index)
                 first_leading_lines = first_leading_lines if moved else statement.leading_lines
                 moved.append(as_block_statement(statement))
                 moved_indices.append(index)
@@ -231,6 +336,26 @@ class GuardPlan:
             )
 
         return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
+
+
+def imported_only(body: Sequence[cst.BaseStatement], reach: ModuleReach) -> set[str]:
+    """Names bound by imports only: calling their functions changes nothing a child sees."""
+    imports = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if is_import(statement)))
+    others = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if not is_import(statement)))
+    return imports - others
+
+
+def _listed_in_all(body: Sequence[cst.BaseStatement]) -> set[str]:
+    """The names that module-level assignments to ``__all__`` list."""
+    all_name = m.Name("__all__")
+    assignments = m.Assign(targets=[m.AssignTarget(all_name)]) | m.AugAssign(target=all_name)
+    listed: set[str] = set()
+    for statement in body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if m.matches(small, assignments):
+                strings = findall(small.value, m.SimpleString())
+                listed.update(string.evaluated_value for string in strings if isinstance(string.evaluated_value, str))
+    return listed
 
 
 def _spaced(

@@ -9,6 +9,7 @@ import libcst.matchers as m
 
 from codemods.bindings import Bindings
 from codemods.facts import findall
+from codemods.loop_body import Path, dotted
 
 # Calls that wait for tasks or read their results: after one, a task may have run to its end.
 _WAITS = ("join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply")
@@ -60,31 +61,54 @@ def runs_last(bindings: Bindings, node: cst.CSTNode, pool: cst.BaseExpression) -
 def terminated_after(bindings: Bindings, call: cst.Call) -> bool:
     """``pool.task(...)`` is abandoned on purpose: a statement after it, in its block or in
     one around it in the same function, stops the pool (``pool.terminate()``,
-    ``executor.shutdown(cancel_futures=True)``), and nothing before that waits for tasks."""
+    ``executor.shutdown(cancel_futures=True)``), and nothing before that waits for tasks
+    or binds the pool anew. The pool may be a name or an attribute (``self.pool``)."""
     pool = call.func.value if isinstance(call.func, cst.Attribute) else None
-    if not isinstance(pool, cst.Name):
+    path = dotted(pool) if pool is not None else None
+    if path is None:
         return False
     statement: cst.CSTNode | None = call
     while statement is not None and not isinstance(statement, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         block = bindings.parent(statement)
         if isinstance(statement, cst.BaseStatement) and isinstance(block, (cst.IndentedBlock, cst.Module)):
             for later in list(block.body)[[id(s) for s in block.body].index(id(statement)) + 1 :]:
-                if _stops(bindings, later, pool):
+                if _stops(bindings, later, pool):  # type: ignore[arg-type]
                     return True
-                if findall(later, WAITING):
+                if findall(later, WAITING) or _stores_into(later, path):
                     return False
         statement = block
     return False
 
 
-def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.Name) -> bool:
+def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.BaseExpression) -> bool:
     """``statement`` is ``pool.terminate()``, or another call that ends its tasks, on the
     pool that ``pool`` names."""
-    if not m.matches(statement, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute(value=m.Name(pool.value))))])):
+    if not m.matches(statement, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute()))])):
         return False
     stop: cst.Call = statement.body[0].value  # type: ignore[attr-defined]
     method = stop.func.attr.value  # type: ignore[attr-defined]
     cancels = m.Arg(keyword=m.Name("cancel_futures"), value=m.Name("True"))
     ends = method in ("terminate", "terminate_workers", "kill_workers") or (method == "shutdown" and any(m.matches(a, cancels) for a in stop.args))
-    same = [id(n) for n in bindings.of(stop.func.value)] == [id(n) for n in bindings.of(pool)]  # type: ignore[attr-defined]
-    return ends and same
+    return ends and _same_object(bindings, stop.func.value, pool)  # type: ignore[attr-defined]
+
+
+def _same_object(bindings: Bindings, one: cst.BaseExpression, other: cst.BaseExpression) -> bool:
+    """``one`` and ``other`` spell the same dotted path (``pool``, ``self.pool``) from a
+    name that the same statements bind."""
+    if dotted(one) is None or dotted(one) != dotted(other):
+        return False
+    return [id(n) for n in bindings.of(_root(one))] == [id(n) for n in bindings.of(_root(other))]
+
+
+def _root(expression: cst.BaseExpression) -> cst.Name:
+    """The name a dotted path starts from: ``self`` of ``self.pool``."""
+    while isinstance(expression, cst.Attribute):
+        expression = expression.value
+    return expression  # type: ignore[return-value]
+
+
+def _stores_into(statement: cst.CSTNode, path: Path) -> bool:
+    """``statement`` assigns the object at ``path`` or one it hangs from (``self.pool = ...``,
+    ``self = ...``): a stop after it may stop another pool."""
+    targets = [*findall(statement, m.AssignTarget()), *findall(statement, m.AnnAssign() | m.AugAssign())]
+    return any((stored := dotted(t.target)) is not None and stored == path[: len(stored)] for t in targets)  # type: ignore[attr-defined]

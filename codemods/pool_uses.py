@@ -264,7 +264,8 @@ class PoolUses:
 
     def _rebound_between(self, target: cst.CSTNode, read: cst.Name) -> bool:
         """A statement of the block of ``target``'s statement, after it and before the one
-        that holds ``read``, assigns the name again: whatever runs, ``read`` sees that."""
+        that holds ``read``, assigns the name again, or the one that holds ``read`` is a
+        ``with ... as name:`` around it: whatever runs, ``read`` sees that."""
         statement = self._statement(target)
         block = self.parent(statement)
         ids = [id(s) for s in getattr(block, "body", ())]
@@ -272,8 +273,25 @@ class PoolUses:
         if last is None or id(statement) not in ids:
             return False
         between = block.body[ids.index(id(statement)) + 1 : ids.index(id(last))]  # type: ignore[union-attr]
-        assigns = m.SimpleStatementLine(body=[m.ZeroOrMore(), m.Assign(targets=[m.ZeroOrMore(), m.AssignTarget(m.Name(read.value)), m.ZeroOrMore()]), m.ZeroOrMore()])
-        return any(m.matches(s, assigns) for s in between)
+        if any(_binds(s, read.value) for s in between):
+            return True
+        return isinstance(last, cst.With) and _binds(last, read.value) and self._top(read, last.body) is not None
+
+    def rebinding(self, target: cst.Name, others: list[cst.CSTNode]) -> cst.BaseStatement | None:
+        """The statement of ``target``'s block that binds the name next (``name = ...``,
+        ``with ... as name:``), when it is the first of the other bindings ``others`` (in
+        source order) that follow ``target``: the value bound at ``target`` then reaches only
+        the code between the two, and the block's code after them never sees it. None when
+        a nested function reads the name: it may run at any time."""
+        statement = self._statement(target)
+        block = self.parent(statement)
+        later = [other for other in others if self.line(other) > self.line(target)]
+        top = self._top(later[0], block) if later else None  # type: ignore[arg-type]
+        if top is None or not _binds(top, target.value):  # type: ignore[arg-type]
+            return None
+        scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
+        reads = [r.node for a in self._assignments(target) for r in a.references if isinstance(r.node, cst.Name)]
+        return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None  # type: ignore[return-value,arg-type]
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
         while not isinstance(node, cst.BaseStatement):
@@ -319,3 +337,9 @@ class PoolUses:
         ids = [id(s) for s in body]
         return child is not None and id(child) in ids and ids.index(id(child)) > ids.index(id(statement))
 
+
+def _binds(statement: cst.CSTNode, name: str) -> bool:
+    """``statement`` binds ``name`` as soon as it runs: ``name = ...``, ``with ... as name:``."""
+    assigns = m.SimpleStatementLine(body=[m.ZeroOrMore(), m.Assign(targets=[m.ZeroOrMore(), m.AssignTarget(m.Name(name)), m.ZeroOrMore()]), m.ZeroOrMore()])
+    enters = m.With(items=[m.ZeroOrMore(), m.WithItem(asname=m.AsName(name=m.Name(name))), m.ZeroOrMore()])
+    return m.matches(statement, assigns | enters)

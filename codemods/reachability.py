@@ -8,7 +8,9 @@ names they read. Code that only the parent runs (the guard, and functions such a
 
 Without proof of which functions are targets, every function and class counts as code a
 child may run, except the *parent-only* functions: those whose every use is a direct call
-from parent-only code. That keeps the analysis sound when targets are passed around.
+from parent-only code, or a callback handed over there (``pool.apply_async(f, callback=g)``,
+``future.add_done_callback(g)``: callbacks run in a thread of the parent). That keeps the
+analysis sound when targets are passed around.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import libcst as cst
 from libcst.metadata import Access, ComprehensionScope, GlobalScope, Scope
 
 from codemods.facts import ModuleFacts
+
+# Pool methods whose ``callback=`` and ``error_callback=`` run in the parent's result thread.
+_CALLBACK_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+_CALLBACK_KEYWORDS = frozenset({"callback", "error_callback"})
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,17 @@ class ModuleReach:
         parent = self.parents.get(access.node)
         return isinstance(parent, cst.Call) and parent.func is access.node
 
+    def _is_callback(self, access: Access) -> bool:
+        """``access`` hands a function over as a callback, which the parent runs."""
+        arg = self.parents.get(access.node)
+        call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is access.node else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return False
+        keyword = arg.keyword.value if arg.keyword is not None else None  # type: ignore[union-attr]
+        if call.func.attr.value == "add_done_callback":
+            return call.args[0] is arg and keyword in (None, "fn")
+        return call.func.attr.value in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS
+
     def _access_from_parent(self, access: Access, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
         if isinstance(access.scope, GlobalScope):
             return self.owner.get(id(access.node)) in parent_statements
@@ -119,7 +136,9 @@ class ModuleReach:
             for name in sorted(candidates):
                 accesses = [a for assignment in self.global_scope.assignments[name] for a in assignment.references]
                 if not all(
-                    self._is_call(a) and self._access_from_parent(a, candidates, parent_statements) for a in accesses
+                    (self._is_call(a) or self._is_callback(a))
+                    and self._access_from_parent(a, candidates, parent_statements)
+                    for a in accesses
                 ):
                     candidates.discard(name)
                     changed = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -71,21 +71,73 @@ def root_name(node: cst.BaseExpression) -> str | None:
     return node.value if isinstance(node, cst.Name) else None
 
 
-def mutated_roots(statement: cst.CSTNode) -> set[str]:
+# Methods of dict, list, set and str that read their object without changing it.
+READ_ONLY_METHODS = frozenset(
+    {
+        "copy", "count", "index", "items", "keys", "values", "__contains__", "__getitem__", "__len__",
+        "difference", "intersection", "isdisjoint", "issubset", "issuperset", "symmetric_difference", "union",
+        "endswith", "find", "rfind", "startswith",
+    }
+)  # fmt: skip
+
+# Methods of dict, list and set that change their object.
+MUTATING_METHODS = frozenset(
+    {
+        "add", "append", "clear", "difference_update", "discard", "extend", "insert", "intersection_update",
+        "pop", "popitem", "remove", "reverse", "setdefault", "sort", "symmetric_difference_update", "update",
+        "__delitem__", "__setitem__",
+    }
+)  # fmt: skip
+
+
+def reads_only(call: cst.Call) -> bool:
+    """A method call that only reads its object, as the methods of dict, list, set and str
+    do: ``d.get(k, default)`` (but not ``queue.get()``, ``queue.get(True)`` or
+    ``queue.get(timeout=1)``, which take an item out), ``s.count(x)``, ``d.keys()``."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    if func.attr.value == "get":
+        first = call.args[0] if call.args else None
+        return (
+            first is not None
+            and all(arg.keyword is None and not arg.star for arg in call.args)
+            and not m.matches(first.value, m.Name("True") | m.Name("False"))
+        )
+    return func.attr.value in READ_ONLY_METHODS
+
+
+def _changes_receiver(call: cst.Call, imported: Collection[str]) -> bool:
+    """Whether a method call may change the object it is called on. Calling a function of
+    an imported module (``time.time()``, ``os.path.join(...)``) changes nothing of the
+    module that code elsewhere could see, as far as the syntax tells; a container method
+    such as ``mod.registry.append(x)`` still does."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    if reads_only(call):
+        return False
+    return root_name(func) not in imported or func.attr.value in MUTATING_METHODS
+
+
+def mutated_roots(statement: cst.CSTNode, imported: Collection[str] = ()) -> set[str]:
     """Names whose objects ``statement`` may change: assigned into (``a.x = 1``,
-    ``a[k] += 1``, ``del a[k]``) or called a method of (``a.append(x)``)."""
+    ``a[k] += 1``, ``del a[k]``, ``setattr(a, ...)``) or called a method of that may
+    change it (``a.append(x)``; not ``a.get(k)``, nor ``mod.f()`` when ``mod`` is one of
+    the ``imported`` names, those bound by imports only)."""
     targets: list[cst.BaseExpression] = []
     for node in findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
         if isinstance(node, cst.Assign):
             targets.extend(t.target for t in node.targets)
         else:
             targets.append(node.target)  # type: ignore[union-attr]
-    targets.extend(call.func for call in findall(statement, m.Call(func=m.Attribute())))  # type: ignore[union-attr]
-    return {
-        root
-        for target in targets
-        if isinstance(target, (cst.Attribute, cst.Subscript)) and (root := root_name(target)) is not None
-    }
+    changed = [t for t in targets if isinstance(t, (cst.Attribute, cst.Subscript))]  # not ``a = 1``
+    for call in findall(statement, m.Call()):
+        assert isinstance(call, cst.Call)
+        if isinstance(call.func, cst.Attribute) and _changes_receiver(call, imported):
+            changed.append(call.func)
+        elif m.matches(call.func, m.Name("setattr") | m.Name("delattr")) and call.args:
+            changed.append(call.args[0].value)
+    return {root for node in changed if (root := root_name(node)) is not None}
 
 
 def pure_expression(node: cst.BaseExpression) -> bool:

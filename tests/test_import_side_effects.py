@@ -9,6 +9,7 @@ from codemods.engine import analyze
 from codemods.rule import Safety
 
 MP013 = [rules.BY_CODE["MP013"]]
+GUARD = '`if __name__ == "__main__":`'
 
 
 def check(source: str):
@@ -277,24 +278,6 @@ REPORTED = [
         """\
 import multiprocessing as mp
 
-with open("words.txt") as file:
-    WORDS = file.read().split()
-
-
-def pick(i):
-    return WORDS[i]
-
-
-if __name__ == "__main__":
-    with mp.Pool(2) as pool:
-        print(pool.map(pick, [0, 1]))
-""",
-        id="workers-read-what-it-binds",
-    ),
-    pytest.param(
-        """\
-import multiprocessing as mp
-
 
 def work():
     pass
@@ -325,6 +308,28 @@ if __name__ == "__main__":
 """,
         id="cannot-pass-an-import",
     ),
+    # A call of a function of a module the workers use changes nothing they read.
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+import time
+
+time.sleep(0)
+sys.path.insert(0, "plugins")
+import plugin
+
+
+def work(x):
+    return time.time() + plugin.run(x)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(work, [1]))
+""",
+        id="workers-use-the-module-it-calls",
+    ),
 ]
 
 
@@ -334,6 +339,79 @@ def test_reports_without_fix(source: str) -> None:
     assert result.findings and all(f.fix is Safety.NONE for f in result.findings)
     assert all("not fixed: move it under" in f.message for f in result.findings)
     assert not result.changed
+
+
+# A name that code which may run in a child reads: moving what makes it would leave the
+# children without it, so the advice is to hand the value over.
+HANDED_OVER = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+with open("words.txt") as file:
+    WORDS = file.read().split()
+
+
+def pick(i):
+    return WORDS[i]
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(pick, [0, 1]))
+""",
+        "`open()` opens a file at module level",
+        "pick",
+        "WORDS",
+        id="workers-read-what-it-binds",
+    ),
+    pytest.param(
+        """\
+import argparse
+import multiprocessing as mp
+import os
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--root", default=".")
+args = parser.parse_args()
+root = args.root
+
+
+def size(name):
+    return os.path.getsize(os.path.join(root, name))
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(size, sorted(os.listdir(root))))
+""",
+        "`parser.parse_args()` parses the command line at module level",
+        "size",
+        "root",
+        id="task-reads-what-the-command-line-gives",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "finding", "reader", "name"), HANDED_OVER)
+def test_advice_hands_what_a_child_reads_to_the_workers(source: str, finding: str, reader: str, name: str) -> None:
+    result = analyze(source, rules=MP013, unsafe_fixes=True)
+    assert [f.message for f in result.findings] == [
+        f"{finding}, in a module that starts processes: under spawn and forkserver every child process "
+        f"repeats it; not fixed: `{reader}`, which may run in a child process, reads `{name}`, which comes from "
+        f"this statement; moving it under {GUARD} would leave the children without `{name}`, so hand the value "
+        "to the workers instead (the pool's `initializer=` and `initargs=`, or an argument)"
+    ]
+    assert not result.changed
+
+
+@pytest.mark.parametrize("source", REPORTED)
+def test_advice_moves_what_no_child_reads(source: str) -> None:
+    [finding] = analyze(source, rules=MP013, unsafe_fixes=True).findings
+    assert finding.message.endswith(
+        ": under spawn and forkserver every child process repeats it; "
+        f"not fixed: move it under {GUARD} (or into a function) by hand"
+    )
 
 
 def test_unguarded_start_is_left_to_missing_main_guard() -> None:

@@ -49,3 +49,28 @@ def test_the_same_program_on_a_process_pool_is_found(source: str, codes: list[st
     result = analyze(source.format(executor="ProcessPoolExecutor"), fix=False)
 
     assert sorted({finding.code for finding in result.findings}) == codes
+
+
+SERIAL_AND_LOST = """\
+from concurrent.futures import {executor}
+
+
+def work(x):
+    return x * 2
+
+
+if __name__ == "__main__":
+    with {executor}(2) as pool:
+        pool.submit(work, 0)
+        for x in range(3):
+            print(pool.submit(work, x).result())
+"""
+
+
+@pytest.mark.parametrize("executor", ["InterpreterPoolExecutor", "ThreadPoolExecutor", "ProcessPoolExecutor"])
+def test_waiting_for_each_task_and_losing_a_result_are_found_on_every_executor(executor: str) -> None:
+    # Subinterpreters run in parallel like processes: a loop that waits for each task runs
+    # them one at a time, and an exception in a task whose future is dropped is lost.
+    result = analyze(SERIAL_AND_LOST.format(executor=executor), fix=False)
+
+    assert [(finding.code, finding.line) for finding in result.findings] == [("MP012", 10), ("MP002", 12)]

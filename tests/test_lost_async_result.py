@@ -165,6 +165,37 @@ def conditional(stop):
         ],
         id="waited-for-before-the-pool-is-stopped",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import time
+
+
+class TerminateTest:
+    def __init__(self):
+        self.pool = mp.Pool(1)
+
+    def test_close(self):
+        self.pool.map_async(time.sleep, [0.1] * 100, chunksize=1)
+        self.pool.close()
+        self.pool.join()
+
+    def test_another_pool(self):
+        self.pool.map_async(time.sleep, [0.1] * 100, chunksize=1)
+        self.other.terminate()
+
+    def test_rebound_first(self):
+        self.pool.map_async(time.sleep, [0.1] * 100, chunksize=1)
+        self.pool = mp.Pool(1)
+        self.pool.terminate()
+""",
+        [
+            (10, "The handle that `self.pool.map_async(...)` returns is thrown away", "call `.get()`"),
+            (15, "The handle that `self.pool.map_async(...)` returns is thrown away", "call `.get()`"),
+            (19, "The handle that `self.pool.map_async(...)` returns is thrown away", "call `.get()`"),
+        ],
+        id="attribute-pool-waited-for-or-not-the-one-stopped",
+    ),
 ]
 
 
@@ -296,6 +327,23 @@ def cancelled():
         executor.shutdown(cancel_futures=True)
 """,
         id="stopped-on-purpose",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import time
+
+
+class TerminateTest:
+    def __init__(self):
+        self.pool = mp.Pool(1)
+
+    def test_terminate(self):
+        self.pool.map_async(time.sleep, [0.1] * 100, chunksize=1)
+        self.pool.terminate()
+        self.pool.join()
+""",
+        id="attribute-pool-stopped-on-purpose",
     ),
 ]
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import rules
 from codemods.engine import analyze
@@ -471,6 +475,443 @@ if __name__ == "__main__":
 """,
         id="comments_and_strings",
     ),
+    # Calling a function of an imported module changes nothing a child sees.
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+def work(x):
+    time.sleep(0.01); return x * x
+start = time.time()
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+end = time.time()
+""",
+        """\
+import time
+from multiprocessing import Pool
+def work(x):
+    time.sleep(0.01); return x * x
+start = time.time()
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, range(4)))
+    end = time.time()
+""",
+        id="call_on_imported_module_changes_nothing",
+    ),
+    pytest.param(
+        """\
+import collections
+import math
+import statistics
+from multiprocessing import Pool
+
+
+def job(x):
+    return math.floor(x / 2)
+
+
+cp = 4
+with Pool(cp) as pool:
+    results = pool.map(job, [math.sqrt(n * n) for n in range(cp)])
+print(statistics.mean(results))
+print(collections.Counter(results))
+""",
+        """\
+import collections
+import math
+import statistics
+from multiprocessing import Pool
+
+
+def job(x):
+    return math.floor(x / 2)
+
+
+if __name__ == "__main__":
+    cp = 4
+    with Pool(cp) as pool:
+        results = pool.map(job, [math.sqrt(n * n) for n in range(cp)])
+    print(statistics.mean(results))
+    print(collections.Counter(results))
+""",
+        id="module_functions_called_around_the_pool",
+    ),
+    # What follows the last start cannot change what a child sees.
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * time.SCALE
+
+
+time.SCALE = 2
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+time.SCALE = 3
+print(time.SCALE)
+""",
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * time.SCALE
+
+
+time.SCALE = 2
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, range(4)))
+    time.SCALE = 3
+    print(time.SCALE)
+""",
+        id="change_after_the_last_start_moves",
+    ),
+    # Callbacks run in the parent, so what they read may move under the guard.
+    pytest.param(
+        """\
+#!/usr/bin/env python3
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+def collect(value):
+    results.append(value)
+
+
+with Pool(2) as pool:
+    results = []
+    for i in range(4):
+        pool.apply_async(square, (i,), callback=collect)
+    pool.close()
+    pool.join()
+print(sorted(results))
+""",
+        """\
+#!/usr/bin/env python3
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+def collect(value):
+    results.append(value)
+
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        results = []
+        for i in range(4):
+            pool.apply_async(square, (i,), callback=collect)
+        pool.close()
+        pool.join()
+    print(sorted(results))
+""",
+        id="callback_reads_a_script_name",
+    ),
+    pytest.param(
+        """\
+#!/usr/bin/env python3
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def report(future):
+    print(label, future.result())
+
+
+with ProcessPoolExecutor(2) as executor:
+    label = " ".join(["square", "of 3:"])
+    executor.submit(square, 3).add_done_callback(report)
+""",
+        """\
+#!/usr/bin/env python3
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def report(future):
+    print(label, future.result())
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(2) as executor:
+        label = " ".join(["square", "of 3:"])
+        executor.submit(square, 3).add_done_callback(report)
+""",
+        id="done_callback_reads_a_script_name",
+    ),
+    # An import that only the parent uses stays in its place, under the guard.
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+start = time.time()
+with Pool(2) as pool:
+    results = pool.map(square, range(4))
+print(time.time() >= start)
+import statistics
+print(statistics.mean(results))
+""",
+        """\
+import time
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+start = time.time()
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        results = pool.map(square, range(4))
+    print(time.time() >= start)
+    import statistics
+    print(statistics.mean(results))
+""",
+        id="import_for_the_parent_stays_under_the_guard",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+
+mp.freeze_support()
+sys.path.insert(0, "lib")
+import helper
+
+with mp.Pool(2) as pool:
+    print(pool.map(helper.double, [1, 2]))
+""",
+        """\
+import multiprocessing as mp
+import sys
+
+if __name__ == "__main__":
+    mp.freeze_support()
+    sys.path.insert(0, "lib")
+    import helper
+
+    with mp.Pool(2) as pool:
+        print(pool.map(helper.double, [1, 2]))
+""",
+        id="import_after_sys_path_change_for_the_parent",
+    ),
+    # A function that starts processes in a nested function it calls.
+    pytest.param(
+        """\
+from multiprocessing import Process
+
+
+def work():
+    print("working")
+
+
+def run_now(timeout):
+    def start():
+        process = Process(target=work)
+        process.start()
+        process.join(timeout)
+
+    start()
+    return start
+
+
+run_now(5)
+""",
+        """\
+from multiprocessing import Process
+
+
+def work():
+    print("working")
+
+
+def run_now(timeout):
+    def start():
+        process = Process(target=work)
+        process.start()
+        process.join(timeout)
+
+    start()
+    return start
+
+
+if __name__ == "__main__":
+    run_now(5)
+""",
+        id="nested_function_called_by_its_factory",
+    ),
+    # A module that is evidently a script keeps a safe fix for the names it binds.
+    pytest.param(
+        """\
+#!/usr/bin/env python3
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+pool = Pool(2)
+
+
+def squares(numbers):
+    return pool.map(square, numbers)
+
+
+print(squares([1, 2, 3]))
+""",
+        """\
+#!/usr/bin/env python3
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+def squares(numbers):
+    return pool.map(square, numbers)
+
+
+if __name__ == "__main__":
+    pool = Pool(2)
+
+    print(squares([1, 2, 3]))
+""",
+        id="script_with_shebang_binds_pool",
+    ),
+    # Names that code staying at module level binds too, loop variables, and names only the
+    # script part reads are nothing an importer would lose: the fix stays safe.
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+def work(x):
+    return x * x
+
+for i in range(3):
+    print(work(i))
+
+with mp.Pool(2) as pool:
+    for i, r in enumerate(pool.map(work, range(3))):
+        print(i, r)
+""",
+        """\
+import multiprocessing as mp
+
+def work(x):
+    return x * x
+
+for i in range(3):
+    print(work(i))
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        for i, r in enumerate(pool.map(work, range(3))):
+            print(i, r)
+""",
+        id="loop_variable_also_bound_by_code_that_stays",
+    ),
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * x
+
+
+start_time = time.time()
+for i in range(3):
+    work(i)
+end_time = time.time()
+print("serial", end_time - start_time)
+
+start_time = time.time()
+with Pool(2) as pool:
+    print(pool.map(work, range(3)))
+end_time = time.time()
+print("parallel", end_time - start_time)
+""",
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * x
+
+
+start_time = time.time()
+for i in range(3):
+    work(i)
+end_time = time.time()
+print("serial", end_time - start_time)
+
+start_time = time.time()
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, range(3)))
+    end_time = time.time()
+    print("parallel", end_time - start_time)
+""",
+        id="timers_bound_before_the_pool",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(sum(results))
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(sum(results))
+""",
+        id="results_read_only_by_the_script_part",
+    ),
 ]
 
 
@@ -610,6 +1051,50 @@ if "__main__" == __name__: mp.Pool(2).close()
 """,
         id="one-line-guard",
     ),
+    # Decorator and closure factories start processes only when what they return is called.
+    pytest.param(
+        """\
+import functools
+from multiprocessing import Process
+
+
+def in_subprocess(timeout):
+    def wrapper(function):
+        @functools.wraps(function)
+        def inner(*args):
+            process = Process(target=function, args=args)
+            process.start()
+            process.join(timeout)
+            return process.exitcode
+
+        return inner
+
+    return wrapper
+
+
+@in_subprocess(1)
+def task(x):
+    print(x)
+""",
+        id="decorator-factory",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def make_runner(processes):
+    def run(function, items):
+        with Pool(processes) as pool:
+            return pool.map(function, items)
+
+    return run
+
+
+run = make_runner(2)
+""",
+        id="closure-factory",
+    ),
 ]
 
 
@@ -647,11 +1132,139 @@ mp.set_start_method("spawn")
 sys.path.insert(0, "lib")
 import helper
 
+
+def work(x):
+    return helper.run(x)
+
+
 with mp.Pool() as pool:
-    pool.map(helper.run, [1])
+    pool.map(work, [1])
 """,
-        "the import on line 6 would have to move above code",
-        id="import-after-sys-path-change",
+        "the import on line 6 would have to move above code that may change what it imports",
+        id="import-for-workers-after-sys-path-change",
+    ),
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def square(x):
+    return statistics.median([x, x * x])
+
+
+start = time.time()
+with Pool(2) as pool:
+    results = pool.map(square, range(4))
+print(time.time() >= start)
+import statistics
+print(statistics.mean(results))
+""",
+        "the import on line 13 would have to move above code that may change what it imports",
+        id="import-for-workers-after-module-calls",
+    ),
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * time.SCALE
+
+
+time.SCALE = 2
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+time.SCALE = 3
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+""",
+        "`time` is read by `work`, which may run in a child process, but is changed by module-level code (line 12)",
+        id="module-attribute-set-between-starts",
+    ),
+    pytest.param(
+        """\
+import time
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * time.SCALE
+
+
+time.SCALE = 2
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+setattr(time, "SCALE", 3)
+with Pool(2) as pool:
+    print(pool.map(work, range(4)))
+""",
+        "`time` is read by `work`, which may run in a child process, but is changed by module-level code (line 12)",
+        id="setattr-on-module-between-starts",
+    ),
+    pytest.param(
+        """\
+import mimetypes
+from multiprocessing import Pool
+
+
+def kind(name):
+    return mimetypes.types_map.get(name[name.rfind("."):], "?")
+
+
+with Pool(2) as pool:
+    print(pool.map(kind, ["a.txt", "b.log"]))
+mimetypes.types_map.update({".log": "text/x-log"})
+with Pool(2) as pool:
+    print(pool.map(kind, ["a.txt", "b.log"]))
+""",
+        "`mimetypes` is read by `kind`, which may run in a child process, but is changed by module-level code (line 11)",
+        id="container-of-a-module-updated-between-starts",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def work(x):
+    return x + OFFSET
+
+
+OFFSET = 1
+pool = Pool(2)
+OFFSET = 3
+print(pool.map(work, [1, 2]))
+pool.close()
+""",
+        "`OFFSET` is assigned again on line 10; moving that above code that runs before it would change",
+        id="constant-assigned-again-after-start",
+    ),
+    pytest.param(
+        """\
+#!/usr/bin/env python3
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+def collect(value):
+    results.append(value)
+
+
+with Pool(2) as pool:
+    results = []
+    for i in range(4):
+        pool.apply_async(square, (i,), callback=collect)
+    pool.close()
+    pool.join()
+    pool.map(collect, [9])
+print(sorted(results))
+""",
+        "`results` is read by `collect`, which may run in a child process",
+        id="callback-also-a-task",
     ),
     pytest.param(
         """\
@@ -734,3 +1347,234 @@ def test_crlf_line_endings_survive() -> None:
         "import multiprocessing as mp\r\n\r\ndef f():\r\n    pass\r\n\r\n"
         'if __name__ == "__main__":\r\n    mp.Process(target=f).start()\r\n'
     )
+
+
+# A module that another module may import: the names the guard would capture.
+LIBRARY = """\
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+pool = Pool(2)
+
+
+def squares(numbers):
+    return pool.map(square, numbers)
+"""
+
+UNSAFE = [
+    pytest.param(
+        LIBRARY,
+        """\
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+def squares(numbers):
+    return pool.map(square, numbers)
+
+
+if __name__ == "__main__":
+    pool = Pool(2)
+""",
+        "a module that imports this one would no longer run the pool and get `pool`",
+        id="library_pool_read_by_its_function",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def work(x):
+    return x + OFFSET
+
+
+OFFSET = 1
+with Pool(2) as pool:
+    print(pool.map(work, [1, 2]))
+OFFSET = 3
+print(OFFSET)
+""",
+        """\
+from multiprocessing import Pool
+
+
+def work(x):
+    return x + OFFSET
+
+
+OFFSET = 1
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, [1, 2]))
+    OFFSET = 3
+    print(OFFSET)
+""",
+        "a module that imports this one would no longer run the pool and get `OFFSET` from line 11",
+        id="constant_assigned_again_after_the_last_start",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+def total():
+    return sum(results)
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(total())
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x * x
+
+
+def total():
+    return sum(results)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(total())
+""",
+        "a module that imports this one would no longer run the pool and get `results`",
+        id="results_read_by_a_function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+__all__ = ["work", "results"]
+
+
+def work(x):
+    return x * x
+
+
+with mp.Pool(2) as pool:
+    results = pool.map(work, range(3))
+print(results)
+""",
+        """\
+import multiprocessing as mp
+
+__all__ = ["work", "results"]
+
+
+def work(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        results = pool.map(work, range(3))
+    print(results)
+""",
+        "a module that imports this one would no longer run the pool and get `results`",
+        id="results_listed_in_all",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
+def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
+    RuleCases("MP001").assert_unsafe_fix_only_on_request(before, after, reason)
+
+
+def _before(cases: list, case_id: str) -> str:
+    return next(case.values[0] for case in cases if case.id == case_id)
+
+
+FINDING = (
+    '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`; '
+    "under spawn and forkserver every child process re-runs it"
+)
+
+
+def test_message_says_what_an_importer_would_lose() -> None:
+    [finding] = check(_before(UNSAFE, "results_read_by_a_function")).findings
+    assert finding.message == (
+        f"{FINDING}; the fix is unsafe: a module that imports this one would no longer run the pool and get `results`"
+    )
+
+
+def test_loop_variable_bound_by_code_that_stays_makes_nothing_unsafe() -> None:
+    [finding] = check(_before(FIXES, "loop_variable_also_bound_by_code_that_stays")).findings
+    assert finding.message == FINDING
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param("#!/usr/bin/env python3\n" + LIBRARY, id="shebang"),
+        pytest.param("import argparse\n" + LIBRARY, id="argparse"),
+        pytest.param("from sys import argv\n" + LIBRARY + "print(squares([len(argv)]))\n", id="sys-argv"),
+        pytest.param(LIBRARY + 'if __name__ == "__main__":\n    print(squares([1]))\n', id="main-guard"),
+    ],
+)
+def test_evident_script_keeps_the_fix_safe(script: str) -> None:
+    [finding] = check(script).findings
+    assert finding.fix is Safety.SAFE and "unsafe" not in finding.message
+
+
+# Fixed programs that must print, under every start method, what the original printed
+# under fork (lib/helper.py is there for the programs that import it).
+RUNS = {
+    "call_on_imported_module_changes_nothing",
+    "module_functions_called_around_the_pool",
+    "change_after_the_last_start_moves",
+    "callback_reads_a_script_name",
+    "done_callback_reads_a_script_name",
+    "import_for_the_parent_stays_under_the_guard",
+    "import_after_sys_path_change_for_the_parent",
+    "nested_function_called_by_its_factory",
+    "script_with_shebang_binds_pool",
+    "constant_assigned_again_after_the_last_start",
+    "results_read_by_a_function",
+}
+HELPER = "def double(x):\n    return 2 * x\n"
+_FORK_OUTPUT: dict[str, str] = {}
+
+
+def _program(folder: Path, name: str, source: str) -> Path:
+    (folder / "lib").mkdir(exist_ok=True)
+    (folder / "lib" / "helper.py").write_text(HELPER)
+    path = folder / name
+    path.write_text(source)
+    return path
+
+
+def _fork_output(before: str, folder: Path) -> str:
+    if before not in _FORK_OUTPUT:
+        run = run_program(_program(folder, "original.py", before), "fork")
+        assert run.returncode == 0 and run.stdout, run.stderr
+        _FORK_OUTPUT[before] = run.stdout
+    return _FORK_OUTPUT[before]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize(
+    ("before", "after"), [pytest.param(*case.values[:2], id=case.id) for case in [*FIXES, *UNSAFE] if case.id in RUNS]
+)
+def test_fixed_program_prints_what_the_original_printed_under_fork(
+    before: str, after: str, method: str, tmp_path: Path
+) -> None:
+    expected = _fork_output(before, tmp_path)
+    run = run_program(_program(tmp_path, "fixed.py", after), method)
+    assert (run.returncode, run.stdout) == (0, expected), run.stderr

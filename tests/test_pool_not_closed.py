@@ -12,6 +12,7 @@ from programs import START_METHODS, run_program
 
 from codemods import rules
 from codemods.engine import analyze
+from codemods.rule import Safety
 
 MP011 = [rules.BY_CODE["MP011"]]
 RULE = rules.BY_CODE["MP011"].load()
@@ -400,6 +401,27 @@ def main(xs):
     ),
 ]
 
+# The pool's uses end before `with ... as p` binds the name to an executor.
+REBOUND = """\
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import Pool
+
+
+def work(x):
+    return x * 2
+
+
+if __name__ == "__main__":
+    p = Pool(2)
+    print(p.map(work, range(4)))
+    with ThreadPoolExecutor() as p:
+        print(list(p.map(work, range(4))))
+"""
+REBOUND_FIXED = REBOUND.replace(
+    "    p = Pool(2)\n    print(p.map(work, range(4)))\n",
+    "    with Pool(2) as p:\n        print(p.map(work, range(4)))\n",
+)
+
 REPORTED = [
     pytest.param(
         """\
@@ -476,13 +498,22 @@ from multiprocessing import Pool
 
 
 def main(xs):
+    pool = None
     pool = Pool(2)
     print(pool.map(f, xs))
-    pool = Pool(4)
-    print(pool.map(g, xs))
 """,
-        "`pool` is also assigned on line 7",
-        id="assigned_twice",
+        "`pool` is also assigned on line 5",
+        id="assigned_before",
+    ),
+    pytest.param(
+        REBOUND.replace("    print(p.map(work, range(4)))\n", "    handle = p.apply_async(work, (4,))\n") + "    print(handle.get())\n",
+        "the name is assigned again on line 12 while the pool may still be in use",
+        id="rebound_while_a_handle_is_pending",
+    ),
+    pytest.param(
+        REBOUND.replace("    print(p.map(work, range(4)))\n", "    p.apply_async(work, (4,))\n"),
+        "the name is assigned again on line 12 while the pool may still be in use",
+        id="rebound_while_a_task_may_run",
     ),
     pytest.param(
         """\
@@ -784,6 +815,31 @@ def test_fire_and_forget_fixed_prints_what_it_printed(method: str, tmp_path) -> 
         path.write_text(program, encoding="utf-8")
         run = run_program(path, method, timeout=30)
         assert (run.returncode, run.stdout) == (0, "submitted\ndone: 9\nbye\n"), (name, run.stderr)
+
+
+def test_pool_bound_again_after_its_last_use_is_fixed_up_to_the_rebinding() -> None:
+    assert REBOUND_FIXED.count("with ") == 2  # the replacement above took place
+    CASES.assert_fixes(REBOUND, REBOUND_FIXED)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_pool_bound_again_fixed_prints_what_it_printed(method: str, tmp_path) -> None:
+    for name, program in [("before.py", REBOUND), ("after.py", REBOUND_FIXED)]:
+        path = tmp_path / name
+        path.write_text(program, encoding="utf-8")
+        run = run_program(path, method, timeout=30)
+        assert (run.returncode, run.stdout) == (0, "[0, 2, 4, 6]\n[0, 2, 4, 6]\n"), (name, run.stderr)
+
+
+def test_second_pool_of_a_name_is_reported_once_the_first_is_fixed() -> None:
+    source = "from multiprocessing import Pool\n\n\ndef main(xs):\n    pool = Pool(2)\n    print(pool.map(f, xs))\n    pool = Pool(4)\n    print(pool.map(g, xs))\n"
+    fixed = source.replace("    pool = Pool(2)\n    print(pool.map(f, xs))\n", "    with Pool(2) as pool:\n        print(pool.map(f, xs))\n")
+    result = CASES.check(source)
+    assert [(f.line, f.fix) for f in result.findings] == [(5, Safety.SAFE)]
+    assert result.fixed == fixed
+    [remaining] = CASES.check(fixed, unsafe_fixes=True).findings
+    assert (remaining.line, remaining.fix) == (7, Safety.NONE)
+    assert "; not fixed: `pool` is also assigned on line 5" in remaining.message
 
 
 @pytest.mark.parametrize(("before", "after"), FIXES)

@@ -205,9 +205,11 @@ def work(arr):
 
 if __name__ == "__main__":
     shared = RA("i", 1)
-    p = mp.Process(target=work, args=(shared,))
-    p.start()
-    p.join()
+    ps = [mp.Process(target=work, args=(shared,)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
 """,
         id="MP004-raw-array-alias",
     ),
@@ -225,9 +227,11 @@ def work(counter):
 if __name__ == "__main__":
     ctx = mp.get_context("spawn")
     total = ctx.Value("i", 0)
-    p = ctx.Process(target=work, args=(total,))
-    p.start()
-    p.join()
+    ps = [ctx.Process(target=work, args=(total,)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
 """,
         id="MP004-context-value-under-open",
     ),
@@ -262,7 +266,7 @@ def run(path):
     pytest.param(
         "MP006",
         """\
-from multiprocessing import Process as P
+from multiprocessing import Pool as P
 
 
 def work(xs):
@@ -272,11 +276,10 @@ def work(xs):
 
 
 if __name__ == "__main__":
-    p = P(target=work, args=([1],))
-    p.start()
-    p.join()
+    with P() as pool:
+        pool.map(work, [[1]])
 """,
-        id="MP006-alias-target-import-in-for",
+        id="MP006-alias-task-import-in-for",
     ),
     pytest.param(
         "MP006",

@@ -448,6 +448,44 @@ def test_start_methods():
     ),
     pytest.param(
         """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_type, xs):
+    with executor_type(max_workers=1) as ex:
+        for x in xs:
+            print(ex.submit(square, x).result())
+
+
+if __name__ == "__main__":
+    check_each(ProcessPoolExecutor, range(3))
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_type, xs):
+    with executor_type(max_workers=1) as ex:
+        futures = [(x, ex.submit(square, x)) for x in xs]
+        for x, future in futures:
+            print(future.result())
+
+
+if __name__ == "__main__":
+    check_each(ProcessPoolExecutor, range(3))
+""",
+        id="executor_of_a_given_type_made_once_before_the_loop",
+    ),
+    pytest.param(
+        """\
 from multiprocessing import Pool
 
 with Pool(2) as pool:
@@ -733,6 +771,40 @@ def run(xs):
             print(pool.apply(f, (x,)))
 """,
         id="pool_created_in_the_loop",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def square(x):
+    return x * x
+
+
+def check_each(executor_types):
+    for executor_type in executor_types:  # one executor per configuration
+        with executor_type(max_workers=1) as ex:
+            assert ex.submit(square, 3).result() == 9
+
+
+if __name__ == "__main__":
+    check_each([ProcessPoolExecutor])
+""",
+        id="executor_of_each_type_made_in_the_loop",
+    ),
+    pytest.param(
+        """\
+import billiard.pool
+from billiard import get_context
+
+
+def test_start_methods():
+    for ctx in ("fork", "spawn"):
+        pool = billiard.pool.Pool(processes=1, context=get_context(ctx))
+        print(pool.apply_async(abs, (-1,)).get(5))
+        pool.terminate()
+""",
+        id="pool_of_another_library_made_in_the_loop",
     ),
     pytest.param(
         """\
@@ -1050,6 +1122,33 @@ def crawl(pool, queue):
     ),
     pytest.param(
         """\
+def run(pool, rows, labels):
+    for row in rows:
+        print(labels.get(row, "?"), pool.apply_async(total, (row, labels)).get())
+""",
+        '`labels.get(row, "?")` (line 3) runs before the wait and may have side effects',
+        id="dict_read_is_no_change",
+    ),
+    pytest.param(
+        """\
+def run(pool, rows, labels):
+    for row in rows:
+        print(labels.pop(row, "?"), pool.apply_async(total, (row, labels)).get())
+""",
+        "loop-carried dependency: the loop body may change `labels` (line 3), which the next submission reads",
+        id="dict_pop_is_a_change",
+    ),
+    pytest.param(
+        """\
+def run(pool, rows, queue):
+    for row in rows:
+        print(queue.get(True), pool.apply_async(total, (row, queue)).get())
+""",
+        "loop-carried dependency: the loop body may change `queue` (line 3), which the next submission reads",
+        id="queue_get_takes_an_item_out",
+    ),
+    pytest.param(
+        """\
 def run(pool, xs):
     for x in xs:
         pool.apply_async(f, (x,), callback=print).get()
@@ -1178,6 +1277,109 @@ def check_all(pool, items):
 """,
         "`raise` (line 4) can leave the loop early",
         id="raise_in_a_loop_over_sorted",
+    ),
+]
+
+
+# Loops over an input read one item at a time: the fix reads all of it first.
+UNSAFE += [
+    pytest.param(
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        for line in lines:
+            print(pool.apply_async(parse, (line,)).get())
+""",
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        handles = [(line, pool.apply_async(parse, (line,))) for line in lines]
+        for line, handle in handles:
+            print(handle.get())
+""",
+        "the fix reads all of the open file `lines` before the loop body sees the first result",
+        id="loop_over_an_open_file",
+    ),
+    pytest.param(
+        """\
+import sys
+
+
+def main(executor):
+    for line in sys.stdin:
+        print(executor.submit(parse, line).result())
+""",
+        """\
+import sys
+
+
+def main(executor):
+    futures = [(line, executor.submit(parse, line)) for line in sys.stdin]
+    for line, future in futures:
+        print(future.result())
+""",
+        "the fix reads all of `sys.stdin` before the loop body sees the first result",
+        id="loop_over_stdin",
+    ),
+    pytest.param(
+        """\
+def rows(path):
+    with open(path) as f:
+        yield from f
+
+
+def parse_all(pool, path):
+    return [pool.apply_async(parse, (r,)).get() for r in rows(path)]
+""",
+        """\
+def rows(path):
+    with open(path) as f:
+        yield from f
+
+
+def parse_all(pool, path):
+    return [handle.get() for handle in [pool.apply_async(parse, (r,)) for r in rows(path)]]
+""",
+        "the fix reads all of the generator `rows()` before the loop body sees the first result",
+        id="comprehension_over_a_generator",
+    ),
+]
+
+# Their twins: a list of the lines is read whole by the program itself, and an endless
+# input, which the fix would read forever.
+FIXES += [
+    pytest.param(
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        for line in lines.readlines():
+            print(pool.apply_async(parse, (line,)).get())
+""",
+        """\
+def main(pool, path):
+    with open(path) as lines:
+        handles = [
+            (line, pool.apply_async(parse, (line,)))
+            for line in lines.readlines()
+        ]
+        for line, handle in handles:
+            print(handle.get())
+""",
+        id="loop_over_the_lines_read_whole",
+    ),
+]
+REPORTED += [
+    pytest.param(
+        """\
+import itertools
+
+
+def main(pool):
+    for n in itertools.count():
+        print(pool.apply_async(f, (n,)).get())
+""",
+        "`itertools.count()` never ends: submitting every task first would read it forever",
+        id="loop_over_an_endless_input",
     ),
 ]
 

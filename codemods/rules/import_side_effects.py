@@ -19,11 +19,12 @@ from libcst.metadata import (
 
 from codemods.facts import findall
 from codemods.guard import is_main_guard
+from codemods.guard_plan import imported_only
 from codemods.import_lines import is_import_line
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, callee_name
 from codemods.queue_reads import EXIT_CALLS
-from codemods.reachability import reach_of
+from codemods.reachability import ChildRead, reach_of
 from codemods.rules.missing_main_guard import TRIGGERS
 from codemods.statements import (
     as_block_statement,
@@ -72,6 +73,11 @@ def _is_definition(statement: cst.CSTNode) -> bool:
     return is_definition(statement) or is_import_line(statement)
 
 
+def _candidates(body: list[cst.BaseStatement], guard: int) -> set[int]:
+    """The statements before the guard that could join it: no definitions."""
+    return {i for i in range(guard) if not _is_definition(body[i]) and not is_main_guard(body[i])}
+
+
 class ImportSideEffects(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
@@ -100,7 +106,8 @@ class ImportSideEffects(RuleVisitor):
         if len(guards) != 1 or not self._starts_processes(node) or self._unguarded_start(body):
             return False
         guard = guards[0]
-        movable = self._movable(node, guard)
+        child_reads = self._child_reads(body, guard)
+        movable = self._movable(body, guard, {read.name for read in child_reads})
         for index, statement in enumerate(body):
             if index == guard or _is_definition(statement):
                 continue
@@ -116,9 +123,30 @@ class ImportSideEffects(RuleVisitor):
                     fix = (node, self._moved(node, movable, guard))
                     self.report(call, message, fix=fix, fix_title=f"Move it under {GUARD}")
                 else:
-                    self.report(call, f"{message}; not fixed: move it under {GUARD} (or into a function) by hand")
+                    self.report(call, f"{message}; not fixed: {self._advice(body, index, child_reads)}")
                 break
         return False
+
+    def _advice(self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> str:
+        """How to fix ``body[index]`` by hand: move it, unless a child needs what it makes."""
+        read = self._child_read_of(body, index, child_reads)
+        if read is None:
+            return f"move it under {GUARD} (or into a function) by hand"
+        return (
+            f"`{read.reader}`, which may run in a child process, reads `{read.name}`, which comes from this "
+            f"statement; moving it under {GUARD} would leave the children without `{read.name}`, so hand "
+            "the value to the workers instead (the pool's `initializer=` and `initargs=`, or an argument)"
+        )
+
+    def _child_read_of(self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> ChildRead | None:
+        """A read, by code that may run in a child, of a name that ``body[index]`` binds or
+        changes, or that later module-level code computes from those (``root = args.root``)."""
+        reach = reach_of(self.facts)
+        made = reach.bindings[index] | mutated_roots(body[index], imported_only(body, reach))
+        for later in range(index + 1, len(body)):
+            if not is_main_guard(body[later]) and reach.module_reads([later]) & made:
+                made |= reach.bindings[later]
+        return next((read for read in child_reads if read.name in made), None)
 
     def _effect(self, call: cst.Call) -> str | None:
         for name in self.api.qualified_names(call.func):
@@ -172,16 +200,20 @@ class ImportSideEffects(RuleVisitor):
             for call in calls_in(statement)
         )
 
-    def _movable(self, module: cst.Module, guard: int) -> set[int]:
+    def _child_reads(self, body: list[cst.BaseStatement], guard: int) -> list[ChildRead]:
+        """Module-level names read by code that may run in a child, were every statement
+        before the guard that is no definition to join it."""
+        reach = reach_of(self.facts)
+        parent = _candidates(body, guard) | {guard}
+        return reach.child_reads(reach.parent_only(parent), parent)
+
+    def _movable(self, body: list[cst.BaseStatement], guard: int, needed: set[str]) -> set[int]:
         """Statements before the guard that only the script needs and that can join the
         top of the guard without changing what anything sees: they bind or change no name
-        a child may read, and pass only over definitions and constants (which stay) that
-        neither read what they bind nor define what they read."""
-        body = list(module.body)
+        a child may read (``needed``), and pass only over definitions and constants (which
+        stay) that neither read what they bind nor define what they read."""
         reach = reach_of(self.facts)
-        candidates = {i for i in range(guard) if not _is_definition(body[i]) and not is_main_guard(body[i])}
-        parent = candidates | {guard}
-        needed = {read.name for read in reach.child_reads(reach.parent_only(parent), parent)}
+        candidates = _candidates(body, guard)
         movable: set[int] = set()
         passed_binds: set[str] = set()  # names bound by the definitions passed over
         passed_reads: set[str] = set()  # names those definitions read when they run

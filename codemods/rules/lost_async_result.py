@@ -35,7 +35,7 @@ from codemods.visitor import RuleVisitor
 # Pool methods whose name no other common API has: found on any receiver. Each takes
 # `error_callback` as its fifth positional argument.
 ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
-EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor"})
+EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
 # Methods that only put something into a container: a container used only by these is
 # never read.
 FILLING = frozenset({"append", "add", "extend", "insert"})

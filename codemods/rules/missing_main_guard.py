@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
@@ -12,11 +14,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.facts import findall
 from codemods.guard import is_main_guard
-from codemods.guard_plan import GuardPlan, Unfixable
+from codemods.guard_plan import GuardPlan, ImporterLoss, Unfixable
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, calls_one_of
 from codemods.reachability import reach_of
+from codemods.rule import Safety
 from codemods.statements import calls_in
 from codemods.visitor import RuleVisitor
 
@@ -30,6 +34,13 @@ TRIGGERS = {
     "freeze_support": "prepares a frozen executable",
 }
 GUARD = '`if __name__ == "__main__":`'
+# What a module that imports this one no longer runs once the script part is guarded.
+SCRIPT_PARTS = {
+    "Pool": "the pool",
+    "ProcessPoolExecutor": "the pool",
+    "Process": "the processes",
+    "Manager": "the manager",
+}
 
 
 class MissingMainGuard(RuleVisitor):
@@ -89,7 +100,7 @@ class MissingMainGuard(RuleVisitor):
                 if any(self.api.api(base.value) == "Process" for base in statement.bases):
                     starters[statement.name.value] = "a `Process` subclass"
             elif isinstance(statement, cst.FunctionDef):
-                bodies[statement.name.value] = calls_in(statement.body, whole_functions=True)
+                bodies[statement.name.value] = _calls_when_called(statement)
         changed = True
         while changed:
             changed = False
@@ -111,14 +122,65 @@ class MissingMainGuard(RuleVisitor):
         )
         reach = reach_of(self.facts)
         try:
-            new_module = GuardPlan(module, triggers, reach, self.api, self._line_of).build()
+            plan = GuardPlan(module, triggers, reach, self.api, self._line_of)
+            new_module = plan.build()
         except Unfixable as why:
             self.report(call, f"{message}; not fixed: {why}")
             return
-        self.report(call, message, fix=(module, new_module), fix_title=f"Move the script part under {GUARD}")
+        title = f"Move the script part under {GUARD}"
+        captured = None if self._is_script(module) else plan.captured_for_importers()
+        if captured is None:
+            self.report(call, message, fix=(module, new_module), fix_title=title)
+            return
+        unsafe = f"the fix is unsafe: {self._importer_loss(call, captured)}"
+        self.report(call, f"{message}; {unsafe}", fix=(module, new_module), safety=Safety.UNSAFE, fix_title=title)
+
+    def _importer_loss(self, call: cst.Call, captured: ImporterLoss) -> str:
+        part = SCRIPT_PARTS.get(self.api.call_api(call) or "", "the script part")
+        value = f"`{captured.name}`"
+        if captured.rebound_on is not None:
+            value += f" from line {captured.rebound_on}"
+        return f"a module that imports this one would no longer run {part} and get {value}"
+
+    def _is_script(self, module: cst.Module) -> bool:
+        """Whether the file is evidently run as a program rather than imported: it has a
+        ``#!`` line or a main guard already, or it reads its command line (``sys.argv``,
+        ``argparse``)."""
+        first = module.header[0].comment if module.header else None
+        if first is not None and first.value.startswith("#!"):
+            return True
+        if any(is_main_guard(statement) for statement in module.body):
+            return True
+        if any(_imports_argparse(statement) for statement in findall(module, m.Import() | m.ImportFrom())):
+            return True
+        argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
+        return any("sys.argv" in self.api.qualified_names(node) for node in argv)
 
     def _line_of(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
+
+
+def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
+    """The calls that run when ``function`` is called: those of its own body and of the
+    nested functions that it calls, not of those it only returns (a decorator factory's
+    ``def wrapper(f): ... return wrapper`` starts nothing when the factory is called)."""
+    nested = {node.name.value: node for node in findall(function.body, m.FunctionDef())}
+    calls = calls_in(function.body)
+    entered: set[str] = set()
+    for call in calls:  # grows while it is walked: the nested functions' calls join it
+        name = call.func.value if isinstance(call.func, cst.Name) else None
+        if name in nested and name not in entered:
+            entered.add(name)
+            calls.extend(calls_in(nested[name].body))
+    return calls
+
+
+def _imports_argparse(statement: cst.CSTNode) -> bool:
+    if isinstance(statement, cst.ImportFrom):
+        module = statement.module
+        return not statement.relative and module is not None and get_full_name_for_node(module) == "argparse"
+    assert isinstance(statement, cst.Import)
+    return any(get_full_name_for_node(alias.name) == "argparse" for alias in statement.names)
 
 
 RULE = MissingMainGuard

@@ -123,6 +123,9 @@ class PoolNotClosed(RuleVisitor):
         # In source order: a scope keeps its assignments in a set.
         others = sorted((a.node for a in assignments if a.node is not name), key=self._line)
         references = [r.node for a in assignments for r in a.references if isinstance(r.node, cst.Name)]
+        rebinding = self.uses.rebinding(name, others) if others else None
+        if rebinding is not None:  # the pool is all the name holds until then
+            references = self.uses.references(name)
         uses = self.uses.classify(references, scope, self.functions)  # type: ignore[arg-type]
         if uses.closed or uses.handed_over or (uses.escapes and self.closes_something):
             return
@@ -134,13 +137,13 @@ class PoolNotClosed(RuleVisitor):
             "live on until it is garbage-collected or the program exits"
         )
         try:
-            if others:
+            if others and rebinding is None:
                 raise NotWrappable(f"`{name.value}` is also assigned on line {self._line(others[0])}")
             if uses.escapes:
                 raise NotWrappable(uses.escapes[0][1])
             if not uses.calls:
                 raise NotWrappable("it is never used; remove it")
-            last, unwaited = self._plan(statement, uses, kind)
+            last, unwaited = self._plan(statement, uses, kind, rebinding)
         except NotWrappable as why:
             what = "shut it down (`shutdown()`)" if kind == "ProcessPoolExecutor" else "close it (`close()`, then `join()`)"
             self.report(call, f"{message}; not fixed: {why}; {what} after its last use")
@@ -156,12 +159,15 @@ class PoolNotClosed(RuleVisitor):
         )
         self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(block, new), safety=Safety.UNSAFE, fix_title=TITLE)  # type: ignore[arg-type]
 
-    def _plan(self, statement: cst.SimpleStatementLine, uses: Uses, kind: str) -> tuple[int, cst.Call | None]:
+    def _plan(
+        self, statement: cst.SimpleStatementLine, uses: Uses, kind: str, rebinding: cst.BaseStatement | None
+    ) -> tuple[int, cst.Call | None]:
         """The index of the last statement that the ``with`` block takes, and a task that
         the code may not wait for (an executor waits for every task at the end of ``with``).
         The block ends after the last use of the pool, or, when a task may still run then,
         at the end of the block: the code after the last use may be what lets it finish
-        (``time.sleep()``, a polling loop), and its callbacks still run there."""
+        (``time.sleep()``, a polling loop), and its callbacks still run there. It must end
+        before ``rebinding``, the statement that binds the pool's name to something else."""
         block = self.parent(statement)
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
@@ -184,7 +190,10 @@ class PoolNotClosed(RuleVisitor):
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
                 raise NotWrappable(f"it is used outside the block it is created in (line {self._line(node)})")
             last = max(last, ids.index(id(top)))
-        return (last if unwaited is None else len(ids) - 1), unwaited
+        end = last if unwaited is None else len(ids) - 1
+        if rebinding is not None and end >= ids.index(id(rebinding)):
+            raise NotWrappable(f"the name is assigned again on line {self._line(rebinding)} while the pool may still be in use")
+        return end, unwaited
 
     def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:
         """``block`` with ``name = call`` and the statements up to ``last`` turned into

@@ -18,6 +18,7 @@ from libcst.metadata import (
 from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable, SerialByDesign
 from codemods.bindings import bindings_of
 from codemods.fresh_names import FreshNames
+from codemods.lazy_input import Input, LazyInputs
 from codemods.loop_split import Wait
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, may_be_instance
@@ -25,7 +26,7 @@ from codemods.rule import Safety
 from codemods.visitor import RuleVisitor
 
 POOLS = frozenset({"Pool", "ThreadPool"})
-MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor"}
+MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
 EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 WAIT_OF = {"apply_async": "get", "submit": "result"}  # submission method -> its wait
 AST_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -78,6 +79,7 @@ class SerialResultWait(RuleVisitor):
         self.module = node
         self.api = api_of(self.facts)
         self.bindings = bindings_of(self.facts)
+        self.inputs = LazyInputs(self.bindings)
         self.loops: dict[int, tuple[cst.CSTNode, list[Wait]]] = {}
         self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
 
@@ -254,6 +256,9 @@ class SerialResultWait(RuleVisitor):
 
     def fresh(self, base: str, node: cst.CSTNode) -> str:
         return self.names.pick(base, self.get_metadata(ScopeProvider, node))
+
+    def lazy_input(self, node: cst.BaseExpression) -> Input | None:
+        return self.inputs.classify(node)
 
 
 RULE = SerialResultWait
