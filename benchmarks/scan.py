@@ -190,7 +190,7 @@ def reaches_libcst(source: str) -> bool:
     """Whether mpfix parses ``source`` with libcst: as codemods.engine.analyze decides,
     when some rule's needles and ``ast`` pre-check let it through (or Python cannot parse it)."""
     from codemods.engine import prefiltered
-    from codemods.rules import RULES
+    from codemods.registry import RULES
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -204,9 +204,9 @@ def reaches_libcst(source: str) -> bool:
 def stages(corpus: Path) -> tuple[int, float, int, int]:
     """The Python files that mpfix finds in ``corpus`` and their size (MB), then how many
     pass the byte prefilter and how many reach libcst, with every rule selected."""
-    from codemods.rules import RULES, could_match
+    from codemods.registry import RULES
     from codemods.run.discover import decode, discover
-    from codemods.run.pipeline import MAX_FILE_SIZE
+    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter
 
     found = prefiltered = parsed = 0
     size = 0.0
@@ -214,7 +214,7 @@ def stages(corpus: Path) -> tuple[int, float, int, int]:
         data = Path(path).read_bytes()
         found += 1
         size += len(data) / 1e6
-        if could_match(data, RULES) and len(data) <= MAX_FILE_SIZE:
+        if prefilter(data, RULES) is not None and len(data) <= MAX_FILE_SIZE:
             prefiltered += 1
             try:
                 parsed += reaches_libcst(decode(data)[0])

@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from codemods.api import check_source, fix_edits
     from codemods.edits import Edit, apply_edits
     from codemods.engine import FixError, Result, SourceError, analyze, fix_source
-    from codemods.rule import Finding, RuleSpec, Safety
-    from codemods.rules import RULES, UnknownRuleError
+    from codemods.model import Finding, RuleSpec, Safety
+    from codemods.registry import RULES, UnknownRuleError
 
 _HOMES = {
     "check_source": "codemods.api",
@@ -31,11 +31,11 @@ _HOMES = {
     "FixError": "codemods.engine",
     "Edit": "codemods.edits",
     "apply_edits": "codemods.edits",
-    "Finding": "codemods.rule",
-    "RuleSpec": "codemods.rule",
-    "Safety": "codemods.rule",
-    "RULES": "codemods.rules",
-    "UnknownRuleError": "codemods.rules",
+    "Finding": "codemods.model",
+    "RuleSpec": "codemods.model",
+    "Safety": "codemods.model",
+    "RULES": "codemods.registry",
+    "UnknownRuleError": "codemods.registry",
 }
 __all__ = [
     "RULES",

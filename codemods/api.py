@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from codemods import engine, rules
+from codemods import engine, registry
 from codemods.edits import Edit, text_edits
-from codemods.rule import Finding
+from codemods.model import Finding
 
 
 def check_source(
@@ -26,7 +26,7 @@ def check_source(
     Raises ``SourceError`` when ``source`` does not parse and ``UnknownRuleError`` for a
     selector that names no rule.
     """
-    specs = rules.select(select, ignore)
+    specs = registry.select(select, ignore)
     result = engine.analyze(source, rules=specs, fix=False, report_unused_suppressions=report_unused_suppressions)
     return result.findings
 

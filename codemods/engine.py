@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from codemods import rules as registry
+from codemods import registry
 from codemods import suppressions
 from codemods.facts import ModuleFacts, analysing
 from codemods.prechecks import AstFacts
-from codemods.rule import Finding, RuleSpec, Safety
-from codemods.visitor import Candidate, RuleVisitor
+from codemods.model import Finding, RuleSpec, Safety
+from codemods.rules._base import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16

@@ -19,8 +19,8 @@ import tokenize
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from codemods.rule import Finding, RuleSpec, Safety
-from codemods.rules import BY_CODE, BY_NAME
+from codemods.model import Finding, RuleSpec, Safety
+from codemods.registry import BY_CODE, BY_NAME
 
 # Reported for a suppression that suppressed nothing (with --report-unused-suppressions).
 UNUSED = RuleSpec(

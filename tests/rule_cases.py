@@ -3,9 +3,9 @@ without a fix, and fixed only with --unsafe-fixes."""
 
 from __future__ import annotations
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import Result, analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
 
 class RuleCases:
@@ -13,7 +13,7 @@ class RuleCases:
 
     def __init__(self, code: str) -> None:
         self.code = code
-        self.specs = [rules.BY_CODE[code]]
+        self.specs = [registry.BY_CODE[code]]
 
     def check(self, source: str, *, unsafe_fixes: bool = False) -> Result:
         return analyze(source, rules=self.specs, unsafe_fixes=unsafe_fixes)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from codemods.cli import app
-from codemods.rules import RULES
+from codemods.registry import RULES
 
 if sys.version_info >= (3, 11):
     import tomllib

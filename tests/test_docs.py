@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from programs import run_program
 
-from codemods.rules import RULES
+from codemods.registry import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

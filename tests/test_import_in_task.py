@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
-MP006 = [rules.BY_CODE["MP006"]]
+MP006 = [registry.BY_CODE["MP006"]]
 
 
 def check(source: str, unsafe_fixes: bool = True):

@@ -10,11 +10,11 @@ import pytest
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
 
-MP010 = [rules.BY_CODE["MP010"]]
-RULE = rules.BY_CODE["MP010"].load()
+MP010 = [registry.BY_CODE["MP010"]]
+RULE = registry.BY_CODE["MP010"].load()
 CASES = RuleCases("MP010")
 
 WORKER = '''\

@@ -13,11 +13,11 @@ import pytest
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
 
-MP005 = [rules.BY_CODE["MP005"]]
-RULE = rules.BY_CODE["MP005"].load()
+MP005 = [registry.BY_CODE["MP005"]]
+RULE = registry.BY_CODE["MP005"].load()
 CASES = RuleCases("MP005")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "map-materializes-iterable"
 

@@ -8,11 +8,11 @@ import pytest
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
-MP001 = [rules.BY_CODE["MP001"]]
+MP001 = [registry.BY_CODE["MP001"]]
 
 
 def check(source: str):

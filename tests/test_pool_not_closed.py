@@ -10,12 +10,12 @@ from rule_cases import RuleCases
 
 from programs import START_METHODS, run_program
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
-MP011 = [rules.BY_CODE["MP011"]]
-RULE = rules.BY_CODE["MP011"].load()
+MP011 = [registry.BY_CODE["MP011"]]
+RULE = registry.BY_CODE["MP011"].load()
 CASES = RuleCases("MP011")
 
 
@@ -889,7 +889,7 @@ def test_with_map_materializes_iterable_both_fixes_apply() -> None:
         "    for line in pool.map(parse, open('log.txt')):\n"
         "        print(line)\n"
     )
-    result = analyze(source, rules=[rules.BY_CODE["MP005"], *MP011])
+    result = analyze(source, rules=[registry.BY_CODE["MP005"], *MP011])
     assert sorted(f.code for f in result.applied) == ["MP005", "MP011"]
     assert result.fixed == (
         "from multiprocessing import Pool\n\n"

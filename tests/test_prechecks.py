@@ -12,7 +12,7 @@ import ast
 
 import pytest
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
 from codemods.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.names import spellings
@@ -21,6 +21,7 @@ from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.missing_main_guard import TRIGGERS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
+from codemods.run.pipeline import prefilter
 
 # Programs with a finding of the rule they are filed under, and of no other rule.
 FOUND = [
@@ -682,14 +683,14 @@ def _codes(text: str, *, precheck: bool) -> set[str]:
 def test_the_rule_finds_it_with_and_without_the_prefilters(code: str, text: str) -> None:
     assert _codes(text, precheck=False) == {code}
     assert _codes(text, precheck=True) == {code}
-    assert rules.matching(text.encode(), [rules.BY_CODE[code]])
+    assert registry.matching(text.encode(), [registry.BY_CODE[code]])
 
 
 @pytest.mark.parametrize(("code", "text"), SKIPPED)
 def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
-    spec = rules.BY_CODE[code]
+    spec = registry.BY_CODE[code]
     assert code not in _codes(text, precheck=False)
-    assert not (rules.matching(text.encode(), [spec]) and spec.load().precheck(AstFacts(ast.parse(text))))
+    assert not (registry.matching(text.encode(), [spec]) and spec.load().precheck(AstFacts(ast.parse(text))))
 
 
 @pytest.mark.parametrize(
@@ -702,11 +703,11 @@ def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
     ],
 )
 def test_needles_need_every_word_of_a_group(code: str, text: str) -> None:
-    assert not rules.matching(text.encode(), [rules.BY_CODE[code]])
+    assert not registry.matching(text.encode(), [registry.BY_CODE[code]])
 
 
 def _needled(code: str, *words: str) -> bool:
-    return bool(rules.matching(" ".join(words).encode(), [rules.BY_CODE[code]]))
+    return bool(registry.matching(" ".join(words).encode(), [registry.BY_CODE[code]]))
 
 
 def test_the_needles_spell_every_name_the_rules_resolve() -> None:
@@ -728,9 +729,9 @@ def test_the_needles_spell_every_name_the_rules_resolve() -> None:
 
 def test_a_file_that_names_the_apis_is_parsed_whatever_the_needles() -> None:
     # So that a broken one is reported: the pre-checks turn a sound one away.
-    assert rules.could_match(b"import multiprocessing\ndef broken(:\n", rules.RULES)
-    assert not rules.could_match(b"def broken(:\nraise ValueError(Array)\n", rules.RULES)
-    assert not rules.could_match(b"import multiprocessing\n", [])
+    assert prefilter(b"import multiprocessing\ndef broken(:\n", registry.RULES) is not None
+    assert prefilter(b"def broken(:\nraise ValueError(Array)\n", registry.RULES) is None
+    assert prefilter(b"import multiprocessing\n", ()) is None
 
 
 def test_facts_take_a_bare_tree_or_facts() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import SourceError, analyze
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,13 +68,13 @@ def _findings(prefiltered: bool) -> dict[str, dict[str, list]]:
 
 def test_the_corpus_has_findings_of_every_rule() -> None:
     found = {code for by_rule in _findings(False).values() for code in by_rule}
-    assert found == {spec.code for spec in rules.RULES}
+    assert found == {spec.code for spec in registry.RULES}
 
 
-@pytest.mark.parametrize("spec", rules.RULES, ids=lambda spec: spec.code)
-def test_prefilters_hide_no_finding(spec: rules.RuleSpec) -> None:
+@pytest.mark.parametrize("spec", registry.RULES, ids=lambda spec: spec.code)
+def test_prefilters_hide_no_finding(spec: registry.RuleSpec) -> None:
     texts = dict(CORPUS)
     for name, by_rule in _findings(False).items():
         assert _findings(True)[name].get(spec.code, []) == by_rule.get(spec.code, []), name
         if by_rule.get(spec.code):
-            assert rules.matching(texts[name].encode("utf-8"), [spec]), name
+            assert registry.matching(texts[name].encode("utf-8"), [spec]), name

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from codemods.model import ErrorKind, FileError, FileResult
-from codemods.rules import RULES
+from codemods.registry import RULES
 from codemods.run import workers
 from codemods.run.discover import decode, discover
 from codemods.run.pipeline import check_bytes, run
@@ -180,12 +180,12 @@ def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
 
 
 def test_the_needles_are_looked_for_in_the_runner_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from codemods import rules
+    from codemods import registry
 
     looked_again: list[bytes] = []
-    matching = rules.matching
+    matching = registry.matching
 
-    def counted(data: bytes, specs: tuple[rules.RuleSpec, ...]) -> list[rules.RuleSpec]:
+    def counted(data: bytes, specs: tuple[registry.RuleSpec, ...]) -> list[registry.RuleSpec]:
         looked_again.append(data)
         return matching(data, specs)
 
@@ -299,7 +299,7 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
 
 _HOLD_WORKERS = """
 import sys, time
-from codemods.rules import RULES
+from codemods.registry import RULES
 from codemods.run.pipeline import analyse
 from codemods.run.request import Options, Request
 results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))

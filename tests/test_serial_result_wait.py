@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from programs import START_METHODS, run_program
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
-MP002 = [rules.BY_CODE["MP002"]]
-RULE = rules.BY_CODE["MP002"].load()
+MP002 = [registry.BY_CODE["MP002"]]
+RULE = registry.BY_CODE["MP002"].load()
 
 
 def check(source: str, *, unsafe_fixes: bool = False):

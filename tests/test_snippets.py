@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from programs import START_METHODS, run_program
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
 # The first of the methods this platform supports is its default.
@@ -49,11 +49,11 @@ def _compiles(path: Path) -> None:
 
 
 def test_every_snippet_folder_is_a_rule() -> None:
-    assert {folder.name for folder in SNIPPETS.iterdir()} <= set(rules.BY_NAME)
+    assert {folder.name for folder in SNIPPETS.iterdir()} <= set(registry.BY_NAME)
 
 
 def test_every_rule_has_a_fix_example_and_a_leave_alone_example() -> None:
-    for spec in rules.RULES:
+    for spec in registry.RULES:
         folder = SNIPPETS / spec.name
         assert list(folder.glob("*.unchanged.py")), spec.name
         if spec.safety is not Safety.NONE:
@@ -63,7 +63,7 @@ def test_every_rule_has_a_fix_example_and_a_leave_alone_example() -> None:
 @pytest.mark.parametrize(("rule", "before"), _cases(".before.py"))
 def test_before_becomes_after(rule: str, before: Path) -> None:
     after = before.with_name(before.name.replace(".before.py", ".after.py"))
-    spec = rules.BY_NAME[rule]
+    spec = registry.BY_NAME[rule]
     result = analyze(_read(before), rules=[spec], unsafe_fixes=spec.safety is Safety.UNSAFE)
     assert result.fixed == _read(after)
     assert result.applied and all(f.fix is spec.safety for f in result.applied)
@@ -115,7 +115,7 @@ def test_after_prints_the_documented_output(before: Path, method: str) -> None:
 @pytest.mark.parametrize(("before", "method"), _runtime_cases())
 def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path, method: str) -> None:
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
-    rule = rules.BY_NAME[before.parent.name].load()
+    rule = registry.BY_NAME[before.parent.name].load()
     # Under the default, a program that does not choose runs under the platform's default.
     in_force = DEFAULT_START_METHOD if method == "default" and "set_start_method(" not in _read(before) else method
     under_fork_too = before.name.removesuffix(".before.py") in getattr(rule, "PITFALL_UNDER_FORK", ())

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from codemods import suppressions
 from codemods.cli import app
-from codemods.rule import Finding
+from codemods.model import Finding
 
 HEAD = "import multiprocessing as mp\n"
 BODY = "    print(p.map(abs, [-1]))\n"

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from programs import START_METHODS, run_program
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 from codemods.rules.unlocked_shared_value import WHY_NOT
 from codemods.shared_values import PLAIN_LOCK, RAW
+from codemods.run.pipeline import prefilter
 
-MP004 = [rules.BY_CODE["MP004"]]
+MP004 = [registry.BY_CODE["MP004"]]
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "unlocked-shared-value"
 
 
@@ -1056,7 +1057,7 @@ def test_finding_points_at_the_statement_and_says_what_to_do() -> None:
 def test_needles_and_precheck_let_every_case_through() -> None:
     spec = MP004[0]
     for param in [*FIXES, *REPORTED, *UNSAFE]:
-        assert rules.could_match(param.values[0].encode(), MP004), param.id
+        assert prefilter(param.values[0].encode(), MP004) is not None, param.id
         assert spec.load().precheck(ast.parse(param.values[0])), param.id
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from codemods import rules
+from codemods import registry
 from codemods.engine import analyze
-from codemods.rule import Safety
+from codemods.model import Safety
 
-MP009 = [rules.BY_CODE["MP009"]]
+MP009 = [registry.BY_CODE["MP009"]]
 
 
 def check(source: str):

@@ -31,7 +31,7 @@ from codemods.output import text
 from codemods.output.formats import OutputFormat, render
 from codemods.output.pages import render_rule_page, rule_page
 from codemods.output.shown import shown
-from codemods.rules import RULES, UnknownRuleError, lookup
+from codemods.registry import RULES, UnknownRuleError, lookup
 from codemods.run.cache import ResultCache
 from codemods.run.discover import FileFilter
 from codemods.run.pipeline import analyse, check_bytes, run

@@ -26,8 +26,8 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from codemods.rule import RuleSpec
-from codemods.rules import RULES, UnknownRuleError, select
+from codemods.model import RuleSpec
+from codemods.registry import RULES, UnknownRuleError, select
 from codemods.run.discover import DEFAULT_EXCLUDES, Pattern
 
 if sys.version_info >= (3, 11):

@@ -15,7 +15,7 @@ from typing import Any
 
 from codemods.output import sarif, text
 from codemods.output.shown import Shown
-from codemods.rule import Finding, Safety
+from codemods.model import Finding, Safety
 
 
 class OutputFormat(str, enum.Enum):

@@ -15,13 +15,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codemods.rules import RULES
+from codemods.registry import RULES
 from codemods.suppressions import UNUSED
 
 if TYPE_CHECKING:  # pragma: no cover
     from codemods.edits import Edit
     from codemods.output.shown import Shown
-    from codemods.rule import Finding
+    from codemods.model import Finding
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from codemods.edits import Edit, text_edits
 from codemods.model import FileResult
-from codemods.rule import Finding
+from codemods.model import Finding
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from codemods.edits import lines_of
 from codemods.model import FileError, FileResult
-from codemods.rule import Finding, RuleSpec, Safety
+from codemods.model import Finding, RuleSpec, Safety
 
 FIX_COMMAND = "`mpfix fix`"
 UNSAFE_FIX_COMMAND = "`mpfix fix --unsafe-fixes`"

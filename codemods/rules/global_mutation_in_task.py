@@ -29,7 +29,7 @@ from codemods.names import api_of
 from codemods.prechecks import FUNCTION, MODULE, AstFacts, callee_name
 from codemods.reachability import reach_of
 from codemods.statements import is_definition
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 # Methods that change a list, dict, set or deque in place.
 MUTATORS = frozenset(

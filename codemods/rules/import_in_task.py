@@ -32,14 +32,14 @@ from codemods.hoisting import Hoisting, no_blank_first
 from codemods.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
 from codemods.prechecks import AstFacts
 from codemods.reachability import reach_of
-from codemods.rule import Safety
+from codemods.model import Safety
 from codemods.statements import (
     is_docstring,
     names_in,
     pure_assignment,
     pure_definition,
 )
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

@@ -37,7 +37,7 @@ from codemods.statements import (
     pure_definition,
     split_blank_prefix,
 )
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 # Calls whose effect a reader sees or waits for: output, input, files, processes, network.
 SIDE_EFFECTS = {

@@ -31,7 +31,7 @@ from codemods.prechecks import MODULE, AstFacts, callee_name
 from codemods.reachability import ChildRead
 from codemods.statements import calls_in, names_in
 from codemods.target_handover import check_target, pass_to_target
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 GUARD = "`__main__` guard"
 

@@ -25,9 +25,9 @@ from codemods.facts import findall
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, keyword_value
 from codemods.queue_reads import READS, NotMovable, QueueReads
-from codemods.rule import Safety
+from codemods.model import Safety
 from codemods.statements import split_blank_prefix
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 TITLE = "Join the processes after reading the queue"
 

@@ -30,7 +30,7 @@ from codemods.prechecks import (
     positional_args,
     unpacks,
 )
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes
 # `error_callback` as its fifth positional argument.

@@ -31,8 +31,8 @@ from codemods.loop_body import BodyFacts, body_facts, conflicts
 from codemods.names import api_of, spellings
 from codemods.pool_blocks import runs_last, with_block
 from codemods.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
-from codemods.rule import Safety
-from codemods.visitor import RuleVisitor
+from codemods.model import Safety
+from codemods.rules._base import RuleVisitor
 
 METHODS = frozenset({"map", "starmap"})
 POOLS = frozenset({"Pool"})  # process pools only; ThreadPool.map does the same, see the page

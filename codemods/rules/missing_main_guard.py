@@ -20,9 +20,9 @@ from codemods.guard_plan import GuardPlan, ImporterLoss, Unfixable
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, calls_one_of
 from codemods.reachability import reach_of
-from codemods.rule import Safety
+from codemods.model import Safety
 from codemods.statements import calls_in
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 # Calls that must run only in the parent, and what they do there.
 TRIGGERS = {

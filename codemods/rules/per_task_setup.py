@@ -33,7 +33,7 @@ from codemods.names import api_of
 from codemods.prechecks import AstFacts, callee_name
 from codemods.reachability import reach_of
 from codemods.statements import is_docstring, is_import
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 CONNECTION = "opens a database connection"
 SETUP = {

@@ -25,8 +25,8 @@ from codemods.facts import findall
 from codemods.names import api_of, spellings
 from codemods.pool_uses import CLOSING, NotWrappable, PoolUses, Uses
 from codemods.prechecks import AstFacts, callee_name
-from codemods.rule import Safety
-from codemods.visitor import RuleVisitor
+from codemods.model import Safety
+from codemods.rules._base import RuleVisitor
 
 KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor")
 WORKERS = {"ThreadPool": "worker threads", "Pool": "worker processes", "ProcessPoolExecutor": "worker processes"}

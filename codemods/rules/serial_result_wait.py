@@ -22,8 +22,8 @@ from codemods.lazy_input import Input, LazyInputs
 from codemods.loop_split import Wait
 from codemods.names import api_of, spellings
 from codemods.prechecks import AstFacts, may_be_instance
-from codemods.rule import Safety
-from codemods.visitor import RuleVisitor
+from codemods.model import Safety
+from codemods.rules._base import RuleVisitor
 
 POOLS = frozenset({"Pool", "ThreadPool"})
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}

@@ -25,10 +25,10 @@ from codemods.lone_process import runs_alone
 from codemods.names import api_of, spellings
 from codemods.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from codemods.reachability import reach_of
-from codemods.rule import Safety
+from codemods.model import Safety
 from codemods.shared_values import PLAIN_LOCK, RAW, SharedValues
 from codemods.statements import is_definition, pure_expression
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})
 # Locks and their kin that a `with` may hold (beyond anything whose name says "lock").

@@ -38,7 +38,7 @@ from codemods.prechecks import (
     positional_args,
 )
 from codemods.reachability import reach_of
-from codemods.visitor import RuleVisitor
+from codemods.rules._base import RuleVisitor
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from codemods.model import FileResult
-from codemods.rule import Finding
+from codemods.model import Finding
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # Old entries (files since changed) go first once the cache holds this many.

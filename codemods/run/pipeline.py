@@ -7,14 +7,14 @@ so a run over files that cannot match any selected rule never pays for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 from multiprocessing import get_context
 
 from codemods.model import ErrorKind, FileError, FileResult
-from codemods.rule import RuleSpec
-from codemods.rules import SCOPE, matching
+from codemods.model import RuleSpec
+from codemods.registry import SCOPE, matching
 from codemods.run import workers
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
@@ -29,23 +29,30 @@ from codemods.suppressions import might_suppress
 MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
-def _prefilter(data: bytes, options: Options) -> tuple[RuleSpec, ...] | None:
+def prefilter(
+    data: bytes, rules: Sequence[RuleSpec], *, report_unused_suppressions: bool = False
+) -> tuple[RuleSpec, ...] | None:
     """The byte prefilter, the only look at a file's bytes for the rules' needles: the
-    rules whose needles ``data`` holds (all of them when the prefilter is off), or None
-    when the file is not worth analysing.
+    rules of ``rules`` whose needles ``data`` holds, or None when the file is not worth
+    analysing.
 
     A file whose bytes no rule's needles match is still analysed when it names an API of
     ``SCOPE`` (a broken file that uses multiprocessing is reported, not passed over) or,
     when unused suppressions are reported, holds a suppression comment to judge.
     """
-    if not options.prefilter:
-        return options.rules
-    needled = tuple(matching(data, options.rules))
-    if needled or (options.rules and any(word in data for word in SCOPE)):
+    needled = tuple(matching(data, rules))
+    if needled or (rules and any(word in data for word in SCOPE)):
         return needled
-    if options.report_unused_suppressions and might_suppress(data):
+    if report_unused_suppressions and might_suppress(data):
         return needled
     return None
+
+
+def _prefilter(data: bytes, options: Options) -> tuple[RuleSpec, ...] | None:
+    """:func:`prefilter` with the run's options: every rule when the prefilter is off."""
+    if not options.prefilter:
+        return options.rules
+    return prefilter(data, options.rules, report_unused_suppressions=options.report_unused_suppressions)
 
 
 def _too_large(path: str, data: bytes) -> FileResult | None:

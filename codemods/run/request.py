@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codemods.rule import RuleSpec
+from codemods.model import RuleSpec
 from codemods.run.discover import FileFilter
 
 if TYPE_CHECKING:  # pragma: no cover

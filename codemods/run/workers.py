@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 
 from codemods.model import ErrorKind, FileError, FileResult
-from codemods.rule import RuleSpec
+from codemods.model import RuleSpec
 from codemods.run.discover import decode
 from codemods.run.request import Options, Progress
 

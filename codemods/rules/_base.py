@@ -12,7 +12,7 @@ from libcst.metadata import CodeRange, PositionProvider
 
 from codemods.facts import ModuleFacts
 from codemods.prechecks import AstFacts
-from codemods.rule import Finding, RuleSpec, Safety
+from codemods.model import Finding, RuleSpec, Safety
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     def __init_subclass__(cls, **kwargs: object) -> None:
         """A rule's spec is the registry entry named after its module, by convention."""
         super().__init_subclass__(**kwargs)
-        from codemods.rules import BY_NAME
+        from codemods.registry import BY_NAME
 
         cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
 

@@ -1,0 +1,216 @@
+"""The rule registry: the rule table, selection by code or name, and each rule's needles.
+
+One entry per rule; the rule's code lives in ``codemods/rules/<snake_case name>.py`` (or a
+package of that name), which defines ``RULE``, its visitor class. Keeping the specs here,
+apart from the rule modules, lets the CLI list and select rules and prefilter files
+without importing libcst. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from codemods.model import RuleSpec, Safety
+
+Needles = tuple[tuple[bytes, ...], ...]
+
+
+def _any(*needles: bytes) -> Needles:
+    return tuple((needle,) for needle in needles)
+
+
+def _every(*parts: Needles) -> Needles:
+    """Groups that hold one group of each part: ``_every(a, b)`` needs ``a`` and ``b``."""
+    groups: list[tuple[bytes, ...]] = [()]
+    for part in parts:
+        groups = [(*group, *other) for group in groups for other in part]
+    return tuple(groups)
+
+
+# The rules resolve every API through the module's imports, and an import spells what it
+# imports: a `multiprocessing` API needs that word in the file, and the API's own last name
+# (`Pool` of `mp.get_context("spawn").Pool`, `Value` of `from multiprocessing import Value
+# as V`); a `concurrent.futures` executor needs its class name.
+_MP = _any(b"multiprocessing")
+_PROCESS = _every(_MP, _any(b"Process"))  # also BaseProcess
+_POOL = (*_every(_MP, _any(b"Pool")), (b"ProcessPoolExecutor",))  # also ThreadPool
+# A function reaches a child as `Process(target=f)` or `pool.map(f, ...)` (or apply,
+# apply_async, imap, starmap, submit...), see codemods.entries.
+_TARGET = _every(_PROCESS, _any(b"target"))
+_TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
+# What MP001 and MP013 count as starting processes (missing_main_guard.TRIGGERS).
+_STARTS = (
+    *_every(_MP, _any(b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support")),
+    (b"ProcessPoolExecutor",),
+)
+# The last names of the factories of inter-process objects (codemods.ipc.IPC_FACTORIES).
+_FACTORIES = _any(
+    b"Queue", b"Pipe", b"Lock", b"Semaphore", b"Condition", b"Event", b"Barrier", b"Value", b"Array", b"Manager"
+)
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        code="MP001",
+        name="missing-main-guard",
+        summary="Module-level code starts processes outside an `if __name__ == \"__main__\":` guard",
+        safety=Safety.SAFE,
+        needles=_STARTS,
+    ),
+    RuleSpec(
+        code="MP002",
+        name="serial-result-wait",
+        summary="A loop submits one task and waits for its result before submitting the next",
+        safety=Safety.SAFE,
+        # `X.apply_async(...).get()` and `X.submit(...).result()` on any receiver; `apply()`
+        # on a proven pool only.
+        needles=((b"apply_async", b"get"), (b"submit", b"result"), *_every(_MP, _any(b"Pool"), _any(b"apply"))),
+    ),
+    RuleSpec(
+        code="MP003",
+        name="ipc-outside-parent",
+        summary="A queue, lock or shared value is created where the processes that use it cannot share it",
+        safety=Safety.SAFE,
+        needles=_every(_MP, _FACTORIES, _any(b"Process", b"Pool")),
+    ),
+    RuleSpec(
+        code="MP004",
+        name="unlocked-shared-value",
+        summary="`v.value += 1` on a shared `Value` or `Array` without holding its lock loses updates",
+        safety=Safety.SAFE,
+        needles=_every(_MP, _any(b"Value", b"Array")),  # also RawValue, RawArray
+    ),
+    RuleSpec(
+        code="MP005",
+        name="map-materializes-iterable",
+        summary="`Pool.map()` reads a generator, file or endless iterable into a list and holds every result",
+        safety=Safety.SAFE,
+        needles=_every(_MP, _any(b"Pool"), _any(b"map")),  # also starmap
+    ),
+    RuleSpec(
+        code="MP006",
+        name="import-in-task",
+        summary="An `import` statement inside a pool task or process target runs every time the task runs",
+        safety=Safety.UNSAFE,
+        needles=(*_TARGET, *_TASK),
+    ),
+    RuleSpec(
+        code="MP007",
+        name="per-task-setup",
+        summary="A pool task opens a connection, creates a client or loads a file on every call",
+        safety=Safety.UNSAFE,
+        # A pool task that calls connect/Connect, Session/session, Client/client, resource,
+        # load or read (per_task_setup.SPELLINGS).
+        needles=_every(_TASK, _any(b"onnect", b"ession", b"lient", b"resource", b"load", b"read")),
+    ),
+    RuleSpec(
+        code="MP008",
+        name="global-mutation-in-task",
+        summary="A pool task or process target changes a module-level name that the parent never sees change",
+        safety=Safety.NONE,
+        needles=(*_TARGET, *_TASK),
+    ),
+    RuleSpec(
+        code="MP009",
+        name="unpicklable-task",
+        summary="A lambda, nested function or local class's method is sent to a process that must pickle it",
+        safety=Safety.SAFE,
+        # A pool task, or a process target given by keyword or by position.
+        needles=(*_PROCESS, *_TASK),
+    ),
+    RuleSpec(
+        code="MP010",
+        name="join-before-drain",
+        summary="A process is joined before the queue it puts into is read, which can deadlock",
+        safety=Safety.SAFE,
+        # A `Process(target=f, ...)` whose `f` puts into a queue, later joined.
+        needles=_every(_TARGET, _any(b"Queue"), _any(b"put"), _any(b"join")),
+    ),
+    RuleSpec(
+        code="MP011",
+        name="pool-not-closed",
+        summary="A pool or executor bound to a name is never closed, so its workers outlive their use",
+        safety=Safety.SAFE,
+        needles=_POOL,
+    ),
+    RuleSpec(
+        code="MP012",
+        name="lost-async-result",
+        summary="A task is submitted and its result, with any exception it raised, is never read",
+        safety=Safety.NONE,
+        # `apply_async`, `map_async` and `starmap_async` on any receiver; `submit` on a
+        # proven executor (`concurrent.futures`, or a multiprocessing context's).
+        needles=(
+            *_any(b"apply_async", b"map_async"),  # also starmap_async
+            *_every(_any(b"submit"), _any(b"PoolExecutor"), _any(b"concurrent", b"multiprocessing")),
+        ),
+    ),
+    RuleSpec(
+        code="MP013",
+        name="import-side-effects",
+        summary="Module-level work (output, input, files, the command line) that every child process repeats",
+        safety=Safety.SAFE,
+        needles=_STARTS,
+    ),
+)
+
+BY_CODE = {spec.code: spec for spec in RULES}
+BY_NAME = {spec.name: spec for spec in RULES}
+
+
+class UnknownRuleError(ValueError):
+    """A selector that names no rule."""
+
+
+def lookup(code_or_name: str) -> RuleSpec:
+    """The rule with this code (``MP001``) or name (``missing-main-guard``)."""
+    spec = BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
+    if spec is None:
+        raise UnknownRuleError(f"unknown rule {code_or_name!r}")
+    return spec
+
+
+def _matches(spec: RuleSpec, selector: str) -> bool:
+    selector = selector.strip()
+    if selector.upper() == "ALL":
+        return True
+    return spec.code.startswith(selector.upper()) or spec.name == selector.lower()
+
+
+def select(
+    selectors: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> tuple[RuleSpec, ...]:
+    """Rules chosen by code prefixes or names, as ruff's ``--select``/``--ignore``.
+
+    ``None`` selects every rule. A selector that matches no rule is an error, so a typo
+    never silently turns a check off.
+    """
+    selectors = list(selectors) if selectors is not None else ["ALL"]
+    if not selectors:
+        raise UnknownRuleError("no rule selected: give at least one code, prefix or name")
+    ignore = list(ignore or [])
+    for selector in [*selectors, *ignore]:
+        if not any(_matches(spec, selector) for spec in RULES):
+            raise UnknownRuleError(f"unknown rule selector {selector!r}")
+    return tuple(
+        spec
+        for spec in RULES
+        if any(_matches(spec, s) for s in selectors) and not any(_matches(spec, s) for s in ignore)
+    )
+
+
+def matching(data: bytes, specs: Iterable[RuleSpec]) -> list[RuleSpec]:
+    """The rules of ``specs`` whose needles ``data`` holds: the only ones that can match it."""
+    found: dict[bytes, bool] = {}  # the rules share needles: each is looked for once
+
+    def has(needle: bytes) -> bool:
+        if needle not in found:
+            found[needle] = needle in data
+        return found[needle]
+
+    return [spec for spec in specs if any(all(map(has, group)) for group in spec.needles)]
+
+
+# A file that names one of these is read and parsed even when no rule's needles match it,
+# so that a broken file that uses multiprocessing is reported rather than passed over.
+SCOPE = (b"multiprocessing", b"ProcessPoolExecutor")
+
