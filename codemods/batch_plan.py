@@ -16,21 +16,12 @@ from typing import Protocol
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.facts import findall
-from codemods.loop_body import (
-    BodyFacts,
-    body_facts,
-    conflicts,
-    dotted,
-    first_side_effect,
-    object_path,
-    read_paths,
-    target_names,
-)
-from codemods.lazy_input import Input
+from codemods.analysis.facts import findall
+from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts, dotted, first_side_effect, object_path, read_paths, target_names
+from codemods.analysis.lazy_input import Input
 from codemods.loop_split import Wait, split_comprehension, split_for
 from codemods.result_flow import ResultFlow
-from codemods.statements import PURE_BUILTINS
+from codemods.analysis.statements import PURE_BUILTINS
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp

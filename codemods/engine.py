@@ -18,10 +18,11 @@ import libcst as cst
 
 from codemods import registry
 from codemods import suppressions
-from codemods.facts import ModuleFacts, analysing
-from codemods.prechecks import AstFacts
+from codemods.analysis.facts import ModuleFacts, analysing
+from codemods.analysis.prechecks import AstFacts
 from codemods.model import Finding, RuleSpec, Safety
 from codemods.rules._base import Candidate, RuleVisitor
+from codemods.rewrite.nodes import ReplaceNodes
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16
@@ -149,17 +150,6 @@ def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
     return candidates
-
-
-class ReplaceNodes(cst.CSTTransformer):
-    """Swap nodes by identity."""
-
-    def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
-        super().__init__()
-        self.replacements = replacements
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        return self.replacements.get(id(original_node), updated_node)
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:

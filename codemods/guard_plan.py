@@ -21,25 +21,13 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, GlobalScope
 
-from codemods.facts import findall
-from codemods.guard import DEFAULT_TEST, guard_body, is_main_guard, make_guard
-from codemods.names import ApiResolver
-from codemods.reachability import ModuleReach
-from codemods.statements import (
-    PURE_BUILTINS,
-    as_block_statement,
-    calls_in,
-    definition_time_parts,
-    is_definition,
-    is_docstring,
-    is_import,
-    mutated_roots,
-    names_in,
-    pure_assignment,
-    pure_definition,
-    root_name,
-    split_blank_prefix,
-)
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_guard
+from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
+from codemods.analysis.names import ApiResolver
+from codemods.analysis.reachability import ModuleReach, imported_only
+from codemods.analysis.statements import PURE_BUILTINS, calls_in, definition_time_parts, is_definition, is_docstring, is_import, mutated_roots, names_in, pure_assignment, pure_definition, root_name
+from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 
 # Calls that script-only preamble code may make (``args = parser.parse_args()``).
 _SCRIPT_CALLS = frozenset({"print", "input", *PURE_BUILTINS})
@@ -336,13 +324,6 @@ class GuardPlan:
             )
 
         return [s for s in moved if is_freeze(s)] + [s for s in moved if not is_freeze(s)]
-
-
-def imported_only(body: Sequence[cst.BaseStatement], reach: ModuleReach) -> set[str]:
-    """Names bound by imports only: calling their functions changes nothing a child sees."""
-    imports = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if is_import(statement)))
-    others = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if not is_import(statement)))
-    return imports - others
 
 
 def _listed_in_all(body: Sequence[cst.BaseStatement]) -> set[str]:

@@ -26,21 +26,15 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import GlobalScope, Scope
 
-from codemods.entries import entries_of
-from codemods.facts import ModuleFacts, findall
-from codemods.guard import is_main_guard
+from codemods.analysis.entries import entries_of
+from codemods.analysis.facts import ModuleFacts, findall
+from codemods.analysis.guard import is_main_guard
 from codemods.guard_plan import Unfixable
-from codemods.handover import Edits, placeholder
-from codemods.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
-from codemods.names import api_of
-from codemods.reachability import reach_of
-from codemods.statements import (
-    definition_time_parts,
-    is_definition,
-    is_import,
-    names_in,
-    pure_assignment,
-)
+from codemods.rewrite.handover import Edits, placeholder
+from codemods.analysis.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
+from codemods.analysis.names import api_of
+from codemods.analysis.reachability import reach_of
+from codemods.analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
 
 STARTERS = frozenset({"Process", "Manager", *POOLS})
 

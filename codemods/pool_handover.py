@@ -14,17 +14,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from codemods.guard_plan import Unfixable
-from codemods.handover import (
-    Edits,
-    add_keyword,
-    append_element,
-    change_keyword,
-    declared_names,
-    extend_initializer,
-    make_initializer,
-    plain_positional,
-)
-from codemods.ipc import keyword, pool_initializer
+from codemods.analysis.statements import declared_names, plain_positional
+from codemods.rewrite.handover import Edits, add_keyword, append_element, change_keyword, extend_initializer, make_initializer
+from codemods.analysis.ipc import keyword, pool_initializer
 from codemods.ipc_plan import IpcModule, Placed
 
 

@@ -16,9 +16,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
-from codemods.bindings import Bindings
-from codemods.facts import findall
-from codemods.loop_body import body_facts
+from codemods.analysis.bindings import Bindings
+from codemods.analysis.facts import findall
+from codemods.analysis.loop_body import body_facts
 
 CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors

@@ -15,15 +15,15 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.bindings import Bindings
-from codemods.facts import findall
-from codemods.ipc import keyword
-from codemods.names import ApiResolver
-from codemods.statements import PURE_BUILTINS
+from codemods.analysis.bindings import Bindings
+from codemods.analysis.facts import findall
+from codemods.analysis.ipc import keyword
+from codemods.analysis.names import ApiResolver
+from codemods.analysis.names import EXIT_CALLS
+from codemods.analysis.statements import PURE_BUILTINS
 
 QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 READS = frozenset({"get", "get_nowait", "empty", "qsize"})
-EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 _QUIET_SMALL = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Pass, cst.Break, cst.Continue)
 
 

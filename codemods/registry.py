@@ -35,7 +35,7 @@ _MP = _any(b"multiprocessing")
 _PROCESS = _every(_MP, _any(b"Process"))  # also BaseProcess
 _POOL = (*_every(_MP, _any(b"Pool")), (b"ProcessPoolExecutor",))  # also ThreadPool
 # A function reaches a child as `Process(target=f)` or `pool.map(f, ...)` (or apply,
-# apply_async, imap, starmap, submit...), see codemods.entries.
+# apply_async, imap, starmap, submit...), see codemods.analysis.entries.
 _TARGET = _every(_PROCESS, _any(b"target"))
 _TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
 # What MP001 and MP013 count as starting processes (missing_main_guard.TRIGGERS).
@@ -43,7 +43,7 @@ _STARTS = (
     *_every(_MP, _any(b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support")),
     (b"ProcessPoolExecutor",),
 )
-# The last names of the factories of inter-process objects (codemods.ipc.IPC_FACTORIES).
+# The last names of the factories of inter-process objects (codemods.analysis.ipc.IPC_FACTORIES).
 _FACTORIES = _any(
     b"Queue", b"Pipe", b"Lock", b"Semaphore", b"Condition", b"Event", b"Barrier", b"Value", b"Array", b"Manager"
 )

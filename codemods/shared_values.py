@@ -18,8 +18,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.bindings import Bindings
-from codemods.ipc import POOLS, keyword, pool_initializer, positional
+from codemods.analysis.bindings import Bindings
+from codemods.analysis.ipc import POOLS, keyword, pool_initializer, positional
 
 # What guards a shared object's reads and writes.
 REENTRANT = "rlock"  # the default lock: an RLock, which `with v.get_lock():` may hold around `v.value`

@@ -13,17 +13,9 @@ from collections.abc import Sequence
 import libcst as cst
 
 from codemods.guard_plan import Unfixable
-from codemods.handover import (
-    Edits,
-    add_dict_entry,
-    add_keyword,
-    add_parameter,
-    append_element,
-    change_keyword,
-    declared_names,
-    plain_positional,
-)
-from codemods.ipc import keyword, positional
+from codemods.analysis.statements import declared_names, plain_positional
+from codemods.rewrite.handover import Edits, add_dict_entry, add_keyword, add_parameter, append_element, change_keyword
+from codemods.analysis.ipc import keyword, positional
 from codemods.ipc_plan import IpcModule, Placed
 
 

@@ -1,6 +1,6 @@
 """The shared module facts answer as libcst's own metadata and matchers would.
 
-Rules read parents, scopes and qualified names through ``codemods.facts`` and find nodes
+Rules read parents, scopes and qualified names through ``codemods.analysis.facts`` and find nodes
 through its index; here every answer is compared with libcst's, over the documentation's
 programs and the bundled examples.
 """
@@ -19,7 +19,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.facts import ModuleFacts, analysing, findall
+from codemods.analysis.facts import ModuleFacts, analysing, findall
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "codemods"
 OUTER = ("cli", "run", "output")
 # What pulls in libcst: libcst itself, the engine and the rule kit's visitors and facts.
-LIBCST = ("libcst", "codemods.engine", "codemods.rules._base", "codemods.facts", "codemods.prechecks")
+LIBCST = ("libcst", "codemods.engine", "codemods.rules._base", "codemods.analysis.facts", "codemods.analysis.prechecks")
 
 
 def _name(path: Path) -> str:

@@ -14,11 +14,11 @@ import pytest
 
 from codemods import registry
 from codemods.engine import analyze
-from codemods.ipc import IPC_FACTORIES, TASK_METHODS
-from codemods.names import spellings
-from codemods.prechecks import AstFacts, is_main_guard_test
+from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
+from codemods.analysis.names import spellings
+from codemods.analysis.prechecks import AstFacts, is_main_guard_test
 from codemods.rules.lost_async_result import ASYNC_METHODS
-from codemods.rules.missing_main_guard import TRIGGERS
+from codemods.analysis.names import TRIGGERS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
 from codemods.run.pipeline import prefilter

@@ -189,7 +189,7 @@ def test_the_needles_are_looked_for_in_the_runner_only(monkeypatch: pytest.Monke
         looked_again.append(data)
         return matching(data, specs)
 
-    monkeypatch.setattr(rules, "matching", counted)  # as the engine calls it
+    monkeypatch.setattr(registry, "matching", counted)  # as the engine calls it
 
     result = check_bytes("script.py", UNGUARDED.encode(), CHECK)
 

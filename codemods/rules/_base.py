@@ -10,8 +10,8 @@ from typing import ClassVar
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
-from codemods.facts import ModuleFacts
-from codemods.prechecks import AstFacts
+from codemods.analysis.facts import ModuleFacts
+from codemods.analysis.prechecks import AstFacts
 from codemods.model import Finding, RuleSpec, Safety
 
 
@@ -40,7 +40,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """False only when this rule can find nothing in a module with these ``ast``
-        facts (see codemods.prechecks); the default lets every module through."""
+        facts (see codemods.analysis.prechecks); the default lets every module through."""
         return True
 
     def __init__(self, facts: ModuleFacts) -> None:

@@ -22,13 +22,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.entries import Entries, entries_of
-from codemods.facts import findall
-from codemods.names import api_of
-from codemods.prechecks import FUNCTION, MODULE, AstFacts, callee_name
-from codemods.reachability import reach_of
-from codemods.statements import is_definition
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.entries import Entries, entries_of
+from codemods.analysis.facts import findall
+from codemods.analysis.names import api_of
+from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
+from codemods.analysis.reachability import reach_of
+from codemods.analysis.statements import is_definition
 from codemods.rules._base import RuleVisitor
 
 # Methods that change a list, dict, set or deque in place.

@@ -24,21 +24,17 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.entries import entries_of
-from codemods.facts import findall
-from codemods.fresh_names import FreshNames
-from codemods.handover import Edits, declared_names
-from codemods.hoisting import Hoisting, no_blank_first
-from codemods.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
-from codemods.prechecks import AstFacts
-from codemods.reachability import reach_of
+from codemods.analysis.entries import entries_of
+from codemods.analysis.facts import findall
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.analysis.statements import declared_names
+from codemods.rewrite.handover import Edits
+from codemods.rewrite.hoisting import Hoisting, no_blank_first
+from codemods.analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
+from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.reachability import reach_of
 from codemods.model import Safety
-from codemods.statements import (
-    is_docstring,
-    names_in,
-    pure_assignment,
-    pure_definition,
-)
+from codemods.analysis.statements import is_docstring, names_in, pure_assignment, pure_definition
 from codemods.rules._base import RuleVisitor
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``

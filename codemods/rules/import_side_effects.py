@@ -17,26 +17,17 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.facts import findall
-from codemods.guard import is_main_guard
-from codemods.guard_plan import imported_only
-from codemods.import_lines import is_import_line
-from codemods.names import api_of, spellings
-from codemods.prechecks import AstFacts, callee_name
-from codemods.queue_reads import EXIT_CALLS
-from codemods.reachability import ChildRead, reach_of
-from codemods.rules.missing_main_guard import TRIGGERS
-from codemods.statements import (
-    as_block_statement,
-    calls_in,
-    definition_time_parts,
-    is_definition,
-    mutated_roots,
-    names_in,
-    pure_assignment,
-    pure_definition,
-    split_blank_prefix,
-)
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_guard
+from codemods.analysis.reachability import imported_only
+from codemods.analysis.import_lines import is_import_line
+from codemods.analysis.names import api_of, spellings
+from codemods.analysis.prechecks import AstFacts, callee_name
+from codemods.analysis.names import EXIT_CALLS
+from codemods.analysis.reachability import ChildRead, reach_of
+from codemods.analysis.names import TRIGGERS
+from codemods.analysis.statements import calls_in, definition_time_parts, is_definition, mutated_roots, names_in, pure_assignment, pure_definition
+from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 from codemods.rules._base import RuleVisitor
 
 # Calls whose effect a reader sees or waits for: output, input, files, processes, network.
@@ -62,7 +53,7 @@ SIDE_EFFECTS = {
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
 _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
 GUARD = '`if __name__ == "__main__":`'
-# What codemods.statements.is_definition skips.
+# What codemods.analysis.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
 

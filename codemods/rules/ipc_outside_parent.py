@@ -20,16 +20,16 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.entries import Uses
+from codemods.analysis.entries import Uses
 from codemods.guard_plan import Unfixable
-from codemods.handover import Edits, placeholder
-from codemods.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
+from codemods.rewrite.handover import Edits, placeholder
+from codemods.analysis.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
 from codemods.ipc_plan import STARTERS, IpcModule, Placed
-from codemods.names import api_of, spellings
+from codemods.analysis.names import api_of, spellings
 from codemods.pool_handover import first_task, hand_to_pools, plan_pools
-from codemods.prechecks import MODULE, AstFacts, callee_name
-from codemods.reachability import ChildRead
-from codemods.statements import calls_in, names_in
+from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
+from codemods.analysis.reachability import ChildRead
+from codemods.analysis.statements import calls_in, names_in
 from codemods.target_handover import check_target, pass_to_target
 from codemods.rules._base import RuleVisitor
 
@@ -37,7 +37,7 @@ GUARD = "`__main__` guard"
 
 
 def _ast_creation(statement: ast.stmt, factories: Collection[str], proxies: Collection[str]) -> bool:
-    """The ``ast`` twin of codemods.ipc.creation_of, by last names: ``NAME = Queue()``,
+    """The ``ast`` twin of codemods.analysis.ipc.creation_of, by last names: ``NAME = Queue()``,
     ``a, b = Pipe()``, ``NAME = manager.dict()``."""
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)):
         return False

@@ -20,13 +20,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.facts import findall
-from codemods.names import api_of, spellings
-from codemods.prechecks import AstFacts, keyword_value
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.facts import findall
+from codemods.analysis.names import api_of, spellings
+from codemods.analysis.prechecks import AstFacts, keyword_value
 from codemods.queue_reads import READS, NotMovable, QueueReads
 from codemods.model import Safety
-from codemods.statements import split_blank_prefix
+from codemods.rewrite.nodes import split_blank_prefix
 from codemods.rules._base import RuleVisitor
 
 TITLE = "Join the processes after reading the queue"

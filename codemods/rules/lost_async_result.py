@@ -19,17 +19,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.ipc import keyword
-from codemods.names import spellings
-from codemods.pool_blocks import terminated_after
-from codemods.prechecks import (
-    AstFacts,
-    keyword_value,
-    may_be_instance,
-    positional_args,
-    unpacks,
-)
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.ipc import keyword
+from codemods.analysis.names import spellings
+from codemods.analysis.pool_blocks import terminated_after
+from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
 from codemods.rules._base import RuleVisitor
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes

@@ -4,7 +4,7 @@ into a list and holds every result.
 Where the results are read once, by a ``for`` loop, a comprehension or a builtin such as
 ``sum()``, ``pool.imap(f, it, chunksize=64)`` reads the input and hands out results as it
 goes. Anything else is reported with what to do. Which inputs count is
-codemods.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
+codemods.analysis.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.facts import findall
-from codemods.fresh_names import FreshNames
-from codemods.handover import add_keyword
-from codemods.lazy_input import Input, LazyInputs, constant_int
-from codemods.loop_body import BodyFacts, body_facts, conflicts
-from codemods.names import api_of, spellings
-from codemods.pool_blocks import runs_last, with_block
-from codemods.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.facts import findall
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import add_keyword
+from codemods.analysis.lazy_input import Input, LazyInputs, constant_int
+from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
+from codemods.analysis.names import EXIT_CALLS, api_of, spellings
+from codemods.analysis.pool_blocks import runs_last, with_block
+from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
 from codemods.model import Safety
 from codemods.rules._base import RuleVisitor
 
@@ -45,7 +45,6 @@ READ_ALL = {"builtins.sum": 2, "builtins.sorted": 1, "builtins.set": 1, "builtin
             "builtins.list": 1, "builtins.tuple": 1, "builtins.min": 1, "builtins.max": 1,
             "builtins.dict": 1, "collections.Counter": 1}  # fmt: skip
 STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
-EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
 TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
 
@@ -81,7 +80,7 @@ class MapMaterializesIterable(RuleVisitor):
         """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
         name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
         expression, a call, a name or an attribute such as ``sys.stdin`` (see
-        codemods.lazy_input)."""
+        codemods.analysis.lazy_input)."""
         facts = AstFacts.of(module)
         pools = facts.aliases(spellings(POOLS))
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))

@@ -14,25 +14,16 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.facts import findall
-from codemods.guard import is_main_guard
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_guard
 from codemods.guard_plan import GuardPlan, ImporterLoss, Unfixable
-from codemods.names import api_of, spellings
-from codemods.prechecks import AstFacts, calls_one_of
-from codemods.reachability import reach_of
+from codemods.analysis.names import TRIGGERS, api_of, spellings
+from codemods.analysis.prechecks import AstFacts, calls_one_of
+from codemods.analysis.reachability import reach_of
 from codemods.model import Safety
-from codemods.statements import calls_in
+from codemods.analysis.statements import calls_in
 from codemods.rules._base import RuleVisitor
 
-# Calls that must run only in the parent, and what they do there.
-TRIGGERS = {
-    "Process": "starts processes",
-    "Pool": "starts processes",
-    "Manager": "starts processes",
-    "ProcessPoolExecutor": "starts processes",
-    "set_start_method": "sets the start method",
-    "freeze_support": "prepares a frozen executable",
-}
 GUARD = '`if __name__ == "__main__":`'
 # What a module that imports this one no longer runs once the script part is guarded.
 SCRIPT_PARTS = {

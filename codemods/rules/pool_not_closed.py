@@ -20,11 +20,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.facts import findall
-from codemods.names import api_of, spellings
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.facts import findall
+from codemods.analysis.names import api_of, spellings
 from codemods.pool_uses import CLOSING, NotWrappable, PoolUses, Uses
-from codemods.prechecks import AstFacts, callee_name
+from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.model import Safety
 from codemods.rules._base import RuleVisitor
 

@@ -16,18 +16,17 @@ from libcst.metadata import (
 )
 
 from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable, SerialByDesign
-from codemods.bindings import bindings_of
-from codemods.fresh_names import FreshNames
-from codemods.lazy_input import Input, LazyInputs
+from codemods.analysis.bindings import bindings_of
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.analysis.lazy_input import Input, LazyInputs
 from codemods.loop_split import Wait
-from codemods.names import api_of, spellings
-from codemods.prechecks import AstFacts, may_be_instance
+from codemods.analysis.names import EXIT_CALLS, api_of, spellings
+from codemods.analysis.prechecks import AstFacts, may_be_instance
 from codemods.model import Safety
 from codemods.rules._base import RuleVisitor
 
 POOLS = frozenset({"Pool", "ThreadPool"})
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
-EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 WAIT_OF = {"apply_async": "get", "submit": "result"}  # submission method -> its wait
 AST_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 TITLE = "Submit every task first, then wait for the results in order"

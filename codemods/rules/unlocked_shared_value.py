@@ -19,15 +19,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.facts import findall
+from codemods.analysis.bindings import bindings_of
+from codemods.analysis.facts import findall
 from codemods.lone_process import runs_alone
-from codemods.names import api_of, spellings
-from codemods.prechecks import CLASS, FUNCTION, AstFacts, callee_name
-from codemods.reachability import reach_of
+from codemods.analysis.names import api_of, spellings
+from codemods.analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
+from codemods.analysis.reachability import reach_of
 from codemods.model import Safety
 from codemods.shared_values import PLAIN_LOCK, RAW, SharedValues
-from codemods.statements import is_definition, pure_expression
+from codemods.analysis.statements import is_definition, pure_expression
 from codemods.rules._base import RuleVisitor
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})

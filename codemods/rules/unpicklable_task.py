@@ -5,7 +5,7 @@ pickles its target under spawn and forkserver. Pickle refers to a function or cl
 its module and name, so a lambda, a function or class defined inside a function (and
 methods of its instances) never pickle, and one defined under the ``__main__`` guard is
 not found by a child that imports the module without running the guard. The safe fix
-moves the function to module level (codemods.hoisting says when that changes nothing).
+moves the function to module level (codemods.rewrite.hoisting says when that changes nothing).
 """
 
 from __future__ import annotations
@@ -21,23 +21,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.bindings import bindings_of
-from codemods.fresh_names import FreshNames
-from codemods.guard import is_main_guard
-from codemods.handover import Edits
-from codemods.hoisting import Hoisting, lambda_as_def, move_def, renamed
-from codemods.ipc import TASK_METHODS, StartMethods, keyword, positional
-from codemods.names import api_of, spellings
-from codemods.prechecks import (
-    FUNCTION,
-    AstFacts,
-    callee_name,
-    is_main_guard_test,
-    keyword_value,
-    may_be_instance,
-    positional_args,
-)
-from codemods.reachability import reach_of
+from codemods.analysis.bindings import bindings_of
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.analysis.guard import is_main_guard
+from codemods.rewrite.handover import Edits
+from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
+from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
+from codemods.analysis.names import api_of, spellings
+from codemods.analysis.prechecks import FUNCTION, AstFacts, callee_name, is_main_guard_test, keyword_value, may_be_instance, positional_args
+from codemods.analysis.reachability import reach_of
 from codemods.rules._base import RuleVisitor
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})

@@ -16,10 +16,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
-from codemods.facts import findall
-from codemods.guard import is_main_guard
-from codemods.handover import Edits
-from codemods.reachability import ModuleReach
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_guard
+from codemods.rewrite.handover import Edits
+from codemods.analysis.reachability import ModuleReach
 
 # Module attributes that Python sets on import and libcst does not resolve.
 _MODULE_DUNDERS = frozenset({"__file__", "__spec__", "__loader__", "__package__", "__builtins__", "__doc__"})

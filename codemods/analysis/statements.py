@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.facts import findall
-from codemods.guard import is_main_test
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_test
+
 
 # Builtins whose calls have no side effect worth keeping in order.
 PURE_BUILTINS = frozenset(
@@ -270,30 +271,22 @@ def calls_in(node: cst.CSTNode, *, whole_functions: bool = False) -> list[cst.Ca
     return visitor.calls
 
 
-def as_block_statement(statement: cst.BaseStatement) -> cst.BaseStatement:
-    """Blank lines moving into the guard's block get no trailing indentation, and a run
-    of them (two between top-level definitions) becomes one, as inside any block."""
-    lines: list[cst.EmptyLine] = []
-    for line in statement.leading_lines:
-        if line.comment:
-            lines.append(line)
-        elif not lines or lines[-1].comment:
-            lines.append(line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")))
-    return statement.with_changes(leading_lines=lines)
-
-
-def split_blank_prefix(lines: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    """The blank lines before a statement's first comment line, and the rest."""
-    count = 0
-    while count < len(lines) and lines[count].comment is None:
-        count += 1
-    return list(lines[:count]), list(lines[count:])
-
-
 def is_docstring(statement: cst.CSTNode) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def declared_names(function: cst.FunctionDef) -> set[str]:
+    """The names that ``function`` or a function nested in it declares global or nonlocal."""
+    return {item.name.value for node in findall(function, m.Global() | m.Nonlocal()) for item in node.names}  # type: ignore[attr-defined]
+
+
+def plain_positional(params: cst.Parameters) -> bool:
+    """Positional parameters without defaults and no ``*args``: one may be appended."""
+    return all(p.default is None for p in [*params.posonly_params, *params.params]) and not isinstance(
+        params.star_arg, cst.Param
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Scope
 
-from codemods.facts import ModuleFacts
-from codemods.ipc import POOLS, TASK_METHODS, pool_initializer
-from codemods.names import ApiResolver, api_of
-from codemods.reachability import ModuleReach, reach_of
+from codemods.analysis.facts import ModuleFacts
+from codemods.analysis.ipc import POOLS, TASK_METHODS, pool_initializer
+from codemods.analysis.names import ApiResolver, api_of
+from codemods.analysis.reachability import ModuleReach, reach_of
 
 
 @dataclass

@@ -13,8 +13,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ParentNodeProvider, ScopeProvider
 
-from codemods.facts import ModuleFacts
-from codemods.names import ApiResolver, api_of
+from codemods.analysis.facts import ModuleFacts
+from codemods.analysis.names import ApiResolver, api_of
 
 MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's parameter) to follow
 

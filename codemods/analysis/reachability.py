@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Access, ComprehensionScope, GlobalScope, Scope
 
-from codemods.facts import ModuleFacts
+from codemods.analysis.facts import ModuleFacts
+from codemods.analysis.statements import is_import
 
 # Pool methods whose ``callback=`` and ``error_callback=`` run in the parent's result thread.
 _CALLBACK_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
@@ -190,3 +191,10 @@ def _owners(facts: ModuleFacts) -> dict[int, int]:
         for position in range(first, stop):
             owner[id(order[position])] = index
     return owner
+
+
+def imported_only(body: Sequence[cst.BaseStatement], reach: ModuleReach) -> set[str]:
+    """Names bound by imports only: calling their functions changes nothing a child sees."""
+    imports = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if is_import(statement)))
+    others = set().union(*(reach.bindings[i] for i, statement in enumerate(body) if not is_import(statement)))
+    return imports - others

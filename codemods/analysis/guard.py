@@ -1,8 +1,6 @@
-"""The ``if __name__ == "__main__":`` guard: recognising every spelling, and building one."""
+"""The ``if __name__ == "__main__":`` guard, recognised in every spelling."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import libcst as cst
 
@@ -46,30 +44,3 @@ def is_main_test(test: cst.BaseExpression) -> bool:
 def is_main_guard(statement: cst.CSTNode) -> bool:
     """A top-level ``if`` whose body runs only in the parent and that has no other branch."""
     return isinstance(statement, cst.If) and statement.orelse is None and is_main_test(statement.test)
-
-
-def guard_body(guard: cst.If) -> list[cst.BaseStatement]:
-    """The statements of a guard, the one-line form (``if ...: main()``) included."""
-    body = guard.body
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
-    # ``if __name__ == "__main__": a(); b()`` holds small statements on one line.
-    small = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body.body]
-    return [cst.SimpleStatementLine(body=small, trailing_whitespace=body.trailing_whitespace)]
-
-
-DEFAULT_TEST = cst.parse_expression('__name__ == "__main__"')
-
-
-def make_guard(
-    body: Sequence[cst.BaseStatement],
-    *,
-    test: cst.BaseExpression = DEFAULT_TEST,
-    leading_lines: Sequence[cst.EmptyLine] = (),
-    header: cst.TrailingWhitespace | None = None,
-) -> cst.If:
-    """A new guard around ``body``; libcst re-indents the statements."""
-    block = cst.IndentedBlock(body=list(body))
-    if header is not None:
-        block = block.with_changes(header=header)
-    return cst.If(test=test, body=block, leading_lines=list(leading_lines))

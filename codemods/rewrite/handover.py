@@ -15,8 +15,7 @@ from typing import TypeVar
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.facts import findall
-from codemods.statements import as_block_statement, split_blank_prefix
+from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)
 
@@ -214,15 +213,3 @@ def extend_initializer(function: cst.FunctionDef, names: Sequence[str], params: 
     else:
         body[start:start] = [declaration, *assignments]
     return function.with_changes(body=function.body.with_changes(body=body))
-
-
-def declared_names(function: cst.FunctionDef) -> set[str]:
-    """The names that ``function`` or a function nested in it declares global or nonlocal."""
-    return {item.name.value for node in findall(function, m.Global() | m.Nonlocal()) for item in node.names}  # type: ignore[attr-defined]
-
-
-def plain_positional(params: cst.Parameters) -> bool:
-    """Positional parameters without defaults and no ``*args``: one may be appended."""
-    return all(p.default is None for p in [*params.posonly_params, *params.params]) and not isinstance(
-        params.star_arg, cst.Param
-    )

@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
-from codemods.facts import ModuleFacts, findall
+from codemods.analysis.facts import ModuleFacts, findall
 
 # Canonical names of the process-side API. Thread-side lookalikes get their own names
 # (ThreadPool, ThreadPoolExecutor) or none at all (multiprocessing.dummy.Process).
@@ -121,3 +121,17 @@ class ApiResolver:
 def api_of(facts: ModuleFacts) -> ApiResolver:
     """The module's resolver, shared by every rule."""
     return facts.memo(ApiResolver, lambda: ApiResolver(facts, facts.module))
+
+
+# Calls that exit the interpreter.
+EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
+
+# Calls that must run only in the parent, and what they do there.
+TRIGGERS = {
+    "Process": "starts processes",
+    "Pool": "starts processes",
+    "Manager": "starts processes",
+    "ProcessPoolExecutor": "starts processes",
+    "set_start_method": "sets the start method",
+    "freeze_support": "prepares a frozen executable",
+}

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from codemods.ipc import POOLS, TASK_METHODS
-from codemods.names import spellings
+from codemods.analysis.ipc import POOLS, TASK_METHODS
+from codemods.analysis.names import spellings
 
 N = TypeVar("N", bound=ast.AST)
 
@@ -63,7 +63,7 @@ def _index(tree: ast.Module) -> tuple[dict[type, list[ast.AST]], ...]:
 
 @dataclass(frozen=True)
 class Entries:
-    """Top-level functions that may run in a child (the ``ast`` twin of codemods.entries):
+    """Top-level functions that may run in a child (the ``ast`` twin of codemods.analysis.entries):
     a superset, since callees are known by their last name only."""
 
     targets: frozenset[str]  # Process(target=f)
@@ -211,13 +211,13 @@ class AstFacts:
     @cached_property
     def guards(self) -> tuple[int, int]:
         """How many top-level statements are surely, and how many may be, ``__main__``
-        guards as codemods.guard sees them (see :func:`is_main_guard_test`)."""
+        guards as codemods.analysis.guard sees them (see :func:`is_main_guard_test`)."""
         tests = [s.test for s in self.tree.body if isinstance(s, ast.If) and not s.orelse]
         return sum(is_main_guard_test(t, strict=True) for t in tests), sum(is_main_guard_test(t) for t in tests)
 
     @cached_property
     def entries(self) -> Entries:
-        """The top-level functions handed to a child, found as codemods.entries finds them."""
+        """The top-level functions handed to a child, found as codemods.analysis.entries finds them."""
         process = self.aliases(spellings({"Process"}))
         pools = self.aliases(spellings(POOLS))
         made = self._pool_names(pools)
@@ -293,13 +293,13 @@ def calls_one_of(call: ast.Call, names: Collection[str], methods: Collection[str
 
 
 def may_be_instance(expr: ast.expr, names: Collection[str]) -> bool:
-    """The shapes that codemods.bindings' ``is_instance`` proves: a call of a callee spelled
+    """The shapes that codemods.analysis.bindings' ``is_instance`` proves: a call of a callee spelled
     like one of ``names``, or a plain name (whose bindings only libcst follows)."""
     return isinstance(expr, ast.Name) or isinstance(expr, ast.Call) and callee_name(expr) in names
 
 
 def positional_args(call: ast.Call) -> list[ast.expr]:
-    """The positional arguments, ``*args`` left out (as codemods.ipc.positional)."""
+    """The positional arguments, ``*args`` left out (as codemods.analysis.ipc.positional)."""
     return [arg for arg in call.args if not isinstance(arg, ast.Starred)]
 
 
@@ -326,7 +326,7 @@ def _is_main_string(node: ast.expr, strict: bool) -> bool:
 
 
 def is_main_guard_test(test: ast.expr, strict: bool = False) -> bool:
-    """The ``ast`` twin of :func:`codemods.guard.is_main_test`; ``strict``: only tests
+    """The ``ast`` twin of :func:`codemods.analysis.guard.is_main_test`; ``strict``: only tests
     that libcst's twin surely accepts, otherwise also those it may accept."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.facts import findall
-from codemods.names import ApiResolver
+from codemods.analysis.facts import findall
+from codemods.analysis.names import ApiResolver
 
-# Canonical names (see codemods.names) of the factories of inter-process objects.
+# Canonical names (see codemods.analysis.names) of the factories of inter-process objects.
 IPC_FACTORIES = frozenset(
     {
         "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
