@@ -21,7 +21,7 @@ from codemods import suppressions
 from codemods.analysis.facts import ModuleFacts, analysing
 from codemods.analysis.prechecks import AstFacts
 from codemods.model import Finding, RuleSpec, Safety
-from codemods.rules._base import Candidate, RuleVisitor
+from codemods.rules._base import Candidate, RuleVisitor, worded
 from codemods.rewrite.nodes import ReplaceNodes
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
@@ -121,7 +121,7 @@ def _without_fixes(candidates: list[Candidate], reason: str) -> list[Candidate]:
     return [
         c
         if c.replacement is None or c.finding.fix is Safety.NONE
-        else Candidate(replace(c.finding, fix=Safety.NONE, message=f"{c.finding.message}; not fixed: {reason}"))
+        else Candidate(replace(c.finding, fix=Safety.NONE, message=worded(c.finding.message, not_fixed=reason)))
         for c in candidates
     ]
 

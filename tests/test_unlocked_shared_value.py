@@ -19,7 +19,7 @@ from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 from codemods.rules.unlocked_shared_value import WHY_NOT
-from codemods.shared_values import PLAIN_LOCK, RAW
+from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW
 from codemods.run.pipeline import prefilter
 
 MP004 = [registry.BY_CODE["MP004"]]

@@ -1,4 +1,5 @@
-"""The libcst side of a rule: a batchable visitor that reports findings with fixes."""
+"""The rule kit: the libcst side of a rule, a batchable visitor that reports findings with
+fixes, and the one way a rule says that it leaves a finding unfixed, and why."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ from libcst.metadata import CodeRange, PositionProvider
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.prechecks import AstFacts
 from codemods.model import Finding, RuleSpec, Safety
+
+
+class Unfixable(Exception):
+    """Why a finding's fix is out of reach; the user reads it after "not fixed: "."""
+
+
+def worded(message: str, *, not_fixed: object = None, unsafe: object = None) -> str:
+    """A finding's message, with why it is not fixed or why its fix is unsafe."""
+    if not_fixed is not None:
+        return f"{message}; not fixed: {not_fixed}"
+    if unsafe is not None:
+        return f"{message}; the fix is unsafe: {unsafe}"
+    return message
 
 
 @dataclass(frozen=True)
@@ -64,13 +78,19 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         fix: tuple[cst.CSTNode, cst.CSTNode] | None = None,
         safety: Safety | None = None,
         fix_title: str | None = None,
+        not_fixed: object = None,
+        unsafe: object = None,
     ) -> None:
         """Report ``message`` at ``node``; ``fix`` is (node to replace, replacement).
 
         ``safety`` lowers the rule's declared safety for this one finding; without a fix
-        the finding is reported only.
+        the finding is reported only. ``not_fixed`` says why there is no fix (an
+        :class:`Unfixable`); ``unsafe`` why the fix is unsafe, which makes it so.
         """
         where: CodeRange = self.get_metadata(PositionProvider, node)
+        message = worded(message, not_fixed=not_fixed, unsafe=unsafe)
+        if unsafe is not None and safety is None:
+            safety = Safety.UNSAFE
         if fix is None:
             safety = Safety.NONE
         elif safety is None:

@@ -228,7 +228,7 @@ class GlobalMutationInTask(RuleVisitor):
                 "send the value to the parent through a `multiprocessing.Queue` passed to the process, "
                 "or keep it in a `Manager()` list or dict"
             )
-        self.report(where, f"{message}; not fixed: {advice}")
+        self.report(where, message, not_fixed=advice)
 
 
 RULE = GlobalMutationInTask

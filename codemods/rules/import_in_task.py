@@ -35,7 +35,7 @@ from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.reachability import reach_of
 from codemods.model import Safety
 from codemods.analysis.statements import is_docstring, names_in, pure_assignment, pure_definition
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -203,8 +203,8 @@ class ImportInTask(RuleVisitor):
         message = f"`{code}` inside `{function.name.value}` runs every time the pool task runs: import it once, at module level"
         try:
             fixed = self._hoist(function, statement, present, typed)
-        except _Unhoistable as why:
-            self.report(statement, f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(statement, message, not_fixed=why)
             return
         title = "Remove the import: the module imports the same at module level" if all(present.values()) else "Move the import to the module's imports"
         self.report(statement, message, fix=(self.module, fixed), safety=Safety.UNSAFE, fix_title=title)
@@ -216,23 +216,23 @@ class ImportInTask(RuleVisitor):
         same, added at module level. A name imported for type checkers only may be taken:
         the import makes it at run time what the type checkers took it for."""
         if len(statement.body) != 1 or not is_import_line(statement):
-            raise _Unhoistable("the line holds other statements too")
+            raise Unfixable("the line holds other statements too")
         scope = self.scopes[statement]
         taken = self.names.taken(self.reach.global_scope)
         for name, already in present.items():
             if name in declared_names(function):
-                raise _Unhoistable(f"`{function.name.value}` declares `{name}` global")
+                raise Unfixable(f"`{function.name.value}` declares `{name}` global")
             if len(scope.assignments[name]) != 1:  # type: ignore[union-attr]
-                raise _Unhoistable(f"`{function.name.value}` binds `{name}` again")
+                raise Unfixable(f"`{function.name.value}` binds `{name}` again")
             if already and self.hoisting.where_bound(name) is not None:
-                raise _Unhoistable(
+                raise Unfixable(
                     f"the module's own import of `{name}` is under the `__main__` guard or in a function, "
                     "which a child's import of the module does not run; move that one to the module's imports"
                 )
             if not already and name in dir(builtins):
-                raise _Unhoistable(f"at module level, `{name}` would shadow the builtin `{name}` in the whole module")
+                raise Unfixable(f"at module level, `{name}` would shadow the builtin `{name}` in the whole module")
             if not already and name in taken and name not in typed:
-                raise _Unhoistable(f"at module level, `{name}` would change what other code of the module reads")
+                raise Unfixable(f"at module level, `{name}` would change what other code of the module reads")
         edits = Edits()
         edits.remove(statement)
         block = self.parents.get(statement)
@@ -259,7 +259,7 @@ class ImportInTask(RuleVisitor):
         for statement in before[index:]:
             if not _prepares_nothing(statement):
                 line = self.get_metadata(PositionProvider, statement).start.line
-                raise _Unhoistable(
+                raise Unfixable(
                     f"the module-level code on line {line} runs between the imports and `{function.name.value}`, "
                     "and may prepare this import (`sys.path`, environment variables)"
                 )
@@ -282,10 +282,6 @@ def _with_comments_for_module_level(statement: cst.SimpleStatementLine) -> cst.S
         whitespace = trailing.whitespace if after is not None else cst.SimpleWhitespace("")
         trailing = trailing.with_changes(whitespace=whitespace, comment=after)
     return statement.with_changes(leading_lines=above, trailing_whitespace=trailing)
-
-
-class _Unhoistable(Exception):
-    pass
 
 
 RULE = ImportInTask

@@ -114,7 +114,7 @@ class ImportSideEffects(RuleVisitor):
                     fix = (node, self._moved(node, movable, guard))
                     self.report(call, message, fix=fix, fix_title=f"Move it under {GUARD}")
                 else:
-                    self.report(call, f"{message}; not fixed: {self._advice(body, index, child_reads)}")
+                    self.report(call, message, not_fixed=self._advice(body, index, child_reads))
                 break
         return False
 

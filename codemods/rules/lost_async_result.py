@@ -99,9 +99,9 @@ class LostAsyncResult(RuleVisitor):
             advice = "keep the handle and call `.get()` on it, or pass `error_callback=` to hear of failures"
         message = (
             f"{how.format(what=what)}: if the task raises, its exception is lost with the result and "
-            f"nothing reports the failure; not fixed: {advice}"
+            "nothing reports the failure"
         )
-        self.report(node, message)
+        self.report(node, message, not_fixed=advice)
 
     def _hears_of_errors(self, call: cst.Call) -> bool:
         """An error callback is given (or may be, through ``**kwargs``)."""

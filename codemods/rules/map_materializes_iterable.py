@@ -31,8 +31,7 @@ from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
 from codemods.analysis.names import EXIT_CALLS, api_of, spellings
 from codemods.analysis.pool_blocks import runs_last, with_block
 from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
-from codemods.model import Safety
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 METHODS = frozenset({"map", "starmap"})
 POOLS = frozenset({"Pool"})  # process pools only; ThreadPool.map does the same, see the page
@@ -54,10 +53,6 @@ def _ast_lazy_map(call: ast.Call, pools: frozenset[str]) -> bool:
         return False
     iterable = call.args[1] if len(call.args) > 1 else keyword_value(call, "iterable")
     return isinstance(iterable, (ast.GeneratorExp, ast.Call, ast.Name, ast.Attribute))
-
-
-class NotFixed(Exception):
-    """Why ``imap()`` would not do here; the user reads it after "not fixed: "."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +108,11 @@ class MapMaterializesIterable(RuleVisitor):
             unsafe = self._plan(call, iterable, source, consumer)
             new, odd_chunksize = self._imap(call)
             fix = self._drained(consumer, new) if consumer.drops else (call, new)  # type: ignore[union-attr]
-        except NotFixed as why:
-            self.report(call, f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(call, message, not_fixed=why)
             return
         unsafe = unsafe or odd_chunksize
-        if unsafe is None:
-            self.report(call, message, fix=fix, fix_title=TITLE)
-        else:
-            self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=fix, safety=Safety.UNSAFE, fix_title=TITLE)
+        self.report(call, message, fix=fix, unsafe=unsafe, fix_title=TITLE)
 
     def _message(self, call: cst.Call, source: Input, *, drops: bool) -> str:
         method = f"`{self.module.code_for_node(call.func)}()`"
@@ -138,7 +130,7 @@ class MapMaterializesIterable(RuleVisitor):
         or raises a task's exception, once every task is done, as ``map()`` did."""
         line = self.parent(consumer.node)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-            raise NotFixed(f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead")
+            raise Unfixable(f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead")
         scope = self.get_metadata(ScopeProvider, line)
         if scope not in self.discards:  # the loops of one scope share their throwaway name
             self.discards[scope] = self.names.pick("_", scope)
@@ -168,41 +160,41 @@ class MapMaterializesIterable(RuleVisitor):
         return new, f"`imap()` needs a whole number for chunksize, and `{code}` may be None, which `map()` reads as: choose one"
 
     def _plan(self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None) -> str | None:
-        """Why ``imap()`` is unsafe here (None: it is safe); raises NotFixed."""
+        """Why ``imap()`` is unsafe here (None: it is safe); raises Unfixable."""
         pool = call.func.value  # type: ignore[attr-defined]
         if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
-            raise NotFixed(
+            raise Unfixable(
                 "`starmap()` has no lazy twin; use `imap()` with a module-level function that "
                 "unpacks each tuple (`def g(args): return f(*args)`), and read its results once"
             )
         if consumer is None:
-            raise NotFixed(
+            raise Unfixable(
                 "the results are kept as a list here (assigned, returned or passed on); if they are read only "
                 f"once, loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead, inside the pool's `with` block"
             )
         facts = body_facts(consumer.parts, is_exit_call=lambda c: bool(self.api.qualified_names(c.func) & EXIT_CALLS))
         leaving = [e for e in facts.exits if e.kind in LEAVING]
         if any(e.kind == "await" for e in facts.exits):
-            raise NotFixed("the loop pauses at `await`, and the pool may be closed before it goes on")
+            raise Unfixable("the loop pauses at `await`, and the pool may be closed before it goes on")
         if any(e.kind == "yield" for e in leaving) and not with_block(self.bindings, pool, consumer.node):
-            raise NotFixed(
+            raise Unfixable(
                 "the loop pauses at `yield`, and the pool may be closed before it goes on; "
                 "read the results inside the pool's `with` block"
             )
         if isinstance(pool, cst.Name) and any(n.value == pool.value for part in consumer.parts for n in findall(part, m.Name())):
-            raise NotFixed(
+            raise Unfixable(
                 f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
                 "collect the results first"
             )
         stops = consumer.kind == "early" or bool(leaving)
         if source.endless:
             if consumer.kind == "all" and not leaving:
-                raise NotFixed(
+                raise Unfixable(
                     f"{consumer.name} needs every result of an endless input, so it would not finish with `imap()` "
                     "either; bound the input, with `itertools.islice()` for example"
                 )
             if stops and not runs_last(self.bindings, consumer.node, pool):
-                raise NotFixed(
+                raise Unfixable(
                     f"once {consumer.name} stops, the pool would go on reading the endless input until it is "
                     "closed; make the loop the last use of the pool in its `with` block"
                 )

@@ -34,7 +34,7 @@ from codemods.analysis.names import api_of
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import is_docstring, is_import
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 CONNECTION = "opens a database connection"
 SETUP = {
@@ -139,8 +139,8 @@ class PerTaskSetup(RuleVisitor):
         message = f"each call of the pool task `{task}` {what} (`{code}`): create it once per worker, in a pool initializer"
         try:
             fixed = self._fix(function, call)
-        except _NotFixable as why:
-            self.report(call, f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(call, message, not_fixed=why)
             return
         self.report(call, message, fix=(self.module, fixed), fix_title=TITLE)
 
@@ -165,10 +165,10 @@ class PerTaskSetup(RuleVisitor):
         task = function.name.value
         block = self._setup_block(function)
         if not any(c is call for statement in block for c in findall(statement, m.Call())):
-            raise _NotFixable(f"it is not a `NAME = ...` assignment at the top of `{task}`")
+            raise Unfixable(f"it is not a `NAME = ...` assignment at the top of `{task}`")
         uses = self.entries.uses[task]
         if not uses.only_task:
-            raise _NotFixable(f"`{task}` is also called or used other than as a pool task")
+            raise Unfixable(f"`{task}` is also called or used other than as a pool task")
         names = [s.body[0].targets[0].target.value for s in block]  # type: ignore[attr-defined]
         for name, statement in zip(names, block):
             self._check_name(function, name)
@@ -176,11 +176,11 @@ class PerTaskSetup(RuleVisitor):
         for pool in uses.tasks:
             line = self.get_metadata(PositionProvider, pool).start.line
             if pool_initializer(pool, self.api.call_api(pool)) is not None or keyword(pool, "initargs"):  # type: ignore[arg-type]
-                raise _NotFixable(f"the pool on line {line} has an initializer already; add the setup to it")
+                raise Unfixable(f"the pool on line {line} has an initializer already; add the setup to it")
             if any(arg.star for arg in pool.args):
-                raise _NotFixable(f"the pool on line {line} takes unpacked arguments")
+                raise Unfixable(f"the pool on line {line} takes unpacked arguments")
             if not self.hoisting.in_function(pool) and self.reach.owner[id(pool)] < self.reach.functions[task]:
-                raise _NotFixable(f"the pool on line {line} is created before `{task}` is defined")
+                raise Unfixable(f"the pool on line {line} is created before `{task}` is defined")
         initializer = self.names.pick(f"_init_{task}", self.reach.global_scope)
         body = [cst.parse_statement(f'"""Pool initializer: set up, once per worker, what every call of `{task}` uses."""\n')]
         body += [cst.parse_statement(f"global {', '.join(names)}\n"), *block]
@@ -199,15 +199,15 @@ class PerTaskSetup(RuleVisitor):
         task = function.name.value
         assignments = list(self.scopes[function.body].assignments[name])  # type: ignore[union-attr]
         if len(assignments) != 1 or name in declared_names(function):
-            raise _NotFixable(f"`{task}` binds `{name}` more than once")
+            raise Unfixable(f"`{task}` binds `{name}` more than once")
         if name in self.names.taken(self.reach.global_scope):
-            raise _NotFixable(f"`{name}` is also a module-level name or a builtin")
+            raise Unfixable(f"`{name}` is also a module-level name or a builtin")
         for reference in assignments[0].references:
             parent = self.parents.get(reference.node)
             call = self.parents.get(parent) if isinstance(parent, cst.Arg) else None
             closing = isinstance(call, cst.Call) and "contextlib.closing" in self.api.qualified_names(call.func)
             if closing or isinstance(parent, (cst.WithItem, cst.Del)) or m.matches(parent, m.Attribute(attr=m.Name("close"))):
-                raise _NotFixable(f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended")
+                raise Unfixable(f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended")
 
     def _check_reads(self, statement: cst.SimpleStatementLine) -> None:
         """The initializer reads the module-level names that a child's import binds."""
@@ -217,11 +217,7 @@ class PerTaskSetup(RuleVisitor):
                 if any(isinstance(r.scope, GlobalScope) for r in access.referents):
                     why = self.hoisting.where_bound(name.value)  # type: ignore[union-attr]
                     if why is not None:
-                        raise _NotFixable(f"it reads {why}")
-
-
-class _NotFixable(Exception):
-    pass
+                        raise Unfixable(f"it reads {why}")
 
 
 RULE = PerTaskSetup

@@ -30,7 +30,7 @@ from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positiona
 from codemods.analysis.names import api_of, spellings
 from codemods.analysis.prechecks import FUNCTION, AstFacts, callee_name, is_main_guard_test, keyword_value, may_be_instance, positional_args
 from codemods.analysis.reachability import reach_of
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
@@ -166,8 +166,8 @@ class UnpicklableTask(RuleVisitor):
             )
         try:
             fix, title = self._fix(problem, site)
-        except _NotMovable as why:
-            self.report(site.task, f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(site.task, message, not_fixed=why)
             return
         self.report(site.task, message, fix=(self.module, fix), fix_title=title)
 
@@ -264,11 +264,11 @@ class UnpicklableTask(RuleVisitor):
     def _fix(self, problem: Problem, site: Site) -> tuple[cst.Module, str]:
         function = problem.moves
         if function is None:
-            raise _NotMovable(problem.reason)
+            raise Unfixable(problem.reason)
         anchor = self.hoisting.top_index(function)
         why = self.hoisting.obstacle(function, anchor)
         if why is not None:
-            raise _NotMovable(f"{why}: {ADVICE}")
+            raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
         if isinstance(function, cst.Lambda):
             name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
@@ -280,12 +280,12 @@ class UnpicklableTask(RuleVisitor):
         owner = self.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
         if is_main_guard(owner):
             if len(self.reach.global_scope.assignments[old]) != 1:
-                raise _NotMovable(f"`{old}` is assigned more than once at module level: {ADVICE}")
+                raise Unfixable(f"`{old}` is assigned more than once at module level: {ADVICE}")
             new, moved = old, function  # already a module global, read by the same name
         elif isinstance(owner, cst.FunctionDef):
             new, moved = self._rename(function, edits)
         else:
-            raise _NotMovable(f"`{old}` is defined inside a compound statement: {ADVICE}")
+            raise Unfixable(f"`{old}` is defined inside a compound statement: {ADVICE}")
         move_def(edits, moved, function, block, self.module.body[anchor])  # type: ignore[arg-type]
         return edits.apply(self.module), f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
 
@@ -296,7 +296,7 @@ class UnpicklableTask(RuleVisitor):
         uses = [r.node for a in assignments for r in a.references]
         inside = {id(node) for node in uses if self.hoisting.within(node, function)}
         if len(assignments) != 1 or not all(id(u) in inside or self._as_task(u) for u in uses):
-            raise _NotMovable(f"`{old}` is also used in `{self._enclosing(function)}` other than as a task: {ADVICE}")
+            raise Unfixable(f"`{old}` is also used in `{self._enclosing(function)}` other than as a task: {ADVICE}")
         global_scope = self.reach.global_scope
         new = old if old not in self.names.taken(global_scope) else self.names.pick(old, global_scope)
         if new == old:
@@ -312,10 +312,6 @@ class UnpicklableTask(RuleVisitor):
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
         site = self._site(call) if isinstance(call, cst.Call) else None
         return site is not None and site.task is node
-
-
-class _NotMovable(Exception):
-    pass
 
 
 RULE = UnpicklableTask

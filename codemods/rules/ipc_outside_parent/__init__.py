@@ -4,7 +4,7 @@ that use it cannot share it.
 Two shapes: created in parent code (at module level, or under the guard) and reached by
 workers through a global, which under spawn and forkserver gives every child its own copy
 (or none); and created inside the worker, so each call has a private one. The planning and
-the rewrites live in codemods.ipc_plan; this module decides and words the findings.
+the rewrites live in codemods.rules.ipc_outside_parent.ipc_plan; this module decides and words the findings.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.entries import Uses
-from codemods.guard_plan import Unfixable
+from codemods.rules._base import Unfixable
 from codemods.rewrite.handover import Edits, placeholder
 from codemods.analysis.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
-from codemods.ipc_plan import STARTERS, IpcModule, Placed
+from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed
 from codemods.analysis.names import api_of, spellings
-from codemods.pool_handover import first_task, hand_to_pools, plan_pools
+from codemods.rules.ipc_outside_parent.pool_handover import first_task, hand_to_pools, plan_pools
 from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import calls_in, names_in
-from codemods.target_handover import check_target, pass_to_target
+from codemods.rules.ipc_outside_parent.target_handover import check_target, pass_to_target
 from codemods.rules._base import RuleVisitor
 
 GUARD = "`__main__` guard"
@@ -137,7 +137,7 @@ class IpcOutsideParent(RuleVisitor):
                 )
                 edits.insert_before(first_task(ipc, pools), [*keep, *([initializer] if initializer else [])])  # type: ignore[arg-type]
         except Unfixable as why:
-            self.report(creation.call, f"{message}; not fixed: {why}")
+            self.report(creation.call, message, not_fixed=why)
             return None
         parts = [f"pass {_join(names)} to {_join(list(targets))} as an argument"] if targets else []
         parts += ["hand it to each pool worker through an initializer"] if tasks else []
@@ -221,7 +221,7 @@ class IpcOutsideParent(RuleVisitor):
         try:
             edits = self._share_worker_object(function, creation, scope)
         except Unfixable as why:
-            self.report(creation.call, f"{message}; not fixed: {why}")
+            self.report(creation.call, message, not_fixed=why)
             return
         how = "pass it to" if ipc.uses[function].only_target else "hand it to the pool workers that run"
         title = f"Create `{name}` once in the parent and {how} `{function}`"

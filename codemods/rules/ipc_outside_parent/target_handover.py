@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.guard_plan import Unfixable
+from codemods.rules._base import Unfixable
 from codemods.analysis.statements import declared_names, plain_positional
 from codemods.rewrite.handover import Edits, add_dict_entry, add_keyword, add_parameter, append_element, change_keyword
 from codemods.analysis.ipc import keyword, positional
-from codemods.ipc_plan import IpcModule, Placed
+from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
 
 
 def check_target(ipc: IpcModule, name: str, names: Sequence[str], placed: Placed | None) -> None:

@@ -29,7 +29,7 @@ from libcst.metadata import GlobalScope, Scope
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
-from codemods.guard_plan import Unfixable
+from codemods.rules._base import Unfixable
 from codemods.rewrite.handover import Edits, placeholder
 from codemods.analysis.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
 from codemods.analysis.names import api_of

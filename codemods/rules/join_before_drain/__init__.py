@@ -4,7 +4,7 @@ A child that put items into a ``multiprocessing`` queue does not exit until its 
 thread has written them all into the pipe; if they do not fit, it waits for the parent
 to read, while the parent waits in ``join()`` for the child to exit. The simple shape, the
 joins right before the statements that read the queue, is fixed by moving the joins after
-them; codemods.queue_reads decides which reads may move ahead of the joins.
+them; codemods.rules.join_before_drain.queue_reads decides which reads may move ahead of the joins.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
 from codemods.analysis.names import api_of, spellings
 from codemods.analysis.prechecks import AstFacts, keyword_value
-from codemods.queue_reads import READS, NotMovable, QueueReads
-from codemods.model import Safety
+from codemods.rules.join_before_drain.queue_reads import READS, QueueReads
 from codemods.rewrite.nodes import split_blank_prefix
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 TITLE = "Join the processes after reading the queue"
 
@@ -167,20 +166,17 @@ class JoinBeforeDrain(RuleVisitor):
         )
         try:
             if unfixable is not None:
-                raise NotMovable(unfixable)
+                raise Unfixable(unfixable)
             if not self.reads.reads(after[first], queues):
-                raise NotMovable(f"`{queue}` is read by the function called on line {self._line(after[first])}; call it before the join")
+                raise Unfixable(f"`{queue}` is read by the function called on line {self._line(after[first])}; call it before the join")
             reading = self.reads.run(after, queues)
             names = {call.func.value.value for call, _ in joins} | {loop.value for _, loop in joins if isinstance(loop, cst.Name)}  # type: ignore[attr-defined]
             unsafe = self.reads.check(reading, after[len(reading) :], queues, names)
-        except NotMovable as why:
-            self.report(joins[0][0], f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(joins[0][0], message, not_fixed=why)
             return
         new = self._reordered(block, body, start, end, len(reading))
-        if unsafe is None:
-            self.report(joins[0][0], message, fix=(block, new), fix_title=TITLE)
-        else:
-            self.report(joins[0][0], f"{message}; the fix is unsafe: {unsafe}", fix=(block, new), safety=Safety.UNSAFE, fix_title=TITLE)
+        self.report(joins[0][0], message, fix=(block, new), unsafe=unsafe, fix_title=TITLE)
 
     def _reordered(self, block: cst.CSTNode, body: list[cst.BaseStatement], start: int, end: int, count: int) -> cst.CSTNode:
         """``block`` with the join statements moved after the ``count`` reading statements

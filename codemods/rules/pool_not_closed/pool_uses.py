@@ -19,6 +19,7 @@ from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProv
 from codemods.analysis.bindings import Bindings
 from codemods.analysis.facts import findall
 from codemods.analysis.loop_body import body_facts
+from codemods.rules._base import Unfixable
 
 CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors
@@ -27,10 +28,6 @@ WAITS = frozenset({"get", "wait", "result", "exception"})
 READ_ALL = frozenset({"list", "tuple", "sum", "sorted", "set", "frozenset", "min", "max", "dict"})
 FILLING = frozenset({"append", "add"})  # put one handle into a list or set of handles
 _LEAVING = ("break", "return", "raise", "assert", "yield", "await", "exit")
-
-
-class NotWrappable(Exception):
-    """Why the pool cannot be put into a ``with`` block; the user reads it after "not fixed: "."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ class PoolUses:
     def settled(self, call: cst.Call) -> tuple[bool, list[cst.Name]]:
         """Whether every task that a ``Pool`` call hands out is done or waited for by the
         code (and the names that hold its handles or results, whose uses belong to the
-        pool's block); raises NotWrappable when a handle goes where a terminated pool would
+        pool's block); raises Unfixable when a handle goes where a terminated pool would
         leave it hanging."""
         method = call.func.attr.value  # type: ignore[attr-defined]
         if method in SYNCHRONOUS:
@@ -126,13 +123,13 @@ class PoolUses:
             return False, []  # read, but maybe not to the end
         holder = self.holder(call)
         if holder is None:
-            raise NotWrappable(f"the result of `{self.code(call.func)}()` on line {self.line(call)} is passed on")
+            raise Unfixable(f"the result of `{self.code(call.func)}()` on line {self.line(call)} is passed on")
         assignment = self._statement(holder.name)
         references = self.references(holder.name)
         scope = self.bindings.visitor.get_metadata(ScopeProvider, holder.name)
         for reference in references:
             if not (self._in_scope(reference, scope) and self._comes_after(reference, assignment) and self._plain_use(reference, holder.listed)):
-                raise NotWrappable(f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed")
+                raise Unfixable(f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed")
         block = self.parent(assignment)
         held = self._top(call, block)  # type: ignore[arg-type]  # after it, the name holds the task
 

@@ -1,8 +1,8 @@
 """Whether a loop that waits for each task it submits may submit them all first.
 
-Splitting the loop (see :mod:`codemods.loop_split`) keeps its meaning only when
+Splitting the loop (see :mod:`codemods.rules.serial_result_wait.loop_split`) keeps its meaning only when
 submitting early changes nothing but *when* tasks run. Each check names, as
-:class:`NotBatchable`, a way in which it would change more: a task that needs the
+:class:`Unfixable`, a way in which it would change more: a task that needs the
 previous iteration, side effects that would move ahead of the tasks, an early exit, a wait
 that does not run once per iteration. An early exit from a finite loop only costs extra
 work, so that fix is kept, as unsafe.
@@ -19,9 +19,10 @@ import libcst.matchers as m
 from codemods.analysis.facts import findall
 from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts, dotted, first_side_effect, object_path, read_paths, target_names
 from codemods.analysis.lazy_input import Input
-from codemods.loop_split import Wait, split_comprehension, split_for
-from codemods.result_flow import ResultFlow
+from codemods.rules.serial_result_wait.loop_split import Wait, split_comprehension, split_for
+from codemods.rules.serial_result_wait.result_flow import ResultFlow
 from codemods.analysis.statements import PURE_BUILTINS
+from codemods.rules._base import Unfixable
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
@@ -29,12 +30,8 @@ Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.Gen
 FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset", "dict", "reversed"})
 
 
-class NotBatchable(Exception):
-    """Why the loop must stay serial; the user reads it after "not fixed: "."""
-
-
 class SerialByDesign(Exception):
-    """The loop waits for each task because it must (see :mod:`codemods.result_flow`), or
+    """The loop waits for each task because it must (see :mod:`codemods.rules.serial_result_wait.result_flow`), or
     makes a pool for each one on purpose: nothing to report."""
 
 
@@ -80,28 +77,28 @@ class BatchPlan:
         else:
             clauses = self._clauses(loop)
             if any(c.asynchronous is not None for c in clauses):
-                raise NotBatchable("an asynchronous comprehension may interleave with other coroutines")
+                raise Unfixable("an asynchronous comprehension may interleave with other coroutines")
             parts = [*self._elements(loop), *(i for c in clauses for i in c.ifs), *(c.iter for c in clauses[1:])]
             iterable = clauses[0].iter
         targets: set[str] = set()
         for clause in clauses:
             names = target_names(clause.target)
             if names is None:
-                raise NotBatchable(f"the loop target `{self._code(clause.target)}` is not a plain name")
+                raise Unfixable(f"the loop target `{self._code(clause.target)}` is not a plain name")
             targets |= names
         skip = [node for w in self.waits for node in (w.call, w.submit)]
         facts = body_facts(parts, skip=skip, is_exit_call=self.host.is_exit_call)
         self._check_receivers(facts, targets)
         self._check_conversation(facts, targets)
         if isinstance(loop, cst.While):
-            raise NotBatchable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
+            raise Unfixable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
         if isinstance(loop, cst.For) and loop.asynchronous is not None:
-            raise NotBatchable("an `async for` loop may interleave with other coroutines")
+            raise Unfixable("an `async for` loop may interleave with other coroutines")
         if isinstance(loop, cst.For) and self.host.in_class_body(loop):
-            raise NotBatchable("the loop is in a class body, whose names a comprehension cannot see")
+            raise Unfixable("the loop is in a class body, whose names a comprehension cannot see")
         for wait in self.waits:
             if wait.guard is not None:
-                raise NotBatchable(wait.guard)
+                raise Unfixable(wait.guard)
         reasons = [self._check_exits(facts, targets, iterable), self._check_input(iterable)]  # type: ignore[arg-type]
         unsafe = "; ".join(reason for reason in reasons if reason) or None
         self._check_dependencies(facts, targets, iterable)
@@ -111,7 +108,7 @@ class BatchPlan:
             return (*self._split_for(loop), unsafe)
         for part in parts[len(self._elements(loop)) :]:  # conditions and inner iterables run first
             if (noisy := first_side_effect(part)) is not None:
-                raise NotBatchable(self._runs_before(noisy))
+                raise Unfixable(self._runs_before(noisy))
         for element in self._elements(loop):
             self._check_before_the_wait(element)
         if isinstance(loop, cst.GeneratorExp):
@@ -138,12 +135,12 @@ class BatchPlan:
                 raise SerialByDesign
             path = object_path(receiver)
             if path is not None and path[0] in targets:
-                raise NotBatchable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
+                raise Unfixable(f"the loop iterates over {kind}s (`{path[0]}`), one task each")
             if path is not None and path[0] in facts.assigned:
                 binding = facts.assigned[path[0]]
                 if self._binds_a_call(binding):
                     raise SerialByDesign
-                raise NotBatchable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
+                raise Unfixable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
 
     def _binds_a_call(self, binding: cst.CSTNode) -> bool:
         """``binding`` (of ``p = ...`` or ``with ... as p``) binds what a call returns.
@@ -176,16 +173,16 @@ class BatchPlan:
     def _check_exits(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> str | None:
         for exit in facts.exits:
             if exit.kind in ("yield", "await"):
-                raise NotBatchable(f"the loop pauses at `{exit.kind}` ({self._at(exit.node)}) between items, and what runs meanwhile may change what the next task needs")
+                raise Unfixable(f"the loop pauses at `{exit.kind}` ({self._at(exit.node)}) between items, and what runs meanwhile may change what the next task needs")
             if exit.kind == "continue" and self._before_last(exit.node):
-                raise NotBatchable(f"`continue` ({self._at(exit.node)}) skips the wait on some iterations; submitting every task first would run the tasks it skips")
+                raise Unfixable(f"`continue` ({self._at(exit.node)}) skips the wait on some iterations; submitting every task first would run the tasks it skips")
         leaving = [exit for exit in facts.exits if exit.kind in ("break", "return", "raise", "assert", "exit")]
         if not leaving:
             return None
         first = leaving[0]
         how = f"`{self._code(first.node)}`" if first.kind == "exit" else f"`{first.kind}`"
         if not any(path[0] in targets for wait in self.waits for path in self._reads(wait)):
-            raise NotBatchable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
+            raise Unfixable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
         return self._early_exit(f"{how} ({self._at(first.node)}) can leave the loop early", iterable)
 
     def _check_input(self, iterable: cst.BaseExpression) -> str | None:
@@ -195,7 +192,7 @@ class BatchPlan:
         if source is None or not source.listed:
             return None  # a list, a range, or anything that cannot be told
         if source.endless:
-            raise NotBatchable(f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run the loop body")
+            raise Unfixable(f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run the loop body")
         return (
             f"the fix reads all of {source.what} before the loop body sees the first result: it holds every item "
             "and task at once, and what reading runs (a generator's code, a wait for more input) moves ahead of the loop body"
@@ -205,7 +202,7 @@ class BatchPlan:
         """Why a fix that submits every task before an early exit is unsafe; not fixed
         at all when the iterable may be endless, as reading it all first would never end."""
         if not self._finite(iterable):
-            raise NotBatchable(
+            raise Unfixable(
                 f"{exit}, and `{self._code(iterable)}` may be long or endless: "
                 "submitting every task first would read all of it and run tasks that never ran before"
             )
@@ -242,36 +239,36 @@ class BatchPlan:
                 binding = facts.assigned.get(path[0])
                 if binding is not None:
                     if any(self._inside(binding, holder) for holder in holders):
-                        raise NotBatchable(f"one iteration waits on several submissions that depend on each other: a submission reads `{path[0]}`, the result of an earlier wait ({self._at(binding)})")
+                        raise Unfixable(f"one iteration waits on several submissions that depend on each other: a submission reads `{path[0]}`, the result of an earlier wait ({self._at(binding)})")
                     if self._before(binding, wait.submit) and not self._inside(wait.submit, self.host.parent(binding)):  # type: ignore[arg-type]
-                        raise NotBatchable(f"the task's arguments read `{path[0]}`, which the loop body computes before the submission ({self._at(binding)}), so the submission cannot move ahead of the body")
-                    raise NotBatchable(f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns ({self._at(binding)}), so each task needs the iteration before it")
+                        raise Unfixable(f"the task's arguments read `{path[0]}`, which the loop body computes before the submission ({self._at(binding)}), so the submission cannot move ahead of the body")
+                    raise Unfixable(f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns ({self._at(binding)}), so each task needs the iteration before it")
                 for changed, node in facts.changed:
                     # Each iteration has its own item, so changing it cannot reach the next task.
                     if changed[0] not in targets and conflicts(path, changed):
-                        raise NotBatchable(f"loop-carried dependency: the loop body may change `{'.'.join(changed)}` ({self._at(node)}), which the next submission reads")
+                        raise Unfixable(f"loop-carried dependency: the loop body may change `{'.'.join(changed)}` ({self._at(node)}), which the next submission reads")
         for path in sorted(read_paths(iterable)):  # rebinding its name changes nothing: it is read once
             changes = [node for changed, node in facts.changed if conflicts(path, changed)]
             if changes:
-                raise NotBatchable(f"the loop body may change `{path[0]}` ({self._at(changes[0])}), which the loop iterates over")
+                raise Unfixable(f"the loop body may change `{path[0]}` ({self._at(changes[0])}), which the loop iterates over")
 
     def _check_arguments(self, facts: BodyFacts, targets: set[str]) -> None:
         for wait in self.waits:
             if wait.method in ("apply", "apply_async") and (
                 len(wait.submit.args) > 3 or any(a.keyword and "callback" in a.keyword.value for a in wait.submit.args)
             ):
-                raise NotBatchable("the task has a callback, which would then run while the loop body runs, not before the wait returns")
+                raise Unfixable("the task has a callback, which would then run while the loop body runs, not before the wait returns")
             self._check_reentry(wait)
             for part in [wait.receiver, *(a.value for a in wait.submit.args)]:
                 noisy = first_side_effect(part)
                 if noisy is not None:
-                    raise NotBatchable(f"the submission calls `{self._code(noisy)}`, which would then run for every item before the loop body does")
+                    raise Unfixable(f"the submission calls `{self._code(noisy)}`, which would then run for every item before the loop body does")
                 for function in findall(part, m.Lambda()):
                     params = {p.name.value for p in findall(function.params, m.Param())}  # type: ignore[attr-defined]
                     late = {path[0] for path in read_paths(function.body)} - params  # type: ignore[attr-defined]
                     late &= targets | set(facts.assigned)
                     if late:
-                        raise NotBatchable(f"the task is a lambda that reads `{min(late)}` when it runs; submitted early, it would see a later value")
+                        raise Unfixable(f"the task is a lambda that reads `{min(late)}` when it runs; submitted early, it would see a later value")
 
     def _check_reentry(self, wait: Wait) -> None:
         """A task that can reach its own pool may submit to it and wait: with every task
@@ -289,7 +286,7 @@ class BatchPlan:
         if definition is not None:
             reachable |= read_paths(definition.body)
         if any(conflicts(path, pool) for path in reachable):
-            raise NotBatchable(
+            raise Unfixable(
                 f"the task `{self._code(task)}` can reach `{'.'.join(pool)}` itself; if it submits to it and waits, "
                 "submitting every task first can occupy every worker and deadlock"
             )
@@ -302,7 +299,7 @@ class BatchPlan:
             if id(found) in ancestors or not self._before_last(found) or any(self._inside(found, s) for s in skip):
                 continue
             if not (isinstance(found, cst.Call) and isinstance(found.func, cst.Name) and found.func.value in PURE_BUILTINS):
-                raise NotBatchable(self._runs_before(found))
+                raise Unfixable(self._runs_before(found))
 
     def _check_statements_before_the_wait(self, loop: cst.For) -> None:
         statements = self._statements(loop.body)
@@ -312,12 +309,12 @@ class BatchPlan:
         for statement in statements[: statements.index(last)]:
             noisy = self._noisy_statement(statement, skip if id(statement) in holders else [])
             if noisy is not None:
-                raise NotBatchable(self._runs_before(noisy))
+                raise Unfixable(self._runs_before(noisy))
         self._check_before_the_wait(last)
 
     def _check_consumer(self, generator: cst.GeneratorExp) -> None:
         if self.host.consumer(generator) is None:
-            raise NotBatchable("a generator expression runs each task only when it is consumed; submitting them all up front would change when they run")
+            raise Unfixable("a generator expression runs each task only when it is consumed; submitting them all up front would change when they run")
 
     def _noisy_statement(self, statement: cst.CSTNode, skip: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
         """The part of a statement that may have a side effect (a call, a store into an
@@ -347,13 +344,6 @@ class BatchPlan:
         if len(code) <= 40 and "\n" not in code:
             return code
         return code.split("(", 1)[0] + "(...)" if isinstance(node, cst.Call) else code.splitlines()[0][:40] + "..."
-
-    def _before(self, node: cst.CSTNode, other: cst.CSTNode) -> bool:
-        host = self.host
-        return (host.line(node), host.column(node)) < (host.line(other), host.column(other))
-
-    def _before_last(self, node: cst.CSTNode) -> bool:
-        return self._before(node, self.last)
 
     def _ancestors(self, node: cst.CSTNode) -> set[int]:
         found = set()

@@ -15,15 +15,14 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.batch_plan import COMPREHENSIONS, BatchPlan, NotBatchable, SerialByDesign
+from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan, SerialByDesign
 from codemods.analysis.bindings import bindings_of
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.analysis.lazy_input import Input, LazyInputs
-from codemods.loop_split import Wait
+from codemods.rules.serial_result_wait.loop_split import Wait
 from codemods.analysis.names import EXIT_CALLS, api_of, spellings
 from codemods.analysis.prechecks import AstFacts, may_be_instance
-from codemods.model import Safety
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 POOLS = frozenset({"Pool", "ThreadPool"})
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
@@ -197,16 +196,12 @@ class SerialResultWait(RuleVisitor):
         message = f"{what} in {where} waits for each task before submitting the next, so the {kind} runs one task at a time"
         try:
             target, replacement, unsafe = BatchPlan(self, loop, waits).build()  # type: ignore[arg-type]
-        except NotBatchable as why:
-            self.report(first.call, f"{message}; not fixed: {why}")
+        except Unfixable as why:
+            self.report(first.call, message, not_fixed=why)
             return
         except SerialByDesign:
             return
-        if unsafe is None:
-            self.report(first.call, message, fix=(target, replacement), fix_title=TITLE)
-        else:
-            message = f"{message}; the fix is unsafe: {unsafe}"
-            self.report(first.call, message, fix=(target, replacement), safety=Safety.UNSAFE, fix_title=TITLE)
+        self.report(first.call, message, fix=(target, replacement), unsafe=unsafe, fix_title=TITLE)
 
     # -- what the plan asks (batch_plan.Host) ----------------------------------------------
 

@@ -28,14 +28,11 @@ from codemods.analysis.names import ApiResolver
 from codemods.analysis.reachability import ModuleReach, imported_only
 from codemods.analysis.statements import PURE_BUILTINS, calls_in, definition_time_parts, is_definition, is_docstring, is_import, mutated_roots, names_in, pure_assignment, pure_definition, root_name
 from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
+from codemods.rules._base import Unfixable
 
 # Calls that script-only preamble code may make (``args = parser.parse_args()``).
 _SCRIPT_CALLS = frozenset({"print", "input", *PURE_BUILTINS})
 _SCRIPT_MODULES = ("argparse.",)
-
-
-class Unfixable(Exception):
-    """The rewrite cannot be proven to keep the program's meaning; the text says why."""
 
 
 @dataclass(frozen=True)

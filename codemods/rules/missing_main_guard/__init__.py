@@ -16,11 +16,11 @@ from libcst.metadata import (
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.guard_plan import GuardPlan, ImporterLoss, Unfixable
+from codemods.rules._base import Unfixable
+from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
 from codemods.analysis.names import TRIGGERS, api_of, spellings
 from codemods.analysis.prechecks import AstFacts, calls_one_of
 from codemods.analysis.reachability import reach_of
-from codemods.model import Safety
 from codemods.analysis.statements import calls_in
 from codemods.rules._base import RuleVisitor
 
@@ -116,15 +116,15 @@ class MissingMainGuard(RuleVisitor):
             plan = GuardPlan(module, triggers, reach, self.api, self._line_of)
             new_module = plan.build()
         except Unfixable as why:
-            self.report(call, f"{message}; not fixed: {why}")
+            self.report(call, message, not_fixed=why)
             return
         title = f"Move the script part under {GUARD}"
         captured = None if self._is_script(module) else plan.captured_for_importers()
         if captured is None:
             self.report(call, message, fix=(module, new_module), fix_title=title)
             return
-        unsafe = f"the fix is unsafe: {self._importer_loss(call, captured)}"
-        self.report(call, f"{message}; {unsafe}", fix=(module, new_module), safety=Safety.UNSAFE, fix_title=title)
+        unsafe = self._importer_loss(call, captured)
+        self.report(call, message, fix=(module, new_module), unsafe=unsafe, fix_title=title)
 
     def _importer_loss(self, call: cst.Call, captured: ImporterLoss) -> str:
         part = SCRIPT_PARTS.get(self.api.call_api(call) or "", "the script part")

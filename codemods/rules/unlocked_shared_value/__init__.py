@@ -21,12 +21,11 @@ from libcst.metadata import (
 
 from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.lone_process import runs_alone
+from codemods.rules.unlocked_shared_value.lone_process import runs_alone
 from codemods.analysis.names import api_of, spellings
 from codemods.analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from codemods.analysis.reachability import reach_of
-from codemods.model import Safety
-from codemods.shared_values import PLAIN_LOCK, RAW, SharedValues
+from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW, SharedValues
 from codemods.analysis.statements import is_definition, pure_expression
 from codemods.rules._base import RuleVisitor
 
@@ -142,18 +141,18 @@ class UnlockedSharedValue(RuleVisitor):
         )
         fix = self._wrapped(statement, name) if lock not in WHY_NOT else None
         if fix is None:
-            return self.report(statement, f"{message}; not fixed: " + WHY_NOT.get(lock, SHARED_LINE).format(name=name))
+            return self.report(statement, message, not_fixed=WHY_NOT.get(lock, SHARED_LINE).format(name=name))
         title = f"Hold `{name}.get_lock()` around it"
         busy = next((e for e in [*_index_parts(target), statement.value] if not _quiet(e, target)), None)
         if busy is None:
             return self.report(statement, message, fix=fix, fix_title=title)
         code = self.module.code_for_node(busy)
         unsafe = (
-            f"the fix is unsafe: {f'`{code}`' if len(code) <= 40 else 'its code'} would run while the lock is "
+            f"{f'`{code}`' if len(code) <= 40 else 'its code'} would run while the lock is "
             "held, so the other processes wait for it, and if it waits for one of them (a queue, another lock, "
             "a result) the program deadlocks; compute it into a variable first"
         )
-        return self.report(statement, f"{message}; {unsafe}", fix=fix, safety=Safety.UNSAFE, fix_title=title)
+        return self.report(statement, message, fix=fix, unsafe=unsafe, fix_title=title)
 
     def _brief(self, statement: cst.AugAssign | cst.Assign, target: cst.BaseExpression) -> str:
         code = self.module.code_for_node(statement).strip()

@@ -3,7 +3,7 @@
 Its workers live on until the pool is garbage-collected or the program exits. Where the
 creation and every use of the name (and of the handles and iterators it hands out) sit in
 one block, the statements from the creation to the last use become a ``with`` block;
-codemods.pool_uses tells the uses apart and whether the code waits for every task.
+codemods.rules.pool_not_closed.pool_uses tells the uses apart and whether the code waits for every task.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from libcst.metadata import (
 from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
 from codemods.analysis.names import api_of, spellings
-from codemods.pool_uses import CLOSING, NotWrappable, PoolUses, Uses
+from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
 from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.model import Safety
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
 
 KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor")
 WORKERS = {"ThreadPool": "worker threads", "Pool": "worker processes", "ProcessPoolExecutor": "worker processes"}
@@ -138,26 +137,26 @@ class PoolNotClosed(RuleVisitor):
         )
         try:
             if others and rebinding is None:
-                raise NotWrappable(f"`{name.value}` is also assigned on line {self._line(others[0])}")
+                raise Unfixable(f"`{name.value}` is also assigned on line {self._line(others[0])}")
             if uses.escapes:
-                raise NotWrappable(uses.escapes[0][1])
+                raise Unfixable(uses.escapes[0][1])
             if not uses.calls:
-                raise NotWrappable("it is never used; remove it")
+                raise Unfixable("it is never used; remove it")
             last, unwaited = self._plan(statement, uses, kind, rebinding)
-        except NotWrappable as why:
+        except Unfixable as why:
             what = "shut it down (`shutdown()`)" if kind == "ProcessPoolExecutor" else "close it (`close()`, then `join()`)"
-            self.report(call, f"{message}; not fixed: {why}; {what} after its last use")
+            self.report(call, message, not_fixed=f"{why}; {what} after its last use")
             return
         block = self.parent(statement)
         new = self._wrapped(block, statement, name.value, call, last)  # type: ignore[arg-type]
         if unwaited is None:
             self.report(call, message, fix=(block, new), fix_title=TITLE)  # type: ignore[arg-type]
             return
-        unsafe = (
+        why = (
             f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line {self._line(unwaited)}): "
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
-        self.report(call, f"{message}; the fix is unsafe: {unsafe}", fix=(block, new), safety=Safety.UNSAFE, fix_title=TITLE)  # type: ignore[arg-type]
+        self.report(call, message, fix=(block, new), unsafe=why, fix_title=TITLE)  # type: ignore[arg-type]
 
     def _plan(
         self, statement: cst.SimpleStatementLine, uses: Uses, kind: str, rebinding: cst.BaseStatement | None
@@ -188,11 +187,11 @@ class PoolNotClosed(RuleVisitor):
             while top is not None and self.parent(top) is not block:
                 top = self.parent(top)
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
-                raise NotWrappable(f"it is used outside the block it is created in (line {self._line(node)})")
+                raise Unfixable(f"it is used outside the block it is created in (line {self._line(node)})")
             last = max(last, ids.index(id(top)))
         end = last if unwaited is None else len(ids) - 1
         if rebinding is not None and end >= ids.index(id(rebinding)):
-            raise NotWrappable(f"the name is assigned again on line {self._line(rebinding)} while the pool may still be in use")
+            raise Unfixable(f"the name is assigned again on line {self._line(rebinding)} while the pool may still be in use")
         return end, unwaited
 
     def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:

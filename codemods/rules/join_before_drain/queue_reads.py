@@ -21,14 +21,11 @@ from codemods.analysis.ipc import keyword
 from codemods.analysis.names import ApiResolver
 from codemods.analysis.names import EXIT_CALLS
 from codemods.analysis.statements import PURE_BUILTINS
+from codemods.rules._base import Unfixable
 
 QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 READS = frozenset({"get", "get_nowait", "empty", "qsize"})
 _QUIET_SMALL = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Pass, cst.Break, cst.Continue)
-
-
-class NotMovable(Exception):
-    """Why the joins must stay where they are; the user reads it after "not fixed: "."""
 
 
 def _own_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -172,7 +169,7 @@ class QueueReads:
 
     def run(self, statements: Sequence[cst.BaseStatement], queues: dict[int, str]) -> list[cst.BaseStatement]:
         """The statements from the first that read the queues up to the last, with quiet
-        statements between them; raises NotMovable when other work comes first."""
+        statements between them; raises Unfixable when other work comes first."""
         end = 0
         for index, statement in enumerate(statements):
             if self.reads(statement, queues):
@@ -180,31 +177,31 @@ class QueueReads:
             elif self._noisy(statement, queues) is not None:
                 break
         if not end:
-            raise NotMovable("other work comes between the join and the first read of the queue; move the join after the reads")
+            raise Unfixable("other work comes between the join and the first read of the queue; move the join after the reads")
         return list(statements[:end])
 
     def check(
         self, reading: Sequence[cst.BaseStatement], rest: Sequence[cst.BaseStatement], queues: dict[int, str], processes: set[str]
     ) -> str | None:
         """Why moving ``reading`` ahead of the joins is unsafe (None: it is safe); raises
-        NotMovable when it would change what the program reads or does."""
+        Unfixable when it would change what the program reads or does."""
         for statement in rest:
             if self.reads(statement, queues):
-                raise NotMovable(f"`{self.name_of(queues, statement)}` is also read after other statements; move the join after the last read")
+                raise Unfixable(f"`{self.name_of(queues, statement)}` is also read after other statements; move the join after the last read")
         for statement in reading:
             for call in self.reads(statement, queues):
                 if call.func.attr.value != "get" or call.args and not self._blocking(call):  # type: ignore[attr-defined]
                     what = f"`{self.code(call)}`"
                     if call.func.attr.value in ("empty", "qsize"):  # type: ignore[attr-defined]
-                        raise NotMovable(
+                        raise Unfixable(
                             f"the reads stop by {what}, which is only right once the children have exited; "
                             "read a known number of items (one per child, or up to a sentinel)"
                         )
-                    raise NotMovable(f"{what} may give up while the children still work; read with a plain `get()` before joining")
+                    raise Unfixable(f"{what} may give up while the children still work; read with a plain `get()` before joining")
             self._check_leaving(statement)
             for node in _own_nodes(statement):
                 if isinstance(node, cst.Name) and node.value in processes and not self._iterated(node) and not self._counter(node):
-                    raise NotMovable(f"the reads use `{node.value}`, whose process may not have exited before the join; move the join after the reads by hand")
+                    raise Unfixable(f"the reads use `{node.value}`, whose process may not have exited before the join; move the join after the reads by hand")
         noisy = next((n for s in reading if (n := self._noisy(s, queues)) is not None), None)
         if noisy is None:
             return None
@@ -219,7 +216,7 @@ class QueueReads:
         if isinstance(node, (cst.Return, cst.Raise, cst.Assert)) or (
             isinstance(node, (cst.Break, cst.Continue)) and not in_loop
         ) or (isinstance(node, cst.Call) and self.api.qualified_names(node.func) & EXIT_CALLS):
-            raise NotMovable("the statements that read the queue can leave the block before the joins would run; join in a `finally:` block")
+            raise Unfixable("the statements that read the queue can leave the block before the joins would run; join in a `finally:` block")
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return
         for child in node.children:
