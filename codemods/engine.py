@@ -16,13 +16,12 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from codemods import registry
-from codemods import suppressions
+from codemods import registry, suppressions
 from codemods.analysis.facts import ModuleFacts, analysing
 from codemods.analysis.prechecks import AstFacts
 from codemods.model import Finding, RuleSpec, Safety
-from codemods.rules._base import Candidate, RuleVisitor, worded
 from codemods.rewrite.nodes import ReplaceNodes
+from codemods.rules._base import Candidate, RuleVisitor, worded
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16

@@ -38,7 +38,7 @@ _POOL = (*_every(_MP, _any(b"Pool")), (b"ProcessPoolExecutor",))  # also ThreadP
 # apply_async, imap, starmap, submit...), see codemods.analysis.entries.
 _TARGET = _every(_PROCESS, _any(b"target"))
 _TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
-# What MP001 and MP013 count as starting processes (missing_main_guard.TRIGGERS).
+# What MP001 and MP013 count as starting processes (codemods.analysis.names.TRIGGERS).
 _STARTS = (
     *_every(_MP, _any(b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support")),
     (b"ProcessPoolExecutor",),

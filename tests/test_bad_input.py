@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 import codemods
+from codemods.cli import app
 from codemods.model import FileResult
 from codemods.run import pipeline, workers
-from codemods.cli import app
 
 # A script that starts a pool at module level: MP001 reports line 2 and fixes it safely.
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"

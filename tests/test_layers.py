@@ -1,20 +1,20 @@
-"""The outer layers import only downwards, and only the workers reach the engine.
+"""The layers import only downwards, and only the workers reach the engine.
 
-`cli`, `run` and `output` are read with `ast`, not imported: what counts is what a
-module imports when it is loaded (an import inside a function runs only when called).
+Every module of ``codemods/`` is read with ``ast``, not imported. The table below holds
+every import, wherever it is written; what counts for libcst and for cycles is what a
+module imports when it is loaded (an import inside a function runs only when called, one
+under ``if TYPE_CHECKING:`` never runs).
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "codemods"
-OUTER = ("cli", "run", "output")
-# What pulls in libcst: libcst itself, the engine and the rule kit's visitors and facts.
-LIBCST = ("libcst", "codemods.engine", "codemods.rules._base", "codemods.analysis.facts", "codemods.analysis.prechecks")
 
 
 def _name(path: Path) -> str:
@@ -22,48 +22,129 @@ def _name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _load_time_imports(path: Path) -> set[str]:
-    """The modules that loading ``path`` imports: its module-level imports, not those in
-    functions or under ``if TYPE_CHECKING:``."""
-    imported: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+PATHS = {_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # a module of codemods, or the top-level name of another package
+    at_load: bool  # at module level, not in a function
+    type_checking: bool  # under `if TYPE_CHECKING:`
+
+
+def _resolved(module: str, alias: str) -> str:
+    """``from codemods import registry`` imports the module codemods.registry."""
+    return f"{module}.{alias}" if f"{module}.{alias}" in PATHS else module
+
+
+def _imports(path: Path) -> list[Import]:
+    found: list[Import] = []
+
+    def walk(node: ast.AST, at_load: bool, type_checking: bool) -> None:
         if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
+            found.extend(Import(alias.name, at_load, type_checking) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return imported
+            found.extend(Import(_resolved(node.module, alias.name), at_load, type_checking) for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            in_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            guarded = isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+            walk(child, at_load and not in_function, type_checking or guarded)
+
+    walk(ast.parse(path.read_text(encoding="utf-8")), True, False)
+    return found
 
 
-MODULES = {
-    _name(path): _load_time_imports(path)
-    for layer in OUTER
-    for path in sorted((PACKAGE / layer).glob("*.py"))
-} | {"codemods.model": _load_time_imports(PACKAGE / "model.py")}
+IMPORTS = {module: _imports(path) for module, path in PATHS.items()}
+
+# The layers, innermost last; a module belongs to the first whose prefix it has.
+LAYERS = (
+    ("api", "codemods.api"),
+    ("main", "codemods.__main__"),
+    ("cli", "codemods.cli"),
+    ("run", "codemods.run"),
+    ("output", "codemods.output"),
+    ("engine", "codemods.engine"),
+    ("kit", "codemods.rules._base"),
+    ("rules", "codemods.rules"),
+    ("rewrite", "codemods.rewrite"),
+    ("analysis", "codemods.analysis"),
+    ("suppressions", "codemods.suppressions"),
+    ("edits", "codemods.edits"),
+    ("registry", "codemods.registry"),
+    ("model", "codemods.model"),
+    ("package", "codemods"),
+)
+# What each layer may import. A rule may also import its own package's modules; the kit
+# looks a rule's spec up in the registry when the rule class is made; the engine applies
+# fixes with rewrite.nodes.ReplaceNodes.
+MAY_IMPORT = {
+    "package": set(),  # it loads the public API by name, on first use
+    "main": {"cli"},
+    "api": {"engine", "registry", "edits", "model"},
+    "cli": {"cli", "run", "output", "registry", "model"},
+    "run": {"run", "model", "registry", "suppressions"},  # and the engine, inside the workers' functions
+    "output": {"output", "model", "registry", "edits", "suppressions"},
+    "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions"},
+    "rules": {"kit", "analysis", "rewrite", "model"},
+    "kit": {"analysis", "model", "registry"},
+    "rewrite": {"rewrite", "analysis", "model"},
+    "analysis": {"analysis", "model"},
+    "suppressions": {"model", "registry"},
+    "edits": set(),
+    "registry": {"model"},
+    "model": set(),
+}
+LIBCST_FREE = ("cli", "run", "output", "registry", "model", "suppressions", "edits", "package")
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
-def test_no_outer_module_imports_libcst_when_loaded(module: str) -> None:
-    assert [name for name in MODULES[module] if name.split(".")[0] == "libcst" or name in LIBCST] == []
+def layer(module: str) -> str:
+    return next(name for name, prefix in LAYERS if module == prefix or module.startswith(prefix + "."))
 
 
-@pytest.mark.parametrize("module", sorted(name for name in MODULES if not name.startswith("codemods.cli")))
-def test_only_the_cli_imports_the_cli(module: str) -> None:
-    assert [name for name in MODULES[module] if name.startswith("codemods.cli")] == []
+def _rule_package(module: str) -> str | None:
+    """``codemods.rules.serial_result_wait`` for any module of that rule's package."""
+    parts = module.split(".")
+    return ".".join(parts[:3]) if layer(module) == "rules" and len(parts) > 2 else None
 
 
-@pytest.mark.parametrize("module", sorted(name for name in MODULES if name.startswith("codemods.output")))
-def test_output_knows_nothing_of_the_runner(module: str) -> None:
-    assert [name for name in MODULES[module] if name.startswith("codemods.run")] == []
+def _internal(imports: list[Import]) -> list[Import]:
+    return [found for found in imports if found.module.split(".")[0] == "codemods"]
 
 
-def test_the_outer_modules_import_no_cycle() -> None:
+@pytest.mark.parametrize("module", sorted(IMPORTS))
+def test_each_module_imports_only_what_its_layer_may(module: str) -> None:
+    own = layer(module)
+    wrong = []
+    for found in _internal(IMPORTS[module]):
+        target = layer(found.module)
+        if found.type_checking or target in MAY_IMPORT[own]:
+            continue
+        if own == "rules" and _rule_package(found.module) == _rule_package(module):
+            continue
+        if own == "run" and target == "engine" and not found.at_load:
+            continue
+        wrong.append(found.module)
+    assert wrong == []
+
+
+@pytest.mark.parametrize("module", sorted(name for name in IMPORTS if layer(name) in LIBCST_FREE))
+def test_the_outer_modules_load_no_libcst(module: str) -> None:
+    loaded = [found.module for found in IMPORTS[module] if found.at_load and not found.type_checking]
+    assert [name for name in loaded if name.split(".")[0] == "libcst"] == []
+    assert [name for name in loaded if name.startswith("codemods.") and layer(name) not in LIBCST_FREE] == []
+
+
+def test_the_modules_import_no_cycle() -> None:
     edges = {
-        module: {name for name in imports if name in MODULES and name != module} for module, imports in MODULES.items()
+        module: {
+            found.module
+            for found in _internal(imports)
+            if found.at_load and not found.type_checking and found.module != module
+            # A package's __init__ may re-export its own modules; a module importing its package does not count.
+            and not module.startswith(found.module + ".")
+        }
+        for module, imports in IMPORTS.items()
     }
-    # A package's __init__ may re-export its own modules; a module importing its package does not count.
-    for module, targets in edges.items():
-        targets -= {name for name in targets if module.startswith(name + ".")}
 
     def cycle_from(module: str, trail: tuple[str, ...]) -> tuple[str, ...] | None:
         if module in trail:
@@ -71,3 +152,9 @@ def test_the_outer_modules_import_no_cycle() -> None:
         return next((found for target in edges[module] if (found := cycle_from(target, (*trail, module)))), None)
 
     assert [cycle for module in edges if (cycle := cycle_from(module, ()))] == []
+
+
+def test_the_package_stays_small_and_flat() -> None:
+    top_level = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert len(top_level) <= 12, top_level
+    assert {module: n for module, path in PATHS.items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400} == {}

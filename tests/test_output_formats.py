@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 import codemods
-from codemods.output.text import finding_block
 from codemods.cli import app
 from codemods.edits import Edit, apply_edits
 from codemods.model import Finding, Safety
+from codemods.output.text import finding_block
 
 DATA = Path(__file__).resolve().parent / "data"
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"

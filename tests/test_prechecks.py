@@ -13,12 +13,11 @@ import ast
 import pytest
 
 from codemods import registry
-from codemods.engine import analyze
 from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
-from codemods.analysis.names import spellings
+from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
+from codemods.engine import analyze
 from codemods.rules.lost_async_result import ASYNC_METHODS
-from codemods.analysis.names import TRIGGERS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
 from codemods.run.pipeline import prefilter

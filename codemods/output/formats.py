@@ -13,9 +13,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from codemods.model import Finding, Safety
 from codemods.output import sarif, text
 from codemods.output.shown import Shown
-from codemods.model import Finding, Safety
 
 
 class OutputFormat(str, enum.Enum):

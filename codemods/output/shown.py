@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from codemods.edits import Edit, text_edits
-from codemods.model import FileResult
-from codemods.model import Finding
+from codemods.model import FileResult, Finding
 
 
 @dataclass(frozen=True)

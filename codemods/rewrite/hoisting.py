@@ -18,8 +18,8 @@ from libcst.metadata import Access, BuiltinScope, ComprehensionScope, GlobalScop
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.rewrite.handover import Edits
 from codemods.analysis.reachability import ModuleReach
+from codemods.rewrite.handover import Edits
 
 # Module attributes that Python sets on import and libcst does not resolve.
 _MODULE_DUNDERS = frozenset({"__file__", "__spec__", "__loader__", "__package__", "__builtins__", "__doc__"})

@@ -26,15 +26,14 @@ from libcst.metadata import (
 
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import findall
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.analysis.statements import declared_names
-from codemods.rewrite.handover import Edits
-from codemods.rewrite.hoisting import Hoisting, no_blank_first
 from codemods.analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
 from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.reachability import reach_of
+from codemods.analysis.statements import declared_names, is_docstring, names_in, pure_assignment, pure_definition
 from codemods.model import Safety
-from codemods.analysis.statements import is_docstring, names_in, pure_assignment, pure_definition
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import Edits
+from codemods.rewrite.hoisting import Hoisting, no_blank_first
 from codemods.rules._base import RuleVisitor, Unfixable
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``

@@ -19,14 +19,19 @@ from libcst.metadata import (
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.reachability import imported_only
 from codemods.analysis.import_lines import is_import_line
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import EXIT_CALLS, TRIGGERS, api_of, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.names import EXIT_CALLS
-from codemods.analysis.reachability import ChildRead, reach_of
-from codemods.analysis.names import TRIGGERS
-from codemods.analysis.statements import calls_in, definition_time_parts, is_definition, mutated_roots, names_in, pure_assignment, pure_definition
+from codemods.analysis.reachability import ChildRead, imported_only, reach_of
+from codemods.analysis.statements import (
+    calls_in,
+    definition_time_parts,
+    is_definition,
+    mutated_roots,
+    names_in,
+    pure_assignment,
+    pure_definition,
+)
 from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 from codemods.rules._base import RuleVisitor
 

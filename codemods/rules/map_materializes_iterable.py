@@ -24,13 +24,13 @@ from libcst.metadata import (
 
 from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import add_keyword
 from codemods.analysis.lazy_input import Input, LazyInputs, constant_int
 from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
 from codemods.analysis.names import EXIT_CALLS, api_of, spellings
 from codemods.analysis.pool_blocks import runs_last, with_block
 from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import add_keyword
 from codemods.rules._base import RuleVisitor, Unfixable
 
 METHODS = frozenset({"map", "starmap"})

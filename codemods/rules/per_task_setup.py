@@ -25,15 +25,14 @@ from libcst.metadata import (
 
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import findall
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.analysis.statements import declared_names
-from codemods.rewrite.handover import Edits, add_keyword, placeholder
-from codemods.rewrite.hoisting import Hoisting
 from codemods.analysis.ipc import keyword, pool_initializer
 from codemods.analysis.names import api_of
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.analysis.reachability import reach_of
-from codemods.analysis.statements import is_docstring, is_import
+from codemods.analysis.statements import declared_names, is_docstring, is_import
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import Edits, add_keyword, placeholder
+from codemods.rewrite.hoisting import Hoisting
 from codemods.rules._base import RuleVisitor, Unfixable
 
 CONNECTION = "opens a database connection"

@@ -22,14 +22,22 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.bindings import bindings_of
-from codemods.rewrite.fresh_names import FreshNames
 from codemods.analysis.guard import is_main_guard
-from codemods.rewrite.handover import Edits
-from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
 from codemods.analysis.names import api_of, spellings
-from codemods.analysis.prechecks import FUNCTION, AstFacts, callee_name, is_main_guard_test, keyword_value, may_be_instance, positional_args
+from codemods.analysis.prechecks import (
+    FUNCTION,
+    AstFacts,
+    callee_name,
+    is_main_guard_test,
+    keyword_value,
+    may_be_instance,
+    positional_args,
+)
 from codemods.analysis.reachability import reach_of
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import Edits
+from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})

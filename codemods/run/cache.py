@@ -19,8 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from codemods.model import FileResult
-from codemods.model import Finding
+from codemods.model import FileResult, Finding
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # Old entries (files since changed) go first once the cache holds this many.

@@ -12,8 +12,7 @@ from contextlib import closing
 from dataclasses import replace
 from multiprocessing import get_context
 
-from codemods.model import ErrorKind, FileError, FileResult
-from codemods.model import RuleSpec
+from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.registry import SCOPE, matching
 from codemods.run import workers
 from codemods.run.cache import from_entry, to_entry

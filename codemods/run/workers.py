@@ -16,8 +16,7 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 
-from codemods.model import ErrorKind, FileError, FileResult
-from codemods.model import RuleSpec
+from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.run.discover import decode
 from codemods.run.request import Options, Progress
 

@@ -21,17 +21,16 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.entries import Uses
-from codemods.rules._base import Unfixable
-from codemods.rewrite.handover import Edits, placeholder
 from codemods.analysis.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
-from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed
 from codemods.analysis.names import api_of, spellings
-from codemods.rules.ipc_outside_parent.pool_handover import first_task, hand_to_pools, plan_pools
 from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import calls_in, names_in
+from codemods.rewrite.handover import Edits, placeholder
+from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed
+from codemods.rules.ipc_outside_parent.pool_handover import first_task, hand_to_pools, plan_pools
 from codemods.rules.ipc_outside_parent.target_handover import check_target, pass_to_target
-from codemods.rules._base import RuleVisitor
 
 GUARD = "`__main__` guard"
 

@@ -29,12 +29,12 @@ from libcst.metadata import GlobalScope, Scope
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
-from codemods.rules._base import Unfixable
-from codemods.rewrite.handover import Edits, placeholder
 from codemods.analysis.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
 from codemods.analysis.names import api_of
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
+from codemods.rewrite.handover import Edits, placeholder
+from codemods.rules._base import Unfixable
 
 STARTERS = frozenset({"Process", "Manager", *POOLS})
 

@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods.rules._base import Unfixable
-from codemods.analysis.statements import declared_names, plain_positional
-from codemods.rewrite.handover import Edits, add_keyword, append_element, change_keyword, extend_initializer, make_initializer
 from codemods.analysis.ipc import keyword, pool_initializer
+from codemods.analysis.statements import declared_names, plain_positional
+from codemods.rewrite.handover import (
+    Edits,
+    add_keyword,
+    append_element,
+    change_keyword,
+    extend_initializer,
+    make_initializer,
+)
+from codemods.rules._base import Unfixable
 from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
 
 

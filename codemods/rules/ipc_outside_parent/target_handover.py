@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.rules._base import Unfixable
+from codemods.analysis.ipc import keyword, positional
 from codemods.analysis.statements import declared_names, plain_positional
 from codemods.rewrite.handover import Edits, add_dict_entry, add_keyword, add_parameter, append_element, change_keyword
-from codemods.analysis.ipc import keyword, positional
+from codemods.rules._base import Unfixable
 from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
 
 

@@ -24,9 +24,9 @@ from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
 from codemods.analysis.names import api_of, spellings
 from codemods.analysis.prechecks import AstFacts, keyword_value
-from codemods.rules.join_before_drain.queue_reads import READS, QueueReads
 from codemods.rewrite.nodes import split_blank_prefix
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.join_before_drain.queue_reads import READS, QueueReads
 
 TITLE = "Join the processes after reading the queue"
 

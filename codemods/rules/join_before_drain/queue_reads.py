@@ -18,8 +18,7 @@ from libcst.metadata import ScopeProvider
 from codemods.analysis.bindings import Bindings
 from codemods.analysis.facts import findall
 from codemods.analysis.ipc import keyword
-from codemods.analysis.names import ApiResolver
-from codemods.analysis.names import EXIT_CALLS
+from codemods.analysis.names import EXIT_CALLS, ApiResolver
 from codemods.analysis.statements import PURE_BUILTINS
 from codemods.rules._base import Unfixable
 

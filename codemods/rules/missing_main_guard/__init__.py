@@ -16,13 +16,12 @@ from libcst.metadata import (
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.rules._base import Unfixable
-from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
 from codemods.analysis.names import TRIGGERS, api_of, spellings
 from codemods.analysis.prechecks import AstFacts, calls_one_of
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import calls_in
-from codemods.rules._base import RuleVisitor
+from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
 
 GUARD = '`if __name__ == "__main__":`'
 # What a module that imports this one no longer runs once the script part is guarded.

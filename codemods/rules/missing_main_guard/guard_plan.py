@@ -23,10 +23,22 @@ from libcst.metadata import Access, GlobalScope
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
 from codemods.analysis.names import ApiResolver
 from codemods.analysis.reachability import ModuleReach, imported_only
-from codemods.analysis.statements import PURE_BUILTINS, calls_in, definition_time_parts, is_definition, is_docstring, is_import, mutated_roots, names_in, pure_assignment, pure_definition, root_name
+from codemods.analysis.statements import (
+    PURE_BUILTINS,
+    calls_in,
+    definition_time_parts,
+    is_definition,
+    is_docstring,
+    is_import,
+    mutated_roots,
+    names_in,
+    pure_assignment,
+    pure_definition,
+    root_name,
+)
+from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
 from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 from codemods.rules._base import Unfixable
 

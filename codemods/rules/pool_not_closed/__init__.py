@@ -23,9 +23,9 @@ from libcst.metadata import (
 from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
 from codemods.analysis.names import api_of, spellings
-from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
 
 KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor")
 WORKERS = {"ThreadPool": "worker threads", "Pool": "worker processes", "ProcessPoolExecutor": "worker processes"}

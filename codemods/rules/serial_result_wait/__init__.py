@@ -15,14 +15,14 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan, SerialByDesign
 from codemods.analysis.bindings import bindings_of
-from codemods.rewrite.fresh_names import FreshNames
 from codemods.analysis.lazy_input import Input, LazyInputs
-from codemods.rules.serial_result_wait.loop_split import Wait
 from codemods.analysis.names import EXIT_CALLS, api_of, spellings
 from codemods.analysis.prechecks import AstFacts, may_be_instance
+from codemods.rewrite.fresh_names import FreshNames
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan, SerialByDesign
+from codemods.rules.serial_result_wait.loop_split import Wait
 
 POOLS = frozenset({"Pool", "ThreadPool"})
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}

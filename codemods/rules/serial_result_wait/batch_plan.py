@@ -17,12 +17,22 @@ import libcst as cst
 import libcst.matchers as m
 
 from codemods.analysis.facts import findall
-from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts, dotted, first_side_effect, object_path, read_paths, target_names
 from codemods.analysis.lazy_input import Input
-from codemods.rules.serial_result_wait.loop_split import Wait, split_comprehension, split_for
-from codemods.rules.serial_result_wait.result_flow import ResultFlow
+from codemods.analysis.loop_body import (
+    BodyFacts,
+    body_facts,
+    conflicts,
+    dotted,
+    first_side_effect,
+    object_path,
+    read_paths,
+    target_names,
+)
 from codemods.analysis.statements import PURE_BUILTINS
 from codemods.rules._base import Unfixable
+from codemods.rules.serial_result_wait.loop_parts import clauses_of, elements_of, flat_statements
+from codemods.rules.serial_result_wait.loop_split import Wait, split_comprehension, split_for
+from codemods.rules.serial_result_wait.result_flow import ResultFlow
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
@@ -75,10 +85,10 @@ class BatchPlan:
         elif isinstance(loop, cst.For):
             clauses, parts, iterable = [loop], [loop.body], loop.iter
         else:
-            clauses = self._clauses(loop)
+            clauses = clauses_of(loop)
             if any(c.asynchronous is not None for c in clauses):
                 raise Unfixable("an asynchronous comprehension may interleave with other coroutines")
-            parts = [*self._elements(loop), *(i for c in clauses for i in c.ifs), *(c.iter for c in clauses[1:])]
+            parts = [*elements_of(loop), *(i for c in clauses for i in c.ifs), *(c.iter for c in clauses[1:])]
             iterable = clauses[0].iter
         targets: set[str] = set()
         for clause in clauses:
@@ -106,14 +116,14 @@ class BatchPlan:
         if isinstance(loop, cst.For):
             self._check_statements_before_the_wait(loop)
             return (*self._split_for(loop), unsafe)
-        for part in parts[len(self._elements(loop)) :]:  # conditions and inner iterables run first
+        for part in parts[len(elements_of(loop)) :]:  # conditions and inner iterables run first
             if (noisy := first_side_effect(part)) is not None:
                 raise Unfixable(self._runs_before(noisy))
-        for element in self._elements(loop):
+        for element in elements_of(loop):
             self._check_before_the_wait(element)
         if isinstance(loop, cst.GeneratorExp):
             self._check_consumer(loop)
-        handles = self._handles(self._elements(loop)[0])
+        handles = self._handles(elements_of(loop)[0])
         return loop, split_comprehension(loop, clauses, self.waits, handles), unsafe
 
     # -- checks ----------------------------------------------------------------------
@@ -302,7 +312,7 @@ class BatchPlan:
                 raise Unfixable(self._runs_before(found))
 
     def _check_statements_before_the_wait(self, loop: cst.For) -> None:
-        statements = self._statements(loop.body)
+        statements = flat_statements(loop.body)
         holders = {id(self._statement_of(node)) for w in self.waits for node in (w.call, w.bind) if node is not None}
         last = self._statement_of(self.last)
         skip = [node for w in self.waits for node in (w.call, w.submit)]
@@ -330,7 +340,7 @@ class BatchPlan:
             return None if statement.value is None else first_side_effect(statement.value, skip)
         if isinstance(statement, cst.If):
             branches = [statement.body] + ([statement.orelse.body] if statement.orelse is not None else [])
-            inner = (self._noisy_statement(s, skip) for b in branches for s in self._statements(b))
+            inner = (self._noisy_statement(s, skip) for b in branches for s in flat_statements(b))
             return first_side_effect(statement.test, skip) or next((n for n in inner if n is not None), None)
         return statement
 
@@ -356,36 +366,12 @@ class BatchPlan:
     def _inside(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
         return node is outer or id(outer) in self._ancestors(node)
 
-    @staticmethod
-    def _statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
-        """A block's statements, each small statement of a line on its own."""
-        if isinstance(body, cst.SimpleStatementSuite):
-            return list(body.body)
-        flat: list[cst.CSTNode] = []
-        for statement in body.body:  # type: ignore[attr-defined]
-            flat += statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
-        return flat
-
     def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
-        """The statement of the loop body (as in :meth:`_statements`) that holds ``node``."""
+        """The statement of the loop body (as in :func:`flat_statements`) that holds ``node``."""
         child, parent = node, self.host.parent(node)
         while not isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock)):
             child, parent = parent, self.host.parent(parent)  # type: ignore[arg-type]
         return child
-
-    @staticmethod
-    def _clauses(comprehension: cst.BaseComp) -> list[cst.CompFor]:
-        clauses, clause = [], comprehension.for_in
-        while clause is not None:
-            clauses.append(clause)
-            clause = clause.inner_for_in
-        return clauses
-
-    @staticmethod
-    def _elements(comprehension: cst.BaseComp) -> list[cst.BaseExpression]:
-        if isinstance(comprehension, cst.DictComp):
-            return [comprehension.key, comprehension.value]
-        return [comprehension.elt]  # type: ignore[attr-defined]
 
     # -- the rewrite -------------------------------------------------------------------
 

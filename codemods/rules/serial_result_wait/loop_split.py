@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from codemods.rewrite.nodes import ReplaceNodes as Swap
 from codemods.analysis.loop_body import read_paths, target_names
+from codemods.rewrite.nodes import ReplaceNodes as Swap
 
 MAX_LINE = 88  # a submitting comprehension longer than this gets one clause a line
 

@@ -21,13 +21,13 @@ from libcst.metadata import (
 
 from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.rules.unlocked_shared_value.lone_process import runs_alone
 from codemods.analysis.names import api_of, spellings
 from codemods.analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from codemods.analysis.reachability import reach_of
-from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW, SharedValues
 from codemods.analysis.statements import is_definition, pure_expression
 from codemods.rules._base import RuleVisitor
+from codemods.rules.unlocked_shared_value.lone_process import runs_alone
+from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW, SharedValues
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})
 # Locks and their kin that a `with` may hold (beyond anything whose name says "lock").
