@@ -4,7 +4,7 @@ that use it cannot share it.
 Two shapes: created in parent code (at module level, or under the guard) and reached by
 workers through a global, which under spawn and forkserver gives every child its own copy
 (or none); and created inside the worker, so each call has a private one. The planning and
-the rewrites live in codemods.rules.ipc_outside_parent.ipc_plan; this module decides and words the findings.
+the rewrites live in ipc_plan, beside it; this module decides and words the findings.
 """
 
 from __future__ import annotations

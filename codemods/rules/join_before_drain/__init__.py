@@ -4,7 +4,7 @@ A child that put items into a ``multiprocessing`` queue does not exit until its 
 thread has written them all into the pipe; if they do not fit, it waits for the parent
 to read, while the parent waits in ``join()`` for the child to exit. The simple shape, the
 joins right before the statements that read the queue, is fixed by moving the joins after
-them; codemods.rules.join_before_drain.queue_reads decides which reads may move ahead of the joins.
+them; queue_reads, beside this module, decides which reads may move ahead of the joins.
 """
 
 from __future__ import annotations

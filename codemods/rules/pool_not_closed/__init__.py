@@ -3,7 +3,7 @@
 Its workers live on until the pool is garbage-collected or the program exits. Where the
 creation and every use of the name (and of the handles and iterators it hands out) sit in
 one block, the statements from the creation to the last use become a ``with`` block;
-codemods.rules.pool_not_closed.pool_uses tells the uses apart and whether the code waits for every task.
+pool_uses, beside this module, tells the uses apart and whether the code waits for every task.
 """
 
 from __future__ import annotations

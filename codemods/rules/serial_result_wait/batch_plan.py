@@ -1,6 +1,6 @@
 """Whether a loop that waits for each task it submits may submit them all first.
 
-Splitting the loop (see :mod:`codemods.rules.serial_result_wait.loop_split`) keeps its meaning only when
+Splitting the loop (see loop_split, beside this module) keeps its meaning only when
 submitting early changes nothing but *when* tasks run. Each check names, as
 :class:`Unfixable`, a way in which it would change more: a task that needs the
 previous iteration, side effects that would move ahead of the tasks, an early exit, a wait
@@ -41,7 +41,7 @@ FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset"
 
 
 class SerialByDesign(Exception):
-    """The loop waits for each task because it must (see :mod:`codemods.rules.serial_result_wait.result_flow`), or
+    """The loop waits for each task because it must (see result_flow), or
     makes a pool for each one on purpose: nothing to report."""
 
 

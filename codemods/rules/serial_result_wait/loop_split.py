@@ -8,7 +8,7 @@ submits every task and the original loop over the handles::
         body(handle.get())
 
 A comprehension becomes a comprehension over a list of handles. Whether the split keeps
-the program's meaning is :mod:`codemods.rules.serial_result_wait.batch_plan`'s question; this module only builds it.
+the program's meaning is batch_plan's question; this module only builds it.
 """
 
 from __future__ import annotations
