@@ -810,7 +810,7 @@ def test_fire_and_forget_closed_and_joined_is_left_alone() -> None:
 
 @pytest.mark.parametrize("method", START_METHODS)
 def test_fire_and_forget_fixed_prints_what_it_printed(method: str, tmp_path) -> None:
-    # A longer wait than the page's two seconds, so that a loaded machine starts the
+    # A longer wait than the program's two seconds, so that a loaded machine starts the
     # workers and runs the task within it before and after the fix alike.
     for name, program in [("before.py", FIRE_AND_FORGET), ("after.py", FIRE_AND_FORGET_FIXED)]:
         path = tmp_path / name
