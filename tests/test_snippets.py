@@ -5,12 +5,13 @@ For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
 * ``<case>.before.py`` and ``<case>.after.py``: the engine turns before into after, byte
   for byte, with the rule's declared fix safety; ``<case>.out`` is what after prints, under
   every start method, and what before prints under fork (the rewrite keeps its meaning);
-  under spawn and forkserver, before shows the pitfall. A rule whose pitfall does not
-  depend on the start method (its rule class sets ``START_METHOD_PITFALL = False``, as
-  serial-result-wait: correct but serial) has before print the output under every method.
-  A case named in its rule class's ``PITFALL_UNDER_FORK`` shows the pitfall under fork too
-  (ipc-outside-parent's lock created inside the worker excludes nothing under any method;
-  join-before-drain's deadlock, which its ``PITFALL_TIMEOUT`` of a few seconds cuts).
+  under spawn and forkserver, before shows the pitfall. The tables below say where a rule
+  departs from that: ``PITFALL_ANY_START_METHOD`` names the rules whose pitfall does not
+  depend on the start method (serial-result-wait: correct but serial), whose before prints
+  the output under every method; ``PITFALL_UNDER_FORK`` names the cases that show the
+  pitfall under fork too (ipc-outside-parent's lock created inside the worker excludes
+  nothing under any method; join-before-drain's deadlock, which ``PITFALL_TIMEOUT`` cuts
+  after a few seconds).
 * ``<case>.unchanged.py``: no finding, nothing to change.
 * ``<case>.reported.py``: a finding the rule cannot fix soundly; the text is left alone.
 """
@@ -31,6 +32,26 @@ SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
 # The first of the methods this platform supports is its default.
 DEFAULT_START_METHOD = multiprocessing.get_all_start_methods()[0]
 
+# Rules whose before snippets print the documented output under every start method: the
+# pitfall costs time or memory, not correctness.
+PITFALL_ANY_START_METHOD = frozenset(
+    {
+        "import-in-task",  # a repeated import costs time
+        "map-materializes-iterable",  # memory (or an endless input never ends); finite snippets print the same
+        "per-task-setup",  # the setup costs time
+        "serial-result-wait",  # the serial loop is right, only slow
+    }
+)
+# Before snippets, by rule and case, whose pitfall shows under fork too.
+PITFALL_UNDER_FORK = {
+    "ipc-outside-parent": frozenset({"lock-in-worker"}),  # a private lock excludes nothing anywhere
+    "join-before-drain": frozenset({"join-loop"}),  # the deadlock needs no start method
+    "pool-not-closed": frozenset({"leaked-workers", "executor"}),  # the snippets count the leaked workers
+    "unpicklable-task": frozenset({"lambda-in-map", "nested-function"}),  # pools pickle every task
+}
+# Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.
+PITFALL_TIMEOUT = {"join-before-drain": 5}
+
 
 def _cases(suffix: str) -> list[tuple[str, Path]]:
     return [
@@ -50,6 +71,14 @@ def _compiles(path: Path) -> None:
 
 def test_every_snippet_folder_is_a_rule() -> None:
     assert {folder.name for folder in SNIPPETS.iterdir()} <= set(registry.BY_NAME)
+
+
+def test_the_pitfall_tables_name_rules_and_cases_that_exist() -> None:
+    for rule in PITFALL_ANY_START_METHOD | PITFALL_UNDER_FORK.keys() | PITFALL_TIMEOUT.keys():
+        assert rule in registry.BY_NAME, rule
+    for rule, cases in PITFALL_UNDER_FORK.items():
+        for case in cases:
+            assert (SNIPPETS / rule / f"{case}.before.py").exists(), (rule, case)
 
 
 def test_every_rule_has_a_fix_example_and_a_leave_alone_example() -> None:
@@ -115,14 +144,13 @@ def test_after_prints_the_documented_output(before: Path, method: str) -> None:
 @pytest.mark.parametrize(("before", "method"), _runtime_cases())
 def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path, method: str) -> None:
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
-    rule = registry.BY_NAME[before.parent.name].load()
+    rule = before.parent.name
     # Under the default, a program that does not choose runs under the platform's default.
     in_force = DEFAULT_START_METHOD if method == "default" and "set_start_method(" not in _read(before) else method
-    under_fork_too = before.name.removesuffix(".before.py") in getattr(rule, "PITFALL_UNDER_FORK", ())
-    if (in_force == "fork" and not under_fork_too) or not getattr(rule, "START_METHOD_PITFALL", True):
+    under_fork_too = before.name.removesuffix(".before.py") in PITFALL_UNDER_FORK.get(rule, ())
+    if (in_force == "fork" and not under_fork_too) or rule in PITFALL_ANY_START_METHOD:
         run = run_program(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
     else:
-        # A rule whose pitfall is a certain hang (a deadlock) shortens the wait with PITFALL_TIMEOUT.
-        run = run_program(before, method, timeout=getattr(rule, "PITFALL_TIMEOUT", 30), stop_on="Error")
+        run = run_program(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
         assert (run.returncode, run.stdout) != (0, expected), "the pitfall did not show"

@@ -136,8 +136,6 @@ def _without_local_reasons(comment: str) -> str | None:
 
 class ImportInTask(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # A repeated import costs time, not correctness: the snippets print the same everywhere.
-    START_METHOD_PITFALL = False
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

@@ -66,9 +66,6 @@ class Consumer:
 
 class MapMaterializesIterable(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # The pitfall is memory (or, for an endless input, a run that never ends), under every
-    # start method: the finite snippets print the same before and after.
-    START_METHOD_PITFALL = False
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

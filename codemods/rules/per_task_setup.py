@@ -51,8 +51,6 @@ TITLE = "Create it once per worker, in a pool initializer"
 
 class PerTaskSetup(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # The setup costs time, not correctness: the snippets print the same everywhere.
-    START_METHOD_PITFALL = False
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

@@ -119,8 +119,6 @@ class _AstTasks:
 
 class UnpicklableTask(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # Snippet cases whose pitfall shows under fork too: pools pickle every task.
-    PITFALL_UNDER_FORK = frozenset({"lambda-in-map", "nested-function"})
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

@@ -68,9 +68,6 @@ class IpcOutsideParent(RuleVisitor):
         tops = [statement for name in entries for statement in facts.functions[name].body]
         return any(_ast_creation(s, factories, proxies) for s in [*facts.nodes(ast.Assign, levels=(MODULE,)), *tops])
 
-    # Snippet cases whose pitfall shows under fork too: a private lock excludes nothing anywhere.
-    PITFALL_UNDER_FORK = frozenset({"lock-in-worker"})
-
     def visit_Module(self, node: cst.Module) -> bool:
         self.module = node
         self.api = api_of(self.facts)

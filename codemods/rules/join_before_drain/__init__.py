@@ -61,10 +61,6 @@ def _ast_reads(statement: ast.stmt) -> bool:
 
 class JoinBeforeDrain(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # The deadlock needs no start method: the before snippets hang under fork too, and a
-    # few seconds show it (tests/test_snippets.py cuts them then).
-    PITFALL_UNDER_FORK = frozenset({"join-loop"})
-    PITFALL_TIMEOUT = 5
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

@@ -81,8 +81,6 @@ def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
 
 class PoolNotClosed(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # The leaked workers show under every start method: the before snippets count them.
-    PITFALL_UNDER_FORK = frozenset({"leaked-workers", "executor"})
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:

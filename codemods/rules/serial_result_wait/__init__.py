@@ -59,9 +59,6 @@ def _chained(call: cst.Call) -> cst.Call | None:
 
 class SerialResultWait(RuleVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-    # The serial loop gives the right answer under every start method, only slowly: the
-    # snippet tests expect the before programs to print the documented output everywhere.
-    START_METHOD_PITFALL = False
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
