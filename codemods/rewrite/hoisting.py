@@ -16,9 +16,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
-from codemods.analysis.facts import findall
+from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.reachability import ModuleReach
+from codemods.analysis.reachability import ModuleReach, reach_of
 from codemods.rewrite.handover import Edits
 
 # Module attributes that Python sets on import and libcst does not resolve.
@@ -74,20 +74,15 @@ def move_def(edits: Edits, moved: cst.FunctionDef, original: cst.FunctionDef, bl
 
 
 class Hoisting:
-    """Answers for one module; ``scopes`` and ``parents`` are its metadata mappings."""
+    """Answers for one module, from its shared facts."""
 
-    def __init__(
-        self,
-        reach: ModuleReach,
-        scopes: Mapping[cst.CSTNode, Scope | None],
-        parents: Mapping[cst.CSTNode, cst.CSTNode],
-    ) -> None:
-        self.reach = reach
-        self.scopes = scopes
-        self.parents = parents
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.reach: ModuleReach = reach_of(facts)
+        self.scopes: Mapping[cst.CSTNode, Scope | None] = facts.scopes
+        self.parents: Mapping[cst.CSTNode, cst.CSTNode] = facts.parents
         self.star_import = any(
             isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
-            for statement in reach.module.body
+            for statement in self.reach.module.body
             if isinstance(statement, cst.SimpleStatementLine)
             for small in statement.body
         )

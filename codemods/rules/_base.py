@@ -1,5 +1,9 @@
 """The rule kit: the libcst side of a rule, a batchable visitor that reports findings with
-fixes, and the one way a rule says that it leaves a finding unfixed, and why."""
+fixes, and the one way a rule says that it leaves a finding unfixed, and why.
+
+The visitor also hands a rule what every rule reads: the module, its shared resolver,
+bindings and reachability (each built when first read, once for all rules), a node's
+parent and line."""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import (
+    CodeRange,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
+from codemods.analysis.bindings import Bindings, bindings_of
 from codemods.analysis.facts import ModuleFacts
+from codemods.analysis.names import ApiResolver, api_of
 from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.reachability import ModuleReach, reach_of
 from codemods.model import Finding, RuleSpec, Safety
 
 
@@ -42,7 +55,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     """Base class of every rule; the engine runs all rules in one batched pass."""
 
     SPEC: ClassVar[RuleSpec]
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         """A rule's spec is the registry entry named after its module, by convention."""
@@ -61,6 +74,31 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         super().__init__()
         self.facts = facts
         self.candidates: list[Candidate] = []
+
+    @property
+    def module(self) -> cst.Module:
+        """The module this pass visits."""
+        return self.facts.module
+
+    @property
+    def api(self) -> ApiResolver:
+        return api_of(self.facts)
+
+    @property
+    def bindings(self) -> Bindings:
+        return bindings_of(self.facts)
+
+    @property
+    def reach(self) -> ModuleReach:
+        return reach_of(self.facts)
+
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
+        """The node that holds ``node``; None for the module (or for None)."""
+        return self.get_metadata(ParentNodeProvider, node, None) if node is not None else None
+
+    def line(self, node: cst.CSTNode) -> int:
+        """The line ``node`` starts on."""
+        return self.get_metadata(PositionProvider, node).start.line
 
     @contextmanager
     def resolve(self, wrapper: object) -> Iterator[None]:

@@ -17,17 +17,12 @@ import libcst.matchers as m
 from libcst.metadata import (
     GlobalScope,
     ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.entries import Entries, entries_of
 from codemods.analysis.facts import findall
-from codemods.analysis.names import api_of
 from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
-from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import is_definition
 from codemods.rules._base import RuleVisitor
 
@@ -74,8 +69,6 @@ def _ast_change(node: ast.AST, containers: set[str]) -> bool:
 
 
 class GlobalMutationInTask(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A process target or pool task, and in a function a ``global`` statement or an
@@ -91,11 +84,7 @@ class GlobalMutationInTask(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.parents = self.metadata[ParentNodeProvider]
-        self.reach = reach_of(self.facts)
         self.reported: set[tuple[int, str]] = set()
         self.script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
         self.parent_only = {
@@ -201,10 +190,7 @@ class GlobalMutationInTask(RuleVisitor):
                 top = self._top_function(access.node)
                 if (top is None and index in self.script) or top in self.parent_only:
                     reads.append(access.node)
-        return min(reads, key=self._line, default=None)
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        return min(reads, key=self.line, default=None)
 
     def _report(
         self, function: cst.FunctionDef, role: tuple[str, str], name: str, where: cst.CSTNode, what: str
@@ -219,7 +205,7 @@ class GlobalMutationInTask(RuleVisitor):
         who = f"`{worker}`, a {kind}," if entry == worker else f"`{worker}`, called by the {kind} `{entry}`,"
         message = (
             f"{who} {what}{shown}: under every start method a child process changes its own copy of the "
-            f"module, so the parent, which reads `{name}` on line {self._line(read)}, never sees the change"
+            f"module, so the parent, which reads `{name}` on line {self.line(read)}, never sees the change"
         )
         if kind == "pool task":
             advice = f"return the value from `{entry}` and use what the pool returns"

@@ -20,7 +20,6 @@ import libcst.matchers as m
 from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -28,7 +27,6 @@ from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
 from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import declared_names, is_docstring, names_in, pure_assignment, pure_definition
 from codemods.model import Safety
 from codemods.rewrite.fresh_names import FreshNames
@@ -135,8 +133,6 @@ def _without_local_reasons(comment: str) -> str | None:
 
 
 class ImportInTask(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A process target or pool task with an import statement in it."""
@@ -148,11 +144,9 @@ class ImportInTask(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module = node
         scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = reach_of(self.facts)
         self.scopes, self.parents = scopes, parents
-        self.hoisting = Hoisting(self.reach, scopes, parents)  # type: ignore[arg-type]
+        self.hoisting = Hoisting(self.facts)
         self.names = FreshNames(s for s in scopes.values() if s is not None)
         entries = entries_of(self.facts)
         self.lazy_names = {id(name) for small in lazy_imports(node) for name in findall(small, m.Name())}

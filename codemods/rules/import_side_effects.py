@@ -10,17 +10,11 @@ import ast
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.import_lines import is_import_line
-from codemods.analysis.names import EXIT_CALLS, TRIGGERS, api_of, spellings
+from codemods.analysis.names import EXIT_CALLS, TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.analysis.reachability import ChildRead, imported_only, reach_of
 from codemods.analysis.statements import (
@@ -75,8 +69,6 @@ def _candidates(body: list[cst.BaseStatement], guard: int) -> set[int]:
 
 
 class ImportSideEffects(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """One ``__main__`` guard, some call spelled like a process start, and a call
@@ -95,7 +87,6 @@ class ImportSideEffects(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.api = api_of(self.facts)
         body = list(node.body)
         guards = [i for i, statement in enumerate(body) if is_main_guard(statement)]
         # Unguarded process starts are MP001's: its fix moves the script part, this with it.

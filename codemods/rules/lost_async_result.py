@@ -13,13 +13,9 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.ipc import keyword
 from codemods.analysis.names import spellings
 from codemods.analysis.pool_blocks import terminated_after
@@ -54,8 +50,6 @@ def _ast_holders(facts: AstFacts) -> set[int]:
 
 
 class LostAsyncResult(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
@@ -71,10 +65,6 @@ class LostAsyncResult(RuleVisitor):
         holders = _ast_holders(facts)
         comprehensions = {id(n.elt): n for n in facts.nodes(ast.ListComp, ast.SetComp)}
         return any(id(comprehensions.get(id(call), call)) in holders for call in calls)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.bindings = bindings_of(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -114,15 +104,12 @@ class LostAsyncResult(RuleVisitor):
 
     # -- where the handle goes -------------------------------------------------------
 
-    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
-
     def _lost(self, call: cst.Call) -> str | None:
         """How the handle is lost, as a message template, or None when it may be read."""
-        holder, parent = call, self._parent(call)
+        holder, parent = call, self.parent(call)
         many = isinstance(parent, COMPREHENSIONS) and parent.elt is call
         if many:
-            holder, parent = parent, self._parent(parent)
+            holder, parent = parent, self.parent(parent)
         handle = "the handles that {what} returns" if many else "the handle that {what} returns"
         if isinstance(parent, cst.Expr):
             return f"{handle[0].upper()}{handle[1:]} {'are' if many else 'is'} thrown away"
@@ -132,7 +119,7 @@ class LostAsyncResult(RuleVisitor):
                 return f"`{targets[0].value}` holds {handle}, but is never used"  # type: ignore[attr-defined]
             return None
         if isinstance(parent, cst.Arg) and parent.value is holder and not parent.keyword and not parent.star:
-            filled = self._parent(parent)
+            filled = self.parent(parent)
             if m.matches(filled, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING))))):
                 container = filled.func.value  # type: ignore[union-attr]
                 if self._only_filled(container):
@@ -161,8 +148,8 @@ class LostAsyncResult(RuleVisitor):
             return False
         for node in bindings:
             for access in self._assignment_of(node).references:  # type: ignore[union-attr]
-                attribute = self._parent(access.node)
-                call = self._parent(attribute) if attribute is not None else None
+                attribute = self.parent(access.node)
+                call = self.parent(attribute) if attribute is not None else None
                 if not (
                     m.matches(attribute, m.Attribute(attr=m.OneOf(*map(m.Name, FILLING))))
                     and isinstance(call, cst.Call)
@@ -172,10 +159,10 @@ class LostAsyncResult(RuleVisitor):
         return True
 
     def _new_container(self, node: cst.CSTNode | None) -> bool:
-        target = self._parent(node) if node is not None else None
+        target = self.parent(node) if node is not None else None
         if not (isinstance(target, cst.AssignTarget) and target.target is node and self._assignment_of(node)):
             return False
-        value = self._parent(target).value  # type: ignore[union-attr]
+        value = self.parent(target).value  # type: ignore[union-attr]
         if isinstance(value, (cst.List, cst.Set)):
             return True
         names = self.bindings.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()

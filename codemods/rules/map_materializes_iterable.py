@@ -15,18 +15,14 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
     Scope,
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
 from codemods.analysis.lazy_input import Input, LazyInputs, constant_int
 from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
-from codemods.analysis.names import EXIT_CALLS, api_of, spellings
+from codemods.analysis.names import EXIT_CALLS, spellings
 from codemods.analysis.pool_blocks import runs_last, with_block
 from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
 from codemods.rewrite.fresh_names import FreshNames
@@ -65,8 +61,6 @@ class Consumer:
 
 
 class MapMaterializesIterable(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
@@ -78,9 +72,6 @@ class MapMaterializesIterable(RuleVisitor):
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.inputs = LazyInputs(self.bindings)
         self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
         self.discards: dict[Scope, str] = {}
@@ -201,7 +192,7 @@ class MapMaterializesIterable(RuleVisitor):
             if leaving:
                 first = leaving[0]
                 what = self.module.code_for_node(first.node) if first.kind == "exit" else first.kind
-                how = f"`{what}` (line {self._line(first.node)})"
+                how = f"`{what}` (line {self.line(first.node)})"
             return (
                 f"{how} can stop before the last result: the tasks of the items after it then stop "
                 "when the pool closes, where `map()` ran them all"
@@ -263,12 +254,6 @@ class MapMaterializesIterable(RuleVisitor):
             if any(conflicts(path, read) for read in reads):
                 return ".".join(path)
         return None
-
-    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None) if node is not None else None
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
 
 RULE = MapMaterializesIterable

@@ -19,16 +19,13 @@ from libcst.metadata import (
     GlobalScope,
     ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.ipc import keyword, pool_initializer
-from codemods.analysis.names import api_of
 from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import declared_names, is_docstring, is_import
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword, placeholder
@@ -50,8 +47,6 @@ TITLE = "Create it once per worker, in a pool initializer"
 
 
 class PerTaskSetup(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A pool task that calls something spelled like a setup call."""
@@ -64,10 +59,8 @@ class PerTaskSetup(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module, self.api = node, api_of(self.facts)
         self.scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = reach_of(self.facts)
-        self.hoisting = Hoisting(self.reach, self.scopes, self.parents)  # type: ignore[arg-type]
+        self.hoisting = Hoisting(self.facts)
         self.names = FreshNames(s for s in self.scopes.values() if s is not None)
         self.entries = entries_of(self.facts)
         for name, uses in self.entries.uses.items():

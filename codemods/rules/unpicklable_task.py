@@ -16,15 +16,12 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import (
     ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import (
     FUNCTION,
     AstFacts,
@@ -34,7 +31,6 @@ from codemods.analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
-from codemods.analysis.reachability import reach_of
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
@@ -118,8 +114,6 @@ class _AstTasks:
 
 
 class UnpicklableTask(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A task handed to ``x.map()`` (or another task method) or a target to a call
@@ -143,13 +137,9 @@ class UnpicklableTask(RuleVisitor):
         return False
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.starts = StartMethods(node, self.api)
         scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.reach = reach_of(self.facts)
-        self.hoisting = Hoisting(self.reach, scopes, self.parents)  # type: ignore[arg-type]
+        self.hoisting = Hoisting(self.facts)
         self.names = FreshNames(s for s in scopes.values() if s is not None)
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -13,16 +13,10 @@ import ast
 from collections.abc import Collection, Sequence
 
 import libcst as cst
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
 
 from codemods.analysis.entries import Uses
 from codemods.analysis.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import calls_in, names_in
@@ -51,8 +45,6 @@ def _join(names: Sequence[str]) -> str:
 
 
 class IpcOutsideParent(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A function that runs in a child (or a ``Process`` subclass), and ``NAME = <a
@@ -69,17 +61,12 @@ class IpcOutsideParent(RuleVisitor):
         return any(_ast_creation(s, factories, proxies) for s in [*facts.nodes(ast.Assign, levels=(MODULE,)), *tops])
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.ipc = IpcModule(self.facts, self._line_of)
+        self.ipc = IpcModule(self.facts, self.line)
         for placed in list(self.ipc.parent_creations()):
             self._check_parent(placed)
         for function, creation in list(self.ipc.worker_creations()):
             self._check_worker(function, creation)
         return False
-
-    def _line_of(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
     def _what(self, creation: Creation) -> str:
         return f"`{self.module.code_for_node(creation.call.func)}()`"
@@ -90,7 +77,7 @@ class IpcOutsideParent(RuleVisitor):
         creation, ipc = placed.creation, self.ipc
         reads = [r for r in ipc.child_reads if r.name in creation.names]
         readers = sorted(
-            {r.reader for r in reads}, key=lambda who: min(self._line_of(r.node) for r in reads if r.reader == who)
+            {r.reader for r in reads}, key=lambda who: min(self.line(r.node) for r in reads if r.reader == who)
         )
         if not any(ipc.entry_reaching(reader) for reader in readers) or ipc.fork_only(readers):
             return
@@ -176,10 +163,10 @@ class IpcOutsideParent(RuleVisitor):
             node = uses.other[0]
             call = self.ipc.parents.get(node)
             if isinstance(call, cst.Call) and call.func is node:
-                return f"`{name}` is also called directly (line {self._line_of(node)})"
-            return f"`{name}` is also used on line {self._line_of(node)}, not as a process target or pool task"
+                return f"`{name}` is also called directly (line {self.line(node)})"
+            return f"`{name}` is also used on line {self.line(node)}, not as a process target or pool task"
         if uses.initializes:
-            return f"`{name}` also runs as a pool initializer (line {self._line_of(uses.initializes[0])})"
+            return f"`{name}` also runs as a pool initializer (line {self.line(uses.initializes[0])})"
         return f"`{name}` runs both as a process target and as a pool task"
 
     def _move_to_guard(self, placed: Placed, names: list[str], tasks: set[str]) -> None:

@@ -13,16 +13,9 @@ import ast
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, keyword_value
 from codemods.rewrite.nodes import split_blank_prefix
 from codemods.rules._base import RuleVisitor, Unfixable
@@ -60,8 +53,6 @@ def _ast_reads(statement: ast.stmt) -> bool:
 
 
 class JoinBeforeDrain(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A call spelled like ``Process`` with ``target=f``, a ``put()``, and a block in
@@ -81,9 +72,6 @@ class JoinBeforeDrain(RuleVisitor):
         return False
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.reads = QueueReads(self.bindings, self.api, node)
         self._scan(node, list(node.body))
 
@@ -164,7 +152,7 @@ class JoinBeforeDrain(RuleVisitor):
             if unfixable is not None:
                 raise Unfixable(unfixable)
             if not self.reads.reads(after[first], queues):
-                raise Unfixable(f"`{queue}` is read by the function called on line {self._line(after[first])}; call it before the join")
+                raise Unfixable(f"`{queue}` is read by the function called on line {self.line(after[first])}; call it before the join")
             reading = self.reads.run(after, queues)
             names = {call.func.value.value for call, _ in joins} | {loop.value for _, loop in joins if isinstance(loop, cst.Name)}  # type: ignore[attr-defined]
             unsafe = self.reads.check(reading, after[len(reading) :], queues, names)
@@ -184,9 +172,6 @@ class JoinBeforeDrain(RuleVisitor):
         joins = [joins[0].with_changes(leading_lines=[*read_blank, *join_comments]), *joins[1:]]
         new_body = [*body[:start], *reading, *joins, *body[end + count :]]
         return block.with_changes(body=new_body)
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
 
 RULE = JoinBeforeDrain

@@ -7,16 +7,10 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.names import TRIGGERS, api_of, spellings
+from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, calls_one_of
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import calls_in
@@ -34,8 +28,6 @@ SCRIPT_PARTS = {
 
 
 class MissingMainGuard(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A call at module level, outside the guard, of something spelled like a trigger
@@ -53,8 +45,6 @@ class MissingMainGuard(RuleVisitor):
         return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.module = node
-        self.api = api_of(self.facts)
         starters = self._starters(node)
         first: tuple[cst.Call, str] | None = None
         triggers: list[int] = []
@@ -112,7 +102,7 @@ class MissingMainGuard(RuleVisitor):
         )
         reach = reach_of(self.facts)
         try:
-            plan = GuardPlan(module, triggers, reach, self.api, self._line_of)
+            plan = GuardPlan(module, triggers, reach, self.api, self.line)
             new_module = plan.build()
         except Unfixable as why:
             self.report(call, message, not_fixed=why)
@@ -145,9 +135,6 @@ class MissingMainGuard(RuleVisitor):
             return True
         argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
         return any("sys.argv" in self.api.qualified_names(node) for node in argv)
-
-    def _line_of(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
 
 def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:

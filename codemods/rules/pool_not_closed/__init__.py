@@ -13,16 +13,10 @@ from collections.abc import Collection, Iterator
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst.metadata import ScopeProvider
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
@@ -80,8 +74,6 @@ def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
 
 
 class PoolNotClosed(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """``NAME = <a call named like a pool, or imported as one>(...)`` in a scope whose
@@ -93,10 +85,7 @@ class PoolNotClosed(RuleVisitor):
         return any(_ast_unclosed(nodes, pools) for nodes in _ast_scopes(facts.tree))
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
-        self.uses = PoolUses(self.bindings, node.code_for_node, self._line)
+        self.uses = PoolUses(self.bindings, node.code_for_node, self.line)
         self.functions = {n.name.value for n in findall(node, m.FunctionDef())}  # type: ignore[union-attr]
         # A pool that goes elsewhere may be closed there: any close in the module might be it.
         self.closes_something = any(
@@ -118,7 +107,7 @@ class PoolNotClosed(RuleVisitor):
             return
         assignments = list(scope.assignments[name.value])
         # In source order: a scope keeps its assignments in a set.
-        others = sorted((a.node for a in assignments if a.node is not name), key=self._line)
+        others = sorted((a.node for a in assignments if a.node is not name), key=self.line)
         references = [r.node for a in assignments for r in a.references if isinstance(r.node, cst.Name)]
         rebinding = self.uses.rebinding(name, others) if others else None
         if rebinding is not None:  # the pool is all the name holds until then
@@ -126,7 +115,7 @@ class PoolNotClosed(RuleVisitor):
         uses = self.uses.classify(references, scope, self.functions)  # type: ignore[arg-type]
         if uses.closed or uses.handed_over or (uses.escapes and self.closes_something):
             return
-        if any(self._line(other) < self._line(name) and self._creates_pool(other) for other in others):
+        if any(self.line(other) < self.line(name) and self._creates_pool(other) for other in others):
             return  # reported at the first pool bound to the name
         verb = "shut down" if kind == "ProcessPoolExecutor" else "closed or terminated"
         message = (
@@ -135,7 +124,7 @@ class PoolNotClosed(RuleVisitor):
         )
         try:
             if others and rebinding is None:
-                raise Unfixable(f"`{name.value}` is also assigned on line {self._line(others[0])}")
+                raise Unfixable(f"`{name.value}` is also assigned on line {self.line(others[0])}")
             if uses.escapes:
                 raise Unfixable(uses.escapes[0][1])
             if not uses.calls:
@@ -151,7 +140,7 @@ class PoolNotClosed(RuleVisitor):
             self.report(call, message, fix=(block, new), fix_title=TITLE)  # type: ignore[arg-type]
             return
         why = (
-            f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line {self._line(unwaited)}): "
+            f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line {self.line(unwaited)}): "
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
         self.report(call, message, fix=(block, new), unsafe=why, fix_title=TITLE)  # type: ignore[arg-type]
@@ -185,11 +174,11 @@ class PoolNotClosed(RuleVisitor):
             while top is not None and self.parent(top) is not block:
                 top = self.parent(top)
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
-                raise Unfixable(f"it is used outside the block it is created in (line {self._line(node)})")
+                raise Unfixable(f"it is used outside the block it is created in (line {self.line(node)})")
             last = max(last, ids.index(id(top)))
         end = last if unwaited is None else len(ids) - 1
         if rebinding is not None and end >= ids.index(id(rebinding)):
-            raise Unfixable(f"the name is assigned again on line {self._line(rebinding)} while the pool may still be in use")
+            raise Unfixable(f"the name is assigned again on line {self.line(rebinding)} while the pool may still be in use")
         return end, unwaited
 
     def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:
@@ -205,12 +194,6 @@ class PoolNotClosed(RuleVisitor):
     def _creates_pool(self, target: cst.CSTNode) -> bool:
         assign = self.parent(self.parent(target))  # type: ignore[arg-type]
         return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call) and self.bindings.makes(assign.value, set(KINDS))
-
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
 
 RULE = PoolNotClosed

@@ -7,17 +7,10 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import (
-    ClassScope,
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst.metadata import ClassScope, PositionProvider, ScopeProvider
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.lazy_input import Input, LazyInputs
-from codemods.analysis.names import EXIT_CALLS, api_of, spellings
+from codemods.analysis.names import EXIT_CALLS, spellings
 from codemods.analysis.prechecks import AstFacts, may_be_instance
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rules._base import RuleVisitor, Unfixable
@@ -58,8 +51,6 @@ def _chained(call: cst.Call) -> cst.Call | None:
 
 
 class SerialResultWait(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A loop that calls a method named ``apply``, or both a submission and its wait
@@ -71,9 +62,6 @@ class SerialResultWait(RuleVisitor):
         return any(_waits_for_tasks(ast.walk(loop), pools) for loop in facts.nodes(*AST_LOOPS))
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.inputs = LazyInputs(self.bindings)
         self.loops: dict[int, tuple[cst.CSTNode, list[Wait]]] = {}
         self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
@@ -202,17 +190,11 @@ class SerialResultWait(RuleVisitor):
 
     # -- what the plan asks (batch_plan.Host) ----------------------------------------------
 
-    def line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
-
     def column(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.column
 
     def _position(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.line(node), self.column(node)
-
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
 
     def is_exit_call(self, call: cst.Call) -> bool:
         return bool(self.api.qualified_names(call.func) & EXIT_CALLS)

@@ -12,16 +12,10 @@ import ast
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst.metadata import ScopeProvider
 
-from codemods.analysis.bindings import bindings_of
 from codemods.analysis.facts import findall
-from codemods.analysis.names import api_of, spellings
+from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import is_definition, pure_expression
@@ -85,8 +79,6 @@ def _lock_call(small: cst.BaseSmallStatement) -> tuple[str, str] | None:
 
 
 class UnlockedSharedValue(RuleVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
         """A call spelled like a factory, and in a function or class ``v.value += ...``,
@@ -105,9 +97,6 @@ class UnlockedSharedValue(RuleVisitor):
         return any(base in shared and node not in held for node, base in updates.items())
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-        self.api = api_of(self.facts)
-        self.bindings = bindings_of(self.facts)
         self.shared = SharedValues(self.bindings)
         reach = reach_of(self.facts)
         script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
@@ -165,15 +154,12 @@ class UnlockedSharedValue(RuleVisitor):
 
     # -- where the statement runs ----------------------------------------------------
 
-    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
-
     def _may_race(self, node: cst.CSTNode) -> bool:
         """Inside a function or class that is not parent-only (module-level code is the
         parent's: under spawn a child's import of a shared value makes its own), nor a
         process target that runs alone (its updates cannot interleave with others)."""
         top: cst.CSTNode | None = None
-        while (node := self._parent(node)) is not None:  # type: ignore[assignment]
+        while (node := self.parent(node)) is not None:  # type: ignore[assignment]
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 top = node
         if top is None:
@@ -186,7 +172,7 @@ class UnlockedSharedValue(RuleVisitor):
         """Whether some lock is held where ``node`` runs: inside a ``with`` on a lock-like
         object, after an ``x.acquire()`` not yet released, or in a function that is only
         called where a lock is held."""
-        child, parent = node, self._parent(node)
+        child, parent = node, self.parent(node)
         while parent is not None:
             held = isinstance(parent, cst.With) and child is parent.body and any(map(self._lock_like, parent.items))
             if held:
@@ -197,7 +183,7 @@ class UnlockedSharedValue(RuleVisitor):
                 return depth < MAX_DEPTH and self._callers_hold(parent, depth + 1)
             if isinstance(parent, (cst.Lambda, cst.ClassDef)):
                 return False
-            child, parent = parent, self._parent(parent)
+            child, parent = parent, self.parent(parent)
         return False
 
     def _lock_like(self, with_item: cst.WithItem) -> bool:
@@ -229,7 +215,7 @@ class UnlockedSharedValue(RuleVisitor):
         if len(assignments) != 1 or not assignments[0].references:
             return False
         for reference in assignments[0].references:
-            call = self._parent(reference.node)
+            call = self.parent(reference.node)
             if not (isinstance(call, cst.Call) and call.func is reference.node and self._held(call, depth)):
                 return False
         return True
@@ -239,7 +225,7 @@ class UnlockedSharedValue(RuleVisitor):
     def _wrapped(self, statement: cst.BaseSmallStatement, name: str) -> tuple[cst.CSTNode, cst.CSTNode] | None:
         """The statement's line, and ``with name.get_lock():`` around it (a one-line body,
         as in ``for ...: v.value += 1``, becomes an indented block)."""
-        line = self._parent(statement)
+        line = self.parent(statement)
         lock = cst.WithItem(cst.Call(cst.Attribute(cst.Name(name), cst.Name("get_lock"))))
         if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
             body = cst.IndentedBlock([line.with_changes(leading_lines=())])
