@@ -34,7 +34,7 @@ def batched(pool, seconds: float, tasks: int) -> list[int]:
     """mpfix's rewrite of `serial`: submit every task, then wait in order."""
     results = []
     handles = [(i, pool.apply_async(task, (seconds, i))) for i in range(tasks)]
-    for i, handle in handles:
+    for i, handle in handles:  # noqa: B007 - as the rewrite writes it
         results.append(handle.get())
     return results
 

@@ -62,8 +62,8 @@ def text_edits(before: str, after: str) -> list[Edit]:
             continue
         start, end = old_at[i1], old_at[i2]
         removed, added = before[start:end], after[new_at[j1] : new_at[j2]]
-        prefix = len(os.path.commonprefix([removed, added]))
-        suffix = len(os.path.commonprefix([removed[prefix:][::-1], added[prefix:][::-1]]))
+        prefix = len(os.path.commonprefix([removed, added]))  # noqa: RUF071 - character by character, on purpose
+        suffix = len(os.path.commonprefix([removed[prefix:][::-1], added[prefix:][::-1]]))  # noqa: RUF071 - likewise
         content = added[prefix : len(added) - suffix]
         edits.append(Edit(*_position(rows, start + prefix), *_position(rows, end - suffix), content))
     return edits

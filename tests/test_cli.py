@@ -569,6 +569,6 @@ def test_the_examples_of_the_api_page_run(tmp_path: Path, monkeypatch: pytest.Mo
 
     namespace: dict = {}
     for example in examples:
-        exec(compile(example, "docs/api.md", "exec"), namespace)  # noqa: S102 - our own docs
+        exec(compile(example, "docs/api.md", "exec"), namespace)  # the page's own examples
 
     assert len(examples) >= 3 and namespace["fixed"] == codemods.fix_source(UNGUARDED, select=["MP001"])

@@ -228,7 +228,7 @@ def test_home_page_pair_is_a_tested_snippet_pair() -> None:
     python = [fence for fence in _fences(page) if fence.language == "python"]
     paths = [_include_only(fence) for fence in python]
     assert None not in paths, "the home page's Python blocks must be snippet includes"
-    for path, fence in zip(paths, python):
+    for path, fence in zip(paths, python, strict=False):
         _check_tested_include(path, fence.language)
     befores = {path.removesuffix(".before.py") for path in paths if path.endswith(".before.py")}
     afters = {path.removesuffix(".after.py") for path in paths if path.endswith(".after.py")}
@@ -364,7 +364,9 @@ def test_cli_reference_has_the_help_of_every_command() -> None:
     assert sorted(args[0] for args in helps if args) == commands
 
 
-@pytest.mark.parametrize(("page", "kind", "args"), _markers(), ids=lambda value: " ".join(value) if isinstance(value, list) else value)
+@pytest.mark.parametrize(
+    ("page", "kind", "args"), _markers(), ids=lambda value: " ".join(value) if isinstance(value, list) else value
+)
 def test_built_page_shows_what_mpfix_prints_now(site: Path, page: str, kind: str, args: list[str]) -> None:
     """Each marker became the output of the command as it is now: the help from the Typer
     app itself, the sample output from a run of ``mpfix`` from the repository's root."""

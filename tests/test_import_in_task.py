@@ -595,7 +595,11 @@ if __name__ == "__main__":
             id="after-the-lazy-imports",
         ),
         pytest.param("lazy import json", "lazy import json", id="the-module-imports-it-lazily-already"),
-        pytest.param("lazy from json import loads\nlazy import json", "lazy from json import loads\nlazy import json", id="lazily-with-more"),
+        pytest.param(
+            "lazy from json import loads\nlazy import json",
+            "lazy from json import loads\nlazy import json",
+            id="lazily-with-more",
+        ),
     ],
 )
 def test_lazy_imports_are_imports(imports: str, after: str) -> None:

@@ -469,10 +469,20 @@ if __name__ == "__main__":
 @pytest.mark.parametrize(
     "code",
     [
-        pytest.param('try:\n    import json\nexcept ImportError:\n    print("install json")\n    sys.exit(1)', id="sys-exit"),
-        pytest.param('try:\n    import json\nexcept ImportError:\n    print("install json", file=sys.stderr)\n    raise', id="re-raise"),
-        pytest.param('if sys.version_info < (3, 8): print("too old"); raise SystemExit(1)', id="raise-systemexit-one-line"),
-        pytest.param('if not os.environ.get("HOME"):\n    if sys.stdin.isatty():\n        print("no HOME")\n    exit(2)', id="exit-after-nested-print"),
+        pytest.param(
+            'try:\n    import json\nexcept ImportError:\n    print("install json")\n    sys.exit(1)', id="sys-exit"
+        ),
+        pytest.param(
+            'try:\n    import json\nexcept ImportError:\n    print("install json", file=sys.stderr)\n    raise',
+            id="re-raise",
+        ),
+        pytest.param(
+            'if sys.version_info < (3, 8): print("too old"); raise SystemExit(1)', id="raise-systemexit-one-line"
+        ),
+        pytest.param(
+            'if not os.environ.get("HOME"):\n    if sys.stdin.isatty():\n        print("no HOME")\n    exit(2)',
+            id="exit-after-nested-print",
+        ),
         pytest.param('if not sys.argv:\n    input("press enter")\n    quit()', id="quit"),
         pytest.param('if os.name == "nt":\n    print("not on Windows")\n    os._exit(3)', id="os-exit"),
     ],
@@ -492,9 +502,15 @@ PRINTS = (
     "code",
     [
         pytest.param('try:\n    import json\nexcept ImportError:\n    print("no json: slower")', id="no-exit"),
-        pytest.param('try:\n    import json\nexcept ImportError:\n    sys.exit(1)\nelse:\n    print("json found")', id="else-goes-on"),
+        pytest.param(
+            'try:\n    import json\nexcept ImportError:\n    sys.exit(1)\nelse:\n    print("json found")',
+            id="else-goes-on",
+        ),
         pytest.param('try:\n    print("checking")\n    sys.exit(1)\nexcept SystemExit:\n    pass', id="exit-caught"),
-        pytest.param('for name in ["json"]:\n    print("trying", name)\n    if name:\n        break\n    sys.exit(1)', id="loop-broken-out-of"),
+        pytest.param(
+            'for name in ["json"]:\n    print("trying", name)\n    if name:\n        break\n    sys.exit(1)',
+            id="loop-broken-out-of",
+        ),
         pytest.param('if sys.argv:\n    sys.exit(1) if not os.name else print("goes on")', id="exit-not-last"),
     ],
 )

@@ -384,13 +384,17 @@ REPORTED = [
         id="get_with_timeout",
     ),
     pytest.param(
-        WORKER + JOINED.replace("        p.join()\n", "        p.join()\n        print(p.exitcode)\n")
+        WORKER
+        + JOINED.replace("        p.join()\n", "        p.join()\n        print(p.exitcode)\n")
         + "    results = [q.get() for _ in procs]\n",
         "the loop that joins the processes also does other work",
         id="join_loop_with_other_work",
     ),
     pytest.param(
-        WORKER + "def drain(queue, n):\n    return [queue.get() for _ in range(n)]\n\n\n" + JOINED + "    results = drain(q, 3)\n",
+        WORKER
+        + "def drain(queue, n):\n    return [queue.get() for _ in range(n)]\n\n\n"
+        + JOINED
+        + "    results = drain(q, 3)\n",
         "`q` is read by the function called on line",
         id="read_in_another_function",
     ),
@@ -400,7 +404,7 @@ REPORTED = [
         id="other_work_between",
     ),
     pytest.param(
-        WORKER + JOINED + '    first = q.get()\n    log(first)\n    second = q.get()\n',
+        WORKER + JOINED + "    first = q.get()\n    log(first)\n    second = q.get()\n",
         "`q` is also read after other statements",
         id="read_again_later",
     ),

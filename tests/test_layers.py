@@ -157,4 +157,6 @@ def test_the_modules_import_no_cycle() -> None:
 def test_the_package_stays_small_and_flat() -> None:
     top_level = sorted(path.name for path in PACKAGE.glob("*.py"))
     assert len(top_level) <= 12, top_level
-    assert {module: n for module, path in PATHS.items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400} == {}
+    assert {
+        module: n for module, path in PATHS.items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    } == {}

@@ -522,14 +522,22 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
 SMALL = [
     pytest.param("pool.map(f, (x for x in [1, 2, 3]))", id="generator_over_a_literal"),
     pytest.param("results = pool.map(f, (i * 2 for i in range(120)))", id="generator_over_a_small_range"),
-    pytest.param("SIZES = (1, 2)\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"),
-    pytest.param("results = pool.map(f, (a * b for a in range(99) for b in range(100)))", id="nested_clauses_under_the_bar"),
+    pytest.param(
+        "SIZES = (1, 2)\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"
+    ),
+    pytest.param(
+        "results = pool.map(f, (a * b for a in range(99) for b in range(100)))", id="nested_clauses_under_the_bar"
+    ),
 ]
 BOUNDLESS = [
     pytest.param("pool.map(f, (x for x in items))", id="generator_over_a_literal"),
     pytest.param("results = pool.map(f, (i * 2 for i in range(10_000)))", id="generator_over_a_small_range"),
-    pytest.param("SIZES = sizes()\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"),
-    pytest.param("results = pool.map(f, (a * b for a in range(100) for b in range(100)))", id="nested_clauses_under_the_bar"),
+    pytest.param(
+        "SIZES = sizes()\nresults = pool.map(f, (s for s in SIZES))", id="generator_over_a_name_bound_to_a_literal"
+    ),
+    pytest.param(
+        "results = pool.map(f, (a * b for a in range(100) for b in range(100)))", id="nested_clauses_under_the_bar"
+    ),
 ]
 
 
@@ -550,21 +558,26 @@ def test_input_of_unknown_or_large_size_is_reported(statements: str) -> None:
 
 def test_stdin_is_read_as_the_loop_needs_it() -> None:
     CASES.assert_fixes(
-        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.map(parse, sys.stdin):\n        print(word)\n",
-        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.imap(parse, sys.stdin, chunksize=64):\n        print(word)\n",
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n"
+        "    for word in pool.map(parse, sys.stdin):\n        print(word)\n",
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n"
+        "    for word in pool.imap(parse, sys.stdin, chunksize=64):\n        print(word)\n",
     )
 
 
 def test_stdin_read_whole_by_the_program_itself_is_left_alone() -> None:
     CASES.assert_leaves_alone(
-        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n    for word in pool.map(parse, sys.stdin.readlines()):\n        print(word)\n"
+        "import sys\nfrom multiprocessing import Pool\n\nwith Pool() as pool:\n"
+        "    for word in pool.map(parse, sys.stdin.readlines()):\n        print(word)\n"
     )
 
 
 def test_generator_over_an_endless_input_never_ends() -> None:
     source = _in_a_pool("print(sum(pool.map(f, (n * n for n in itertools.count()))))")
     [finding] = check("import itertools\n" + source).findings
-    assert finding.message.startswith("`pool.map()` reads the generator expression into a list before it starts, and it never ends")
+    assert finding.message.startswith(
+        "`pool.map()` reads the generator expression into a list before it starts, and it never ends"
+    )
     assert "not fixed: `sum()` needs every result of an endless input" in finding.message
 
 
@@ -607,13 +620,17 @@ def test_dropped_results_message_says_the_list_is_thrown_away() -> None:
 
 
 def test_throwaway_name_collides_with_nothing() -> None:
-    source = "import sys\nfrom multiprocessing import Pool\nfrom gettext import gettext as _\n\nwith Pool() as pool:\n    pool.map(touch, sys.stdin)\n    print(_(\"done\"))\n"
+    source = (
+        'import sys\nfrom multiprocessing import Pool\nfrom gettext import gettext as _\n\nwith Pool() as pool:\n'
+        '    pool.map(touch, sys.stdin)\n    print(_("done"))\n'
+    )
     assert "    for __2 in pool.imap(touch, sys.stdin, chunksize=64):\n        pass\n" in check(source).fixed
 
 
 def test_dropped_results_on_a_shared_line_are_reported() -> None:
     CASES.assert_reports_without_fix(
-        "import sys\n" + _in_a_pool("done = False; pool.map(touch, sys.stdin)"), "the statement shares its line with others"
+        "import sys\n" + _in_a_pool("done = False; pool.map(touch, sys.stdin)"),
+        "the statement shares its line with others",
     )
 
 
@@ -648,8 +665,12 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("method", START_METHODS)
-@pytest.mark.parametrize(("names", "expected"), [("[f'{n}.txt' for n in range(100)]", "100 files\n"), ("['1.txt', 'bad.txt']", None)])
-def test_drained_results_run_every_task_and_raise_as_map_did(tmp_path: Path, method: str, names: str, expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("names", "expected"), [("[f'{n}.txt' for n in range(100)]", "100 files\n"), ("['1.txt', 'bad.txt']", None)]
+)
+def test_drained_results_run_every_task_and_raise_as_map_did(
+    tmp_path: Path, method: str, names: str, expected: str | None
+) -> None:
     before = _TOUCH.replace("NAMES", names)
     after = check(before).fixed
     assert "        for _ in pool.imap(touch, paths(folder, " in after

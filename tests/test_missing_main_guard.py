@@ -1219,7 +1219,8 @@ mimetypes.types_map.update({".log": "text/x-log"})
 with Pool(2) as pool:
     print(pool.map(kind, ["a.txt", "b.log"]))
 """,
-        "`mimetypes` is read by `kind`, which may run in a child process, but is changed by module-level code (line 11)",
+        "`mimetypes` is read by `kind`, which may run in a child process, but is changed by module-level code (line "
+        "11)",
         id="container-of-a-module-updated-between-starts",
     ),
     pytest.param(

@@ -364,7 +364,8 @@ def main():
 REPORTED = [
     pytest.param(
         "",
-        "    conn = sqlite3.connect(DB)\n    try:\n        return conn.execute('select 1')\n    finally:\n        conn.close()",
+        "    conn = sqlite3.connect(DB)\n    try:\n        return conn.execute('select 1')\n    finally:\n"
+        "        conn.close()",
         POOL,
         "`task` ends `conn` itself (`close()`, `with`, `del`), so one per call is intended",
         id="closes-it",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import ast
 
 import pytest
-from rule_cases import RuleCases
-
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
@@ -506,7 +505,8 @@ def main(xs):
         id="assigned_before",
     ),
     pytest.param(
-        REBOUND.replace("    print(p.map(work, range(4)))\n", "    handle = p.apply_async(work, (4,))\n") + "    print(handle.get())\n",
+        REBOUND.replace("    print(p.map(work, range(4)))\n", "    handle = p.apply_async(work, (4,))\n")
+        + "    print(handle.get())\n",
         "the name is assigned again on line 12 while the pool may still be in use",
         id="rebound_while_a_handle_is_pending",
     ),
@@ -805,7 +805,9 @@ def test_fire_and_forget_keeps_the_pool_open_while_the_code_after_it_runs() -> N
 
 
 def test_fire_and_forget_closed_and_joined_is_left_alone() -> None:
-    CASES.assert_leaves_alone(FIRE_AND_FORGET.replace('    print("bye")\n', '    print("bye")\n    pool.close()\n    pool.join()\n'))
+    CASES.assert_leaves_alone(
+        FIRE_AND_FORGET.replace('    print("bye")\n', '    print("bye")\n    pool.close()\n    pool.join()\n')
+    )
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -834,8 +836,14 @@ def test_pool_bound_again_fixed_prints_what_it_printed(method: str, tmp_path) ->
 
 
 def test_second_pool_of_a_name_is_reported_once_the_first_is_fixed() -> None:
-    source = "from multiprocessing import Pool\n\n\ndef main(xs):\n    pool = Pool(2)\n    print(pool.map(f, xs))\n    pool = Pool(4)\n    print(pool.map(g, xs))\n"
-    fixed = source.replace("    pool = Pool(2)\n    print(pool.map(f, xs))\n", "    with Pool(2) as pool:\n        print(pool.map(f, xs))\n")
+    source = (
+        "from multiprocessing import Pool\n\n\ndef main(xs):\n    pool = Pool(2)\n    print(pool.map(f, xs))\n"
+        "    pool = Pool(4)\n    print(pool.map(g, xs))\n"
+    )
+    fixed = source.replace(
+        "    pool = Pool(2)\n    print(pool.map(f, xs))\n",
+        "    with Pool(2) as pool:\n        print(pool.map(f, xs))\n",
+    )
     result = CASES.check(source)
     assert [(f.line, f.fix) for f in result.findings] == [(5, Safety.SAFE)]
     assert result.fixed == fixed

@@ -280,7 +280,9 @@ def test_write_atomically_keeps_the_owner_when_it_may(tmp_path: Path) -> None:
 
 # -- workers --------------------------------------------------------------------------
 
-START_METHODS = [method for method in ("fork", "forkserver", "spawn") if method in multiprocessing.get_all_start_methods()]
+START_METHODS = [
+    method for method in ("fork", "forkserver", "spawn") if method in multiprocessing.get_all_start_methods()
+]
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -292,9 +294,9 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
 
     results = run(Request([str(tmp_path)], CHECK, jobs=2, start_method=method))
 
-    assert [(Path(result.path).name, result.errors, [finding.code for finding in result.findings]) for result in results] == [
-        (f"script{number}.py", [], ["MP001"]) for number in range(6)
-    ]
+    assert [
+        (Path(result.path).name, result.errors, [finding.code for finding in result.findings]) for result in results
+    ] == [(f"script{number}.py", [], ["MP001"]) for number in range(6)]
 
 
 _HOLD_WORKERS = """

@@ -1477,7 +1477,10 @@ def test_one_finding_per_loop_however_many_waits() -> None:
     ["pool", "self.pool", "pools[0]", "get_pool()", "executor"],
 )
 def test_chained_form_is_found_on_a_receiver_of_any_type(receiver: str) -> None:
-    source = f"def run(self, pool, pools, executor, xs):\n    for x in xs:\n        print({receiver}.apply_async(f, (x,)).get())\n"
+    source = (
+        "def run(self, pool, pools, executor, xs):\n    for x in xs:\n"
+        f"        print({receiver}.apply_async(f, (x,)).get())\n"
+    )
     assert [f.code for f in check(source).findings] == ["MP002"]
 
 
@@ -1493,7 +1496,9 @@ def test_chained_form_is_found_on_a_receiver_of_any_type(receiver: str) -> None:
     ],
 )
 def test_apply_counts_on_a_proven_pool(binding: str) -> None:
-    source = f"import multiprocessing.pool, multiprocessing.dummy\n{binding}\nfor x in [1, 2]:\n    pool.apply(f, (x,))\n"
+    source = (
+        f"import multiprocessing.pool, multiprocessing.dummy\n{binding}\nfor x in [1, 2]:\n    pool.apply(f, (x,))\n"
+    )
     assert [f.fix for f in check(source).findings] == [Safety.SAFE]
 
 
@@ -1513,7 +1518,10 @@ def test_apply_is_left_alone_on_anything_else(binding: str) -> None:
 
 
 def test_apply_on_a_name_rebound_to_something_else_is_left_alone() -> None:
-    source = "import multiprocessing\npool = multiprocessing.Pool(2)\npool = frame\nfor x in [1, 2]:\n    pool.apply(f, (x,))\n"
+    source = (
+        "import multiprocessing\npool = multiprocessing.Pool(2)\npool = frame\nfor x in [1, 2]:\n"
+        "    pool.apply(f, (x,))\n"
+    )
     assert check(source).findings == []
 
 

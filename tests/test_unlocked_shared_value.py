@@ -1205,7 +1205,8 @@ RACING = [
     (12, "`x.value **= 2` reads the shared `x` and writes it back in two steps: processes doing it at the same time "
      "lose updates; not fixed: " + WHY_NOT[RAW].format(name="x")),
     (13, "`s.value = s.value.upper()` reads the shared `s` and writes it back in two steps, each holding its lock but "
-     "not in between: processes doing it at the same time lose updates; not fixed: " + WHY_NOT[PLAIN_LOCK].format(name="s")),
+     "not in between: processes doing it at the same time lose updates; not fixed: "
+     "" + WHY_NOT[PLAIN_LOCK].format(name="s")),
 ]  # fmt: skip
 
 OVERLAPPING = [

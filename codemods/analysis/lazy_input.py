@@ -146,7 +146,9 @@ class LazyInputs:
         function = source.generator
         if function is not None:
             params = function.params
-            own = set(body_facts([function.body]).assigned) | {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+            own = set(body_facts([function.body]).assigned) | {
+                p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            }
             paths |= {path for path in read_paths(function.body) if path[0] not in own}
         return paths
 
@@ -183,7 +185,11 @@ class LazyInputs:
     @staticmethod
     def _range(arguments: list[cst.Arg]) -> Input | None:
         count = _count([constant_int(arg.value) for arg in arguments])
-        return Input(f"`range()` of {count:,} numbers", listed=False) if count is not None and count >= LARGE_RANGE else None
+        return (
+            Input(f"`range()` of {count:,} numbers", listed=False)
+            if count is not None and count >= LARGE_RANGE
+            else None
+        )
 
 
 def _count(values: list[int | None]) -> int | None:

@@ -46,7 +46,11 @@ def runs_last(bindings: Bindings, node: cst.CSTNode, pool: cst.BaseExpression) -
             return False
         rest = list(block.body)[[id(s) for s in block.body].index(id(statement)) + 1 :]
         if rest:
-            terminate = m.Call(func=m.Attribute(m.Name(pool.value), m.Name("terminate")), args=[]) if isinstance(pool, cst.Name) else None
+            terminate = (
+                m.Call(func=m.Attribute(m.Name(pool.value), m.Name("terminate")), args=[])
+                if isinstance(pool, cst.Name)
+                else None
+            )
             return terminate is not None and m.matches(rest[0], m.SimpleStatementLine([m.Expr(terminate)]))
         owner = bindings.parent(block)
         if block_of_pool is not None and owner is block_of_pool:
@@ -88,7 +92,9 @@ def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.BaseExpre
     stop: cst.Call = statement.body[0].value  # type: ignore[attr-defined]
     method = stop.func.attr.value  # type: ignore[attr-defined]
     cancels = m.Arg(keyword=m.Name("cancel_futures"), value=m.Name("True"))
-    ends = method in ("terminate", "terminate_workers", "kill_workers") or (method == "shutdown" and any(m.matches(a, cancels) for a in stop.args))
+    ends = method in ("terminate", "terminate_workers", "kill_workers") or (
+        method == "shutdown" and any(m.matches(a, cancels) for a in stop.args)
+    )
     return ends and _same_object(bindings, stop.func.value, pool)  # type: ignore[attr-defined]
 
 

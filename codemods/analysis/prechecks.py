@@ -190,7 +190,9 @@ class AstFacts:
     def locally_defined(self) -> frozenset[str]:
         """Names the module defines itself with ``def`` or ``class`` and never imports: a
         bare name of these never resolves to an imported API."""
-        defined = {n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        defined = {
+            n.name for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
         imported = {
             (alias.asname or alias.name).split(".")[0]
             for node in self.nodes(ast.Import, ast.ImportFrom)
@@ -234,10 +236,12 @@ class AstFacts:
             if callee in TASK_METHODS and call.args and isinstance(call.args[0], ast.Name):
                 receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
                 made_here = isinstance(receiver, ast.Call) and callee_name(receiver) in pools
-                if made_here or isinstance(receiver, ast.Name) and receiver.id in made:
+                if made_here or (isinstance(receiver, ast.Name) and receiver.id in made):
                     tasks.add(call.args[0].id)
         functions = set(self.functions)
-        return Entries(frozenset(targets & functions), frozenset(tasks & functions), frozenset(initializers & functions))
+        return Entries(
+            frozenset(targets & functions), frozenset(tasks & functions), frozenset(initializers & functions)
+        )
 
     def _pool_names(self, pools: frozenset[str]) -> set[str]:
         """Names bound to a pool made right there: ``p = Pool()``, ``with Pool() as p``."""
@@ -289,13 +293,15 @@ def callee_name(call: ast.Call) -> str | None:
 def calls_one_of(call: ast.Call, names: Collection[str], methods: Collection[str]) -> bool:
     """``call`` calls a bare name in ``names`` or a method (``x.m()``) in ``methods``."""
     func = call.func
-    return isinstance(func, ast.Name) and func.id in names or isinstance(func, ast.Attribute) and func.attr in methods
+    return (isinstance(func, ast.Name) and func.id in names) or (
+        isinstance(func, ast.Attribute) and func.attr in methods
+    )
 
 
 def may_be_instance(expr: ast.expr, names: Collection[str]) -> bool:
     """The shapes that codemods.analysis.bindings' ``is_instance`` proves: a call of a callee spelled
     like one of ``names``, or a plain name (whose bindings only libcst follows)."""
-    return isinstance(expr, ast.Name) or isinstance(expr, ast.Call) and callee_name(expr) in names
+    return isinstance(expr, ast.Name) or (isinstance(expr, ast.Call) and callee_name(expr) in names)
 
 
 def positional_args(call: ast.Call) -> list[ast.expr]:

@@ -94,7 +94,9 @@ class ModuleReach:
             scope = scope.parent
         return scope, only_comprehensions and isinstance(scope, ComprehensionScope)
 
-    def runs_in_parent_only(self, scope: Scope, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
+    def runs_in_parent_only(
+        self, scope: Scope, parent_only: Collection[str], parent_statements: Collection[int]
+    ) -> bool:
         if isinstance(scope, GlobalScope):
             return False
         top, module_level = self._top_scope(scope)
@@ -122,7 +124,9 @@ class ModuleReach:
             return call.args[0] is arg and keyword in (None, "fn")
         return call.func.attr.value in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS
 
-    def _access_from_parent(self, access: Access, parent_only: Collection[str], parent_statements: Collection[int]) -> bool:
+    def _access_from_parent(
+        self, access: Access, parent_only: Collection[str], parent_statements: Collection[int]
+    ) -> bool:
         if isinstance(access.scope, GlobalScope):
             return self.owner.get(id(access.node)) in parent_statements
         return self.runs_in_parent_only(access.scope, parent_only, parent_statements)
@@ -169,7 +173,7 @@ class ModuleReach:
         names: set[str] = set()
         for scope in self.scopes:
             if not isinstance(scope, GlobalScope):
-                top, module_level = self._top_scope(scope)
+                _, module_level = self._top_scope(scope)
                 if not module_level:
                     continue
             for access in scope.accesses:

@@ -10,7 +10,6 @@ import libcst.matchers as m
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_test
 
-
 # Builtins whose calls have no side effect worth keeping in order.
 PURE_BUILTINS = frozenset(
     {
@@ -144,7 +143,7 @@ def mutated_roots(statement: cst.CSTNode, imported: Collection[str] = ()) -> set
 def pure_expression(node: cst.BaseExpression) -> bool:
     """True when evaluating ``node`` cannot have a side effect: literals, names, containers,
     operators and calls of :data:`PURE_BUILTINS` on such."""
-    if isinstance(node, _LITERALS) or isinstance(node, cst.Name):
+    if isinstance(node, (*_LITERALS, cst.Name)):
         return True
     if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
         return all(pure_expression(e.value) for e in node.elements)

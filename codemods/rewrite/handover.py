@@ -79,7 +79,7 @@ class Edits(cst.CSTTransformer):
                 # the inserted statements take the anchor's blank lines.
                 previous = None
                 for new in inserted:
-                    lines = blank if previous is None or top and (_is_def(previous) or _is_def(new)) else []
+                    lines = blank if previous is None or (top and (_is_def(previous) or _is_def(new))) else []
                     result.append(new.with_changes(leading_lines=[*lines, *_own_comments(new)]))
                     previous = new
                 blank = blank if top and (_is_def(previous) or _is_def(statement)) else []
@@ -166,7 +166,7 @@ INITIALIZER_DOC = '"""Pool initializer: bind what the parent shares with this wo
 
 
 def _binding(names: Sequence[str], params: Sequence[str]) -> list[cst.BaseStatement]:
-    lines = [f"global {', '.join(names)}", *(f"{name} = {param}" for name, param in zip(names, params))]
+    lines = [f"global {', '.join(names)}", *(f"{name} = {param}" for name, param in zip(names, params, strict=False))]
     return [cst.parse_statement(line + "\n") for line in lines]
 
 

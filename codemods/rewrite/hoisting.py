@@ -64,7 +64,9 @@ def no_blank_first(block: cst.IndentedBlock) -> cst.IndentedBlock:
     return block.with_changes(body=[first.with_changes(leading_lines=kept), *rest])
 
 
-def move_def(edits: Edits, moved: cst.FunctionDef, original: cst.FunctionDef, block: cst.IndentedBlock, anchor: cst.BaseStatement) -> None:
+def move_def(
+    edits: Edits, moved: cst.FunctionDef, original: cst.FunctionDef, block: cst.IndentedBlock, anchor: cst.BaseStatement
+) -> None:
     """Take ``original`` out of ``block`` and define ``moved`` right before ``anchor``, a
     top-level statement; the block's new first statement starts right under its header."""
     edits.remove(original)

@@ -51,7 +51,7 @@ def _ast_containers(facts: AstFacts) -> set[str]:
         target.id
         for node in facts.nodes(ast.Assign, levels=(MODULE,))
         if isinstance(node.value, AST_CONTAINERS)
-        or isinstance(node.value, ast.Call) and callee_name(node.value) in makers
+        or (isinstance(node.value, ast.Call) and callee_name(node.value) in makers)
         for target in node.targets
         if isinstance(target, ast.Name)
     }

@@ -98,7 +98,9 @@ def _for_type_checkers(statement: cst.CSTNode) -> bool:
         and statement.orelse is None
         and m.matches(statement.test, m.Name("TYPE_CHECKING") | m.Attribute(attr=m.Name("TYPE_CHECKING")))
         and isinstance(statement.body, cst.IndentedBlock)
-        and all(is_import_line(line) or m.matches(line, m.SimpleStatementLine([m.Pass()])) for line in statement.body.body)
+        and all(
+            is_import_line(line) or m.matches(line, m.SimpleStatementLine([m.Pass()])) for line in statement.body.body
+        )
     )
 
 
@@ -191,13 +193,20 @@ class ImportInTask(RuleVisitor):
             if typing and not runs:
                 typed.add(name)
         code = "; ".join(self.module.code_for_node(small).strip().rstrip(";") for small in statement.body)
-        message = f"`{code}` inside `{function.name.value}` runs every time the pool task runs: import it once, at module level"
+        message = (
+            f"`{code}` inside `{function.name.value}` runs every time the pool task runs: import it once, at module "
+            "level"
+        )
         try:
             fixed = self._hoist(function, statement, present, typed)
         except Unfixable as why:
             self.report(statement, message, not_fixed=why)
             return
-        title = "Remove the import: the module imports the same at module level" if all(present.values()) else "Move the import to the module's imports"
+        title = (
+            "Remove the import: the module imports the same at module level"
+            if all(present.values())
+            else "Move the import to the module's imports"
+        )
         self.report(statement, message, fix=(self.module, fixed), safety=Safety.UNSAFE, fix_title=title)
 
     def _hoist(

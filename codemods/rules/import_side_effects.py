@@ -80,8 +80,8 @@ class ImportSideEffects(RuleVisitor):
             return False
         effects = facts.aliases(_SIDE_EFFECT_SPELLINGS)
         return any(
-            isinstance(call.func, ast.Attribute) and call.func.attr in _ARGV_METHODS
-            or callee_name(call) in effects and facts.may_resolve_to(call.func, SIDE_EFFECTS)
+            (isinstance(call.func, ast.Attribute) and call.func.attr in _ARGV_METHODS)
+            or (callee_name(call) in effects and facts.may_resolve_to(call.func, SIDE_EFFECTS))
             for statement, call in facts.import_time_calls
             if not isinstance(statement, _AST_DEFINITIONS)
         )
@@ -125,7 +125,9 @@ class ImportSideEffects(RuleVisitor):
             "the value to the workers instead (the pool's `initializer=` and `initargs=`, or an argument)"
         )
 
-    def _child_read_of(self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> ChildRead | None:
+    def _child_read_of(
+        self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]
+    ) -> ChildRead | None:
         """A read, by code that may run in a child, of a name that ``body[index]`` binds or
         changes, or that later module-level code computes from those (``root = args.root``)."""
         reach = reach_of(self.facts)

@@ -105,8 +105,15 @@ class MapMaterializesIterable(RuleVisitor):
     def _message(self, call: cst.Call, source: Input, *, drops: bool) -> str:
         method = f"`{self.module.code_for_node(call.func)}()`"
         if source.endless:
-            return f"{method} reads {source.what} into a list before it starts, and it never ends: the call never returns and uses ever more memory"
-        results = "builds a list of every result, which the statement throws away" if drops else "holds every result until the last one is done"
+            return (
+                f"{method} reads {source.what} into a list before it starts, and it never ends: the call never returns "
+                "and uses ever more memory"
+            )
+        results = (
+            "builds a list of every result, which the statement throws away"
+            if drops
+            else "holds every result until the last one is done"
+        )
         if source.listed:
             return f"{method} reads all of {source.what} into a list before the first task starts, and {results}"
         if drops:
@@ -118,7 +125,10 @@ class MapMaterializesIterable(RuleVisitor):
         or raises a task's exception, once every task is done, as ``map()`` did."""
         line = self.parent(consumer.node)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-            raise Unfixable(f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead")
+            raise Unfixable(
+                f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` "
+                "instead"
+            )
         scope = self.get_metadata(ScopeProvider, line)
         if scope not in self.discards:  # the loops of one scope share their throwaway name
             self.discards[scope] = self.names.pick("_", scope)
@@ -135,7 +145,11 @@ class MapMaterializesIterable(RuleVisitor):
         reads None as "choose one", ``imap()`` refuses it."""
         new = call.with_changes(func=call.func.with_changes(attr=cst.Name("imap")))  # type: ignore[attr-defined]
         default = cst.Integer(str(DEFAULT_CHUNKSIZE))
-        given = [a for i, a in enumerate(call.args) if (a.keyword is None and i == 2) or (a.keyword and a.keyword.value == "chunksize")]
+        given = [
+            a
+            for i, a in enumerate(call.args)
+            if (a.keyword is None and i == 2) or (a.keyword and a.keyword.value == "chunksize")
+        ]
         if not given:
             return add_keyword(new, "chunksize", default), None
         value = given[0].value
@@ -145,9 +159,15 @@ class MapMaterializesIterable(RuleVisitor):
         if number is not None and number >= 1:
             return new, None
         code = self.module.code_for_node(value)
-        return new, f"`imap()` needs a whole number for chunksize, and `{code}` may be None, which `map()` reads as: choose one"
+        return (
+            new,
+            f"`imap()` needs a whole number for chunksize, and `{code}` may be None, which `map()` reads as: choose "
+            "one",
+        )
 
-    def _plan(self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None) -> str | None:
+    def _plan(
+        self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None
+    ) -> str | None:
         """Why ``imap()`` is unsafe here (None: it is safe); raises Unfixable."""
         pool = call.func.value  # type: ignore[attr-defined]
         if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
@@ -169,7 +189,9 @@ class MapMaterializesIterable(RuleVisitor):
                 "the loop pauses at `yield`, and the pool may be closed before it goes on; "
                 "read the results inside the pool's `with` block"
             )
-        if isinstance(pool, cst.Name) and any(n.value == pool.value for part in consumer.parts for n in findall(part, m.Name())):
+        if isinstance(pool, cst.Name) and any(
+            n.value == pool.value for part in consumer.parts for n in findall(part, m.Name())
+        ):
             raise Unfixable(
                 f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
                 "collect the results first"
@@ -199,7 +221,10 @@ class MapMaterializesIterable(RuleVisitor):
             )
         changed = self._changed_input(facts, iterable, source)
         if changed is not None:
-            return f"{consumer.name} changes `{changed}`, which the input reads: `imap()` reads the input while the loop runs"
+            return (
+                f"{consumer.name} changes `{changed}`, which the input reads: `imap()` reads the input while the loop "
+                "runs"
+            )
         return None
 
     # -- who reads the results -----------------------------------------------------------
@@ -216,7 +241,10 @@ class MapMaterializesIterable(RuleVisitor):
             return Consumer("all", parent, (), "the statement", drops=True)
         if isinstance(parent, cst.CompFor) and parent.iter is node and parent.asynchronous is None:
             comp = self.parent(parent)
-            if not isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)) or comp.for_in is not parent:
+            if (
+                not isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
+                or comp.for_in is not parent
+            ):
                 return None
             elements = (comp.key, comp.value) if isinstance(comp, cst.DictComp) else (comp.elt,)
             parts = (*elements, *parent.ifs, *([parent.inner_for_in] if parent.inner_for_in else []))

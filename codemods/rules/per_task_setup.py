@@ -36,8 +36,13 @@ CONNECTION = "opens a database connection"
 SETUP = {
     **dict.fromkeys(["sqlite3.connect", "sqlite3.dbapi2.connect", "psycopg2.connect", "psycopg.connect"], CONNECTION),
     **dict.fromkeys(["psycopg.Connection.connect", "pymysql.connect", "pymysql.Connect"], CONNECTION),
-    **dict.fromkeys(["requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client"], "creates an HTTP client session"),
-    **dict.fromkeys(["boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session"], "creates an AWS client"),
+    **dict.fromkeys(
+        ["requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client"],
+        "creates an HTTP client session",
+    ),
+    **dict.fromkeys(
+        ["boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session"], "creates an AWS client"
+    ),
     **dict.fromkeys(["joblib.load", "torch.load", "numpy.load"], "loads a file"),
 }
 FILE_LOADERS = {"pickle.load": "loads a pickle", "json.load": "loads a JSON file"}  # when given a file it opens
@@ -126,7 +131,9 @@ class PerTaskSetup(RuleVisitor):
         task = function.name.value
         code = self.module.code_for_node(call)
         code = code if len(code) <= 60 and "\n" not in code else self.module.code_for_node(call.func) + "(...)"
-        message = f"each call of the pool task `{task}` {what} (`{code}`): create it once per worker, in a pool initializer"
+        message = (
+            f"each call of the pool task `{task}` {what} (`{code}`): create it once per worker, in a pool initializer"
+        )
         try:
             fixed = self._fix(function, call)
         except Unfixable as why:
@@ -142,7 +149,11 @@ class PerTaskSetup(RuleVisitor):
         for statement in body[1:] if body and is_docstring(body[0]) else body:
             if is_import(statement):
                 continue
-            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+            small = (
+                statement.body[0]
+                if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                else None
+            )
             if not m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())])):
                 break
             calls = [c for c in findall(small.value, m.Call()) if self._outer_function(c) is function]  # type: ignore[union-attr]
@@ -160,7 +171,7 @@ class PerTaskSetup(RuleVisitor):
         if not uses.only_task:
             raise Unfixable(f"`{task}` is also called or used other than as a pool task")
         names = [s.body[0].targets[0].target.value for s in block]  # type: ignore[attr-defined]
-        for name, statement in zip(names, block):
+        for name, statement in zip(names, block, strict=False):
             self._check_name(function, name)
             self._check_reads(statement)
         for pool in uses.tasks:
@@ -172,7 +183,9 @@ class PerTaskSetup(RuleVisitor):
             if not self.hoisting.in_function(pool) and self.reach.owner[id(pool)] < self.reach.functions[task]:
                 raise Unfixable(f"the pool on line {line} is created before `{task}` is defined")
         initializer = self.names.pick(f"_init_{task}", self.reach.global_scope)
-        body = [cst.parse_statement(f'"""Pool initializer: set up, once per worker, what every call of `{task}` uses."""\n')]
+        body = [
+            cst.parse_statement(f'"""Pool initializer: set up, once per worker, what every call of `{task}` uses."""\n')
+        ]
         body += [cst.parse_statement(f"global {', '.join(names)}\n"), *block]
         edits = Edits()
         for statement in block:
@@ -196,8 +209,14 @@ class PerTaskSetup(RuleVisitor):
             parent = self.parents.get(reference.node)
             call = self.parents.get(parent) if isinstance(parent, cst.Arg) else None
             closing = isinstance(call, cst.Call) and "contextlib.closing" in self.api.qualified_names(call.func)
-            if closing or isinstance(parent, (cst.WithItem, cst.Del)) or m.matches(parent, m.Attribute(attr=m.Name("close"))):
-                raise Unfixable(f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended")
+            if (
+                closing
+                or isinstance(parent, (cst.WithItem, cst.Del))
+                or m.matches(parent, m.Attribute(attr=m.Name("close")))
+            ):
+                raise Unfixable(
+                    f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended"
+                )
 
     def _check_reads(self, statement: cst.SimpleStatementLine) -> None:
         """The initializer reads the module-level names that a child's import binds."""

@@ -39,7 +39,10 @@ from codemods.rules._base import RuleVisitor, Unfixable
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
 LAMBDA = "pickle refers to a function by its module and name, and a lambda has none"
-ADVICE = "make it a module-level function and pass the values it needs as arguments (`functools.partial` of a module-level function pickles)"
+ADVICE = (
+    "make it a module-level function and pass the values it needs as arguments (`functools.partial` of a module-level "
+    "function pickles)"
+)
 
 
 @dataclass
@@ -92,7 +95,11 @@ class _AstTasks:
             for target in node.targets:
                 if isinstance(target, ast.Name) and isinstance(node.value, ast.Lambda):
                     names.add(target.id)
-                elif isinstance(target, ast.Name) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                elif (
+                    isinstance(target, ast.Name)
+                    and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name)
+                ):
                     made_by.setdefault(target.id, set()).add(node.value.func.id)
         classes = {node.name for node in nested if isinstance(node, ast.ClassDef)}
         return cls(names, classes, made_by, facts.aliases({"partial"}))
@@ -150,7 +157,11 @@ class UnpicklableTask(RuleVisitor):
         if not (problem.everywhere and site.pool) and self._method(site) == "fork":
             return  # fork copies the parent: the target is never pickled, or found by name
         func = site.call.func
-        call = f"`{self.module.code_for_node(func)}()`" if site.pool else f"`{self.module.code_for_node(func)}(target=...)`"
+        call = (
+            f"`{self.module.code_for_node(func)}()`"
+            if site.pool
+            else f"`{self.module.code_for_node(func)}(target=...)`"
+        )
         if problem.everywhere:
             when = "under every start method" if site.pool else "under spawn and forkserver"
             message = f"{call} pickles its {site.noun} {when}, and cannot pickle {problem.what}: {problem.why}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from typing import ClassVar
 
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.run.discover import decode
@@ -102,7 +103,7 @@ class _Lifeline:
     mpfix ends, however it ends, the last write end closes with it.
     """
 
-    held: list[Connection] = []  # the write ends this process holds, closed in a forked child
+    held: ClassVar[list[Connection]] = []  # the write ends this process holds, closed in a forked child
 
     def __init__(self) -> None:
         self.reader, self.writer = Pipe(duplex=False)
@@ -176,7 +177,7 @@ def analysed(
                 futures[index] = pool.submit(analyse_file, pending[index])
             except BrokenProcessPool:  # a worker died before this file was handed over
                 pass
-        for done, (job, future) in enumerate(zip(pending, futures), 1):
+        for done, (job, future) in enumerate(zip(pending, futures, strict=False), 1):
             try:
                 result = retry(job) if future is None else future.result()
             except BrokenProcessPool:

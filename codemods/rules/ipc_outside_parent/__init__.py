@@ -32,7 +32,9 @@ GUARD = "`__main__` guard"
 def _ast_creation(statement: ast.stmt, factories: Collection[str], proxies: Collection[str]) -> bool:
     """The ``ast`` twin of codemods.analysis.ipc.creation_of, by last names: ``NAME = Queue()``,
     ``a, b = Pipe()``, ``NAME = manager.dict()``."""
-    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)):
+    if not (
+        isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)
+    ):
         return False
     func = statement.value.func
     proxy = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in proxies
@@ -181,7 +183,8 @@ class IpcOutsideParent(RuleVisitor):
             return
         message = (
             f"{_join(names)} ({self._what(placed.creation)}) is created at module level, so every child process "
-            "that imports the module creates one it never uses; the pool workers get the parent's through their initializer"
+            "that imports the module creates one it never uses; the pool workers get the parent's through their "
+            "initializer"
         )
         title = f"Create {_join(names)} under the {GUARD}"
         self.report(placed.creation.call, message, fix=(self.module, edits.apply(self.module)), fix_title=title)
@@ -199,7 +202,10 @@ class IpcOutsideParent(RuleVisitor):
             return
         if not all(r.scope is scope and self.ipc.local_use(r.node) for r in assignments[0].references):
             return  # passed on, stored or returned: it may be meant for others
-        message = f"each call of `{function}` creates its own `{name}` ({self._what(creation)}), which no other process can see"
+        message = (
+            f"each call of `{function}` creates its own `{name}` ({self._what(creation)}), which no other process can "
+            "see"
+        )
         message += ", so it excludes nothing" if creation.kind in EXCLUSIVE else ""
         try:
             edits = self._share_worker_object(function, creation, scope)

@@ -108,7 +108,7 @@ def _extensible(ipc: IpcModule, initializer: cst.BaseExpression, placed: Placed 
         ipc.check_site(pool, names, placed, "the pool")
         initargs = keyword(pool, "initargs")
         elements = initargs.value.elements if initargs and isinstance(initargs.value, (cst.Tuple, cst.List)) else None
-        if keyword(pool, "initializer") is None or elements is None and initargs is not None:
+        if keyword(pool, "initializer") is None or (elements is None and initargs is not None):
             return False
         if len(elements or ()) != len(params.params) or any(isinstance(e, cst.StarredElement) for e in elements or ()):
             return False

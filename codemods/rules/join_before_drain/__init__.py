@@ -35,7 +35,11 @@ def _join_call(node: cst.CSTNode, receiver: str | None = None) -> cst.Call | Non
 
 def _ast_join(call: ast.Call) -> bool:
     """The ``ast`` twin of ``_join_call``: ``p.join()`` or ``p.join(None)``."""
-    if call.keywords or len(call.args) > 1 or any(not (isinstance(a, ast.Constant) and a.value is None) for a in call.args):
+    if (
+        call.keywords
+        or len(call.args) > 1
+        or any(not (isinstance(a, ast.Constant) and a.value is None) for a in call.args)
+    ):
         return False
     return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
 
@@ -45,8 +49,8 @@ def _ast_reads(statement: ast.stmt) -> bool:
     return any(
         isinstance(n, ast.Call)
         and (
-            isinstance(n.func, ast.Attribute) and n.func.attr in READS
-            or isinstance(n.func, ast.Name) and bool(n.args or n.keywords)
+            (isinstance(n.func, ast.Attribute) and n.func.attr in READS)
+            or (isinstance(n.func, ast.Name) and bool(n.args or n.keywords))
         )
         for n in ast.walk(statement)
     )
@@ -88,16 +92,30 @@ class JoinBeforeDrain(RuleVisitor):
             calls = [_join_call(s.value) if isinstance(s, cst.Expr) else None for s in statement.body]
             if calls and None not in calls:
                 return [(call, None) for call in calls]  # type: ignore[misc]
-            value = statement.body[0].value if len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr) else None
-            if isinstance(value, (cst.ListComp, cst.GeneratorExp)) and m.matches(value.for_in, m.CompFor(target=m.Name(), ifs=[], inner_for_in=None)):
+            value = (
+                statement.body[0].value
+                if len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)
+                else None
+            )
+            if isinstance(value, (cst.ListComp, cst.GeneratorExp)) and m.matches(
+                value.for_in, m.CompFor(target=m.Name(), ifs=[], inner_for_in=None)
+            ):
                 call = _join_call(value.elt, value.for_in.target.value)  # type: ignore[attr-defined]
                 return [(call, value.for_in.iter)] if call else None
             return None
         if isinstance(statement, cst.For) and isinstance(statement.target, cst.Name) and statement.orelse is None:
             body = statement.body
             lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
-            small = lines[0].body if len(lines) == 1 and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()
-            if len(small) == 1 and isinstance(small[0], cst.Expr) and (call := _join_call(small[0].value, statement.target.value)):
+            small = (
+                lines[0].body
+                if len(lines) == 1 and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+                else ()
+            )
+            if (
+                len(small) == 1
+                and isinstance(small[0], cst.Expr)
+                and (call := _join_call(small[0].value, statement.target.value))
+            ):
                 return [(call, statement.iter)]
         return None
 
@@ -118,7 +136,10 @@ class JoinBeforeDrain(RuleVisitor):
                 self._judge(block, body, start, index, joins, None)
                 continue
             if isinstance(body[index], cst.For) and (call := self._loop_join(body[index])) is not None:
-                unfixable = "the loop that joins the processes also does other work; join them in a loop of their own after the reads"
+                unfixable = (
+                    "the loop that joins the processes also does other work; join them in a loop of their own after "
+                    "the reads"
+                )
                 self._judge(block, body, index, index + 1, [(call, body[index].iter)], unfixable)  # type: ignore[attr-defined]
             index += 1
 
@@ -138,7 +159,10 @@ class JoinBeforeDrain(RuleVisitor):
         if not queues or any(self.reads.reads(s, queues) for s in body[:start]):
             return  # no queue, or the parent reads it before it joins
         after = body[end:]
-        first = next((i for i, s in enumerate(after) if self.reads.reads(s, queues) or self.reads.handed_to_reader(s, queues)), None)
+        first = next(
+            (i for i, s in enumerate(after) if self.reads.reads(s, queues) or self.reads.handed_to_reader(s, queues)),
+            None,
+        )
         if first is None:
             return
         queue = self.reads.name_of(queues, after[first])
@@ -152,9 +176,14 @@ class JoinBeforeDrain(RuleVisitor):
             if unfixable is not None:
                 raise Unfixable(unfixable)
             if not self.reads.reads(after[first], queues):
-                raise Unfixable(f"`{queue}` is read by the function called on line {self.line(after[first])}; call it before the join")
+                raise Unfixable(
+                    f"`{queue}` is read by the function called on line {self.line(after[first])}; call it before the "
+                    "join"
+                )
             reading = self.reads.run(after, queues)
-            names = {call.func.value.value for call, _ in joins} | {loop.value for _, loop in joins if isinstance(loop, cst.Name)}  # type: ignore[attr-defined]
+            names = {call.func.value.value for call, _ in joins} | {
+                loop.value for _, loop in joins if isinstance(loop, cst.Name)
+            }  # type: ignore[attr-defined]
             unsafe = self.reads.check(reading, after[len(reading) :], queues, names)
         except Unfixable as why:
             self.report(joins[0][0], message, not_fixed=why)
@@ -162,7 +191,9 @@ class JoinBeforeDrain(RuleVisitor):
         new = self._reordered(block, body, start, end, len(reading))
         self.report(joins[0][0], message, fix=(block, new), unsafe=unsafe, fix_title=TITLE)
 
-    def _reordered(self, block: cst.CSTNode, body: list[cst.BaseStatement], start: int, end: int, count: int) -> cst.CSTNode:
+    def _reordered(
+        self, block: cst.CSTNode, body: list[cst.BaseStatement], start: int, end: int, count: int
+    ) -> cst.CSTNode:
         """``block`` with the join statements moved after the ``count`` reading statements
         that follow them; blank lines stay where they were, comments go with their statement."""
         joins, reading = body[start:end], body[end : end + count]

@@ -104,7 +104,7 @@ class QueueReads:
         args = keyword(call, "args")
         params = [*function.params.posonly_params, *function.params.params]
         if args is not None and isinstance(args.value, (cst.Tuple, cst.List)):
-            for param, element in zip(params, args.value.elements):
+            for param, element in zip(params, args.value.elements, strict=False):
                 if isinstance(element, cst.Element) and (queue := self._queue(element.value)) is not None:
                     handed[param.name.value] = (queue, element.value.value)  # type: ignore[attr-defined]
         kwargs = keyword(call, "kwargs")
@@ -176,31 +176,50 @@ class QueueReads:
             elif self._noisy(statement, queues) is not None:
                 break
         if not end:
-            raise Unfixable("other work comes between the join and the first read of the queue; move the join after the reads")
+            raise Unfixable(
+                "other work comes between the join and the first read of the queue; move the join after the reads"
+            )
         return list(statements[:end])
 
     def check(
-        self, reading: Sequence[cst.BaseStatement], rest: Sequence[cst.BaseStatement], queues: dict[int, str], processes: set[str]
+        self,
+        reading: Sequence[cst.BaseStatement],
+        rest: Sequence[cst.BaseStatement],
+        queues: dict[int, str],
+        processes: set[str],
     ) -> str | None:
         """Why moving ``reading`` ahead of the joins is unsafe (None: it is safe); raises
         Unfixable when it would change what the program reads or does."""
         for statement in rest:
             if self.reads(statement, queues):
-                raise Unfixable(f"`{self.name_of(queues, statement)}` is also read after other statements; move the join after the last read")
+                raise Unfixable(
+                    f"`{self.name_of(queues, statement)}` is also read after other statements; move the join after the "
+                    "last read"
+                )
         for statement in reading:
             for call in self.reads(statement, queues):
-                if call.func.attr.value != "get" or call.args and not self._blocking(call):  # type: ignore[attr-defined]
+                if call.func.attr.value != "get" or (call.args and not self._blocking(call)):  # type: ignore[attr-defined]
                     what = f"`{self.code(call)}`"
                     if call.func.attr.value in ("empty", "qsize"):  # type: ignore[attr-defined]
                         raise Unfixable(
                             f"the reads stop by {what}, which is only right once the children have exited; "
                             "read a known number of items (one per child, or up to a sentinel)"
                         )
-                    raise Unfixable(f"{what} may give up while the children still work; read with a plain `get()` before joining")
+                    raise Unfixable(
+                        f"{what} may give up while the children still work; read with a plain `get()` before joining"
+                    )
             self._check_leaving(statement)
             for node in _own_nodes(statement):
-                if isinstance(node, cst.Name) and node.value in processes and not self._iterated(node) and not self._counter(node):
-                    raise Unfixable(f"the reads use `{node.value}`, whose process may not have exited before the join; move the join after the reads by hand")
+                if (
+                    isinstance(node, cst.Name)
+                    and node.value in processes
+                    and not self._iterated(node)
+                    and not self._counter(node)
+                ):
+                    raise Unfixable(
+                        f"the reads use `{node.value}`, whose process may not have exited before the join; move the "
+                        "join after the reads by hand"
+                    )
         noisy = next((n for s in reading if (n := self._noisy(s, queues)) is not None), None)
         if noisy is None:
             return None
@@ -209,13 +228,18 @@ class QueueReads:
 
     def _blocking(self, call: cst.Call) -> bool:
         """``get(True)`` or ``get(block=True)``: waits without a timeout."""
-        return len(call.args) == 1 and m.matches(call.args[0], m.Arg(m.Name("True"), keyword=None) | m.Arg(m.Name("True"), keyword=m.Name("block")))
+        return len(call.args) == 1 and m.matches(
+            call.args[0], m.Arg(m.Name("True"), keyword=None) | m.Arg(m.Name("True"), keyword=m.Name("block"))
+        )
 
     def _check_leaving(self, node: cst.CSTNode, in_loop: bool = False) -> None:
         if isinstance(node, (cst.Return, cst.Raise, cst.Assert)) or (
             isinstance(node, (cst.Break, cst.Continue)) and not in_loop
         ) or (isinstance(node, cst.Call) and self.api.qualified_names(node.func) & EXIT_CALLS):
-            raise Unfixable("the statements that read the queue can leave the block before the joins would run; join in a `finally:` block")
+            raise Unfixable(
+                "the statements that read the queue can leave the block before the joins would run; join in a "
+                "`finally:` block"
+            )
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return
         for child in node.children:
@@ -252,7 +276,9 @@ class QueueReads:
         for node in _own_nodes(statement):
             if node is not statement and isinstance(node, cst.BaseStatement) and (found := self._noisy(node, queues)):
                 return found
-            if isinstance(node, (cst.Await, cst.Yield)) or (isinstance(node, cst.Call) and not self._quiet_call(node, queues)):
+            if isinstance(node, (cst.Await, cst.Yield)) or (
+                isinstance(node, cst.Call) and not self._quiet_call(node, queues)
+            ):
                 return node
             if isinstance(node, cst.Attribute) and not isinstance(self.bindings.parent(node), cst.Call):
                 return node
@@ -261,7 +287,11 @@ class QueueReads:
     def _quiet_call(self, call: cst.Call, queues: dict[int, str]) -> bool:
         func = call.func
         if isinstance(func, cst.Name):
-            return any(n.removeprefix("builtins.") in PURE_BUILTINS for n in self.api.qualified_names(func) if n.startswith("builtins."))
+            return any(
+                n.removeprefix("builtins.") in PURE_BUILTINS
+                for n in self.api.qualified_names(func)
+                if n.startswith("builtins.")
+            )
         if not m.matches(func, m.Attribute(value=m.Name())):
             return False
         if func.attr.value == "get":  # type: ignore[attr-defined]

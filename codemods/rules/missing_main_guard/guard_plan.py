@@ -133,7 +133,7 @@ class GuardPlan:
 
     def _script_only(self, index: int) -> bool:
         statement = self.body[index]
-        if is_definition(statement) or is_main_guard(statement) or index == 0 and is_docstring(statement):
+        if is_definition(statement) or is_main_guard(statement) or (index == 0 and is_docstring(statement)):
             return False
         if self.reach.bindings[index] & self.needed or self._mutates_needed(statement):
             return False

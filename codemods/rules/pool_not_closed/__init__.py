@@ -27,7 +27,16 @@ CLOSERS = frozenset({"close", "terminate", "shutdown"})
 TITLE = "Use the pool in a `with` block"
 
 
-_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_AST_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
 
 
 def _ast_pool_name(node: ast.AST, pools: Collection[str]) -> str | None:
@@ -131,7 +140,11 @@ class PoolNotClosed(RuleVisitor):
                 raise Unfixable("it is never used; remove it")
             last, unwaited = self._plan(statement, uses, kind, rebinding)
         except Unfixable as why:
-            what = "shut it down (`shutdown()`)" if kind == "ProcessPoolExecutor" else "close it (`close()`, then `join()`)"
+            what = (
+                "shut it down (`shutdown()`)"
+                if kind == "ProcessPoolExecutor"
+                else "close it (`close()`, then `join()`)"
+            )
             self.report(call, message, not_fixed=f"{why}; {what} after its last use")
             return
         block = self.parent(statement)
@@ -140,7 +153,8 @@ class PoolNotClosed(RuleVisitor):
             self.report(call, message, fix=(block, new), fix_title=TITLE)  # type: ignore[arg-type]
             return
         why = (
-            f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line {self.line(unwaited)}): "
+            f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line "
+            f"{self.line(unwaited)}): "
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
         self.report(call, message, fix=(block, new), unsafe=why, fix_title=TITLE)  # type: ignore[arg-type]
@@ -178,10 +192,19 @@ class PoolNotClosed(RuleVisitor):
             last = max(last, ids.index(id(top)))
         end = last if unwaited is None else len(ids) - 1
         if rebinding is not None and end >= ids.index(id(rebinding)):
-            raise Unfixable(f"the name is assigned again on line {self.line(rebinding)} while the pool may still be in use")
+            raise Unfixable(
+                f"the name is assigned again on line {self.line(rebinding)} while the pool may still be in use"
+            )
         return end, unwaited
 
-    def _wrapped(self, block: cst.Module | cst.IndentedBlock, statement: cst.SimpleStatementLine, name: str, call: cst.Call, last: int) -> cst.CSTNode:
+    def _wrapped(
+        self,
+        block: cst.Module | cst.IndentedBlock,
+        statement: cst.SimpleStatementLine,
+        name: str,
+        call: cst.Call,
+        last: int,
+    ) -> cst.CSTNode:
         """``block`` with ``name = call`` and the statements up to ``last`` turned into
         ``with call as name:``, which keeps the creation's comments and trailing comment."""
         body = list(block.body)
@@ -193,7 +216,11 @@ class PoolNotClosed(RuleVisitor):
 
     def _creates_pool(self, target: cst.CSTNode) -> bool:
         assign = self.parent(self.parent(target))  # type: ignore[arg-type]
-        return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call) and self.bindings.makes(assign.value, set(KINDS))
+        return (
+            isinstance(assign, cst.Assign)
+            and isinstance(assign.value, cst.Call)
+            and self.bindings.makes(assign.value, set(KINDS))
+        )
 
 
 RULE = PoolNotClosed

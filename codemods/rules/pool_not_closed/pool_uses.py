@@ -23,7 +23,9 @@ from codemods.rules._base import Unfixable
 
 CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors
-TASKS = frozenset({"map", "starmap", "apply", "apply_async", "map_async", "starmap_async", "imap", "imap_unordered", "submit"})
+TASKS = frozenset(
+    {"map", "starmap", "apply", "apply_async", "map_async", "starmap_async", "imap", "imap_unordered", "submit"}
+)
 WAITS = frozenset({"get", "wait", "result", "exception"})
 READ_ALL = frozenset({"list", "tuple", "sum", "sorted", "set", "frozenset", "min", "max", "dict"})
 FILLING = frozenset({"append", "add"})  # put one handle into a list or set of handles
@@ -51,7 +53,9 @@ class Uses:
 
 
 class PoolUses:
-    def __init__(self, bindings: Bindings, code: Callable[[cst.CSTNode], str], line: Callable[[cst.CSTNode], int]) -> None:
+    def __init__(
+        self, bindings: Bindings, code: Callable[[cst.CSTNode], str], line: Callable[[cst.CSTNode], int]
+    ) -> None:
         self.bindings = bindings
         self.code = code
         self.line = line
@@ -89,7 +93,13 @@ class PoolUses:
     def _owner(self, node: cst.CSTNode) -> str:
         while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             node = self.parent(node)  # type: ignore[assignment]
-        return f"`{node.name.value}()`" if isinstance(node, cst.FunctionDef) else "a lambda" if isinstance(node, cst.Lambda) else "a class"
+        return (
+            f"`{node.name.value}()`"
+            if isinstance(node, cst.FunctionDef)
+            else "a lambda"
+            if isinstance(node, cst.Lambda)
+            else "a class"
+        )
 
     def _with_context(self, node: cst.CSTNode | None) -> bool:
         """``contextlib.closing(pool)`` and the like, inside a ``with`` item."""
@@ -128,8 +138,14 @@ class PoolUses:
         references = self.references(holder.name)
         scope = self.bindings.visitor.get_metadata(ScopeProvider, holder.name)
         for reference in references:
-            if not (self._in_scope(reference, scope) and self._comes_after(reference, assignment) and self._plain_use(reference, holder.listed)):
-                raise Unfixable(f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed")
+            if not (
+                self._in_scope(reference, scope)
+                and self._comes_after(reference, assignment)
+                and self._plain_use(reference, holder.listed)
+            ):
+                raise Unfixable(
+                    f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed"
+                )
         block = self.parent(assignment)
         held = self._top(call, block)  # type: ignore[arg-type]  # after it, the name holds the task
 
@@ -157,13 +173,17 @@ class PoolUses:
         """The binding of ``hs`` in ``hs.append(arg)``, when that binding, the only one of
         ``hs`` in its scope, makes a new list or set."""
         call = self.parent(arg)
-        if not (m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING))))) and len(call.args) == 1):  # type: ignore[union-attr]
+        if not (
+            m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING)))))
+            and len(call.args) == 1
+        ):  # type: ignore[union-attr]
             return None
         bindings = self.bindings.of(call.func.value)  # type: ignore[union-attr]
         target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
         value = getattr(self.parent(self.parent(target)), "value", None) if target is not None else None  # type: ignore[arg-type]
         made = isinstance(value, (cst.List, cst.Set, cst.ListComp, cst.SetComp)) or (
-            isinstance(value, cst.Call) and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
+            isinstance(value, cst.Call)
+            and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
         )
         return target if made and self._assigned_to(value) is target and len(self._assignments(target)) == 1 else None
 
@@ -171,7 +191,9 @@ class PoolUses:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
         parent = self.parent(value)
         if not iterator:
-            return m.matches(parent, m.Attribute(attr=m.OneOf(*map(m.Name, WAITS)))) and isinstance(self.parent(parent), cst.Call)
+            return m.matches(parent, m.Attribute(attr=m.OneOf(*map(m.Name, WAITS)))) and isinstance(
+                self.parent(parent), cst.Call
+            )
         if isinstance(parent, cst.For) and parent.iter is value:
             return not any(e.kind in _LEAVING for e in body_facts([parent.body]).exits)
         if isinstance(parent, cst.CompFor) and parent.iter is value:
@@ -209,7 +231,9 @@ class PoolUses:
             names = self.bindings.api.qualified_names(call.func)
             if "concurrent.futures.as_completed" in names:
                 return self._waited_here(call, iterator=True)
-            return "concurrent.futures.wait" in names and not any(a.keyword and a.keyword.value == "return_when" for a in call.args)
+            return "concurrent.futures.wait" in names and not any(
+                a.keyword and a.keyword.value == "return_when" for a in call.args
+            )
         if not (isinstance(parent, (cst.For, cst.CompFor)) and isinstance(parent.target, cst.Name)):
             return False
         if not self._waited_here(handles, iterator=True):
@@ -230,7 +254,9 @@ class PoolUses:
         if isinstance(call, cst.Call):
             names = self.bindings.api.qualified_names(call.func)
             return bool(names & {"concurrent.futures.wait", "concurrent.futures.as_completed"}) or any(
-                n.removeprefix("builtins.") in READ_ALL | {"len", "enumerate", "zip"} for n in names if n.startswith("builtins.")
+                n.removeprefix("builtins.") in READ_ALL | {"len", "enumerate", "zip"}
+                for n in names
+                if n.startswith("builtins.")
             )
         return False
 
@@ -256,7 +282,11 @@ class PoolUses:
 
     def _reaches_alone(self, target: cst.Name, read: cst.Name) -> bool:
         """``read`` sees the value bound at ``target`` and no other binding of the name."""
-        others = [a.node for a in self._assignments(target) if a.node is not target and any(r.node is read for r in a.references)]
+        others = [
+            a.node
+            for a in self._assignments(target)
+            if a.node is not target and any(r.node is read for r in a.references)
+        ]
         return all(self._rebound_between(other, read) for other in others)
 
     def _rebound_between(self, target: cst.CSTNode, read: cst.Name) -> bool:
@@ -308,11 +338,16 @@ class PoolUses:
         while parent is not None and parent is not stop and child is not stop:
             if isinstance(parent, (cst.If, cst.While)) and child is not parent.test:
                 return False
-            if isinstance(parent, cst.IfExp) and child is not parent.test or isinstance(parent, cst.BooleanOperation) and child is parent.right:
+            if (isinstance(parent, cst.IfExp) and child is not parent.test) or (
+                isinstance(parent, cst.BooleanOperation) and child is parent.right
+            ):
                 return False
             if isinstance(parent, cst.For) and child is not parent.iter:
                 return False
-            if isinstance(parent, (cst.CompIf, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase, cst.FunctionDef, cst.Lambda)):
+            if isinstance(
+                parent,
+                (cst.CompIf, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase, cst.FunctionDef, cst.Lambda),
+            ):
                 return False
             child, parent = parent, self.parent(parent)
         return True
@@ -337,6 +372,12 @@ class PoolUses:
 
 def _binds(statement: cst.CSTNode, name: str) -> bool:
     """``statement`` binds ``name`` as soon as it runs: ``name = ...``, ``with ... as name:``."""
-    assigns = m.SimpleStatementLine(body=[m.ZeroOrMore(), m.Assign(targets=[m.ZeroOrMore(), m.AssignTarget(m.Name(name)), m.ZeroOrMore()]), m.ZeroOrMore()])
+    assigns = m.SimpleStatementLine(
+        body=[
+            m.ZeroOrMore(),
+            m.Assign(targets=[m.ZeroOrMore(), m.AssignTarget(m.Name(name)), m.ZeroOrMore()]),
+            m.ZeroOrMore(),
+        ]
+    )
     enters = m.With(items=[m.ZeroOrMore(), m.WithItem(asname=m.AsName(name=m.Name(name))), m.ZeroOrMore()])
     return m.matches(statement, assigns | enters)

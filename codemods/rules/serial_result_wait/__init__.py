@@ -129,9 +129,9 @@ class SerialResultWait(RuleVisitor):
         child, parent = node, self.parent(node)
         while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             if (
-                isinstance(parent, cst.For) and child is parent.body
-                or isinstance(parent, cst.While) and child is not parent.orelse
-                or isinstance(parent, COMPREHENSIONS) and parent is not outside
+                (isinstance(parent, cst.For) and child is parent.body)
+                or (isinstance(parent, cst.While) and child is not parent.orelse)
+                or (isinstance(parent, COMPREHENSIONS) and parent is not outside)
             ):
                 return parent, (RETRY if RETRY in guards else next(iter(guards), None))
             if isinstance(parent, cst.CompFor) and child is parent.iter:
@@ -150,9 +150,9 @@ class SerialResultWait(RuleVisitor):
         if isinstance(parent, (cst.Try, cst.TryStar)):
             return RETRY
         skipped = "so submitting every task first would run tasks that were skipped"
-        if isinstance(parent, cst.If) and child is not parent.test or isinstance(parent, cst.Match):
+        if (isinstance(parent, cst.If) and child is not parent.test) or isinstance(parent, cst.Match):
             return f"the wait runs only when the condition on line {self.line(parent)} allows it, {skipped}"
-        if isinstance(parent, cst.IfExp) and child is not parent.test or (
+        if (isinstance(parent, cst.IfExp) and child is not parent.test) or (
             isinstance(parent, cst.BooleanOperation) and child is parent.right
         ):
             return f"the wait runs only when the expression around it allows it, {skipped}"
@@ -169,7 +169,10 @@ class SerialResultWait(RuleVisitor):
         first = waits[0]
         receiver = self.module.code_for_node(first.receiver)
         if first.bind is not None:
-            what = f"`{first.handle} = {receiver}.{first.method}(...)` then `{self.module.code_for_node(first.call.func)}()`"
+            what = (
+                f"`{first.handle} = {receiver}.{first.method}(...)` then "
+                f"`{self.module.code_for_node(first.call.func)}()`"
+            )
         elif first.call is first.submit:
             what = f"`{receiver}.apply(...)`"
         else:
@@ -178,7 +181,9 @@ class SerialResultWait(RuleVisitor):
             type(loop), "a comprehension"
         )
         kind = "executor" if first.method == "submit" else "pool"
-        message = f"{what} in {where} waits for each task before submitting the next, so the {kind} runs one task at a time"
+        message = (
+            f"{what} in {where} waits for each task before submitting the next, so the {kind} runs one task at a time"
+        )
         try:
             target, replacement, unsafe = BatchPlan(self, loop, waits).build()  # type: ignore[arg-type]
         except Unfixable as why:

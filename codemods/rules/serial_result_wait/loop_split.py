@@ -95,7 +95,7 @@ def split_for(
         [cst.Assign([cst.AssignTarget(cst.Name(collection))], submitting)], leading_lines=loop.leading_lines
     )
     body = _without(loop.body, {id(w.bind) for w in waits if w.bind is not None})
-    body = body.visit(Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles)}))
+    body = body.visit(Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)}))
     second = loop.with_changes(
         target=_tuple([target, *map(cst.Name, handles)], parens=False),
         iter=cst.Name(collection),
@@ -109,7 +109,7 @@ def split_comprehension(
     comprehension: cst.BaseComp, clauses: Sequence[cst.CompFor], waits: Sequence[Wait], handles: Sequence[str]
 ) -> cst.BaseComp:
     """The comprehension over ``[(targets it still reads, submissions...) for ...]``."""
-    swap = Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles)})
+    swap = Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)})
     if isinstance(comprehension, cst.DictComp):
         elements = [comprehension.key.visit(swap), comprehension.value.visit(swap)]
     else:

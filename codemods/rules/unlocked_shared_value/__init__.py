@@ -265,12 +265,14 @@ def _ast_updated(statement: ast.AugAssign | ast.Assign) -> str | None:
     updated, by an augmented assignment or by one whose value reads ``v``."""
     targets = [statement.target] if isinstance(statement, ast.AugAssign) else statement.targets
     target = targets[0] if len(targets) == 1 else None
-    if not (isinstance(target, ast.Attribute) and target.attr == "value" or isinstance(target, ast.Subscript)):
+    if not ((isinstance(target, ast.Attribute) and target.attr == "value") or isinstance(target, ast.Subscript)):
         return None
     base = target.value
     if not isinstance(base, ast.Name):
         return None
-    if isinstance(statement, ast.AugAssign) or any(isinstance(n, ast.Name) and n.id == base.id for n in ast.walk(statement.value)):
+    if isinstance(statement, ast.AugAssign) or any(
+        isinstance(n, ast.Name) and n.id == base.id for n in ast.walk(statement.value)
+    ):
         return base.id
     return None
 
@@ -281,7 +283,7 @@ def _ast_may_be_shared(facts: AstFacts, factories: frozenset[str]) -> set[str]:
     names = {arg.arg for arg in facts.nodes(ast.arg)}
     for node in facts.nodes(ast.Assign, ast.AnnAssign):
         value = node.value
-        if isinstance(value, ast.Name) or isinstance(value, ast.Call) and callee_name(value) in factories:
+        if isinstance(value, ast.Name) or (isinstance(value, ast.Call) and callee_name(value) in factories):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {target.id for target in targets if isinstance(target, ast.Name)}
     return names
