@@ -14,6 +14,7 @@ import pytest
 from programs import START_METHODS, run_program
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 from codemods.run.pipeline import prefilter
@@ -341,7 +342,7 @@ def test_needles_and_precheck_let_every_case_through() -> None:
     spec = MP008[0]
     for param in REPORTED:
         assert prefilter(param.values[0].encode(), MP008) is not None, param.id
-        assert spec.load().precheck(ast.parse(param.values[0])), param.id
+        assert spec.load().precheck(AstFacts(ast.parse(param.values[0]))), param.id
 
 
 # -- the snippets' programs ------------------------------------------------------------

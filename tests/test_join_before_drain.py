@@ -11,6 +11,7 @@ from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 
 MP010 = [registry.BY_CODE["MP010"]]
@@ -454,12 +455,12 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
 def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    assert RULE.precheck(ast.parse(source))
+    assert RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_precheck_skips_modules_that_read_before_they_join() -> None:
     source = WORKER + "q = Queue()\np = Process(target=work, args=(q, 1))\np.start()\nx = q.get()\np.join()\n"
-    assert not RULE.precheck(ast.parse(source))
+    assert not RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_finding_points_at_the_join_and_names_the_queue() -> None:

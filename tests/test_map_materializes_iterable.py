@@ -14,6 +14,7 @@ from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 
 MP005 = [registry.BY_CODE["MP005"]]
@@ -686,11 +687,12 @@ def test_drained_results_run_every_task_and_raise_as_map_did(
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED] + [p.values[0] for p in UNSAFE])
 def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    assert RULE.precheck(ast.parse(source))
+    assert RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_precheck_skips_modules_without_a_map_call() -> None:
-    assert not RULE.precheck(ast.parse("from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n"))
+    lazy = "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n"
+    assert not RULE.precheck(AstFacts(ast.parse(lazy)))
 
 
 def test_messages_say_what_map_holds() -> None:

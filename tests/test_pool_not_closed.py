@@ -10,6 +10,7 @@ from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 
@@ -874,12 +875,13 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
 def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    assert RULE.precheck(ast.parse(source))
+    assert RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_precheck_skips_modules_that_bind_no_pool() -> None:
-    assert not RULE.precheck(ast.parse("from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n"))
-    assert RULE.precheck(ast.parse("from multiprocessing import Pool as P\np = P()\n"))
+    closed = "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n"
+    assert not RULE.precheck(AstFacts(ast.parse(closed)))
+    assert RULE.precheck(AstFacts(ast.parse("from multiprocessing import Pool as P\np = P()\n")))
 
 
 def test_message_names_the_pool_and_what_leaks() -> None:

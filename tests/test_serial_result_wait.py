@@ -10,6 +10,7 @@ import pytest
 from programs import START_METHODS, run_program
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 
@@ -1434,11 +1435,11 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
 )
 def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
     if check(source).findings:
-        assert RULE.precheck(ast.parse(source))
+        assert RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_precheck_skips_modules_without_a_submission_in_a_loop() -> None:
-    assert not RULE.precheck(ast.parse("for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n"))
+    assert not RULE.precheck(AstFacts(ast.parse("for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n")))
 
 
 # -- what the finding says -------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from programs import START_METHODS, run_program
 
 from codemods import registry
+from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 from codemods.rules.unlocked_shared_value import WHY_NOT
@@ -1058,7 +1059,7 @@ def test_needles_and_precheck_let_every_case_through() -> None:
     spec = MP004[0]
     for param in [*FIXES, *REPORTED, *UNSAFE]:
         assert prefilter(param.values[0].encode(), MP004) is not None, param.id
-        assert spec.load().precheck(ast.parse(param.values[0])), param.id
+        assert spec.load().precheck(AstFacts(ast.parse(param.values[0]))), param.id
 
 
 def test_crlf_line_endings_survive() -> None:

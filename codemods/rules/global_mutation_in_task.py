@@ -70,10 +70,9 @@ def _ast_change(node: ast.AST, containers: set[str]) -> bool:
 
 class GlobalMutationInTask(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A process target or pool task, and in a function a ``global`` statement or an
         in-place change of a name that module-level code binds to a container."""
-        facts = AstFacts.of(module)
         if not facts.entries.targets_or_tasks:
             return False
         if facts.nodes(ast.Global, levels=(FUNCTION,)):

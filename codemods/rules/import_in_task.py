@@ -136,9 +136,8 @@ def _without_local_reasons(comment: str) -> str | None:
 
 class ImportInTask(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A process target or pool task with an import statement in it."""
-        facts = AstFacts.of(module)
         return any(
             isinstance(inner, (ast.Import, ast.ImportFrom))
             for name in facts.entries.targets_or_tasks

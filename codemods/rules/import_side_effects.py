@@ -70,11 +70,10 @@ def _candidates(body: list[cst.BaseStatement], guard: int) -> set[int]:
 
 class ImportSideEffects(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """One ``__main__`` guard, some call spelled like a process start, and a call
         spelled like a side effect that runs at import: in a top-level statement that is no
         definition, import or guard."""
-        facts = AstFacts.of(module)
         surely, maybe = facts.guards
         if surely > 1 or maybe < 1 or not facts.calls_to(facts.aliases(spellings(TRIGGERS))):
             return False

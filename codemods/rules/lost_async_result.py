@@ -51,12 +51,11 @@ def _ast_holders(facts: AstFacts) -> set[int]:
 
 class LostAsyncResult(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
         without an error callback, where ``_lost`` looks: a statement of its own, the value
         assigned to plain names, or an argument of ``X.append(...)`` and its kin, each also
         as the element of a list or set comprehension."""
-        facts = AstFacts.of(module)
         calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
         executors = facts.aliases(spellings(EXECUTORS))
         calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]

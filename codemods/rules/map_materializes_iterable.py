@@ -62,12 +62,11 @@ class Consumer:
 
 class MapMaterializesIterable(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
         name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
         expression, a call, a name or an attribute such as ``sys.stdin`` (see
         codemods.analysis.lazy_input)."""
-        facts = AstFacts.of(module)
         pools = facts.aliases(spellings(POOLS))
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 

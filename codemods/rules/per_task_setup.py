@@ -53,9 +53,8 @@ TITLE = "Create it once per worker, in a pool initializer"
 
 class PerTaskSetup(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A pool task that calls something spelled like a setup call."""
-        facts = AstFacts.of(module)
         names = facts.aliases(SPELLINGS)
         return any(
             isinstance(call, ast.Call) and callee_name(call) in names

@@ -122,11 +122,10 @@ class _AstTasks:
 
 class UnpicklableTask(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A task handed to ``x.map()`` (or another task method) or a target to a call
         spelled like ``Process``, which may be a lambda, a def or class inside a function or
         the guard, a method of such a class, or one of those in ``partial()``."""
-        facts = AstFacts.of(module)
         tasks = _AstTasks.of(facts)
         if not (tasks.names or facts.nodes(ast.Lambda)):
             return False

@@ -48,12 +48,11 @@ def _join(names: Sequence[str]) -> str:
 
 class IpcOutsideParent(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A function that runs in a child (or a ``Process`` subclass), and ``NAME = <a
         call spelled like an IPC factory, or a manager's proxy method>`` where the rule
         looks for creations: in code only the parent runs (module level, the guard), or
         at the top of such a function."""
-        facts = AstFacts.of(module)
         entries = facts.entries.runs_in_child
         if not (entries or facts.process_classes):
             return False

@@ -58,11 +58,10 @@ def _ast_reads(statement: ast.stmt) -> bool:
 
 class JoinBeforeDrain(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A call spelled like ``Process`` with ``target=f``, a ``put()``, and a block in
         which a statement that joins (``p.join()``) comes before one that reads a queue
         (``q.get()``...) or hands something to a function (which may read it)."""
-        facts = AstFacts.of(module)
         joins = {id(call) for call in facts.method_calls(["join"]) if _ast_join(call)}
         if not joins or not facts.method_calls(["put", "put_nowait"]):
             return False

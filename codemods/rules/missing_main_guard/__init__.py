@@ -29,12 +29,11 @@ SCRIPT_PARTS = {
 
 class MissingMainGuard(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A call at module level, outside the guard, of something spelled like a trigger
         (a bare name only when the module does not define it: ``mp.Pool()`` still counts
         next to a ``class Pool``), of a ``Process`` subclass, or of a top-level function
         that leads to one."""
-        facts = AstFacts.of(module)
         triggers = facts.aliases(spellings(TRIGGERS))
         names = triggers - facts.locally_defined
         calls = [call for _, call in facts.import_time_calls]

@@ -84,10 +84,9 @@ def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
 
 class PoolNotClosed(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """``NAME = <a call named like a pool, or imported as one>(...)`` in a scope whose
         own code never closes ``NAME`` (``NAME.close()``, ``with NAME``, ``del NAME``...)."""
-        facts = AstFacts.of(module)
         pools = facts.aliases(spellings(KINDS))
         if not any(_ast_pool_name(n, pools) for n in facts.nodes(ast.Assign)):
             return False

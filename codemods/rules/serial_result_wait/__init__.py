@@ -52,10 +52,9 @@ def _chained(call: cst.Call) -> cst.Call | None:
 
 class SerialResultWait(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A loop that calls a method named ``apply``, or both a submission and its wait
         (``apply_async`` and ``get``, ``submit`` and ``result``)."""
-        facts = AstFacts.of(module)
         pools = facts.aliases(spellings(POOLS))
         if not _waits_for_tasks(facts.method_calls(["apply", *WAIT_OF, *WAIT_OF.values()]), pools):
             return False

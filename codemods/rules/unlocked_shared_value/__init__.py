@@ -80,12 +80,11 @@ def _lock_call(small: cst.BaseSmallStatement) -> tuple[str, str] | None:
 
 class UnlockedSharedValue(RuleVisitor):
     @classmethod
-    def precheck(cls, module: AstFacts | ast.Module) -> bool:
+    def precheck(cls, facts: AstFacts) -> bool:
         """A call spelled like a factory, and in a function or class ``v.value += ...``,
         ``v[i] += ...`` or ``v.value = <an expression that reads v>`` that no ``with`` on
         something lock-like holds, where ``v`` may be shared: a parameter, or a name
         assigned such a call or another name."""
-        facts = AstFacts.of(module)
         factories = facts.aliases(spellings(FACTORIES))
         if not facts.calls_to(factories):
             return False
