@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import Scope
 
+from codemods.analysis.facts import ModuleFacts
+
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -35,6 +37,11 @@ class FreshNames:
     def __init__(self, scopes: Iterable[Scope]) -> None:
         self.scopes = set(scopes)
         self._claimed: dict[Scope, set[str]] = {}
+
+    @classmethod
+    def of(cls, facts: ModuleFacts) -> FreshNames:
+        """Fresh names for every scope of the module."""
+        return cls(scope for scope in facts.scopes.values() if scope is not None)
 
     def taken(self, scope: Scope) -> set[str]:
         """The names that a new binding in ``scope`` would collide with."""

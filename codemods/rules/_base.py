@@ -2,12 +2,12 @@
 fixes, and the one way a rule says that it leaves a finding unfixed, and why.
 
 The visitor also hands a rule what every rule reads: the module, its shared resolver,
-bindings and reachability (each built when first read, once for all rules), a node's
-parent and line."""
+bindings and reachability (each built when first read, once for all rules), its scopes
+and parents, a node's parent and line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
@@ -18,6 +18,7 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    Scope,
     ScopeProvider,
 )
 
@@ -91,6 +92,14 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     @property
     def reach(self) -> ModuleReach:
         return reach_of(self.facts)
+
+    @property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self.facts.scopes
+
+    @property
+    def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        return self.facts.parents
 
     def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
         """The node that holds ``node``; None for the module (or for None)."""

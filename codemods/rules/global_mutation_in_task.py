@@ -16,7 +16,6 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
     GlobalScope,
-    ParentNodeProvider,
     ScopeProvider,
 )
 
@@ -83,7 +82,6 @@ class GlobalMutationInTask(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.parents = self.metadata[ParentNodeProvider]
         self.reported: set[tuple[int, str]] = set()
         self.script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
         self.parent_only = {

@@ -18,9 +18,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
-    ParentNodeProvider,
     PositionProvider,
-    ScopeProvider,
 )
 
 from codemods.analysis.entries import entries_of
@@ -145,10 +143,8 @@ class ImportInTask(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        scopes, parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
-        self.scopes, self.parents = scopes, parents
         self.hoisting = Hoisting(self.facts)
-        self.names = FreshNames(s for s in scopes.values() if s is not None)
+        self.names = FreshNames.of(self.facts)
         entries = entries_of(self.facts)
         self.lazy_names = {id(name) for small in lazy_imports(node) for name in findall(small, m.Name())}
         for name, uses in entries.uses.items():

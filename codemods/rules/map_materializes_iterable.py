@@ -72,7 +72,7 @@ class MapMaterializesIterable(RuleVisitor):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.inputs = LazyInputs(self.bindings)
-        self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
+        self.names = FreshNames.of(self.facts)
         self.discards: dict[Scope, str] = {}
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -17,9 +17,7 @@ import libcst.matchers as m
 from libcst.metadata import (
     BuiltinScope,
     GlobalScope,
-    ParentNodeProvider,
     PositionProvider,
-    ScopeProvider,
 )
 
 from codemods.analysis.entries import entries_of
@@ -63,9 +61,8 @@ class PerTaskSetup(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
         self.hoisting = Hoisting(self.facts)
-        self.names = FreshNames(s for s in self.scopes.values() if s is not None)
+        self.names = FreshNames.of(self.facts)
         self.entries = entries_of(self.facts)
         for name, uses in self.entries.uses.items():
             if uses.tasks:

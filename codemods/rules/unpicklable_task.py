@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import (
-    ParentNodeProvider,
     ScopeProvider,
 )
 
@@ -144,9 +143,8 @@ class UnpicklableTask(RuleVisitor):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.starts = StartMethods(node, self.api)
-        scopes, self.parents = self.metadata[ScopeProvider], self.metadata[ParentNodeProvider]
         self.hoisting = Hoisting(self.facts)
-        self.names = FreshNames(s for s in scopes.values() if s is not None)
+        self.names = FreshNames.of(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         site = self._site(node)

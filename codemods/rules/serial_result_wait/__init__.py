@@ -63,7 +63,7 @@ class SerialResultWait(RuleVisitor):
     def visit_Module(self, node: cst.Module) -> None:
         self.inputs = LazyInputs(self.bindings)
         self.loops: dict[int, tuple[cst.CSTNode, list[Wait]]] = {}
-        self.names = FreshNames(s for s in self.metadata[ScopeProvider].values() if s is not None)
+        self.names = FreshNames.of(self.facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self._wait(node)
