@@ -7,6 +7,8 @@ import pytest
 from codemods import rules
 from codemods.engine import analyze
 from codemods.rule import Safety
+from pathlib import Path
+from programs import START_METHODS, run_program
 
 MP009 = [rules.BY_CODE["MP009"]]
 
@@ -253,7 +255,187 @@ if __name__ == "__main__":
 """,
         id="guard-def-target-also-called-by-the-parent",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def square(x):
+    return x * x
+
+
+def main():
+    def work(x):
+        return square(x) + 1
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    p = mp.Process(target=work_to_queue, args=(3, q))
+    p.start()
+    print(q.get())
+    p.join()
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+
+def square(x):
+    return x * x
+
+
+def work(x):
+    return square(x) + 1
+
+
+def work_to_queue(x, q):
+    q.put(work(x))
+
+
+def main():
+    q = mp.Queue()
+    p = mp.Process(target=work_to_queue, args=(3, q))
+    p.start()
+    print(q.get())
+    p.join()
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-target-moves-with-the-nested-function-it-calls",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+calls = 0
+
+
+def main():
+    def count(x):
+        global calls
+        calls += 1
+        return x * 10
+
+    with mp.Pool(2) as pool:
+        print(pool.map(count, [1, 2]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+calls = 0
+
+
+def count(x):
+    global calls
+    calls += 1
+    return x * 10
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(count, [1, 2]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-task-assigns-a-global-only-it-assigns",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+
+
+def main(verbose):
+    if sys.version_info >= (3, 8):
+        def step(x):
+            return x
+
+        with mp.Pool(2) as pool:
+            return pool.map(step, [1])
+    else:
+        return None
+""",
+        """\
+import multiprocessing as mp
+import sys
+
+
+def step(x):
+    return x
+
+
+def main(verbose):
+    if sys.version_info >= (3, 8):
+        with mp.Pool(2) as pool:
+            return pool.map(step, [1])
+    else:
+        return None
+""",
+        id="def-under-an-if-used-only-in-its-branch",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main():
+    def init():
+        print("worker ready", flush=True)
+
+    with mp.Pool(1, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def init():
+    print("worker ready", flush=True)
+
+
+def main():
+    with mp.Pool(1, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-pool-initializer",
+    ),
 ]
+
+
+# What the fixed programs print, under every start method.
+RUNS = {
+    "nested-target-moves-with-the-nested-function-it-calls": "10\n",
+    "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
+}
 
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
@@ -409,6 +591,40 @@ def main():
 """,
         id="lambdas-and-locals-never-sent-to-a-process",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main():
+    def init():
+        print("ready")
+
+    ctx = mp.get_context("fork")
+    with ctx.Pool(2, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+""",
+        id="nested-initializer-of-a-fork-pool",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def init():
+    print("ready")
+
+
+def main():
+    with mp.Pool(2, initializer=init) as pool:
+        pool.map(abs, [-1])
+""",
+        id="module-level-initializer",
+    ),
 ]
 
 
@@ -548,11 +764,127 @@ def main(verbose):
     if verbose:
         def step(x):
             return x
+
+    with mp.Pool(2) as pool:
+        return pool.map(step, [1])
+""",
+        "`step` is defined under a condition and used outside it",
+        id="def-under-an-if-used-outside-its-branch",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    for _ in range(2):
+        def step(x):
+            return x
+
         with mp.Pool(2) as pool:
-            return pool.map(step, [1])
+            pool.map(step, [1])
 """,
         "`step` is defined inside a compound statement",
-        id="def-inside-an-if",
+        id="def-inside-a-loop",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(scale):
+    def work(x):
+        return x * scale
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    mp.Process(target=work_to_queue, args=(3, q)).start()
+""",
+        "it calls `work`, which cannot move to module level: it reads `scale`, a parameter of `main`",
+        id="nested-helper-reads-a-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    def work(x):
+        return x * x
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    mp.Process(target=work_to_queue, args=(3, q)).start()
+    return work(4)
+""",
+        "it calls `work`, which `main` also uses",
+        id="nested-helper-also-called-directly",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    total = 0
+
+    def add(x):
+        nonlocal total
+        total += x
+
+    def work(x):
+        add(x)
+
+    mp.Process(target=work, args=(1,)).start()
+""",
+        "it calls `add`, which cannot move to module level: it declares a `nonlocal` name",
+        id="nested-helper-declares-nonlocal",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+state = None
+
+
+def init(value):
+    global state
+    state = value
+
+
+def main():
+    def task(x):
+        global state
+        return state + x
+
+    with mp.Pool(2, initializer=init, initargs=(10,)) as pool:
+        print(pool.map(task, range(3)))
+""",
+        "it reads `state`, a global that a function assigns",
+        id="global-declared-and-assigned-by-another-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main(name):
+    def init():
+        print(name, "ready")
+
+    with mp.Pool(2, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+""",
+        "it reads `name`, a parameter of `main`",
+        id="nested-initializer-reads-a-parameter",
     ),
     pytest.param(
         """\
@@ -668,3 +1000,13 @@ def main():
 """
     [finding] = check(source).findings
     assert finding.message.startswith("`mp.Process(target=...)` pickles its target under spawn and forkserver")
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("case", sorted(RUNS))
+def test_fixed_program_runs(tmp_path: Path, case: str, method: str) -> None:
+    [after] = [p.values[1] for p in FIXES if p.id == case]
+    program = tmp_path / "program.py"
+    program.write_text(after)
+    run = run_program(program, method)
+    assert (run.returncode, run.stdout) == (0, RUNS[case]), run.stderr

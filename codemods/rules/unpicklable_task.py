@@ -52,12 +52,9 @@ class Site:
 
     call: cst.Call
     task: cst.BaseExpression
-    pool: bool  # a pool or executor: it pickles under every start method
+    pool: bool  # a pool's or executor's task: it pickles under every start method
     creation: cst.Call | None  # the call whose start method applies
-
-    @property
-    def noun(self) -> str:
-        return "task" if self.pool else "target"
+    noun: str  # what the call names it: task, target or initializer
 
 
 @dataclass
@@ -124,9 +121,10 @@ class UnpicklableTask(RuleVisitor):
 
     @classmethod
     def precheck(cls, module: AstFacts | ast.Module) -> bool:
-        """A task handed to ``x.map()`` (or another task method) or a target to a call
-        spelled like ``Process``, which may be a lambda, a def or class inside a function or
-        the guard, a method of such a class, or one of those in ``partial()``."""
+        """A task handed to ``x.map()`` (or another task method), a target to a call
+        spelled like ``Process`` or an initializer to one spelled like a pool, which may be
+        a lambda, a def or class inside a function or the guard, a method of such a class,
+        or one of those in ``partial()``."""
         facts = AstFacts.of(module)
         tasks = _AstTasks.of(facts)
         if not (tasks.names or facts.nodes(ast.Lambda)):
@@ -141,6 +139,10 @@ class UnpicklableTask(RuleVisitor):
             given = positional_args(call)
             target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
             if target is not None and tasks.may_fail(target):
+                return True
+        for call in facts.calls_to(pools):
+            initializer = keyword_value(call, "initializer")
+            if initializer is not None and tasks.may_fail(initializer):
                 return True
         return False
 
@@ -161,13 +163,13 @@ class UnpicklableTask(RuleVisitor):
             return
         if not (problem.everywhere and site.pool) and self._method(site) == "fork":
             return  # fork copies the parent: the target is never pickled, or found by name
-        func = site.call.func
-        call = f"`{self.module.code_for_node(func)}()`" if site.pool else f"`{self.module.code_for_node(func)}(target=...)`"
+        func = self.module.code_for_node(site.call.func)
+        call = f"`{func}()`" if site.pool else f"`{func}({site.noun}=...)`"
         if problem.everywhere:
             when = "under every start method" if site.pool else "under spawn and forkserver"
             message = f"{call} pickles its {site.noun} {when}, and cannot pickle {problem.what}: {problem.why}"
         else:
-            children = "the worker processes" if site.pool else "the child process"
+            children = "the child process" if site.noun == "target" else "the worker processes"
             message = (
                 f"{call} pickles its {site.noun} by name, and under spawn and forkserver {children} "
                 f"cannot find {problem.what}: {problem.why}"
@@ -188,11 +190,16 @@ class UnpicklableTask(RuleVisitor):
                 return None
             given = positional(call)
             task = given[0] if given else keyword(call, "func") or keyword(call, "fn")
-            return Site(call, task.value, True, self._creation(func.value)) if task else None
+            return Site(call, task.value, True, self._creation(func.value), "task") if task else None
         if self.bindings.makes(call, {"Process"}):
             given = positional(call)
             target = keyword(call, "target") or (given[1] if len(given) > 1 else None)
-            return Site(call, target.value, False, call) if target else None
+            return Site(call, target.value, False, call, "target") if target else None
+        if self.bindings.makes(call, POOLS):
+            # Each worker is a process that runs the initializer first: like a target, it
+            # is pickled under spawn and forkserver only.
+            initializer = keyword(call, "initializer")
+            return Site(call, initializer.value, False, call, "initializer") if initializer else None
         return None
 
     def _creation(self, pool: cst.BaseExpression) -> cst.Call | None:
@@ -274,28 +281,96 @@ class UnpicklableTask(RuleVisitor):
         if function is None:
             raise _NotMovable(problem.reason)
         anchor = self.hoisting.top_index(function)
+        if isinstance(function, cst.Lambda):
+            return self._fix_lambda(function, anchor, site)
+        old = function.name.value
+        block = self.parents.get(function)
+        owner = self._owner(block)  # type: ignore[arg-type]
+        if not isinstance(owner, cst.FunctionDef) and not is_main_guard(owner):
+            raise _NotMovable(f"`{old}` is defined inside a compound statement: {ADVICE}")
+        if self.parents.get(block) is not owner and not self._used_only_in(function, block):  # type: ignore[arg-type]
+            raise _NotMovable(f"`{old}` is defined under a condition and used outside it: {ADVICE}")
+        # Nested functions run only in the children: the parent calls them nowhere (_rename).
+        helpers = self._helpers(function, anchor) if isinstance(owner, cst.FunctionDef) else []
+        in_children = [function, *helpers] if isinstance(owner, cst.FunctionDef) else []
+        why = self.hoisting.obstacle(function, anchor, in_children)
+        if why is not None:
+            raise _NotMovable(f"{why}: {ADVICE}")
+        edits = Edits()
+        if isinstance(owner, cst.FunctionDef):
+            new, moved = self._rename(function, edits)
+        elif len(self.reach.global_scope.assignments[old]) != 1:
+            raise _NotMovable(f"`{old}` is assigned more than once at module level: {ADVICE}")
+        else:
+            new, moved = old, function  # already a module global, read by the same name
+        if any(helper.name.value == new for helper in helpers):
+            raise _NotMovable(f"`{old}` would move to module level as `{new}`, the name of a function it calls: {ADVICE}")
+        for helper in helpers:
+            move_def(edits, helper, helper, self.parents.get(helper), self.module.body[anchor])  # type: ignore[arg-type]
+        move_def(edits, moved, function, block, self.module.body[anchor])  # type: ignore[arg-type]
+        title = f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
+        if helpers:
+            title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
+        return edits.apply(self.module), title
+
+    def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str]:
         why = self.hoisting.obstacle(function, anchor)
         if why is not None:
             raise _NotMovable(f"{why}: {ADVICE}")
         edits = Edits()
-        if isinstance(function, cst.Lambda):
-            name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
-            edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function)])
-            edits.change(function, lambda _: cst.Name(name))
-            return edits.apply(self.module), f"Move the lambda to a module-level function `{name}`"
-        old = function.name.value
-        block = self.parents.get(function)
-        owner = self.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
-        if is_main_guard(owner):
-            if len(self.reach.global_scope.assignments[old]) != 1:
-                raise _NotMovable(f"`{old}` is assigned more than once at module level: {ADVICE}")
-            new, moved = old, function  # already a module global, read by the same name
-        elif isinstance(owner, cst.FunctionDef):
-            new, moved = self._rename(function, edits)
+        name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
+        edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function)])
+        edits.change(function, lambda _: cst.Name(name))
+        return edits.apply(self.module), f"Move the lambda to a module-level function `{name}`"
+
+    def _owner(self, block: cst.CSTNode) -> cst.CSTNode | None:
+        """The statement whose body holds ``block``, through the ``if`` statements around it:
+        a def under a condition defines nothing else, and moves out of it where every use
+        of it lies in the same branch (``_used_only_in``)."""
+        owner = self.parents.get(block)
+        while isinstance(owner, cst.IndentedBlock) or isinstance(owner, (cst.If, cst.Else)) and not is_main_guard(owner):
+            owner = self.parents.get(owner)
+        return owner
+
+    def _used_only_in(self, function: cst.FunctionDef, block: cst.CSTNode) -> bool:
+        assignments = self.metadata[ScopeProvider][function].assignments[function.name.value]  # type: ignore[union-attr]
+        return all(self.hoisting.within(r.node, block) for a in assignments for r in a.references)
+
+    def _helpers(self, function: cst.FunctionDef, anchor: int) -> list[cst.FunctionDef]:
+        """The other nested functions of the same function that ``function`` calls, and
+        those they call, in source order: they move to module level with it."""
+        scope = self.metadata[ScopeProvider][function]
+        moving = [function]
+        for mover in moving:  # grows while it is read
+            for assignment in scope.assignments:  # type: ignore[union-attr]
+                helper = assignment.node
+                if (
+                    isinstance(helper, cst.FunctionDef)
+                    and all(helper is not known for known in moving)
+                    and any(self.hoisting.within(r.node, mover) for r in assignment.references)
+                ):
+                    moving.append(helper)
+        helpers = moving[1:]
+        for helper in helpers:
+            self._check_helper(helper, moving, anchor)
+        return sorted(helpers, key=lambda helper: self.metadata[PositionProvider][helper].start.line)
+
+    def _check_helper(self, helper: cst.FunctionDef, moving: list[cst.FunctionDef], anchor: int) -> None:
+        """Raise unless ``helper`` can move to module level under its name, with ``moving``."""
+        name = helper.name.value
+        assignments = self.metadata[ScopeProvider][helper].assignments[name]  # type: ignore[union-attr]
+        enclosing = self.parents.get(self.parents.get(helper))  # type: ignore[arg-type]
+        if not isinstance(enclosing, cst.FunctionDef) or len(assignments) != 1:
+            why = f"it calls `{name}`, a nested function defined more than once or under a compound statement"
+        elif not all(any(self.hoisting.within(r.node, f) for f in moving) for a in assignments for r in a.references):
+            why = f"it calls `{name}`, which `{enclosing.name.value}` also uses"
+        elif name in self.names.taken(self.reach.global_scope):
+            why = f"it calls `{name}`, a nested function whose name is taken at module level"
         else:
-            raise _NotMovable(f"`{old}` is defined inside a compound statement: {ADVICE}")
-        move_def(edits, moved, function, block, self.module.body[anchor])  # type: ignore[arg-type]
-        return edits.apply(self.module), f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
+            found = self.hoisting.obstacle(helper, anchor, moving)
+            why = f"it calls `{name}`, which cannot move to module level: {found}" if found else None
+        if why is not None:
+            raise _NotMovable(f"{why}: {ADVICE}")
 
     def _rename(self, function: cst.FunctionDef, edits: Edits) -> tuple[str, cst.FunctionDef]:
         """The module-level name of a nested def used only as a task, and the def to move."""
