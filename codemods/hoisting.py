@@ -169,11 +169,18 @@ class Hoisting:
                         )
         return None
 
-    def obstacle(self, function: Function, anchor: int, in_children: Collection[cst.FunctionDef] = ()) -> str | None:
+    def obstacle(
+        self,
+        function: Function,
+        anchor: int,
+        in_children: Collection[cst.FunctionDef] = (),
+        passed: Collection[str] = (),
+    ) -> str | None:
         """Why ``function`` cannot move to module level, before the top-level statement
         ``anchor``, and mean the same there; None when it can. ``in_children``: nested
         functions (``function`` may be one) that move with it under their own names and run
-        only in child processes, so the globals they assign never change in the parent."""
+        only in child processes, so the globals they assign never change in the parent.
+        ``passed``: names of the scope around ``function`` that become its parameters."""
         if isinstance(function, cst.FunctionDef) and function.decorators:
             return "it is decorated"
         if findall(function, m.Nonlocal()):
@@ -189,13 +196,19 @@ class Hoisting:
             if scope not in inner:
                 continue
             for access in (a for a in scope.accesses[node] if a.node is node):  # type: ignore[union-attr]
-                found = self._foreign(function, node.value, access, inner, in_children)
+                found = self._foreign(function, node.value, access, inner, in_children, passed)
                 if found is not None:
                     return found
         return None
 
     def _foreign(
-        self, function: Function, name: str, access: Access, inner: set[Scope], in_children: Collection[cst.FunctionDef]
+        self,
+        function: Function,
+        name: str,
+        access: Access,
+        inner: set[Scope],
+        in_children: Collection[cst.FunctionDef],
+        passed: Collection[str],
     ) -> str | None:
         """Why a name that ``function`` reads would mean something else at module level."""
         if not access.referents:
@@ -206,6 +219,8 @@ class Hoisting:
             where = referent.scope
             if where in inner or isinstance(where, BuiltinScope):
                 continue
+            if name in passed and where is self.scopes.get(function):
+                continue  # handed to it as an argument
             node = getattr(referent, "node", None)
             if node is function or any(node is other for other in in_children):
                 continue  # a nested function that calls itself, or one that moves with it

@@ -428,6 +428,55 @@ if __name__ == "__main__":
 """,
         id="nested-pool-initializer",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+class Server:
+    def __init__(self, port):
+        self.port = port
+
+    def start(self):
+        print("serving on", self.port)
+
+
+def run(server_class, port):
+    p = mp.Process(target=lambda: server_class(port).start())
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(Server, 8080)
+""",
+        """\
+import multiprocessing as mp
+
+
+class Server:
+    def __init__(self, port):
+        self.port = port
+
+    def start(self):
+        print("serving on", self.port)
+
+
+def _target(server_class, port):
+    return server_class(port).start()
+
+
+def run(server_class, port):
+    p = mp.Process(target=_target, args=(server_class, port))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(Server, 8080)
+""",
+        id="target-lambda-reads-parameters-passed-as-args",
+    ),
 ]
 
 
@@ -435,6 +484,7 @@ if __name__ == "__main__":
 RUNS = {
     "nested-target-moves-with-the-nested-function-it-calls": "10\n",
     "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
+    "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
 }
 
 
@@ -962,6 +1012,48 @@ def main():
 """,
         "it declares a `nonlocal` name",
         id="nonlocal",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port, verbose):
+    p = mp.Process(target=lambda: print(port))
+    port = 2
+    p.start()
+""",
+        "it reads `port`, a parameter of `run`",
+        id="target-lambda-reads-a-rebound-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port):
+    def bump():
+        nonlocal port
+        port += 1
+
+    p = mp.Process(target=lambda: print(port))
+    bump()
+    p.start()
+""",
+        "it reads `port`, a parameter of `run`",
+        id="target-lambda-reads-a-parameter-assigned-through-nonlocal",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port, name):
+    p = mp.Process(target=lambda: print(name, port), args=())
+    p.start()
+""",
+        "it reads `name`, a parameter of `run`",
+        id="target-lambda-of-a-process-given-args",
     ),
 ]
 

@@ -39,6 +39,7 @@ from codemods.prechecks import (
 )
 from codemods.reachability import reach_of
 from codemods.visitor import RuleVisitor
+from codemods.handover import add_keyword
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
@@ -314,14 +315,50 @@ class UnpicklableTask(RuleVisitor):
         return edits.apply(self.module), title
 
     def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str]:
-        why = self.hoisting.obstacle(function, anchor)
+        passed = self._passed_parameters(function, site)
+        why = self.hoisting.obstacle(function, anchor, passed=passed)
         if why is not None:
             raise _NotMovable(f"{why}: {ADVICE}")
         edits = Edits()
         name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
-        edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function)])
+        params = cst.Parameters([cst.Param(cst.Name(parameter)) for parameter in passed]) if passed else function.params
+        edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function.with_changes(params=params))])
         edits.change(function, lambda _: cst.Name(name))
-        return edits.apply(self.module), f"Move the lambda to a module-level function `{name}`"
+        title = f"Move the lambda to a module-level function `{name}`"
+        if not passed:
+            return edits.apply(self.module), title
+        values = cst.Tuple([cst.Element(cst.Name(parameter)) for parameter in passed])
+        edits.change(site.call, lambda call: add_keyword(call, "args", values, after="target"))
+        return edits.apply(self.module), f"{title}, with `args={self.module.code_for_node(values)}`"
+
+    def _passed_parameters(self, function: cst.Lambda, site: Site) -> list[str]:
+        """The parameters of the function around a ``Process`` target lambda that it reads,
+        in the order it first reads them. The process can hand them to a module-level
+        function as ``args=``: a parameter never rebound has, when the child starts, the
+        value it had when the process was made. Empty unless the lambda takes no
+        arguments and the call passes none."""
+        scope = self.metadata[ScopeProvider][function]
+        enclosing = getattr(scope, "node", None)
+        given = positional(site.call)
+        if (
+            site.noun != "target"
+            or not isinstance(enclosing, cst.FunctionDef)
+            or _parameter_names(function.params)
+            or len(given) > 2
+            or keyword(site.call, "args") is not None
+            or keyword(site.call, "kwargs") is not None
+        ):
+            return []
+        first_read: dict[str, tuple[int, int]] = {}
+        for name in _parameter_names(enclosing.params):
+            assignments = scope.assignments[name]  # type: ignore[union-attr]
+            if len(assignments) != 1:
+                continue  # rebound: its value may change before the child starts
+            reads = [r.node for a in assignments for r in a.references if self.hoisting.within(r.node, function)]
+            if reads:
+                start = min(self.metadata[PositionProvider][node].start for node in reads)
+                first_read[name] = (start.line, start.column)
+        return sorted(first_read, key=first_read.__getitem__)
 
     def _owner(self, block: cst.CSTNode) -> cst.CSTNode | None:
         """The statement whose body holds ``block``, through the ``if`` statements around it:
@@ -395,6 +432,12 @@ class UnpicklableTask(RuleVisitor):
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
         site = self._site(call) if isinstance(call, cst.Call) else None
         return site is not None and site.task is node
+
+
+def _parameter_names(params: cst.Parameters) -> list[str]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return [param.name.value for param in every]
 
 
 class _NotMovable(Exception):
