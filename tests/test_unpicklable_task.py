@@ -477,6 +477,36 @@ if __name__ == "__main__":
 """,
         id="target-lambda-reads-parameters-passed-as-args",
     ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+
+def main():
+    def init():
+        print("ready")
+
+    with mp.Pool(2, init) as pool, ProcessPoolExecutor(2, None, init) as executor:
+        pool.map(abs, [-1])
+        executor.submit(abs, -1)
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+
+def init():
+    print("ready")
+
+
+def main():
+    with mp.Pool(2, init) as pool, ProcessPoolExecutor(2, None, init) as executor:
+        pool.map(abs, [-1])
+        executor.submit(abs, -1)
+""",
+        id="nested-initializers-given-by-position",
+    ),
 ]
 
 

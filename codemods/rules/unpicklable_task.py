@@ -42,6 +42,8 @@ from codemods.visitor import RuleVisitor
 from codemods.handover import add_keyword
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
+# Where each pool takes its initializer when it is given by position.
+INITIALIZER_POSITION = {"Pool": 1, "ProcessPoolExecutor": 2}
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
 LAMBDA = "pickle refers to a function by its module and name, and a lambda has none"
 ADVICE = "make it a module-level function and pass the values it needs as arguments (`functools.partial` of a module-level function pickles)"
@@ -143,7 +145,8 @@ class UnpicklableTask(RuleVisitor):
                 return True
         for call in facts.calls_to(pools):
             initializer = keyword_value(call, "initializer")
-            if initializer is not None and tasks.may_fail(initializer):
+            given = [initializer] if initializer is not None else positional_args(call)[1:3]
+            if any(tasks.may_fail(value) for value in given):
                 return True
         return False
 
@@ -196,11 +199,13 @@ class UnpicklableTask(RuleVisitor):
             given = positional(call)
             target = keyword(call, "target") or (given[1] if len(given) > 1 else None)
             return Site(call, target.value, False, call, "target") if target else None
-        if self.bindings.makes(call, POOLS):
-            # Each worker is a process that runs the initializer first: like a target, it
-            # is pickled under spawn and forkserver only.
-            initializer = keyword(call, "initializer")
-            return Site(call, initializer.value, False, call, "initializer") if initializer else None
+        for api, position in INITIALIZER_POSITION.items():
+            if self.bindings.makes(call, {api}):
+                # Each worker is a process that runs the initializer first: like a target,
+                # it is pickled under spawn and forkserver only.
+                given = positional(call)
+                initializer = keyword(call, "initializer") or (given[position] if len(given) > position else None)
+                return Site(call, initializer.value, False, call, "initializer") if initializer else None
         return None
 
     def _creation(self, pool: cst.BaseExpression) -> cst.Call | None:
