@@ -114,8 +114,8 @@ RULES: tuple[RuleSpec, ...] = (
         name="unpicklable-task",
         summary="A lambda, nested function or local class's method is sent to a process that must pickle it",
         safety=Safety.SAFE,
-        # A pool task, or a process target given by keyword or by position.
-        needles=(*_PROCESS, *_TASK),
+        # A pool task, a process target given by keyword or by position, a pool's initializer.
+        needles=(*_PROCESS, *_TASK, *_every(_POOL, _any(b"initializer"))),
     ),
     RuleSpec(
         code="MP010",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from programs import START_METHODS, run_program
 
 from codemods import registry
 from codemods.engine import analyze
@@ -253,7 +256,267 @@ if __name__ == "__main__":
 """,
         id="guard-def-target-also-called-by-the-parent",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def square(x):
+    return x * x
+
+
+def main():
+    def work(x):
+        return square(x) + 1
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    p = mp.Process(target=work_to_queue, args=(3, q))
+    p.start()
+    print(q.get())
+    p.join()
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+
+def square(x):
+    return x * x
+
+
+def work(x):
+    return square(x) + 1
+
+
+def work_to_queue(x, q):
+    q.put(work(x))
+
+
+def main():
+    q = mp.Queue()
+    p = mp.Process(target=work_to_queue, args=(3, q))
+    p.start()
+    print(q.get())
+    p.join()
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-target-moves-with-the-nested-function-it-calls",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+calls = 0
+
+
+def main():
+    def count(x):
+        global calls
+        calls += 1
+        return x * 10
+
+    with mp.Pool(2) as pool:
+        print(pool.map(count, [1, 2]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+calls = 0
+
+
+def count(x):
+    global calls
+    calls += 1
+    return x * 10
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(count, [1, 2]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-task-assigns-a-global-only-it-assigns",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import sys
+
+
+def main(verbose):
+    if sys.version_info >= (3, 8):
+        def step(x):
+            return x
+
+        with mp.Pool(2) as pool:
+            return pool.map(step, [1])
+    else:
+        return None
+""",
+        """\
+import multiprocessing as mp
+import sys
+
+
+def step(x):
+    return x
+
+
+def main(verbose):
+    if sys.version_info >= (3, 8):
+        with mp.Pool(2) as pool:
+            return pool.map(step, [1])
+    else:
+        return None
+""",
+        id="def-under-an-if-used-only-in-its-branch",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main():
+    def init():
+        print("worker ready", flush=True)
+
+    with mp.Pool(1, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def init():
+    print("worker ready", flush=True)
+
+
+def main():
+    with mp.Pool(1, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="nested-pool-initializer",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+class Server:
+    def __init__(self, port):
+        self.port = port
+
+    def start(self):
+        print("serving on", self.port)
+
+
+def run(server_class, port):
+    p = mp.Process(target=lambda: server_class(port).start())
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(Server, 8080)
+""",
+        """\
+import multiprocessing as mp
+
+
+class Server:
+    def __init__(self, port):
+        self.port = port
+
+    def start(self):
+        print("serving on", self.port)
+
+
+def _target(server_class, port):
+    return server_class(port).start()
+
+
+def run(server_class, port):
+    p = mp.Process(target=_target, args=(server_class, port))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(Server, 8080)
+""",
+        id="target-lambda-reads-parameters-passed-as-args",
+    ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+
+def main():
+    def init():
+        print("ready")
+
+    with mp.Pool(2, init) as pool, ProcessPoolExecutor(2, None, init) as executor:
+        pool.map(abs, [-1])
+        executor.submit(abs, -1)
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+
+def init():
+    print("ready")
+
+
+def main():
+    with mp.Pool(2, init) as pool, ProcessPoolExecutor(2, None, init) as executor:
+        pool.map(abs, [-1])
+        executor.submit(abs, -1)
+""",
+        id="nested-initializers-given-by-position",
+    ),
 ]
+
+
+# What the fixed programs print, under every start method.
+RUNS = {
+    "nested-target-moves-with-the-nested-function-it-calls": "10\n",
+    "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
+    "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
+}
 
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
@@ -409,6 +672,40 @@ def main():
 """,
         id="lambdas-and-locals-never-sent-to-a-process",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main():
+    def init():
+        print("ready")
+
+    ctx = mp.get_context("fork")
+    with ctx.Pool(2, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+""",
+        id="nested-initializer-of-a-fork-pool",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def init():
+    print("ready")
+
+
+def main():
+    with mp.Pool(2, initializer=init) as pool:
+        pool.map(abs, [-1])
+""",
+        id="module-level-initializer",
+    ),
 ]
 
 
@@ -548,11 +845,127 @@ def main(verbose):
     if verbose:
         def step(x):
             return x
+
+    with mp.Pool(2) as pool:
+        return pool.map(step, [1])
+""",
+        "`step` is defined under a condition and used outside it",
+        id="def-under-an-if-used-outside-its-branch",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    for _ in range(2):
+        def step(x):
+            return x
+
         with mp.Pool(2) as pool:
-            return pool.map(step, [1])
+            pool.map(step, [1])
 """,
         "`step` is defined inside a compound statement",
-        id="def-inside-an-if",
+        id="def-inside-a-loop",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main(scale):
+    def work(x):
+        return x * scale
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    mp.Process(target=work_to_queue, args=(3, q)).start()
+""",
+        "it calls `work`, which cannot move to module level: it reads `scale`, a parameter of `main`",
+        id="nested-helper-reads-a-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    def work(x):
+        return x * x
+
+    def work_to_queue(x, q):
+        q.put(work(x))
+
+    q = mp.Queue()
+    mp.Process(target=work_to_queue, args=(3, q)).start()
+    return work(4)
+""",
+        "it calls `work`, which `main` also uses",
+        id="nested-helper-also-called-directly",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def main():
+    total = 0
+
+    def add(x):
+        nonlocal total
+        total += x
+
+    def work(x):
+        add(x)
+
+    mp.Process(target=work, args=(1,)).start()
+""",
+        "it calls `add`, which cannot move to module level: it declares a `nonlocal` name",
+        id="nested-helper-declares-nonlocal",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+state = None
+
+
+def init(value):
+    global state
+    state = value
+
+
+def main():
+    def task(x):
+        global state
+        return state + x
+
+    with mp.Pool(2, initializer=init, initargs=(10,)) as pool:
+        print(pool.map(task, range(3)))
+""",
+        "it reads `state`, a global that a function assigns",
+        id="global-declared-and-assigned-by-another-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def task(x):
+    return x + 1
+
+
+def main(name):
+    def init():
+        print(name, "ready")
+
+    with mp.Pool(2, initializer=init) as pool:
+        print(pool.map(task, range(3)))
+""",
+        "it reads `name`, a parameter of `main`",
+        id="nested-initializer-reads-a-parameter",
     ),
     pytest.param(
         """\
@@ -631,6 +1044,48 @@ def main():
         "it declares a `nonlocal` name",
         id="nonlocal",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port, verbose):
+    p = mp.Process(target=lambda: print(port))
+    port = 2
+    p.start()
+""",
+        "it reads `port`, a parameter of `run`",
+        id="target-lambda-reads-a-rebound-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port):
+    def bump():
+        nonlocal port
+        port += 1
+
+    p = mp.Process(target=lambda: print(port))
+    bump()
+    p.start()
+""",
+        "it reads `port`, a parameter of `run`",
+        id="target-lambda-reads-a-parameter-assigned-through-nonlocal",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(port, name):
+    p = mp.Process(target=lambda: print(name, port), args=())
+    p.start()
+""",
+        "it reads `name`, a parameter of `run`",
+        id="target-lambda-of-a-process-given-args",
+    ),
 ]
 
 
@@ -668,3 +1123,13 @@ def main():
 """
     [finding] = check(source).findings
     assert finding.message.startswith("`mp.Process(target=...)` pickles its target under spawn and forkserver")
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("case", sorted(RUNS))
+def test_fixed_program_runs(tmp_path: Path, case: str, method: str) -> None:
+    [after] = [p.values[1] for p in FIXES if p.id == case]
+    program = tmp_path / "program.py"
+    program.write_text(after)
+    run = run_program(program, method)
+    assert (run.returncode, run.stdout) == (0, RUNS[case]), run.stderr

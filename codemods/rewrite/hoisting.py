@@ -10,7 +10,7 @@ once, before the place the function moves to; a decorated function does not move
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import libcst as cst
 import libcst.matchers as m
@@ -109,11 +109,14 @@ class Hoisting:
             child, parent = parent, self.parents.get(parent)
         return False
 
-    def where_bound(self, name: str) -> str | None:
+    def where_bound(self, name: str, in_children: Collection[cst.FunctionDef] = ()) -> str | None:
         """Why a child process's import of the module may not bind the global ``name`` as
-        the parent has it (None: every binding is a top-level statement outside the guard)."""
+        the parent has it (None: every binding is a top-level statement outside the guard,
+        or inside one of the functions ``in_children``, which the parent never runs)."""
         for assignment in self.reach.global_scope.assignments[name]:
             node = assignment.node
+            if any(self.within(node, function) for function in in_children):
+                continue
             if is_main_guard(self.reach.module.body[self.top_index(node)]):
                 return f"`{name}`, which is assigned under the `__main__` guard that child processes do not run"
             if self.in_function(node):
@@ -162,9 +165,18 @@ class Hoisting:
                         )
         return None
 
-    def obstacle(self, function: Function, anchor: int) -> str | None:
+    def obstacle(
+        self,
+        function: Function,
+        anchor: int,
+        in_children: Collection[cst.FunctionDef] = (),
+        passed: Collection[str] = (),
+    ) -> str | None:
         """Why ``function`` cannot move to module level, before the top-level statement
-        ``anchor``, and mean the same there; None when it can."""
+        ``anchor``, and mean the same there; None when it can. ``in_children``: nested
+        functions (``function`` may be one) that move with it under their own names and run
+        only in child processes, so the globals they assign never change in the parent.
+        ``passed``: names of the scope around ``function`` that become its parameters."""
         if isinstance(function, cst.FunctionDef) and function.decorators:
             return "it is decorated"
         if findall(function, m.Nonlocal()):
@@ -180,12 +192,20 @@ class Hoisting:
             if scope not in inner:
                 continue
             for access in (a for a in scope.accesses[node] if a.node is node):  # type: ignore[union-attr]
-                found = self._foreign(function, node.value, access, inner)
+                found = self._foreign(function, node.value, access, inner, in_children, passed)
                 if found is not None:
                     return found
         return None
 
-    def _foreign(self, function: Function, name: str, access: Access, inner: set[Scope]) -> str | None:
+    def _foreign(
+        self,
+        function: Function,
+        name: str,
+        access: Access,
+        inner: set[Scope],
+        in_children: Collection[cst.FunctionDef],
+        passed: Collection[str],
+    ) -> str | None:
         """Why a name that ``function`` reads would mean something else at module level."""
         if not access.referents:
             if name in _MODULE_DUNDERS or self.star_import:
@@ -195,11 +215,13 @@ class Hoisting:
             where = referent.scope
             if where in inner or isinstance(where, BuiltinScope):
                 continue
+            if name in passed and where is self.scopes.get(function):
+                continue  # handed to it as an argument
             node = getattr(referent, "node", None)
-            if node is function:
-                continue  # a nested function that calls itself by its name
+            if node is function or any(node is other for other in in_children):
+                continue  # a nested function that calls itself, or one that moves with it
             if isinstance(where, GlobalScope):
-                why = self.where_bound(name)
+                why = self.where_bound(name, in_children)
                 if why is not None:
                     return f"it reads {why}"
                 continue

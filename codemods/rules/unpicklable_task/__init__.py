@@ -14,28 +14,26 @@ import ast
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import (
-    ScopeProvider,
-)
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import (
-    FUNCTION,
     AstFacts,
-    callee_name,
-    is_main_guard_test,
     keyword_value,
     may_be_instance,
     positional_args,
 )
 from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import Edits
+from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.unpicklable_task.ast_tasks import AstTasks
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
+# Where each pool takes its initializer when it is given by position.
+INITIALIZER_POSITION = {"Pool": 1, "ProcessPoolExecutor": 2}
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
 LAMBDA = "pickle refers to a function by its module and name, and a lambda has none"
 ADVICE = (
@@ -50,12 +48,9 @@ class Site:
 
     call: cst.Call
     task: cst.BaseExpression
-    pool: bool  # a pool or executor: it pickles under every start method
+    pool: bool  # a pool's or executor's task: it pickles under every start method
     creation: cst.Call | None  # the call whose start method applies
-
-    @property
-    def noun(self) -> str:
-        return "task" if self.pool else "target"
+    noun: str  # what the call names it: task, target or initializer
 
 
 @dataclass
@@ -67,65 +62,14 @@ class Problem:
     reason: str | None = None  # what to do by hand, when there is nothing to move
 
 
-@dataclass(frozen=True)
-class _AstTasks:
-    """What the pre-check needs to tell a task that may not pickle (see ``_problem``)."""
-
-    names: set[str]  # defs and classes inside a function or the guard, names bound to a lambda
-    classes: set[str]  # the classes among them
-    made_by: dict[str, set[str]]  # NAME -> the plain names called in ``NAME = f(...)``
-    partial: frozenset[str]
-
-    @classmethod
-    def of(cls, facts: AstFacts) -> _AstTasks:
-        nested = [
-            *facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, levels=(FUNCTION,)),
-            *(
-                node
-                for guard in facts.tree.body
-                if isinstance(guard, ast.If) and is_main_guard_test(guard.test)
-                for node in ast.walk(guard)
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            ),
-        ]
-        names = {node.name for node in nested}
-        made_by: dict[str, set[str]] = {}
-        for node in facts.nodes(ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name) and isinstance(node.value, ast.Lambda):
-                    names.add(target.id)
-                elif (
-                    isinstance(target, ast.Name)
-                    and isinstance(node.value, ast.Call)
-                    and isinstance(node.value.func, ast.Name)
-                ):
-                    made_by.setdefault(target.id, set()).add(node.value.func.id)
-        classes = {node.name for node in nested if isinstance(node, ast.ClassDef)}
-        return cls(names, classes, made_by, facts.aliases({"partial"}))
-
-    def may_fail(self, task: ast.expr) -> bool:
-        if isinstance(task, ast.Lambda):
-            return True
-        if isinstance(task, ast.Call):
-            given = positional_args(task) if callee_name(task) in self.partial else []
-            return bool(given) and self.may_fail(given[0])
-        if isinstance(task, ast.Name):
-            return task.id in self.names
-        # ``Local.method``, ``Local().method``, ``obj.method`` with ``obj = Local()``
-        owner = task.value if isinstance(task, ast.Attribute) else None
-        owner = owner.func if isinstance(owner, ast.Call) else owner
-        if not isinstance(owner, ast.Name):
-            return False
-        return bool(({owner.id} | self.made_by.get(owner.id, set())) & self.classes)
-
-
 class UnpicklableTask(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
-        """A task handed to ``x.map()`` (or another task method) or a target to a call
-        spelled like ``Process``, which may be a lambda, a def or class inside a function or
-        the guard, a method of such a class, or one of those in ``partial()``."""
-        tasks = _AstTasks.of(facts)
+        """A task handed to ``x.map()`` (or another task method), a target to a call
+        spelled like ``Process`` or an initializer to one spelled like a pool, which may be
+        a lambda, a def or class inside a function or the guard, a method of such a class,
+        or one of those in ``partial()``."""
+        tasks = AstTasks.of(facts)
         if not (tasks.names or facts.nodes(ast.Lambda)):
             return False
         pools = facts.aliases(spellings(POOLS))
@@ -138,6 +82,11 @@ class UnpicklableTask(RuleVisitor):
             given = positional_args(call)
             target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
             if target is not None and tasks.may_fail(target):
+                return True
+        for call in facts.calls_to(pools):
+            initializer = keyword_value(call, "initializer")
+            given = [initializer] if initializer is not None else positional_args(call)[1:3]
+            if any(tasks.may_fail(value) for value in given):
                 return True
         return False
 
@@ -153,17 +102,13 @@ class UnpicklableTask(RuleVisitor):
             return
         if not (problem.everywhere and site.pool) and self._method(site) == "fork":
             return  # fork copies the parent: the target is never pickled, or found by name
-        func = site.call.func
-        call = (
-            f"`{self.module.code_for_node(func)}()`"
-            if site.pool
-            else f"`{self.module.code_for_node(func)}(target=...)`"
-        )
+        func = self.module.code_for_node(site.call.func)
+        call = f"`{func}()`" if site.pool else f"`{func}({site.noun}=...)`"
         if problem.everywhere:
             when = "under every start method" if site.pool else "under spawn and forkserver"
             message = f"{call} pickles its {site.noun} {when}, and cannot pickle {problem.what}: {problem.why}"
         else:
-            children = "the worker processes" if site.pool else "the child process"
+            children = "the child process" if site.noun == "target" else "the worker processes"
             message = (
                 f"{call} pickles its {site.noun} by name, and under spawn and forkserver {children} "
                 f"cannot find {problem.what}: {problem.why}"
@@ -184,11 +129,18 @@ class UnpicklableTask(RuleVisitor):
                 return None
             given = positional(call)
             task = given[0] if given else keyword(call, "func") or keyword(call, "fn")
-            return Site(call, task.value, True, self._creation(func.value)) if task else None
+            return Site(call, task.value, True, self._creation(func.value), "task") if task else None
         if self.bindings.makes(call, {"Process"}):
             given = positional(call)
             target = keyword(call, "target") or (given[1] if len(given) > 1 else None)
-            return Site(call, target.value, False, call) if target else None
+            return Site(call, target.value, False, call, "target") if target else None
+        for api, position in INITIALIZER_POSITION.items():
+            if self.bindings.makes(call, {api}):
+                # Each worker is a process that runs the initializer first: like a target,
+                # it is pickled under spawn and forkserver only.
+                given = positional(call)
+                initializer = keyword(call, "initializer") or (given[position] if len(given) > position else None)
+                return Site(call, initializer.value, False, call, "initializer") if initializer else None
         return None
 
     def _creation(self, pool: cst.BaseExpression) -> cst.Call | None:
@@ -270,28 +222,134 @@ class UnpicklableTask(RuleVisitor):
         if function is None:
             raise Unfixable(problem.reason)
         anchor = self.hoisting.top_index(function)
-        why = self.hoisting.obstacle(function, anchor)
+        if isinstance(function, cst.Lambda):
+            return self._fix_lambda(function, anchor, site)
+        old = function.name.value
+        block = self.parents.get(function)
+        owner = self._owner(block)  # type: ignore[arg-type]
+        if not isinstance(owner, cst.FunctionDef) and not is_main_guard(owner):
+            raise Unfixable(f"`{old}` is defined inside a compound statement: {ADVICE}")
+        if self.parents.get(block) is not owner and not self._used_only_in(function, block):  # type: ignore[arg-type]
+            raise Unfixable(f"`{old}` is defined under a condition and used outside it: {ADVICE}")
+        # Nested functions run only in the children: the parent calls them nowhere (_rename).
+        helpers = self._helpers(function, anchor) if isinstance(owner, cst.FunctionDef) else []
+        in_children = [function, *helpers] if isinstance(owner, cst.FunctionDef) else []
+        why = self.hoisting.obstacle(function, anchor, in_children)
         if why is not None:
             raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
-        if isinstance(function, cst.Lambda):
-            name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
-            edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function)])
-            edits.change(function, lambda _: cst.Name(name))
-            return edits.apply(self.module), f"Move the lambda to a module-level function `{name}`"
-        old = function.name.value
-        block = self.parents.get(function)
-        owner = self.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
-        if is_main_guard(owner):
-            if len(self.reach.global_scope.assignments[old]) != 1:
-                raise Unfixable(f"`{old}` is assigned more than once at module level: {ADVICE}")
-            new, moved = old, function  # already a module global, read by the same name
-        elif isinstance(owner, cst.FunctionDef):
+        if isinstance(owner, cst.FunctionDef):
             new, moved = self._rename(function, edits)
+        elif len(self.reach.global_scope.assignments[old]) != 1:
+            raise Unfixable(f"`{old}` is assigned more than once at module level: {ADVICE}")
         else:
-            raise Unfixable(f"`{old}` is defined inside a compound statement: {ADVICE}")
+            new, moved = old, function  # already a module global, read by the same name
+        if any(helper.name.value == new for helper in helpers):
+            raise Unfixable(f"`{old}` would move to module level as `{new}`, the name of a function it calls: {ADVICE}")
+        for helper in helpers:
+            move_def(edits, helper, helper, self.parents.get(helper), self.module.body[anchor])  # type: ignore[arg-type]
         move_def(edits, moved, function, block, self.module.body[anchor])  # type: ignore[arg-type]
-        return edits.apply(self.module), f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
+        title = f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
+        if helpers:
+            title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
+        return edits.apply(self.module), title
+
+    def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str]:
+        passed = self._passed_parameters(function, site)
+        why = self.hoisting.obstacle(function, anchor, passed=passed)
+        if why is not None:
+            raise Unfixable(f"{why}: {ADVICE}")
+        edits = Edits()
+        name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
+        params = cst.Parameters([cst.Param(cst.Name(parameter)) for parameter in passed]) if passed else function.params
+        edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function.with_changes(params=params))])
+        edits.change(function, lambda _: cst.Name(name))
+        title = f"Move the lambda to a module-level function `{name}`"
+        if not passed:
+            return edits.apply(self.module), title
+        values = cst.Tuple([cst.Element(cst.Name(parameter)) for parameter in passed])
+        edits.change(site.call, lambda call: add_keyword(call, "args", values, after="target"))
+        return edits.apply(self.module), f"{title}, with `args={self.module.code_for_node(values)}`"
+
+    def _passed_parameters(self, function: cst.Lambda, site: Site) -> list[str]:
+        """The parameters of the function around a ``Process`` target lambda that it reads,
+        in the order it first reads them. The process can hand them to a module-level
+        function as ``args=``: a parameter never rebound has, when the child starts, the
+        value it had when the process was made. Empty unless the lambda takes no
+        arguments and the call passes none."""
+        scope = self.metadata[ScopeProvider][function]
+        enclosing = getattr(scope, "node", None)
+        given = positional(site.call)
+        if (
+            site.noun != "target"
+            or not isinstance(enclosing, cst.FunctionDef)
+            or _parameter_names(function.params)
+            or len(given) > 2
+            or keyword(site.call, "args") is not None
+            or keyword(site.call, "kwargs") is not None
+        ):
+            return []
+        first_read: dict[str, tuple[int, int]] = {}
+        for name in _parameter_names(enclosing.params):
+            assignments = scope.assignments[name]  # type: ignore[union-attr]
+            if len(assignments) != 1:
+                continue  # rebound: its value may change before the child starts
+            reads = [r.node for a in assignments for r in a.references if self.hoisting.within(r.node, function)]
+            if reads:
+                start = min(self.metadata[PositionProvider][node].start for node in reads)
+                first_read[name] = (start.line, start.column)
+        return sorted(first_read, key=first_read.__getitem__)
+
+    def _owner(self, block: cst.CSTNode) -> cst.CSTNode | None:
+        """The statement whose body holds ``block``, through the ``if`` statements around it:
+        a def under a condition defines nothing else, and moves out of it where every use
+        of it lies in the same branch (``_used_only_in``)."""
+        owner = self.parents.get(block)
+        while isinstance(owner, cst.IndentedBlock) or (
+            isinstance(owner, (cst.If, cst.Else)) and not is_main_guard(owner)
+        ):
+            owner = self.parents.get(owner)
+        return owner
+
+    def _used_only_in(self, function: cst.FunctionDef, block: cst.CSTNode) -> bool:
+        assignments = self.metadata[ScopeProvider][function].assignments[function.name.value]  # type: ignore[union-attr]
+        return all(self.hoisting.within(r.node, block) for a in assignments for r in a.references)
+
+    def _helpers(self, function: cst.FunctionDef, anchor: int) -> list[cst.FunctionDef]:
+        """The other nested functions of the same function that ``function`` calls, and
+        those they call, in source order: they move to module level with it."""
+        scope = self.metadata[ScopeProvider][function]
+        moving = [function]
+        for mover in moving:  # grows while it is read
+            for assignment in scope.assignments:  # type: ignore[union-attr]
+                helper = assignment.node
+                if (
+                    isinstance(helper, cst.FunctionDef)
+                    and all(helper is not known for known in moving)
+                    and any(self.hoisting.within(r.node, mover) for r in assignment.references)
+                ):
+                    moving.append(helper)
+        helpers = moving[1:]
+        for helper in helpers:
+            self._check_helper(helper, moving, anchor)
+        return sorted(helpers, key=lambda helper: self.metadata[PositionProvider][helper].start.line)
+
+    def _check_helper(self, helper: cst.FunctionDef, moving: list[cst.FunctionDef], anchor: int) -> None:
+        """Raise unless ``helper`` can move to module level under its name, with ``moving``."""
+        name = helper.name.value
+        assignments = self.metadata[ScopeProvider][helper].assignments[name]  # type: ignore[union-attr]
+        enclosing = self.parents.get(self.parents.get(helper))  # type: ignore[arg-type]
+        if not isinstance(enclosing, cst.FunctionDef) or len(assignments) != 1:
+            why = f"it calls `{name}`, a nested function defined more than once or under a compound statement"
+        elif not all(any(self.hoisting.within(r.node, f) for f in moving) for a in assignments for r in a.references):
+            why = f"it calls `{name}`, which `{enclosing.name.value}` also uses"
+        elif name in self.names.taken(self.reach.global_scope):
+            why = f"it calls `{name}`, a nested function whose name is taken at module level"
+        else:
+            found = self.hoisting.obstacle(helper, anchor, moving)
+            why = f"it calls `{name}`, which cannot move to module level: {found}" if found else None
+        if why is not None:
+            raise Unfixable(f"{why}: {ADVICE}")
 
     def _rename(self, function: cst.FunctionDef, edits: Edits) -> tuple[str, cst.FunctionDef]:
         """The module-level name of a nested def used only as a task, and the def to move."""
@@ -316,6 +374,12 @@ class UnpicklableTask(RuleVisitor):
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
         site = self._site(call) if isinstance(call, cst.Call) else None
         return site is not None and site.task is node
+
+
+def _parameter_names(params: cst.Parameters) -> list[str]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return [param.name.value for param in every]
 
 
 RULE = UnpicklableTask

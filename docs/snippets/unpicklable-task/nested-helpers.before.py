@@ -1,0 +1,19 @@
+import multiprocessing as mp
+
+
+def main():
+    def square(x):
+        return x * x
+
+    def square_to_queue(x, queue):
+        queue.put(square(x))
+
+    queue = mp.Queue()
+    child = mp.Process(target=square_to_queue, args=(3, queue))
+    child.start()
+    print("square:", queue.get())
+    child.join()
+
+
+if __name__ == "__main__":
+    main()
