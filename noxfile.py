@@ -1,6 +1,6 @@
 """The test suite on every supported Python, 3.10 to 3.15.
 
-    pip install nox uv
+    pip install -e ".[matrix]"        # nox and uv
     nox -s tests-3.12              # one version
     nox -s tests                   # every version, one after the other
     nox -s tests-3.12 -- --full    # the full suite instead of the fast subset
@@ -39,8 +39,11 @@ nox.options.download_python = "never"
 
 def fast_subset() -> list[str]:
     """The snippets, the command line, and the test file of every rule in codemods/rules/."""
+    # A rule is a module, or a package when it owns helper modules.
     rules = sorted(
-        path.stem for path in (ROOT / "codemods" / "rules").glob("*.py") if not path.stem.startswith("_")
+        path.stem
+        for path in (ROOT / "codemods" / "rules").iterdir()
+        if not path.stem.startswith("_") and (path.suffix == ".py" or (path / "__init__.py").exists())
     )
     files = ["tests/test_snippets.py", "tests/test_cli.py"]
     files += [f"tests/test_{rule}.py" for rule in rules if (ROOT / "tests" / f"test_{rule}.py").exists()]
