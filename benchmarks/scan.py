@@ -240,7 +240,11 @@ def contenders(corpus: Path, peaks_dir: Path, skip_slow: bool) -> list[Measure]:
     if not skip_slow:
         found.append(mpfix("mpfix, prefilter off", "--no-cache", "--no-prefilter", slow=True))
         peaks = peaks_dir / "naive.txt"
-        found.append(Measure("naive libcst scan", [sys.executable, "-c", NAIVE, str(peaks), str(corpus)], True, peaks))
+        # A file, not ``-c``: under spawn and forkserver (the default from Python 3.14) the
+        # workers import the main module to find ``scan``, and ``-c`` code has no module.
+        script = peaks_dir / "naive_scan.py"
+        script.write_text(NAIVE, encoding="utf-8")
+        found.append(Measure("naive libcst scan", [sys.executable, str(script), str(peaks), str(corpus)], True, peaks))
     ruff = shutil.which("ruff")
     if ruff:
         found.append(Measure(RUFF, [ruff, "check", "--select", "ALL", "--no-cache", "--exit-zero", "-q", str(corpus)]))
