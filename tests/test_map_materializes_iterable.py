@@ -16,6 +16,8 @@ from rule_cases import RuleCases
 from codemods import registry
 from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
+from codemods.model import Safety
+from codemods.rules.map_materializes_iterable import DRAINED_UNSAFE
 
 MP005 = [registry.BY_CODE["MP005"]]
 RULE = registry.BY_CODE["MP005"].load()
@@ -595,9 +597,11 @@ with Pool() as pool:
 """
 
 
-def test_dropped_results_are_read_and_thrown_away_one_by_one() -> None:
-    CASES.assert_fixes(
-        DROPPED,
+def test_dropped_results_are_read_and_thrown_away_one_by_one_as_an_unsafe_fix() -> None:
+    safe_only = check(DROPPED)
+    assert [f.fix for f in safe_only.findings] == [Safety.UNSAFE, Safety.UNSAFE] and not safe_only.changed
+    assert all("; the fix is unsafe: " + DRAINED_UNSAFE in f.message for f in safe_only.findings)
+    assert check(DROPPED, unsafe_fixes=True).fixed == (
         """\
 import sys
 from multiprocessing import Pool
@@ -608,7 +612,7 @@ with Pool() as pool:
         pass
     for _ in pool.imap(touch, sys.stdin, chunksize=64):
         pass
-""",
+"""
     )
 
 
@@ -616,7 +620,7 @@ def test_dropped_results_message_says_the_list_is_thrown_away() -> None:
     finding = check(DROPPED).findings[0]
     assert finding.message == (
         "`pool.map()` reads all of the generator expression into a list before the first task starts, "
-        "and builds a list of every result, which the statement throws away"
+        "and builds a list of every result, which the statement throws away; the fix is unsafe: " + DRAINED_UNSAFE
     )
 
 
@@ -625,7 +629,8 @@ def test_throwaway_name_collides_with_nothing() -> None:
         'import sys\nfrom multiprocessing import Pool\nfrom gettext import gettext as _\n\nwith Pool() as pool:\n'
         '    pool.map(touch, sys.stdin)\n    print(_("done"))\n'
     )
-    assert "    for __2 in pool.imap(touch, sys.stdin, chunksize=64):\n        pass\n" in check(source).fixed
+    fixed = check(source, unsafe_fixes=True).fixed
+    assert "    for __2 in pool.imap(touch, sys.stdin, chunksize=64):\n        pass\n" in fixed
 
 
 def test_dropped_results_on_a_shared_line_are_reported() -> None:
@@ -673,7 +678,7 @@ def test_drained_results_run_every_task_and_raise_as_map_did(
     tmp_path: Path, method: str, names: str, expected: str | None
 ) -> None:
     before = _TOUCH.replace("NAMES", names)
-    after = check(before).fixed
+    after = check(before, unsafe_fixes=True).fixed
     assert "        for _ in pool.imap(touch, paths(folder, " in after
     for source in (before, after):
         path = tmp_path / "program.py"
@@ -683,6 +688,52 @@ def test_drained_results_run_every_task_and_raise_as_map_did(
             assert run.returncode != 0 and "ValueError: " in run.stderr and "bad.txt" in run.stderr
         else:
             assert (run.returncode, run.stdout) == (0, expected), run.stderr
+
+
+_FIRST_TASK_FAILS = """\
+import os
+import tempfile
+import time
+from multiprocessing import Pool
+
+
+def touch(path):
+    if path.endswith("bad.txt"):
+        raise ValueError(path)
+    time.sleep(0.01)
+    with open(path, "w") as f:
+        f.write("done")
+
+
+def paths(folder):
+    yield os.path.join(folder, "bad.txt")
+    for n in range(200):
+        yield os.path.join(folder, f"{n}.txt")
+
+
+if __name__ == "__main__":
+    folder = tempfile.mkdtemp()
+    with Pool(2) as pool:
+        try:
+            pool.map(touch, paths(folder))
+        except ValueError:
+            pass
+    print(len(os.listdir(folder)))
+"""
+
+
+def test_a_drained_loop_stops_at_the_first_failed_task_where_map_ran_them_all(tmp_path: Path) -> None:
+    # Why the fix of a statement that drops map()'s results is unsafe.
+    after = check(_FIRST_TASK_FAILS, unsafe_fixes=True).fixed
+    assert "            for _ in pool.imap(touch, paths(folder), chunksize=64):" in after
+    written = []
+    for source in (_FIRST_TASK_FAILS, after):
+        path = tmp_path / "program.py"
+        path.write_text(source, encoding="utf-8")
+        run = run_program(path, "fork")
+        assert run.returncode == 0, run.stderr
+        written.append(int(run.stdout))
+    assert written[0] > written[1]
 
 
 @pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED] + [p.values[0] for p in UNSAFE])

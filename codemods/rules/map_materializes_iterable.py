@@ -60,6 +60,15 @@ class Consumer:
     drops: bool = False  # a statement of the call alone, which throws the results away
 
 
+# The statement's only effect is what its tasks do. When a task raises, map() waits for
+# every other task before it raises; the loop raises at the first failed result, and the
+# pool's end (``with``, terminate()) may then stop the tasks after it.
+DRAINED_UNSAFE = (
+    "if a task raises, `map()` runs every other task before it raises, while the loop raises at the first failed "
+    "result and the tasks after it may never run"
+)
+
+
 class MapMaterializesIterable(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
@@ -98,6 +107,8 @@ class MapMaterializesIterable(RuleVisitor):
         except Unfixable as why:
             self.report(call, message, not_fixed=why)
             return
+        if consumer.drops:  # type: ignore[union-attr]
+            unsafe = unsafe or DRAINED_UNSAFE
         unsafe = unsafe or odd_chunksize
         self.report(call, message, fix=fix, unsafe=unsafe, fix_title=TITLE)
 
@@ -120,8 +131,8 @@ class MapMaterializesIterable(RuleVisitor):
         return f"{method} holds every result of {source.what} in one list until the last one is done"
 
     def _drained(self, consumer: Consumer, imap: cst.Call) -> tuple[cst.CSTNode, cst.CSTNode]:
-        """The statement as a ``for`` loop that reads every result and keeps none: it ends,
-        or raises a task's exception, once every task is done, as ``map()`` did."""
+        """The statement as a ``for`` loop that reads every result and keeps none (unsafe:
+        see DRAINED_UNSAFE)."""
         line = self.parent(consumer.node)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             raise Unfixable(
