@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START_METHODS = ("spawn", "forkserver", "fork")
+# Running a program under the interpreter's default start method, as a user runs it, adds
+# nothing where that default is plain fork (Linux before Python 3.14): the run under "fork"
+# is the same. Elsewhere it differs (3.14's forkserver also preloads the main module).
+DEFAULT_RUN: tuple[str, ...] = () if multiprocessing.get_all_start_methods()[0] == "fork" else ("default",)
 
 # Python's message when a child re-runs module-level code that starts processes.
 BOOTSTRAP_ERROR = "before the current process has finished its bootstrapping phase"

@@ -1,5 +1,6 @@
 """The bundled example project, fixed by `mpfix fix`, runs to its end under every start
-method and under the interpreter's own default (forkserver on Linux since Python 3.14)."""
+method and under the interpreter's own default where that is not plain fork (forkserver on
+Linux since Python 3.14)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from programs import START_METHODS, run_program
+from programs import DEFAULT_RUN, START_METHODS, run_program
 from typer.testing import CliRunner
 
 from codemods.cli import app
@@ -18,7 +19,7 @@ RUNS = [
     (path.name, method)
     for path in sorted(EXAMPLES.glob("*.py"))
     for method in (
-        ("default",) if "set_start_method(" in path.read_text(encoding="utf-8") else ("default", *START_METHODS)
+        ("default",) if "set_start_method(" in path.read_text(encoding="utf-8") else (*DEFAULT_RUN, *START_METHODS)
     )
 ]
 

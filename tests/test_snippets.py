@@ -22,7 +22,7 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
-from programs import START_METHODS, run_program
+from programs import DEFAULT_RUN, START_METHODS, run_program
 
 from codemods import registry
 from codemods.engine import analyze
@@ -127,8 +127,9 @@ def _runtime_cases() -> list:
             continue
         # A program that picks its start method itself runs only under its own choice; the
         # others run under each method, and under the interpreter's default as a user runs
-        # them (forkserver on Linux since Python 3.14, fork before).
-        methods = ("default",) if "set_start_method(" in _read(case) else ("default", *START_METHODS)
+        # them where that default is not plain fork (forkserver on Linux since Python 3.14,
+        # which also preloads the main module; spawn on Windows and macOS).
+        methods = ("default",) if "set_start_method(" in _read(case) else (*DEFAULT_RUN, *START_METHODS)
         cases += [pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}") for method in methods]
     return cases
 
