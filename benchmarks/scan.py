@@ -204,9 +204,10 @@ def reaches_libcst(source: str) -> bool:
 def stages(corpus: Path) -> tuple[int, float, int, int]:
     """The Python files that mpfix finds in ``corpus`` and their size (MB), then how many
     pass the byte prefilter and how many reach libcst, with every rule selected."""
-    from codemods.registry import RULES
-    from codemods.run.discover import decode, discover
-    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter
+    # Imported here, in the one task that needs them, after the checkout is on sys.path.
+    from codemods.registry import RULES  # mpfix: ignore[import-in-task]
+    from codemods.run.discover import decode, discover  # mpfix: ignore[import-in-task]
+    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter  # mpfix: ignore[import-in-task]
 
     found = prefiltered = parsed = 0
     size = 0.0

@@ -212,6 +212,19 @@ def test_force_exclude_applies_the_excludes_to_files_named_explicitly(project: P
     assert check(*named) == []
 
 
+def test_a_folder_named_explicitly_is_walked_though_an_exclude_names_it(project: Path) -> None:
+    write(project, "pyproject.toml", '[tool.mpfix]\nextend-exclude = ["examples/", "*_pb2.py"]\n')
+    write(project, "examples/job.py")
+    write(project, "examples/nested/job.py")
+    write(project, "examples/job_pb2.py")
+
+    assert check() == []
+    # As in ruff: the exclude that names the folder does not apply inside it; the others do.
+    assert check("examples") == [os.path.join("examples", "job.py"), os.path.join("examples", "nested", "job.py")]
+    assert check("examples/nested") == [os.path.join("examples", "nested", "job.py")]
+    assert check("--force-exclude", "examples") == []
+
+
 # -- errors ---------------------------------------------------------------------------
 
 

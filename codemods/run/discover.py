@@ -51,10 +51,12 @@ def discover(
     files (unless ``files.respect_gitignore`` is off), ``files.exclude`` and ``excludes``
     (more gitignore patterns, relative to the directory named) exclude. A path named
     explicitly is yielded whatever its name, unless ``files.force_exclude`` applies the
-    excludes to it too; reading reports one that does not exist. ``on_error`` hears of
-    folders that cannot be listed.
+    excludes to it too; so is a folder named explicitly walked, as in ruff: the patterns
+    that exclude the folder itself do not apply inside it. Reading reports a path that does
+    not exist. ``on_error`` hears of folders that cannot be listed.
     """
-    exclude = _compile([*files.exclude, *((None, pattern) for pattern in excludes)])
+    patterns = [*files.exclude, *((None, pattern) for pattern in excludes)]
+    exclude = _compile(patterns)
     seen: set[str] = set()
     for path in paths:
         is_dir = os.path.isdir(path)
@@ -62,7 +64,8 @@ def discover(
             continue
         if is_dir:
             ignores = _enclosing_gitignores(path) if files.respect_gitignore else None
-            found: Iterable[str] = _walk(path, path, exclude, ignores, on_error)
+            inside = exclude if files.force_exclude else _compile(_not_excluding(path, patterns))
+            found: Iterable[str] = _walk(path, path, inside, ignores, on_error)
         else:
             found = [path]
         for file in map(os.path.normpath, found):
@@ -77,6 +80,15 @@ def _compile(patterns: Iterable[Pattern]) -> _Excludes:
     for base, pattern in patterns:
         by_base.setdefault(base, []).append(pattern)
     return [(base, GitIgnoreSpec.from_lines(lines)) for base, lines in by_base.items()]
+
+
+def _not_excluding(folder: str, patterns: Iterable[Pattern]) -> list[Pattern]:
+    """The patterns that do not exclude ``folder`` itself (``examples/`` for ``examples``)."""
+    return [
+        (base, pattern)
+        for base, pattern in patterns
+        if base is None or not GitIgnoreSpec.from_lines([pattern]).match_file(os.path.relpath(folder, base) + "/")
+    ]
 
 
 def _walk(

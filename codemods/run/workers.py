@@ -39,7 +39,8 @@ class Job:
 
 def analyse_file(job: Job) -> FileResult:
     """The work of one file, in a worker or in-process; the prefilter has passed."""
-    from codemods import engine
+    # Loaded here, not at module level, so that the parent process never imports libcst.
+    from codemods import engine  # mpfix: ignore[import-in-task]
 
     path, options = job.path, job.options
     try:
