@@ -35,6 +35,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 FORCING_COLOUR = ("FORCE_COLOR", "PY_COLORS", "CLICOLOR_FORCE", "GITHUB_ACTIONS", "TTY_COMPATIBLE", "TERMINAL_WIDTH")
 
 
+RULE_PAGE_SEARCH_BOOST = 10
+
+
 def terminal_env() -> dict[str, str]:
     """The environment of a plain terminal 100 columns wide: no colour, no ANSI codes."""
     env = {name: value for name, value in os.environ.items() if name not in FORCING_COLOUR}
@@ -74,6 +77,10 @@ def _block(language: str, text: str) -> str:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     root = Path(config["config_file_path"]).parent
+    if page.file.src_uri.startswith("rules/") and page.file.src_uri != "rules/index.md":
+        # A search for a rule's code or name lists the rule's own page first, ahead of the
+        # pages that mention it.
+        page.meta.setdefault("search", {}).setdefault("boost", RULE_PAGE_SEARCH_BOOST)
 
     def replace(match: re.Match[str]) -> str:
         args = (match["args"] or "").split()

@@ -234,12 +234,13 @@ def test_search_finds_each_rule_by_its_code(reader: Reader) -> None:
         box = reader.driver.find_element(By.CSS_SELECTOR, "input.md-search__input")
         reader.click(box)
         box.send_keys(code)
-        selector = f"a.md-search-result__link[href*='rules/{name}/']"
+        # The rule's own page is the first result, ahead of the pages that mention the code.
+        selector = f".md-search-result__item:first-child > a.md-search-result__link[href*='rules/{name}/']"
         try:
-            reader.click_when_found(selector, f"searching {code} did not find rules/{name}/")
+            reader.click_when_found(selector, f"searching {code} did not list rules/{name}/ first")
         except TimeoutException:
             shown = reader.driver.find_element(By.CSS_SELECTOR, ".md-search-result").text
-            pytest.fail(f"searching {code} did not find rules/{name}/; the results: {shown!r}")
+            pytest.fail(f"searching {code} did not list rules/{name}/ first; the results: {shown!r}")
         page = f"/rules/{name}/"
         reader.wait(lambda driver, page=page: page in driver.current_url, f"the result did not open {page}")
         assert code in reader.title()
