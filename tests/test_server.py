@@ -16,12 +16,18 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+import typer.main
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from typer.testing import CliRunner
 
 from codemods.cli import app
 from codemods.output.pages import SITE_URL, rule_url
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "codemods", "server"]
@@ -384,3 +390,31 @@ def test_without_pygls_the_command_says_what_to_install(monkeypatch: pytest.Monk
 
 def test_the_site_address_is_the_one_mkdocs_builds():
     assert f"site_url: {SITE_URL}\n" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def _snippets(language: str) -> list[str]:
+    page = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```$", page, re.MULTILINE | re.DOTALL)
+
+
+def _real_command() -> list[str]:
+    """The console script that pyproject.toml installs, and the command that starts the server."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    [script] = [name for name, target in scripts.items() if target == "codemods.cli:main"]
+    assert "server" in typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    return [script, "server"]
+
+
+def test_the_editor_snippets_start_the_real_server():
+    [helix] = [tomllib.loads(snippet) for snippet in _snippets("toml")]
+    assert [helix["language-server"]["mpfix"]["command"], *helix["language-server"]["mpfix"]["args"]] == _real_command()
+    assert "mpfix" in helix["language"][0]["language-servers"]
+
+    [neovim] = _snippets("lua")
+    assert re.search(r"cmd = \{ (.*?) \}", neovim)[1] == ", ".join(f'"{word}"' for word in _real_command())
+
+    [vscode] = [json.loads(snippet) for snippet in _snippets("json")]
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == _real_command()
+
+    [emacs] = _snippets("elisp")
+    assert " . (" + " ".join(f'"{word}"' for word in _real_command()) + ")" in emacs
