@@ -208,6 +208,9 @@ async def test_the_project_settings_apply_as_on_the_command_line(vscode: Languag
         '[tool.mpfix]\nper-file-ignores = { "legacy_*.py" = ["MP001"] }\nextend-exclude = ["generated/"]\n'
     )
     (tmp_path / "generated").mkdir()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "pyproject.toml").write_text('[tool.mpfix]\nignore = ["MP001"]\n')
+    assert await _open(vscode, _write(tmp_path, SCRIPT, "tools/job.py")) == []
     assert await _open(vscode, _write(tmp_path, SCRIPT, "legacy_job.py")) == []
     assert await _open(vscode, _write(tmp_path, SCRIPT, "generated/job.py")) == []
     [diagnostic] = await _open(vscode, _write(tmp_path, SCRIPT, "job.py"))
