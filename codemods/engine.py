@@ -227,8 +227,12 @@ def analyze(
     report_unused_suppressions: bool = False,
     precheck: bool = True,
     needled: Collection[RuleSpec] | None = None,
+    only: Finding | None = None,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
+
+    ``only`` applies the fix of that one finding of ``source`` alone, in one round (an
+    editor's quick fix); nothing changes when ``source`` no longer has it.
 
     ``precheck=False`` runs every rule's full analysis even where its ``ast`` pre-check
     says it cannot match (to measure, or test, what the pre-checks save). ``needled``
@@ -240,7 +244,9 @@ def analyze(
     parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
     try:
-        return _analyze_source(source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled)
+        return _analyze_source(
+            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled, only
+        )
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
         # hundred deep (such as the thousands of implicitly concatenated strings of the
@@ -257,6 +263,7 @@ def _analyze_source(
     report_unused_suppressions: bool,
     precheck: bool,
     needled: Collection[RuleSpec] | None,
+    only: Finding | None,
 ) -> Result:
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
@@ -292,6 +299,8 @@ def _analyze_source(
     current = code
     for _ in range(MAX_ROUNDS):
         fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]
+        if only is not None:
+            fixes = [] if result.applied else [c for c in fixes if c.finding == only]
         if not fixes:
             result.fixed = current + tail
             result.remaining = _findings(candidates, unused)

@@ -9,6 +9,8 @@ or ``noqa`` after a ``#`` is never tokenized.
   statement of the file, they suppress it anywhere in the file.
 - ``# noqa`` and ``# noqa: MP001, E501`` on those lines suppress as ruff's do (line only);
   codes that are not mpfix's belong to other tools and are left alone.
+
+``ignore_edit`` writes such a comment for a finding (an editor's "ignore" action).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tokenize
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from codemods.edits import Edit, lines_of
 from codemods.model import Finding, RuleSpec, Safety
 from codemods.registry import BY_CODE, BY_NAME
 
@@ -160,3 +163,32 @@ def _report(directive: Directive, why: str) -> Finding:
         end_line=directive.line,
         end_column=directive.end_column,
     )
+
+
+def ignore_edit(source: str, finding: Finding) -> Edit | None:
+    """The edit that suppresses ``finding`` on its line: its code added to the line's
+    ``# mpfix: ignore[...]``, or a new such comment at the end of the line.
+
+    The finding's first line is used, or its last when the first cannot end with a comment
+    (it ends inside a string, or goes on after a backslash); None when neither can.
+    """
+    open_ends = _lines_ending_in_code(source)
+    line = next((line for line in (finding.line, finding.end_line) if line in open_ends), None)
+    if line is None:
+        return None
+    for directive in scan(source):
+        if directive.line == line and not directive.noqa and directive.codes is not None and not directive.whole_file:
+            bracket = directive.end_column - 1  # the column of its closing `]`
+            return Edit(line, bracket, line, bracket, f", {finding.code}")
+    text = lines_of(source)[line - 1].rstrip("\r\n")
+    code_end = len(text.rstrip()) + 1
+    return Edit(line, code_end, line, len(text) + 1, f"  # mpfix: ignore[{finding.code}]")
+
+
+def _lines_ending_in_code(source: str) -> set[int]:
+    """The lines whose end a comment may follow: not inside a string, not after a backslash."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return set()
+    return {token.start[0] for token in tokens if token.type in (tokenize.NEWLINE, tokenize.NL)}

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from codemods import suppressions
 from codemods.cli import app
+from codemods.edits import apply_edits
 from codemods.model import Finding
 
 HEAD = "import multiprocessing as mp\n"
@@ -250,3 +251,50 @@ def test_directives_know_the_findings_they_cover() -> None:
     assert line.covers(finding("MP003", "ipc-outside-parent", 3))
     assert line.covers(finding("MP003", "ipc-outside-parent", 1, 3))  # ends on the comment's line
     assert not line.covers(finding("MP003", "ipc-outside-parent", 2))
+
+
+# -- writing the comment (an editor's "ignore" action) ----------------------------------
+
+
+def _ignored(source: str) -> str | None:
+    """``source`` with its first MP001 finding ignored by the comment ``ignore_edit`` writes."""
+    from codemods import engine
+
+    [finding] = [found for found in engine.analyze(source, fix=False).findings if found.code == "MP001"]
+    edit = suppressions.ignore_edit(source, finding)
+    if edit is None:
+        return None
+    ignored = apply_edits(source, [edit])
+    assert [found.code for found in engine.analyze(ignored, fix=False).findings if found.code == "MP001"] == []
+    return ignored
+
+
+@pytest.mark.parametrize(
+    ("written", "becomes"),
+    [
+        ("", "  # mpfix: ignore[MP001]"),
+        ("   ", "  # mpfix: ignore[MP001]"),  # trailing spaces give way to the comment
+        ("  # mpfix: ignore[MP011]", "  # mpfix: ignore[MP011, MP001]"),
+        ("  # noqa: E501", "  # noqa: E501  # mpfix: ignore[MP001]"),
+    ],
+)
+def test_the_ignore_comment_goes_on_the_findings_line(written: str, becomes: str) -> None:
+    def ending(tail: str) -> str:
+        return HEAD + "with mp.Pool(2) as p:" + tail + "\n" + BODY
+
+    assert _ignored(ending(written)) == ending(becomes)
+
+
+def test_a_whole_file_suppression_of_another_rule_is_left_as_it_is() -> None:
+    top = "# mpfix: ignore[MP011]\n"
+    assert _ignored(script(top=top)) == script("# mpfix: ignore[MP001]", top=top)
+
+
+def test_a_line_that_goes_on_after_a_backslash_gets_the_comment_on_the_last_line() -> None:
+    source = HEAD + "pool = mp.Pool(\\\n    2)\npool.close()\n"
+    assert _ignored(source) == HEAD + "pool = mp.Pool(\\\n    2)  # mpfix: ignore[MP001]\npool.close()\n"
+
+
+def test_no_comment_where_neither_line_can_end_with_one() -> None:
+    source = HEAD + 'pool = mp.Pool(\\\n    2); NOTE = """\n"""\npool.close()\n'
+    assert _ignored(source) is None

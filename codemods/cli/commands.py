@@ -33,9 +33,8 @@ from codemods.output.pages import render_rule_page, rule_page
 from codemods.output.shown import shown
 from codemods.registry import RULES, UnknownRuleError, lookup
 from codemods.run.cache import ResultCache
-from codemods.run.discover import FileFilter
 from codemods.run.pipeline import analyse, check_bytes, run
-from codemods.run.request import Options, Progress, Request
+from codemods.run.request import Progress, Request
 from codemods.run.write import write_fixed
 
 STDIN = "-"
@@ -78,13 +77,7 @@ class _Invocation:
             _fail(str(exc))
         if not self.settings.rules:
             typer.echo("mpfix: warning: no rule selected", err=True)
-        self.options = Options(
-            rules=self.settings.rules,
-            fix=fix,
-            unsafe_fixes=self.settings.unsafe_fixes,
-            report_unused_suppressions=self.settings.report_unused_suppressions,
-            prefilter=not shared.no_prefilter,
-        )
+        self.options = self.settings.options(fix=fix, prefilter=not shared.no_prefilter)
 
     @property
     def unsafe_fixes(self) -> bool:
@@ -102,11 +95,7 @@ class _Invocation:
             paths=self.paths,
             options=self.options,
             jobs=settings.jobs,
-            files=FileFilter(
-                exclude=settings.exclude + settings.extend_exclude,
-                respect_gitignore=settings.respect_gitignore,
-                force_exclude=settings.force_exclude,
-            ),
+            files=settings.files(),
             rules_for=settings.rules_for if settings.per_file_ignores else None,
             cache=None if self.shared.no_cache else ResultCache(),
             write=write,
@@ -290,6 +279,19 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or nam
         _fail(f"the documentation page of {spec.code} {spec.name} is not installed")
     page, snippets = found
     typer.echo(render_rule_page(page.read_text(encoding="utf-8"), snippets), nl=False)
+
+
+@app.command()
+def server() -> None:
+    """Run the language server, over stdin and stdout, for editors."""
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        _fail('the language server needs pygls and lsprotocol: pip install "mpfix[lsp]"')
+    from codemods.server.app import serve
+
+    serve()
 
 
 def _print_version(value: bool) -> None:

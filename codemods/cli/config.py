@@ -28,7 +28,8 @@ from pathspec import GitIgnoreSpec
 
 from codemods.model import RuleSpec
 from codemods.registry import RULES, UnknownRuleError, select
-from codemods.run.discover import DEFAULT_EXCLUDES, Pattern
+from codemods.run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
+from codemods.run.request import Options
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -110,6 +111,24 @@ class Settings:
             if spec.match_file(os.path.relpath(os.path.abspath(path), base or self.root)):
                 ignored.update(specs)
         return tuple(rule for rule in self.rules if rule not in ignored)
+
+    def options(self, *, fix: bool, prefilter: bool = True) -> Options:
+        """What to do with each file (before its per-file ignores, see ``rules_for``)."""
+        return Options(
+            rules=self.rules,
+            fix=fix,
+            unsafe_fixes=self.unsafe_fixes,
+            report_unused_suppressions=self.report_unused_suppressions,
+            prefilter=prefilter,
+        )
+
+    def files(self) -> FileFilter:
+        """Which files a walk through folders yields."""
+        return FileFilter(
+            exclude=self.exclude + self.extend_exclude,
+            respect_gitignore=self.respect_gitignore,
+            force_exclude=self.force_exclude,
+        )
 
     def show(self) -> str:
         """The settings as a ``[tool.mpfix]`` table that would give them, with where they came from."""

@@ -1,4 +1,5 @@
-"""Rule pages for `mpfix explain`: the docs page of a rule, as plain Markdown for a terminal.
+"""Rule pages: where a rule's page is on the site, and, for `mpfix explain`, the page as
+plain Markdown for a terminal.
 
 The pages and their snippets are installed with the package (``codemods/_docs``, see
 pyproject.toml); in a source checkout they are read from ``docs/``.
@@ -8,6 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+# The documentation site: `site_url` in mkdocs.yml, which builds a page per folder.
+SITE_URL = "https://mpfix.readthedocs.io/en/latest/"
+
+
+def rule_url(name: str) -> str:
+    """The address of a rule's page on the site."""
+    return f"{SITE_URL}rules/{name}/"
 
 
 def rule_page(name: str) -> tuple[Path, Path] | None:

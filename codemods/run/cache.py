@@ -39,7 +39,7 @@ def default_directory() -> Path:
     return base / "mpfix"
 
 
-def _version() -> str:
+def mpfix_version() -> str:
     try:
         return metadata.version("mpfix")
     except metadata.PackageNotFoundError:
@@ -54,7 +54,7 @@ class ResultCache:
     """Results by the bytes of a file and the settings it was analysed with (the salt)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_directory()) / f"results-{digest(_version().encode())[:16]}.json"
+        self.path = (directory or default_directory()) / f"results-{digest(mpfix_version().encode())[:16]}.json"
         self.entries: dict[str, Entry] = self._load()
         self.dirty = False
 
