@@ -8,13 +8,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.analysis.names import canonical
 from codemods.engine import analyze
 from codemods.libraries import LIBRARIES
-from tests.programs import START_METHODS, run_program
-from tests.rule_cases import RuleCases
 
 MISSING_GUARD = RuleCases("MP001")
 UNPICKLABLE = RuleCases("MP009")
@@ -468,3 +468,38 @@ def test_each_library_is_silenced_by_what_it_does() -> None:
     assert moot["loky"] == ["MP001", "MP009", "MP011", "MP013"]
     assert moot["joblib"] == ["MP001", "MP009", "MP013"]
     assert moot["billiard"] == moot["torch.multiprocessing"] == moot['joblib (backend="multiprocessing")'] == []
+
+
+LIBRARIES_PAGE = Path(__file__).resolve().parent.parent / "docs" / "libraries.md"
+TABLE_HEADER = (
+    "| Library | Imported as | Pools and processes | Tasks go in with | Results come back with "
+    "| Default start method (Linux) | Serializer | Needs the guard | Rules it makes moot |"
+)
+
+
+def _names(names: tuple[str, ...], call: bool = False) -> str:
+    return ", ".join(f"`{name}()`" if call else f"`{name}`" for name in names) or "-"
+
+
+def library_table() -> str:
+    """The table of the Libraries page, made from codemods.libraries."""
+    rows = [TABLE_HEADER, "|" + " --- |" * TABLE_HEADER.count(" | ") + " --- |"]
+    for library in LIBRARIES:
+        cells = [
+            library.name.replace('"', "&quot;") if " " in library.name else f"`{library.name}`",
+            _names(library.modules),
+            _names(library.pools + library.processes),
+            _names(library.submits, call=True),
+            _names(library.waits, call=True),
+            library.start_method,
+            library.serializer,
+            "yes" if library.needs_main_guard else "no",
+            ", ".join(sorted(registry.BY_CODE.keys() - library.rules)) or "-",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    notes = [f"- **{library.name}**: {library.note}." for library in LIBRARIES if library.note]
+    return "\n".join([*rows, "", *notes]) + "\n"
+
+
+def test_the_libraries_page_shows_the_table() -> None:
+    assert library_table() in LIBRARIES_PAGE.read_text(encoding="utf-8")

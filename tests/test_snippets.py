@@ -18,11 +18,13 @@ For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import multiprocessing
 from pathlib import Path
 
 import pytest
-from programs import START_METHODS, run_program
+from programs import START_METHODS, Run, run_program
 
 from codemods import registry
 from codemods.engine import analyze
@@ -53,12 +55,39 @@ PITFALL_UNDER_FORK = {
 PITFALL_TIMEOUT = {"join-before-drain": 5}
 
 
+# Libraries with a start method of their own: a snippet that imports one runs with the
+# method chosen there too.
+OWN_CONTEXTS = ("multiprocess", "billiard")
+
+
+def _imported(path: Path) -> set[str]:
+    """The top-level packages a snippet imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    found |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    return {name.split(".")[0] for name in found}
+
+
+def _missing(path: Path) -> list[str]:
+    """The packages a snippet imports that are not installed: it runs where they are."""
+    return sorted(name for name in _imported(path) if importlib.util.find_spec(name) is None)
+
+
 def _cases(suffix: str) -> list[tuple[str, Path]]:
     return [
-        pytest.param(folder.name, path, id=f"{folder.name}/{path.name}")
+        pytest.param(
+            folder.name,
+            path,
+            id=f"{folder.name}/{path.name}",
+            marks=[pytest.mark.skipif(bool(_missing(path)), reason=f"needs {', '.join(_missing(path))}")],
+        )
         for folder in sorted(SNIPPETS.iterdir())
         for path in sorted(folder.glob(f"*{suffix}"))
     ]
+
+
+def _run(path: Path, method: str, **options: object) -> Run:
+    return run_program(path, method, libraries=tuple(sorted(_imported(path) & set(OWN_CONTEXTS))), **options)  # type: ignore[arg-type]
 
 
 def _read(path: Path) -> str:
@@ -129,7 +158,10 @@ def _runtime_cases() -> list:
         # others run under each method, and under the interpreter's default as a user runs
         # them (forkserver on Linux since Python 3.14, fork before).
         methods = ("default",) if "set_start_method(" in _read(case) else ("default", *START_METHODS)
-        cases += [pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}") for method in methods]
+        cases += [
+            pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}", marks=param.marks)
+            for method in methods
+        ]
     return cases
 
 
@@ -137,7 +169,7 @@ def _runtime_cases() -> list:
 def test_after_prints_the_documented_output(before: Path, method: str) -> None:
     after = before.with_name(before.name.replace(".before.py", ".after.py"))
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
-    run = run_program(after, method)
+    run = _run(after, method)
     assert (run.returncode, run.stdout) == (0, expected), run.stderr
 
 
@@ -149,8 +181,8 @@ def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path,
     in_force = DEFAULT_START_METHOD if method == "default" and "set_start_method(" not in _read(before) else method
     under_fork_too = before.name.removesuffix(".before.py") in PITFALL_UNDER_FORK.get(rule, ())
     if (in_force == "fork" and not under_fork_too) or rule in PITFALL_ANY_START_METHOD:
-        run = run_program(before, method)
+        run = _run(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
     else:
-        run = run_program(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
+        run = _run(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
         assert (run.returncode, run.stdout) != (0, expected), "the pitfall did not show"
