@@ -46,8 +46,8 @@ _TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
 _STARTS = _every(
     _MP,
     _any(
-        b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support", b"spawn", b"Parallel",
-        b"DataLoader", b"num_proc",
+        b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support", b"spawn", b"start_processes",
+        b"Parallel", b"executor", b"DataLoader", b"num_proc",
     ),
 )  # fmt: skip
 # The last names of the factories of inter-process objects (codemods.analysis.ipc.IPC_FACTORIES).
