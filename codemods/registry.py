@@ -121,10 +121,11 @@ RULES: tuple[RuleSpec, ...] = (
         name="unpicklable-task",
         summary="A lambda, nested function or local class's method is sent to a process that must pickle it",
         safety=Safety.SAFE,
-        # A pool task, a process target given by keyword or by position, a pool's initializer,
-        # a DataLoader's callbacks.
+        # A pool task, a process target given by keyword or by position, torch's spawned
+        # function, a pool's initializer, a DataLoader's callbacks.
         needles=(
             *_PROCESS,
+            *_every(_MP, _any(b"spawn", b"start_processes")),
             *_TASK,
             *_every(_POOL, _any(b"initializer")),
             *_every(_any(b"DataLoader"), _any(b"collate_fn", b"worker_init_fn")),

@@ -299,6 +299,48 @@ def main():
     )
 
 
+def test_a_function_that_torch_spawns_is_moved_out_of_its_function() -> None:
+    UNPICKLABLE.assert_fixes(
+        """\
+import torch.multiprocessing as mp
+
+
+def main():
+    def work(rank, size):
+        print(rank, size)
+
+    mp.spawn(work, args=(2,), nprocs=2)
+""",
+        """\
+import torch.multiprocessing as mp
+
+
+def work(rank, size):
+    print(rank, size)
+
+
+def main():
+    mp.spawn(work, args=(2,), nprocs=2)
+""",
+    )
+
+
+def test_a_module_level_function_that_torch_spawns_is_left_alone() -> None:
+    UNPICKLABLE.assert_leaves_alone(
+        """\
+import torch.multiprocessing as mp
+
+
+def work(rank, size):
+    print(rank, size)
+
+
+if __name__ == "__main__":
+    mp.spawn(work, args=(2,), nprocs=2)
+""",
+    )
+
+
 def test_a_billiard_task_that_cannot_be_pickled_is_found() -> None:
     # billiard's pool hangs, silently, on a task that pickle refuses.
     UNPICKLABLE.assert_fixes(

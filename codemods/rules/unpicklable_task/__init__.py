@@ -84,6 +84,10 @@ class UnpicklableTask(RuleVisitor):
             target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
             if target is not None and tasks.may_fail(target):
                 return True
+        for call in facts.calls_to(facts.aliases(spellings({"spawn"}))):
+            function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
+            if function is not None and tasks.may_fail(function):
+                return True
         for call in facts.calls_to(facts.aliases(WORKER_CLASSES)):
             if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
                 return True
@@ -138,6 +142,10 @@ class UnpicklableTask(RuleVisitor):
             given = positional(call)
             target = keyword(call, "target") or (given[1] if len(given) > 1 else None)
             return Site(call, target.value, False, call, "target") if target else None
+        if self.api.call_api(call) == "spawn":  # torch's spawn(fn, args, nprocs) always spawns
+            given = positional(call)
+            function = keyword(call, "fn") or (given[0] if given else None)
+            return Site(call, function.value, True, call, "function") if function else None
         if callback := loader_callback(call, self.api):  # pickled like a target, by each worker
             return Site(call, callback[1], False, call, callback[0])
         for api, position in INITIALIZER_POSITION.items():
