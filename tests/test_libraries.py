@@ -266,6 +266,32 @@ if __name__ == "__main__":
 """,
         id="torch-spawn",
     ),
+    pytest.param(
+        """\
+from mpire import WorkerPool
+
+
+def square(x):
+    return x * x
+
+
+with WorkerPool(n_jobs=2, start_method="spawn") as pool:
+    print(pool.map(square, range(4)))
+""",
+        """\
+from mpire import WorkerPool
+
+
+def square(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with WorkerPool(n_jobs=2, start_method="spawn") as pool:
+        print(pool.map(square, range(4)))
+""",
+        id="mpire-worker-pool",
+    ),
 ]
 
 

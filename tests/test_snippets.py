@@ -28,6 +28,7 @@ from programs import START_METHODS, Run, run_program
 
 from codemods import registry
 from codemods.engine import analyze
+from codemods.libraries import LIBRARIES
 from codemods.model import Safety
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
@@ -69,8 +70,10 @@ def _imported(path: Path) -> set[str]:
 
 
 def _missing(path: Path) -> list[str]:
-    """The packages a snippet imports that are not installed: it runs where they are."""
-    return sorted(name for name in _imported(path) if importlib.util.find_spec(name) is None)
+    """The libraries of the table that a snippet imports and that are not installed: it
+    runs where they are."""
+    libraries = {library.distribution for library in LIBRARIES}
+    return sorted(name for name in _imported(path) & libraries if importlib.util.find_spec(name) is None)
 
 
 def _cases(suffix: str) -> list[tuple[str, Path]]:
