@@ -1,6 +1,6 @@
 """The libraries that start processes, as data: what they are imported as, what their
 pools and processes are called, how tasks go in and results come out, how they start and
-pickle, and which rules apply to them.
+pickle, and which rules they make moot.
 
 ``codemods.analysis.names`` resolves every callee through this table, the registry builds
 its byte needles from it, and the Libraries docs page shows it. Adding a library is one
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
-ALL_RULES = frozenset(f"MP{n:03}" for n in range(1, 14))
 # MP001 and MP013: the main module is re-run in each child; MP009: tasks go through pickle.
 GUARD_RULES = frozenset({"MP001", "MP013"})
 PICKLE_RULES = frozenset({"MP009"})
@@ -53,7 +52,7 @@ MP_WAITS = ("get", "wait", "join")
 class Library:
     """One library's process-starting API."""
 
-    name: str  # the distribution, as installed
+    name: str  # as the docs name it; ``distribution`` is what pip installs
     modules: tuple[str, ...]  # what it is imported as
     needle: bytes  # a byte string that every file using it holds
     pools: tuple[str, ...] = ()  # pool and executor classes or factories
@@ -71,6 +70,7 @@ class Library:
     workers_keyword: str | None = None  # the argument that asks for worker processes
     backends: Mapping[str, str] = field(default_factory=dict)  # keyword value -> library name
     backend_keyword: str | None = None
+    also_moot: frozenset[str] = frozenset()  # rules it makes moot for reasons of its own
     note: str = ""
 
     @property
@@ -79,18 +79,13 @@ class Library:
         return self.name.split(" ")[0].split(".")[0]
 
     @property
-    def rules(self) -> frozenset[str]:
-        """The rules that apply to this library's pools and processes: those that the
-        library makes moot (it pickles with dill or cloudpickle, or its children do not
-        re-run the main module) stay silent."""
-        moot = (frozenset() if self.needs_main_guard else GUARD_RULES) | (
-            PICKLE_RULES if self.serializer != "pickle" else frozenset()
-        )
-        return ALL_RULES - moot - self.also_moot
-
-    @property
-    def also_moot(self) -> frozenset[str]:
-        return _ALSO_MOOT.get(self.name, frozenset())
+    def moot(self) -> frozenset[str]:
+        """The rules that stay silent on this library's pools and processes: those that it
+        makes moot (it pickles with dill or cloudpickle, or its children do not re-run the
+        main module), and ``also_moot``."""
+        guard = frozenset() if self.needs_main_guard else GUARD_RULES
+        pickle = PICKLE_RULES if self.serializer != "pickle" else frozenset()
+        return guard | pickle | self.also_moot
 
     def qualified_apis(self) -> Iterator[tuple[str, str]]:
         """(qualified name, canonical name) of every API of the library."""
@@ -101,8 +96,6 @@ class Library:
                 yield from ((f"{module}.{rest}", name) for rest, name in MP_EXACT.items())
 
 
-_MP_LIKE = dict(submits=MP_SUBMITS, waits=MP_WAITS, mirrors=True)
-
 LIBRARIES: tuple[Library, ...] = (
     Library(
         "multiprocessing",
@@ -111,7 +104,9 @@ LIBRARIES: tuple[Library, ...] = (
         pools=("Pool",),
         processes=("Process",),
         start_method="fork (forkserver from Python 3.14; spawn on macOS and Windows)",
-        **_MP_LIKE,  # type: ignore[arg-type]
+        submits=MP_SUBMITS,
+        waits=MP_WAITS,
+        mirrors=True,
         apis={"multiprocessing.dummy.Pool": "ThreadPool"},
     ),
     Library(
@@ -141,7 +136,9 @@ LIBRARIES: tuple[Library, ...] = (
         pools=("Pool",),
         processes=("Process", "spawn", "start_processes"),
         start_method="multiprocessing's; `spawn()` always spawns",
-        **_MP_LIKE,  # type: ignore[arg-type]
+        submits=MP_SUBMITS,
+        waits=MP_WAITS,
+        mirrors=True,
         apis={"torch.multiprocessing.spawn": "spawn", "torch.multiprocessing.start_processes": "spawn"},
         note="`spawn(fn, args, nprocs)` calls `fn(i, *args)` in fresh processes; CUDA needs spawn or forkserver",
     ),
@@ -167,7 +164,9 @@ LIBRARIES: tuple[Library, ...] = (
         pools=("Pool",),
         processes=("Process",),
         serializer="dill",
-        **_MP_LIKE,  # type: ignore[arg-type]
+        submits=MP_SUBMITS,
+        waits=MP_WAITS,
+        mirrors=True,
         note="a fork of multiprocessing that pickles with dill; Hugging Face `datasets` runs on it",
     ),
     Library(
@@ -176,7 +175,9 @@ LIBRARIES: tuple[Library, ...] = (
         b"billiard",
         pools=("Pool",),
         processes=("Process",),
-        **_MP_LIKE,  # type: ignore[arg-type]
+        submits=MP_SUBMITS,
+        waits=MP_WAITS,
+        mirrors=True,
         note="Celery's fork of multiprocessing; a task that cannot be pickled hangs the pool, silently",
     ),
     Library(
@@ -223,6 +224,8 @@ LIBRARIES: tuple[Library, ...] = (
             "loky.get_reusable_executor": "ProcessPoolExecutor",
             "loky.reusable_executor.get_reusable_executor": "ProcessPoolExecutor",
         },
+        # A reusable executor is meant to outlive its use, and loky shuts it down at exit.
+        also_moot=frozenset({"MP011"}),
     ),
     Library(
         "joblib",
@@ -262,12 +265,6 @@ LIBRARIES: tuple[Library, ...] = (
         note="`Dataset.map(..., num_proc=N)` runs on a `multiprocess` pool",
     ),
 )
-
-# Rules that one library makes moot for reasons of its own.
-_ALSO_MOOT = {
-    # A reusable executor is meant to outlive its use, and the library shuts it down.
-    "loky": frozenset({"MP011"}),
-}
 
 BY_NAME = {library.name: library for library in LIBRARIES}
 

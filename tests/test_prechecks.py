@@ -733,7 +733,7 @@ def test_the_needles_spell_every_library_of_the_table() -> None:
     for library in LIBRARIES:
         for qualified, api in library.qualified_apis():
             name = qualified.rsplit(".", 1)[-1]
-            for code in sorted({"MP001", "MP013"} & library.rules) if api in TRIGGERS else ():
+            for code in sorted({"MP001", "MP013"} - library.moot) if api in TRIGGERS else ():
                 assert _needled(code, library.needle.decode(), name), (library.name, name, code)
         assert prefilter(library.needle + b"\ndef broken(:\n", registry.RULES) is not None, library.name
 

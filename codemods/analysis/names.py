@@ -65,7 +65,7 @@ class ApiResolver:
         return names
 
     def _hears(self, library: Library) -> bool:
-        return self.rule is None or self.rule in library.rules
+        return self.rule not in library.moot
 
     def _resolved(self, node: cst.CSTNode) -> tuple[str, Library] | None:
         for name in self.qualified_names(node):
