@@ -224,7 +224,7 @@ LIBRARIES: tuple[Library, ...] = (
             "loky.get_reusable_executor": "ProcessPoolExecutor",
             "loky.reusable_executor.get_reusable_executor": "ProcessPoolExecutor",
         },
-        # A reusable executor is meant to outlive its use, and loky shuts it down at exit.
+        # A reusable executor is meant to outlive its use: the next call hands it out again.
         also_moot=frozenset({"MP011"}),
     ),
     Library(

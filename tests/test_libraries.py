@@ -291,6 +291,24 @@ if __name__ == "__main__":
 """,
         id="mpire-worker-pool",
     ),
+    pytest.param(
+        """\
+import billiard
+
+ctx = billiard.get_context("spawn")
+with ctx.Pool(2) as pool:
+    print(pool.map(abs, [-1]))
+""",
+        """\
+import billiard
+
+if __name__ == "__main__":
+    ctx = billiard.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        print(pool.map(abs, [-1]))
+""",
+        id="billiard-context",
+    ),
 ]
 
 
