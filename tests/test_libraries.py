@@ -421,7 +421,7 @@ def main():
     )
 
 
-# Programs that every rule leaves alone: the library makes the rule moot.
+# Programs that every rule leaves alone: the library makes the rule moot, or starts no process.
 MOOT = [
     pytest.param(
         """\
@@ -512,6 +512,16 @@ rows = list(map(abs, rows))
 print(rows)
 """,
         id="map-without-num-proc",
+    ),
+    pytest.param(
+        """\
+from datasets import load_dataset
+
+rows = load_dataset("csv", data_files="rows.csv")
+rows = rows.map(lambda row: {"size": len(row["text"])}, num_proc=None)
+sizes = rows.map(lambda row: {"size": len(row["text"])})
+""",
+        id="datasets-map-in-this-process",
     ),
 ]
 
