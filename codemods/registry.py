@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from codemods.libraries import needles
 from codemods.model import RuleSpec, Safety
 
 Needles = tuple[tuple[bytes, ...], ...]
@@ -28,21 +29,27 @@ def _every(*parts: Needles) -> Needles:
 
 
 # The rules resolve every API through the module's imports, and an import spells what it
-# imports: a `multiprocessing` API needs that word in the file, and the API's own last name
-# (`Pool` of `mp.get_context("spawn").Pool`, `Value` of `from multiprocessing import Value
-# as V`); a `concurrent.futures` executor needs its class name.
-_MP = _any(b"multiprocessing")
+# imports: an API of a library of codemods.libraries needs the library's needle in the file
+# (`multiprocess` of `multiprocessing`, `torch.multiprocessing` and `pathos.multiprocessing`,
+# `billiard`...), and the API's own last name (`Pool` of `mp.get_context("spawn").Pool`,
+# `ProcessingPool`, `WorkerPool`, `Value` of `from multiprocessing import Value as V`); a
+# `concurrent.futures` executor needs its class name.
+_MP = _any(*needles())
 _PROCESS = _every(_MP, _any(b"Process"))  # also BaseProcess
-_POOL = (*_every(_MP, _any(b"Pool")), (b"ProcessPoolExecutor",))  # also ThreadPool
+# also ThreadPool, ProcessingPool, WorkerPool, loky's get_reusable_executor
+_POOL = (*_every(_MP, _any(b"Pool", b"executor")), (b"ProcessPoolExecutor",))
 # A function reaches a child as `Process(target=f)` or `pool.map(f, ...)` (or apply,
 # apply_async, imap, starmap, submit...), see codemods.analysis.entries.
 _TARGET = _every(_PROCESS, _any(b"target"))
 _TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
 # What MP001 and MP013 count as starting processes (codemods.analysis.names.TRIGGERS).
-_STARTS = (
-    *_every(_MP, _any(b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support")),
-    (b"ProcessPoolExecutor",),
-)
+_STARTS = _every(
+    _MP,
+    _any(
+        b"Process", b"Pool", b"Manager", b"set_start_method", b"freeze_support", b"spawn", b"start_processes",
+        b"Parallel", b"executor", b"DataLoader", b"num_proc",
+    ),
+)  # fmt: skip
 # The last names of the factories of inter-process objects (codemods.analysis.ipc.IPC_FACTORIES).
 _FACTORIES = _any(
     b"Queue", b"Pipe", b"Lock", b"Semaphore", b"Condition", b"Event", b"Barrier", b"Value", b"Array", b"Manager"
@@ -52,7 +59,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="MP001",
         name="missing-main-guard",
-        summary="Module-level code starts processes outside an `if __name__ == \"__main__\":` guard",
+        summary='Module-level code starts processes outside an `if __name__ == "__main__":` guard',
         safety=Safety.SAFE,
         needles=_STARTS,
     ),
@@ -114,8 +121,15 @@ RULES: tuple[RuleSpec, ...] = (
         name="unpicklable-task",
         summary="A lambda, nested function or local class's method is sent to a process that must pickle it",
         safety=Safety.SAFE,
-        # A pool task, a process target given by keyword or by position, a pool's initializer.
-        needles=(*_PROCESS, *_TASK, *_every(_POOL, _any(b"initializer"))),
+        # A pool task, a process target given by keyword or by position, torch's spawned
+        # function, a pool's initializer, a DataLoader's callbacks.
+        needles=(
+            *_PROCESS,
+            *_every(_MP, _any(b"spawn", b"start_processes")),
+            *_TASK,
+            *_every(_POOL, _any(b"initializer")),
+            *_every(_any(b"DataLoader"), _any(b"collate_fn", b"worker_init_fn")),
+        ),
     ),
     RuleSpec(
         code="MP010",
@@ -141,7 +155,7 @@ RULES: tuple[RuleSpec, ...] = (
         # proven executor (`concurrent.futures`, or a multiprocessing context's).
         needles=(
             *_any(b"apply_async", b"map_async"),  # also starmap_async
-            *_every(_any(b"submit"), _any(b"PoolExecutor"), _any(b"concurrent", b"multiprocessing")),
+            *_every(_any(b"submit"), _any(b"PoolExecutor", b"executor"), _any(b"concurrent", *needles())),
         ),
     ),
     RuleSpec(
@@ -176,9 +190,7 @@ def _matches(spec: RuleSpec, selector: str) -> bool:
     return spec.code.startswith(selector.upper()) or spec.name == selector.lower()
 
 
-def select(
-    selectors: Iterable[str] | None = None, ignore: Iterable[str] | None = None
-) -> tuple[RuleSpec, ...]:
+def select(selectors: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> tuple[RuleSpec, ...]:
     """Rules chosen by code prefixes or names, as ruff's ``--select``/``--ignore``.
 
     ``None`` selects every rule. A selector that matches no rule is an error, so a typo
@@ -212,5 +224,4 @@ def matching(data: bytes, specs: Iterable[RuleSpec]) -> list[RuleSpec]:
 
 # A file that names one of these is read and parsed even when no rule's needles match it,
 # so that a broken file that uses multiprocessing is reported rather than passed over.
-SCOPE = (b"multiprocessing", b"ProcessPoolExecutor")
-
+SCOPE = needles()

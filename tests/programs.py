@@ -23,11 +23,14 @@ BOOTSTRAP_ERROR = "before the current process has finished its bootstrapping pha
 
 # Runs the program as ``__main__`` (so spawned children re-import it as ``__mp_main__``)
 # after choosing the start method, unless the program chooses one itself.
+# Libraries with a context of their own (multiprocess, billiard) named after the path get
+# the same start method.
 _LAUNCHER = """
-import multiprocessing, runpy, sys
-method, path = sys.argv[1], sys.argv[2]
+import importlib, multiprocessing, runpy, sys
+method, path, libraries = sys.argv[1], sys.argv[2], sys.argv[3:]
 if method != "default":
-    multiprocessing.set_start_method(method)
+    for library in [multiprocessing, *map(importlib.import_module, libraries)]:
+        library.set_start_method(method)
 sys.argv = [path]
 runpy.run_path(path, run_name="__main__")
 """
@@ -44,14 +47,17 @@ class Run:
         return BOOTSTRAP_ERROR in self.stderr
 
 
-def run_program(path: Path, method: str, *, timeout: float = 60, stop_on: str | None = None) -> Run:
-    """Run ``path`` under ``method`` ("default": the program's own choice).
+def run_program(
+    path: Path, method: str, *, timeout: float = 60, stop_on: str | None = None, libraries: tuple[str, ...] = ()
+) -> Run:
+    """Run ``path`` under ``method`` ("default": the program's own choice), in
+    multiprocessing and in each of ``libraries``.
 
     ``stop_on``: kill the whole process group as soon as stderr shows this text, so a
     program that respawns children forever does not cost the whole timeout.
     """
     process = subprocess.Popen(
-        [sys.executable, "-c", _LAUNCHER, method, str(path)],
+        [sys.executable, "-c", _LAUNCHER, method, str(path), *libraries],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

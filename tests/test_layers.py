@@ -72,6 +72,7 @@ LAYERS = (
     ("suppressions", "codemods.suppressions"),
     ("edits", "codemods.edits"),
     ("registry", "codemods.registry"),
+    ("libraries", "codemods.libraries"),
     ("model", "codemods.model"),
     ("package", "codemods"),
 )
@@ -88,16 +89,17 @@ MAY_IMPORT = {
     "run": {"run", "model", "registry", "suppressions"},  # and the engine, inside the workers' functions
     "output": {"output", "model", "registry", "edits", "suppressions"},
     "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions"},
-    "rules": {"kit", "analysis", "rewrite", "model"},
+    "rules": {"kit", "analysis", "rewrite", "model", "libraries"},
     "kit": {"analysis", "model", "registry"},
     "rewrite": {"rewrite", "analysis", "model"},
-    "analysis": {"analysis", "model"},
+    "analysis": {"analysis", "model", "libraries"},
     "suppressions": {"model", "registry", "edits"},
     "edits": set(),
-    "registry": {"model"},
+    "registry": {"model", "libraries"},
+    "libraries": set(),
     "model": set(),
 }
-LIBCST_FREE = ("server", "cli", "run", "output", "registry", "model", "suppressions", "edits", "package")
+LIBCST_FREE = ("server", "cli", "run", "output", "registry", "libraries", "model", "suppressions", "edits", "package")
 
 
 def layer(module: str) -> str:

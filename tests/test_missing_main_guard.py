@@ -970,20 +970,6 @@ dummy.Process(target=print).start()
     ),
     pytest.param(
         """\
-import pathos.multiprocessing as pm
-import billiard
-import torch.multiprocessing as tmp
-from mpire import WorkerPool
-
-pm.ProcessingPool().map(abs, [1])
-billiard.Pool(2)
-tmp.Process(target=print).start()
-WorkerPool(2)
-""",
-        id="other-libraries",
-    ),
-    pytest.param(
-        """\
 import multiprocessing as mp
 
 queue = mp.Queue()

@@ -17,6 +17,7 @@ from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
 from codemods.engine import analyze
+from codemods.libraries import LIBRARIES
 from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
@@ -724,6 +725,17 @@ def test_the_needles_spell_every_name_the_rules_resolve() -> None:
             assert all(_needled("MP007", *pool, method, setup) for setup in SPELLINGS), method
     for method in ASYNC_METHODS:
         assert _needled("MP012", method), method
+
+
+def test_the_needles_spell_every_library_of_the_table() -> None:
+    # Each library's own spelling of a trigger, beside the library's needle, reaches the
+    # rules that hear it; a file that names the library is parsed.
+    for library in LIBRARIES:
+        for qualified, api in library.qualified_apis():
+            name = qualified.rsplit(".", 1)[-1]
+            for code in sorted({"MP001", "MP013"} - library.moot) if api in TRIGGERS else ():
+                assert _needled(code, library.needle.decode(), name), (library.name, name, code)
+        assert prefilter(library.needle + b"\ndef broken(:\n", registry.RULES) is not None, library.name
 
 
 def test_a_file_that_names_the_apis_is_parsed_whatever_the_needles() -> None:

@@ -18,14 +18,17 @@ For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import multiprocessing
 from pathlib import Path
 
 import pytest
-from programs import DEFAULT_RUN, START_METHODS, run_program
+from programs import DEFAULT_RUN, START_METHODS, Run, run_program
 
 from codemods import registry
 from codemods.engine import analyze
+from codemods.libraries import LIBRARIES
 from codemods.model import Safety
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
@@ -53,12 +56,48 @@ PITFALL_UNDER_FORK = {
 PITFALL_TIMEOUT = {"join-before-drain": 5}
 
 
+# Libraries with a start method of their own: a snippet that imports one runs with the
+# method chosen there too.
+OWN_CONTEXTS = ("multiprocess", "billiard")
+
+
+def _imported(path: Path) -> set[str]:
+    """The top-level packages a snippet imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    found |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    return {name.split(".")[0] for name in found}
+
+
+def _missing(path: Path) -> list[str]:
+    """The libraries of the table that a snippet imports and that are not installed: it
+    runs where they are."""
+    libraries = {library.distribution for library in LIBRARIES}
+    return sorted(name for name in _imported(path) & libraries if importlib.util.find_spec(name) is None)
+
+
 def _cases(suffix: str) -> list[tuple[str, Path]]:
     return [
-        pytest.param(folder.name, path, id=f"{folder.name}/{path.name}")
+        pytest.param(
+            folder.name,
+            path,
+            id=f"{folder.name}/{path.name}",
+            marks=[pytest.mark.skipif(bool(_missing(path)), reason=f"needs {', '.join(_missing(path))}")],
+        )
         for folder in sorted(SNIPPETS.iterdir())
         for path in sorted(folder.glob(f"*{suffix}"))
     ]
+
+
+def _default_method(path: Path) -> str:
+    """The start method a snippet runs under when it chooses none: its library's default
+    (multiprocess and billiard still fork where the standard library no longer does)."""
+    own = sorted(_imported(path) & set(OWN_CONTEXTS))
+    return importlib.import_module(own[0]).get_all_start_methods()[0] if own else DEFAULT_START_METHOD
+
+
+def _run(path: Path, method: str, **options: object) -> Run:
+    return run_program(path, method, libraries=tuple(sorted(_imported(path) & set(OWN_CONTEXTS))), **options)  # type: ignore[arg-type]
 
 
 def _read(path: Path) -> str:
@@ -130,7 +169,10 @@ def _runtime_cases() -> list:
         # them where that default is not plain fork (forkserver on Linux since Python 3.14,
         # which also preloads the main module; spawn on Windows and macOS).
         methods = ("default",) if "set_start_method(" in _read(case) else (*DEFAULT_RUN, *START_METHODS)
-        cases += [pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}") for method in methods]
+        cases += [
+            pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}", marks=param.marks)
+            for method in methods
+        ]
     return cases
 
 
@@ -138,7 +180,7 @@ def _runtime_cases() -> list:
 def test_after_prints_the_documented_output(before: Path, method: str) -> None:
     after = before.with_name(before.name.replace(".before.py", ".after.py"))
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
-    run = run_program(after, method)
+    run = _run(after, method)
     assert (run.returncode, run.stdout) == (0, expected), run.stderr
 
 
@@ -147,11 +189,11 @@ def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path,
     expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
     rule = before.parent.name
     # Under the default, a program that does not choose runs under the platform's default.
-    in_force = DEFAULT_START_METHOD if method == "default" and "set_start_method(" not in _read(before) else method
+    in_force = _default_method(before) if method == "default" and "set_start_method(" not in _read(before) else method
     under_fork_too = before.name.removesuffix(".before.py") in PITFALL_UNDER_FORK.get(rule, ())
     if (in_force == "fork" and not under_fork_too) or rule in PITFALL_ANY_START_METHOD:
-        run = run_program(before, method)
+        run = _run(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
     else:
-        run = run_program(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
+        run = _run(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
         assert (run.returncode, run.stdout) != (0, expected), "the pitfall did not show"

@@ -114,6 +114,6 @@ class Bindings:
         return True
 
 
-def bindings_of(facts: ModuleFacts) -> Bindings:
-    """The module's bindings, shared by every rule."""
-    return facts.memo(Bindings, lambda: Bindings(facts, api_of(facts)))
+def bindings_of(facts: ModuleFacts, rule: str | None = None) -> Bindings:
+    """The module's bindings, shared by every rule; ``rule``: through the resolver that rule hears."""
+    return facts.memo((Bindings, rule), lambda: Bindings(facts, api_of(facts, rule)))

@@ -1,126 +1,125 @@
-"""What ``multiprocessing`` and ``concurrent.futures`` names resolve to.
+"""What the names of process-starting libraries resolve to.
 
 Rules never match text: a callee is resolved through libcst's QualifiedNameProvider (so
 ``import multiprocessing as mp``, ``from multiprocessing import Pool as P`` and
-``from concurrent import futures`` all resolve) and then mapped to one canonical API name.
-Names bound to ``multiprocessing.get_context(...)`` are followed as contexts.
+``from concurrent import futures`` all resolve) and then mapped, through the table of
+codemods.libraries, to one canonical API name and its library (``torch.multiprocessing.Pool``
+and ``billiard.Pool`` are "Pool" too). Names bound to a ``get_context(...)`` are followed
+as contexts. A rule's resolver hears only the libraries that the rule applies to: a rule
+that a library makes moot never sees its API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import copy
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
 from codemods.analysis.facts import ModuleFacts, findall
-
-# Canonical names of the process-side API. Thread-side lookalikes get their own names
-# (ThreadPool, ThreadPoolExecutor) or none at all (multiprocessing.dummy.Process).
-_MP_TOP_LEVEL = frozenset(
-    {
-        "Process", "Pool", "Manager", "set_start_method", "freeze_support", "get_context",
-        "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
-        "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array",
-        "RawValue", "RawArray", "cpu_count", "active_children", "current_process",
-    }
-)  # fmt: skip
-
-_EXACT = {
-    "multiprocessing.pool.Pool": "Pool",
-    "multiprocessing.pool.ThreadPool": "ThreadPool",
-    "multiprocessing.dummy.Pool": "ThreadPool",
-    "multiprocessing.managers.SyncManager": "Manager",
-    "multiprocessing.process.BaseProcess": "Process",
-    "multiprocessing.context.Process": "Process",
-    "multiprocessing.sharedctypes.Value": "Value",
-    "multiprocessing.sharedctypes.Array": "Array",
-    "multiprocessing.sharedctypes.RawValue": "RawValue",
-    "multiprocessing.sharedctypes.RawArray": "RawArray",
-    "multiprocessing.queues.Queue": "Queue",
-    "multiprocessing.queues.JoinableQueue": "JoinableQueue",
-    "multiprocessing.queues.SimpleQueue": "SimpleQueue",
-    "concurrent.futures.ProcessPoolExecutor": "ProcessPoolExecutor",
-    "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",
-    "concurrent.futures.ThreadPoolExecutor": "ThreadPoolExecutor",
-    "concurrent.futures.thread.ThreadPoolExecutor": "ThreadPoolExecutor",
-    # Python 3.14: each worker is a subinterpreter of the same process. Tasks are pickled,
-    # but nothing re-imports the main module and nothing starts a process.
-    "concurrent.futures.InterpreterPoolExecutor": "InterpreterPoolExecutor",
-    "concurrent.futures.interpreter.InterpreterPoolExecutor": "InterpreterPoolExecutor",
-}
-
-# A context object: ``multiprocessing.get_context(...)`` or a name bound to one.
-_CONTEXT_PREFIX = "multiprocessing.get_context."
+from codemods.libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve
+from codemods.libraries import spellings as spellings
 
 
 def canonical(qualified_name: str) -> str | None:
-    """The canonical API name of a fully qualified name, or None if it is not ours."""
-    if qualified_name in _EXACT:
-        return _EXACT[qualified_name]
-    for prefix in (_CONTEXT_PREFIX, "multiprocessing."):
-        if qualified_name.startswith(prefix):
-            rest = qualified_name[len(prefix) :]
-            return rest if rest in _MP_TOP_LEVEL else None
-    return None
-
-
-
-def spellings(apis: Collection[str]) -> frozenset[str]:
-    """Every last name a callee resolving to one of ``apis`` can have in source, before
-    aliasing: ``Manager`` and ``SyncManager`` both mean the API "Manager"."""
-    exact = {name.rsplit(".", 1)[-1] for name, api in _EXACT.items() if api in apis}
-    return frozenset(apis) | exact
+    """The canonical API name of a fully qualified name, or None if it is no library's."""
+    found = resolve(qualified_name)
+    return found[0] if found is not None else None
 
 
 class ApiResolver:
-    """Resolves expressions of one module to canonical API names.
+    """Resolves expressions of one module to canonical API names and their libraries.
 
     ``get_metadata`` is the owning visitor's, so QualifiedNameProvider must be among the
-    visitor's metadata dependencies.
+    visitor's metadata dependencies. A resolver made ``for_rule`` resolves only the APIs of
+    the libraries that the rule applies to.
     """
 
     def __init__(self, visitor: cst.MetadataDependent, module: cst.Module) -> None:
         self._visitor = visitor
+        self.rule: str | None = None
         self.context_names = self._context_names(module)
+
+    def for_rule(self, code: str) -> ApiResolver:
+        """This resolver, deaf to the libraries that make rule ``code`` moot."""
+        heard = copy.copy(self)
+        heard.rule = code
+        return heard
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         found = self._visitor.get_metadata(QualifiedNameProvider, node, set())
         return {q.name for q in found}
 
-    def _context_names(self, module: cst.Module) -> set[str]:
-        """Plain names assigned from ``get_context(...)`` anywhere in the module."""
-        names: set[str] = set()
+    def _context_names(self, module: cst.Module) -> dict[str, str]:
+        """Plain names assigned from ``get_context(...)`` anywhere in the module, and the
+        module whose context each holds."""
+        names: dict[str, str] = {}
         for assign in findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
             value = assign.value  # type: ignore[union-attr]
-            if "multiprocessing.get_context" not in self.qualified_names(value.func):
+            maker = next((q for q in self.qualified_names(value.func) if q in CONTEXT_MAKERS), None)
+            if maker is None:
                 continue
-            targets = (
-                [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
-            )
-            names.update(t.value for t in targets if isinstance(t, cst.Name))
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            names.update((t.value, maker) for t in targets if isinstance(t, cst.Name))
         return names
 
-    def api(self, node: cst.CSTNode) -> str | None:
-        """The canonical name of the API that ``node`` (a callee) refers to."""
+    def _hears(self, library: Library) -> bool:
+        return self.rule not in library.moot
+
+    def _resolved(self, node: cst.CSTNode) -> tuple[str, Library] | None:
         for name in self.qualified_names(node):
             head, _, rest = name.partition(".")
             if head in self.context_names and rest:
-                name = _CONTEXT_PREFIX + rest
-            found = canonical(name)
+                name = f"{self.context_names[head]}.{rest}"
+            found = resolve(_through_context(name))
             if found is not None:
                 return found
         return None
 
+    def api(self, node: cst.CSTNode) -> str | None:
+        """The canonical name of the API that ``node`` (a callee) refers to."""
+        found = self._resolved(node)
+        return found[0] if found is not None and self._hears(found[1]) else None
+
+    def call_library(self, node: cst.CSTNode) -> Library | None:
+        """The library whose API ``node`` calls, as the backend its arguments choose."""
+        found = self._resolved(node.func) if isinstance(node, cst.Call) else None
+        if found is None:
+            return None
+        library = _backend(node, found[1]) or found[1]  # type: ignore[arg-type]
+        return library if self._hears(library) else None
+
     def call_api(self, node: cst.CSTNode) -> str | None:
         """The canonical API name called by ``node`` when it is a call."""
-        return self.api(node.func) if isinstance(node, cst.Call) else None
+        found = self._resolved(node.func) if isinstance(node, cst.Call) else None
+        return found[0] if found is not None and self.call_library(node) is not None else None
 
 
-def api_of(facts: ModuleFacts) -> ApiResolver:
-    """The module's resolver, shared by every rule."""
-    return facts.memo(ApiResolver, lambda: ApiResolver(facts, facts.module))
+def _through_context(name: str) -> str:
+    """``multiprocess.Pool`` for ``multiprocess.get_context.Pool``, the qualified name of
+    ``multiprocess.get_context("spawn").Pool``."""
+    for maker in CONTEXT_MAKERS:
+        if name.startswith(maker + "."):
+            return maker.rsplit(".", 1)[0] + name[len(maker) :]
+    return name
+
+
+def _backend(call: cst.Call, library: Library) -> Library | None:
+    """The library that a backend argument written as a string chooses, such as joblib's
+    ``backend="multiprocessing"``."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == library.backend_keyword:
+            value = arg.value
+            if isinstance(value, cst.SimpleString) and value.evaluated_value in library.backends:
+                return BY_NAME[library.backends[value.evaluated_value]]  # type: ignore[index]
+    return None
+
+
+def api_of(facts: ModuleFacts, rule: str | None = None) -> ApiResolver:
+    """The module's resolver, shared by every rule; ``rule``: the one that rule hears."""
+    every = facts.memo(ApiResolver, lambda: ApiResolver(facts, facts.module))
+    return every if rule is None else facts.memo((ApiResolver, rule), lambda: every.for_rule(rule))
 
 
 # Calls that exit the interpreter.
@@ -129,7 +128,11 @@ EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit"
 # Calls that must run only in the parent, and what they do there.
 TRIGGERS = {
     "Process": "starts processes",
+    "spawn": "starts processes",
     "Pool": "starts processes",
+    "ProcessingPool": "starts processes",
+    "WorkerPool": "starts processes",
+    "Parallel": "starts processes",
     "Manager": "starts processes",
     "ProcessPoolExecutor": "starts processes",
     "set_start_method": "sets the start method",

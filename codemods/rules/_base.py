@@ -83,11 +83,12 @@ class RuleVisitor(cst.BatchableCSTVisitor):
 
     @property
     def api(self) -> ApiResolver:
-        return api_of(self.facts)
+        """The module's resolver, deaf to the libraries that make this rule moot."""
+        return api_of(self.facts, self.SPEC.code)
 
     @property
     def bindings(self) -> Bindings:
-        return bindings_of(self.facts)
+        return bindings_of(self.facts, self.SPEC.code)
 
     @property
     def reach(self) -> ModuleReach:

@@ -11,9 +11,10 @@ from libcst.helpers import get_full_name_for_node
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.names import TRIGGERS, spellings
-from codemods.analysis.prechecks import AstFacts, calls_one_of
+from codemods.analysis.prechecks import AstFacts, callee_name, calls_one_of
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import calls_in
+from codemods.analysis.worker_starts import WORKER_CLASSES, WORKER_KEYWORDS, WorkerStarts
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
 
@@ -39,23 +40,27 @@ class MissingMainGuard(RuleVisitor):
         calls = [call for _, call in facts.import_time_calls]
         if any(calls_one_of(call, names, triggers) for call in calls):
             return True
+        if any(_may_start_workers(call) for call in calls):
+            return True
         classes = facts.process_classes
         local = {call.func.id for call in calls if isinstance(call.func, ast.Name)} & (classes | set(facts.functions))
         return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))
 
     def visit_Module(self, node: cst.Module) -> bool:
         starters = self._starters(node)
-        first: tuple[cst.Call, str] | None = None
+        workers = WorkerStarts(node, self.api)
+        first: tuple[cst.CSTNode, str] | None = None
         triggers: list[int] = []
         for index, statement in enumerate(node.body):
             if is_main_guard(statement):
                 continue
-            for call in calls_in(statement):
-                what = self._starts(call, starters)
-                if what is not None:
-                    triggers.append(index)
-                    first = first or (call, what)
-                    break
+            found = next(
+                ((call, what) for call in calls_in(statement) if (what := self._starts(call, starters)) is not None),
+                None,
+            ) or self._starts_workers(statement, workers)
+            if found is not None:
+                triggers.append(index)
+                first = first or found
         if first is not None:
             self._report(node, triggers, *first)
         return False
@@ -69,6 +74,16 @@ class MissingMainGuard(RuleVisitor):
         if isinstance(func, cst.Name) and func.value in starters and func.value in self.api.qualified_names(func):
             return f"`{func.value}()` ({starters[func.value]}) starts processes"
         return None
+
+    def _starts_workers(self, statement: cst.CSTNode, workers: WorkerStarts) -> tuple[cst.CSTNode, str] | None:
+        """Where ``statement`` iterates a DataLoader with workers or maps with ``num_proc``."""
+        node = workers.starts(statement)
+        if node is None:
+            return None
+        code = self.module.code_for_node(node)
+        if isinstance(node, cst.Call) and not workers.consumes(node):
+            return node, f"`{self.module.code_for_node(node.func)}(..., num_proc=...)` starts processes"
+        return node, f"iterating `{code}` starts the worker processes of a `DataLoader`"
 
     def _starters(self, module: cst.Module) -> dict[str, str]:
         """Top-level functions and classes whose call starts processes, transitively."""
@@ -94,11 +109,8 @@ class MissingMainGuard(RuleVisitor):
                         break
         return starters
 
-    def _report(self, module: cst.Module, triggers: list[int], call: cst.Call, what: str) -> None:
-        message = (
-            f"{what} at module level, outside {GUARD}; "
-            "under spawn and forkserver every child process re-runs it"
-        )
+    def _report(self, module: cst.Module, triggers: list[int], call: cst.CSTNode, what: str) -> None:
+        message = f"{what} at module level, outside {GUARD}; under spawn and forkserver every child process re-runs it"
         reach = reach_of(self.facts)
         try:
             plan = GuardPlan(module, triggers, reach, self.api, self.line)
@@ -114,7 +126,7 @@ class MissingMainGuard(RuleVisitor):
         unsafe = self._importer_loss(call, captured)
         self.report(call, message, fix=(module, new_module), unsafe=unsafe, fix_title=title)
 
-    def _importer_loss(self, call: cst.Call, captured: ImporterLoss) -> str:
+    def _importer_loss(self, call: cst.CSTNode, captured: ImporterLoss) -> str:
         part = SCRIPT_PARTS.get(self.api.call_api(call) or "", "the script part")
         value = f"`{captured.name}`"
         if captured.rebound_on is not None:
@@ -134,6 +146,12 @@ class MissingMainGuard(RuleVisitor):
             return True
         argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
         return any("sys.argv" in self.api.qualified_names(node) for node in argv)
+
+
+def _may_start_workers(call: ast.Call) -> bool:
+    """A call spelled like a ``DataLoader``, or given ``num_proc``: one that may make what
+    codemods.analysis.worker_starts finds."""
+    return callee_name(call) in WORKER_CLASSES or any(k.arg in WORKER_KEYWORDS for k in call.keywords)
 
 
 def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:

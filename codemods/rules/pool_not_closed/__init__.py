@@ -21,8 +21,16 @@ from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
 
-KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor")
-WORKERS = {"ThreadPool": "worker threads", "Pool": "worker processes", "ProcessPoolExecutor": "worker processes"}
+KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor", "ProcessingPool")
+WORKERS = {
+    "ThreadPool": "worker threads",
+    "Pool": "worker processes",
+    "ProcessPoolExecutor": "worker processes",
+    "ProcessingPool": "worker processes",
+}
+# Pools whose `with` block closes nothing: pathos caches its pools, and only its own
+# `close()`, `join()` and `clear()` end one.
+NO_CONTEXT = frozenset({"ProcessingPool"})
 CLOSERS = frozenset({"close", "terminate", "shutdown"})
 TITLE = "Use the pool in a `with` block"
 
@@ -125,12 +133,17 @@ class PoolNotClosed(RuleVisitor):
             return
         if any(self.line(other) < self.line(name) and self._creates_pool(other) for other in others):
             return  # reported at the first pool bound to the name
-        verb = "shut down" if kind == "ProcessPoolExecutor" else "closed or terminated"
-        message = (
-            f"`{name.value}` (`{self.module.code_for_node(call)}`) is never {verb}: its {WORKERS[kind]} "
-            "live on until it is garbage-collected or the program exits"
+        verb = {"ProcessPoolExecutor": "shut down", "ProcessingPool": "closed"}.get(kind, "closed or terminated")
+        until = (
+            "the program exits: pathos keeps its pools"
+            if kind in NO_CONTEXT
+            else ("it is garbage-collected or the program exits")
         )
+        pool = f"`{name.value}` (`{self.module.code_for_node(call)}`)"
+        message = f"{pool} is never {verb}: its {WORKERS[kind]} live on until {until}"
         try:
+            if kind in NO_CONTEXT:
+                raise Unfixable("its `with` block would close nothing")
             if others and rebinding is None:
                 raise Unfixable(f"`{name.value}` is also assigned on line {self.line(others[0])}")
             if uses.escapes:
@@ -139,12 +152,7 @@ class PoolNotClosed(RuleVisitor):
                 raise Unfixable("it is never used; remove it")
             last, unwaited = self._plan(statement, uses, kind, rebinding)
         except Unfixable as why:
-            what = (
-                "shut it down (`shutdown()`)"
-                if kind == "ProcessPoolExecutor"
-                else "close it (`close()`, then `join()`)"
-            )
-            self.report(call, message, not_fixed=f"{why}; {what} after its last use")
+            self.report(call, message, not_fixed=f"{why}; {self._closing_words(call, kind)} after its last use")
             return
         block = self.parent(statement)
         new = self._wrapped(block, statement, name.value, call, last)  # type: ignore[arg-type]
@@ -157,6 +165,16 @@ class PoolNotClosed(RuleVisitor):
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
         self.report(call, message, fix=(block, new), unsafe=why, fix_title=TITLE)  # type: ignore[arg-type]
+
+    def _closing_words(self, call: cst.Call, kind: str) -> str:
+        """How this pool's library says that a pool is cleaned up: ``close()``, then ``join()``."""
+        library = self.api.call_library(call)
+        closes = library.closes if library is not None and library.closes else ("close", "join")
+        if kind == "ProcessPoolExecutor":
+            closes = ("shutdown",)
+        calls = [f"`{method}()`" for method in closes]
+        listed = calls[0] if len(calls) == 1 else ", ".join(calls[:-1]) + ", then " + calls[-1]
+        return ("shut it down" if closes == ("shutdown",) else "close it") + f" ({listed})"
 
     def _plan(
         self, statement: cst.SimpleStatementLine, uses: Uses, kind: str, rebinding: cst.BaseStatement | None

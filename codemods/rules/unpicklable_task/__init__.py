@@ -25,6 +25,7 @@ from codemods.analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
+from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES, loader_callback
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
@@ -83,6 +84,13 @@ class UnpicklableTask(RuleVisitor):
             target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
             if target is not None and tasks.may_fail(target):
                 return True
+        for call in facts.calls_to(facts.aliases(spellings({"spawn"}))):
+            function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
+            if function is not None and tasks.may_fail(function):
+                return True
+        for call in facts.calls_to(facts.aliases(WORKER_CLASSES)):
+            if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
+                return True
         for call in facts.calls_to(pools):
             initializer = keyword_value(call, "initializer")
             given = [initializer] if initializer is not None else positional_args(call)[1:3]
@@ -134,6 +142,12 @@ class UnpicklableTask(RuleVisitor):
             given = positional(call)
             target = keyword(call, "target") or (given[1] if len(given) > 1 else None)
             return Site(call, target.value, False, call, "target") if target else None
+        if self.api.call_api(call) == "spawn":  # torch's spawn(fn, args, nprocs) always spawns
+            given = positional(call)
+            function = keyword(call, "fn") or (given[0] if given else None)
+            return Site(call, function.value, True, call, "function") if function else None
+        if callback := loader_callback(call, self.api):  # pickled like a target, by each worker
+            return Site(call, callback[1], False, call, callback[0])
         for api, position in INITIALIZER_POSITION.items():
             if self.bindings.makes(call, {api}):
                 # Each worker is a process that runs the initializer first: like a target,

@@ -1,0 +1,7 @@
+from torch.utils.data import DataLoader
+
+SAMPLES = [x * 10 for x in range(6)]
+
+loader = DataLoader(SAMPLES, batch_size=2, num_workers=2)
+for batch in loader:
+    print(batch.tolist())
