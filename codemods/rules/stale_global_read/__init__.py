@@ -1,0 +1,115 @@
+"""MP014 stale-global-read: code that runs in a child reads a module-level name that the
+parent sets at run time.
+
+Under spawn and forkserver the child imports the module again and skips the ``__main__``
+guard, so it sees the name as the import leaves it (or not at all), whatever the parent
+assigned or appended since. Under fork it inherits the parent's value, which is why the
+program seemed to work. The fix hands the parent's value over explicitly (handover.py).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from codemods.analysis.ipc import StartMethods, creation_of, manager_names
+from codemods.analysis.parent_writes import ParentWrites, Write, parent_writes_of
+from codemods.analysis.prechecks import FUNCTION, AstFacts
+from codemods.analysis.reachability import ChildRead
+from codemods.analysis.statements import MUTATING_METHODS
+from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.stale_global_read.handover import Handover
+
+
+def _ast_function_write(node: ast.AST) -> bool:
+    """In a function: ``x.append(...)`` and the like, or a store into an item or attribute."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS
+    return isinstance(node.ctx, (ast.Store, ast.Del))  # type: ignore[attr-defined]
+
+
+def _join(names: list[str]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+class StaleGlobalRead(RuleVisitor):
+    @classmethod
+    def precheck(cls, facts: AstFacts) -> bool:
+        """A function handed to a child, and a place where the parent may set a global at
+        run time: a ``__main__`` guard, a ``global`` statement or an in-place change in a
+        function."""
+        if not facts.entries.runs_in_child:
+            return False
+        if facts.guards[1] or facts.nodes(ast.Global, levels=(FUNCTION,)):
+            return True
+        found = facts.nodes(ast.Call, ast.Subscript, ast.Attribute, levels=(FUNCTION,))
+        return any(_ast_function_write(node) for node in found)
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.writes = writes = parent_writes_of(self.facts)
+        names = writes.run_time_names() - self._shared_objects(writes)
+        if not names:
+            return False
+        self.methods = StartMethods(node, self.api)
+        reads = self.reach.child_reads(writes.parent_only, writes.guards)
+        children = {name: uses for name, uses in writes.entries.uses.items() if uses.runs_in_child}
+        reached = {entry: writes.reached_from(entry) for entry in children}
+        for name in sorted(names, key=lambda n: self.line(self._first(writes.writes[n]).node)):
+            readers = {read.reader for read in reads if read.name == name}
+            entries = sorted(entry for entry in children if reached[entry] & readers)
+            if not entries or self._fork_only(entries):
+                continue
+            running = set().union(*(reached[entry] for entry in entries))
+            first = min((read for read in reads if read.name == name and read.reader in running), key=self._line)
+            self._check(first, entries, readers & running)
+        return False
+
+    def _line(self, read: ChildRead) -> int:
+        return self.line(read.node)
+
+    def _first(self, writes: list[Write]) -> Write:
+        return min(writes, key=lambda write: self.line(write.node))
+
+    def _shared_objects(self, writes: ParentWrites) -> set[str]:
+        """Names bound to a queue, lock, shared value or manager proxy: ipc-outside-parent's."""
+        managers = manager_names(self.module, self.api)
+        shared = set()
+        for name, found in writes.writes.items():
+            for write in found:
+                statement = self.parents.get(self.parents.get(self.parents.get(write.node)))
+                if write.value is not None and creation_of(statement, self.api, managers) is not None:
+                    shared.add(name)
+        return shared
+
+    def _fork_only(self, entries: list[str]) -> bool:
+        """Every process that runs the readers is asked to fork: inheriting is intended."""
+        uses = [self.writes.entries.uses[entry] for entry in entries]
+        calls = [call for use in uses for call in [*use.targets, *use.tasks, *use.initializes]]
+        return bool(calls) and all(self.methods.method(call) == "fork" for call in calls)
+
+    def _check(self, read: ChildRead, entries: list[str], readers: set[str]) -> None:
+        name = read.name
+        set_at = self._first(self.writes.writes[name])
+        where = f"in `{set_at.function}()`" if set_at.function else "under the `__main__` guard"
+        how = "changes" if set_at.changed else "assigns"
+        who = f"`{read.reader}`" + ("" if read.reader in entries else f", which {_join(entries)} calls,")
+        seen = (
+            f"sees `{name}` as the module's import leaves it"
+            if name in self.writes.import_time
+            else f"finds no `{name}`: the module's import never defines it"
+        )
+        message = (
+            f"{who} runs in a child process and reads `{name}`, which the parent {how} at run time "
+            f"(line {self.line(set_at.node)}, {where}): under spawn and forkserver the child {seen}"
+        )
+        try:
+            edits, title = Handover(self.facts, self.writes, self.line, name).plan(entries, readers)
+        except Unfixable as why:
+            self.report(read.node, message, not_fixed=why)
+            return
+        self.report(read.node, message, fix=(self.module, edits.apply(self.module)), fix_title=title)
+
+
+RULE = StaleGlobalRead
