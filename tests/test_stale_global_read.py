@@ -219,6 +219,46 @@ if __name__ == "__main__":
     mp.Process(target=show, args=(NAMES,)).start()
 """,
     ),
+    "task-also-called-by-the-parent": (
+        """\
+import multiprocessing as mp
+
+FACTOR = 1
+
+
+def scale(x):
+    return x * FACTOR
+
+
+if __name__ == "__main__":
+    FACTOR = 3
+    print(scale(1))
+    with mp.Pool(2) as pool:
+        print(pool.map(scale, range(3)))
+""",
+        """\
+import multiprocessing as mp
+
+FACTOR = 1
+
+
+def _init_worker(factor):
+    \"\"\"Pool initializer: bind what the parent shares with this worker process.\"\"\"
+    global FACTOR
+    FACTOR = factor
+
+
+def scale(x):
+    return x * FACTOR
+
+
+if __name__ == "__main__":
+    FACTOR = 3
+    print(scale(1))
+    with mp.Pool(2, initializer=_init_worker, initargs=(FACTOR,)) as pool:
+        print(pool.map(scale, range(3)))
+""",
+    ),
 }
 
 # The twins: the same programs with the value set at import time, where every child sets
@@ -310,6 +350,21 @@ def show():
 
 if __name__ == "__main__":
     mp.Process(target=show).start()
+""",
+    "task-also-called-by-the-parent": """\
+import multiprocessing as mp
+
+FACTOR = 3
+
+
+def scale(x):
+    return x * FACTOR
+
+
+if __name__ == "__main__":
+    print(scale(1))
+    with mp.Pool(2) as pool:
+        print(pool.map(scale, range(3)))
 """,
 }
 
@@ -427,7 +482,7 @@ if __name__ == "__main__":
 """,
         "`show`, which `run` calls, reads it too; pass it on by hand",
     ),
-    "task-also-called-directly": (
+    "task-also-a-process-target": (
         """\
 import multiprocessing as mp
 
@@ -435,16 +490,31 @@ FACTOR = 1
 
 
 def scale(x):
-    return x * FACTOR
+    print(x * FACTOR)
 
 
 if __name__ == "__main__":
     FACTOR = 3
-    print(scale(1))
+    mp.Process(target=scale, args=(1,)).start()
     with mp.Pool(2) as pool:
-        print(pool.map(scale, range(3)))
+        pool.map(scale, range(3))
 """,
-        "`scale` is used otherwise than as a pool task or process target alone",
+        "`scale` is also used otherwise than as a pool task or a process target",
+    ),
+    "file-opened-in-a-with": (
+        """\
+from multiprocessing import Pool
+
+
+def work(x):
+    OUT.write(str(x))
+
+
+if __name__ == "__main__":
+    with open("out.txt", "w") as OUT, Pool(2) as pool:
+        pool.map(work, range(3))
+""",
+        "`OUT` holds `open()` (line 9), which cannot be pickled for a child started with spawn or forkserver",
     ),
     "target-arguments-not-a-literal": (
         """\

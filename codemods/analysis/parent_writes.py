@@ -121,10 +121,15 @@ class ParentWrites:
         if isinstance(node, _NOT_DATA):
             self.not_data.add(name)
             return
+        self._record(name, node, changed=False, value=self._value(node))
+
+    def _value(self, node: cst.CSTNode) -> cst.BaseExpression | None:
+        """What ``NAME = value`` or ``with value as NAME`` binds, for those two shapes."""
         target = self.parents.get(node)
-        statement = self.parents.get(target) if isinstance(target, cst.AssignTarget) else None
-        single = isinstance(statement, cst.Assign) and len(statement.targets) == 1
-        self._record(name, node, changed=False, value=statement.value if single else None)  # type: ignore[union-attr]
+        holder = self.parents.get(target)
+        if isinstance(target, cst.AssignTarget) and isinstance(holder, cst.Assign) and len(holder.targets) == 1:
+            return holder.value
+        return holder.item if isinstance(target, cst.AsName) and isinstance(holder, cst.WithItem) else None
 
     def _record(self, name: str, node: cst.CSTNode, changed: bool, value: cst.BaseExpression | None = None) -> None:
         who, function = self.runner(node)

@@ -71,15 +71,16 @@ class Handover:
         targets = []
         for entry in entries:
             uses = self.uses[entry]
-            if uses.only_task:
-                pools.update((id(pool), pool) for pool in uses.tasks)
-            elif uses.only_target:
+            if uses.only_target:
                 helpers = sorted(readers - {entry})
                 if helpers:
                     raise Unfixable(f"`{helpers[0]}`, which `{entry}` calls, reads it too; pass it on by hand")
                 targets.append(entry)
+            elif uses.tasks and not uses.targets and not uses.initializes and self._called_only(uses.other):
+                # The initializer changes nothing where the parent calls the task itself.
+                pools.update((id(pool), pool) for pool in uses.tasks)
             else:
-                raise Unfixable(f"`{entry}` is used otherwise than as a pool task or process target alone")
+                raise Unfixable(f"`{entry}` is also used otherwise than as a pool task or a process target")
         for entry in targets:
             self._pass_to_target(entry)
         if pools:
@@ -163,6 +164,9 @@ class Handover:
             calls = self._calls_of(other_statement.name.value)
             return bool(calls) and all(self._precedes(first, call, depth - 1) for call in calls)
         return top < other
+
+    def _called_only(self, uses: Sequence[cst.CSTNode]) -> bool:
+        return all(isinstance(call := self.parents.get(node), cst.Call) and call.func is node for node in uses)
 
     def _calls_of(self, function: str) -> list[cst.CSTNode]:
         """Where ``function`` is called; empty when it is used any other way."""
