@@ -259,6 +259,50 @@ if __name__ == "__main__":
         print(pool.map(scale, range(3)))
 """,
     ),
+    "helper-of-a-target-reads-it": (
+        """\
+import multiprocessing as mp
+
+NAMES = []
+
+
+def show():
+    print(NAMES)
+
+
+def run(tag):
+    \"\"\"Show the names.\"\"\"
+    print(tag)
+    show()
+
+
+if __name__ == "__main__":
+    NAMES.append("x")
+    mp.Process(target=run, args=("t",)).start()
+""",
+        """\
+import multiprocessing as mp
+
+NAMES = []
+
+
+def show():
+    print(NAMES)
+
+
+def run(tag, names):
+    \"\"\"Show the names.\"\"\"
+    global NAMES
+    NAMES = names
+    print(tag)
+    show()
+
+
+if __name__ == "__main__":
+    NAMES.append("x")
+    mp.Process(target=run, args=("t", NAMES)).start()
+""",
+    ),
 }
 
 # The twins: the same programs with the value set at import time, where every child sets
@@ -366,6 +410,25 @@ if __name__ == "__main__":
     with mp.Pool(2) as pool:
         print(pool.map(scale, range(3)))
 """,
+    "helper-of-a-target-reads-it": """\
+import multiprocessing as mp
+
+NAMES = ["x"]
+
+
+def show():
+    print(NAMES)
+
+
+def run(tag):
+    \"\"\"Show the names.\"\"\"
+    print(tag)
+    show()
+
+
+if __name__ == "__main__":
+    mp.Process(target=run, args=("t",)).start()
+""",
 }
 
 
@@ -460,27 +523,6 @@ if __name__ == "__main__":
         print(pool.map(total, range(3)))
 """,
         "the pool on line 12 has an initializer (`print`) that the fix cannot extend",
-    ),
-    "helper-of-a-target-reads-it": (
-        """\
-import multiprocessing as mp
-
-NAMES = []
-
-
-def show():
-    print(NAMES)
-
-
-def run():
-    show()
-
-
-if __name__ == "__main__":
-    NAMES.append("x")
-    mp.Process(target=run).start()
-""",
-        "`show`, which `run` calls, reads it too; pass it on by hand",
     ),
     "task-also-a-process-target": (
         """\

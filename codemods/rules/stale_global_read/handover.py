@@ -72,9 +72,6 @@ class Handover:
         for entry in entries:
             uses = self.uses[entry]
             if uses.only_target:
-                helpers = sorted(readers - {entry})
-                if helpers:
-                    raise Unfixable(f"`{helpers[0]}`, which `{entry}` calls, reads it too; pass it on by hand")
                 targets.append(entry)
             elif uses.tasks and not uses.targets and not uses.initializes and self._called_only(uses.other):
                 # The initializer changes nothing where the parent calls the task itself.
@@ -82,7 +79,7 @@ class Handover:
             else:
                 raise Unfixable(f"`{entry}` is also used otherwise than as a pool task or a process target")
         for entry in targets:
-            self._pass_to_target(entry)
+            self._pass_to_target(entry, helpers=bool(readers - {entry}))
         if pools:
             self._hand_to_pools(list(pools.values()), [e for e in entries if e not in targets])
         parts = [f"pass `{self.name}` to {', '.join(f'`{t}`' for t in targets)} as an argument"] if targets else []
@@ -189,7 +186,9 @@ class Handover:
 
     # -- process targets -----------------------------------------------------------------
 
-    def _pass_to_target(self, entry: str) -> None:
+    def _pass_to_target(self, entry: str, helpers: bool) -> None:
+        """A new last parameter: named as the global, which the target's reads then see;
+        or, when functions that it calls read the global too, bound to it on entry."""
         function = self._function(entry)
         if function.decorators:
             raise Unfixable(f"`{entry}` is decorated, so a new parameter may not reach it")
@@ -208,7 +207,15 @@ class Handover:
             if not (items is not None and len(items) == wanted) and not (args is None and wanted == 0):
                 raise Unfixable(f"`args=` on line {self.line(call)} is not a tuple the fix can extend")
             self.edits.change(call, self._add_argument)
-        self.edits.change(function, lambda node: add_parameter(node, self.name, keyword_only=False))
+        if helpers:
+            param = FreshNames.of(self.facts).pick(self._base(), self.writes.reach.global_scope)
+            self.edits.change(function, lambda node: extend_initializer(node, [self.name], [param]))
+        else:
+            self.edits.change(function, lambda node: add_parameter(node, self.name, keyword_only=False))
+
+    def _base(self) -> str:
+        """The name of the parameter that carries the value, where it is not the global's own."""
+        return self.name.lower() if self.name.lower() != self.name else f"parent_{self.name}"
 
     def _add_argument(self, call: cst.Call) -> cst.Call:
         if keyword(call, "args") is None:
@@ -239,7 +246,7 @@ class Handover:
                 )
         names = FreshNames.of(self.facts)
         scope = self.writes.reach.global_scope
-        base = self.name.lower() if self.name.lower() != self.name else f"parent_{self.name}"
+        base = self._base()
         if fresh:
             new = make_initializer(names.pick("_init_worker", scope), [self.name], [names.pick(base, scope)])
             for pool in fresh:
