@@ -578,8 +578,38 @@ if __name__ == "__main__":
     ),
 }
 
-# Names a child sets or owns itself, names no child reads, and shared objects (MP003's).
+# Names a child sets or owns itself, set only once every child has its values, read by
+# no child, and shared objects (MP003's).
 ALSO_LEFT_ALONE = {
+    "set-once-the-pool-is-closed": """\
+from multiprocessing import Pool
+
+
+def work(x):
+    return x + OFFSET
+
+
+OFFSET = 1
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(pool.map(work, [1, 2]))
+    OFFSET = 3
+    print(OFFSET)
+""",
+    "set-once-the-process-is-started": """\
+import multiprocessing as mp
+
+NAMES = []
+
+
+def show():
+    print(NAMES)
+
+
+if __name__ == "__main__":
+    mp.Process(target=show).start()
+    NAMES.append("x")
+""",
     "per-worker-cache": """\
 from multiprocessing import Pool
 

@@ -20,7 +20,7 @@ from libcst.metadata import GlobalScope
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.ipc import keyword, pool_initializer, positional
-from codemods.analysis.parent_writes import ParentWrites
+from codemods.analysis.parent_writes import ParentWrites, Write
 from codemods.analysis.statements import declared_names, plain_positional
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import (
@@ -33,12 +33,12 @@ from codemods.rewrite.handover import (
     make_initializer,
 )
 from codemods.rules._base import Unfixable
+from codemods.rules.stale_global_read.order import Order
 
 # Last names of calls whose results pickle refuses: files, locks, threads, sockets, connections.
 UNPICKLABLE = frozenset(
     {"open", "Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Thread", "socket", "connect"}
 )
-_DEPTH = 8  # how many calls deep the order of a write and a start is followed
 
 
 def _last_name(node: cst.BaseExpression) -> str | None:
@@ -56,8 +56,17 @@ def _literal_items(arg: cst.Arg | None) -> Sequence[cst.BaseElement] | None:
 
 
 class Handover:
-    def __init__(self, facts: ModuleFacts, writes: ParentWrites, line: Callable[[cst.CSTNode], int], name: str) -> None:
-        self.facts, self.writes, self.line, self.name = facts, writes, line, name
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        writes: ParentWrites,
+        line: Callable[[cst.CSTNode], int],
+        name: str,
+        relevant: Sequence[Write],
+    ) -> None:
+        """``relevant``: the parent's writes of ``name`` that a child could have seen."""
+        self.facts, self.writes, self.line, self.name, self.relevant = facts, writes, line, name, relevant
+        self.order = Order(facts, writes)
         self.module = facts.module
         self.parents = facts.parents
         self.uses = writes.entries.uses
@@ -73,7 +82,7 @@ class Handover:
             uses = self.uses[entry]
             if uses.only_target:
                 targets.append(entry)
-            elif uses.tasks and not uses.targets and not uses.initializes and self._called_only(uses.other):
+            elif uses.tasks and not uses.targets and not uses.initializes and self.order.only_called(uses.other):
                 # The initializer changes nothing where the parent calls the task itself.
                 pools.update((id(pool), pool) for pool in uses.tasks)
             else:
@@ -90,7 +99,7 @@ class Handover:
     # -- what must hold ------------------------------------------------------------------
 
     def _check_value(self) -> None:
-        for write in self.writes.writes[self.name]:
+        for write in self.relevant:
             value = write.value
             made = value.func if isinstance(value, cst.Call) else None
             if isinstance(value, (cst.Lambda, cst.GeneratorExp)) or (made and _last_name(made) in UNPICKLABLE):
@@ -109,8 +118,8 @@ class Handover:
             raise Unfixable(f"{what} on line {line} is created when the module is imported, before the parent sets it")
         if who != "parent":
             raise Unfixable(f"{what} on line {line} may itself run in a child process")
-        for write in self.writes.writes[self.name]:
-            if not self._precedes(write.node, call, _DEPTH):
+        for write in self.relevant:
+            if not self.order.precedes(write.node, call):
                 raise Unfixable(
                     f"the parent sets `{self.name}` on line {self.line(write.node)}, "
                     f"which may run after {what} on line {line} is created"
@@ -120,61 +129,6 @@ class Handover:
         scope = self.facts.scopes.get(call)
         if scope is not None and any(not isinstance(a.scope, GlobalScope) for a in scope[self.name]):
             raise Unfixable(f"`{self.name}` is a local name where {what} on line {line} is")
-
-    def _top(self, node: cst.CSTNode) -> int:
-        return self.writes.reach.owner[id(node)]
-
-    def _path(self, node: cst.CSTNode) -> list[tuple[int, int]] | None:
-        """(block, position in it) of each statement that holds ``node``, outermost first;
-        None inside a nested function, class or lambda, which runs at another time."""
-        path: list[tuple[int, int]] = []
-        child, parent = node, self.parents.get(node)
-        while parent is not None:
-            nested = isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-            if nested and self.parents.get(parent) is not self.module:
-                return None
-            if isinstance(parent, (cst.Module, cst.IndentedBlock)):
-                path.append((id(parent), next(i for i, s in enumerate(parent.body) if s is child)))
-            child, parent = parent, self.parents.get(parent)
-        return path[::-1]
-
-    def _precedes(self, first: cst.CSTNode, then: cst.CSTNode, depth: int) -> bool:
-        """Whether ``first`` surely runs before ``then`` when the parent runs both."""
-        if depth == 0:
-            return False
-        top, other = self._top(first), self._top(then)
-        if top == other:
-            path, other_path = self._path(first), self._path(then)
-            if path is None or other_path is None:
-                return False
-            for (block, index), (other_block, other_index) in zip(path, other_path, strict=False):
-                if block != other_block:
-                    return False
-                if index != other_index:
-                    return index < other_index
-            return False
-        statement, other_statement = self.module.body[top], self.module.body[other]
-        if isinstance(statement, cst.FunctionDef):
-            calls = self._calls_of(statement.name.value)
-            return bool(calls) and all(self._precedes(call, then, depth - 1) for call in calls)
-        if isinstance(other_statement, cst.FunctionDef):
-            calls = self._calls_of(other_statement.name.value)
-            return bool(calls) and all(self._precedes(first, call, depth - 1) for call in calls)
-        return top < other
-
-    def _called_only(self, uses: Sequence[cst.CSTNode]) -> bool:
-        return all(isinstance(call := self.parents.get(node), cst.Call) and call.func is node for node in uses)
-
-    def _calls_of(self, function: str) -> list[cst.CSTNode]:
-        """Where ``function`` is called; empty when it is used any other way."""
-        calls = []
-        for assignment in self.writes.reach.global_scope.assignments[function]:
-            for access in assignment.references:
-                call = self.parents.get(access.node)
-                if not (isinstance(call, cst.Call) and call.func is access.node):
-                    return []
-                calls.append(call)
-        return calls
 
     def _in_loop(self, node: cst.CSTNode) -> bool:
         parent = self.parents.get(node)
