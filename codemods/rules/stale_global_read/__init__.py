@@ -133,7 +133,9 @@ class StaleGlobalRead(RuleVisitor):
             f"(line {self.line(set_at.node)}, {where}): under spawn and forkserver the child {seen}"
         )
         try:
-            edits, title = Handover(self.facts, self.writes, self.line, name, relevant).plan(entries, readers)
+            edits, title = Handover(self.facts, self.writes, self.order, self.line, name, relevant).plan(
+                entries, readers
+            )
         except Unfixable as why:
             self.report(read.node, message, not_fixed=why)
             return

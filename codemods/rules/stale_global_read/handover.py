@@ -60,13 +60,14 @@ class Handover:
         self,
         facts: ModuleFacts,
         writes: ParentWrites,
+        order: Order,
         line: Callable[[cst.CSTNode], int],
         name: str,
         relevant: Sequence[Write],
     ) -> None:
         """``relevant``: the parent's writes of ``name`` that a child could have seen."""
-        self.facts, self.writes, self.line, self.name, self.relevant = facts, writes, line, name, relevant
-        self.order = Order(facts, writes)
+        self.facts, self.writes, self.order, self.line = facts, writes, order, line
+        self.name, self.relevant = name, relevant
         self.module = facts.module
         self.parents = facts.parents
         self.uses = writes.entries.uses
@@ -116,6 +117,8 @@ class Handover:
         line = self.line(call)
         if who == "import":
             raise Unfixable(f"{what} on line {line} is created when the module is imported, before the parent sets it")
+        if who == "unknown":
+            raise Unfixable(f"nothing in this module runs {what} on line {line}")
         if who != "parent":
             raise Unfixable(f"{what} on line {line} may itself run in a child process")
         for write in self.relevant:
