@@ -61,7 +61,7 @@ class ParentWrites:
         self.import_time: set[str] = set()  # bound when the module is imported
         self.not_data: set[str] = set()  # imports, functions, classes
         for assignment in self.reach.global_scope.assignments:
-            self._assigned(assignment.name, assignment.node)
+            self._assigned(assignment.name, assignment.node)  # type: ignore[attr-defined]
         for name, node in self._references():
             if _changed_in_place(node, self.parents):
                 self._record(name, node, changed=True)
@@ -126,7 +126,7 @@ class ParentWrites:
     def _value(self, node: cst.CSTNode) -> cst.BaseExpression | None:
         """What ``NAME = value`` or ``with value as NAME`` binds, for those two shapes."""
         target = self.parents.get(node)
-        holder = self.parents.get(target)
+        holder = self.parents.get(target) if target is not None else None
         if isinstance(target, cst.AssignTarget) and isinstance(holder, cst.Assign) and len(holder.targets) == 1:
             return holder.value
         return holder.item if isinstance(target, cst.AsName) and isinstance(holder, cst.WithItem) else None

@@ -99,8 +99,10 @@ class StaleGlobalRead(RuleVisitor):
         shared = set()
         for name, found in writes.writes.items():
             for write in found:
-                statement = self.parents.get(self.parents.get(self.parents.get(write.node)))
-                if write.value is not None and creation_of(statement, self.api, managers) is not None:
+                if write.value is None:
+                    continue
+                statement = self.parents[self.parents[self.parents[write.node]]]  # Name, target, Assign
+                if creation_of(statement, self.api, managers) is not None:
                     shared.add(name)
         return shared
 

@@ -76,13 +76,14 @@ class Order:
         holder = self.parents.get(start)
         if isinstance(holder, cst.WithItem):
             return self.precedes(self.parents[holder], write)
+        if not (isinstance(holder, cst.Attribute) and holder.attr.value == "start"):
+            return False
         call = self.parents.get(holder)
-        started = isinstance(holder, cst.Attribute) and holder.attr.value == "start"
-        return started and isinstance(call, cst.Call) and call.func is holder and self.precedes(start, write)
+        return isinstance(call, cst.Call) and call.func is holder and self.precedes(start, write)
 
     def _calls_of(self, function: str) -> list[cst.CSTNode]:
         """Where ``function`` is called; empty when it is used any other way."""
-        calls = []
+        calls: list[cst.CSTNode] = []
         for assignment in self.reach.global_scope.assignments[function]:
             for access in assignment.references:
                 call = self.parents.get(access.node)
