@@ -4,7 +4,10 @@ snippets of docs/snippets/stale-global-read run the page's programs under every 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods.engine import analyze
@@ -440,6 +443,24 @@ def test_fixes(before: str, after: str) -> None:
 @pytest.mark.parametrize("source", LEFT_ALONE.values(), ids=LEFT_ALONE.keys())
 def test_leaves_alone(source: str) -> None:
     CASES.assert_leaves_alone(source)
+
+
+# The fixed programs that the page does not run, and what they print under every start
+# method (the originals print it under fork, but for the first, which asks for spawn).
+RUN = {
+    "set-by-a-helper-of-main": "[1, 3, 5]\n",
+    "two-names-one-initializer": "[3, 4, 5]\n",
+    "helper-of-a-target-reads-it": "t\n['x']\n",
+}
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize(("case", "output"), RUN.items(), ids=RUN.keys())
+def test_fixed_program_prints_the_parents_value(tmp_path: Path, case: str, output: str, method: str) -> None:
+    program = tmp_path / "program.py"
+    program.write_text(FIXES[case][1], encoding="utf-8")
+    run = run_program(program, method)
+    assert (run.returncode, run.stdout) == (0, output), run.stderr
 
 
 def test_every_fixed_case_has_a_twin_left_alone() -> None:
