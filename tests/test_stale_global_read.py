@@ -564,6 +564,24 @@ if __name__ == "__main__":
 """,
         "`scale` is also used otherwise than as a pool task or a process target",
     ),
+    "read-by-an-initializer": (
+        """\
+from multiprocessing import Pool
+
+LEVEL = 0
+
+
+def setup():
+    print("level", LEVEL)
+
+
+if __name__ == "__main__":
+    LEVEL = 2
+    with Pool(1, initializer=setup) as pool:
+        pool.map(abs, [1])
+""",
+        "`setup` is a pool initializer; pass `LEVEL` to it in `initargs=`",
+    ),
     "file-opened-in-a-with": (
         """\
 from multiprocessing import Pool

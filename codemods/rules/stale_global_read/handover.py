@@ -86,6 +86,8 @@ class Handover:
             elif uses.tasks and not uses.targets and not uses.initializes and self.order.only_called(uses.other):
                 # The initializer changes nothing where the parent calls the task itself.
                 pools.update((id(pool), pool) for pool in uses.tasks)
+            elif uses.only_initializer:
+                raise Unfixable(f"`{entry}` is a pool initializer; pass `{self.name}` to it in `initargs=`")
             else:
                 raise Unfixable(f"`{entry}` is also used otherwise than as a pool task or a process target")
         for entry in targets:
