@@ -165,6 +165,14 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         needles=_STARTS,
     ),
+    RuleSpec(
+        code="MP014",
+        name="stale-global-read",
+        summary="Code that runs in a child reads a module-level name that the parent sets at run time",
+        safety=Safety.SAFE,
+        # A process target, pool task or pool initializer, as MP009 finds them.
+        needles=(*_PROCESS, *_TASK, *_every(_POOL, _any(b"initializer"))),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

@@ -556,6 +556,48 @@ if __name__ == "__main__":
 """,
         id="MP013-argv-and-os-system",
     ),
+    pytest.param(
+        "MP014",
+        """\
+from concurrent.futures import ProcessPoolExecutor as Executor
+
+LIMIT = 0
+
+
+def clip(x):
+    return min(x, LIMIT)
+
+
+def run(values, limit):
+    global LIMIT
+    LIMIT = limit
+    with Executor() as executor:
+        return list(executor.map(clip, values))
+""",
+        id="MP014-entry-point-without-guard-alias",
+    ),
+    pytest.param(
+        "MP014",
+        """\
+import multiprocessing as mp
+
+SETTINGS = {}
+
+
+def show(key):
+    print(SETTINGS[key])
+
+
+def configure():
+    SETTINGS["mode"] = "fast"
+
+
+def main():
+    configure()
+    mp.Process(target=show, args=("mode",)).start()
+""",
+        id="MP014-changed-in-place-in-a-function",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -671,6 +713,24 @@ if __name__ == "__main__":
     mp.Process(target=work).start()
 """,
         id="MP003-made-where-the-rule-never-looks",
+    ),
+    pytest.param(
+        "MP014",
+        """\
+import multiprocessing as mp
+
+FACTOR = 2
+
+
+def work(x):
+    return x * FACTOR
+
+
+def run(xs):
+    with mp.Pool() as pool:
+        return pool.map(work, xs)
+""",
+        id="MP014-no-guard-and-nothing-set-in-a-function",
     ),
 ]
 
