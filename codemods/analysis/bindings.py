@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import ParentNodeProvider, ScopeProvider
+from libcst.metadata import Assignment, BaseAssignment, ParentNodeProvider, ScopeProvider
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.names import ApiResolver, api_of
@@ -20,15 +20,15 @@ MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's para
 
 
 class Bindings:
-    """Answers for the nodes of one module; ``visitor`` must depend on ScopeProvider and
-    ParentNodeProvider, and ``api`` resolve with its QualifiedNameProvider."""
+    """Answers for the nodes of one module, from its facts' metadata (``visitor``) and
+    its resolver ``api``."""
 
-    def __init__(self, visitor: cst.MetadataDependent, api: ApiResolver) -> None:
+    def __init__(self, visitor: ModuleFacts, api: ApiResolver) -> None:
         self.visitor = visitor
         self.api = api
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.visitor.get_metadata(ParentNodeProvider, node, None)
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
+        return self.visitor.get_metadata(ParentNodeProvider, node, None) if node is not None else None
 
     def of(self, name: cst.Name) -> list[cst.CSTNode | None]:
         """The nodes that bind ``name`` where it is read: target names, parameters, defs
@@ -60,7 +60,7 @@ class Bindings:
             return False
         bindings = self.of(func.value)  # type: ignore[attr-defined]
         return bool(bindings) and all(
-            isinstance(target := self.parent(b), cst.AssignTarget)  # type: ignore[arg-type]
+            isinstance(target := self.parent(b), cst.AssignTarget)
             and self.api.call_api(self.parent(target).value) == "get_context"  # type: ignore[union-attr]
             for b in bindings
         )
@@ -112,6 +112,11 @@ class Bindings:
             if arg is None or not self.is_instance(arg.value, apis, depth):
                 return False
         return True
+
+
+def bound_node(assignment: BaseAssignment) -> cst.CSTNode | None:
+    """The node that binds ``assignment``'s name; None for a builtin, which none binds."""
+    return assignment.node if isinstance(assignment, Assignment) else None
 
 
 def bindings_of(facts: ModuleFacts) -> Bindings:

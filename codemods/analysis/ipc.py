@@ -120,13 +120,16 @@ class StartMethods:
         self.api = api
         self.contexts: dict[str, str | None] = {}
         for assign in findall(module, m.Assign(value=m.Call())):
-            if api.call_api(assign.value) == "get_context":  # type: ignore[union-attr]
-                method = self._requested(assign.value)  # type: ignore[union-attr]
-                for target in assign.targets:  # type: ignore[union-attr]
+            assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+            if api.call_api(assign.value) == "get_context":
+                method = self._requested(assign.value)
+                for target in assign.targets:
                     if isinstance(target.target, cst.Name):
                         self.contexts[target.target.value] = method
         chosen = {
-            self._requested(call) for call in findall(module, m.Call()) if api.call_api(call) == "set_start_method"
+            self._requested(call)
+            for call in findall(module, m.Call())
+            if isinstance(call, cst.Call) and api.call_api(call) == "set_start_method"
         }
         self.default = chosen.pop() if len(chosen) == 1 else None
 

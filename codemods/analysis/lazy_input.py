@@ -114,7 +114,7 @@ class LazyInputs:
         every iterable it reads is a small literal or range."""
         clauses = [generator.for_in]
         while clauses[-1].inner_for_in is not None:
-            clauses.append(clauses[-1].inner_for_in)  # type: ignore[arg-type]
+            clauses.append(clauses[-1].inner_for_in)
         sizes = [self._size(clause.iter) for clause in clauses]
         if None not in sizes and math.prod(sizes) < SMALL_GENERATOR:  # type: ignore[arg-type]
             return None
@@ -131,7 +131,7 @@ class LazyInputs:
             return None if unpacks else len(node.elements)
         if isinstance(node, cst.Call) and "builtins.range" in self.bindings.api.qualified_names(node.func):
             values = [constant_int(arg.value) if arg.keyword is None and not arg.star else None for arg in node.args]
-            return _count(values) if 1 <= len(values) <= 3 and None not in values else None  # type: ignore[arg-type]
+            return _count(values) if 1 <= len(values) <= 3 and None not in values else None
         if isinstance(node, cst.Name) and depth < 3:
             value = self.bindings.single_value(node)
             return self._size(value, depth + 1) if value is not None else None

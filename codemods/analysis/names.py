@@ -77,11 +77,10 @@ def spellings(apis: Collection[str]) -> frozenset[str]:
 class ApiResolver:
     """Resolves expressions of one module to canonical API names.
 
-    ``get_metadata`` is the owning visitor's, so QualifiedNameProvider must be among the
-    visitor's metadata dependencies.
+    ``get_metadata`` is the module facts', which build the qualified names when first read.
     """
 
-    def __init__(self, visitor: cst.MetadataDependent, module: cst.Module) -> None:
+    def __init__(self, visitor: ModuleFacts, module: cst.Module) -> None:
         self._visitor = visitor
         self.context_names = self._context_names(module)
 
@@ -93,8 +92,8 @@ class ApiResolver:
         """Plain names assigned from ``get_context(...)`` anywhere in the module."""
         names: set[str] = set()
         for assign in findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
-            value = assign.value  # type: ignore[union-attr]
-            if "multiprocessing.get_context" not in self.qualified_names(value.func):
+            assert isinstance(assign, (cst.Assign, cst.AnnAssign)) and isinstance(assign.value, cst.Call)
+            if "multiprocessing.get_context" not in self.qualified_names(assign.value.func):
                 continue
             targets = (
                 [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]

@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Access, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata import Access, Assignment, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata.scope_provider import LocalScope
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.statements import is_import
@@ -74,9 +75,11 @@ class ModuleReach:
 
         self.bindings: dict[int, set[str]] = defaultdict(set)
         for assignment in self.global_scope.assignments:
-            index = self.owner.get(id(assignment.node))
-            if index is not None:
-                self.bindings[index].add(assignment.name)
+            if not isinstance(assignment, Assignment):
+                continue
+            position = self.owner.get(id(assignment.node))
+            if position is not None:
+                self.bindings[position].add(assignment.name)
         # Top-level functions bound once, by their def: the candidates for parent-only.
         self.functions: dict[str, int] = {}
         for index, statement in enumerate(module.body):
@@ -85,13 +88,15 @@ class ModuleReach:
                 if len(self.global_scope.assignments[name]) == 1:
                     self.functions[name] = index
 
-    def _top_scope(self, scope: Scope) -> tuple[Scope, bool]:
+    def _top_scope(self, scope: Scope) -> tuple[LocalScope, bool]:
         """The outermost scope below the module, and whether the chain is comprehensions
         only (code that runs as part of the module-level statement itself)."""
         only_comprehensions = True
         while not isinstance(scope.parent, GlobalScope) and scope.parent is not scope:
             only_comprehensions &= isinstance(scope, ComprehensionScope)
             scope = scope.parent
+        # Below the module every scope is a function's, a class's or a comprehension's.
+        assert isinstance(scope, LocalScope)
         return scope, only_comprehensions and isinstance(scope, ComprehensionScope)
 
     def runs_in_parent_only(

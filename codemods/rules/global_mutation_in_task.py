@@ -19,6 +19,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import Entries, entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
@@ -137,7 +138,7 @@ class GlobalMutationInTask(RuleVisitor):
     def _check_function(self, function: cst.FunctionDef, role: tuple[str, str]) -> None:
         index = self.reach.functions[function.name.value]
         for assignment in self.reach.global_scope.assignments:
-            node = assignment.node
+            node = bound_node(assignment)
             if isinstance(node, cst.Name) and self.reach.owner.get(id(node)) == index:
                 what = f"assigns the global `{assignment.name}`"
                 self._report(function, role, assignment.name, self._statement(node), what)
@@ -159,7 +160,7 @@ class GlobalMutationInTask(RuleVisitor):
         for deletion in findall(function, m.Del()):
             target = deletion.target  # type: ignore[attr-defined]
             for item in [e.value for e in target.elements] if isinstance(target, cst.Tuple) else [target]:
-                if m.matches(item, subscript):
+                if isinstance(item, cst.Subscript) and isinstance(item.value, cst.Name):
                     yield item.value, deletion, "deletes from"
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:

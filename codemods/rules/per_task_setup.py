@@ -97,7 +97,7 @@ class PerTaskSetup(RuleVisitor):
         if isinstance(expr, cst.Call):
             return expr if self.api.qualified_names(expr.func) & OPEN else None
         scope = self.scopes.get(expr) if isinstance(expr, cst.Name) else None
-        referents = [r for a in scope.accesses[expr] if a.node is expr for r in a.referents] if scope else []  # type: ignore[union-attr]
+        referents = [r for a in scope.accesses[expr] if a.node is expr for r in a.referents] if scope else []
         target = self.parents.get(getattr(referents[0], "node", None)) if len(referents) == 1 else None  # type: ignore[arg-type]
         holder = self.parents.get(target) if isinstance(target, (cst.AsName, cst.AssignTarget)) else None
         value = holder.item if isinstance(holder, cst.WithItem) else getattr(holder, "value", None)
@@ -113,7 +113,7 @@ class PerTaskSetup(RuleVisitor):
         """``expr`` reads only module-level names and builtins, and files opened from such."""
         for name in findall(expr, m.Name()):
             scope = self.scopes.get(name)
-            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
+            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                 if all(isinstance(r.scope, (GlobalScope, BuiltinScope)) for r in access.referents):
                     continue
                 opener = self._opener(name)  # type: ignore[arg-type]
@@ -140,20 +140,19 @@ class PerTaskSetup(RuleVisitor):
     def _setup_block(self, function: cst.FunctionDef) -> list[cst.SimpleStatementLine]:
         """The ``NAME = <setup>`` statements at the top of the task, after its docstring
         (imports in between stay: the set-up reads no name that they bind)."""
-        body = list(function.body.body)  # type: ignore[union-attr]
-        block = []
+        body = list(function.body.body)
+        block: list[cst.SimpleStatementLine] = []
         for statement in body[1:] if body and is_docstring(body[0]) else body:
             if is_import(statement):
                 continue
-            small = (
-                statement.body[0]
-                if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                else None
-            )
-            if not m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())])):
+            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
                 break
-            calls = [c for c in findall(small.value, m.Call()) if self._outer_function(c) is function]  # type: ignore[union-attr]
-            if not any(self._setup(c) for c in calls) or not self._independent(small.value):  # type: ignore[union-attr]
+            small = statement.body[0]
+            if not (isinstance(small, cst.Assign) and m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())]))):
+                break
+            found = findall(small.value, m.Call())
+            calls = [c for c in found if isinstance(c, cst.Call) and self._outer_function(c) is function]
+            if not any(self._setup(c) for c in calls) or not self._independent(small.value):
                 break
             block.append(statement)
         return block
@@ -208,7 +207,7 @@ class PerTaskSetup(RuleVisitor):
             if (
                 closing
                 or isinstance(parent, (cst.WithItem, cst.Del))
-                or m.matches(parent, m.Attribute(attr=m.Name("close")))
+                or (isinstance(parent, cst.Attribute) and parent.attr.value == "close")
             ):
                 raise Unfixable(
                     f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended"
@@ -217,10 +216,11 @@ class PerTaskSetup(RuleVisitor):
     def _check_reads(self, statement: cst.SimpleStatementLine) -> None:
         """The initializer reads the module-level names that a child's import binds."""
         for name in findall(statement.body[0].value, m.Name()):  # type: ignore[attr-defined]
+            assert isinstance(name, cst.Name)
             scope = self.scopes.get(name)
-            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
+            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                 if any(isinstance(r.scope, GlobalScope) for r in access.referents):
-                    why = self.hoisting.where_bound(name.value)  # type: ignore[union-attr]
+                    why = self.hoisting.where_bound(name.value)
                     if why is not None:
                         raise Unfixable(f"it reads {why}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -146,7 +146,7 @@ def _end_with(lifeline: Connection) -> None:
 
 def analysed(
     pending: Sequence[Job], jobs: int, progress: Progress | None, context: BaseContext | None = None
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """The result of each job, in the order given, each as soon as it is ready.
 
     ``context`` picks the start method of the workers (by default the interpreter's own).

@@ -16,7 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
-from codemods.analysis.bindings import Bindings
+from codemods.analysis.bindings import Bindings, bound_node
 from codemods.analysis.facts import findall
 from codemods.analysis.loop_body import body_facts
 from codemods.rules._base import Unfixable
@@ -60,7 +60,7 @@ class PoolUses:
         self.code = code
         self.line = line
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
         return self.bindings.parent(node)
 
     def classify(self, references: list[cst.Name], scope: Scope, local_functions: set[str]) -> Uses:
@@ -75,7 +75,7 @@ class PoolUses:
             elif not self._in_scope(name, scope):
                 uses.escapes.append((name, f"it is also used by {self._owner(name)} (line {self.line(name)})"))
             elif attribute is not None:
-                call = self.parent(parent)  # type: ignore[arg-type]
+                call = self.parent(parent)
                 if isinstance(call, cst.Call) and call.func is parent and attribute in TASKS:
                     uses.calls.append(call)
                 else:
@@ -174,13 +174,16 @@ class PoolUses:
         ``hs`` in its scope, makes a new list or set."""
         call = self.parent(arg)
         if not (
-            m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING)))))
+            isinstance(call, cst.Call)
+            and m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING)))))
             and len(call.args) == 1
-        ):  # type: ignore[union-attr]
+        ):
             return None
-        bindings = self.bindings.of(call.func.value)  # type: ignore[union-attr]
+        bindings = self.bindings.of(cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
         target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
-        value = getattr(self.parent(self.parent(target)), "value", None) if target is not None else None  # type: ignore[arg-type]
+        if target is None:
+            return None
+        value = getattr(self.parent(self.parent(target)), "value", None)
         made = isinstance(value, (cst.List, cst.Set, cst.ListComp, cst.SetComp)) or (
             isinstance(value, cst.Call)
             and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
@@ -191,9 +194,8 @@ class PoolUses:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
         parent = self.parent(value)
         if not iterator:
-            return m.matches(parent, m.Attribute(attr=m.OneOf(*map(m.Name, WAITS)))) and isinstance(
-                self.parent(parent), cst.Call
-            )
+            waited = isinstance(parent, cst.Attribute) and parent.attr.value in WAITS
+            return waited and isinstance(self.parent(parent), cst.Call)
         if isinstance(parent, cst.For) and parent.iter is value:
             return not any(e.kind in _LEAVING for e in body_facts([parent.body]).exits)
         if isinstance(parent, cst.CompFor) and parent.iter is value:
@@ -260,7 +262,7 @@ class PoolUses:
             )
         return False
 
-    def _assigned_to(self, value: cst.CSTNode) -> cst.Name | None:
+    def _assigned_to(self, value: cst.CSTNode | None) -> cst.Name | None:
         """``h`` of ``h = value``."""
         assign = self.parent(value)
         if not (isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1):
@@ -276,16 +278,16 @@ class PoolUses:
     def references(self, target: cst.Name) -> list[cst.Name]:
         """The reads that may see the value bound at ``target``: those that no later
         assignment in its block rebinds the name before."""
-        found = [a for a in self._assignments(target) if a.node is target]
+        found = [a for a in self._assignments(target) if bound_node(a) is target]
         reads = [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]
-        return [read for read in reads if not self._rebound_between(target, read)]  # type: ignore[arg-type]
+        return [read for read in reads if not self._rebound_between(target, read)]
 
     def _reaches_alone(self, target: cst.Name, read: cst.Name) -> bool:
         """``read`` sees the value bound at ``target`` and no other binding of the name."""
         others = [
-            a.node
+            node
             for a in self._assignments(target)
-            if a.node is not target and any(r.node is read for r in a.references)
+            if (node := bound_node(a)) is not None and node is not target and any(r.node is read for r in a.references)
         ]
         return all(self._rebound_between(other, read) for other in others)
 
@@ -314,11 +316,11 @@ class PoolUses:
         block = self.parent(statement)
         later = [other for other in others if self.line(other) > self.line(target)]
         top = self._top(later[0], block) if later else None  # type: ignore[arg-type]
-        if top is None or not _binds(top, target.value):  # type: ignore[arg-type]
+        if not isinstance(top, cst.BaseStatement) or not _binds(top, target.value):
             return None
         scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
         reads = [r.node for a in self._assignments(target) for r in a.references if isinstance(r.node, cst.Name)]
-        return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None  # type: ignore[return-value,arg-type]
+        return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
         while not isinstance(node, cst.BaseStatement):

@@ -14,7 +14,8 @@ from codemods.analysis.names import EXIT_CALLS, spellings
 from codemods.analysis.prechecks import AstFacts, may_be_instance
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan, SerialByDesign
+from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan
+from codemods.rules.serial_result_wait.host import SerialByDesign
 from codemods.rules.serial_result_wait.loop_split import Wait
 
 POOLS = frozenset({"Pool", "ThreadPool"})
@@ -96,10 +97,14 @@ class SerialResultWait(RuleVisitor):
             return call, None  # Pool.apply submits and waits; pandas' and mpire's do not count
         if func.attr.value in WAIT_OF.values() and isinstance(func.value, cst.Name):
             bind = self._only_binding(func.value)
-            if m.matches(bind, m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(func=m.Attribute()))):
-                submit = bind.value  # type: ignore[union-attr]
-                if WAIT_OF.get(submit.func.attr.value) == func.attr.value:  # type: ignore[attr-defined]
-                    return submit, bind  # type: ignore[return-value]
+            if isinstance(bind, cst.Assign) and m.matches(bind, m.Assign(targets=[m.AssignTarget(m.Name())])):
+                value = bind.value
+                if (
+                    isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Attribute)
+                    and WAIT_OF.get(value.func.attr.value) == func.attr.value
+                ):
+                    return value, bind
         return None
 
     def _only_binding(self, name: cst.Name) -> cst.CSTNode | None:
@@ -113,7 +118,7 @@ class SerialResultWait(RuleVisitor):
         node = getattr(assignment, "node", None)
         if len(assignment.references) != 1 or not isinstance(node, cst.Name):
             return None
-        if self._position(node) > self._position(name):
+        if self.position(node) > self.position(name):
             return None  # bound by the previous iteration
         parent = self.parent(node)
         return self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
@@ -192,12 +197,12 @@ class SerialResultWait(RuleVisitor):
             return
         self.report(first.call, message, fix=(target, replacement), unsafe=unsafe, fix_title=TITLE)
 
-    # -- what the plan asks (batch_plan.Host) ----------------------------------------------
+    # -- what the plan asks (host.Host) ---------------------------------------------------
 
     def column(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.column
 
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.line(node), self.column(node)
 
     def is_exit_call(self, call: cst.Call) -> bool:
@@ -232,7 +237,7 @@ class SerialResultWait(RuleVisitor):
         return self.bindings.definition(name)
 
     def fresh(self, base: str, node: cst.CSTNode) -> str:
-        return self.names.pick(base, self.get_metadata(ScopeProvider, node))
+        return self.names.pick(base, self.scope(node))
 
     def lazy_input(self, node: cst.BaseExpression) -> Input | None:
         return self.inputs.classify(node)

@@ -60,7 +60,7 @@ class SharedValues:
                 kinds = self._handed(node, seen | {id(node)})
             else:
                 value = self._assigned(node)
-                if m.matches(value, m.Name("None")):
+                if isinstance(value, cst.Name) and value.value == "None":
                     continue
                 kinds = self._kinds(value, seen | {id(node)})
             if kinds is None:

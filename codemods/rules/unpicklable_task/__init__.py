@@ -14,8 +14,9 @@ import ast
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
 from codemods.analysis.names import spellings
@@ -188,7 +189,7 @@ class UnpicklableTask(RuleVisitor):
         bound = self.bindings.of(name)
         if len(bound) > 1 and all(isinstance(n, cst.FunctionDef) and self.hoisting.in_function(n) for n in bound):
             what = f"`{name.value}`, a function defined inside `{self._enclosing(bound[0])}`"  # type: ignore[arg-type]
-            reason = f"`{name.value}` is defined more than once: {ADVICE}"
+            reason: str | None = f"`{name.value}` is defined more than once: {ADVICE}"
             return Problem(what, LOCAL.format(kind="function"), True, reason=reason)
         node = bound[0] if len(bound) == 1 else None
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -277,7 +278,7 @@ class UnpicklableTask(RuleVisitor):
         function as ``args=``: a parameter never rebound has, when the child starts, the
         value it had when the process was made. Empty unless the lambda takes no
         arguments and the call passes none."""
-        scope = self.metadata[ScopeProvider][function]
+        scope = self.scope(function)
         enclosing = getattr(scope, "node", None)
         given = positional(site.call)
         if (
@@ -291,13 +292,13 @@ class UnpicklableTask(RuleVisitor):
             return []
         first_read: dict[str, tuple[int, int]] = {}
         for name in _parameter_names(enclosing.params):
-            assignments = scope.assignments[name]  # type: ignore[union-attr]
+            assignments = scope.assignments[name]
             if len(assignments) != 1:
                 continue  # rebound: its value may change before the child starts
             reads = [r.node for a in assignments for r in a.references if self.hoisting.within(r.node, function)]
             if reads:
-                start = min(self.metadata[PositionProvider][node].start for node in reads)
-                first_read[name] = (start.line, start.column)
+                starts = (self.get_metadata(PositionProvider, node).start for node in reads)
+                first_read[name] = min((start.line, start.column) for start in starts)
         return sorted(first_read, key=first_read.__getitem__)
 
     def _owner(self, block: cst.CSTNode) -> cst.CSTNode | None:
@@ -312,17 +313,17 @@ class UnpicklableTask(RuleVisitor):
         return owner
 
     def _used_only_in(self, function: cst.FunctionDef, block: cst.CSTNode) -> bool:
-        assignments = self.metadata[ScopeProvider][function].assignments[function.name.value]  # type: ignore[union-attr]
+        assignments = self.scope(function).assignments[function.name.value]
         return all(self.hoisting.within(r.node, block) for a in assignments for r in a.references)
 
     def _helpers(self, function: cst.FunctionDef, anchor: int) -> list[cst.FunctionDef]:
         """The other nested functions of the same function that ``function`` calls, and
         those they call, in source order: they move to module level with it."""
-        scope = self.metadata[ScopeProvider][function]
+        scope = self.scope(function)
         moving = [function]
         for mover in moving:  # grows while it is read
-            for assignment in scope.assignments:  # type: ignore[union-attr]
-                helper = assignment.node
+            for assignment in scope.assignments:
+                helper = bound_node(assignment)
                 if (
                     isinstance(helper, cst.FunctionDef)
                     and all(helper is not known for known in moving)
@@ -332,13 +333,14 @@ class UnpicklableTask(RuleVisitor):
         helpers = moving[1:]
         for helper in helpers:
             self._check_helper(helper, moving, anchor)
-        return sorted(helpers, key=lambda helper: self.metadata[PositionProvider][helper].start.line)
+        return sorted(helpers, key=self.line)
 
     def _check_helper(self, helper: cst.FunctionDef, moving: list[cst.FunctionDef], anchor: int) -> None:
         """Raise unless ``helper`` can move to module level under its name, with ``moving``."""
         name = helper.name.value
-        assignments = self.metadata[ScopeProvider][helper].assignments[name]  # type: ignore[union-attr]
+        assignments = self.scope(helper).assignments[name]
         enclosing = self.parents.get(self.parents.get(helper))  # type: ignore[arg-type]
+        why: str | None
         if not isinstance(enclosing, cst.FunctionDef) or len(assignments) != 1:
             why = f"it calls `{name}`, a nested function defined more than once or under a compound statement"
         elif not all(any(self.hoisting.within(r.node, f) for f in moving) for a in assignments for r in a.references):
@@ -354,7 +356,7 @@ class UnpicklableTask(RuleVisitor):
     def _rename(self, function: cst.FunctionDef, edits: Edits) -> tuple[str, cst.FunctionDef]:
         """The module-level name of a nested def used only as a task, and the def to move."""
         old = function.name.value
-        assignments = self.metadata[ScopeProvider][function].assignments[old]  # type: ignore[union-attr]
+        assignments = self.scope(function).assignments[old]
         uses = [r.node for a in assignments for r in a.references]
         inside = {id(node) for node in uses if self.hoisting.within(node, function)}
         if len(assignments) != 1 or not all(id(u) in inside or self._as_task(u) for u in uses):
