@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import textwrap
 from pathlib import Path
 
@@ -10,12 +9,10 @@ import pytest
 from programs import START_METHODS, run_program
 
 from codemods import registry
-from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP002 = [registry.BY_CODE["MP002"]]
-RULE = registry.BY_CODE["MP002"].load()
 
 
 def check(source: str, *, unsafe_fixes: bool = False):
@@ -1427,19 +1424,6 @@ def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> Non
     unsafe = check(before, unsafe_fixes=True)
     assert unsafe.fixed == after
     assert check(after, unsafe_fixes=True).findings == []
-
-
-@pytest.mark.parametrize(
-    "source",
-    [p.values[0] for p in FIXES + LEFT_ALONE + SERIAL_BY_DESIGN + REPORTED + UNSAFE],
-)
-def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    if check(source).findings:
-        assert RULE.precheck(AstFacts(ast.parse(source)))
-
-
-def test_precheck_skips_modules_without_a_submission_in_a_loop() -> None:
-    assert not RULE.precheck(AstFacts(ast.parse("for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n")))
 
 
 # -- what the finding says -------------------------------------------------------------
