@@ -480,6 +480,47 @@ if __name__ == "__main__":
     ),
     pytest.param(
         """\
+import multiprocessing as mp
+
+
+def work(x, y, z):
+    print(x, y, z)
+
+
+def run(a, b):
+    p = mp.Process(target=lambda: work(b, a, b))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x, y, z):
+    print(x, y, z)
+
+
+def _target(b, a):
+    return work(b, a, b)
+
+
+def run(a, b):
+    p = mp.Process(target=_target, args=(b, a))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        id="target-lambda-reads-a-parameter-twice-args-in-order-of-first-read",
+    ),
+    pytest.param(
+        """\
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
 
