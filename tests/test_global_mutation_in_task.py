@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP008 = [registry.BY_CODE["MP008"]]
+CASES = RuleCases("MP008")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "global-mutation-in-task"
 
 
@@ -321,8 +323,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == [] and not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 def test_finding_points_at_the_mutation_and_names_the_read() -> None:

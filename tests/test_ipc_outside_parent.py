@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP003 = [registry.BY_CODE["MP003"]]
+CASES = RuleCases("MP003")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "ipc-outside-parent"
 
 
@@ -865,9 +867,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 REPORTED = [

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP012 = [registry.BY_CODE["MP012"]]
+CASES = RuleCases("MP012")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "lost-async-result"
 
 
@@ -349,8 +351,7 @@ class TerminateTest:
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == [] and not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 def test_finding_points_at_the_call_and_says_what_to_do() -> None:

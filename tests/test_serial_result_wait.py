@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP002 = [registry.BY_CODE["MP002"]]
+CASES = RuleCases("MP002")
 
 
 def check(source: str, *, unsafe_fixes: bool = False):
@@ -1384,25 +1386,17 @@ def main(pool):
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP002", Safety.SAFE)}
-    assert result.fixed == after
-    again = check(after, unsafe_fixes=True)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize("source", SERIAL_BY_DESIGN)
 def test_serial_by_design_is_no_finding(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
@@ -1416,14 +1410,7 @@ def test_reports_without_fix(source: str, reason: str) -> None:
 
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
-    safe_only = check(before)
-    [finding] = safe_only.findings
-    assert finding.fix is Safety.UNSAFE
-    assert "; the fix is unsafe: " + reason in finding.message
-    assert not safe_only.changed
-    unsafe = check(before, unsafe_fixes=True)
-    assert unsafe.fixed == after
-    assert check(after, unsafe_fixes=True).findings == []
+    CASES.assert_unsafe_fix_only_on_request(before, after, reason)
 
 
 # -- what the finding says -------------------------------------------------------------
