@@ -11,30 +11,17 @@ import threading
 from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import ClassVar
 
-from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.run.discover import decode
-from codemods.run.request import Options, Progress
+from codemods.run.request import Job, Progress
 
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
-
-
-
-@dataclass(frozen=True)
-class Job:
-    """A file that passed the prefilter, as handed to a worker (so it must pickle)."""
-
-    path: str
-    data: bytes
-    options: Options
-    # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
-    needled: tuple[RuleSpec, ...]
 
 
 def analyse_file(job: Job) -> FileResult:
