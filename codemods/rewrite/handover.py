@@ -38,6 +38,7 @@ class Edits(cst.CSTTransformer):
         self._origin: dict[int, int] = {}  # id(updated statement) -> id(original statement)
 
     def change(self, node: Node, how: Callable[[Node], cst.CSTNode]) -> None:
+        # Kept by node identity, of every kind at once: each ``how`` gets the node it was given for.
         self._changes[id(node)].append(how)  # type: ignore[arg-type]
 
     def insert_before(self, anchor: cst.BaseStatement, statements: Sequence[cst.BaseStatement]) -> None:
@@ -52,7 +53,7 @@ class Edits(cst.CSTTransformer):
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         updated = super().on_leave(original_node, updated_node)
         for how in self._changes.get(id(original_node), ()):
-            updated = how(updated)  # type: ignore[arg-type]
+            updated = how(updated)  # type: ignore[arg-type]  # a changed node is never removed first
         if isinstance(updated, cst.BaseStatement):
             self._origin[id(updated)] = id(original_node)
         return updated

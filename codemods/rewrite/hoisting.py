@@ -55,7 +55,7 @@ class _Rename(cst.CSTTransformer):
 
 def renamed(function: cst.FunctionDef, new: str, calls: set[int]) -> cst.FunctionDef:
     """``function`` named ``new``, and so are the names in it (by identity) that call it."""
-    return function.visit(_Rename(calls, new)).with_changes(name=cst.Name(new))  # type: ignore[union-attr]
+    return cst.ensure_type(function.visit(_Rename(calls, new)), cst.FunctionDef).with_changes(name=cst.Name(new))
 
 
 def no_blank_first(block: cst.IndentedBlock) -> cst.IndentedBlock:
@@ -94,9 +94,9 @@ class Hoisting:
         """The index of the top-level statement that holds ``node``."""
         return self.reach.owner[id(node)]
 
-    def within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+    def within(self, node: cst.CSTNode | None, ancestor: cst.CSTNode) -> bool:
         while node is not None and node is not ancestor:
-            node = self.parents.get(node)  # type: ignore[assignment]
+            node = self.parents.get(node)
         return node is ancestor
 
     def in_function(self, node: cst.CSTNode) -> bool:

@@ -115,8 +115,9 @@ class LostAsyncResult(RuleVisitor):
             return f"{handle[0].upper()}{handle[1:]} {'are' if many else 'is'} thrown away"
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is holder:
             targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
-            if all(isinstance(t, cst.Name) and not self._used(t) for t in targets):
-                return f"`{targets[0].value}` holds {handle}, but is never used"  # type: ignore[attr-defined]
+            names = [t for t in targets if isinstance(t, cst.Name)]
+            if len(names) == len(targets) and not any(self._used(name) for name in names):
+                return f"`{names[0].value}` holds {handle}, but is never used"
             return None
         if isinstance(parent, cst.Arg) and parent.value is holder and not parent.keyword and not parent.star:
             filled = self.parent(parent)
@@ -167,7 +168,7 @@ class LostAsyncResult(RuleVisitor):
         target = self.parent(node) if node is not None else None
         if not (isinstance(target, cst.AssignTarget) and target.target is node and self._assignment_of(node)):
             return False
-        value = self.parent(target).value  # type: ignore[union-attr]
+        value = self.bindings.assigned(target)
         if isinstance(value, (cst.List, cst.Set)):
             return True
         names = self.bindings.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()

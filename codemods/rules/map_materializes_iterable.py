@@ -179,8 +179,9 @@ class MapMaterializesIterable(RuleVisitor):
         self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None
     ) -> str | None:
         """Why ``imap()`` is unsafe here (None: it is safe); raises Unfixable."""
-        pool = call.func.value  # type: ignore[attr-defined]
-        if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute)  # ``pool.map``
+        pool = method.value
+        if method.attr.value == "starmap":
             raise Unfixable(
                 "`starmap()` has no lazy twin; use `imap()` with a module-level function that "
                 "unpacks each tuple (`def g(args): return f(*args)`), and read its results once"
@@ -245,8 +246,9 @@ class MapMaterializesIterable(RuleVisitor):
         node: cst.CSTNode = call
         parent = self.parent(node)
         if self._first_argument(parent, {"builtins.enumerate": 1}):  # as lazy as what it numbers
-            node = self.parent(parent)  # type: ignore[assignment]
-            parent = self.parent(node)
+            enumerated = self.parent(parent)
+            assert enumerated is not None  # the call of ``enumerate``
+            node, parent = enumerated, self.parent(enumerated)
         if isinstance(parent, cst.For) and parent.iter is node and parent.asynchronous is None:
             return Consumer("all", parent, (parent.body,), "the `for` loop")
         if isinstance(parent, cst.Expr) and node is call:
@@ -284,7 +286,8 @@ class MapMaterializesIterable(RuleVisitor):
         if name is None:
             return None
         kind = "early" if name in STOP_EARLY else "all"
-        return Consumer(kind, call, (), f"`{name.removeprefix('builtins.')}()`")  # type: ignore[arg-type]
+        assert call is not None  # the call that reads the results
+        return Consumer(kind, call, (), f"`{name.removeprefix('builtins.')}()`")
 
     # -- what the loop changes ---------------------------------------------------------
 

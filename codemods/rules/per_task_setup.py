@@ -66,7 +66,8 @@ class PerTaskSetup(RuleVisitor):
         self.entries = entries_of(self.facts)
         for name, uses in self.entries.uses.items():
             if uses.tasks:
-                function: cst.FunctionDef = node.body[self.reach.functions[name]]  # type: ignore[assignment]
+                function = node.body[self.reach.functions[name]]
+                assert isinstance(function, cst.FunctionDef)  # reach.functions holds the module's defs
                 for call, what in self._setups(function):
                     self._check(function, call, what)
         return False
@@ -75,11 +76,11 @@ class PerTaskSetup(RuleVisitor):
 
     def _setups(self, function: cst.FunctionDef) -> Iterator[tuple[cst.Call, str]]:
         for call in findall(function.body, m.Call()):
-            if self._outer_function(call) is not function:
+            if not isinstance(call, cst.Call) or self._outer_function(call) is not function:
                 continue  # in a nested function or lambda: not run by every call
-            what = self._setup(call)  # type: ignore[arg-type]
+            what = self._setup(call)
             if what is not None and self._independent(call):
-                yield call, what  # type: ignore[misc]
+                yield call, what
 
     def _setup(self, call: cst.Call) -> str | None:
         for name in self.api.qualified_names(call.func):
@@ -87,7 +88,7 @@ class PerTaskSetup(RuleVisitor):
                 return SETUP[name]
             if name in FILE_LOADERS and call.args and self._opener(call.args[0].value):
                 return FILE_LOADERS[name]
-        if m.matches(call.func, m.Attribute(attr=m.Name("read"))) and self._opener(call.func.value):  # type: ignore[attr-defined]
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "read" and self._opener(call.func.value):
             return "reads a file"
         return None
 
@@ -165,7 +166,7 @@ class PerTaskSetup(RuleVisitor):
         uses = self.entries.uses[task]
         if not uses.only_task:
             raise Unfixable(f"`{task}` is also called or used other than as a pool task")
-        names = [s.body[0].targets[0].target.value for s in block]  # type: ignore[attr-defined]
+        names = [_assigned_name(statement) for statement in block]
         for name, statement in zip(names, block, strict=False):
             self._check_name(function, name)
             self._check_reads(statement)
@@ -195,7 +196,7 @@ class PerTaskSetup(RuleVisitor):
         """``name`` may become a module global that only the initializer and the task use,
         and the task does not end the object's life itself."""
         task = function.name.value
-        assignments = list(self.scopes[function.body].assignments[name])  # type: ignore[union-attr]
+        assignments = list(self.scope(function.body).assignments[name])
         if len(assignments) != 1 or name in declared_names(function):
             raise Unfixable(f"`{task}` binds `{name}` more than once")
         if name in self.names.taken(self.reach.global_scope):
@@ -223,6 +224,12 @@ class PerTaskSetup(RuleVisitor):
                     why = self.hoisting.where_bound(name.value)
                     if why is not None:
                         raise Unfixable(f"it reads {why}")
+
+
+def _assigned_name(statement: cst.SimpleStatementLine) -> str:
+    """``NAME`` of a ``NAME = ...`` line of the set-up block."""
+    assign = cst.ensure_type(statement.body[0], cst.Assign)
+    return cst.ensure_type(assign.targets[0].target, cst.Name).value
 
 
 RULE = PerTaskSetup

@@ -19,7 +19,7 @@ from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, keyword_value
 from codemods.rewrite.nodes import leading_lines, split_blank_prefix
 from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.join_before_drain.queue_reads import READS, QueueReads
+from codemods.rules.join_before_drain.queue_reads import READS, QueueReads, receiver_of
 
 TITLE = "Join the processes after reading the queue"
 
@@ -31,11 +31,6 @@ def _join_call(node: cst.CSTNode, receiver: str | None = None) -> cst.Call | Non
         return None
     args = node.args
     return node if not args or (len(args) == 1 and m.matches(args[0], m.Arg(m.Name("None"), keyword=None))) else None
-
-
-def _receiver(join: cst.Call) -> str:
-    """``p`` of ``p.join()``, a join call whose receiver is a plain name (see ``_join_call``)."""
-    return cst.ensure_type(cst.ensure_type(join.func, cst.Attribute).value, cst.Name).value
 
 
 def _ast_join(call: ast.Call) -> bool:
@@ -186,7 +181,7 @@ class JoinBeforeDrain(RuleVisitor):
                     "join"
                 )
             reading = self.reads.run(after, queues)
-            names = {_receiver(call) for call, _ in joins} | {
+            names = {receiver_of(call) for call, _ in joins} | {
                 loop.value for _, loop in joins if isinstance(loop, cst.Name)
             }
             unsafe = self.reads.check(reading, after[len(reading) :], queues, names)

@@ -27,6 +27,16 @@ READS = frozenset({"get", "get_nowait", "empty", "qsize"})
 _QUIET_SMALL = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Pass, cst.Break, cst.Continue)
 
 
+def method_of(call: cst.Call) -> str:
+    """``join`` of ``p.join()``: the method of a call on a plain name, as the rule finds them."""
+    return cst.ensure_type(call.func, cst.Attribute).attr.value
+
+
+def receiver_of(call: cst.Call) -> str:
+    """``p`` of ``p.join()``: the name a call on a plain name is made on."""
+    return cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name).value
+
+
 def _own_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node`` and what it contains, but not the bodies of functions, lambdas and classes."""
     found = [node]
@@ -70,7 +80,10 @@ class QueueReads:
             target = self.bindings.parent(binding) if binding is not None else None
             if not (isinstance(target, cst.AssignTarget) and target.target is binding):
                 continue
-            value = self.bindings.parent(target).value  # type: ignore[union-attr]
+            assign = self.bindings.parent(target)
+            if not isinstance(assign, cst.Assign):
+                continue
+            value = assign.value
             values = self._appended(node) if m.matches(value, m.List(elements=[])) else [value]
             calls += [call for value in values for call in self.process_calls(value, depth + 1)]
         return calls
@@ -107,8 +120,9 @@ class QueueReads:
         params = [*function.params.posonly_params, *function.params.params]
         if args is not None and isinstance(args.value, (cst.Tuple, cst.List)):
             for param, element in zip(params, args.value.elements, strict=False):
-                if isinstance(element, cst.Element) and (queue := self._queue(element.value)) is not None:
-                    handed[param.name.value] = (queue, element.value.value)  # type: ignore[attr-defined]
+                value = element.value if isinstance(element, cst.Element) else None
+                if isinstance(value, cst.Name) and (queue := self._queue(value)) is not None:
+                    handed[param.name.value] = (queue, value.value)
         kwargs = keyword(call, "kwargs")
         if kwargs is not None and isinstance(kwargs.value, cst.Dict):
             for entry in kwargs.value.elements:
@@ -165,13 +179,13 @@ class QueueReads:
                     continue
                 name = arg.keyword.value if arg.keyword else params[index].name.value if index < len(params) else None
                 reads = findall(function.body, m.Call(func=m.Attribute(value=m.Name(name or ""), attr=m.Name())))
-                if any(call.func.attr.value in READS for call in reads):  # type: ignore[attr-defined]
+                if any(isinstance(call, cst.Call) and method_of(call) in READS for call in reads):
                     return True
         return False
 
     def name_of(self, queues: dict[int, str], statement: cst.CSTNode) -> str:
         for call in self.reads(statement, queues):
-            return call.func.value.value  # type: ignore[attr-defined]
+            return receiver_of(call)
         return next(iter(queues.values()))
 
     def run(self, statements: Sequence[cst.BaseStatement], queues: dict[int, str]) -> list[cst.BaseStatement]:
@@ -206,9 +220,9 @@ class QueueReads:
                 )
         for statement in reading:
             for call in self.reads(statement, queues):
-                if call.func.attr.value != "get" or (call.args and not self._blocking(call)):  # type: ignore[attr-defined]
+                if method_of(call) != "get" or (call.args and not self._blocking(call)):
                     what = f"`{self.code(call)}`"
-                    if call.func.attr.value in ("empty", "qsize"):  # type: ignore[attr-defined]
+                    if method_of(call) in ("empty", "qsize"):
                         raise Unfixable(
                             f"the reads stop by {what}, which is only right once the children have exited; "
                             "read a known number of items (one per child, or up to a sentinel)"

@@ -90,9 +90,9 @@ class PoolUses:
                 uses.escapes.append((name, f"it is stored or aliased on line {self.line(name)}"))
         return uses
 
-    def _owner(self, node: cst.CSTNode) -> str:
+    def _owner(self, node: cst.CSTNode | None) -> str:
         while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            node = self.parent(node)  # type: ignore[assignment]
+            node = self.parent(node)
         return (
             f"`{node.name.value}()`"
             if isinstance(node, cst.FunctionDef)
@@ -120,7 +120,7 @@ class PoolUses:
         code (and the names that hold its handles or results, whose uses belong to the
         pool's block); raises Unfixable when a handle goes where a terminated pool would
         leave it hanging."""
-        method = call.func.attr.value  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute).attr.value  # a pool's method
         if method in SYNCHRONOUS:
             return True, []
         iterator = method in ("imap", "imap_unordered")
@@ -147,10 +147,10 @@ class PoolUses:
                     f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed"
                 )
         block = self.parent(assignment)
-        held = self._top(call, block)  # type: ignore[arg-type]  # after it, the name holds the task
+        held = self._top(call, block)  # after it, the name holds the task
 
         def waits(reference: cst.Name) -> bool:
-            if held is None or not (self._follows(reference, held) and self._unconditional(reference, block)):  # type: ignore[arg-type]
+            if held is None or not (self._follows(reference, held) and self._unconditional(reference, block)):
                 return False
             waited = self._each_waited(reference) if holder.listed else self._waited_here(reference, iterator)
             return waited and self._reaches_alone(holder.name, reference)
@@ -297,11 +297,12 @@ class PoolUses:
         ``with ... as name:`` around it: whatever runs, ``read`` sees that."""
         statement = self._statement(target)
         block = self.parent(statement)
-        ids = [id(s) for s in getattr(block, "body", ())]
-        last = self._top(read, block)  # type: ignore[arg-type]
+        statements = list(getattr(block, "body", ()))
+        ids = [id(s) for s in statements]
+        last = self._top(read, block)
         if last is None or id(statement) not in ids:
             return False
-        between = block.body[ids.index(id(statement)) + 1 : ids.index(id(last))]  # type: ignore[union-attr]
+        between = statements[ids.index(id(statement)) + 1 : ids.index(id(last))]
         if any(_binds(s, read.value) for s in between):
             return True
         return isinstance(last, cst.With) and _binds(last, read.value) and self._top(read, last.body) is not None
@@ -315,7 +316,7 @@ class PoolUses:
         statement = self._statement(target)
         block = self.parent(statement)
         later = [other for other in others if self.line(other) > self.line(target)]
-        top = self._top(later[0], block) if later else None  # type: ignore[arg-type]
+        top = self._top(later[0], block) if later else None
         if not isinstance(top, cst.BaseStatement) or not _binds(top, target.value):
             return None
         scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
@@ -323,17 +324,19 @@ class PoolUses:
         return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
-        while not isinstance(node, cst.BaseStatement):
-            node = self.parent(node)  # type: ignore[assignment]
-        return node
+        found: cst.CSTNode | None = node
+        while not isinstance(found, cst.BaseStatement):
+            assert found is not None  # a name of the pool's module lies in a statement
+            found = self.parent(found)
+        return found
 
-    def _top(self, node: cst.CSTNode, block: cst.CSTNode) -> cst.CSTNode | None:
+    def _top(self, node: cst.CSTNode | None, block: cst.CSTNode | None) -> cst.CSTNode | None:
         """The statement of ``block`` that holds ``node``, if one does."""
         while node is not None and self.parent(node) is not block:
-            node = self.parent(node)  # type: ignore[assignment]
+            node = self.parent(node)
         return node
 
-    def _unconditional(self, node: cst.CSTNode, stop: cst.CSTNode) -> bool:
+    def _unconditional(self, node: cst.CSTNode, stop: cst.CSTNode | None) -> bool:
         """``node`` runs whenever the code around it up to ``stop`` (a block or statement)
         runs: no condition, loop body, handler or function between them."""
         child, parent = node, self.parent(node)
@@ -366,7 +369,7 @@ class PoolUses:
         """``node`` lies in a statement after ``statement``, in the same block or nested
         in one that follows it."""
         block = self.parent(statement)
-        child = self._top(node, block)  # type: ignore[arg-type]
+        child = self._top(node, block)
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
         return child is not None and id(child) in ids and ids.index(id(child)) > ids.index(id(statement))

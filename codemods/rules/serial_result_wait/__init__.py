@@ -44,11 +44,13 @@ def _waits_for_tasks(nodes: Iterable[ast.AST], pools: Collection[str]) -> bool:
 def _chained(call: cst.Call) -> cst.Call | None:
     """``X.apply_async(...)`` of ``X.apply_async(...).get(...)``, ``X.submit(...)`` of
     ``X.submit(...).result(...)``."""
-    if m.matches(call.func, m.Attribute(value=m.Call(func=m.Attribute()))):
-        submit = call.func.value  # type: ignore[attr-defined]
-        if WAIT_OF.get(submit.func.attr.value) == call.func.attr.value:  # type: ignore[attr-defined]
-            return submit
-    return None
+    wait = call.func
+    submit = wait.value if isinstance(wait, cst.Attribute) else None
+    if not (isinstance(wait, cst.Attribute) and isinstance(submit, cst.Call)):
+        return None
+    if not isinstance(submit.func, cst.Attribute):
+        return None
+    return submit if WAIT_OF.get(submit.func.attr.value) == wait.attr.value else None
 
 
 class SerialResultWait(RuleVisitor):
@@ -75,7 +77,8 @@ class SerialResultWait(RuleVisitor):
         if where is None or (bind is not None and self._loop_of(bind) != (where[0], None)):
             return
         loop, guard = where
-        handle = bind.targets[0].target.value if bind is not None else None  # type: ignore[attr-defined]
+        # ``_wait`` finds only a binding of a plain name.
+        handle = cst.ensure_type(bind.targets[0].target, cst.Name).value if bind is not None else None
         self.loops.setdefault(id(loop), (loop, []))[1].append(Wait(node, submit, guard, handle, bind))
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -180,7 +183,8 @@ class SerialResultWait(RuleVisitor):
         elif first.call is first.submit:
             what = f"`{receiver}.apply(...)`"
         else:
-            what = f"`{receiver}.{first.method}(...).{first.call.func.attr.value}()`"  # type: ignore[attr-defined]
+            waits_by = cst.ensure_type(first.call.func, cst.Attribute).attr.value
+            what = f"`{receiver}.{first.method}(...).{waits_by}()`"
         where = {cst.For: "a `for` loop", cst.While: "a `while` loop", cst.GeneratorExp: "a generator expression"}.get(
             type(loop), "a comprehension"
         )
@@ -219,7 +223,9 @@ class SerialResultWait(RuleVisitor):
         of it at once), "any" or "all" (until a decisive item), or None (lazily, or unknown)."""
         arg = self.parent(generator)
         call = self.parent(arg) if isinstance(arg, cst.Arg) else None
-        if not isinstance(call, cst.Call) or len(call.args) != 1 or arg.keyword or arg.star:  # type: ignore[union-attr]
+        if not (isinstance(call, cst.Call) and isinstance(arg, cst.Arg)):
+            return None
+        if len(call.args) != 1 or arg.keyword or arg.star:
             return None
         if m.matches(call.func, m.Attribute(value=m.SimpleString(), attr=m.Name("join"))):
             return "eager"
