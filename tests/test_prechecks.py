@@ -720,6 +720,7 @@ def _cases_with_findings(spec: registry.RuleSpec) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("spec", registry.RULES, ids=lambda spec: spec.code)
 def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: registry.RuleSpec) -> None:
     cases = _cases_with_findings(spec)
+    assert cases, f"tests/test_{spec.name.replace('-', '_')}.py has no case in {', '.join(WITH_FINDINGS)}"
     for case, text in cases:
         assert registry.matching(text.encode(), [spec]), case
         assert spec.load().precheck(AstFacts(ast.parse(text))), case
