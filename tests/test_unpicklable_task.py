@@ -1098,6 +1098,28 @@ def run(port, verbose):
 import multiprocessing as mp
 
 
+def work(x, y, z):
+    print(x, y, z)
+
+
+def run(a, b):
+    p = mp.Process(target=lambda: work(b, a, b))
+    b = 3
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        "it reads `b`, a parameter of `run`",
+        id="target-lambda-reads-a-rebound-parameter-twice",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
 def run(port):
     def bump():
         nonlocal port
