@@ -122,9 +122,9 @@ class ModuleReach:
         """``access`` hands a function over as a callback, which the parent runs."""
         arg = self.parents.get(access.node)
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is access.node else None
-        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        if not (isinstance(call, cst.Call) and isinstance(arg, cst.Arg)) or not isinstance(call.func, cst.Attribute):
             return False
-        keyword = arg.keyword.value if arg.keyword is not None else None  # type: ignore[union-attr]
+        keyword = arg.keyword.value if arg.keyword is not None else None
         if call.func.attr.value == "add_done_callback":
             return call.args[0] is arg and keyword in (None, "fn")
         return call.func.attr.value in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS
