@@ -160,18 +160,19 @@ def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
 def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list[Candidate]]:
     """Apply the fixes whose nodes do not overlap an earlier one; the rest wait a round."""
     chosen: list[Candidate] = []
+    swaps: dict[cst.CSTNode, cst.CSTNode] = {}  # each chosen fix's node -> its replacement
     for candidate in fixes:
-        assert candidate.node is not None
-        if any(
-            _contains(other.node, candidate.node) or _contains(candidate.node, other.node)  # type: ignore[arg-type]
-            for other in chosen
-        ):
+        node, replacement = candidate.node, candidate.replacement
+        assert node is not None and replacement is not None
+        if any(_contains(other, node) or _contains(node, other) for other in swaps):
             continue
         chosen.append(candidate)
+        swaps[node] = replacement
     if chosen[0].node is module:
-        return chosen[0].replacement, chosen[:1]  # type: ignore[return-value]
-    replaced = module.visit(ReplaceNodes({id(c.node): c.replacement for c in chosen}))
-    return replaced, chosen  # type: ignore[return-value]
+        new_module = swaps[module]
+        assert isinstance(new_module, cst.Module)
+        return new_module, chosen[:1]
+    return ReplaceNodes({id(node): replacement for node, replacement in swaps.items()}).apply(module), chosen
 
 
 def _python_ast(source: str) -> ast.Module | None:
@@ -179,7 +180,7 @@ def _python_ast(source: str) -> ast.Module | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            return ast.parse(source, "<mpfix>")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 

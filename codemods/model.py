@@ -49,6 +49,7 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Finding:
+        # ``data`` is what to_dict made (read back from the result cache), field by field.
         return cls(**{**data, "fix": Safety(data["fix"])})  # type: ignore[arg-type]
 
     def fixable(self, unsafe_fixes: bool = False) -> bool:

@@ -40,8 +40,11 @@ class RuleCases:
         assert not result.changed
 
     def assert_unsafe_fix_only_on_request(self, before: str, after: str, reason: str) -> None:
+        """``before`` has one finding, whose fix is unsafe for ``reason``: left as it is by
+        default, fixed to ``after`` with the unsafe fixes, and ``after`` has no finding left."""
         safe_only = self.check(before)
         [finding] = safe_only.findings
         assert finding.fix is Safety.UNSAFE and "; the fix is unsafe: " + reason in finding.message
         assert not safe_only.changed
         assert self.check(before, unsafe_fixes=True).fixed == after
+        assert self.check(after, unsafe_fixes=True).findings == []

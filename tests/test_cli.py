@@ -465,11 +465,16 @@ def test_files_that_fail_the_prefilter_are_never_parsed(tmp_path: Path) -> None:
     skipped = mpfix_process("check", "--jobs", "1", "plain.py", cwd=tmp_path, python_flags=("-X", "importtime"))
     assert skipped.returncode == 0, skipped.stderr
     assert "libcst" not in skipped.stderr
+    # Nor the workers' process machinery, the result cache's version look-up or the SARIF
+    # writer: a run over clean files starts quickly.
+    for module in ("codemods.run.workers", "concurrent.futures", "importlib.metadata", "codemods.output.sarif"):
+        assert f" {module}\n" not in skipped.stderr, module
 
-    # The control: a file that passes the prefilter does load libcst.
+    # The control: a file that passes the prefilter does load libcst, and the workers.
     parsed = mpfix_process("check", "--jobs", "1", "script.py", cwd=tmp_path, python_flags=("-X", "importtime"))
     assert parsed.returncode == 1
     assert "libcst" in parsed.stderr
+    assert " codemods.run.workers\n" in parsed.stderr
 
 
 def test_importing_the_cli_or_the_package_does_not_import_libcst() -> None:

@@ -4,12 +4,14 @@ and reported."""
 from __future__ import annotations
 
 import pytest
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP006 = [registry.BY_CODE["MP006"]]
+CASES = RuleCases("MP006")
 
 
 def check(source: str, unsafe_fixes: bool = True):
@@ -272,9 +274,7 @@ def main():
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 REPORTED = [
@@ -413,11 +413,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
-    result = check(source)
-    [finding] = result.findings
-    assert finding.fix is Safety.NONE
-    assert "not fixed: " + reason in finding.message
-    assert not result.changed
+    CASES.assert_reports_without_fix(source, reason)
 
 
 def test_finding_points_at_the_import_and_names_the_role() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP013 = [registry.BY_CODE["MP013"]]
+CASES = RuleCases("MP013")
 GUARD = '`if __name__ == "__main__":`'
 
 
@@ -191,11 +193,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and all(f.fix is Safety.SAFE for f in result.findings)
-    assert result.fixed == after
-    again = check(after)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 LEFT_ALONE = [
@@ -268,9 +266,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 REPORTED = [

@@ -3,7 +3,6 @@ alone and reported."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,9 @@ from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import registry
-from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 
 MP010 = [registry.BY_CODE["MP010"]]
-RULE = registry.BY_CODE["MP010"].load()
 CASES = RuleCases("MP010")
 
 WORKER = '''\
@@ -451,16 +448,6 @@ def test_reports_without_fix(source: str, reason: str) -> None:
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
     CASES.assert_unsafe_fix_only_on_request(before, after, reason)
-
-
-@pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
-def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    assert RULE.precheck(AstFacts(ast.parse(source)))
-
-
-def test_precheck_skips_modules_that_read_before_they_join() -> None:
-    source = WORKER + "q = Queue()\np = Process(target=work, args=(q, 1))\np.start()\nx = q.get()\np.join()\n"
-    assert not RULE.precheck(AstFacts(ast.parse(source)))
 
 
 def test_finding_points_at_the_join_and_names_the_queue() -> None:

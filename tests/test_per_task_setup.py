@@ -4,12 +4,14 @@ initializer, left alone and reported."""
 from __future__ import annotations
 
 import pytest
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP007 = [registry.BY_CODE["MP007"]]
+CASES = RuleCases("MP007")
 
 
 def check(source: str, unsafe_fixes: bool = True):
@@ -337,9 +339,7 @@ def main():
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 TASK = """\
@@ -445,12 +445,7 @@ REPORTED = [
 
 @pytest.mark.parametrize(("module", "body", "parent", "reason"), REPORTED)
 def test_reports_without_fix(module: str, body: str, parent: str, reason: str) -> None:
-    source = TASK.format(module=module, body=body, parent=parent)
-    result = check(source)
-    [finding] = result.findings
-    assert finding.fix is Safety.NONE
-    assert "not fixed: " + reason in finding.message
-    assert not result.changed
+    CASES.assert_reports_without_fix(TASK.format(module=module, body=body, parent=parent), reason)
 
 
 def test_finding_points_at_the_setup_call_and_says_what_it_does() -> None:

@@ -3,19 +3,15 @@ and reported."""
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 from codemods import registry
-from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP011 = [registry.BY_CODE["MP011"]]
-RULE = registry.BY_CODE["MP011"].load()
 CASES = RuleCases("MP011")
 
 
@@ -871,17 +867,6 @@ def test_reports_without_fix(source: str, reason: str) -> None:
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
     CASES.assert_unsafe_fix_only_on_request(before, after, reason)
-
-
-@pytest.mark.parametrize("source", [p.values[0] for p in FIXES + REPORTED + UNSAFE])
-def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    assert RULE.precheck(AstFacts(ast.parse(source)))
-
-
-def test_precheck_skips_modules_that_bind_no_pool() -> None:
-    closed = "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n"
-    assert not RULE.precheck(AstFacts(ast.parse(closed)))
-    assert RULE.precheck(AstFacts(ast.parse("from multiprocessing import Pool as P\np = P()\n")))
 
 
 def test_message_names_the_pool_and_what_leaks() -> None:

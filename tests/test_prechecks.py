@@ -9,6 +9,7 @@ as well; the tests below say which rule each program is about.
 from __future__ import annotations
 
 import ast
+import importlib
 
 import pytest
 
@@ -16,7 +17,7 @@ from codemods import registry
 from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
-from codemods.engine import analyze
+from codemods.engine import SourceError, analyze
 from codemods.libraries import LIBRARIES
 from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.per_task_setup import SPELLINGS
@@ -751,6 +752,71 @@ def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
     spec = registry.BY_CODE[code]
     assert code not in _codes(text, precheck=False)
     assert not (registry.matching(text.encode(), [spec]) and spec.load().precheck(AstFacts(ast.parse(text))))
+
+
+# The lists of a rule's test module (tests/test_<rule>.py) whose cases each have a finding.
+WITH_FINDINGS = ("FIXES", "REPORTED", "UNSAFE", "COMPOSED")
+
+
+def _found_without_the_prefilters(spec: registry.RuleSpec, text: str) -> bool:
+    try:
+        return any(analyze(text, rules=[spec], fix=False, precheck=False).findings)
+    except SourceError:  # a part of a program, not a whole one
+        return False
+
+
+def _cases_with_findings(spec: registry.RuleSpec) -> list[tuple[str, str]]:
+    """(id, program) of every case that the rule's own tests expect a finding in, and
+    that is a whole program (some rules' tests build theirs from parts)."""
+    tests = importlib.import_module("test_" + spec.name.replace("-", "_"))
+    cases = []
+    for name in WITH_FINDINGS:
+        for number, case in enumerate(getattr(tests, name, ())):
+            text = getattr(case, "values", case)[0]  # a pytest.param, or a plain tuple
+            if _found_without_the_prefilters(spec, text):
+                cases.append((f"{name}[{getattr(case, 'id', None) or number}]", text))
+    return cases
+
+
+@pytest.mark.parametrize("spec", registry.RULES, ids=lambda spec: spec.code)
+def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: registry.RuleSpec) -> None:
+    cases = _cases_with_findings(spec)
+    assert cases, f"tests/test_{spec.name.replace('-', '_')}.py has no case in {', '.join(WITH_FINDINGS)}"
+    for case, text in cases:
+        assert registry.matching(text.encode(), [spec]), case
+        assert spec.load().precheck(AstFacts(ast.parse(text))), case
+
+
+# Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
+PRECHECKED = [
+    ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),
+    ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n", False),
+    (
+        "MP010",
+        """\
+from multiprocessing import Process, Queue
+
+
+def work(out, n):
+    out.put(n * n)
+
+
+q = Queue()
+p = Process(target=work, args=(q, 1))
+p.start()
+x = q.get()
+p.join()
+""",
+        False,
+    ),
+    ("MP011", "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n", False),
+    ("MP011", "from multiprocessing import Pool as P\np = P()\n", True),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "expected"), PRECHECKED)
+def test_the_precheck_answers(code: str, text: str, expected: bool) -> None:
+    assert registry.BY_CODE[code].load().precheck(AstFacts(ast.parse(text))) is expected
 
 
 @pytest.mark.parametrize(

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import ast
 import textwrap
 from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
-from codemods.analysis.prechecks import AstFacts
 from codemods.engine import analyze
 from codemods.model import Safety
 
 MP002 = [registry.BY_CODE["MP002"]]
-RULE = registry.BY_CODE["MP002"].load()
+CASES = RuleCases("MP002")
 
 
 def check(source: str, *, unsafe_fixes: bool = False):
@@ -1387,25 +1386,17 @@ def main(pool):
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and {(f.code, f.fix) for f in result.findings} == {("MP002", Safety.SAFE)}
-    assert result.fixed == after
-    again = check(after, unsafe_fixes=True)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize("source", SERIAL_BY_DESIGN)
 def test_serial_by_design_is_no_finding(source: str) -> None:
-    result = check(source, unsafe_fixes=True)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
@@ -1419,27 +1410,7 @@ def test_reports_without_fix(source: str, reason: str) -> None:
 
 @pytest.mark.parametrize(("before", "after", "reason"), UNSAFE)
 def test_unsafe_fix_only_on_request(before: str, after: str, reason: str) -> None:
-    safe_only = check(before)
-    [finding] = safe_only.findings
-    assert finding.fix is Safety.UNSAFE
-    assert "; the fix is unsafe: " + reason in finding.message
-    assert not safe_only.changed
-    unsafe = check(before, unsafe_fixes=True)
-    assert unsafe.fixed == after
-    assert check(after, unsafe_fixes=True).findings == []
-
-
-@pytest.mark.parametrize(
-    "source",
-    [p.values[0] for p in FIXES + LEFT_ALONE + SERIAL_BY_DESIGN + REPORTED + UNSAFE],
-)
-def test_precheck_lets_through_every_module_with_a_finding(source: str) -> None:
-    if check(source).findings:
-        assert RULE.precheck(AstFacts(ast.parse(source)))
-
-
-def test_precheck_skips_modules_without_a_submission_in_a_loop() -> None:
-    assert not RULE.precheck(AstFacts(ast.parse("for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n")))
+    CASES.assert_unsafe_fix_only_on_request(before, after, reason)
 
 
 # -- what the finding says -------------------------------------------------------------

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 from programs import START_METHODS, run_program
+from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
-from codemods.model import Safety
 
 MP009 = [registry.BY_CODE["MP009"]]
+CASES = RuleCases("MP009")
 
 
 def check(source: str):
@@ -480,6 +481,47 @@ if __name__ == "__main__":
     ),
     pytest.param(
         """\
+import multiprocessing as mp
+
+
+def work(x, y, z):
+    print(x, y, z)
+
+
+def run(a, b):
+    p = mp.Process(target=lambda: work(b, a, b))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(x, y, z):
+    print(x, y, z)
+
+
+def _target(b, a):
+    return work(b, a, b)
+
+
+def run(a, b):
+    p = mp.Process(target=_target, args=(b, a))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        id="target-lambda-reads-a-parameter-twice-args-in-order-of-first-read",
+    ),
+    pytest.param(
+        """\
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
 
@@ -521,11 +563,7 @@ RUNS = {
 
 @pytest.mark.parametrize(("before", "after"), FIXES)
 def test_fixes(before: str, after: str) -> None:
-    result = check(before)
-    assert result.findings and all(f.fix is Safety.SAFE for f in result.findings)
-    assert result.fixed == after
-    again = check(after)
-    assert again.findings == [] and not again.changed
+    CASES.assert_fixes(before, after)
 
 
 LEFT_ALONE = [
@@ -711,9 +749,7 @@ def main():
 
 @pytest.mark.parametrize("source", LEFT_ALONE)
 def test_leaves_alone(source: str) -> None:
-    result = check(source)
-    assert result.findings == []
-    assert not result.changed
+    CASES.assert_leaves_alone(source)
 
 
 REPORTED = [
@@ -1062,6 +1098,28 @@ def run(port, verbose):
 import multiprocessing as mp
 
 
+def work(x, y, z):
+    print(x, y, z)
+
+
+def run(a, b):
+    p = mp.Process(target=lambda: work(b, a, b))
+    b = 3
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run(1, 2)
+""",
+        "it reads `b`, a parameter of `run`",
+        id="target-lambda-reads-a-rebound-parameter-twice",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
 def run(port):
     def bump():
         nonlocal port
@@ -1091,11 +1149,7 @@ def run(port, name):
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
-    result = analyze(source, rules=MP009, unsafe_fixes=True)
-    [finding] = result.findings
-    assert finding.fix is Safety.NONE
-    assert "not fixed: " + reason in finding.message
-    assert not result.changed
+    CASES.assert_reports_without_fix(source, reason)
 
 
 def test_finding_points_at_the_task_and_names_the_call() -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.metadata import ParentNodeProvider, ScopeProvider
+from libcst.metadata import Assignment, BaseAssignment, ParentNodeProvider, ScopeProvider
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.names import ApiResolver, api_of
@@ -20,15 +19,15 @@ MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's para
 
 
 class Bindings:
-    """Answers for the nodes of one module; ``visitor`` must depend on ScopeProvider and
-    ParentNodeProvider, and ``api`` resolve with its QualifiedNameProvider."""
+    """Answers for the nodes of one module, from its facts' metadata (``visitor``) and
+    its resolver ``api``."""
 
-    def __init__(self, visitor: cst.MetadataDependent, api: ApiResolver) -> None:
+    def __init__(self, visitor: ModuleFacts, api: ApiResolver) -> None:
         self.visitor = visitor
         self.api = api
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.visitor.get_metadata(ParentNodeProvider, node, None)
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
+        return self.visitor.get_metadata(ParentNodeProvider, node, None) if node is not None else None
 
     def of(self, name: cst.Name) -> list[cst.CSTNode | None]:
         """The nodes that bind ``name`` where it is read: target names, parameters, defs
@@ -42,8 +41,12 @@ class Bindings:
         bindings = self.of(name)
         target = self.parent(bindings[0]) if len(bindings) == 1 and bindings[0] is not None else None
         if isinstance(target, cst.AssignTarget) and target.target is bindings[0]:
-            return self.parent(target).value  # type: ignore[union-attr]
+            return self.assigned(target)
         return None
+
+    def assigned(self, target: cst.AssignTarget) -> cst.BaseExpression:
+        """The value of the assignment that ``target`` is a target of."""
+        return cst.ensure_type(self.parent(target), cst.Assign).value
 
     def definition(self, name: cst.Name) -> cst.FunctionDef | None:
         """The ``def`` of ``name`` when that is all that binds it."""
@@ -56,12 +59,12 @@ class Bindings:
         if self.api.call_api(call) in apis:
             return True
         func = call.func
-        if not m.matches(func, m.Attribute(value=m.Name())) or func.attr.value not in apis:  # type: ignore[attr-defined]
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) or func.attr.value not in apis:
             return False
-        bindings = self.of(func.value)  # type: ignore[attr-defined]
+        bindings = self.of(func.value)
         return bool(bindings) and all(
-            isinstance(target := self.parent(b), cst.AssignTarget)  # type: ignore[arg-type]
-            and self.api.call_api(self.parent(target).value) == "get_context"  # type: ignore[union-attr]
+            isinstance(target := self.parent(b), cst.AssignTarget)
+            and self.api.call_api(self.assigned(target)) == "get_context"
             for b in bindings
         )
 
@@ -82,7 +85,7 @@ class Bindings:
             return self._every_call_passes(node, apis, depth)
         parent = self.parent(node) if node is not None else None
         if isinstance(parent, cst.AssignTarget) and parent.target is node:
-            return self.is_instance(self.parent(parent).value, apis, depth)  # type: ignore[union-attr]
+            return self.is_instance(self.assigned(parent), apis, depth)
         if isinstance(parent, cst.AnnAssign) and parent.target is node:
             made = parent.value is not None and self.is_instance(parent.value, apis, depth)
             return made or self.api.api(parent.annotation.annotation) in apis
@@ -112,6 +115,11 @@ class Bindings:
             if arg is None or not self.is_instance(arg.value, apis, depth):
                 return False
         return True
+
+
+def bound_node(assignment: BaseAssignment) -> cst.CSTNode | None:
+    """The node that binds ``assignment``'s name; None for a builtin, which none binds."""
+    return assignment.node if isinstance(assignment, Assignment) else None
 
 
 def bindings_of(facts: ModuleFacts, rule: str | None = None) -> Bindings:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import Scope
+from libcst.metadata import Assignment, Scope
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.ipc import POOLS, TASK_METHODS, pool_initializer
@@ -67,11 +67,11 @@ class Entries:
     def _classify(self, node: cst.CSTNode, uses: Uses) -> None:
         arg = self.parents.get(node)
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is node else None
-        if not isinstance(call, cst.Call):
+        if not isinstance(call, cst.Call) or not isinstance(arg, cst.Arg):
             uses.other.append(node)
             return
         kind = self.api.call_api(call)
-        keyword = arg.keyword.value if arg.keyword is not None else None  # type: ignore[union-attr]
+        keyword = arg.keyword.value if arg.keyword is not None else None
         if keyword == "target" and kind == "Process":
             uses.targets.append(call)
         elif kind in POOLS and pool_initializer(call, kind) is node:
@@ -95,7 +95,7 @@ class Entries:
         assignments = list(scope[receiver.value])
         if len(assignments) != 1:
             return None
-        target = self.parents.get(assignments[0].node)
+        target = self.parents.get(assignments[0].node) if isinstance(assignments[0], Assignment) else None
         if isinstance(target, cst.AsName):
             value = getattr(self.parents.get(target), "item", None)
         elif isinstance(target, cst.AssignTarget):

@@ -181,7 +181,7 @@ class ModuleFacts:
         """The value ``build`` makes, built once per module for every rule that asks."""
         if key not in self._memo:
             self._memo[key] = build()
-        return self._memo[key]  # type: ignore[return-value]
+        return self._memo[key]  # type: ignore[return-value]  # each key's value is what its build made
 
 
 # The facts of the module being analysed, which findall answers from.
@@ -226,8 +226,8 @@ def findall(tree: cst.CSTNode, matcher: Any) -> Sequence[cst.CSTNode]:
     """
     facts = _active
     types = _types_of(matcher) if facts is not None and isinstance(tree, cst.CSTNode) else None
-    if types is not None:
-        found = facts.index.find(tree, types)  # type: ignore[union-attr]
+    if facts is not None and types is not None:
+        found = facts.index.find(tree, types)
         if found is not None:
             return [node for node in found if m.matches(node, matcher)]
     return m.findall(tree, matcher)

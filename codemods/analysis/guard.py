@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 
@@ -41,6 +43,6 @@ def is_main_test(test: cst.BaseExpression) -> bool:
     return False
 
 
-def is_main_guard(statement: cst.CSTNode) -> bool:
+def is_main_guard(statement: cst.CSTNode | None) -> TypeGuard[cst.If]:
     """A top-level ``if`` whose body runs only in the parent and that has no other branch."""
     return isinstance(statement, cst.If) and statement.orelse is None and is_main_test(statement.test)

@@ -18,7 +18,7 @@ LAZY_IMPORTS: tuple[type[cst.BaseSmallStatement], ...] = tuple(
 FROM_IMPORTS: tuple[type[cst.BaseSmallStatement], ...] = (
     cst.ImportFrom, *(kind for kind in LAZY_IMPORTS if kind.__name__ == "LazyImportFrom")
 )  # fmt: skip
-IMPORTS = (cst.Import, cst.ImportFrom, *LAZY_IMPORTS)
+IMPORTS: tuple[type[cst.BaseSmallStatement], ...] = (cst.Import, cst.ImportFrom, *LAZY_IMPORTS)
 
 
 def is_import_line(statement: cst.CSTNode) -> bool:

@@ -67,8 +67,11 @@ def creation_of(statement: cst.CSTNode, api: ApiResolver, managers: set[str]) ->
     call, target = assign.value, assign.targets[0].target
     kind = api.call_api(call)
     if kind not in IPC_FACTORIES:
-        is_proxy = m.matches(call.func, m.Attribute(value=m.Name(), attr=m.Name()))
-        if not (is_proxy and call.func.value.value in managers and call.func.attr.value in MANAGER_PROXIES):  # type: ignore[attr-defined]
+        func = call.func
+        manager = func.value if isinstance(func, cst.Attribute) else None
+        if not (isinstance(func, cst.Attribute) and isinstance(manager, cst.Name)):
+            return None
+        if manager.value not in managers or func.attr.value not in MANAGER_PROXIES:
             return None
         kind = "proxy"
     if kind == "Pipe":
@@ -84,8 +87,8 @@ def manager_names(module: cst.Module, api: ApiResolver) -> set[str]:
     for node in findall(module, m.Assign(value=m.Call()) | m.WithItem(item=m.Call(), asname=m.AsName(name=m.Name()))):
         if isinstance(node, cst.Assign) and api.call_api(node.value) == "Manager":
             names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
-        elif isinstance(node, cst.WithItem) and api.call_api(node.item) == "Manager":
-            names.add(node.asname.name.value)  # type: ignore[union-attr]
+        elif isinstance(node, cst.WithItem) and api.call_api(node.item) == "Manager" and node.asname is not None:
+            names.add(cst.ensure_type(node.asname.name, cst.Name).value)  # the matcher took plain names only
     return names
 
 
@@ -120,13 +123,16 @@ class StartMethods:
         self.api = api
         self.contexts: dict[str, str | None] = {}
         for assign in findall(module, m.Assign(value=m.Call())):
-            if api.call_api(assign.value) == "get_context":  # type: ignore[union-attr]
-                method = self._requested(assign.value)  # type: ignore[union-attr]
-                for target in assign.targets:  # type: ignore[union-attr]
+            assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+            if api.call_api(assign.value) == "get_context":
+                method = self._requested(assign.value)
+                for target in assign.targets:
                     if isinstance(target.target, cst.Name):
                         self.contexts[target.target.value] = method
         chosen = {
-            self._requested(call) for call in findall(module, m.Call()) if api.call_api(call) == "set_start_method"
+            self._requested(call)
+            for call in findall(module, m.Call())
+            if isinstance(call, cst.Call) and api.call_api(call) == "set_start_method"
         }
         self.default = chosen.pop() if len(chosen) == 1 else None
 

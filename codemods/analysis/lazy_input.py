@@ -13,7 +13,6 @@ import operator
 from dataclasses import dataclass, replace
 
 import libcst as cst
-import libcst.matchers as m
 
 from codemods.analysis.bindings import Bindings
 from codemods.analysis.loop_body import Path, body_facts, read_paths
@@ -102,7 +101,7 @@ class LazyInputs:
         if isinstance(node, cst.Name) and depth < 3:
             value = self.bindings.single_value(node) or self._with_value(node)
             found = self.classify(value, depth + 1) if value is not None else None
-            if found is not None and self._opens(value):  # type: ignore[arg-type]
+            if found is not None and value is not None and self._opens(value):
                 return replace(found, what=f"the open file `{node.value}`")
             if found is not None and (found.generator or isinstance(value, cst.GeneratorExp)):
                 return replace(found, what=f"the generator `{node.value}`")
@@ -114,7 +113,7 @@ class LazyInputs:
         every iterable it reads is a small literal or range."""
         clauses = [generator.for_in]
         while clauses[-1].inner_for_in is not None:
-            clauses.append(clauses[-1].inner_for_in)  # type: ignore[arg-type]
+            clauses.append(clauses[-1].inner_for_in)
         sizes = [self._size(clause.iter) for clause in clauses]
         if None not in sizes and math.prod(sizes) < SMALL_GENERATOR:  # type: ignore[arg-type]
             return None
@@ -131,7 +130,7 @@ class LazyInputs:
             return None if unpacks else len(node.elements)
         if isinstance(node, cst.Call) and "builtins.range" in self.bindings.api.qualified_names(node.func):
             values = [constant_int(arg.value) if arg.keyword is None and not arg.star else None for arg in node.args]
-            return _count(values) if 1 <= len(values) <= 3 and None not in values else None  # type: ignore[arg-type]
+            return _count(values) if 1 <= len(values) <= 3 and None not in values else None
         if isinstance(node, cst.Name) and depth < 3:
             value = self.bindings.single_value(node)
             return self._size(value, depth + 1) if value is not None else None
@@ -176,10 +175,10 @@ class LazyInputs:
                 return Input(f"`{name}()`", endless=True)
         if "builtins.range" in names:
             return self._range(positional) if 1 <= len(positional) == len(call.args) <= 3 else None
-        if m.matches(call.func, m.Name()):
-            function = self.bindings.definition(call.func)  # type: ignore[arg-type]
+        if isinstance(call.func, cst.Name):
+            function = self.bindings.definition(call.func)
             if function is not None and is_generator(function):
-                return Input(f"the generator `{call.func.value}()`", generator=function)  # type: ignore[attr-defined]
+                return Input(f"the generator `{call.func.value}()`", generator=function)
         return None
 
     @staticmethod

@@ -183,7 +183,7 @@ class _Facts(cst.CSTVisitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._flow(node.asname.name, node.item)  # type: ignore[arg-type]
+            self._flow(node.asname.name, node.item)
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
         path = dotted(node.name)

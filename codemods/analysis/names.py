@@ -31,12 +31,12 @@ def canonical(qualified_name: str) -> str | None:
 class ApiResolver:
     """Resolves expressions of one module to canonical API names and their libraries.
 
-    ``get_metadata`` is the owning visitor's, so QualifiedNameProvider must be among the
-    visitor's metadata dependencies. A resolver made ``for_rule`` resolves only the APIs of
-    the libraries that the rule applies to.
+    ``get_metadata`` is the module facts', which build the qualified names when first read.
+    A resolver made ``for_rule`` resolves only the APIs of the libraries that the rule
+    applies to.
     """
 
-    def __init__(self, visitor: cst.MetadataDependent, module: cst.Module) -> None:
+    def __init__(self, visitor: ModuleFacts, module: cst.Module) -> None:
         self._visitor = visitor
         self.rule: str | None = None
         self.context_names = self._context_names(module)
@@ -56,8 +56,8 @@ class ApiResolver:
         module whose context each holds."""
         names: dict[str, str] = {}
         for assign in findall(module, m.Assign(value=m.Call()) | m.AnnAssign(value=m.Call())):
-            value = assign.value  # type: ignore[union-attr]
-            maker = next((q for q in self.qualified_names(value.func) if q in CONTEXT_MAKERS), None)
+            assert isinstance(assign, (cst.Assign, cst.AnnAssign)) and isinstance(assign.value, cst.Call)
+            maker = next((q for q in self.qualified_names(assign.value.func) if q in CONTEXT_MAKERS), None)
             if maker is None:
                 continue
             targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]

@@ -21,11 +21,12 @@ def with_block(bindings: Bindings, pool: cst.BaseExpression, node: cst.CSTNode) 
     found = bindings.of(pool) if isinstance(pool, cst.Name) else []
     as_name = bindings.parent(found[0]) if len(found) == 1 and found[0] is not None else None
     item = bindings.parent(as_name) if isinstance(as_name, cst.AsName) else None
-    statement = bindings.parent(item) if isinstance(item, cst.WithItem) else None
+    parent = bindings.parent(item) if isinstance(item, cst.WithItem) else None
+    statement = parent if isinstance(parent, cst.With) else None
     ancestor = bindings.parent(node)
     while ancestor is not None and not isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         if ancestor is statement:
-            return statement  # type: ignore[return-value]
+            return statement
         ancestor = bindings.parent(ancestor)
     return None
 
@@ -34,9 +35,10 @@ def runs_last(bindings: Bindings, node: cst.CSTNode, pool: cst.BaseExpression) -
     """Nothing runs after ``node``'s statement while the pool is open: the statement ends the
     pool's ``with`` block (also from inside an ``if``), or is followed by ``pool.terminate()``."""
     block_of_pool = with_block(bindings, pool, node)
-    statement = node
+    statement: cst.CSTNode | None = node
     while not isinstance(statement, cst.BaseStatement):
-        statement = bindings.parent(statement)  # type: ignore[assignment]
+        assert statement is not None  # ``node`` lies in a statement
+        statement = bindings.parent(statement)
     while True:
         block = bindings.parent(statement)
         if isinstance(block, cst.If):  # an `elif` branch
@@ -69,14 +71,14 @@ def terminated_after(bindings: Bindings, call: cst.Call) -> bool:
     or binds the pool anew. The pool may be a name or an attribute (``self.pool``)."""
     pool = call.func.value if isinstance(call.func, cst.Attribute) else None
     path = dotted(pool) if pool is not None else None
-    if path is None:
+    if pool is None or path is None:
         return False
     statement: cst.CSTNode | None = call
     while statement is not None and not isinstance(statement, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         block = bindings.parent(statement)
         if isinstance(statement, cst.BaseStatement) and isinstance(block, (cst.IndentedBlock, cst.Module)):
             for later in list(block.body)[[id(s) for s in block.body].index(id(statement)) + 1 :]:
-                if _stops(bindings, later, pool):  # type: ignore[arg-type]
+                if _stops(bindings, later, pool):
                     return True
                 if findall(later, WAITING) or _stores_into(later, path):
                     return False
@@ -87,15 +89,16 @@ def terminated_after(bindings: Bindings, call: cst.Call) -> bool:
 def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.BaseExpression) -> bool:
     """``statement`` is ``pool.terminate()``, or another call that ends its tasks, on the
     pool that ``pool`` names."""
-    if not m.matches(statement, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute()))])):
+    only = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+    stop = only.value if isinstance(only, cst.Expr) else None
+    if not (isinstance(stop, cst.Call) and isinstance(stop.func, cst.Attribute)):
         return False
-    stop: cst.Call = statement.body[0].value  # type: ignore[attr-defined]
-    method = stop.func.attr.value  # type: ignore[attr-defined]
+    method = stop.func.attr.value
     cancels = m.Arg(keyword=m.Name("cancel_futures"), value=m.Name("True"))
     ends = method in ("terminate", "terminate_workers", "kill_workers") or (
         method == "shutdown" and any(m.matches(a, cancels) for a in stop.args)
     )
-    return ends and _same_object(bindings, stop.func.value, pool)  # type: ignore[attr-defined]
+    return ends and _same_object(bindings, stop.func.value, pool)
 
 
 def _same_object(bindings: Bindings, one: cst.BaseExpression, other: cst.BaseExpression) -> bool:
@@ -110,11 +113,12 @@ def _root(expression: cst.BaseExpression) -> cst.Name:
     """The name a dotted path starts from: ``self`` of ``self.pool``."""
     while isinstance(expression, cst.Attribute):
         expression = expression.value
-    return expression  # type: ignore[return-value]
+    return cst.ensure_type(expression, cst.Name)  # a dotted path starts from a name
 
 
 def _stores_into(statement: cst.CSTNode, path: Path) -> bool:
     """``statement`` assigns the object at ``path`` or one it hangs from (``self.pool = ...``,
     ``self = ...``): a stop after it may stop another pool."""
-    targets = [*findall(statement, m.AssignTarget()), *findall(statement, m.AnnAssign() | m.AugAssign())]
-    return any((stored := dotted(t.target)) is not None and stored == path[: len(stored)] for t in targets)  # type: ignore[attr-defined]
+    found = [*findall(statement, m.AssignTarget()), *findall(statement, m.AnnAssign() | m.AugAssign())]
+    targets = [t.target for t in found if isinstance(t, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign))]
+    return any((stored := dotted(target)) is not None and stored == path[: len(stored)] for target in targets)

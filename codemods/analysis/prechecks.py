@@ -16,12 +16,14 @@ import ast
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from codemods.analysis.ipc import POOLS, TASK_METHODS
 from codemods.analysis.names import spellings
 
 N = TypeVar("N", bound=ast.AST)
+N2 = TypeVar("N2", bound=ast.AST)
+N3 = TypeVar("N3", bound=ast.AST)
 
 # How deep in definitions a node sits: outside every def, class and lambda (module-level
 # code, the ``__main__`` guard included); in class bodies only; in a function or lambda
@@ -32,9 +34,9 @@ _INSIDE = {ast.ClassDef: CLASS, ast.FunctionDef: FUNCTION, ast.AsyncFunctionDef:
 _FIELDS: dict[type, tuple[str, ...]] = {}  # each node type's fields, but for the Load/Store/Del marker
 
 
-def _index(tree: ast.Module) -> tuple[dict[type, list[ast.AST]], ...]:
+def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
     """The nodes of ``tree`` by level and type: one walk, without ``ast.walk``'s overhead."""
-    levels: tuple[dict[type, list[ast.AST]], ...] = ({}, {}, {})
+    levels: tuple[dict[type[ast.AST], list[ast.AST]], ...] = ({}, {}, {})
     stacks: tuple[list[ast.AST], ...] = ([tree], [], [])
     for level, found in enumerate(levels):
         stack = stacks[level]
@@ -87,7 +89,7 @@ class AstFacts:
         self._aliases: dict[frozenset[str], frozenset[str]] = {}
 
     @cached_property
-    def _levels(self) -> tuple[dict[type, list[ast.AST]], ...]:
+    def _levels(self) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
         return _index(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
 
     @classmethod
@@ -95,10 +97,23 @@ class AstFacts:
         """The facts of ``module``, indexed now if it is a bare ``ast``."""
         return module if isinstance(module, AstFacts) else cls(module)
 
-    def nodes(self, *types: type[N], levels: Collection[int] = EVERYWHERE) -> list[N]:
+    # A signature per number of types asked for: the nodes have the union of those types.
+    @overload
+    def nodes(self, kind: type[N], /, *, levels: Collection[int] = EVERYWHERE) -> list[N]: ...
+    @overload
+    def nodes(
+        self, kind: type[N], kind2: type[N2], /, *, levels: Collection[int] = EVERYWHERE
+    ) -> list[N | N2]: ...
+    @overload
+    def nodes(
+        self, kind: type[N], kind2: type[N2], kind3: type[N3], /, *, levels: Collection[int] = EVERYWHERE
+    ) -> list[N | N2 | N3]: ...
+    @overload
+    def nodes(self, *types: type[ast.AST], levels: Collection[int] = EVERYWHERE) -> list[ast.AST]: ...
+    def nodes(self, *types: type[ast.AST], levels: Collection[int] = EVERYWHERE) -> list[Any]:
         """The nodes of ``types`` at ``levels`` (in no particular order)."""
         found = [self._levels[level].get(kind, ()) for level in levels for kind in types]
-        return [node for nodes in found for node in nodes]  # type: ignore[misc]
+        return [node for nodes in found for node in nodes]
 
     def blocks(self) -> Iterator[list[ast.stmt]]:
         """Every block of statements: bodies, ``else`` and ``finally`` blocks."""

@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Access, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata import Access, Assignment, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata.scope_provider import LocalScope
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.statements import is_import
@@ -74,9 +75,11 @@ class ModuleReach:
 
         self.bindings: dict[int, set[str]] = defaultdict(set)
         for assignment in self.global_scope.assignments:
-            index = self.owner.get(id(assignment.node))
-            if index is not None:
-                self.bindings[index].add(assignment.name)
+            if not isinstance(assignment, Assignment):
+                continue
+            position = self.owner.get(id(assignment.node))
+            if position is not None:
+                self.bindings[position].add(assignment.name)
         # Top-level functions bound once, by their def: the candidates for parent-only.
         self.functions: dict[str, int] = {}
         for index, statement in enumerate(module.body):
@@ -85,13 +88,15 @@ class ModuleReach:
                 if len(self.global_scope.assignments[name]) == 1:
                     self.functions[name] = index
 
-    def _top_scope(self, scope: Scope) -> tuple[Scope, bool]:
+    def _top_scope(self, scope: Scope) -> tuple[LocalScope, bool]:
         """The outermost scope below the module, and whether the chain is comprehensions
         only (code that runs as part of the module-level statement itself)."""
         only_comprehensions = True
         while not isinstance(scope.parent, GlobalScope) and scope.parent is not scope:
             only_comprehensions &= isinstance(scope, ComprehensionScope)
             scope = scope.parent
+        # Below the module every scope is a function's, a class's or a comprehension's.
+        assert isinstance(scope, LocalScope)
         return scope, only_comprehensions and isinstance(scope, ComprehensionScope)
 
     def runs_in_parent_only(
@@ -117,9 +122,9 @@ class ModuleReach:
         """``access`` hands a function over as a callback, which the parent runs."""
         arg = self.parents.get(access.node)
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is access.node else None
-        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        if not (isinstance(call, cst.Call) and isinstance(arg, cst.Arg)) or not isinstance(call.func, cst.Attribute):
             return False
-        keyword = arg.keyword.value if arg.keyword is not None else None  # type: ignore[union-attr]
+        keyword = arg.keyword.value if arg.keyword is not None else None
         if call.func.attr.value == "add_done_callback":
             return call.args[0] is arg and keyword in (None, "fn")
         return call.func.attr.value in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS

@@ -128,9 +128,10 @@ def mutated_roots(statement: cst.CSTNode, imported: Collection[str] = ()) -> set
     for node in findall(statement, m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del()):
         if isinstance(node, cst.Assign):
             targets.extend(t.target for t in node.targets)
-        else:
-            targets.append(node.target)  # type: ignore[union-attr]
-    changed = [t for t in targets if isinstance(t, (cst.Attribute, cst.Subscript))]  # not ``a = 1``
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del)):
+            targets.append(node.target)
+    # Not ``a = 1``.
+    changed: list[cst.BaseExpression] = [t for t in targets if isinstance(t, (cst.Attribute, cst.Subscript))]
     for call in findall(statement, m.Call()):
         assert isinstance(call, cst.Call)
         if isinstance(call.func, cst.Attribute) and _changes_receiver(call, imported):

@@ -209,6 +209,7 @@ def with_shared_options(command: Callable[..., None]) -> Callable[..., None]:
         options = SharedOptions(**{parameter.name: arguments.pop(parameter.name) for parameter in shared})
         command(options, **arguments)
 
+    # Typer reads the parameters from ``__signature__``, which typeshed does not declare on functions.
     wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
     return wrapper

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from codemods.model import Finding, Safety
-from codemods.output import sarif, text
+from codemods.output import text
 from codemods.output.shown import Shown
 
 
@@ -60,6 +60,8 @@ def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, sta
     if fmt is OutputFormat.GITHUB:
         return "".join(github_annotation(file.path, finding) + "\n" for file in files for finding in file.findings)
     if fmt is OutputFormat.SARIF:
+        from codemods.output import sarif  # and importlib.metadata with it: loaded for SARIF only
+
         return _json(sarif.log(files, unsafe_fixes=unsafe_fixes))
     raise ValueError(f"{fmt.value} shows fixes, not findings")
 

@@ -13,6 +13,7 @@ def guard_body(guard: cst.If) -> list[cst.BaseStatement]:
     if isinstance(body, cst.IndentedBlock):
         return list(body.body)
     # ``if __name__ == "__main__": a(); b()`` holds small statements on one line.
+    assert isinstance(body, cst.SimpleStatementSuite)
     small = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body.body]
     return [cst.SimpleStatementLine(body=small, trailing_whitespace=body.trailing_whitespace)]
 

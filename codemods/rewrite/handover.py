@@ -15,18 +15,18 @@ from typing import TypeVar
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
+from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)
 
 
-def _is_def(statement: cst.CSTNode) -> bool:
+def _is_def(statement: cst.CSTNode | None) -> bool:
     return isinstance(statement, (cst.FunctionDef, cst.ClassDef))
 
 
 def _own_comments(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
     """A moving statement's comment lines, without the blank lines before them."""
-    return split_blank_prefix(as_block_statement(statement).leading_lines)[1]
+    return split_blank_prefix(leading_lines(as_block_statement(statement)))[1]
 
 
 class Edits(cst.CSTTransformer):
@@ -38,6 +38,7 @@ class Edits(cst.CSTTransformer):
         self._origin: dict[int, int] = {}  # id(updated statement) -> id(original statement)
 
     def change(self, node: Node, how: Callable[[Node], cst.CSTNode]) -> None:
+        # Kept by node identity, of every kind at once: each ``how`` gets the node it was given for.
         self._changes[id(node)].append(how)  # type: ignore[arg-type]
 
     def insert_before(self, anchor: cst.BaseStatement, statements: Sequence[cst.BaseStatement]) -> None:
@@ -49,10 +50,10 @@ class Edits(cst.CSTTransformer):
     def apply(self, module: cst.Module) -> cst.Module:
         return module.visit(self)
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         updated = super().on_leave(original_node, updated_node)
         for how in self._changes.get(id(original_node), ()):
-            updated = how(updated)  # type: ignore[arg-type]
+            updated = how(updated)  # type: ignore[arg-type]  # a changed node is never removed first
         if isinstance(updated, cst.BaseStatement):
             self._origin[id(updated)] = id(original_node)
         return updated
@@ -72,7 +73,7 @@ class Edits(cst.CSTTransformer):
         pending: list[cst.EmptyLine] = []  # the blank lines of a removed statement
         for statement in body:
             origin = self._origin.get(id(statement))
-            blank, comments = split_blank_prefix(list(statement.leading_lines))
+            blank, comments = split_blank_prefix(list(leading_lines(statement)))
             inserted = self._before.get(origin, []) if origin is not None else []
             if inserted:
                 # At the top level, definitions get the spacing the anchor had; in a block,
@@ -170,7 +171,7 @@ def _binding(names: Sequence[str], params: Sequence[str]) -> list[cst.BaseStatem
     return [cst.parse_statement(line + "\n") for line in lines]
 
 
-def _small(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
+def _small(statement: cst.CSTNode) -> cst.BaseSmallStatement | None:
     if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
         return statement.body[0]
     return None
@@ -192,7 +193,7 @@ def extend_initializer(function: cst.FunctionDef, names: Sequence[str], params: 
     """An existing initializer that also binds ``names`` from new last parameters."""
     for param in params:
         function = add_parameter(function, param, keyword_only=False)
-    body = list(function.body.body)  # type: ignore[union-attr]
+    body = list(function.body.body)
     start = 1 if body and m.matches(body[0], _DOCSTRING) else 0
     declaration, *assignments = _binding(names, params)
     first = _small(body[start]) if start < len(body) else None
@@ -203,11 +204,11 @@ def extend_initializer(function: cst.FunctionDef, names: Sequence[str], params: 
             first.names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
         ]
         new_names += [cst.NameItem(cst.Name(name)) for name in names]
-        body[start] = body[start].with_changes(body=[first.with_changes(names=new_names)])  # type: ignore[union-attr]
+        body[start] = body[start].with_changes(body=[first.with_changes(names=new_names)])
         end = start + 1
-        while end < len(body) and m.matches(
-            _small(body[end]), m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Name())
-        ):
+        while end < len(body) and isinstance(
+            assign := _small(body[end]), cst.Assign
+        ) and m.matches(assign, m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Name())):
             end += 1
         body[end:end] = assignments
     else:

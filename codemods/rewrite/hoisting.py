@@ -14,12 +14,13 @@ from collections.abc import Collection, Mapping
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import Access, BuiltinScope, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata import Access, Assignment, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
 from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.reachability import ModuleReach, reach_of
 from codemods.rewrite.handover import Edits
+from codemods.rewrite.nodes import leading_lines
 
 # Module attributes that Python sets on import and libcst does not resolve.
 _MODULE_DUNDERS = frozenset({"__file__", "__spec__", "__loader__", "__package__", "__builtins__", "__doc__"})
@@ -54,13 +55,13 @@ class _Rename(cst.CSTTransformer):
 
 def renamed(function: cst.FunctionDef, new: str, calls: set[int]) -> cst.FunctionDef:
     """``function`` named ``new``, and so are the names in it (by identity) that call it."""
-    return function.visit(_Rename(calls, new)).with_changes(name=cst.Name(new))  # type: ignore[union-attr]
+    return cst.ensure_type(function.visit(_Rename(calls, new)), cst.FunctionDef).with_changes(name=cst.Name(new))
 
 
 def no_blank_first(block: cst.IndentedBlock) -> cst.IndentedBlock:
     """``block`` with its first statement right under the header (comments kept)."""
     first, *rest = block.body
-    kept = [line for line in first.leading_lines if line.comment]  # type: ignore[union-attr]
+    kept = [line for line in leading_lines(first) if line.comment]
     return block.with_changes(body=[first.with_changes(leading_lines=kept), *rest])
 
 
@@ -93,9 +94,9 @@ class Hoisting:
         """The index of the top-level statement that holds ``node``."""
         return self.reach.owner[id(node)]
 
-    def within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+    def within(self, node: cst.CSTNode | None, ancestor: cst.CSTNode) -> bool:
         while node is not None and node is not ancestor:
-            node = self.parents.get(node)  # type: ignore[assignment]
+            node = self.parents.get(node)
         return node is ancestor
 
     def in_function(self, node: cst.CSTNode) -> bool:
@@ -114,6 +115,7 @@ class Hoisting:
         the parent has it (None: every binding is a top-level statement outside the guard,
         or inside one of the functions ``in_children``, which the parent never runs)."""
         for assignment in self.reach.global_scope.assignments[name]:
+            assert isinstance(assignment, Assignment)  # the module's own, not a builtin
             node = assignment.node
             if any(self.within(node, function) for function in in_children):
                 continue
@@ -128,6 +130,7 @@ class Hoisting:
         return (
             len(assignments) == 1
             and self.where_bound(name) is None
+            and isinstance(assignments[0], Assignment)
             and self.top_index(assignments[0].node) < anchor
         )
 
@@ -151,6 +154,7 @@ class Hoisting:
             parts.append(function.returns)
         for part in parts:
             for name in findall(part, m.Name()):
+                assert isinstance(name, cst.Name)
                 scope = self.scopes.get(name)
                 for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                     referents = access.referents
@@ -188,10 +192,11 @@ class Hoisting:
         assert own is not None
         inner = {s for s in self.reach.scopes if own in _chain(s)}
         for node in findall(function.body, m.Name()):  # in source order: the first reason wins
+            assert isinstance(node, cst.Name)
             scope = self.scopes.get(node)
             if scope not in inner:
                 continue
-            for access in (a for a in scope.accesses[node] if a.node is node):  # type: ignore[union-attr]
+            for access in (a for a in scope.accesses[node] if a.node is node):
                 found = self._foreign(function, node.value, access, inner, in_children, passed)
                 if found is not None:
                     return found

@@ -102,6 +102,12 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
         return self.facts.parents
 
+    def scope(self, node: cst.CSTNode) -> Scope:
+        """The scope that ``node`` is in; libcst's scope analysis gives every node one."""
+        scope = self.scopes[node]
+        assert scope is not None
+        return scope
+
     def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
         """The node that holds ``node``; None for the module (or for None)."""
         return self.get_metadata(ParentNodeProvider, node, None) if node is not None else None
@@ -114,7 +120,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     def resolve(self, wrapper: object) -> Iterator[None]:
         """Metadata comes from the module's shared facts, each table built when first
         read, instead of every declared provider being computed before the pass."""
-        self.metadata = self.facts.tables  # type: ignore[assignment]
+        self.metadata = self.facts.tables
         yield
         self.metadata = {}
 

@@ -19,6 +19,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import Entries, entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
@@ -90,7 +91,9 @@ class GlobalMutationInTask(RuleVisitor):
         }  # fmt: skip
         entries = entries_of(self.facts)
         for name, role in self._child_functions(entries).items():
-            self._check_function(self.module.body[self.reach.functions[name]], role)  # type: ignore[arg-type]
+            function = self.module.body[self.reach.functions[name]]
+            assert isinstance(function, cst.FunctionDef)  # reach.functions holds the module's defs
+            self._check_function(function, role)
         return False
 
     # -- which functions run only in a child -------------------------------------------
@@ -137,7 +140,7 @@ class GlobalMutationInTask(RuleVisitor):
     def _check_function(self, function: cst.FunctionDef, role: tuple[str, str]) -> None:
         index = self.reach.functions[function.name.value]
         for assignment in self.reach.global_scope.assignments:
-            node = assignment.node
+            node = bound_node(assignment)
             if isinstance(node, cst.Name) and self.reach.owner.get(id(node)) == index:
                 what = f"assigns the global `{assignment.name}`"
                 self._report(function, role, assignment.name, self._statement(node), what)
@@ -149,18 +152,22 @@ class GlobalMutationInTask(RuleVisitor):
     def _changes(self, function: cst.FunctionDef) -> Iterator[tuple[cst.Name, cst.CSTNode, str]]:
         """(the container's name, where, what is done) for each in-place change of a
         container named by a plain name: ``X.append(...)``, ``X[k] = v``, ``del X[k]``."""
-        subscript = m.Subscript(value=m.Name())
-        for call in findall(function, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, MUTATORS))))):
-            yield call.func.value, call, "changes"  # type: ignore[attr-defined]
-        for target in findall(function, m.AssignTarget(target=subscript)):
-            yield target.target.value, self._statement(target), "stores into"  # type: ignore[attr-defined]
-        for statement in findall(function, m.AugAssign(target=subscript) | m.AnnAssign(target=subscript)):
-            yield statement.target.value, statement, "stores into"  # type: ignore[attr-defined]
+        for call in findall(function, m.Call()):
+            func = call.func if isinstance(call, cst.Call) else None
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in MUTATORS:
+                yield func.value, call, "changes"
+        for target in findall(function, m.AssignTarget()):
+            if isinstance(target, cst.AssignTarget) and (name := _subscripted(target.target)) is not None:
+                yield name, self._statement(target), "stores into"
+        for statement in findall(function, m.AugAssign() | m.AnnAssign()):
+            stored = statement.target if isinstance(statement, (cst.AugAssign, cst.AnnAssign)) else None
+            if (name := _subscripted(stored)) is not None:
+                yield name, statement, "stores into"
         for deletion in findall(function, m.Del()):
-            target = deletion.target  # type: ignore[attr-defined]
-            for item in [e.value for e in target.elements] if isinstance(target, cst.Tuple) else [target]:
-                if m.matches(item, subscript):
-                    yield item.value, deletion, "deletes from"
+            deleted = deletion.target if isinstance(deletion, cst.Del) else None
+            for item in [e.value for e in deleted.elements] if isinstance(deleted, cst.Tuple) else [deleted]:
+                if (name := _subscripted(item)) is not None:
+                    yield name, deletion, "deletes from"
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
         while not isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
@@ -173,7 +180,8 @@ class GlobalMutationInTask(RuleVisitor):
             return False
         if not isinstance(self.get_metadata(ScopeProvider, node, None), GlobalScope):
             return False
-        value = self.parents[target].value  # type: ignore[attr-defined]
+        assign = self.parents[target]
+        value = assign.value if isinstance(assign, cst.Assign) else None
         if isinstance(value, CONTAINER_LITERALS):
             return True
         return isinstance(value, cst.Call) and bool(self.api.qualified_names(value.func) & CONTAINER_CALLS)
@@ -212,6 +220,11 @@ class GlobalMutationInTask(RuleVisitor):
                 "or keep it in a `Manager()` list or dict"
             )
         self.report(where, message, not_fixed=advice)
+
+
+def _subscripted(node: cst.CSTNode | None) -> cst.Name | None:
+    """``X`` of ``X[k]``: the container that a store or deletion changes."""
+    return node.value if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) else None
 
 
 RULE = GlobalMutationInTask

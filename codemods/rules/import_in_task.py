@@ -21,6 +21,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
@@ -44,7 +45,7 @@ _DIRECTIVE = re.compile(r"^(?P<head>(noqa|ruff:\s*noqa|flake8:\s*noqa)\s*:\s*|py
 def _bound(alias: cst.ImportAlias) -> str:
     """The name an import alias binds: ``np`` for ``numpy as np``, ``os`` for ``os.path``."""
     if alias.asname is not None:
-        return alias.asname.name.value  # type: ignore[attr-defined]
+        return cst.ensure_type(alias.asname.name, cst.Name).value  # an import binds a plain name
     return cst.Module([]).code_for_node(alias.name).split(".")[0]
 
 
@@ -54,7 +55,9 @@ def _key(statement: cst.BaseSmallStatement, alias: cst.ImportAlias) -> tuple[str
     code = cst.Module([]).code_for_node
     name = code(alias.name)
     if isinstance(statement, FROM_IMPORTS):
-        module = "." * len(statement.relative) + (code(statement.module) if statement.module else "")
+        # FROM_IMPORTS holds the lazy kind only on a libcst that has it, so it is typed by their base.
+        relative, source = statement.relative, statement.module  # type: ignore[attr-defined]
+        module = "." * len(relative) + (code(source) if source else "")
         return ("from", module, name, _bound(alias))
     return ("import", name, _bound(alias))
 
@@ -164,14 +167,14 @@ class ImportInTask(RuleVisitor):
             runs |= {_key(small, alias) for alias in small.names if _bound(alias) == name}  # type: ignore[attr-defined]
         typing: set[tuple[str, ...]] = set()
         for assignment in self.reach.global_scope.assignments[name]:
-            small = assignment.node
-            if id(small) in self.lazy_names:
+            bound = bound_node(assignment)
+            if id(bound) in self.lazy_names:
                 continue  # libcst binds the `as` name of a lazy import: counted above
-            if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
+            if not isinstance(bound, (cst.Import, cst.ImportFrom)) or isinstance(bound.names, cst.ImportStar):
                 return None
-            statement = self.module.body[self.reach.owner[id(small)]]
+            statement = self.module.body[self.reach.owner[id(bound)]]
             keys = typing if _for_type_checkers(statement) else runs
-            keys |= {_key(small, alias) for alias in small.names if _bound(alias) == name}
+            keys |= {_key(bound, alias) for alias in bound.names if _bound(alias) == name}
         return runs, typing
 
     def _check(self, function: cst.FunctionDef, statement: cst.SimpleStatementLine) -> None:

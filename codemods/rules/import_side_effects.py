@@ -7,6 +7,7 @@ is no such work: it runs only when the module cannot go on, in a child as in the
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -26,7 +27,7 @@ from codemods.analysis.statements import (
     pure_assignment,
     pure_definition,
 )
-from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
+from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from codemods.rules._base import RuleVisitor
 
 # Calls whose effect a reader sees or waits for: output, input, files, processes, network.
@@ -63,7 +64,7 @@ def _is_definition(statement: cst.CSTNode) -> bool:
     return is_definition(statement) or is_import_line(statement)
 
 
-def _candidates(body: list[cst.BaseStatement], guard: int) -> set[int]:
+def _candidates(body: Sequence[cst.BaseStatement], guard: int) -> set[int]:
     """The statements before the guard that could join it: no definitions."""
     return {i for i in range(guard) if not _is_definition(body[i]) and not is_main_guard(body[i])}
 
@@ -113,7 +114,7 @@ class ImportSideEffects(RuleVisitor):
                 break
         return False
 
-    def _advice(self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> str:
+    def _advice(self, body: Sequence[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> str:
         """How to fix ``body[index]`` by hand: move it, unless a child needs what it makes."""
         read = self._child_read_of(body, index, child_reads)
         if read is None:
@@ -125,7 +126,7 @@ class ImportSideEffects(RuleVisitor):
         )
 
     def _child_read_of(
-        self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]
+        self, body: Sequence[cst.BaseStatement], index: int, child_reads: list[ChildRead]
     ) -> ChildRead | None:
         """A read, by code that may run in a child, of a name that ``body[index]`` binds or
         changes, or that later module-level code computes from those (``root = args.root``)."""
@@ -180,7 +181,7 @@ class ImportSideEffects(RuleVisitor):
     def _starts_processes(self, module: cst.Module) -> bool:
         return any(self.api.call_api(call) in TRIGGERS for call in findall(module, m.Call()))
 
-    def _unguarded_start(self, body: list[cst.BaseStatement]) -> bool:
+    def _unguarded_start(self, body: Sequence[cst.BaseStatement]) -> bool:
         return any(
             self.api.call_api(call) in TRIGGERS
             for statement in body
@@ -188,14 +189,14 @@ class ImportSideEffects(RuleVisitor):
             for call in calls_in(statement)
         )
 
-    def _child_reads(self, body: list[cst.BaseStatement], guard: int) -> list[ChildRead]:
+    def _child_reads(self, body: Sequence[cst.BaseStatement], guard: int) -> list[ChildRead]:
         """Module-level names read by code that may run in a child, were every statement
         before the guard that is no definition to join it."""
         reach = reach_of(self.facts)
         parent = _candidates(body, guard) | {guard}
         return reach.child_reads(reach.parent_only(parent), parent)
 
-    def _movable(self, body: list[cst.BaseStatement], guard: int, needed: set[str]) -> set[int]:
+    def _movable(self, body: Sequence[cst.BaseStatement], guard: int, needed: set[str]) -> set[int]:
         """Statements before the guard that only the script needs and that can join the
         top of the guard without changing what anything sees: they bind or change no name
         a child may read (``needed``), and pass only over definitions and constants (which
@@ -230,7 +231,7 @@ class ImportSideEffects(RuleVisitor):
         guard_node = body[guard]
         assert isinstance(guard_node, cst.If) and isinstance(guard_node.body, cst.IndentedBlock)
         moved = [as_block_statement(body[i]) for i in sorted(movable)]
-        moved[0] = moved[0].with_changes(leading_lines=[line for line in moved[0].leading_lines if line.comment])
+        moved[0] = moved[0].with_changes(leading_lines=[line for line in leading_lines(moved[0]) if line.comment])
         new_guard = guard_node.with_changes(body=guard_node.body.with_changes(body=[*moved, *guard_node.body.body]))
         # A removed statement's blank lines pass to the next statement that stays.
         kept: list[cst.BaseStatement] = []

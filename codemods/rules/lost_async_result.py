@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
+    BaseAssignment,
     ScopeProvider,
 )
 
@@ -105,7 +105,8 @@ class LostAsyncResult(RuleVisitor):
 
     def _lost(self, call: cst.Call) -> str | None:
         """How the handle is lost, as a message template, or None when it may be read."""
-        holder, parent = call, self.parent(call)
+        holder: cst.CSTNode | None = call
+        parent = self.parent(call)
         many = isinstance(parent, COMPREHENSIONS) and parent.elt is call
         if many:
             holder, parent = parent, self.parent(parent)
@@ -114,24 +115,26 @@ class LostAsyncResult(RuleVisitor):
             return f"{handle[0].upper()}{handle[1:]} {'are' if many else 'is'} thrown away"
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is holder:
             targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
-            if all(isinstance(t, cst.Name) and not self._used(t) for t in targets):
-                return f"`{targets[0].value}` holds {handle}, but is never used"  # type: ignore[attr-defined]
+            names = [t for t in targets if isinstance(t, cst.Name)]
+            if len(names) == len(targets) and not any(self._used(name) for name in names):
+                return f"`{names[0].value}` holds {handle}, but is never used"
             return None
         if isinstance(parent, cst.Arg) and parent.value is holder and not parent.keyword and not parent.star:
             filled = self.parent(parent)
-            if m.matches(filled, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING))))):
-                container = filled.func.value  # type: ignore[union-attr]
+            func = filled.func if isinstance(filled, cst.Call) else None
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in FILLING:
+                container = func.value
                 if self._only_filled(container):
                     verb = "go" if many else "goes"
                     return f"{handle[0].upper()}{handle[1:]} {verb} into `{container.value}`, which is never read"
         return None
 
-    def _assignment_of(self, target: cst.CSTNode | None):  # type: ignore[no-untyped-def]
+    def _assignment_of(self, target: cst.CSTNode | None) -> BaseAssignment | None:
         """The scope's record of the binding that ``target`` (a name being assigned) makes."""
         scope = self.get_metadata(ScopeProvider, target, None) if target is not None else None
-        if scope is None:
+        if scope is None or not isinstance(target, cst.Name):
             return None
-        name = target.value  # type: ignore[attr-defined]
+        name = target.value
         found = [a for a in scope.assignments[name] if getattr(a, "node", None) is target]
         return found[0] if len(found) == 1 else None
 
@@ -146,11 +149,15 @@ class LostAsyncResult(RuleVisitor):
         if not bindings or not all(self._new_container(node) for node in bindings):
             return False
         for node in bindings:
-            for access in self._assignment_of(node).references:  # type: ignore[union-attr]
+            assignment = self._assignment_of(node)
+            if assignment is None:
+                return False
+            for access in assignment.references:
                 attribute = self.parent(access.node)
                 call = self.parent(attribute) if attribute is not None else None
                 if not (
-                    m.matches(attribute, m.Attribute(attr=m.OneOf(*map(m.Name, FILLING))))
+                    isinstance(attribute, cst.Attribute)
+                    and attribute.attr.value in FILLING
                     and isinstance(call, cst.Call)
                     and call.func is attribute
                 ):
@@ -161,7 +168,7 @@ class LostAsyncResult(RuleVisitor):
         target = self.parent(node) if node is not None else None
         if not (isinstance(target, cst.AssignTarget) and target.target is node and self._assignment_of(node)):
             return False
-        value = self.parent(target).value  # type: ignore[union-attr]
+        value = self.bindings.assigned(target)
         if isinstance(value, (cst.List, cst.Set)):
             return True
         names = self.bindings.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()

@@ -16,7 +16,6 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
     Scope,
-    ScopeProvider,
 )
 
 from codemods.analysis.facts import findall
@@ -103,11 +102,12 @@ class MapMaterializesIterable(RuleVisitor):
         try:
             unsafe = self._plan(call, iterable, source, consumer)
             new, odd_chunksize = self._imap(call)
-            fix = self._drained(consumer, new) if consumer.drops else (call, new)  # type: ignore[union-attr]
+            assert consumer is not None  # _plan refuses a call whose results nothing reads
+            fix = self._drained(consumer, new) if consumer.drops else (call, new)
         except Unfixable as why:
             self.report(call, message, not_fixed=why)
             return
-        if consumer.drops:  # type: ignore[union-attr]
+        if consumer.drops:
             unsafe = unsafe or DRAINED_UNSAFE
         unsafe = unsafe or odd_chunksize
         self.report(call, message, fix=fix, unsafe=unsafe, fix_title=TITLE)
@@ -139,7 +139,7 @@ class MapMaterializesIterable(RuleVisitor):
                 f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` "
                 "instead"
             )
-        scope = self.get_metadata(ScopeProvider, line)
+        scope = self.scope(line)
         if scope not in self.discards:  # the loops of one scope share their throwaway name
             self.discards[scope] = self.names.pick("_", scope)
         loop = cst.For(
@@ -153,7 +153,7 @@ class MapMaterializesIterable(RuleVisitor):
     def _imap(self, call: cst.Call) -> tuple[cst.Call, str | None]:
         """``call`` as ``imap()``, and why its chunksize may not suit ``imap()``: ``map()``
         reads None as "choose one", ``imap()`` refuses it."""
-        new = call.with_changes(func=call.func.with_changes(attr=cst.Name("imap")))  # type: ignore[attr-defined]
+        new = call.with_changes(func=call.func.with_changes(attr=cst.Name("imap")))
         default = cst.Integer(str(DEFAULT_CHUNKSIZE))
         given = [
             a
@@ -179,8 +179,9 @@ class MapMaterializesIterable(RuleVisitor):
         self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None
     ) -> str | None:
         """Why ``imap()`` is unsafe here (None: it is safe); raises Unfixable."""
-        pool = call.func.value  # type: ignore[attr-defined]
-        if call.func.attr.value == "starmap":  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute)  # ``pool.map``
+        pool = method.value
+        if method.attr.value == "starmap":
             raise Unfixable(
                 "`starmap()` has no lazy twin; use `imap()` with a module-level function that "
                 "unpacks each tuple (`def g(args): return f(*args)`), and read its results once"
@@ -200,7 +201,9 @@ class MapMaterializesIterable(RuleVisitor):
                 "read the results inside the pool's `with` block"
             )
         if isinstance(pool, cst.Name) and any(
-            n.value == pool.value for part in consumer.parts for n in findall(part, m.Name())
+            isinstance(n, cst.Name) and n.value == pool.value
+            for part in consumer.parts
+            for n in findall(part, m.Name())
         ):
             raise Unfixable(
                 f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
@@ -243,8 +246,9 @@ class MapMaterializesIterable(RuleVisitor):
         node: cst.CSTNode = call
         parent = self.parent(node)
         if self._first_argument(parent, {"builtins.enumerate": 1}):  # as lazy as what it numbers
-            node = self.parent(parent)  # type: ignore[assignment]
-            parent = self.parent(node)
+            enumerated = self.parent(parent)
+            assert enumerated is not None  # the call of ``enumerate``
+            node, parent = enumerated, self.parent(enumerated)
         if isinstance(parent, cst.For) and parent.iter is node and parent.asynchronous is None:
             return Consumer("all", parent, (parent.body,), "the `for` loop")
         if isinstance(parent, cst.Expr) and node is call:
@@ -275,12 +279,15 @@ class MapMaterializesIterable(RuleVisitor):
 
     def _builtin(self, arg: cst.CSTNode | None) -> Consumer | None:
         call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
-        joins = m.matches(call, m.Call(func=m.Attribute(value=m.SimpleString(), attr=m.Name("join")), args=[m.Arg()]))
+        joins = isinstance(call, cst.Call) and m.matches(
+            call, m.Call(func=m.Attribute(value=m.SimpleString(), attr=m.Name("join")), args=[m.Arg()])
+        )
         name = "str.join" if joins else self._first_argument(arg, {**READ_ALL, **dict.fromkeys(STOP_EARLY, 1)})
         if name is None:
             return None
         kind = "early" if name in STOP_EARLY else "all"
-        return Consumer(kind, call, (), f"`{name.removeprefix('builtins.')}()`")  # type: ignore[arg-type]
+        assert call is not None  # the call that reads the results
+        return Consumer(kind, call, (), f"`{name.removeprefix('builtins.')}()`")
 
     # -- what the loop changes ---------------------------------------------------------
 

@@ -66,7 +66,8 @@ class PerTaskSetup(RuleVisitor):
         self.entries = entries_of(self.facts)
         for name, uses in self.entries.uses.items():
             if uses.tasks:
-                function: cst.FunctionDef = node.body[self.reach.functions[name]]  # type: ignore[assignment]
+                function = node.body[self.reach.functions[name]]
+                assert isinstance(function, cst.FunctionDef)  # reach.functions holds the module's defs
                 for call, what in self._setups(function):
                     self._check(function, call, what)
         return False
@@ -75,11 +76,11 @@ class PerTaskSetup(RuleVisitor):
 
     def _setups(self, function: cst.FunctionDef) -> Iterator[tuple[cst.Call, str]]:
         for call in findall(function.body, m.Call()):
-            if self._outer_function(call) is not function:
+            if not isinstance(call, cst.Call) or self._outer_function(call) is not function:
                 continue  # in a nested function or lambda: not run by every call
-            what = self._setup(call)  # type: ignore[arg-type]
+            what = self._setup(call)
             if what is not None and self._independent(call):
-                yield call, what  # type: ignore[misc]
+                yield call, what
 
     def _setup(self, call: cst.Call) -> str | None:
         for name in self.api.qualified_names(call.func):
@@ -87,7 +88,7 @@ class PerTaskSetup(RuleVisitor):
                 return SETUP[name]
             if name in FILE_LOADERS and call.args and self._opener(call.args[0].value):
                 return FILE_LOADERS[name]
-        if m.matches(call.func, m.Attribute(attr=m.Name("read"))) and self._opener(call.func.value):  # type: ignore[attr-defined]
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "read" and self._opener(call.func.value):
             return "reads a file"
         return None
 
@@ -97,7 +98,7 @@ class PerTaskSetup(RuleVisitor):
         if isinstance(expr, cst.Call):
             return expr if self.api.qualified_names(expr.func) & OPEN else None
         scope = self.scopes.get(expr) if isinstance(expr, cst.Name) else None
-        referents = [r for a in scope.accesses[expr] if a.node is expr for r in a.referents] if scope else []  # type: ignore[union-attr]
+        referents = [r for a in scope.accesses[expr] if a.node is expr for r in a.referents] if scope else []
         target = self.parents.get(getattr(referents[0], "node", None)) if len(referents) == 1 else None  # type: ignore[arg-type]
         holder = self.parents.get(target) if isinstance(target, (cst.AsName, cst.AssignTarget)) else None
         value = holder.item if isinstance(holder, cst.WithItem) else getattr(holder, "value", None)
@@ -113,7 +114,7 @@ class PerTaskSetup(RuleVisitor):
         """``expr`` reads only module-level names and builtins, and files opened from such."""
         for name in findall(expr, m.Name()):
             scope = self.scopes.get(name)
-            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
+            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                 if all(isinstance(r.scope, (GlobalScope, BuiltinScope)) for r in access.referents):
                     continue
                 opener = self._opener(name)  # type: ignore[arg-type]
@@ -140,20 +141,19 @@ class PerTaskSetup(RuleVisitor):
     def _setup_block(self, function: cst.FunctionDef) -> list[cst.SimpleStatementLine]:
         """The ``NAME = <setup>`` statements at the top of the task, after its docstring
         (imports in between stay: the set-up reads no name that they bind)."""
-        body = list(function.body.body)  # type: ignore[union-attr]
-        block = []
+        body = list(function.body.body)
+        block: list[cst.SimpleStatementLine] = []
         for statement in body[1:] if body and is_docstring(body[0]) else body:
             if is_import(statement):
                 continue
-            small = (
-                statement.body[0]
-                if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                else None
-            )
-            if not m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())])):
+            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
                 break
-            calls = [c for c in findall(small.value, m.Call()) if self._outer_function(c) is function]  # type: ignore[union-attr]
-            if not any(self._setup(c) for c in calls) or not self._independent(small.value):  # type: ignore[union-attr]
+            small = statement.body[0]
+            if not (isinstance(small, cst.Assign) and m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name())]))):
+                break
+            found = findall(small.value, m.Call())
+            calls = [c for c in found if isinstance(c, cst.Call) and self._outer_function(c) is function]
+            if not any(self._setup(c) for c in calls) or not self._independent(small.value):
                 break
             block.append(statement)
         return block
@@ -166,7 +166,7 @@ class PerTaskSetup(RuleVisitor):
         uses = self.entries.uses[task]
         if not uses.only_task:
             raise Unfixable(f"`{task}` is also called or used other than as a pool task")
-        names = [s.body[0].targets[0].target.value for s in block]  # type: ignore[attr-defined]
+        names = [_assigned_name(statement) for statement in block]
         for name, statement in zip(names, block, strict=False):
             self._check_name(function, name)
             self._check_reads(statement)
@@ -196,7 +196,7 @@ class PerTaskSetup(RuleVisitor):
         """``name`` may become a module global that only the initializer and the task use,
         and the task does not end the object's life itself."""
         task = function.name.value
-        assignments = list(self.scopes[function.body].assignments[name])  # type: ignore[union-attr]
+        assignments = list(self.scope(function.body).assignments[name])
         if len(assignments) != 1 or name in declared_names(function):
             raise Unfixable(f"`{task}` binds `{name}` more than once")
         if name in self.names.taken(self.reach.global_scope):
@@ -208,7 +208,7 @@ class PerTaskSetup(RuleVisitor):
             if (
                 closing
                 or isinstance(parent, (cst.WithItem, cst.Del))
-                or m.matches(parent, m.Attribute(attr=m.Name("close")))
+                or (isinstance(parent, cst.Attribute) and parent.attr.value == "close")
             ):
                 raise Unfixable(
                     f"`{task}` ends `{name}` itself (`close()`, `with`, `del`), so one per call is intended"
@@ -217,12 +217,19 @@ class PerTaskSetup(RuleVisitor):
     def _check_reads(self, statement: cst.SimpleStatementLine) -> None:
         """The initializer reads the module-level names that a child's import binds."""
         for name in findall(statement.body[0].value, m.Name()):  # type: ignore[attr-defined]
+            assert isinstance(name, cst.Name)
             scope = self.scopes.get(name)
-            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():  # type: ignore[union-attr]
+            for access in (a for a in scope.accesses[name] if a.node is name) if scope is not None else ():
                 if any(isinstance(r.scope, GlobalScope) for r in access.referents):
-                    why = self.hoisting.where_bound(name.value)  # type: ignore[union-attr]
+                    why = self.hoisting.where_bound(name.value)
                     if why is not None:
                         raise Unfixable(f"it reads {why}")
+
+
+def _assigned_name(statement: cst.SimpleStatementLine) -> str:
+    """``NAME`` of a ``NAME = ...`` line of the set-up block."""
+    assign = cst.ensure_type(statement.body[0], cst.Assign)
+    return cst.ensure_type(assign.targets[0].target, cst.Name).value
 
 
 RULE = PerTaskSetup

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import tempfile
-from importlib import metadata
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ def default_directory() -> Path:
 
 
 def mpfix_version() -> str:
+    from importlib import metadata  # slow to import, and to ask: only for a run that uses the cache
+
     try:
         return metadata.version("mpfix")
     except metadata.PackageNotFoundError:
@@ -54,9 +56,17 @@ class ResultCache:
     """Results by the bytes of a file and the settings it was analysed with (the salt)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_directory()) / f"results-{digest(mpfix_version().encode())[:16]}.json"
-        self.entries: dict[str, Entry] = self._load()
+        self.directory = directory
         self.dirty = False
+
+    # Found and read when first used: a run whose files all fail the prefilter never is.
+    @cached_property
+    def path(self) -> Path:
+        return (self.directory or default_directory()) / f"results-{digest(mpfix_version().encode())[:16]}.json"
+
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        return self._load()
 
     def _load(self) -> dict[str, Entry]:
         try:

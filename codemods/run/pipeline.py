@@ -7,18 +7,15 @@ so a run over files that cannot match any selected rule never pays for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
-from multiprocessing import get_context
 
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.registry import SCOPE, matching
-from codemods.run import workers
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
-from codemods.run.request import Options, Request
-from codemods.run.workers import Job
+from codemods.run.request import Job, Options, Request
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
 
@@ -68,6 +65,8 @@ def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     needled = _prefilter(data, options)
     if needled is None:
         return FileResult(path)
+    from codemods.run import workers
+
     return _too_large(path, data) or workers.analyse_in_process(Job(path, data, options, needled))
 
 
@@ -110,9 +109,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
 
     jobs_by_path = {job.path: job for job in pending}
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
-    context = None if request.start_method is None else get_context(request.start_method)
-    processes = request.jobs or os.cpu_count() or 1
-    with closing(workers.analysed(pending, processes, request.progress, context)) as analysed:
+    with closing(_analysed(pending, request)) as analysed:
         for path in sorted([*done, *jobs_by_path]):
             if path in done:
                 yield done[path]
@@ -125,6 +122,19 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     if cache is not None:
         with signals_deferred():  # no temporary cache file left behind by an interrupt
             cache.save()
+
+
+def _analysed(pending: list[Job], request: Request) -> Generator[FileResult, None, None]:
+    """The results of ``pending``, in its order, from the request's worker processes. The
+    machinery of processes is imported only for a file that passed the prefilter."""
+    if not pending:
+        return
+    from multiprocessing import get_context
+
+    from codemods.run import workers
+
+    context = None if request.start_method is None else get_context(request.start_method)
+    yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, request.progress, context)
 
 
 def run(request: Request) -> list[FileResult]:

@@ -1,4 +1,5 @@
-"""What a run is asked to do: ``Request`` for the whole run, ``Options`` for each file."""
+"""What a run is asked to do: ``Request`` for the whole run, ``Options`` for each file, ``Job``
+for each file that passed the prefilter."""
 
 from __future__ import annotations
 
@@ -47,3 +48,14 @@ class Request:
     write: bool = False  # write the fixed files (``run``; a caller of ``analyse`` writes them itself)
     progress: Progress | None = None  # hears after each analysed file
     start_method: str | None = None  # of the workers ("fork", "forkserver", "spawn"); None: the default
+
+
+@dataclass(frozen=True)
+class Job:
+    """A file that passed the prefilter, as handed to a worker (so it must pickle)."""
+
+    path: str
+    data: bytes
+    options: Options
+    # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
+    needled: tuple[RuleSpec, ...]

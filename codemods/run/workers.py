@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import ClassVar
 
-from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
+from codemods.model import ErrorKind, FileError, FileResult
 from codemods.run.discover import decode
-from codemods.run.request import Options, Progress
+from codemods.run.request import Job, Progress
 
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
-
-
-
-@dataclass(frozen=True)
-class Job:
-    """A file that passed the prefilter, as handed to a worker (so it must pickle)."""
-
-    path: str
-    data: bytes
-    options: Options
-    # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
-    needled: tuple[RuleSpec, ...]
 
 
 def analyse_file(job: Job) -> FileResult:
@@ -147,7 +134,7 @@ def _end_with(lifeline: Connection) -> None:
 
 def analysed(
     pending: Sequence[Job], jobs: int, progress: Progress | None, context: BaseContext | None = None
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """The result of each job, in the order given, each as soon as it is ready.
 
     ``context`` picks the start method of the workers (by default the interpreter's own).

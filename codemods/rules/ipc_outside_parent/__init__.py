@@ -215,7 +215,7 @@ class IpcOutsideParent(RuleVisitor):
         title = f"Create `{name}` once in the parent and {how} `{function}`"
         self.report(creation.call, message, fix=(self.module, edits.apply(self.module)), fix_title=title)
 
-    def _share_worker_object(self, function: str, creation: Creation, scope) -> Edits:  # type: ignore[no-untyped-def]
+    def _share_worker_object(self, function: str, creation: Creation, scope) -> Edits:
         ipc, name = self.ipc, creation.names[0]
         if creation.kind not in EXCLUSIVE:
             raise Unfixable(f"sharing one `{name}` between the processes would change what `{function}` computes")

@@ -26,6 +26,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import GlobalScope, Scope
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
@@ -146,7 +147,7 @@ class IpcModule:
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 continue
             for name in findall(statement, m.Name()):
-                if name.value in users and not self.after(name, placed):  # type: ignore[union-attr]
+                if isinstance(name, cst.Name) and name.value in users and not self.after(name, placed):
                     return False
         return True
 
@@ -162,7 +163,8 @@ class IpcModule:
         )
 
     def parent_bindings(self, name: str) -> list[cst.CSTNode]:
-        return [a.node for a in self.reach.global_scope.assignments[name] if not self.initializer_assignment(a.node)]
+        nodes = [bound_node(a) for a in self.reach.global_scope.assignments[name]]
+        return [node for node in nodes if node is not None and not self.initializer_assignment(node)]
 
     def fresh(self, base: str) -> str:
         name, number = base, 2
@@ -181,9 +183,9 @@ class IpcModule:
         for index in range(after + 1, len(self.body)):
             statement = self.body[index]
             if is_main_guard(statement):
-                if not isinstance(statement.body, cst.IndentedBlock):  # type: ignore[attr-defined]
+                if not isinstance(statement.body, cst.IndentedBlock):
                     return None  # a one-line guard: nowhere to insert
-                for inner in statement.body.body:  # type: ignore[attr-defined]
+                for inner in statement.body.body:
                     if names_in(inner) & wanted:
                         return inner, index
             elif is_definition(statement):
@@ -223,7 +225,9 @@ class IpcModule:
             return ""  # already next to its first use
         between: list[cst.CSTNode] = [*self.body[placed.index + 1 : top]]
         if in_guard:
-            guard_body = self.body[top].body.body  # type: ignore[attr-defined]
+            guard = self.body[top]
+            assert isinstance(guard, cst.If)  # the guard that holds the first use
+            guard_body = guard.body.body
             between += guard_body[: next(i for i, s in enumerate(guard_body) if s is anchor)]
         statement = placed.creation.statement
         if not self.constant_inputs(statement.body[0].value, placed.index, between):  # type: ignore[attr-defined]
@@ -306,11 +310,11 @@ class IpcModule:
         and the guards' bodies with their nested blocks, but no function bodies."""
         blocks: list[tuple[cst.Module | cst.IndentedBlock, int]] = [(self.module, -1)]
         for top, statement in enumerate(self.body):
-            if is_main_guard(statement) and isinstance(statement.body, cst.IndentedBlock):  # type: ignore[attr-defined]
-                blocks += [(block, top) for block in _nested_blocks(statement.body)]  # type: ignore[attr-defined]
+            if is_main_guard(statement) and isinstance(statement.body, cst.IndentedBlock):
+                blocks += [(block, top) for block in _nested_blocks(statement.body)]
         for block, top in blocks:
-            for index, statement in enumerate(block.body):
-                creation = creation_of(statement, self.api, self.managers)
+            for index, inner in enumerate(block.body):
+                creation = creation_of(inner, self.api, self.managers)
                 if creation is not None:
                     yield Placed(creation, block, index, index if top < 0 else top)
 

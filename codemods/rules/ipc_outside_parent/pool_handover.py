@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import libcst as cst
 
@@ -49,7 +50,7 @@ def _hands_over(initializer: cst.FunctionDef, pool: cst.Call) -> dict[str, cst.B
     values = initargs.value.elements if initargs and isinstance(initargs.value, (cst.Tuple, cst.List)) else []
     declared = declared_names(initializer)
     bound: dict[str, cst.BaseExpression] = {}
-    for statement in initializer.body.body:  # type: ignore[union-attr]
+    for statement in initializer.body.body:
         small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
         if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Name):
             target, source = small.targets[0].target, small.value.value
@@ -129,18 +130,30 @@ def hand_to_pools(ipc: IpcModule, plan: PoolHandover, edits: Edits) -> cst.Funct
         new = make_initializer(ipc.fresh("_init_worker"), plan.names, params)
         for pool in plan.fresh:
             initargs = cst.Tuple([cst.Element(cst.Name(name)) for name in plan.names])
-            edits.change(pool, lambda call, init=new.name.value, args=initargs: add_keyword(
-                add_keyword(call, "initializer", cst.Name(init)), "initargs", args
-            ))  # fmt: skip
+            edits.change(pool, partial(_hand_initializer, initializer=new.name.value, initargs=initargs))
     for initializer, missing in plan.extend.items():
         if not missing:
             continue
         params = [ipc.fresh("parent_" + name) for name in missing]
-        edits.change(ipc.function(initializer), lambda f, m=missing, p=params: extend_initializer(f, m, p))
+        edits.change(ipc.function(initializer), partial(extend_initializer, names=missing, params=params))
         for pool in ipc.uses[initializer].initializes:
             for name in missing:
-                edits.change(pool, lambda call, n=name: change_keyword(
-                    add_keyword(call, "initargs", cst.Tuple([])) if keyword(call, "initargs") is None else call,
-                    "initargs", lambda value: append_element(value, n),  # type: ignore[arg-type]
-                ))  # fmt: skip
+                edits.change(pool, partial(_hand_initarg, name=name))
     return new
+
+
+def _hand_initializer(pool: cst.Call, *, initializer: str, initargs: cst.Tuple) -> cst.Call:
+    """``pool`` with a new ``initializer=`` and its ``initargs=``."""
+    return add_keyword(add_keyword(pool, "initializer", cst.Name(initializer)), "initargs", initargs)
+
+
+def _hand_initarg(pool: cst.Call, *, name: str) -> cst.Call:
+    """``pool`` with ``name`` last in its ``initargs=``, made empty first when it has none."""
+
+    def appended(initargs: cst.BaseExpression) -> cst.BaseExpression:
+        assert isinstance(initargs, (cst.Tuple, cst.List))  # the plan takes no other initargs
+        return append_element(initargs, name)
+
+    if keyword(pool, "initargs") is None:
+        pool = add_keyword(pool, "initargs", cst.Tuple([]))
+    return change_keyword(pool, "initargs", appended)

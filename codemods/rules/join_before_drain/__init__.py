@@ -17,9 +17,9 @@ import libcst.matchers as m
 from codemods.analysis.facts import findall
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, keyword_value
-from codemods.rewrite.nodes import split_blank_prefix
+from codemods.rewrite.nodes import leading_lines, split_blank_prefix
 from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.join_before_drain.queue_reads import READS, QueueReads
+from codemods.rules.join_before_drain.queue_reads import READS, QueueReads, receiver_of
 
 TITLE = "Join the processes after reading the queue"
 
@@ -27,10 +27,10 @@ TITLE = "Join the processes after reading the queue"
 def _join_call(node: cst.CSTNode, receiver: str | None = None) -> cst.Call | None:
     """``X.join()`` (also ``X.join(None)``), whose receiver is a plain name."""
     matcher = m.Call(func=m.Attribute(value=m.Name(receiver) if receiver else m.Name(), attr=m.Name("join")))
-    if not m.matches(node, matcher):
+    if not (isinstance(node, cst.Call) and m.matches(node, matcher)):
         return None
-    args = node.args  # type: ignore[attr-defined]
-    return node if not args or (len(args) == 1 and m.matches(args[0], m.Arg(m.Name("None"), keyword=None))) else None  # type: ignore[return-value]
+    args = node.args
+    return node if not args or (len(args) == 1 and m.matches(args[0], m.Arg(m.Name("None"), keyword=None))) else None
 
 
 def _ast_join(call: ast.Call) -> bool:
@@ -121,7 +121,8 @@ class JoinBeforeDrain(RuleVisitor):
     def _loop_join(self, statement: cst.BaseStatement) -> cst.Call | None:
         """A ``join()`` of the loop variable in a loop that also does other work."""
         if isinstance(statement, cst.For) and isinstance(statement.target, cst.Name):
-            return next((c for c in findall(statement.body, m.Call()) if _join_call(c, statement.target.value)), None)  # type: ignore[arg-type]
+            name = statement.target.value
+            return next((join for c in findall(statement.body, m.Call()) if (join := _join_call(c, name))), None)
         return None
 
     def _scan(self, block: cst.CSTNode, body: list[cst.BaseStatement]) -> None:
@@ -180,9 +181,9 @@ class JoinBeforeDrain(RuleVisitor):
                     "join"
                 )
             reading = self.reads.run(after, queues)
-            names = {call.func.value.value for call, _ in joins} | {
+            names = {receiver_of(call) for call, _ in joins} | {
                 loop.value for _, loop in joins if isinstance(loop, cst.Name)
-            }  # type: ignore[attr-defined]
+            }
             unsafe = self.reads.check(reading, after[len(reading) :], queues, names)
         except Unfixable as why:
             self.report(joins[0][0], message, not_fixed=why)
@@ -196,8 +197,8 @@ class JoinBeforeDrain(RuleVisitor):
         """``block`` with the join statements moved after the ``count`` reading statements
         that follow them; blank lines stay where they were, comments go with their statement."""
         joins, reading = body[start:end], body[end : end + count]
-        join_blank, join_comments = split_blank_prefix(joins[0].leading_lines)
-        read_blank, read_comments = split_blank_prefix(reading[0].leading_lines)
+        join_blank, join_comments = split_blank_prefix(leading_lines(joins[0]))
+        read_blank, read_comments = split_blank_prefix(leading_lines(reading[0]))
         reading = [reading[0].with_changes(leading_lines=[*join_blank, *read_comments]), *reading[1:]]
         joins = [joins[0].with_changes(leading_lines=[*read_blank, *join_comments]), *joins[1:]]
         new_body = [*body[:start], *reading, *joins, *body[end + count :]]

@@ -27,6 +27,16 @@ READS = frozenset({"get", "get_nowait", "empty", "qsize"})
 _QUIET_SMALL = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Pass, cst.Break, cst.Continue)
 
 
+def method_of(call: cst.Call) -> str:
+    """``join`` of ``p.join()``: the method of a call on a plain name, as the rule finds them."""
+    return cst.ensure_type(call.func, cst.Attribute).attr.value
+
+
+def receiver_of(call: cst.Call) -> str:
+    """``p`` of ``p.join()``: the name a call on a plain name is made on."""
+    return cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name).value
+
+
 def _own_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node`` and what it contains, but not the bodies of functions, lambdas and classes."""
     found = [node]
@@ -70,7 +80,10 @@ class QueueReads:
             target = self.bindings.parent(binding) if binding is not None else None
             if not (isinstance(target, cst.AssignTarget) and target.target is binding):
                 continue
-            value = self.bindings.parent(target).value  # type: ignore[union-attr]
+            assign = self.bindings.parent(target)
+            if not isinstance(assign, cst.Assign):
+                continue
+            value = assign.value
             values = self._appended(node) if m.matches(value, m.List(elements=[])) else [value]
             calls += [call for value in values for call in self.process_calls(value, depth + 1)]
         return calls
@@ -83,8 +96,10 @@ class QueueReads:
             for access in assignment.references:
                 attribute = self.bindings.parent(access.node)
                 call = self.bindings.parent(attribute) if isinstance(attribute, cst.Attribute) else None
-                if m.matches(call, m.Call(func=m.Attribute(attr=m.Name("append")), args=[m.Arg(keyword=None)])):
-                    values.append(call.args[0].value)  # type: ignore[union-attr]
+                if isinstance(call, cst.Call) and m.matches(
+                    call, m.Call(func=m.Attribute(attr=m.Name("append")), args=[m.Arg(keyword=None)])
+                ):
+                    values.append(call.args[0].value)
         return values
 
     def queues_put_by(self, processes: Sequence[Sequence[cst.Call]]) -> dict[int, str]:
@@ -105,30 +120,34 @@ class QueueReads:
         params = [*function.params.posonly_params, *function.params.params]
         if args is not None and isinstance(args.value, (cst.Tuple, cst.List)):
             for param, element in zip(params, args.value.elements, strict=False):
-                if isinstance(element, cst.Element) and (queue := self._queue(element.value)) is not None:
-                    handed[param.name.value] = (queue, element.value.value)  # type: ignore[attr-defined]
+                value = element.value if isinstance(element, cst.Element) else None
+                if isinstance(value, cst.Name) and (queue := self._queue(value)) is not None:
+                    handed[param.name.value] = (queue, value.value)
         kwargs = keyword(call, "kwargs")
         if kwargs is not None and isinstance(kwargs.value, cst.Dict):
             for entry in kwargs.value.elements:
                 key = entry.key if isinstance(entry, cst.DictElement) else None
-                if isinstance(key, cst.SimpleString) and (queue := self._queue(entry.value)) is not None:  # type: ignore[union-attr]
-                    handed[str(key.evaluated_value)] = (queue, entry.value.value)  # type: ignore[union-attr,attr-defined]
+                value = entry.value
+                if not (isinstance(key, cst.SimpleString) and isinstance(value, cst.Name)):
+                    continue
+                if (queue := self._queue(value)) is not None:
+                    handed[str(key.evaluated_value)] = (queue, value.value)
         puts: dict[int, str] = {}
         refused: set[int] = set()  # a child that also reads the queue, or gives up flushing it
         for node in _own_nodes(function.body):
-            if not m.matches(node, m.Call(func=m.Attribute(value=m.Name()))):
+            func = node.func if isinstance(node, cst.Call) else None
+            if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
                 continue
-            receiver, method = node.func.value, node.func.attr.value  # type: ignore[attr-defined]
-            param = self._binding(receiver)
-            queue = handed.get(receiver.value) if isinstance(param, cst.Param) else None
-            if queue is None and (own := self._queue(receiver)) is not None:
-                queue = (own, receiver.value)  # the module-level queue itself (fork only)
-            if queue is None:
+            receiver, method = func.value, func.attr.value
+            used = handed.get(receiver.value) if isinstance(self._binding(receiver), cst.Param) else None
+            if used is None and (own := self._queue(receiver)) is not None:
+                used = (own, receiver.value)  # the module-level queue itself (fork only)
+            if used is None:
                 continue
             if method in ("put", "put_nowait"):
-                puts[queue[0]] = queue[1]
+                puts[used[0]] = used[1]
             elif method in (*READS, "cancel_join_thread"):
-                refused.add(queue[0])
+                refused.add(used[0])
         return {queue: name for queue, name in puts.items() if queue not in refused}
 
     # -- the parent's reads --------------------------------------------------------------
@@ -138,9 +157,12 @@ class QueueReads:
         return [
             node
             for node in _own_nodes(statement)
-            if m.matches(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name())))
-            and node.func.attr.value in READS  # type: ignore[attr-defined]
-            and self._queue(node.func.value) in queues  # type: ignore[attr-defined]
+            if isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name)
+            and node.func.attr.value in READS
+            and (queue := self._queue(node.func.value)) is not None
+            and queue in queues
         ]
 
     def handed_to_reader(self, statement: cst.CSTNode, queues: dict[int, str]) -> bool:
@@ -157,13 +179,13 @@ class QueueReads:
                     continue
                 name = arg.keyword.value if arg.keyword else params[index].name.value if index < len(params) else None
                 reads = findall(function.body, m.Call(func=m.Attribute(value=m.Name(name or ""), attr=m.Name())))
-                if any(call.func.attr.value in READS for call in reads):  # type: ignore[attr-defined]
+                if any(isinstance(call, cst.Call) and method_of(call) in READS for call in reads):
                     return True
         return False
 
     def name_of(self, queues: dict[int, str], statement: cst.CSTNode) -> str:
         for call in self.reads(statement, queues):
-            return call.func.value.value  # type: ignore[attr-defined]
+            return receiver_of(call)
         return next(iter(queues.values()))
 
     def run(self, statements: Sequence[cst.BaseStatement], queues: dict[int, str]) -> list[cst.BaseStatement]:
@@ -198,9 +220,9 @@ class QueueReads:
                 )
         for statement in reading:
             for call in self.reads(statement, queues):
-                if call.func.attr.value != "get" or (call.args and not self._blocking(call)):  # type: ignore[attr-defined]
+                if method_of(call) != "get" or (call.args and not self._blocking(call)):
                     what = f"`{self.code(call)}`"
-                    if call.func.attr.value in ("empty", "qsize"):  # type: ignore[attr-defined]
+                    if method_of(call) in ("empty", "qsize"):
                         raise Unfixable(
                             f"the reads stop by {what}, which is only right once the children have exited; "
                             "read a known number of items (one per child, or up to a sentinel)"
@@ -292,9 +314,10 @@ class QueueReads:
                 for n in self.api.qualified_names(func)
                 if n.startswith("builtins.")
             )
-        if not m.matches(func, m.Attribute(value=m.Name())):
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return False
-        if func.attr.value == "get":  # type: ignore[attr-defined]
-            return self._queue(func.value) in queues and (not call.args or self._blocking(call))  # type: ignore[attr-defined]
-        value = self.bindings.single_value(func.value)  # type: ignore[attr-defined]
-        return func.attr.value == "append" and (isinstance(value, (cst.List, cst.ListComp)))  # type: ignore[attr-defined]
+        if func.attr.value == "get":
+            queue = self._queue(func.value)
+            return queue is not None and queue in queues and (not call.args or self._blocking(call))
+        value = self.bindings.single_value(func.value)
+        return func.attr.value == "append" and (isinstance(value, (cst.List, cst.ListComp)))

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import Access, GlobalScope
+from libcst.metadata import Access, Assignment, GlobalScope
 
 from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
@@ -39,8 +40,10 @@ from codemods.analysis.statements import (
     root_name,
 )
 from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
-from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
+from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from codemods.rules._base import Unfixable
+
+Statement = TypeVar("Statement", bound=cst.BaseStatement)
 
 # Calls that script-only preamble code may make (``args = parser.parse_args()``).
 _SCRIPT_CALLS = frozenset({"print", "input", *PURE_BUILTINS})
@@ -244,7 +247,9 @@ class GuardPlan:
         exported = _listed_in_all(self.body)
         for name in sorted(set().union(*(self.reach.bindings[i] for i in moves))):
             assignments = self.reach.global_scope.assignments[name]
-            moved = [a.node for a in assignments if self.reach.owner.get(id(a.node)) in moves]
+            moved = [
+                a.node for a in assignments if isinstance(a, Assignment) and self.reach.owner.get(id(a.node)) in moves
+            ]
             values = [node for node in moved if not self._holds_an_item(node)]
             references = (access for a in assignments for access in a.references)
             if values and (name in exported or any(self._read_by_function(access, moves) for access in references)):
@@ -290,8 +295,8 @@ class GuardPlan:
                     carried.append(cst.EmptyLine(comment=statement.body.header.comment))
                 if isinstance(statement.body, cst.IndentedBlock):
                     footer.extend(statement.body.footer)
-                inner[0] = inner[0].with_changes(leading_lines=[*carried, *inner[0].leading_lines])
-                first_leading_lines = first_leading_lines if moved else inner[0].leading_lines
+                inner[0] = inner[0].with_changes(leading_lines=[*carried, *leading_lines(inner[0])])
+                first_leading_lines = first_leading_lines if moved else leading_lines(inner[0])
                 moved.extend(as_block_statement(s) for s in inner)
                 moved_indices.append(index)
             elif not self._moves(index):
@@ -342,18 +347,16 @@ def _listed_in_all(body: Sequence[cst.BaseStatement]) -> set[str]:
     listed: set[str] = set()
     for statement in body:
         for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
-            if m.matches(small, assignments):
-                strings = findall(small.value, m.SimpleString())
+            if isinstance(small, (cst.Assign, cst.AugAssign)) and m.matches(small, assignments):
+                strings = [s for s in findall(small.value, m.SimpleString()) if isinstance(s, cst.SimpleString)]
                 listed.update(string.evaluated_value for string in strings if isinstance(string.evaluated_value, str))
     return listed
 
 
-def _spaced(
-    statement: cst.BaseStatement, previous: cst.CSTNode | None, previous_before: cst.CSTNode | None
-) -> cst.BaseStatement:
+def _spaced(statement: Statement, previous: cst.CSTNode | None, previous_before: cst.CSTNode | None) -> Statement:
     """Two blank lines after a def or class (PEP 8) where the rewrite made them neighbours
     (``previous_before`` came before the statement in the original order)."""
-    blank, rest = split_blank_prefix(statement.leading_lines)
+    blank, rest = split_blank_prefix(leading_lines(statement))
     if previous is not previous_before and isinstance(previous, (cst.FunctionDef, cst.ClassDef)) and len(blank) < 2:
         return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *rest])
     return statement

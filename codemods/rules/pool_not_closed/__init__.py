@@ -15,6 +15,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.facts import findall
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
@@ -102,11 +103,13 @@ class PoolNotClosed(RuleVisitor):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.uses = PoolUses(self.bindings, node.code_for_node, self.line)
-        self.functions = {n.name.value for n in findall(node, m.FunctionDef())}  # type: ignore[union-attr]
+        self.functions = {n.name.value for n in findall(node, m.FunctionDef()) if isinstance(n, cst.FunctionDef)}
         # A pool that goes elsewhere may be closed there: any close in the module might be it.
-        self.closes_something = any(
-            m.matches(c, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, CLOSERS))))) for c in findall(node, m.Call())
-        ) or any(not isinstance(item.item, cst.Call) for item in findall(node, m.WithItem()))  # type: ignore[union-attr]
+        closers = m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, CLOSERS))))
+        items = findall(node, m.WithItem())
+        self.closes_something = any(m.matches(c, closers) for c in findall(node, m.Call())) or any(
+            isinstance(item, cst.WithItem) and not isinstance(item.item, cst.Call) for item in items
+        )
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         assign = node.body[0] if len(node.body) == 1 else None
@@ -123,12 +126,12 @@ class PoolNotClosed(RuleVisitor):
             return
         assignments = list(scope.assignments[name.value])
         # In source order: a scope keeps its assignments in a set.
-        others = sorted((a.node for a in assignments if a.node is not name), key=self.line)
+        others = sorted((n for a in assignments if (n := bound_node(a)) is not None and n is not name), key=self.line)
         references = [r.node for a in assignments for r in a.references if isinstance(r.node, cst.Name)]
         rebinding = self.uses.rebinding(name, others) if others else None
         if rebinding is not None:  # the pool is all the name holds until then
             references = self.uses.references(name)
-        uses = self.uses.classify(references, scope, self.functions)  # type: ignore[arg-type]
+        uses = self.uses.classify(references, scope, self.functions)
         if uses.closed or uses.handed_over or (uses.escapes and self.closes_something):
             return
         if any(self.line(other) < self.line(name) and self._creates_pool(other) for other in others):
@@ -155,16 +158,17 @@ class PoolNotClosed(RuleVisitor):
             self.report(call, message, not_fixed=f"{why}; {self._closing_words(call, kind)} after its last use")
             return
         block = self.parent(statement)
-        new = self._wrapped(block, statement, name.value, call, last)  # type: ignore[arg-type]
+        assert isinstance(block, (cst.Module, cst.IndentedBlock))  # the blocks that hold a line
+        new = self._wrapped(block, statement, name.value, call, last)
         if unwaited is None:
-            self.report(call, message, fix=(block, new), fix_title=TITLE)  # type: ignore[arg-type]
+            self.report(call, message, fix=(block, new), fix_title=TITLE)
             return
-        why = (
+        unsafe = (
             f"nothing waits for the task of `{self.module.code_for_node(unwaited.func)}()` (line "
             f"{self.line(unwaited)}): "
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
-        self.report(call, message, fix=(block, new), unsafe=why, fix_title=TITLE)  # type: ignore[arg-type]
+        self.report(call, message, fix=(block, new), unsafe=unsafe, fix_title=TITLE)
 
     def _closing_words(self, call: cst.Call, kind: str) -> str:
         """How this pool's library says that a pool is cleaned up: ``close()``, then ``join()``."""
@@ -201,7 +205,7 @@ class PoolNotClosed(RuleVisitor):
             nodes += [r for holder in holders for r in self.uses.references(holder)]
         last = ids.index(id(statement))
         for node in nodes:
-            top = node
+            top: cst.CSTNode | None = node
             while top is not None and self.parent(top) is not block:
                 top = self.parent(top)
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
@@ -232,7 +236,7 @@ class PoolNotClosed(RuleVisitor):
         return block.with_changes(body=[*body[:first], wrapped, *body[last + 1 :]])
 
     def _creates_pool(self, target: cst.CSTNode) -> bool:
-        assign = self.parent(self.parent(target))  # type: ignore[arg-type]
+        assign = self.parent(self.parent(target))
         return (
             isinstance(assign, cst.Assign)
             and isinstance(assign.value, cst.Call)

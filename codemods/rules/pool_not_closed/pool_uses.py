@@ -16,7 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
-from codemods.analysis.bindings import Bindings
+from codemods.analysis.bindings import Bindings, bound_node
 from codemods.analysis.facts import findall
 from codemods.analysis.loop_body import body_facts
 from codemods.rules._base import Unfixable
@@ -60,7 +60,7 @@ class PoolUses:
         self.code = code
         self.line = line
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+    def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
         return self.bindings.parent(node)
 
     def classify(self, references: list[cst.Name], scope: Scope, local_functions: set[str]) -> Uses:
@@ -75,7 +75,7 @@ class PoolUses:
             elif not self._in_scope(name, scope):
                 uses.escapes.append((name, f"it is also used by {self._owner(name)} (line {self.line(name)})"))
             elif attribute is not None:
-                call = self.parent(parent)  # type: ignore[arg-type]
+                call = self.parent(parent)
                 if isinstance(call, cst.Call) and call.func is parent and attribute in TASKS:
                     uses.calls.append(call)
                 else:
@@ -90,9 +90,9 @@ class PoolUses:
                 uses.escapes.append((name, f"it is stored or aliased on line {self.line(name)}"))
         return uses
 
-    def _owner(self, node: cst.CSTNode) -> str:
+    def _owner(self, node: cst.CSTNode | None) -> str:
         while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            node = self.parent(node)  # type: ignore[assignment]
+            node = self.parent(node)
         return (
             f"`{node.name.value}()`"
             if isinstance(node, cst.FunctionDef)
@@ -120,7 +120,7 @@ class PoolUses:
         code (and the names that hold its handles or results, whose uses belong to the
         pool's block); raises Unfixable when a handle goes where a terminated pool would
         leave it hanging."""
-        method = call.func.attr.value  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute).attr.value  # a pool's method
         if method in SYNCHRONOUS:
             return True, []
         iterator = method in ("imap", "imap_unordered")
@@ -147,10 +147,10 @@ class PoolUses:
                     f"`{reference.value}` (line {self.line(reference)}) is used where the pool may be closed"
                 )
         block = self.parent(assignment)
-        held = self._top(call, block)  # type: ignore[arg-type]  # after it, the name holds the task
+        held = self._top(call, block)  # after it, the name holds the task
 
         def waits(reference: cst.Name) -> bool:
-            if held is None or not (self._follows(reference, held) and self._unconditional(reference, block)):  # type: ignore[arg-type]
+            if held is None or not (self._follows(reference, held) and self._unconditional(reference, block)):
                 return False
             waited = self._each_waited(reference) if holder.listed else self._waited_here(reference, iterator)
             return waited and self._reaches_alone(holder.name, reference)
@@ -174,13 +174,16 @@ class PoolUses:
         ``hs`` in its scope, makes a new list or set."""
         call = self.parent(arg)
         if not (
-            m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING)))))
+            isinstance(call, cst.Call)
+            and m.matches(call, m.Call(func=m.Attribute(value=m.Name(), attr=m.OneOf(*map(m.Name, FILLING)))))
             and len(call.args) == 1
-        ):  # type: ignore[union-attr]
+        ):
             return None
-        bindings = self.bindings.of(call.func.value)  # type: ignore[union-attr]
+        bindings = self.bindings.of(cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
         target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
-        value = getattr(self.parent(self.parent(target)), "value", None) if target is not None else None  # type: ignore[arg-type]
+        if target is None:
+            return None
+        value = getattr(self.parent(self.parent(target)), "value", None)
         made = isinstance(value, (cst.List, cst.Set, cst.ListComp, cst.SetComp)) or (
             isinstance(value, cst.Call)
             and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
@@ -191,9 +194,8 @@ class PoolUses:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
         parent = self.parent(value)
         if not iterator:
-            return m.matches(parent, m.Attribute(attr=m.OneOf(*map(m.Name, WAITS)))) and isinstance(
-                self.parent(parent), cst.Call
-            )
+            waited = isinstance(parent, cst.Attribute) and parent.attr.value in WAITS
+            return waited and isinstance(self.parent(parent), cst.Call)
         if isinstance(parent, cst.For) and parent.iter is value:
             return not any(e.kind in _LEAVING for e in body_facts([parent.body]).exits)
         if isinstance(parent, cst.CompFor) and parent.iter is value:
@@ -260,7 +262,7 @@ class PoolUses:
             )
         return False
 
-    def _assigned_to(self, value: cst.CSTNode) -> cst.Name | None:
+    def _assigned_to(self, value: cst.CSTNode | None) -> cst.Name | None:
         """``h`` of ``h = value``."""
         assign = self.parent(value)
         if not (isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1):
@@ -276,16 +278,16 @@ class PoolUses:
     def references(self, target: cst.Name) -> list[cst.Name]:
         """The reads that may see the value bound at ``target``: those that no later
         assignment in its block rebinds the name before."""
-        found = [a for a in self._assignments(target) if a.node is target]
+        found = [a for a in self._assignments(target) if bound_node(a) is target]
         reads = [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]
-        return [read for read in reads if not self._rebound_between(target, read)]  # type: ignore[arg-type]
+        return [read for read in reads if not self._rebound_between(target, read)]
 
     def _reaches_alone(self, target: cst.Name, read: cst.Name) -> bool:
         """``read`` sees the value bound at ``target`` and no other binding of the name."""
         others = [
-            a.node
+            node
             for a in self._assignments(target)
-            if a.node is not target and any(r.node is read for r in a.references)
+            if (node := bound_node(a)) is not None and node is not target and any(r.node is read for r in a.references)
         ]
         return all(self._rebound_between(other, read) for other in others)
 
@@ -295,11 +297,12 @@ class PoolUses:
         ``with ... as name:`` around it: whatever runs, ``read`` sees that."""
         statement = self._statement(target)
         block = self.parent(statement)
-        ids = [id(s) for s in getattr(block, "body", ())]
-        last = self._top(read, block)  # type: ignore[arg-type]
+        statements = list(getattr(block, "body", ()))
+        ids = [id(s) for s in statements]
+        last = self._top(read, block)
         if last is None or id(statement) not in ids:
             return False
-        between = block.body[ids.index(id(statement)) + 1 : ids.index(id(last))]  # type: ignore[union-attr]
+        between = statements[ids.index(id(statement)) + 1 : ids.index(id(last))]
         if any(_binds(s, read.value) for s in between):
             return True
         return isinstance(last, cst.With) and _binds(last, read.value) and self._top(read, last.body) is not None
@@ -313,25 +316,27 @@ class PoolUses:
         statement = self._statement(target)
         block = self.parent(statement)
         later = [other for other in others if self.line(other) > self.line(target)]
-        top = self._top(later[0], block) if later else None  # type: ignore[arg-type]
-        if top is None or not _binds(top, target.value):  # type: ignore[arg-type]
+        top = self._top(later[0], block) if later else None
+        if not isinstance(top, cst.BaseStatement) or not _binds(top, target.value):
             return None
         scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
         reads = [r.node for a in self._assignments(target) for r in a.references if isinstance(r.node, cst.Name)]
-        return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None  # type: ignore[return-value,arg-type]
+        return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
-        while not isinstance(node, cst.BaseStatement):
-            node = self.parent(node)  # type: ignore[assignment]
-        return node
+        found: cst.CSTNode | None = node
+        while not isinstance(found, cst.BaseStatement):
+            assert found is not None  # a name of the pool's module lies in a statement
+            found = self.parent(found)
+        return found
 
-    def _top(self, node: cst.CSTNode, block: cst.CSTNode) -> cst.CSTNode | None:
+    def _top(self, node: cst.CSTNode | None, block: cst.CSTNode | None) -> cst.CSTNode | None:
         """The statement of ``block`` that holds ``node``, if one does."""
         while node is not None and self.parent(node) is not block:
-            node = self.parent(node)  # type: ignore[assignment]
+            node = self.parent(node)
         return node
 
-    def _unconditional(self, node: cst.CSTNode, stop: cst.CSTNode) -> bool:
+    def _unconditional(self, node: cst.CSTNode, stop: cst.CSTNode | None) -> bool:
         """``node`` runs whenever the code around it up to ``stop`` (a block or statement)
         runs: no condition, loop body, handler or function between them."""
         child, parent = node, self.parent(node)
@@ -364,7 +369,7 @@ class PoolUses:
         """``node`` lies in a statement after ``statement``, in the same block or nested
         in one that follows it."""
         block = self.parent(statement)
-        child = self._top(node, block)  # type: ignore[arg-type]
+        child = self._top(node, block)
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
         return child is not None and id(child) in ids and ids.index(id(child)) > ids.index(id(statement))

@@ -14,7 +14,8 @@ from codemods.analysis.names import EXIT_CALLS, spellings
 from codemods.analysis.prechecks import AstFacts, may_be_instance
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan, SerialByDesign
+from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan
+from codemods.rules.serial_result_wait.host import SerialByDesign
 from codemods.rules.serial_result_wait.loop_split import Wait
 
 POOLS = frozenset({"Pool", "ThreadPool"})
@@ -43,11 +44,13 @@ def _waits_for_tasks(nodes: Iterable[ast.AST], pools: Collection[str]) -> bool:
 def _chained(call: cst.Call) -> cst.Call | None:
     """``X.apply_async(...)`` of ``X.apply_async(...).get(...)``, ``X.submit(...)`` of
     ``X.submit(...).result(...)``."""
-    if m.matches(call.func, m.Attribute(value=m.Call(func=m.Attribute()))):
-        submit = call.func.value  # type: ignore[attr-defined]
-        if WAIT_OF.get(submit.func.attr.value) == call.func.attr.value:  # type: ignore[attr-defined]
-            return submit
-    return None
+    wait = call.func
+    submit = wait.value if isinstance(wait, cst.Attribute) else None
+    if not (isinstance(wait, cst.Attribute) and isinstance(submit, cst.Call)):
+        return None
+    if not isinstance(submit.func, cst.Attribute):
+        return None
+    return submit if WAIT_OF.get(submit.func.attr.value) == wait.attr.value else None
 
 
 class SerialResultWait(RuleVisitor):
@@ -74,7 +77,8 @@ class SerialResultWait(RuleVisitor):
         if where is None or (bind is not None and self._loop_of(bind) != (where[0], None)):
             return
         loop, guard = where
-        handle = bind.targets[0].target.value if bind is not None else None  # type: ignore[attr-defined]
+        # ``_wait`` finds only a binding of a plain name.
+        handle = cst.ensure_type(bind.targets[0].target, cst.Name).value if bind is not None else None
         self.loops.setdefault(id(loop), (loop, []))[1].append(Wait(node, submit, guard, handle, bind))
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -96,10 +100,14 @@ class SerialResultWait(RuleVisitor):
             return call, None  # Pool.apply submits and waits; pandas' and mpire's do not count
         if func.attr.value in WAIT_OF.values() and isinstance(func.value, cst.Name):
             bind = self._only_binding(func.value)
-            if m.matches(bind, m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(func=m.Attribute()))):
-                submit = bind.value  # type: ignore[union-attr]
-                if WAIT_OF.get(submit.func.attr.value) == func.attr.value:  # type: ignore[attr-defined]
-                    return submit, bind  # type: ignore[return-value]
+            if isinstance(bind, cst.Assign) and m.matches(bind, m.Assign(targets=[m.AssignTarget(m.Name())])):
+                value = bind.value
+                if (
+                    isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Attribute)
+                    and WAIT_OF.get(value.func.attr.value) == func.attr.value
+                ):
+                    return value, bind
         return None
 
     def _only_binding(self, name: cst.Name) -> cst.CSTNode | None:
@@ -113,7 +121,7 @@ class SerialResultWait(RuleVisitor):
         node = getattr(assignment, "node", None)
         if len(assignment.references) != 1 or not isinstance(node, cst.Name):
             return None
-        if self._position(node) > self._position(name):
+        if self.position(node) > self.position(name):
             return None  # bound by the previous iteration
         parent = self.parent(node)
         return self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
@@ -175,7 +183,8 @@ class SerialResultWait(RuleVisitor):
         elif first.call is first.submit:
             what = f"`{receiver}.apply(...)`"
         else:
-            what = f"`{receiver}.{first.method}(...).{first.call.func.attr.value}()`"  # type: ignore[attr-defined]
+            waits_by = cst.ensure_type(first.call.func, cst.Attribute).attr.value
+            what = f"`{receiver}.{first.method}(...).{waits_by}()`"
         where = {cst.For: "a `for` loop", cst.While: "a `while` loop", cst.GeneratorExp: "a generator expression"}.get(
             type(loop), "a comprehension"
         )
@@ -192,12 +201,12 @@ class SerialResultWait(RuleVisitor):
             return
         self.report(first.call, message, fix=(target, replacement), unsafe=unsafe, fix_title=TITLE)
 
-    # -- what the plan asks (batch_plan.Host) ----------------------------------------------
+    # -- what the plan asks (host.Host) ---------------------------------------------------
 
     def column(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.column
 
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.line(node), self.column(node)
 
     def is_exit_call(self, call: cst.Call) -> bool:
@@ -214,7 +223,9 @@ class SerialResultWait(RuleVisitor):
         of it at once), "any" or "all" (until a decisive item), or None (lazily, or unknown)."""
         arg = self.parent(generator)
         call = self.parent(arg) if isinstance(arg, cst.Arg) else None
-        if not isinstance(call, cst.Call) or len(call.args) != 1 or arg.keyword or arg.star:  # type: ignore[union-attr]
+        if not (isinstance(call, cst.Call) and isinstance(arg, cst.Arg)):
+            return None
+        if len(call.args) != 1 or arg.keyword or arg.star:
             return None
         if m.matches(call.func, m.Attribute(value=m.SimpleString(), attr=m.Name("join"))):
             return "eager"
@@ -232,7 +243,7 @@ class SerialResultWait(RuleVisitor):
         return self.bindings.definition(name)
 
     def fresh(self, base: str, node: cst.CSTNode) -> str:
-        return self.names.pick(base, self.get_metadata(ScopeProvider, node))
+        return self.names.pick(base, self.scope(node))
 
     def lazy_input(self, node: cst.BaseExpression) -> Input | None:
         return self.inputs.classify(node)

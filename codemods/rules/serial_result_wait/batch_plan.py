@@ -11,13 +11,11 @@ work, so that fix is kept, as unsafe.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import libcst as cst
 import libcst.matchers as m
 
 from codemods.analysis.facts import findall
-from codemods.analysis.lazy_input import Input
 from codemods.analysis.loop_body import (
     BodyFacts,
     body_facts,
@@ -30,37 +28,19 @@ from codemods.analysis.loop_body import (
 )
 from codemods.analysis.statements import PURE_BUILTINS
 from codemods.rules._base import Unfixable
-from codemods.rules.serial_result_wait.loop_parts import clauses_of, elements_of, flat_statements
+from codemods.rules.serial_result_wait.host import Host, SerialByDesign
+from codemods.rules.serial_result_wait.loop_parts import (
+    clauses_of,
+    elements_of,
+    finite,
+    flat_statements,
+    noisy_statement,
+)
 from codemods.rules.serial_result_wait.loop_split import Wait, split_comprehension, split_for
 from codemods.rules.serial_result_wait.result_flow import ResultFlow
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
-# Builtins whose result is a finite collection (when they return at all).
-FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset", "dict", "reversed"})
-
-
-class SerialByDesign(Exception):
-    """The loop waits for each task because it must (see result_flow), or
-    makes a pool for each one on purpose: nothing to report."""
-
-
-class Host(Protocol):
-    """What the plan needs from the rule: the original module and its metadata."""
-
-    module: cst.Module
-
-    def line(self, node: cst.CSTNode) -> int: ...
-    def column(self, node: cst.CSTNode) -> int: ...
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None: ...
-    def is_exit_call(self, call: cst.Call) -> bool: ...
-    def creates_workers(self, call: cst.Call) -> bool: ...
-    def in_class_body(self, node: cst.CSTNode) -> bool: ...
-    def consumer(self, generator: cst.GeneratorExp) -> str | None: ...
-    def single_value(self, name: cst.Name) -> cst.BaseExpression | None: ...
-    def definition(self, name: cst.Name) -> cst.FunctionDef | None: ...
-    def fresh(self, base: str, node: cst.CSTNode) -> str: ...
-    def lazy_input(self, node: cst.BaseExpression) -> Input | None: ...
 
 
 class BatchPlan:
@@ -68,22 +48,21 @@ class BatchPlan:
         self.host = host
         self.loop = loop
         self.waits = list(waits)
-        self.last = max(waits, key=lambda w: (host.line(w.call), host.column(w.call))).call
+        self.last = max(waits, key=lambda w: host.position(w.call)).call
 
     def _before(self, node: cst.CSTNode, other: cst.CSTNode) -> bool:
-        host = self.host
-        return (host.line(node), host.column(node)) < (host.line(other), host.column(other))
-
-    def _before_last(self, node: cst.CSTNode) -> bool:
-        return self._before(node, self.last)
+        return self.host.position(node) < self.host.position(other)
 
     def build(self) -> tuple[cst.CSTNode, cst.CSTNode, str | None]:
         """(node to replace, its replacement, why the fix is unsafe or None)."""
         loop = self.loop
+        clauses: list[cst.CompFor] = []
+        parts: list[cst.CSTNode]
+        iterable: cst.BaseExpression | None
         if isinstance(loop, cst.While):
-            clauses, parts, iterable = [], [loop.test, loop.body], None
+            parts, iterable = [loop.test, loop.body], None
         elif isinstance(loop, cst.For):
-            clauses, parts, iterable = [loop], [loop.body], loop.iter
+            parts, iterable = [loop.body], loop.iter
         else:
             clauses = clauses_of(loop)
             if any(c.asynchronous is not None for c in clauses):
@@ -91,17 +70,19 @@ class BatchPlan:
             parts = [*elements_of(loop), *(i for c in clauses for i in c.ifs), *(c.iter for c in clauses[1:])]
             iterable = clauses[0].iter
         targets: set[str] = set()
-        for clause in clauses:
-            names = target_names(clause.target)
+        for target in [loop.target] if isinstance(loop, cst.For) else [clause.target for clause in clauses]:
+            names = target_names(target)
             if names is None:
-                raise Unfixable(f"the loop target `{self._code(clause.target)}` is not a plain name")
+                raise Unfixable(f"the loop target `{self._code(target)}` is not a plain name")
             targets |= names
         skip = [node for w in self.waits for node in (w.call, w.submit)]
         facts = body_facts(parts, skip=skip, is_exit_call=self.host.is_exit_call)
         self._check_receivers(facts, targets)
         self._check_conversation(facts, targets)
         if isinstance(loop, cst.While):
-            raise Unfixable("in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front")
+            raise Unfixable(
+                "in a `while` loop the condition may depend on each result, so the tasks cannot be submitted up front"
+            )
         if isinstance(loop, cst.For) and loop.asynchronous is not None:
             raise Unfixable("an `async for` loop may interleave with other coroutines")
         if isinstance(loop, cst.For) and self.host.in_class_body(loop):
@@ -109,7 +90,8 @@ class BatchPlan:
         for wait in self.waits:
             if wait.guard is not None:
                 raise Unfixable(wait.guard)
-        reasons = [self._check_exits(facts, targets, iterable), self._check_input(iterable)]  # type: ignore[arg-type]
+        assert iterable is not None  # only a `while` loop has none
+        reasons = [self._check_exits(facts, targets, iterable), self._check_input(iterable)]
         unsafe = "; ".join(reason for reason in reasons if reason) or None
         self._check_dependencies(facts, targets, iterable)
         self._check_arguments(facts, targets)
@@ -150,7 +132,10 @@ class BatchPlan:
                 binding = facts.assigned[path[0]]
                 if self._binds_a_call(binding):
                     raise SerialByDesign
-                raise Unfixable(f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to another {kind}")
+                raise Unfixable(
+                    f"the {kind} `{path[0]}` is bound inside the loop ({self._at(binding)}), so each task may go to "
+                    f"another {kind}"
+                )
 
     def _binds_a_call(self, binding: cst.CSTNode) -> bool:
         """``binding`` (of ``p = ...`` or ``with ... as p``) binds what a call returns.
@@ -170,11 +155,13 @@ class BatchPlan:
     def _check_conversation(self, facts: BodyFacts, targets: set[str]) -> None:
         """Each task needs an earlier result, or a result decides whether the loop goes on."""
         flow = ResultFlow(
-            facts, [w.call for w in self.waits], targets, before=self._before, inside=self._inside, parent=self.host.parent
-        )
-        if any(flow.carried_into(wait.submit, self._reads(wait)) for wait in self.waits):
+            facts, [w.call for w in self.waits], targets,
+            before=self._before, inside=self._inside, parent=self.host.parent,
+        )  # fmt: skip
+        if any(flow.carried_into(wait.submit, wait.reads()) for wait in self.waits):
             raise SerialByDesign
-        if flow.decides_to_stop(self.loop) or (isinstance(self.loop, cst.While) and flow.reads_a_result(self.loop.test)):
+        decides = isinstance(self.loop, cst.While) and flow.reads_a_result(self.loop.test)
+        if flow.decides_to_stop(self.loop) or decides:
             raise SerialByDesign
         # `any()` and `all()` stop at the first decisive result: a search, one step at a time.
         if isinstance(self.loop, cst.GeneratorExp) and self.host.consumer(self.loop) in ("any", "all"):
@@ -183,16 +170,25 @@ class BatchPlan:
     def _check_exits(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> str | None:
         for exit in facts.exits:
             if exit.kind in ("yield", "await"):
-                raise Unfixable(f"the loop pauses at `{exit.kind}` ({self._at(exit.node)}) between items, and what runs meanwhile may change what the next task needs")
-            if exit.kind == "continue" and self._before_last(exit.node):
-                raise Unfixable(f"`continue` ({self._at(exit.node)}) skips the wait on some iterations; submitting every task first would run the tasks it skips")
+                raise Unfixable(
+                    f"the loop pauses at `{exit.kind}` ({self._at(exit.node)}) between items, and what runs meanwhile "
+                    "may change what the next task needs"
+                )
+            if exit.kind == "continue" and self._before(exit.node, self.last):
+                raise Unfixable(
+                    f"`continue` ({self._at(exit.node)}) skips the wait on some iterations; submitting every task "
+                    "first would run the tasks it skips"
+                )
         leaving = [exit for exit in facts.exits if exit.kind in ("break", "return", "raise", "assert", "exit")]
         if not leaving:
             return None
         first = leaving[0]
         how = f"`{self._code(first.node)}`" if first.kind == "exit" else f"`{first.kind}`"
-        if not any(path[0] in targets for wait in self.waits for path in self._reads(wait)):
-            raise Unfixable(f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry pattern")
+        if not any(path[0] in targets for wait in self.waits for path in wait.reads()):
+            raise Unfixable(
+                f"every iteration submits the same task and {how} ({self._at(first.node)}) can end the loop: a retry "
+                "pattern"
+            )
         return self._early_exit(f"{how} ({self._at(first.node)}) can leave the loop early", iterable)
 
     def _check_input(self, iterable: cst.BaseExpression) -> str | None:
@@ -202,83 +198,88 @@ class BatchPlan:
         if source is None or not source.listed:
             return None  # a list, a range, or anything that cannot be told
         if source.endless:
-            raise Unfixable(f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run the loop body")
+            raise Unfixable(
+                f"`{self._code(iterable)}` never ends: submitting every task first would read it forever and never run "
+                "the loop body"
+            )
         return (
             f"the fix reads all of {source.what} before the loop body sees the first result: it holds every item "
-            "and task at once, and what reading runs (a generator's code, a wait for more input) moves ahead of the loop body"
+            "and task at once, and what reading runs (a generator's code, a wait for more input) moves ahead of the "
+            "loop body"
         )
 
     def _early_exit(self, exit: str, iterable: cst.BaseExpression) -> str:
         """Why a fix that submits every task before an early exit is unsafe; not fixed
         at all when the iterable may be endless, as reading it all first would never end."""
-        if not self._finite(iterable):
+        if not finite(iterable, self.host.single_value):
             raise Unfixable(
                 f"{exit}, and `{self._code(iterable)}` may be long or endless: "
                 "submitting every task first would read all of it and run tasks that never ran before"
             )
         return f"{exit}, but by then every task has been submitted, so the tasks of the remaining items still run"
 
-    def _finite(self, node: cst.BaseExpression, depth: int = 0) -> bool:
-        """``node`` is provably a finite collection: a literal, a comprehension, ``range()``,
-        ``list()`` and friends, or a name bound once to one of those."""
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp)):
-            return True
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            return True
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args:
-            if node.func.value in FINITE_CALLS:
-                return True
-            if node.func.value in ("enumerate", "zip"):
-                return any(self._finite(arg.value, depth) for arg in node.args[: 1 if node.func.value == "enumerate" else None])
-        if isinstance(node, cst.Name) and depth < 3:
-            value = self.host.single_value(node)
-            return value is not None and self._finite(value, depth + 1)
-        return False
-
-    def _reads(self, wait: Wait) -> set[tuple[str, ...]]:
-        paths = read_paths(wait.receiver)
-        for arg in wait.submit.args:
-            paths |= read_paths(arg.value)
-        return paths
-
     def _check_dependencies(self, facts: BodyFacts, targets: set[str], iterable: cst.BaseExpression) -> None:
         several = isinstance(self.loop, cst.For) and len(self.waits) > 1
         holders = [self._statement_of(w.call) for w in self.waits] if several else []
         for wait in self.waits:
-            for path in sorted(self._reads(wait)):
+            for path in sorted(wait.reads()):
                 binding = facts.assigned.get(path[0])
                 if binding is not None:
                     if any(self._inside(binding, holder) for holder in holders):
-                        raise Unfixable(f"one iteration waits on several submissions that depend on each other: a submission reads `{path[0]}`, the result of an earlier wait ({self._at(binding)})")
-                    if self._before(binding, wait.submit) and not self._inside(wait.submit, self.host.parent(binding)):  # type: ignore[arg-type]
-                        raise Unfixable(f"the task's arguments read `{path[0]}`, which the loop body computes before the submission ({self._at(binding)}), so the submission cannot move ahead of the body")
-                    raise Unfixable(f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns ({self._at(binding)}), so each task needs the iteration before it")
+                        raise Unfixable(
+                            "one iteration waits on several submissions that depend on each other: a submission reads "
+                            f"`{path[0]}`, the result of an earlier wait ({self._at(binding)})"
+                        )
+                    earlier = self._before(binding, wait.submit)
+                    if earlier and not self._inside(wait.submit, self.host.parent(binding)):
+                        raise Unfixable(
+                            f"the task's arguments read `{path[0]}`, which the loop body computes before the "
+                            f"submission ({self._at(binding)}), so the submission cannot move ahead of the body"
+                        )
+                    raise Unfixable(
+                        f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns "
+                        f"({self._at(binding)}), so each task needs the iteration before it"
+                    )
                 for changed, node in facts.changed:
                     # Each iteration has its own item, so changing it cannot reach the next task.
                     if changed[0] not in targets and conflicts(path, changed):
-                        raise Unfixable(f"loop-carried dependency: the loop body may change `{'.'.join(changed)}` ({self._at(node)}), which the next submission reads")
+                        raise Unfixable(
+                            f"loop-carried dependency: the loop body may change `{'.'.join(changed)}` "
+                            f"({self._at(node)}), which the next submission reads"
+                        )
         for path in sorted(read_paths(iterable)):  # rebinding its name changes nothing: it is read once
             changes = [node for changed, node in facts.changed if conflicts(path, changed)]
             if changes:
-                raise Unfixable(f"the loop body may change `{path[0]}` ({self._at(changes[0])}), which the loop iterates over")
+                raise Unfixable(
+                    f"the loop body may change `{path[0]}` ({self._at(changes[0])}), which the loop iterates over"
+                )
 
     def _check_arguments(self, facts: BodyFacts, targets: set[str]) -> None:
         for wait in self.waits:
             if wait.method in ("apply", "apply_async") and (
                 len(wait.submit.args) > 3 or any(a.keyword and "callback" in a.keyword.value for a in wait.submit.args)
             ):
-                raise Unfixable("the task has a callback, which would then run while the loop body runs, not before the wait returns")
+                raise Unfixable(
+                    "the task has a callback, which would then run while the loop body runs, not before the wait "
+                    "returns"
+                )
             self._check_reentry(wait)
             for part in [wait.receiver, *(a.value for a in wait.submit.args)]:
                 noisy = first_side_effect(part)
                 if noisy is not None:
-                    raise Unfixable(f"the submission calls `{self._code(noisy)}`, which would then run for every item before the loop body does")
+                    raise Unfixable(
+                        f"the submission calls `{self._code(noisy)}`, which would then run for every item before the "
+                        "loop body does"
+                    )
                 for function in findall(part, m.Lambda()):
                     params = {p.name.value for p in findall(function.params, m.Param())}  # type: ignore[attr-defined]
                     late = {path[0] for path in read_paths(function.body)} - params  # type: ignore[attr-defined]
                     late &= targets | set(facts.assigned)
                     if late:
-                        raise Unfixable(f"the task is a lambda that reads `{min(late)}` when it runs; submitted early, it would see a later value")
+                        raise Unfixable(
+                            f"the task is a lambda that reads `{min(late)}` when it runs; submitted early, it would "
+                            "see a later value"
+                        )
 
     def _check_reentry(self, wait: Wait) -> None:
         """A task that can reach its own pool may submit to it and wait: with every task
@@ -306,9 +307,11 @@ class BatchPlan:
         ancestors = self._ancestors(self.last)
         skip = [n for w in self.waits for n in (w.call, w.submit)]
         for found in findall(node, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
-            if id(found) in ancestors or not self._before_last(found) or any(self._inside(found, s) for s in skip):
+            after_the_wait = not self._before(found, self.last)
+            if id(found) in ancestors or after_the_wait or any(self._inside(found, s) for s in skip):
                 continue
-            if not (isinstance(found, cst.Call) and isinstance(found.func, cst.Name) and found.func.value in PURE_BUILTINS):
+            callee = found.func if isinstance(found, cst.Call) else None
+            if not (isinstance(callee, cst.Name) and callee.value in PURE_BUILTINS):
                 raise Unfixable(self._runs_before(found))
 
     def _check_statements_before_the_wait(self, loop: cst.For) -> None:
@@ -317,32 +320,17 @@ class BatchPlan:
         last = self._statement_of(self.last)
         skip = [node for w in self.waits for node in (w.call, w.submit)]
         for statement in statements[: statements.index(last)]:
-            noisy = self._noisy_statement(statement, skip if id(statement) in holders else [])
+            noisy = noisy_statement(statement, skip if id(statement) in holders else [])
             if noisy is not None:
                 raise Unfixable(self._runs_before(noisy))
         self._check_before_the_wait(last)
 
     def _check_consumer(self, generator: cst.GeneratorExp) -> None:
         if self.host.consumer(generator) is None:
-            raise Unfixable("a generator expression runs each task only when it is consumed; submitting them all up front would change when they run")
-
-    def _noisy_statement(self, statement: cst.CSTNode, skip: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
-        """The part of a statement that may have a side effect (a call, a store into an
-        object), or None when it only computes local names."""
-        if isinstance(statement, (cst.Pass, cst.Break, cst.Continue, cst.Raise)):
-            return None
-        if isinstance(statement, (cst.Expr, cst.Return)):
-            return None if statement.value is None else first_side_effect(statement.value, skip)
-        if isinstance(statement, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
-            if any(target_names(t) is None for t in targets):
-                return statement
-            return None if statement.value is None else first_side_effect(statement.value, skip)
-        if isinstance(statement, cst.If):
-            branches = [statement.body] + ([statement.orelse.body] if statement.orelse is not None else [])
-            inner = (self._noisy_statement(s, skip) for b in branches for s in flat_statements(b))
-            return first_side_effect(statement.test, skip) or next((n for n in inner if n is not None), None)
-        return statement
+            raise Unfixable(
+                "a generator expression runs each task only when it is consumed; submitting them all up front would "
+                "change when they run"
+            )
 
     # -- the syntax tree ---------------------------------------------------------------
 
@@ -363,14 +351,15 @@ class BatchPlan:
             parent = self.host.parent(parent)
         return found
 
-    def _inside(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    def _inside(self, node: cst.CSTNode, outer: cst.CSTNode | None) -> bool:
         return node is outer or id(outer) in self._ancestors(node)
 
     def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The statement of the loop body (as in :func:`flat_statements`) that holds ``node``."""
         child, parent = node, self.host.parent(node)
         while not isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock)):
-            child, parent = parent, self.host.parent(parent)  # type: ignore[arg-type]
+            assert parent is not None  # the loop's body holds ``node``
+            child, parent = parent, self.host.parent(parent)
         return child
 
     # -- the rewrite -------------------------------------------------------------------
@@ -386,7 +375,8 @@ class BatchPlan:
             loop, self.waits, handles, collection, module=self.host.module, column=self.host.column(loop)
         )
         parent = self.host.parent(loop)
-        statements: list[cst.CSTNode] = []
-        for statement in parent.body:  # type: ignore[union-attr]
+        assert isinstance(parent, (cst.Module, cst.IndentedBlock))  # the blocks that hold a statement
+        statements: list[cst.BaseStatement] = []
+        for statement in parent.body:
             statements += split if statement is loop else [statement]
-        return parent, parent.with_changes(body=statements)  # type: ignore[union-attr]
+        return parent, parent.with_changes(body=statements)

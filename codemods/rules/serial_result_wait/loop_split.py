@@ -15,11 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 
 from codemods.analysis.loop_body import read_paths, target_names
 from codemods.rewrite.nodes import ReplaceNodes as Swap
+from codemods.rewrite.nodes import leading_lines
+from codemods.rules.serial_result_wait.loop_parts import elements_of
+
+Expression = TypeVar("Expression", bound=cst.BaseExpression)
 
 MAX_LINE = 88  # a submitting comprehension longer than this gets one clause a line
 
@@ -42,6 +47,13 @@ class Wait:
     def method(self) -> str:
         return self.submit.func.attr.value  # type: ignore[attr-defined]
 
+    def reads(self) -> set[tuple[str, ...]]:
+        """What the submission reads: its receiver and its arguments."""
+        paths = read_paths(self.receiver)
+        for arg in self.submit.args:
+            paths |= read_paths(arg.value)
+        return paths
+
     @property
     def noun(self) -> str:
         return "future" if self.method == "submit" else "handle"
@@ -49,28 +61,29 @@ class Wait:
     def submission(self) -> cst.Call:
         """The call that only submits: ``X.apply(...)`` becomes ``X.apply_async(...)``."""
         if self.method == "apply":
-            return self.submit.with_changes(func=self.submit.func.with_changes(attr=cst.Name("apply_async")))  # type: ignore[attr-defined]
+            return self.submit.with_changes(func=self.submit.func.with_changes(attr=cst.Name("apply_async")))
         return self.submit
 
     def waiting(self, handle: str) -> cst.Call:
         """The call that waits on ``handle``, with the original wait's arguments."""
         if self.call is self.submit:
             return cst.Call(func=cst.Attribute(value=cst.Name(handle), attr=cst.Name("get")))
-        return self.call.with_changes(func=self.call.func.with_changes(value=cst.Name(handle)))  # type: ignore[attr-defined]
+        return self.call.with_changes(func=self.call.func.with_changes(value=cst.Name(handle)))
 
 
-def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+def parenthesized(node: Expression) -> Expression:
     """``node``, in parentheses where a comprehension's element or iterable needs them."""
-    if isinstance(node, (cst.Tuple, cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Yield)) and not node.lpar:
+    bare = isinstance(node, (cst.Tuple, cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Yield)) and not node.lpar
+    if bare:
         return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return node
 
 
-def _tuple(elements: Sequence[cst.BaseExpression], *, parens: bool) -> cst.BaseExpression:
+def _tuple(elements: Sequence[Expression], *, parens: bool) -> Expression | cst.Tuple:
     if len(elements) == 1:
         return elements[0]
-    parentheses = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if parens else {"lpar": [], "rpar": []}
-    return cst.Tuple([cst.Element(parenthesized(e)) for e in elements], **parentheses)
+    lpar, rpar = ([cst.LeftParen()], [cst.RightParen()]) if parens else ([], [])
+    return cst.Tuple([cst.Element(parenthesized(e)) for e in elements], lpar=lpar, rpar=rpar)
 
 
 def split_for(
@@ -95,7 +108,7 @@ def split_for(
         [cst.Assign([cst.AssignTarget(cst.Name(collection))], submitting)], leading_lines=loop.leading_lines
     )
     body = _without(loop.body, {id(w.bind) for w in waits if w.bind is not None})
-    body = body.visit(Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)}))
+    body = Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)}).apply(body)
     second = loop.with_changes(
         target=_tuple([target, *map(cst.Name, handles)], parens=False),
         iter=cst.Name(collection),
@@ -111,9 +124,9 @@ def split_comprehension(
     """The comprehension over ``[(targets it still reads, submissions...) for ...]``."""
     swap = Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)})
     if isinstance(comprehension, cst.DictComp):
-        elements = [comprehension.key.visit(swap), comprehension.value.visit(swap)]
+        elements = [swap.apply(comprehension.key), swap.apply(comprehension.value)]
     else:
-        elements = [comprehension.elt.visit(swap)]  # type: ignore[attr-defined]
+        elements = [swap.apply(elements_of(comprehension)[0])]
     read = {path[0] for element in elements for path in read_paths(element)}
     kept = [parenthesized(c.target) for c in clauses if target_names(c.target) & read]  # type: ignore[operator]
     submitting = cst.ListComp(
@@ -152,7 +165,8 @@ def _without(body: cst.BaseSuite, dropped: set[int]) -> cst.BaseSuite:
         return body.with_changes(body=_keep(body.body, dropped))
     statements: list[cst.BaseStatement] = []
     comments: list[cst.EmptyLine] = []
-    for statement in body.body:  # type: ignore[attr-defined]
+    assert isinstance(body, cst.IndentedBlock)
+    for statement in body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             kept = _keep(statement.body, dropped)
             if not kept:
@@ -160,7 +174,7 @@ def _without(body: cst.BaseSuite, dropped: set[int]) -> cst.BaseSuite:
                 continue
             statement = statement.with_changes(body=kept)
         if comments:
-            statement = statement.with_changes(leading_lines=[*comments, *statement.leading_lines])
+            statement = statement.with_changes(leading_lines=[*comments, *leading_lines(statement)])
             comments = []
         statements.append(statement)
     return body.with_changes(body=statements)

@@ -14,6 +14,7 @@ run, are left alone with the reason.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import libcst as cst
 from libcst.metadata import GlobalScope
@@ -209,22 +210,16 @@ class Handover:
         if fresh:
             new = make_initializer(names.pick("_init_worker", scope), [self.name], [names.pick(base, scope)])
             for pool in fresh:
-                initargs = cst.Tuple([cst.Element(cst.Name(self.name))])
-                self.edits.change(pool, lambda call, args=initargs: add_keyword(
-                    add_keyword(call, "initializer", cst.Name(new.name.value)), "initargs", args
-                ))  # fmt: skip
+                self.edits.change(pool, partial(_hand_over, initializer=new.name.value, name=self.name))
             body = self.module.body
             anchor = min([self.writes.reach.functions[task] for task in tasks] + sorted(self.writes.guards)[:1])
             self.edits.insert_before(body[anchor], [new])
         for initializer in extended:
             param = names.pick(base, scope)
-            self.edits.change(self._function(initializer), lambda f, p=param: extend_initializer(f, [self.name], [p]))
+            self.edits.change(self._function(initializer), partial(extend_initializer, names=[self.name], params=[param]))
             for pool in self.uses[initializer].initializes:
                 self._check_start(pool, "the pool")
-                self.edits.change(pool, lambda call: change_keyword(
-                    add_keyword(call, "initargs", cst.Tuple([])) if keyword(call, "initargs") is None else call,
-                    "initargs", lambda value: append_element(value, self.name),  # type: ignore[arg-type]
-                ))  # fmt: skip
+                self.edits.change(pool, partial(_pass_too, name=self.name))
 
     def _extensible(self, initializer: cst.BaseExpression | None) -> bool:
         """A plain top-level function used only as an initializer, which every pool passes
@@ -245,3 +240,16 @@ class Handover:
             if len(items or ()) != len(params.params):
                 return False
         return True
+
+
+def _hand_over(call: cst.Call, *, initializer: str, name: str) -> cst.Call:
+    """``call`` with a new initializer that receives the value of ``name``."""
+    with_initializer = add_keyword(call, "initializer", cst.Name(initializer))
+    return add_keyword(with_initializer, "initargs", cst.Tuple([cst.Element(cst.Name(name))]))
+
+
+def _pass_too(call: cst.Call, *, name: str) -> cst.Call:
+    """``call`` whose ``initargs=`` also passes the value of ``name``."""
+    if keyword(call, "initargs") is None:
+        call = add_keyword(call, "initargs", cst.Tuple([]))
+    return change_keyword(call, "initargs", lambda value: append_element(value, name))  # type: ignore[arg-type]

@@ -41,8 +41,10 @@ _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleSta
 
 def _target_base(target: cst.BaseExpression) -> cst.Name | None:
     """``v`` of ``v.value`` and of ``v[i]``: what the shared object is called."""
-    if m.matches(target, m.Attribute(value=m.Name(), attr=m.Name("value")) | m.Subscript(value=m.Name())):
-        return target.value  # type: ignore[attr-defined,return-value]
+    if isinstance(target, cst.Attribute) and target.attr.value != "value":
+        return None
+    if isinstance(target, (cst.Attribute, cst.Subscript)) and isinstance(target.value, cst.Name):
+        return target.value
     return None
 
 

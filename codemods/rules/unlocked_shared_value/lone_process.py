@@ -67,15 +67,16 @@ def _started_and_joined(facts: ModuleFacts, process: cst.Call) -> bool:
     assign = facts.parents.get(process)
     line = facts.parents.get(assign) if isinstance(assign, cst.Assign) else None
     block = facts.parents.get(line) if isinstance(line, cst.SimpleStatementLine) else None
-    if not (m.matches(assign, m.Assign(targets=[m.AssignTarget(m.Name())])) and block is not None):
+    target = assign.targets[0].target if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
+    if not (isinstance(target, cst.Name) and block is not None):
         return False
-    name = assign.targets[0].target.value  # type: ignore[union-attr]
+    name = target.value
     body: Sequence[cst.CSTNode] = getattr(block, "body", ())
     start = _index_of(body, body.index(line) + 1, _call_on(name, "start"))
     join = _index_of(body, start + 1, _call_on(name, "join")) if start is not None else None
     if join is None:
         return False
-    handed = {n.value for arg in process.args for n in findall(arg.value, m.Name())} | {name}
+    handed = {n.value for arg in process.args for n in findall(arg.value, m.Name()) if isinstance(n, cst.Name)} | {name}
     return all(_quiet(facts, statement, handed) for statement in body[start + 1 : join])  # type: ignore[operator]
 
 
@@ -92,7 +93,7 @@ def _index_of(body: Sequence[cst.CSTNode], first: int, wanted: m.SimpleStatement
 def _quiet(facts: ModuleFacts, statement: cst.CSTNode, handed: set[str]) -> bool:
     """Neither names what the process was handed, nor writes an attribute or an item,
     nor calls a function or class of this module (which might do either)."""
-    if any(n.value in handed for n in findall(statement, m.Name())):
+    if any(isinstance(n, cst.Name) and n.value in handed for n in findall(statement, m.Name())):
         return False
     writes = [
         *findall(statement, m.AssignTarget(target=_WRITE_TARGET)),
@@ -101,4 +102,5 @@ def _quiet(facts: ModuleFacts, statement: cst.CSTNode, handed: set[str]) -> bool
     if writes:
         return False
     local = {node.name.value for node in facts.module.body if isinstance(node, (cst.FunctionDef, cst.ClassDef))}
-    return not any(m.matches(call.func, m.Name()) and call.func.value in local for call in findall(statement, m.Call()))
+    callees = (call.func for call in findall(statement, m.Call()) if isinstance(call, cst.Call))
+    return not any(isinstance(callee, cst.Name) and callee.value in local for callee in callees)

@@ -60,7 +60,7 @@ class SharedValues:
                 kinds = self._handed(node, seen | {id(node)})
             else:
                 value = self._assigned(node)
-                if m.matches(value, m.Name("None")):
+                if isinstance(value, cst.Name) and value.value == "None":
                     continue
                 kinds = self._kinds(value, seen | {id(node)})
             if kinds is None:
@@ -71,7 +71,7 @@ class SharedValues:
     def _assigned(self, node: cst.CSTNode | None) -> cst.BaseExpression | None:
         parent = self.bindings.parent(node) if node is not None else None
         if isinstance(parent, cst.AssignTarget) and parent.target is node:
-            return self.bindings.parent(parent).value  # type: ignore[union-attr]
+            return self.bindings.assigned(parent)
         if isinstance(parent, cst.AnnAssign) and parent.target is node:
             return parent.value
         return None
@@ -119,9 +119,9 @@ class SharedValues:
         if isinstance(parent, cst.Call) and parent.func is use:
             return _split(parent.args)
         call = self.bindings.parent(parent) if isinstance(parent, cst.Arg) else None
-        if not isinstance(call, cst.Call) or parent.value is not use:  # type: ignore[union-attr]
+        if not (isinstance(call, cst.Call) and isinstance(parent, cst.Arg)) or parent.value is not use:
             return None
-        if parent.keyword is not None and parent.keyword.value == "target":  # type: ignore[union-attr]
+        if parent.keyword is not None and parent.keyword.value == "target":
             if not self.bindings.makes(call, {"Process"}) or positional(call):
                 return None
             return _unpack(keyword(call, "args"), keyword(call, "kwargs"))

@@ -14,8 +14,9 @@ import ast
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
+from codemods.analysis.bindings import bound_node
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
 from codemods.analysis.names import spellings
@@ -77,7 +78,8 @@ class UnpicklableTask(RuleVisitor):
         for call in facts.method_calls(TASK_METHODS):
             given = positional_args(call)
             task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
-            if task is not None and may_be_instance(call.func.value, pools) and tasks.may_fail(task):  # type: ignore[attr-defined]
+            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
+            if task is not None and receiver is not None and may_be_instance(receiver, pools) and tasks.may_fail(task):
                 return True
         for call in facts.calls_to(facts.aliases(spellings({"Process"}))):
             given = positional_args(call)
@@ -192,7 +194,7 @@ class UnpicklableTask(RuleVisitor):
             if isinstance(owner, cst.Call):
                 owner = owner.func
             is_class = isinstance(owner, cst.Name) and any(isinstance(b, cst.ClassDef) for b in self.bindings.of(owner))
-            problem = self._named(owner) if is_class else None  # type: ignore[arg-type]
+            problem = self._named(owner) if is_class and isinstance(owner, cst.Name) else None
             if problem is not None:
                 what = f"`{self.module.code_for_node(task)}`, a method of {problem.what}"
                 return Problem(what, problem.why, problem.everywhere, reason=problem.reason)
@@ -201,8 +203,8 @@ class UnpicklableTask(RuleVisitor):
     def _named(self, name: cst.Name) -> Problem | None:
         bound = self.bindings.of(name)
         if len(bound) > 1 and all(isinstance(n, cst.FunctionDef) and self.hoisting.in_function(n) for n in bound):
-            what = f"`{name.value}`, a function defined inside `{self._enclosing(bound[0])}`"  # type: ignore[arg-type]
-            reason = f"`{name.value}` is defined more than once: {ADVICE}"
+            what = f"`{name.value}`, a function defined inside `{self._enclosing(bound[0])}`"
+            reason: str | None = f"`{name.value}` is defined more than once: {ADVICE}"
             return Problem(what, LOCAL.format(kind="function"), True, reason=reason)
         node = bound[0] if len(bound) == 1 else None
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -218,13 +220,14 @@ class UnpicklableTask(RuleVisitor):
                 return Problem(what, why, False, moves, reason)
             return None
         target = self.bindings.parent(node) if node is not None else None
-        if isinstance(target, cst.AssignTarget) and isinstance(self.bindings.parent(target).value, cst.Lambda):  # type: ignore[union-attr]
+        assign = self.bindings.parent(target) if isinstance(target, cst.AssignTarget) else None
+        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Lambda):
             reason = f"define it with `def {name.value}(...)` at module level"
             return Problem(f"`{name.value}`, a lambda", LAMBDA, True, reason=reason)
         return None
 
-    def _enclosing(self, node: cst.CSTNode) -> str:
-        parent = self.parents.get(node)
+    def _enclosing(self, node: cst.CSTNode | None) -> str:
+        parent = self.parents.get(node) if node is not None else None
         while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda)):
             parent = self.parents.get(parent)
         return parent.name.value if isinstance(parent, cst.FunctionDef) else "a lambda"
@@ -240,10 +243,11 @@ class UnpicklableTask(RuleVisitor):
             return self._fix_lambda(function, anchor, site)
         old = function.name.value
         block = self.parents.get(function)
-        owner = self._owner(block)  # type: ignore[arg-type]
+        owner = self._owner(block)
         if not isinstance(owner, cst.FunctionDef) and not is_main_guard(owner):
             raise Unfixable(f"`{old}` is defined inside a compound statement: {ADVICE}")
-        if self.parents.get(block) is not owner and not self._used_only_in(function, block):  # type: ignore[arg-type]
+        assert isinstance(block, cst.IndentedBlock)  # the body of a def or of the guard
+        if self.parents.get(block) is not owner and not self._used_only_in(function, block):
             raise Unfixable(f"`{old}` is defined under a condition and used outside it: {ADVICE}")
         # Nested functions run only in the children: the parent calls them nowhere (_rename).
         helpers = self._helpers(function, anchor) if isinstance(owner, cst.FunctionDef) else []
@@ -261,8 +265,10 @@ class UnpicklableTask(RuleVisitor):
         if any(helper.name.value == new for helper in helpers):
             raise Unfixable(f"`{old}` would move to module level as `{new}`, the name of a function it calls: {ADVICE}")
         for helper in helpers:
-            move_def(edits, helper, helper, self.parents.get(helper), self.module.body[anchor])  # type: ignore[arg-type]
-        move_def(edits, moved, function, block, self.module.body[anchor])  # type: ignore[arg-type]
+            helper_block = self.parents.get(helper)
+            assert isinstance(helper_block, cst.IndentedBlock)  # a nested def (_check_helper)
+            move_def(edits, helper, helper, helper_block, self.module.body[anchor])
+        move_def(edits, moved, function, block, self.module.body[anchor])
         title = f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
         if helpers:
             title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
@@ -291,7 +297,7 @@ class UnpicklableTask(RuleVisitor):
         function as ``args=``: a parameter never rebound has, when the child starts, the
         value it had when the process was made. Empty unless the lambda takes no
         arguments and the call passes none."""
-        scope = self.metadata[ScopeProvider][function]
+        scope = self.scope(function)
         enclosing = getattr(scope, "node", None)
         given = positional(site.call)
         if (
@@ -305,20 +311,20 @@ class UnpicklableTask(RuleVisitor):
             return []
         first_read: dict[str, tuple[int, int]] = {}
         for name in _parameter_names(enclosing.params):
-            assignments = scope.assignments[name]  # type: ignore[union-attr]
+            assignments = scope.assignments[name]
             if len(assignments) != 1:
                 continue  # rebound: its value may change before the child starts
             reads = [r.node for a in assignments for r in a.references if self.hoisting.within(r.node, function)]
             if reads:
-                start = min(self.metadata[PositionProvider][node].start for node in reads)
-                first_read[name] = (start.line, start.column)
+                starts = (self.get_metadata(PositionProvider, node).start for node in reads)
+                first_read[name] = min((start.line, start.column) for start in starts)
         return sorted(first_read, key=first_read.__getitem__)
 
-    def _owner(self, block: cst.CSTNode) -> cst.CSTNode | None:
+    def _owner(self, block: cst.CSTNode | None) -> cst.CSTNode | None:
         """The statement whose body holds ``block``, through the ``if`` statements around it:
         a def under a condition defines nothing else, and moves out of it where every use
         of it lies in the same branch (``_used_only_in``)."""
-        owner = self.parents.get(block)
+        owner = self.parents.get(block) if block is not None else None
         while isinstance(owner, cst.IndentedBlock) or (
             isinstance(owner, (cst.If, cst.Else)) and not is_main_guard(owner)
         ):
@@ -326,17 +332,17 @@ class UnpicklableTask(RuleVisitor):
         return owner
 
     def _used_only_in(self, function: cst.FunctionDef, block: cst.CSTNode) -> bool:
-        assignments = self.metadata[ScopeProvider][function].assignments[function.name.value]  # type: ignore[union-attr]
+        assignments = self.scope(function).assignments[function.name.value]
         return all(self.hoisting.within(r.node, block) for a in assignments for r in a.references)
 
     def _helpers(self, function: cst.FunctionDef, anchor: int) -> list[cst.FunctionDef]:
         """The other nested functions of the same function that ``function`` calls, and
         those they call, in source order: they move to module level with it."""
-        scope = self.metadata[ScopeProvider][function]
+        scope = self.scope(function)
         moving = [function]
         for mover in moving:  # grows while it is read
-            for assignment in scope.assignments:  # type: ignore[union-attr]
-                helper = assignment.node
+            for assignment in scope.assignments:
+                helper = bound_node(assignment)
                 if (
                     isinstance(helper, cst.FunctionDef)
                     and all(helper is not known for known in moving)
@@ -346,13 +352,15 @@ class UnpicklableTask(RuleVisitor):
         helpers = moving[1:]
         for helper in helpers:
             self._check_helper(helper, moving, anchor)
-        return sorted(helpers, key=lambda helper: self.metadata[PositionProvider][helper].start.line)
+        return sorted(helpers, key=self.line)
 
     def _check_helper(self, helper: cst.FunctionDef, moving: list[cst.FunctionDef], anchor: int) -> None:
         """Raise unless ``helper`` can move to module level under its name, with ``moving``."""
         name = helper.name.value
-        assignments = self.metadata[ScopeProvider][helper].assignments[name]  # type: ignore[union-attr]
-        enclosing = self.parents.get(self.parents.get(helper))  # type: ignore[arg-type]
+        assignments = self.scope(helper).assignments[name]
+        block = self.parents.get(helper)
+        enclosing = self.parents.get(block) if block is not None else None
+        why: str | None
         if not isinstance(enclosing, cst.FunctionDef) or len(assignments) != 1:
             why = f"it calls `{name}`, a nested function defined more than once or under a compound statement"
         elif not all(any(self.hoisting.within(r.node, f) for f in moving) for a in assignments for r in a.references):
@@ -368,7 +376,7 @@ class UnpicklableTask(RuleVisitor):
     def _rename(self, function: cst.FunctionDef, edits: Edits) -> tuple[str, cst.FunctionDef]:
         """The module-level name of a nested def used only as a task, and the def to move."""
         old = function.name.value
-        assignments = self.metadata[ScopeProvider][function].assignments[old]  # type: ignore[union-attr]
+        assignments = self.scope(function).assignments[old]
         uses = [r.node for a in assignments for r in a.references]
         inside = {id(node) for node in uses if self.hoisting.within(node, function)}
         if len(assignments) != 1 or not all(id(u) in inside or self._as_task(u) for u in uses):
