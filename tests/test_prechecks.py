@@ -771,10 +771,14 @@ def _cases_with_findings(spec: registry.RuleSpec) -> list[tuple[str, str]]:
     tests = importlib.import_module("test_" + spec.name.replace("-", "_"))
     cases = []
     for name in WITH_FINDINGS:
-        for number, case in enumerate(getattr(tests, name, ())):
-            text = getattr(case, "values", case)[0]  # a pytest.param, or a plain tuple
+        listed = getattr(tests, name, ())
+        # A list of pytest.param or plain tuples, or a dict of them by case name.
+        named = listed.items() if isinstance(listed, dict) else enumerate(listed)
+        for key, case in named:
+            text = getattr(case, "values", case)[0]
+            text = text if isinstance(text, str) else text[0]
             if _found_without_the_prefilters(spec, text):
-                cases.append((f"{name}[{getattr(case, 'id', None) or number}]", text))
+                cases.append((f"{name}[{getattr(case, 'id', None) or key}]", text))
     return cases
 
 

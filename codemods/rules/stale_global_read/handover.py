@@ -216,7 +216,8 @@ class Handover:
             self.edits.insert_before(body[anchor], [new])
         for initializer in extended:
             param = names.pick(base, scope)
-            self.edits.change(self._function(initializer), partial(extend_initializer, names=[self.name], params=[param]))
+            extend = partial(extend_initializer, names=[self.name], params=[param])
+            self.edits.change(self._function(initializer), extend)
             for pool in self.uses[initializer].initializes:
                 self._check_start(pool, "the pool")
                 self.edits.change(pool, partial(_pass_too, name=self.name))

@@ -10,7 +10,6 @@ moves the function to module level (codemods.rewrite.hoisting says when that cha
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 import libcst as cst
@@ -19,19 +18,13 @@ from libcst.metadata import PositionProvider
 from codemods.analysis.bindings import bound_node
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import (
-    AstFacts,
-    keyword_value,
-    may_be_instance,
-    positional_args,
-)
-from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES, loader_callback
+from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.worker_starts import loader_callback
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.unpicklable_task.ast_tasks import AstTasks
+from codemods.rules.unpicklable_task.ast_tasks import may_find
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -71,34 +64,7 @@ class UnpicklableTask(RuleVisitor):
         spelled like ``Process`` or an initializer to one spelled like a pool, which may be
         a lambda, a def or class inside a function or the guard, a method of such a class,
         or one of those in ``partial()``."""
-        tasks = AstTasks.of(facts)
-        if not (tasks.names or facts.nodes(ast.Lambda)):
-            return False
-        pools = facts.aliases(spellings(POOLS))
-        for call in facts.method_calls(TASK_METHODS):
-            given = positional_args(call)
-            task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
-            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
-            if task is not None and receiver is not None and may_be_instance(receiver, pools) and tasks.may_fail(task):
-                return True
-        for call in facts.calls_to(facts.aliases(spellings({"Process"}))):
-            given = positional_args(call)
-            target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
-            if target is not None and tasks.may_fail(target):
-                return True
-        for call in facts.calls_to(facts.aliases(spellings({"spawn"}))):
-            function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
-            if function is not None and tasks.may_fail(function):
-                return True
-        for call in facts.calls_to(facts.aliases(WORKER_CLASSES)):
-            if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
-                return True
-        for call in facts.calls_to(pools):
-            initializer = keyword_value(call, "initializer")
-            given = [initializer] if initializer is not None else positional_args(call)[1:3]
-            if any(tasks.may_fail(value) for value in given):
-                return True
-        return False
+        return may_find(facts, POOLS)
 
     def visit_Module(self, node: cst.Module) -> None:
         self.starts = StartMethods(node, self.api)

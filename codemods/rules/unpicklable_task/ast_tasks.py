@@ -6,7 +6,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from codemods.analysis.prechecks import FUNCTION, AstFacts, callee_name, is_main_guard_test, positional_args
+from codemods.analysis.ipc import TASK_METHODS
+from codemods.analysis.names import spellings
+from codemods.analysis.prechecks import (
+    FUNCTION,
+    AstFacts,
+    callee_name,
+    is_main_guard_test,
+    keyword_value,
+    may_be_instance,
+    positional_args,
+)
+from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
 
 
 @dataclass(frozen=True)
@@ -60,3 +71,35 @@ class AstTasks:
         if not isinstance(owner, ast.Name):
             return False
         return bool(({owner.id} | self.made_by.get(owner.id, set())) & self.classes)
+
+
+def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
+    """The rule's pre-check (see ``UnpicklableTask.precheck``), on ``ast`` alone."""
+    tasks = AstTasks.of(facts)
+    if not (tasks.names or facts.nodes(ast.Lambda)):
+        return False
+    pools = facts.aliases(spellings(pools_spelled))
+    for call in facts.method_calls(TASK_METHODS):
+        given = positional_args(call)
+        task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
+        if task is not None and receiver is not None and may_be_instance(receiver, pools) and tasks.may_fail(task):
+            return True
+    for call in facts.calls_to(facts.aliases(spellings({"Process"}))):
+        given = positional_args(call)
+        target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
+        if target is not None and tasks.may_fail(target):
+            return True
+    for call in facts.calls_to(facts.aliases(spellings({"spawn"}))):
+        function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
+        if function is not None and tasks.may_fail(function):
+            return True
+    for call in facts.calls_to(facts.aliases(WORKER_CLASSES)):
+        if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
+            return True
+    for call in facts.calls_to(pools):
+        initializer = keyword_value(call, "initializer")
+        given = [initializer] if initializer is not None else positional_args(call)[1:3]
+        if any(tasks.may_fail(value) for value in given):
+            return True
+    return False
