@@ -151,6 +151,15 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         needles=_STARTS,
     ),
+    RuleSpec(
+        code="MP019",
+        name="fork-pinned-with-threads",
+        summary="The start method is pinned to `fork` in a program that also starts threads",
+        safety=Safety.NONE,
+        # `set_start_method("fork")` or `get_context("fork")`, and `Thread`, `Timer`,
+        # `ThreadPool`, `ThreadPoolExecutor`, `multiprocessing.dummy.Pool` or `start_new_thread`.
+        needles=_every(_MP, _any(b"fork"), _any(b"Thread", b"Timer", b"dummy", b"start_new")),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

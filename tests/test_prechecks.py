@@ -17,6 +17,7 @@ from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
 from codemods.engine import analyze
+from codemods.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
 from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
@@ -555,6 +556,18 @@ if __name__ == "__main__":
 """,
         id="MP013-argv-and-os-system",
     ),
+    pytest.param(
+        "MP019",
+        """\
+import multiprocessing as mp
+from threading import Timer as T
+
+if __name__ == "__main__":
+    T(1, print).start()
+    mp.set_start_method(method="fork")
+""",
+        id="MP019-alias-timer-and-keyword-method",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -671,6 +684,18 @@ if __name__ == "__main__":
 """,
         id="MP003-made-where-the-rule-never-looks",
     ),
+    pytest.param(
+        "MP019",
+        """\
+import multiprocessing as mp
+import threading
+
+if __name__ == "__main__":
+    threading.Thread(target=print).start()
+    mp.set_start_method("forkserver")
+""",
+        id="MP019-forkserver-is-no-fork-pin",
+    ),
 ]
 
 
@@ -724,6 +749,10 @@ def test_the_needles_spell_every_name_the_rules_resolve() -> None:
             assert all(_needled("MP007", *pool, method, setup) for setup in SPELLINGS), method
     for method in ASYNC_METHODS:
         assert _needled("MP012", method), method
+    # A thread pool spelled `Pool` is imported from multiprocessing.dummy.
+    threads = spellings(THREAD_POOLS) - {"Pool"} | {"dummy"} | {name.rsplit(".", 1)[-1] for name in THREAD_CALLS}
+    for name in threads:
+        assert _needled("MP019", "multiprocessing", "fork", name), name
 
 
 def test_a_file_that_names_the_apis_is_parsed_whatever_the_needles() -> None:
