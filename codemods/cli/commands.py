@@ -82,6 +82,7 @@ class _Invocation:
             rules=self.settings.rules,
             fix=fix,
             unsafe_fixes=self.settings.unsafe_fixes,
+            target_version=self.settings.target_version,
             report_unused_suppressions=self.settings.report_unused_suppressions,
             prefilter=not shared.no_prefilter,
         )
