@@ -160,6 +160,15 @@ RULES: tuple[RuleSpec, ...] = (
         # `ThreadPool`, `ThreadPoolExecutor`, `multiprocessing.dummy.Pool` or `start_new_thread`.
         needles=_every(_MP, _any(b"fork"), _any(b"Thread", b"Timer", b"dummy", b"start_new")),
     ),
+    RuleSpec(
+        code="MP021",
+        name="terminate-with-ipc",
+        summary="A process or pool is terminated or killed while a queue, pipe or lock handed to it stays in use",
+        safety=Safety.NONE,
+        # `terminate()`, `kill()`, `terminate_workers()` or `kill_workers()`, and a queue,
+        # pipe or lock of multiprocessing's.
+        needles=_every(_MP, _any(b"terminate", b"kill"), _FACTORIES),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

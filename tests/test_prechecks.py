@@ -568,6 +568,20 @@ if __name__ == "__main__":
 """,
         id="MP019-alias-timer-and-keyword-method",
     ),
+    pytest.param(
+        "MP021",
+        """\
+from multiprocessing import Process, Queue as Q
+
+if __name__ == "__main__":
+    q = Q()
+    p = Process(target=print, args=(q,))
+    p.start()
+    p.kill()
+    q.get()
+""",
+        id="MP021-alias-queue-and-kill",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -695,6 +709,18 @@ if __name__ == "__main__":
     mp.set_start_method("forkserver")
 """,
         id="MP019-forkserver-is-no-fork-pin",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    p = mp.Process(target=print, args=(1,))
+    p.start()
+    p.terminate()
+""",
+        id="MP021-nothing-shared",
     ),
 ]
 
