@@ -12,7 +12,7 @@ from rule_cases import RuleCases
 
 MP019 = RuleCases("MP019")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "fork-pinned-with-threads"
-ADVICE = "fix what missing-main-guard (MP001), ipc-outside-parent (MP003)"
+ADVICE = "remove the pin, so that the default start method (forkserver on Linux since Python 3.14) applies, and fix"
 
 THREADS = """\
 import threading

@@ -5,8 +5,8 @@ that also starts threads.
 forks: a lock that another thread holds at that moment stays held in the child, where
 no thread will ever release it. Python 3.12 warns about forking a process with threads,
 and Python 3.14 made ``forkserver`` the default on Linux. Only reported: the pin usually
-hides code that needs ``fork`` (the rules that find it are named in the message), and the
-pin can go once they find nothing.
+hides code that needs ``fork``: without it, the rules named in the message find that code
+(with it, they judge the code under ``fork``, where it works).
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ class ForkPinnedWithThreads(RuleVisitor):
                 "the fork stays locked in the child for good, and a child that needs it hangs"
             )
             advice = (
-                f"fix what {FORK_DEPENDENT_RULES} report, then remove the pin so that the default "
-                "start method (forkserver on Linux since Python 3.14) applies"
+                "remove the pin, so that the default start method (forkserver on Linux since Python 3.14) "
+                f"applies, and fix what {FORK_DEPENDENT_RULES} then report"
             )
             self.report(pin, message, not_fixed=advice)
 
