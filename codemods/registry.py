@@ -161,6 +161,14 @@ RULES: tuple[RuleSpec, ...] = (
         needles=_every(_MP, _any(b"fork"), _any(b"Thread", b"Timer", b"dummy", b"start_new")),
     ),
     RuleSpec(
+        code="MP020",
+        name="parent-pid-assumption",
+        summary="Code that runs in a child compares `os.getppid()` with the id of the process that started it",
+        safety=Safety.NONE,
+        # `os.getppid()` in a process target or a process pool's task.
+        needles=_every(_any(b"getppid"), _any(b"multiprocessing", b"ProcessPoolExecutor")),
+    ),
+    RuleSpec(
         code="MP021",
         name="terminate-with-ipc",
         summary="A process or pool is terminated or killed while a queue, pipe or lock handed to it stays in use",

@@ -582,6 +582,22 @@ if __name__ == "__main__":
 """,
         id="MP021-alias-queue-and-kill",
     ),
+    pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+from os import getppid as parent_id
+
+
+def work(starter):
+    assert starter == parent_id()
+
+
+if __name__ == "__main__":
+    mp.Process(target=work, args=(0,)).start()
+""",
+        id="MP020-alias-getppid",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -721,6 +737,18 @@ if __name__ == "__main__":
     p.terminate()
 """,
         id="MP021-nothing-shared",
+    ),
+    pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+import os
+
+if __name__ == "__main__":
+    print(os.getppid() == os.getpid())
+    mp.Process(target=print).start()
+""",
+        id="MP020-compared-outside-functions",
     ),
 ]
 
