@@ -19,7 +19,7 @@ import libcst as cst
 from codemods import registry, suppressions
 from codemods.analysis.facts import ModuleFacts, analysing
 from codemods.analysis.prechecks import AstFacts
-from codemods.model import Finding, RuleSpec, Safety
+from codemods.model import Finding, RuleSpec, Safety, TargetVersion
 from codemods.rewrite.nodes import ReplaceNodes
 from codemods.rules._base import Candidate, RuleVisitor, worded
 
@@ -141,9 +141,9 @@ def _refuse_what_python_finds_too_deep(source: str) -> None:
             pass
 
 
-def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]]) -> list[Candidate]:
+def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion) -> list[Candidate]:
     facts = ModuleFacts(module)
-    instances = [cls(facts) for cls in visitors]
+    instances = [cls(facts, target) for cls in visitors]
     with analysing(facts):
         facts.wrapper.visit_batched(instances)
     candidates = [c for visitor in instances for c in visitor.candidates]
@@ -229,6 +229,7 @@ def analyze(
     precheck: bool = True,
     needled: Collection[RuleSpec] | None = None,
     only: Finding | None = None,
+    target_version: TargetVersion = TargetVersion.PY310,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
 
@@ -241,12 +242,13 @@ def analyze(
     bytes (the runner's prefilter), so they are not looked for again; None looks here.
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
-    findings too (MP000, without a fix). Raises SourceError when ``source`` does not
+    findings too (MP000, without a fix). ``target_version``: the oldest Python the code
+    runs on, which a fix may use what it adds. Raises SourceError when ``source`` does not
     parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
     try:
         return _analyze_source(
-            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled, only
+            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled, only, target_version
         )
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
@@ -265,6 +267,7 @@ def _analyze_source(
     precheck: bool,
     needled: Collection[RuleSpec] | None,
     only: Finding | None,
+    target: TargetVersion,
 ) -> Result:
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
@@ -287,7 +290,7 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
-    candidates, unused = _unsuppressed(_analyse(module, first_pass), source, specs, report_unused_suppressions)
+    candidates, unused = _unsuppressed(_analyse(module, first_pass, target), source, specs, report_unused_suppressions)
     if module.code != code:
         candidates = _without_fixes(candidates, NOT_REPRODUCIBLE)
     findings = _findings(candidates, unused)
@@ -328,7 +331,7 @@ def _analyze_source(
         result.applied.extend(c.finding for c in applied)
         current = new_code
         candidates, unused = _unsuppressed(
-            _analyse(module, visitors), current + tail, specs, report_unused_suppressions
+            _analyse(module, visitors, target), current + tail, specs, report_unused_suppressions
         )
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 

@@ -27,6 +27,38 @@ class Safety(str, enum.Enum):
         return self.value
 
 
+class TargetVersion(str, enum.Enum):
+    """The oldest Python a project runs on, spelled as ruff spells it: a fix uses only what
+    that version has."""
+
+    PY310 = "py310"
+    PY311 = "py311"
+    PY312 = "py312"
+    PY313 = "py313"
+    PY314 = "py314"
+    PY315 = "py315"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """(3, 14) for py314."""
+        return (3, int(self.value[3:]))
+
+    @property
+    def dotted(self) -> str:
+        """3.14 for py314."""
+        major, minor = self.version
+        return f"{major}.{minor}"
+
+    @classmethod
+    def of(cls, minor: int) -> TargetVersion:
+        """The version 3.``minor``, within the versions mpfix knows (older ones read as the oldest)."""
+        known = [target for target in cls if target.version[1] <= minor]
+        return known[-1] if known else cls.PY310
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem in one source text; positions are 1-based lines and columns."""

@@ -91,7 +91,7 @@ RULES: tuple[RuleSpec, ...] = (
         name="map-materializes-iterable",
         summary="`Pool.map()` reads a generator, file or endless iterable into a list and holds every result",
         safety=Safety.SAFE,
-        needles=_every(_MP, _any(b"Pool"), _any(b"map")),  # also starmap
+        needles=(*_every(_MP, _any(b"Pool"), _any(b"map")), (b"ProcessPoolExecutor", b"map")),  # also starmap
     ),
     RuleSpec(
         code="MP006",
@@ -172,6 +172,32 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         # A process target, pool task or pool initializer, as MP009 finds them.
         needles=(*_PROCESS, *_TASK, *_every(_POOL, _any(b"initializer"))),
+    ),
+    RuleSpec(
+        code="MP019",
+        name="fork-pinned-with-threads",
+        summary="The start method is pinned to `fork` in a program that also starts threads",
+        safety=Safety.NONE,
+        # `set_start_method("fork")` or `get_context("fork")`, and `Thread`, `Timer`,
+        # `ThreadPool`, `ThreadPoolExecutor`, `multiprocessing.dummy.Pool` or `start_new_thread`.
+        needles=_every(_MP, _any(b"fork"), _any(b"Thread", b"Timer", b"dummy", b"start_new")),
+    ),
+    RuleSpec(
+        code="MP020",
+        name="parent-pid-assumption",
+        summary="Code that runs in a child compares `os.getppid()` with the id of the process that started it",
+        safety=Safety.NONE,
+        # `os.getppid()` in a process target or a process pool's task.
+        needles=_every(_any(b"getppid"), _any(b"multiprocessing", b"ProcessPoolExecutor")),
+    ),
+    RuleSpec(
+        code="MP021",
+        name="terminate-with-ipc",
+        summary="A process or pool is terminated or killed while a queue, pipe or lock handed to it stays in use",
+        safety=Safety.NONE,
+        # `terminate()`, `kill()`, `terminate_workers()` or `kill_workers()`, and a queue,
+        # pipe or lock of multiprocessing's.
+        needles=_every(_MP, _any(b"terminate", b"kill"), _FACTORIES),
     ),
 )
 

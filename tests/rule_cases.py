@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from codemods import registry
 from codemods.engine import Result, analyze
-from codemods.model import Safety
+from codemods.model import Safety, TargetVersion
 
 
 class RuleCases:
     """The checks of one rule's cases, on the engine with only that rule selected."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, target_version: TargetVersion = TargetVersion.PY310) -> None:
         self.code = code
         self.specs = [registry.BY_CODE[code]]
+        self.target_version = target_version
 
     def check(self, source: str, *, unsafe_fixes: bool = False) -> Result:
-        return analyze(source, rules=self.specs, unsafe_fixes=unsafe_fixes)
+        return analyze(source, rules=self.specs, unsafe_fixes=unsafe_fixes, target_version=self.target_version)
 
     def assert_fixes(self, before: str, after: str) -> None:
         """``before`` has safe findings of this rule only, is fixed to ``after``, and

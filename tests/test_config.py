@@ -225,6 +225,43 @@ def test_a_folder_named_explicitly_is_walked_though_an_exclude_names_it(project:
     assert check("--force-exclude", "examples") == []
 
 
+# -- the target version ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requires", "target"),
+    [
+        (">=3.12", "py312"),
+        (">= 3.11, <4", "py311"),
+        ("<4,>=3.14", "py314"),
+        ("~=3.13.1", "py313"),
+        ("==3.12.*", "py312"),
+        (">=3.8", "py310"),  # older than any version mpfix knows: the oldest it knows
+        (">=3.20", "py315"),
+        ("<3.13", "py310"),  # no lower bound
+    ],
+)
+def test_the_target_version_defaults_to_the_oldest_that_requires_python_admits(
+    project: Path, requires: str, target: str
+) -> None:
+    write(project, "pyproject.toml", f'[project]\nname = "job"\nrequires-python = "{requires}"\n')
+    assert settings()["target-version"] == target
+
+
+def test_the_configured_target_version_wins_and_the_command_line_over_it(project: Path) -> None:
+    write(project, "pyproject.toml", '[project]\nrequires-python = ">=3.11"\n[tool.mpfix]\ntarget-version = "py313"\n')
+    assert settings()["target-version"] == "py313"
+    assert settings("--target-version", "py314")["target-version"] == "py314"
+    assert settings("--isolated")["target-version"] == "py310"
+
+
+def test_requires_python_is_read_from_the_project_of_the_checked_files(project: Path) -> None:
+    write(project, "pyproject.toml", '[project]\nrequires-python = ">=3.14"\n')
+    write(project, "app/pyproject.toml", "[project]\nrequires-python = \">=3.12\"\n")
+    assert settings("app")["target-version"] == "py312"
+    assert settings(".")["target-version"] == "py314"
+
+
 # -- errors ---------------------------------------------------------------------------
 
 
@@ -239,6 +276,10 @@ def test_a_folder_named_explicitly_is_walked_though_an_exclude_names_it(project:
         ('unsafe-fixes = "yes"', "[tool.mpfix]: unsafe-fixes: expected true or false, got a string"),
         ("jobs = 0", "[tool.mpfix]: jobs: expected a positive integer, got 0"),
         ("jobs = true", "[tool.mpfix]: jobs: expected a positive integer, got True"),
+        (
+            'target-version = "py39"',
+            "[tool.mpfix]: target-version: expected one of py310, py311, py312, py313, py314, py315, got 'py39'",
+        ),
         ('per-file-ignores = ["tests/*"]', "[tool.mpfix]: per-file-ignores: expected a table of glob = [codes]"),
         (
             'per-file-ignores = { "t/*" = ["XY1"] }',
@@ -321,6 +362,7 @@ def test_show_settings_prints_the_resolved_settings_as_a_table_to_paste(project:
         "respect-gitignore": True,
         "force-exclude": False,
         "report-unused-suppressions": False,
+        "target-version": "py310",
     }
     assert ".venv" in shown["exclude"]
     # What it prints is a configuration that gives the same settings.

@@ -4,6 +4,7 @@ fixed, left alone and reported."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,8 @@ from rule_cases import RuleCases
 
 from codemods import registry
 from codemods.engine import analyze
-from codemods.model import Safety
-from codemods.rules.map_materializes_iterable import DRAINED_UNSAFE
+from codemods.model import Safety, TargetVersion
+from codemods.rules.map_materializes_iterable import DRAINED_UNSAFE, EXECUTOR_DRAINED_UNSAFE
 
 MP005 = [registry.BY_CODE["MP005"]]
 CASES = RuleCases("MP005")
@@ -275,15 +276,6 @@ with ThreadPool() as pool:
     total = sum(pool.map(size, (p for p in paths)))
 """,
         id="thread_pool",
-    ),
-    pytest.param(
-        """\
-from concurrent.futures import ProcessPoolExecutor
-
-with ProcessPoolExecutor() as executor:
-    total = sum(executor.map(size, (p for p in paths)))
-""",
-        id="executor_map",
     ),
     pytest.param(
         """\
@@ -755,9 +747,9 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-def _run_limited(path: Path, method: str) -> subprocess.CompletedProcess[str]:
+def _run_limited(path: Path, method: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _LIMITED, method, str(path)],
+        [python, "-c", _LIMITED, method, str(path)],
         check=False, capture_output=True, text=True, timeout=60, cwd=path.parent,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )  # fmt: skip
@@ -773,3 +765,170 @@ def test_endless_input_exhausts_memory_before_and_finds_the_answer_after(method:
     assert original.returncode != 0 and "MemoryError" in original.stderr
     fixed = _run_limited(SNIPPETS / "endless.after.py", method)
     assert (fixed.returncode, fixed.stdout) == (0, "the first perfect numbers: [6, 28, 496]\n"), fixed.stderr
+
+
+# -- `ProcessPoolExecutor.map()`: `buffersize=` where the target version has it (3.14) --------
+
+PY314 = RuleCases("MP005", target_version=TargetVersion.PY314)
+PY313 = RuleCases("MP005", target_version=TargetVersion.PY313)
+NEEDS_314 = "`map(..., buffersize=64)` reads the input as the results are read from Python 3.14 on, and the target"
+
+# Each has a twin of the same name in EXECUTOR_LEFT_ALONE.
+EXECUTOR_FIXES = [
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+with ProcessPoolExecutor() as executor:
+    total = sum(executor.map(size, (p for p in paths if p.endswith(".txt"))))
+""",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+with ProcessPoolExecutor() as executor:
+    total = sum(executor.map(size, (p for p in paths if p.endswith(".txt")), buffersize=64))
+""",
+        id="generator_summed",
+    ),
+    pytest.param(
+        """\
+import itertools
+from concurrent import futures
+
+
+def first_hit(check):
+    with futures.ProcessPoolExecutor(4) as executor:
+        for hit in executor.map(check, itertools.count(), chunksize=8):
+            if hit:
+                return hit
+""",
+        """\
+import itertools
+from concurrent import futures
+
+
+def first_hit(check):
+    with futures.ProcessPoolExecutor(4) as executor:
+        for hit in executor.map(check, itertools.count(), chunksize=8, buffersize=64):
+            if hit:
+                return hit
+""",
+        id="endless_input_left_early",
+    ),
+]
+
+EXECUTOR_LEFT_ALONE = [
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+with ProcessPoolExecutor() as executor, ThreadPoolExecutor() as threads:
+    total = sum(executor.map(size, [p for p in paths if p.endswith(".txt")]))
+    total += sum(threads.map(size, (p for p in paths if p.endswith(".txt"))))
+""",
+        id="generator_summed",
+    ),
+    pytest.param(
+        """\
+import itertools
+from concurrent import futures
+
+
+def first_hit(check, names):
+    with futures.ProcessPoolExecutor(4) as executor:
+        for hit in executor.map(check, itertools.count(), chunksize=8, buffersize=16):
+            if hit:
+                return hit
+        for hit in executor.map(check, itertools.count(), names):
+            if hit:
+                return hit
+""",
+        id="endless_input_left_early",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), EXECUTOR_FIXES)
+def test_executor_map_gets_a_buffersize_on_python_3_14(before: str, after: str) -> None:
+    PY314.assert_fixes(before, after)
+    PY313.assert_reports_without_fix(before, NEEDS_314)
+
+
+@pytest.mark.parametrize("source", EXECUTOR_LEFT_ALONE)
+def test_executor_map_left_alone(source: str) -> None:
+    PY314.assert_leaves_alone(source)
+    PY313.assert_leaves_alone(source)
+
+
+def test_executor_results_thrown_away_are_drained_by_an_unsafe_fix() -> None:
+    PY314.assert_unsafe_fix_only_on_request(
+        "from concurrent.futures import ProcessPoolExecutor\n\nwith ProcessPoolExecutor() as ex:\n"
+        "    ex.map(store, open('rows.txt'))\n",
+        "from concurrent.futures import ProcessPoolExecutor\n\nwith ProcessPoolExecutor() as ex:\n"
+        "    for _ in ex.map(store, open('rows.txt'), buffersize=64):\n        pass\n",
+        EXECUTOR_DRAINED_UNSAFE,
+    )
+
+
+def test_executor_results_kept_are_reported() -> None:
+    PY314.assert_reports_without_fix(
+        "from concurrent.futures import ProcessPoolExecutor\n\nwith ProcessPoolExecutor() as ex:\n"
+        "    results = ex.map(parse, open('rows.txt'))\n",
+        "the results are kept as a list here (assigned, returned or passed on); if they are read only once, "
+        "loop over `map(..., buffersize=64)` instead",
+    )
+
+
+def test_an_endless_input_read_to_its_end_is_reported_on_every_target() -> None:
+    source = (
+        "import itertools\nfrom concurrent.futures import ProcessPoolExecutor\n\n"
+        "with ProcessPoolExecutor() as ex:\n    print(sum(ex.map(abs, itertools.count())))\n"
+    )
+    [finding] = PY314.check(source).findings
+    assert finding.message == (
+        "`ex.map()` submits a task for every item of `itertools.count()` before it returns, and it never ends: the "
+        "call never returns and uses ever more memory; not fixed: `sum()` needs every result of an endless input, "
+        "so it would not finish with `map(..., buffersize=64)` either; bound the input, with `itertools.islice()` "
+        "for example"
+    )
+
+
+def _python_314() -> str | None:
+    """An interpreter that has `Executor.map(buffersize=...)`: this one, or the CI's 3.14."""
+    if sys.version_info >= (3, 14):
+        return sys.executable
+    script = Path(__file__).resolve().parent.parent / ".ci" / "pythons.sh"
+    found = subprocess.run(["bash", str(script), "--no-provision", "3.14"], capture_output=True, text=True)
+    return found.stdout.split()[1] if found.returncode == 0 and found.stdout else None
+
+
+def _hangs(path: Path, method: str, python: str, seconds: float) -> bool:
+    """Whether ``path`` is still running after ``seconds``, without its answer (the
+    whole process group is killed then)."""
+    process = subprocess.Popen(
+        [python, "-c", _LIMITED, method, str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=path.parent, start_new_session=True,
+    )  # fmt: skip
+    try:
+        stdout, _ = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return True
+    return "first zero score" not in stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS bounds the address space on Linux")
+def test_an_endless_executor_map_never_answers_before_and_finds_the_answer_after() -> None:
+    """Before, `map()` submits tasks until memory runs out, and the executor's shutdown
+    then waits for every task submitted; after, it finds the answer."""
+    python = _python_314()
+    if python is None:
+        pytest.skip("no Python 3.14 at hand")
+    before = SNIPPETS / "first-match.reported.py"
+    after = SNIPPETS / "first-match-buffered.unchanged.py"
+    assert PY314.check(before.read_text(encoding="utf-8")).fixed == after.read_text(encoding="utf-8")
+    assert _hangs(before, "forkserver", python, seconds=20)
+    for method in START_METHODS:
+        fixed = _run_limited(after, method, python)
+        assert (fixed.returncode, fixed.stdout) == (0, "first zero score at reading 9469\n"), fixed.stderr

@@ -19,6 +19,7 @@ from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
 from codemods.engine import SourceError, analyze
 from codemods.libraries import LIBRARIES
+from codemods.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
 from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.per_task_setup import SPELLINGS
 from codemods.rules.unlocked_shared_value import FACTORIES
@@ -599,6 +600,48 @@ def main():
 """,
         id="MP014-changed-in-place-in-a-function",
     ),
+    pytest.param(
+        "MP019",
+        """\
+import multiprocessing as mp
+from threading import Timer as T
+
+if __name__ == "__main__":
+    T(1, print).start()
+    mp.set_start_method(method="fork")
+""",
+        id="MP019-alias-timer-and-keyword-method",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+from multiprocessing import Process, Queue as Q
+
+if __name__ == "__main__":
+    q = Q()
+    p = Process(target=print, args=(q,))
+    p.start()
+    p.kill()
+    q.get()
+""",
+        id="MP021-alias-queue-and-kill",
+    ),
+    pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+from os import getppid as parent_id
+
+
+def work(starter):
+    assert starter == parent_id()
+
+
+if __name__ == "__main__":
+    mp.Process(target=work, args=(0,)).start()
+""",
+        id="MP020-alias-getppid",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -733,6 +776,42 @@ def run(xs):
 """,
         id="MP014-no-guard-and-nothing-set-in-a-function",
     ),
+    pytest.param(
+        "MP019",
+        """\
+import multiprocessing as mp
+import threading
+
+if __name__ == "__main__":
+    threading.Thread(target=print).start()
+    mp.set_start_method("forkserver")
+""",
+        id="MP019-forkserver-is-no-fork-pin",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    p = mp.Process(target=print, args=(1,))
+    p.start()
+    p.terminate()
+""",
+        id="MP021-nothing-shared",
+    ),
+    pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+import os
+
+if __name__ == "__main__":
+    print(os.getppid() == os.getpid())
+    mp.Process(target=print).start()
+""",
+        id="MP020-compared-outside-functions",
+    ),
 ]
 
 
@@ -855,6 +934,10 @@ def test_the_needles_spell_every_name_the_rules_resolve() -> None:
             assert all(_needled("MP007", *pool, method, setup) for setup in SPELLINGS), method
     for method in ASYNC_METHODS:
         assert _needled("MP012", method), method
+    # A thread pool spelled `Pool` is imported from multiprocessing.dummy.
+    threads = spellings(THREAD_POOLS) - {"Pool"} | {"dummy"} | {name.rsplit(".", 1)[-1] for name in THREAD_CALLS}
+    for name in threads:
+        assert _needled("MP019", "multiprocessing", "fork", name), name
 
 
 def test_the_needles_spell_every_library_of_the_table() -> None:

@@ -116,6 +116,14 @@ def _string(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def requested_method(call: cst.Call) -> str | None:
+    """The start method that ``set_start_method(...)`` or ``get_context(...)`` names, when
+    it is written as a string."""
+    args = positional(call)
+    method = keyword(call, "method")
+    return _string(args[0].value if args else method.value if method else None)
+
+
 class StartMethods:
     """Which start method a call that starts processes asks for, when the code says so."""
 
@@ -125,26 +133,21 @@ class StartMethods:
         for assign in findall(module, m.Assign(value=m.Call())):
             assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
             if api.call_api(assign.value) == "get_context":
-                method = self._requested(assign.value)
+                method = requested_method(assign.value)
                 for target in assign.targets:
                     if isinstance(target.target, cst.Name):
                         self.contexts[target.target.value] = method
         chosen = {
-            self._requested(call)
+            requested_method(call)
             for call in findall(module, m.Call())
             if isinstance(call, cst.Call) and api.call_api(call) == "set_start_method"
         }
         self.default = chosen.pop() if len(chosen) == 1 else None
 
-    def _requested(self, call: cst.Call) -> str | None:
-        args = positional(call)
-        method = keyword(call, "method")
-        return _string(args[0].value if args else method.value if method else None)
-
     def _of_context(self, node: cst.BaseExpression) -> tuple[bool, str | None]:
         """(whether ``node`` is a context, its method)."""
         if isinstance(node, cst.Call) and self.api.call_api(node) == "get_context":
-            return True, self._requested(node)
+            return True, requested_method(node)
         if isinstance(node, cst.Name) and node.value in self.contexts:
             return True, self.contexts[node.value]
         return False, None

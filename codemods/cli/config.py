@@ -26,7 +26,7 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from codemods.model import RuleSpec
+from codemods.model import RuleSpec, TargetVersion
 from codemods.registry import RULES, UnknownRuleError, select
 from codemods.run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
 from codemods.run.request import Options
@@ -60,6 +60,7 @@ class Layer:
     respect_gitignore: bool | None = None
     force_exclude: bool | None = None
     report_unused_suppressions: bool | None = None
+    target_version: TargetVersion | None = None
 
     def where(self, key: str) -> str:
         """A key as the user wrote it, for messages: in a file, or as an option."""
@@ -79,6 +80,7 @@ KEYS = {
     "respect-gitignore": "bool",
     "force-exclude": "bool",
     "report-unused-suppressions": "bool",
+    "target-version": "version",
 }
 
 
@@ -97,6 +99,9 @@ class Settings:
     respect_gitignore: bool = True
     force_exclude: bool = False
     report_unused_suppressions: bool = False
+    # The oldest Python the project runs on: `target-version`, else read from the
+    # project's `requires-python`, else the oldest that mpfix knows.
+    target_version: TargetVersion = TargetVersion.PY310
 
     @cached_property
     def _per_file(self) -> list[tuple[str | None, GitIgnoreSpec, tuple[RuleSpec, ...]]]:
@@ -118,6 +123,7 @@ class Settings:
             rules=self.rules,
             fix=fix,
             unsafe_fixes=self.unsafe_fixes,
+            target_version=self.target_version,
             report_unused_suppressions=self.report_unused_suppressions,
             prefilter=prefilter,
         )
@@ -149,6 +155,7 @@ class Settings:
             f"respect-gitignore = {_toml(self.respect_gitignore)}",
             f"force-exclude = {_toml(self.force_exclude)}",
             f"report-unused-suppressions = {_toml(self.report_unused_suppressions)}",
+            f"target-version = {_toml(self.target_version.value)}",
         ]
         return "\n".join(lines)
 
@@ -244,6 +251,11 @@ def _value(origin: str, key: str, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{where}: expected a positive integer, got {value!r}")
         return value
+    if kind == "version":
+        if value not in {target.value for target in TargetVersion}:
+            known = ", ".join(target.value for target in TargetVersion)
+            raise ConfigError(f"{where}: expected one of {known}, got {value!r}")
+        return TargetVersion(value)
     if kind == "per-file":
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table of glob = [codes], got {_kind(value)}")
@@ -259,6 +271,9 @@ def _strings(where: str, value: object) -> tuple[str, ...]:
 
 # -- resolving the layers --------------------------------------------------------------
 
+# The settings whose last layer to give them decides.
+SCALARS = ("unsafe_fixes", "jobs", "respect_gitignore", "force_exclude", "report_unused_suppressions", "target_version")
+
 
 def _rules(layer: Layer, key: str, selectors: Iterable[str]) -> set[RuleSpec]:
     selectors = list(selectors)
@@ -270,13 +285,16 @@ def _rules(layer: Layer, key: str, selectors: Iterable[str]) -> set[RuleSpec]:
         raise ConfigError(f"{layer.where(key)}: {exc}") from None
 
 
-def resolve(layers: Sequence[Layer], file: Path | None, root: Path) -> Settings:
-    """Apply ``layers`` in order (the file's, then the command line's)."""
+def resolve(
+    layers: Sequence[Layer], file: Path | None, root: Path, requires_python: TargetVersion | None = None
+) -> Settings:
+    """Apply ``layers`` in order (the file's, then the command line's); a project that
+    sets no target version gets the one its ``requires-python`` names."""
     rules = set(RULES)
     exclude: tuple[Pattern, ...] = tuple((None, pattern) for pattern in DEFAULT_EXCLUDES)
     extend_exclude: tuple[Pattern, ...] = ()
     per_file: tuple[tuple[Pattern, tuple[RuleSpec, ...]], ...] = ()
-    scalars: dict[str, Any] = {}
+    scalars: dict[str, Any] = {"target_version": requires_python} if requires_python else {}
     for layer in layers:
         if layer.select is not None:
             rules = _rules(layer, "select", layer.select)
@@ -290,7 +308,7 @@ def resolve(layers: Sequence[Layer], file: Path | None, root: Path) -> Settings:
                 ((layer.base, glob), _ordered(_rules(layer, f"per-file-ignores {json.dumps(glob)}", codes)))
                 for glob, codes in layer.per_file_ignores
             )
-        for name in ("unsafe_fixes", "jobs", "respect_gitignore", "force_exclude", "report_unused_suppressions"):
+        for name in SCALARS:
             if getattr(layer, name) is not None:
                 scalars[name] = getattr(layer, name)
     return Settings(
@@ -319,4 +337,47 @@ def load(paths: Sequence[str], cli: Layer, *, config: str | None = None, isolate
         file = find(start_folder(paths))
     layers = [read(file), cli] if file is not None else [cli]
     root = file.parent.resolve() if file is not None else Path.cwd()
-    return resolve(layers, file, root)
+    project = file or (None if isolated else _nearest_project(start_folder(paths)))
+    return resolve(layers, file, root, requires_python(project) if project is not None else None)
+
+
+# -- the target version from requires-python --------------------------------------------
+
+
+def _nearest_project(start: Path) -> Path | None:
+    """The nearest pyproject.toml, from ``start`` up to the repository root."""
+    for folder in [start, *start.parents]:
+        if (folder / PYPROJECT).is_file():
+            return folder / PYPROJECT
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def requires_python(path: Path) -> TargetVersion | None:
+    """The oldest Python 3 that ``[project] requires-python`` admits (``>=3.11,<4`` gives
+    py311), None when the file does not say or cannot be read: it is another tool's file,
+    and mpfix then only goes without its help."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = document.get("project")
+    specifier = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(specifier, str):
+        return None
+    lowest = [_lowest_minor(clause.strip()) for clause in specifier.split(",")]
+    found = [minor for minor in lowest if minor is not None]
+    return TargetVersion.of(max(found)) if found else None
+
+
+def _lowest_minor(clause: str) -> int | None:
+    """The lowest minor version of Python 3 that one clause admits: 11 for ``>=3.11``,
+    ``~=3.11``, ``==3.11.*`` or ``>3.11``; None for a clause with no lower bound."""
+    for operator in (">=", "~=", "==", ">"):
+        if clause.startswith(operator):
+            parts = clause[len(operator) :].strip().split(".")
+            if len(parts) >= 2 and parts[0] == "3" and parts[1].isdigit():
+                return int(parts[1])
+            return None
+    return None

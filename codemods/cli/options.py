@@ -16,6 +16,7 @@ from typing import Annotated, Any, get_type_hints
 import typer
 
 from codemods.cli.config import ConfigError, Layer
+from codemods.model import TargetVersion
 from codemods.output.formats import OutputFormat
 
 RULES_PANEL, FILES_PANEL, OUTPUT_PANEL, CONFIG_PANEL = "Rules", "Files", "Output", "Configuration"
@@ -59,6 +60,14 @@ UnsafeFixes = Annotated[
     bool | None,
     _switch("unsafe-fixes", "Also use fixes that may change behaviour (see each rule's page).", RULES_PANEL),
 ]
+Target = Annotated[
+    TargetVersion | None,
+    typer.Option(
+        "--target-version", case_sensitive=False, show_default=False, rich_help_panel=RULES_PANEL,
+        help="The oldest Python the code runs on, such as py312 (default: from requires-python, else py310); "
+        "some fixes use what newer versions add.",
+    ),
+]  # fmt: skip
 ReportUnused = Annotated[
     bool | None,
     _switch("report-unused-suppressions", "Report suppression comments that suppress nothing, as MP000.", RULES_PANEL),
@@ -154,6 +163,7 @@ class SharedOptions:
     ignore: Ignore = None
     per_file_ignores: PerFileIgnores = None
     unsafe_fixes: UnsafeFixes = None
+    target_version: Target = None
     report_unused_suppressions: ReportUnused = None
     exclude: Exclude = None
     extend_exclude: ExtendExclude = None
@@ -180,6 +190,7 @@ class SharedOptions:
             exclude=_split(self.exclude),
             extend_exclude=_split(self.extend_exclude),
             unsafe_fixes=self.unsafe_fixes,
+            target_version=self.target_version,
             jobs=self.jobs,
             respect_gitignore=self.respect_gitignore,
             force_exclude=self.force_exclude,

@@ -27,7 +27,7 @@ from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.names import ApiResolver, api_of
 from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.reachability import ModuleReach, reach_of
-from codemods.model import Finding, RuleSpec, Safety
+from codemods.model import Finding, RuleSpec, Safety, TargetVersion
 
 
 class Unfixable(Exception):
@@ -71,9 +71,11 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         facts (see codemods.analysis.prechecks); the default lets every module through."""
         return True
 
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, target_version: TargetVersion = TargetVersion.PY310) -> None:
         super().__init__()
         self.facts = facts
+        # The oldest Python the code runs on: a fix uses only what it has.
+        self.target_version = target_version
         self.candidates: list[Candidate] = []
 
     @property

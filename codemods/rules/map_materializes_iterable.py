@@ -1,9 +1,11 @@
 """MP005 map-materializes-iterable: ``Pool.map()`` reads a lazy, large or endless input
-into a list and holds every result.
+into a list and holds every result; ``ProcessPoolExecutor.map()`` submits a task for every
+item of it before it returns.
 
 Where the results are read once, by a ``for`` loop, a comprehension or a builtin such as
 ``sum()``, ``pool.imap(f, it, chunksize=64)`` reads the input and hands out results as it
-goes. Anything else is reported with what to do. Which inputs count is
+goes, and so does ``executor.map(f, it, buffersize=64)`` from Python 3.14 on (the target
+version says whether the code may use it). Anything else is reported with what to do. Which inputs count is
 codemods.analysis.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
 """
 
@@ -24,6 +26,7 @@ from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
 from codemods.analysis.names import EXIT_CALLS, spellings
 from codemods.analysis.pool_blocks import runs_last, with_block
 from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
+from codemods.model import TargetVersion
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import add_keyword
 from codemods.rules._base import RuleVisitor, Unfixable
@@ -41,6 +44,13 @@ READ_ALL = {"builtins.sum": 2, "builtins.sorted": 1, "builtins.set": 1, "builtin
 STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
 LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
 TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
+LAZY_POOL_MAP = f"`imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
+EXECUTORS = frozenset({"ProcessPoolExecutor"})
+# Tasks submitted ahead of the results read: 64 keeps up to 64 workers busy, and little in flight.
+DEFAULT_BUFFERSIZE = 64
+BUFFERED = TargetVersion.PY314  # Executor.map() takes buffersize from Python 3.14 on
+LAZY_EXECUTOR_MAP = f"`map(..., buffersize={DEFAULT_BUFFERSIZE})`"
+EXECUTOR_TITLE = f"Submit the tasks as the results are read, with `map(..., buffersize={DEFAULT_BUFFERSIZE})`"
 
 
 def _ast_lazy_map(call: ast.Call, pools: frozenset[str]) -> bool:
@@ -66,6 +76,10 @@ DRAINED_UNSAFE = (
     "if a task raises, `map()` runs every other task before it raises, while the loop raises at the first failed "
     "result and the tasks after it may never run"
 )
+EXECUTOR_DRAINED_UNSAFE = (
+    "if a task raises, `map()` runs every other task, while the loop raises at the first failed result and cancels "
+    "the tasks after it"
+)
 
 
 class MapMaterializesIterable(RuleVisitor):
@@ -75,7 +89,7 @@ class MapMaterializesIterable(RuleVisitor):
         name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
         expression, a call, a name or an attribute such as ``sys.stdin`` (see
         codemods.analysis.lazy_input)."""
-        pools = facts.aliases(spellings(POOLS))
+        pools = facts.aliases(spellings(POOLS | EXECUTORS))
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -89,28 +103,56 @@ class MapMaterializesIterable(RuleVisitor):
             return
         positional = [a.value for a in node.args if a.keyword is None]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        iterable = positional[1] if len(positional) > 1 else keywords.get("iterable")
-        if iterable is None or not self.bindings.is_instance(func.value, POOLS):
+        executor = func.attr.value == "map" and self.bindings.is_instance(func.value, EXECUTORS)
+        if executor:  # map(fn, *iterables): one iterable, that zip() does not cut short
+            iterable = positional[1] if len(positional) == 2 and "buffersize" not in keywords else None
+        else:
+            iterable = positional[1] if len(positional) > 1 else keywords.get("iterable")
+        if iterable is None or not (executor or self.bindings.is_instance(func.value, POOLS)):
             return
         source = self.inputs.classify(iterable)
         if source is not None:
-            self._judge(node, iterable, source)
+            self._judge(node, iterable, source, executor)
 
-    def _judge(self, call: cst.Call, iterable: cst.BaseExpression, source: Input) -> None:
+    def _judge(self, call: cst.Call, iterable: cst.BaseExpression, source: Input, executor: bool) -> None:
         consumer = self._consumer(call)
-        message = self._message(call, source, drops=consumer is not None and consumer.drops)
+        drops = consumer is not None and consumer.drops
+        message = self._executor_message(call, source) if executor else self._message(call, source, drops=drops)
+        lazy = LAZY_EXECUTOR_MAP if executor else LAZY_POOL_MAP
         try:
-            unsafe = self._plan(call, iterable, source, consumer)
-            new, odd_chunksize = self._imap(call)
-            assert consumer is not None  # _plan refuses a call whose results nothing reads
-            fix = self._drained(consumer, new) if consumer.drops else (call, new)
+            unsafe = self._plan(call, iterable, source, consumer, lazy, executor)
+            new, odd_chunksize = self._buffered(call) if executor else self._imap(call)
+            fix = self._drained(consumer, new, lazy) if drops else (call, new)  # type: ignore[arg-type]
+            if executor and self.target_version.version < BUFFERED.version:
+                raise Unfixable(
+                    f"{lazy} reads the input as the results are read from Python {BUFFERED.dotted} on, and the "
+                    f"target version is {self.target_version}; until then, use a `multiprocessing` pool's `imap()`, "
+                    "or submit the tasks in batches"
+                )
         except Unfixable as why:
             self.report(call, message, not_fixed=why)
             return
-        if consumer.drops:
-            unsafe = unsafe or DRAINED_UNSAFE
+        if drops:
+            unsafe = unsafe or (EXECUTOR_DRAINED_UNSAFE if executor else DRAINED_UNSAFE)
         unsafe = unsafe or odd_chunksize
-        self.report(call, message, fix=fix, unsafe=unsafe, fix_title=TITLE)
+        self.report(call, message, fix=fix, unsafe=unsafe, fix_title=EXECUTOR_TITLE if executor else TITLE)
+
+    def _executor_message(self, call: cst.Call, source: Input) -> str:
+        method = f"`{self.module.code_for_node(call.func)}()`"
+        if source.endless:
+            return (
+                f"{method} submits a task for every item of {source.what} before it returns, and it never ends: the "
+                "call never returns and uses ever more memory"
+            )
+        return (
+            f"{method} reads all of {source.what} and submits a task for every item before it returns: every item "
+            "waits in memory, with its task, until a worker takes it"
+        )
+
+    def _buffered(self, call: cst.Call) -> tuple[cst.Call, None]:
+        """``executor.map(...)`` with ``buffersize``: it submits that many tasks, and one
+        more as each result is read."""
+        return add_keyword(call, "buffersize", cst.Integer(str(DEFAULT_BUFFERSIZE))), None
 
     def _message(self, call: cst.Call, source: Input, *, drops: bool) -> str:
         method = f"`{self.module.code_for_node(call.func)}()`"
@@ -130,21 +172,18 @@ class MapMaterializesIterable(RuleVisitor):
             return f"{method} builds a list of every result of {source.what}, which the statement throws away"
         return f"{method} holds every result of {source.what} in one list until the last one is done"
 
-    def _drained(self, consumer: Consumer, imap: cst.Call) -> tuple[cst.CSTNode, cst.CSTNode]:
+    def _drained(self, consumer: Consumer, lazy_call: cst.Call, lazy: str) -> tuple[cst.CSTNode, cst.CSTNode]:
         """The statement as a ``for`` loop that reads every result and keeps none (unsafe:
         see DRAINED_UNSAFE)."""
         line = self.parent(consumer.node)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-            raise Unfixable(
-                f"the statement shares its line with others; loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` "
-                "instead"
-            )
+            raise Unfixable(f"the statement shares its line with others; loop over {lazy} instead")
         scope = self.scope(line)
         if scope not in self.discards:  # the loops of one scope share their throwaway name
             self.discards[scope] = self.names.pick("_", scope)
         loop = cst.For(
             target=cst.Name(self.discards[scope]),
-            iter=imap,
+            iter=lazy_call,
             body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])], header=line.trailing_whitespace),
             leading_lines=line.leading_lines,
         )
@@ -176,9 +215,19 @@ class MapMaterializesIterable(RuleVisitor):
         )
 
     def _plan(
-        self, call: cst.Call, iterable: cst.BaseExpression, source: Input, consumer: Consumer | None
+        self,
+        call: cst.Call,
+        iterable: cst.BaseExpression,
+        source: Input,
+        consumer: Consumer | None,
+        lazy: str,
+        executor: bool,
     ) -> str | None:
-        """Why ``imap()`` is unsafe here (None: it is safe); raises Unfixable."""
+        """Why reading lazily (``lazy``) is unsafe here (None: it is safe); raises Unfixable.
+
+        An executor's lazy ``map()`` reads the next item as a result is read, and cancels
+        the tasks still waiting once the results are no longer read, as its eager
+        ``map()`` cancels them: a loop that stops early keeps its meaning."""
         method = cst.ensure_type(call.func, cst.Attribute)  # ``pool.map``
         pool = method.value
         if method.attr.value == "starmap":
@@ -189,7 +238,7 @@ class MapMaterializesIterable(RuleVisitor):
         if consumer is None:
             raise Unfixable(
                 "the results are kept as a list here (assigned, returned or passed on); if they are read only "
-                f"once, loop over `imap(..., chunksize={DEFAULT_CHUNKSIZE})` instead, inside the pool's `with` block"
+                f"once, loop over {lazy} instead, inside the pool's `with` block"
             )
         facts = body_facts(consumer.parts, is_exit_call=lambda c: bool(self.api.qualified_names(c.func) & EXIT_CALLS))
         leaving = [e for e in facts.exits if e.kind in LEAVING]
@@ -209,11 +258,11 @@ class MapMaterializesIterable(RuleVisitor):
                 f"{consumer.name} uses `{pool.value}` too, while the pool would still be reading the input; "
                 "collect the results first"
             )
-        stops = consumer.kind == "early" or bool(leaving)
+        stops = (consumer.kind == "early" or bool(leaving)) and not executor
         if source.endless:
             if consumer.kind == "all" and not leaving:
                 raise Unfixable(
-                    f"{consumer.name} needs every result of an endless input, so it would not finish with `imap()` "
+                    f"{consumer.name} needs every result of an endless input, so it would not finish with {lazy} "
                     "either; bound the input, with `itertools.islice()` for example"
                 )
             if stops and not runs_last(self.bindings, consumer.node, pool):
@@ -235,7 +284,7 @@ class MapMaterializesIterable(RuleVisitor):
         changed = self._changed_input(facts, iterable, source)
         if changed is not None:
             return (
-                f"{consumer.name} changes `{changed}`, which the input reads: `imap()` reads the input while the loop "
+                f"{consumer.name} changes `{changed}`, which the input reads: {lazy} reads the input while the loop "
                 "runs"
             )
         return None

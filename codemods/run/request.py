@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codemods.model import RuleSpec
+from codemods.model import RuleSpec, TargetVersion
 from codemods.run.discover import FileFilter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,12 +26,19 @@ class Options:
     fix: bool = False  # compute fixes (for `fix` and `diff`), not only findings
     unsafe_fixes: bool = False
     report_unused_suppressions: bool = False
+    target_version: TargetVersion = TargetVersion.PY310  # the oldest Python the code runs on
     prefilter: bool = True  # skip files that no rule can match (off: to measure what it saves)
 
     def salt(self) -> str:
         """What, besides a file's bytes, its result depends on: the key of the cache."""
         return json.dumps(
-            [[spec.code for spec in self.rules], self.fix, self.unsafe_fixes, self.report_unused_suppressions]
+            [
+                [spec.code for spec in self.rules],
+                self.fix,
+                self.unsafe_fixes,
+                self.report_unused_suppressions,
+                self.target_version.value,
+            ]
         )
 
 

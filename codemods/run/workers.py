@@ -40,6 +40,7 @@ def analyse_file(job: Job) -> FileResult:
             rules=options.rules,
             fix=options.fix,
             unsafe_fixes=options.unsafe_fixes,
+            target_version=options.target_version,
             report_unused_suppressions=options.report_unused_suppressions,
             precheck=options.prefilter,
             needled=job.needled,

@@ -1,0 +1,99 @@
+"""MP019 fork-pinned-with-threads: the start method is pinned to ``fork`` in a program
+that also starts threads.
+
+``fork`` copies the parent's memory, every lock included, but only the thread that
+forks: a lock that another thread holds at that moment stays held in the child, where
+no thread will ever release it. Python 3.12 warns about forking a process with threads,
+and Python 3.14 made ``forkserver`` the default on Linux. Only reported: the pin usually
+hides code that needs ``fork``: without it, the rules named in the message find that code
+(with it, they judge the code under ``fork``, where it works).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.analysis.entries import entries_of
+from codemods.analysis.facts import findall
+from codemods.analysis.ipc import requested_method
+from codemods.analysis.names import spellings
+from codemods.analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
+from codemods.rules._base import RuleVisitor
+
+PINS = frozenset({"set_start_method", "get_context"})
+THREAD_POOLS = frozenset({"ThreadPool", "ThreadPoolExecutor"})
+THREAD_CALLS = frozenset({"threading.Thread", "threading.Timer", "_thread.start_new_thread", "_thread.start_new"})
+THREAD_CLASS = "threading.Thread"
+# The rules that find code that works under fork only; with none of their findings left,
+# the program runs under the default start method.
+FORK_DEPENDENT_RULES = (
+    "missing-main-guard (MP001), ipc-outside-parent (MP003), unpicklable-task (MP009) and "
+    "import-side-effects (MP013)"
+)
+
+
+def _ast_pins_fork(call: ast.Call) -> bool:
+    args = positional_args(call)
+    method = args[0] if args else keyword_value(call, "method")
+    return isinstance(method, ast.Constant) and method.value == "fork"
+
+
+class ForkPinnedWithThreads(RuleVisitor):
+    @classmethod
+    def precheck(cls, facts: AstFacts) -> bool:
+        """A ``set_start_method("fork")`` or ``get_context("fork")``, and a call or a base
+        class spelled like a thread or a thread pool."""
+        if not any(_ast_pins_fork(call) for call in facts.calls_to(PINS)):
+            return False
+        last_names = {name.rsplit(".", 1)[-1] for name in THREAD_CALLS}
+        threads = facts.aliases(last_names | spellings(THREAD_POOLS))
+        bases = (base for node in facts.nodes(ast.ClassDef) for base in node.bases)
+        return bool(facts.calls_to(threads)) or any(base_name(base) in threads for base in bases)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        pins = [call for call in findall(node, m.Call()) if isinstance(call, cst.Call) and self._pins_fork(call)]
+        threads = [
+            found
+            for found in findall(node, m.Call() | m.ClassDef())
+            if isinstance(found, (cst.Call, cst.ClassDef)) and self._starts_threads(found)
+        ]
+        threads = [found for found in threads if not self._in_child_only(found)]
+        if not threads:
+            return
+        first = self.module.code_for_node(threads[0].func if isinstance(threads[0], cst.Call) else threads[0].name)
+        for pin in pins:
+            message = (
+                f"`{self.module.code_for_node(pin)}` pins the start method to fork in a program that also "
+                f"starts threads (`{first}` on line {self.line(threads[0])}): a lock that another thread holds at "
+                "the fork stays locked in the child for good, and a child that needs it hangs"
+            )
+            advice = (
+                "remove the pin, so that the default start method (forkserver on Linux since Python 3.14) "
+                f"applies, and fix what {FORK_DEPENDENT_RULES} then report"
+            )
+            self.report(pin, message, not_fixed=advice)
+
+    def _pins_fork(self, call: cst.Call) -> bool:
+        return self.api.call_api(call) in PINS and requested_method(call) == "fork"
+
+    def _starts_threads(self, node: cst.Call | cst.ClassDef) -> bool:
+        """A thread, a timer or a thread pool made, or a class of threads defined."""
+        if isinstance(node, cst.ClassDef):
+            return any(THREAD_CLASS in self.api.qualified_names(base.value) for base in node.bases)
+        return self.api.call_api(node) in THREAD_POOLS or bool(THREAD_CALLS & self.api.qualified_names(node.func))
+
+    def _in_child_only(self, node: cst.CSTNode) -> bool:
+        """In a top-level function that runs only in child processes: its threads never
+        share the parent with a fork."""
+        while (parent := self.parent(node)) is not None and not isinstance(parent, cst.Module):
+            node = parent
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        uses = entries_of(self.facts).uses.get(node.name.value)
+        return uses is not None and (uses.only_target or uses.only_task or uses.only_initializer)
+
+
+RULE = ForkPinnedWithThreads
