@@ -67,6 +67,7 @@ LAYERS = (
     ("kit", "codemods.rules._base"),
     ("rules", "codemods.rules"),
     ("rewrite", "codemods.rewrite"),
+    ("project", "codemods.analysis.project"),
     ("analysis", "codemods.analysis"),
     ("suppressions", "codemods.suppressions"),
     ("edits", "codemods.edits"),
@@ -82,19 +83,21 @@ MAY_IMPORT = {
     "main": {"cli"},
     "api": {"engine", "registry", "edits", "model"},
     "cli": {"cli", "run", "output", "registry", "model"},
-    "run": {"run", "model", "registry", "suppressions"},  # and the engine, inside the workers' functions
+    # and the engine, inside the workers' functions; the runner builds the project model
+    "run": {"run", "project", "model", "registry", "suppressions"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions"},
-    "rules": {"kit", "analysis", "rewrite", "model"},
-    "kit": {"analysis", "model", "registry"},
-    "rewrite": {"rewrite", "analysis", "model"},
-    "analysis": {"analysis", "model"},
+    "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions"},
+    "rules": {"kit", "analysis", "project", "rewrite", "model"},
+    "kit": {"analysis", "project", "model", "registry"},
+    "rewrite": {"rewrite", "analysis", "project", "model"},
+    "analysis": {"analysis", "project", "model"},
+    "project": {"project", "model"},
     "suppressions": {"model", "registry"},
     "edits": set(),
     "registry": {"model"},
     "model": set(),
 }
-LIBCST_FREE = ("cli", "run", "output", "registry", "model", "suppressions", "edits", "package")
+LIBCST_FREE = ("cli", "run", "project", "output", "registry", "model", "suppressions", "edits", "package")
 
 
 def layer(module: str) -> str:

@@ -13,9 +13,9 @@ import ast
 import pytest
 
 from codemods import registry
-from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
+from codemods.analysis.project.apis import IPC_FACTORIES, TASK_METHODS
 from codemods.engine import analyze
 from codemods.rules.lost_async_result import ASYNC_METHODS
 from codemods.rules.per_task_setup import SPELLINGS

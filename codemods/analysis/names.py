@@ -15,62 +15,13 @@ import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
 from codemods.analysis.facts import ModuleFacts, findall
-
-# Canonical names of the process-side API. Thread-side lookalikes get their own names
-# (ThreadPool, ThreadPoolExecutor) or none at all (multiprocessing.dummy.Process).
-_MP_TOP_LEVEL = frozenset(
-    {
-        "Process", "Pool", "Manager", "set_start_method", "freeze_support", "get_context",
-        "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
-        "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array",
-        "RawValue", "RawArray", "cpu_count", "active_children", "current_process",
-    }
-)  # fmt: skip
-
-_EXACT = {
-    "multiprocessing.pool.Pool": "Pool",
-    "multiprocessing.pool.ThreadPool": "ThreadPool",
-    "multiprocessing.dummy.Pool": "ThreadPool",
-    "multiprocessing.managers.SyncManager": "Manager",
-    "multiprocessing.process.BaseProcess": "Process",
-    "multiprocessing.context.Process": "Process",
-    "multiprocessing.sharedctypes.Value": "Value",
-    "multiprocessing.sharedctypes.Array": "Array",
-    "multiprocessing.sharedctypes.RawValue": "RawValue",
-    "multiprocessing.sharedctypes.RawArray": "RawArray",
-    "multiprocessing.queues.Queue": "Queue",
-    "multiprocessing.queues.JoinableQueue": "JoinableQueue",
-    "multiprocessing.queues.SimpleQueue": "SimpleQueue",
-    "concurrent.futures.ProcessPoolExecutor": "ProcessPoolExecutor",
-    "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",
-    "concurrent.futures.ThreadPoolExecutor": "ThreadPoolExecutor",
-    "concurrent.futures.thread.ThreadPoolExecutor": "ThreadPoolExecutor",
-    # Python 3.14: each worker is a subinterpreter of the same process. Tasks are pickled,
-    # but nothing re-imports the main module and nothing starts a process.
-    "concurrent.futures.InterpreterPoolExecutor": "InterpreterPoolExecutor",
-    "concurrent.futures.interpreter.InterpreterPoolExecutor": "InterpreterPoolExecutor",
-}
-
-# A context object: ``multiprocessing.get_context(...)`` or a name bound to one.
-_CONTEXT_PREFIX = "multiprocessing.get_context."
-
-
-def canonical(qualified_name: str) -> str | None:
-    """The canonical API name of a fully qualified name, or None if it is not ours."""
-    if qualified_name in _EXACT:
-        return _EXACT[qualified_name]
-    for prefix in (_CONTEXT_PREFIX, "multiprocessing."):
-        if qualified_name.startswith(prefix):
-            rest = qualified_name[len(prefix) :]
-            return rest if rest in _MP_TOP_LEVEL else None
-    return None
-
+from codemods.analysis.project.apis import CONTEXT_PREFIX, EXACT_NAMES, canonical
 
 
 def spellings(apis: Collection[str]) -> frozenset[str]:
     """Every last name a callee resolving to one of ``apis`` can have in source, before
     aliasing: ``Manager`` and ``SyncManager`` both mean the API "Manager"."""
-    exact = {name.rsplit(".", 1)[-1] for name, api in _EXACT.items() if api in apis}
+    exact = {name.rsplit(".", 1)[-1] for name, api in EXACT_NAMES.items() if api in apis}
     return frozenset(apis) | exact
 
 
@@ -107,7 +58,7 @@ class ApiResolver:
         for name in self.qualified_names(node):
             head, _, rest = name.partition(".")
             if head in self.context_names and rest:
-                name = _CONTEXT_PREFIX + rest
+                name = CONTEXT_PREFIX + rest
             found = canonical(name)
             if found is not None:
                 return found

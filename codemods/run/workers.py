@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import ClassVar
 
+from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.run.discover import decode
 from codemods.run.request import Options, Progress
@@ -35,6 +36,8 @@ class Job:
     options: Options
     # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
     needled: tuple[RuleSpec, ...]
+    # What the other modules of the project tell this file's rules; None when nothing.
+    project: ProjectView | None = None
 
 
 def analyse_file(job: Job) -> FileResult:
@@ -55,6 +58,7 @@ def analyse_file(job: Job) -> FileResult:
             report_unused_suppressions=options.report_unused_suppressions,
             precheck=options.prefilter,
             needled=job.needled,
+            project=job.project,
         )
     except engine.SourceError as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.PARSE, str(exc), exc.line, exc.column)])

@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
+from codemods.analysis.ipc import StartMethods, keyword, positional
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import (
     AstFacts,
@@ -25,6 +25,7 @@ from codemods.analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
+from codemods.analysis.project.apis import TASK_METHODS
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed

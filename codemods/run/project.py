@@ -1,0 +1,127 @@
+"""Building the project model once per run, before any file is analysed.
+
+Only the files that name a multiprocessing API are summarised first (the byte prefilter
+has read them already); then the modules they hand work from or that their children
+import, found on disk beside them, whether or not the run was asked to check them. A file
+named alone (or stdin with ``--stdin-filename``) brings the other modules of its folder as
+context: they are summarised, never reported on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
+from codemods.analysis.project.summary import ModuleSummary, summarize
+from codemods.analysis.project.views import views
+from codemods.registry import SCOPE
+from codemods.run.cache import ResultCache
+from codemods.run.discover import PYTHON_SUFFIXES, read
+
+# Summaries share the results' cache file, under a key of their own.
+_SALT = "module-summary"
+# How far from a file that names multiprocessing the model follows imports.
+_DEPTH = 2
+
+
+class Summaries:
+    """Module summaries by file, each read from the cache by the file's content when it can."""
+
+    def __init__(self, cache: ResultCache | None) -> None:
+        self.cache = cache
+        self.found: dict[str, ModuleSummary] = {}
+
+    def add(self, path: str, data: bytes) -> ModuleSummary | None:
+        if path in self.found:
+            return self.found[path]
+        entry = self.cache.get(data, _SALT) if self.cache is not None else None
+        summary = ModuleSummary.from_json(entry) if entry else summarize(data)
+        if summary is None:
+            return None
+        if self.cache is not None and not entry:
+            self.cache.put(data, _SALT, summary.to_json())
+        self.found[path] = summary
+        return summary
+
+    def read_and_add(self, path: str) -> ModuleSummary | None:
+        try:
+            return self.add(path, read(path))
+        except OSError:
+            return None
+
+
+def _names_scope(data: bytes) -> bool:
+    return any(word in data for word in SCOPE)
+
+
+def neighbours(paths: Iterable[str]) -> list[str]:
+    """The Python files beside each file named alone: the context of a single-file check."""
+    found: list[str] = []
+    for path in paths:
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        found += [os.path.join(folder, name) for name in names if name.endswith(PYTHON_SUFFIXES)]
+    return found
+
+
+def _wanted(project_names: dict[str, str], path: str, summary: ModuleSummary) -> set[str]:
+    """Modules ``path`` leads to: those it hands callables from, and, when it starts
+    children, those it imports at load (each child imports them too)."""
+    name, is_package = project_names[path], os.path.basename(path) == "__init__.py"
+    wanted: set[str] = set()
+    for handover in summary.handovers:
+        callee = handover.callee
+        if "." in callee.lstrip(".") or callee.startswith("."):
+            wanted.add(absolute(callee, name, is_package).rpartition(".")[0])
+    if summary.handovers:
+        for found in summary.imports:
+            if found.at_load:
+                module = absolute(found.module, name, is_package)
+                wanted |= {module, f"{module}.{found.name}"} if found.name else {module}
+    return wanted
+
+
+def build(files: Mapping[str, bytes], context: Iterable[str], cache: ResultCache | None) -> dict[str, ProjectView]:
+    """The view of each file of ``files`` (path -> bytes: those the run reads anyway) and
+    of ``context`` (paths read here) that the other modules tell something."""
+    # Paths are absolute inside the model, so that a file reached through an import is the
+    # file the run was given; the views are handed back under the paths as given.
+    given = {os.path.abspath(path): path for path in files}
+    files = {os.path.abspath(path): data for path, data in files.items()}
+    summaries = Summaries(cache)
+    for path, data in files.items():
+        if _names_scope(data):
+            summaries.add(path, data)
+    for path in map(os.path.abspath, context):
+        if path not in files and (data := _read(path)) is not None and _names_scope(data):
+            summaries.add(path, data)
+    if not summaries.found:
+        return {}
+    folders: dict[str, bool] = {}
+    names = {path: module_name(path, folders)[0] for path in summaries.found}
+    roots = sorted({module_name(path, folders)[1] for path in summaries.found})
+    frontier = list(summaries.found)
+    for _ in range(_DEPTH):
+        reached: list[str] = []
+        for path in frontier:
+            for wanted in sorted(_wanted(names, path, summaries.found[path])):
+                home = locate(wanted, roots)
+                if home is None or home in summaries.found:
+                    continue
+                summary = summaries.add(home, files[home]) if home in files else summaries.read_and_add(home)
+                if summary is not None:
+                    names[home] = module_name(home, folders)[0]
+                    reached.append(home)
+        frontier = reached
+    return {given.get(path, path): view for path, view in views(Project(summaries.found)).items()}
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        return read(path)
+    except OSError:
+        return None
