@@ -127,8 +127,11 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         else:
             passed[path] = (data, needled)
     named_alone = [path for path in request.paths if os.path.isfile(path)]
-    views = project.build({path: data for path, (data, _) in passed.items()}, project.neighbours(named_alone), cache)
-    for path in [path for path in views if path in done and not done[path][0].errors]:
+    skipped = [path for path, (result, _) in done.items() if not result.errors]
+    views = project.build(
+        {path: data for path, (data, _) in passed.items()}, project.neighbours(named_alone), cache, skipped
+    )
+    for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
         try:
             passed[path] = (read(path), ())

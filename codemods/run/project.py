@@ -85,22 +85,42 @@ def _wanted(project_names: dict[str, str], path: str, summary: ModuleSummary) ->
     return wanted
 
 
-def build(files: Mapping[str, bytes], context: Iterable[str], cache: ResultCache | None) -> dict[str, ProjectView]:
-    """The view of each file of ``files`` (path -> bytes: those the run reads anyway) and
-    of ``context`` (paths read here) that the other modules tell something."""
+def build(
+    files: Mapping[str, bytes], context: Iterable[str], cache: ResultCache | None, others: Iterable[str] = ()
+) -> dict[str, ProjectView]:
+    """The view of each file that the other modules tell something.
+
+    ``files`` (path -> bytes) are the files that the run reads anyway and that passed the
+    prefilter; ``context`` are files read here only to see what they tell; ``others`` are
+    the run's remaining files, read again only when they may import a module that starts
+    processes at import.
+    """
     # Paths are absolute inside the model, so that a file reached through an import is the
     # file the run was given; the views are handed back under the paths as given.
-    given = {os.path.abspath(path): path for path in files}
+    given = {os.path.abspath(path): path for path in [*files, *others]}
     files = {os.path.abspath(path): data for path, data in files.items()}
+    rest = [os.path.abspath(path) for path in others]
     summaries = Summaries(cache)
     for path, data in files.items():
         if _names_scope(data):
             summaries.add(path, data)
     for path in map(os.path.abspath, context):
-        if path not in files and (data := _read(path)) is not None and _names_scope(data):
+        if path in files or (data := _read(path)) is None:
+            continue
+        if _names_scope(data):
             summaries.add(path, data)
+        else:
+            rest.append(path)
     if not summaries.found:
         return {}
+    _follow_imports(summaries, files)
+    _find_importers(summaries, [path for path in rest if path not in summaries.found])
+    return {given.get(path, path): view for path, view in views(Project(summaries.found)).items()}
+
+
+def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
+    """Summarise the modules that the summarised ones hand work from or that their
+    children import, up to _DEPTH imports away."""
     folders: dict[str, bool] = {}
     names = {path: module_name(path, folders)[0] for path in summaries.found}
     roots = sorted({module_name(path, folders)[1] for path in summaries.found})
@@ -117,7 +137,19 @@ def build(files: Mapping[str, bytes], context: Iterable[str], cache: ResultCache
                     names[home] = module_name(home, folders)[0]
                     reached.append(home)
         frontier = reached
-    return {given.get(path, path): view for path, view in views(Project(summaries.found)).items()}
+
+
+def _find_importers(summaries: Summaries, rest: list[str]) -> None:
+    """Summarise the files of ``rest`` that may import a module that starts processes at
+    import (they name it): what they take from it is what MP001's fix must keep."""
+    starters = [path for path, summary in summaries.found.items() if summary.starts and not summary.guarded]
+    needles = {module_name(path)[0].rpartition(".")[2].encode() for path in starters} - {b""}
+    if not needles:
+        return
+    for path in rest:
+        data = _read(path)
+        if data is not None and b"import" in data and any(needle in data for needle in needles):
+            summaries.add(path, data)
 
 
 def _read(path: str) -> bytes | None:

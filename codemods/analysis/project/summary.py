@@ -132,9 +132,55 @@ def dotted(node: ast.expr) -> list[str] | None:
     return parts[::-1]
 
 
+class _Nodes:
+    """One walk of a module: its nodes by type, the nodes of each top-level statement, and
+    which nodes run when the module is imported (outside functions, lambdas and the guard)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.by_type: dict[type, list[ast.AST]] = {}
+        self.per_statement: list[list[ast.AST]] = []
+        self.at_load: set[int] = set()
+        for statement in tree.body:
+            own: list[ast.AST] = []
+            loads = not (isinstance(statement, _FUNCTIONS) or is_main_guard(statement))
+            stack: list[tuple[ast.AST, bool]] = [(statement, loads)]
+            while stack:
+                node, load = stack.pop()
+                own.append(node)
+                self.by_type.setdefault(node.__class__, []).append(node)
+                if load:
+                    self.at_load.add(id(node))
+                inner = load and not isinstance(node, (*_FUNCTIONS, ast.Lambda))
+                for child in _children(node):
+                    stack.append((child, inner))
+            self.per_statement.append(own)
+
+    def of(self, *types: type) -> list[Any]:
+        return [node for kind in types for node in self.by_type.get(kind, ())]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    kind = node.__class__
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+    found: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
 class _Summarizer:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
+        self.nodes = _Nodes(tree)
         self.summary = summary = ModuleSummary()
         summary.guarded = any(is_main_guard(statement) for statement in tree.body)
         self.defined = {s.name for s in tree.body if isinstance(s, (*_FUNCTIONS, ast.ClassDef))}
@@ -150,17 +196,17 @@ class _Summarizer:
     # -- names -------------------------------------------------------------------------
 
     def _imports(self) -> None:
-        loaded = {id(node) for node in self._load_time_nodes()}
-        for node in ast.walk(self.tree):
+        at_load = self.nodes.at_load
+        for node in sorted(self.nodes.of(ast.Import, ast.ImportFrom), key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     bound = alias.asname or alias.name.split(".")[0]
-                    self.summary.imports.append(Import(alias.name, None, bound, node.lineno, id(node) in loaded))
-            elif isinstance(node, ast.ImportFrom):
+                    self.summary.imports.append(Import(alias.name, None, bound, node.lineno, id(node) in at_load))
+            else:
                 module = "." * node.level + (node.module or "")
                 for alias in node.names:
                     bound = alias.asname or alias.name
-                    self.summary.imports.append(Import(module, alias.name, bound, node.lineno, id(node) in loaded))
+                    self.summary.imports.append(Import(module, alias.name, bound, node.lineno, id(node) in at_load))
 
     @staticmethod
     def _full(found: Import) -> str:
@@ -194,44 +240,30 @@ class _Summarizer:
         """Names bound to ``multiprocessing.get_context(...)``, with the method asked for."""
         return {
             target.id: _first_text(node.value)
-            for node in ast.walk(self.tree)
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-            and self.qualified(node.value.func) == "multiprocessing.get_context"
+            for node in self.nodes.of(ast.Assign)
+            if isinstance(node.value, ast.Call) and self.qualified(node.value.func) == "multiprocessing.get_context"
             for target in node.targets
             if isinstance(target, ast.Name)
-        }  # fmt: skip
+        }
 
     def _pool_names(self) -> set[str]:
         """Names bound to a pool: ``p = Pool()``, ``with Pool() as p``."""
         names: set[str] = set()
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and self.api(node.value) in POOLS:
+        for node in self.nodes.of(ast.Assign):
+            if isinstance(node.value, ast.Call) and self.api(node.value) in POOLS:
                 names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    made = isinstance(item.context_expr, ast.Call) and self.api(item.context_expr) in POOLS
-                    if made and isinstance(item.optional_vars, ast.Name):
-                        names.add(item.optional_vars.id)
+        for node in self.nodes.of(ast.With, ast.AsyncWith):
+            for item in node.items:
+                made = isinstance(item.context_expr, ast.Call) and self.api(item.context_expr) in POOLS
+                if made and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
         return names
 
     # -- what runs at import -------------------------------------------------------------
 
-    def _load_time_nodes(self) -> list[ast.AST]:
-        """The nodes that run when the module is imported, in top-level statements that
-        are neither definitions nor the guard; not those inside functions or lambdas."""
-        found: list[ast.AST] = []
-        pending: list[ast.AST] = [s for s in self.tree.body if not (isinstance(s, _FUNCTIONS) or is_main_guard(s))]
-        while pending:
-            node = pending.pop()
-            found.append(node)
-            if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
-                continue
-            pending.extend(ast.iter_child_nodes(node))
-        return found
-
     def _module_level(self) -> None:
-        summary = self.summary
-        for statement in self.tree.body:
+        summary, at_load = self.summary, self.nodes.at_load
+        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
                 target, value = statement.targets[0], statement.value
                 if isinstance(target, ast.Name) and isinstance(value, ast.Lambda):
@@ -240,65 +272,51 @@ class _Summarizer:
                     api = self.api(value)
                     if api in SHARED_OBJECTS:
                         summary.shared[target.id] = [api, statement.lineno]
-            if isinstance(statement, _PLAIN):
-                self._effects_of(statement)
-        for node in self._load_time_nodes():
-            if isinstance(node, ast.Call) and self.api(node) in STARTS:
-                summary.starts.append([self.api(node), node.lineno])
-
-    def _effects_of(self, statement: ast.stmt) -> None:
-        pending: list[ast.AST] = [statement]
-        while pending:
-            node = pending.pop()
-            if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(node, ast.Call):
-                what = SIDE_EFFECTS.get(self.qualified(node.func) or "")
+            for node in nodes:
+                if not isinstance(node, ast.Call) or id(node) not in at_load:
+                    continue
+                api = self.api(node)
+                if api in STARTS:
+                    summary.starts.append([api, node.lineno])
+                what = SIDE_EFFECTS.get(self.qualified(node.func) or "") if isinstance(statement, _PLAIN) else None
                 if what is not None:
-                    self.summary.effects.append([what, node.lineno])
-            pending.extend(ast.iter_child_nodes(node))
+                    summary.effects.append([what, node.lineno])
 
     # -- functions -----------------------------------------------------------------------
 
     def _functions(self) -> None:
-        module_names = self._module_names()
-        for statement in self.tree.body:
+        module_names = {
+            node.id
+            for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True)
+            if not isinstance(statement, _FUNCTIONS)
+            for node in nodes
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+        }
+        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
             if not isinstance(statement, _FUNCTIONS):
                 continue
             self.summary.functions.append(statement.name)
-            local = {
-                node.id
-                for node in ast.walk(statement)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-            }
-            declared = {name for node in ast.walk(statement) if isinstance(node, ast.Global) for name in node.names}
+            names = [node for node in nodes if isinstance(node, ast.Name)]
+            local = {node.id for node in names if isinstance(node.ctx, ast.Store)}
+            declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
             reads = {
                 node.id
-                for node in ast.walk(statement)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                for node in names
+                if isinstance(node.ctx, ast.Load)
                 and node.id in module_names and (node.id in declared or node.id not in local)
             }  # fmt: skip
             if reads:
                 self.summary.reads[statement.name] = sorted(reads)
 
-    def _module_names(self) -> set[str]:
-        names: set[str] = set()
-        for statement in self.tree.body:
-            for node in ast.walk(statement) if not isinstance(statement, _FUNCTIONS) else ():
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    names.add(node.id)
-        return names
-
     # -- handovers -----------------------------------------------------------------------
 
     def _calls(self) -> None:
         attributes = self.summary.attributes
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in self.sources:
+        for node in self.nodes.of(ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in self.sources:
                 read = attributes.setdefault(node.value.id, [])
                 read += [node.attr] if node.attr not in read else []
-            if not isinstance(node, ast.Call):
-                continue
+        for node in sorted(self.nodes.of(ast.Call), key=lambda n: (n.lineno, n.col_offset)):
             name = self.qualified(node.func)
             if name in ("multiprocessing.set_start_method", "multiprocessing.get_context"):
                 self.summary.forks |= _first_text(node) == "fork" and name.endswith("set_start_method")

@@ -19,10 +19,10 @@ from codemods.analysis.ipc import Creation
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
 from codemods.analysis.project.apis import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES
+from codemods.analysis.project.model import ChildStart
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import calls_in, names_in
 from codemods.rewrite.handover import Edits, placeholder
-from codemods.analysis.project.model import ChildStart
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.ipc_outside_parent.across import advice, shared_across
 from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed

@@ -31,6 +31,7 @@ from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.unpicklable_task.ast_tasks import AstTasks
+from codemods.rules.unpicklable_task.foreign import foreign_lambda
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -161,6 +162,10 @@ class UnpicklableTask(RuleVisitor):
     # -- what cannot be sent -----------------------------------------------------------
 
     def _problem(self, task: cst.BaseExpression) -> Problem | None:
+        if isinstance(task, (cst.Name, cst.Attribute)):
+            foreign = foreign_lambda(self.facts.project, self.module.code_for_node(task))
+            if foreign is not None:
+                return Problem(foreign[0], LAMBDA, True, reason=foreign[1])
         if isinstance(task, cst.Lambda):
             return Problem("a lambda", LAMBDA, True, task)
         if isinstance(task, cst.Call) and "functools.partial" in self.api.qualified_names(task.func):
