@@ -55,6 +55,18 @@ GUARD = '`if __name__ == "__main__":`'
 # What codemods.analysis.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
+# Statements whose calls run whenever the module is imported (as the project model reads them).
+_UNCONDITIONAL = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign)
+IMPORTED_ADVICE = (
+    "a `__main__` guard never runs when a module is imported, so move the work into a function that the script "
+    "calls, by hand"
+)
+
+
+def _unconditional(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(small, _UNCONDITIONAL) for small in statement.body)
+    return isinstance(statement, (cst.With, cst.For))
 
 
 def _is_definition(statement: cst.CSTNode) -> bool:
@@ -86,11 +98,37 @@ class ImportSideEffects(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
+        self._check_in_script(node)
+        project = self.facts.project
+        if project is not None and project.child_import:
+            self._check_imported(node, project.child_import)
+        return False
+
+    def _check_imported(self, node: cst.Module, why: str) -> None:
+        """Work at import in a module that child processes import, though it is not the
+        script that starts them: a guard there would never run, so it is reported only."""
+        reported = {c.finding.line for c in self.candidates}
+        for statement in node.body:
+            if not _unconditional(statement):
+                continue
+            for call in calls_in(statement):
+                effect = self._effect(call)
+                if effect is None or self._on_the_way_out(call):
+                    continue
+                if self.line(call) not in reported:
+                    message = (
+                        f"`{node.code_for_node(call.func)}()` {effect} at module level, and child processes import "
+                        f"this module ({why}); under spawn and forkserver each of them repeats it"
+                    )
+                    self.report(call, message, not_fixed=IMPORTED_ADVICE)
+                break
+
+    def _check_in_script(self, node: cst.Module) -> None:
         body = list(node.body)
         guards = [i for i, statement in enumerate(body) if is_main_guard(statement)]
         # Unguarded process starts are MP001's: its fix moves the script part, this with it.
         if len(guards) != 1 or not self._starts_processes(node) or self._unguarded_start(body):
-            return False
+            return
         guard = guards[0]
         child_reads = self._child_reads(body, guard)
         movable = self._movable(body, guard, {read.name for read in child_reads})
@@ -111,7 +149,6 @@ class ImportSideEffects(RuleVisitor):
                 else:
                     self.report(call, message, not_fixed=self._advice(body, index, child_reads))
                 break
-        return False
 
     def _advice(self, body: list[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> str:
         """How to fix ``body[index]`` by hand: move it, unless a child needs what it makes."""

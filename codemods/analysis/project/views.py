@@ -37,7 +37,7 @@ def views(project: Project) -> dict[str, ProjectView]:
             lambdas[by].append(ForeignLambda(handover.written, _relative(home, by), summary.lambdas[name]))
             continue
         starts[home].append(ChildStart(name, handover.kind, handover.api, _relative(by, home), handover.line))
-        started = f"`{name}` runs in child processes that {_relative(by, home)} starts (line {handover.line})"
+        started = f"`{name}` runs in child processes that {_relative(by, home)} starts on line {handover.line}"
         child_modules.setdefault(home, started)
     for path, summary in project.summaries.items():
         if summary.guarded and any(not h.fork_only for h in summary.handovers) and not summary.forks:
@@ -87,9 +87,9 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
             pending.append(home)
             importer = _relative(path, home)
             if path in child_modules and not child_modules[path]:
-                why[home] = f"{importer} imports it (line {found.line}) and starts child processes"
+                why[home] = f"{importer} imports it on line {found.line} and starts child processes"
             else:
-                why[home] = f"{importer} imports it (line {found.line}), and child processes import {importer}"
+                why[home] = f"{importer} imports it on line {found.line}, and child processes import {importer}"
     return why
 
 

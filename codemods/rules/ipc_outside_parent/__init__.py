@@ -83,7 +83,7 @@ class IpcOutsideParent(RuleVisitor):
             message = (
                 f"{_join(names)} ({self._what(placed.creation)}) is created at module level but reaches "
                 f"`{start.function}` through a global, and `{start.function}` runs in a child process that "
-                f"{start.by} starts (line {start.line}): under spawn and forkserver each child that imports this "
+                f"{start.by} starts on line {start.line}: under spawn and forkserver each child that imports this "
                 "module creates its own, which no other process shares"
             )
             self.report(placed.creation.call, message, not_fixed=advice(start))
