@@ -16,6 +16,7 @@ from codemods.analysis.guard import is_main_guard
 from codemods.analysis.import_lines import is_import_line
 from codemods.analysis.names import EXIT_CALLS, TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
+from codemods.analysis.project.summary import SIDE_EFFECTS
 from codemods.analysis.reachability import ChildRead, imported_only, reach_of
 from codemods.analysis.statements import (
     calls_in,
@@ -29,25 +30,6 @@ from codemods.analysis.statements import (
 from codemods.rewrite.nodes import as_block_statement, split_blank_prefix
 from codemods.rules._base import RuleVisitor
 
-# Calls whose effect a reader sees or waits for: output, input, files, processes, network.
-SIDE_EFFECTS = {
-    "builtins.print": "prints",
-    "builtins.input": "reads input",
-    "builtins.open": "opens a file",
-    "time.sleep": "sleeps",
-    "os.system": "runs a command",
-    "subprocess.run": "runs a command",
-    "subprocess.call": "runs a command",
-    "subprocess.check_call": "runs a command",
-    "subprocess.check_output": "runs a command",
-    "subprocess.Popen": "runs a command",
-    "urllib.request.urlopen": "reads from the network",
-    "requests.get": "reads from the network",
-    "requests.post": "writes to the network",
-    "socket.create_connection": "opens a network connection",
-    "shutil.rmtree": "deletes files",
-    "os.remove": "deletes a file",
-}
 # Methods that parse the command line, whatever the parser's name.
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
 _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)

@@ -58,8 +58,7 @@ def _names_scope(data: bytes) -> bool:
 def neighbours(paths: Iterable[str]) -> list[str]:
     """The Python files beside each file named alone: the context of a single-file check."""
     found: list[str] = []
-    for path in paths:
-        folder = os.path.dirname(os.path.abspath(path))
+    for folder in dict.fromkeys(os.path.dirname(os.path.abspath(path)) for path in paths):
         try:
             names = sorted(os.listdir(folder))
         except OSError:
