@@ -270,3 +270,56 @@ def test_a_pool_made_in_a_function_is_left_alone(program: Path) -> None:
     write(program, files)
     assert mpfix("check", ".") == (0, [])
     assert unchanged_by_fix(program, files)
+
+
+# -- MP003 for pool tasks: a module-level counter --------------------------------------
+
+COUNTER = """\
+import multiprocessing as mp
+
+hits = mp.Value("i", 0)
+
+
+def count(n):
+    with hits.get_lock():
+        hits.value += 1
+    return n
+"""
+COUNTS = f"""\
+from multiprocessing import Pool
+
+from counter import count, hits
+
+{GUARD}
+    with Pool(2) as pool:
+        pool.map(count, range(10))
+    print(hits.value)
+"""
+COUNTER_FINDING = (
+    "counter.py:3:8: MP003 `hits` (`mp.Value()`) is created at module level but reaches `count` through a global, "
+    "and `count` runs in a child process that main.py starts on line 7: under spawn and forkserver each child that "
+    "imports this module creates its own, which no other process shares; not fixed: the children are started in "
+    "main.py: create it where the pool is made and hand it to the workers through the pool's `initializer=`"
+)
+
+
+def test_a_counter_in_a_helper_module_that_pool_tasks_update(program: Path) -> None:
+    write(program, {"counter.py": COUNTER, "main.py": COUNTS})
+    assert mpfix("check", ".") == (1, [COUNTER_FINDING])
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_counter_stays_zero_under_spawn_and_forkserver(program: Path, method: str) -> None:
+    write(program, {"counter.py": COUNTER, "main.py": COUNTS})
+    assert run_program(program / "main.py", method).stdout == ("10\n" if method == "fork" else "0\n")
+
+
+def test_a_module_imported_under_the_guard_is_not_imported_by_the_children(program: Path) -> None:
+    main = POOLED.replace("from helpers import square", "from tasks import square").replace(
+        "    with Pool", "    import helpers\n\n    with Pool"
+    )
+    write(program, {"helpers.py": 'print("loading helpers")\n', "tasks.py": DEF_HELPERS, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    at_load = main.replace("    import helpers\n\n", "").replace("from tasks", "import helpers\nfrom tasks")
+    write(program, {"main.py": at_load})
+    assert mpfix("check", ".")[0] == 1

@@ -141,7 +141,7 @@ def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
 def _find_importers(summaries: Summaries, rest: list[str]) -> None:
     """Summarise the files of ``rest`` that may import a module that starts processes at
     import (they name it): what they take from it is what MP001's fix must keep."""
-    starters = [path for path, summary in summaries.found.items() if summary.starts and not summary.guarded]
+    starters = [path for path, summary in summaries.found.items() if summary.starts]
     needles = {module_name(path)[0].rpartition(".")[2].encode() for path in starters} - {b""}
     if not needles:
         return

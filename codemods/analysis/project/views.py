@@ -56,7 +56,7 @@ def views(project: Project) -> dict[str, ProjectView]:
         why = imported.get(path, "")
         if why and summary.effects:
             rules.add("MP013")
-        own_importers = tuple(importers.get(path, ())) if summary.starts and not summary.guarded else ()
+        own_importers = tuple(importers.get(path, ())) if summary.starts else ()
         if own_importers:
             rules.add("MP001")
         if rules:
