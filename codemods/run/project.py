@@ -104,11 +104,10 @@ def build(
         if _names_scope(data):
             summaries.add(path, data)
     for path in map(os.path.abspath, context):
-        if path in files or (data := _read(path)) is None:
-            continue
-        if _names_scope(data):
-            summaries.add(path, data)
-        else:
+        found = None if path in files else _read(path)
+        if found is not None and _names_scope(found):
+            summaries.add(path, found)
+        elif found is not None:
             rest.append(path)
     if not summaries.found:
         return {}

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
-from codemods.analysis.project.summary import Import, ModuleSummary
+from codemods.analysis.project.summary import Handover, Import, ModuleSummary
 
 # A re-export chain longer than this is not followed (and a cycle ends).
 _MAX_HOPS = 4
@@ -151,7 +151,7 @@ class Project:
                 return self.resolve(home, source, hops + 1)
         return None
 
-    def handovers(self) -> Iterator[tuple[str, str, str, object]]:
+    def handovers(self) -> Iterator[tuple[str, str, str, Handover]]:
         """(file handing over, file of the callable, its name, the handover) across files."""
         for path, summary in self.summaries.items():
             if summary.forks:

@@ -98,7 +98,7 @@ def summarize(data: bytes) -> ModuleSummary | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            tree = compile(data, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = ast.parse(data)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     try:
@@ -347,11 +347,12 @@ class _Summarizer:
         return None
 
     def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call) -> None:
-        callee = self.qualified(given) if given is not None and dotted(given) else None
-        if callee is None or callee.startswith("builtins."):
+        parts = dotted(given) if given is not None else None
+        callee = self.qualified(given) if given is not None and parts else None
+        if callee is None or callee.startswith("builtins.") or parts is None:
             return
         fork_only = self._fork_context(call.func)
-        written = ".".join(dotted(given) or ())
+        written = ".".join(parts)
         self.summary.handovers.append(Handover(callee, written, kind, api, call.lineno, fork_only))
 
 

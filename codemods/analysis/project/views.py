@@ -14,7 +14,6 @@ import os
 from collections import defaultdict
 
 from codemods.analysis.project.model import ChildStart, ForeignLambda, Importer, Project, ProjectView
-from codemods.analysis.project.summary import Handover
 
 
 def _relative(path: str, seen_from: str) -> str:
@@ -31,7 +30,6 @@ def views(project: Project) -> dict[str, ProjectView]:
     lambdas: dict[str, list[ForeignLambda]] = defaultdict(list)
     child_modules: dict[str, str] = {}  # a module children import -> why
     for by, home, name, handover in project.handovers():
-        assert isinstance(handover, Handover)
         summary = project.summaries[home]
         if name in summary.lambdas:
             lambdas[by].append(ForeignLambda(handover.written, _relative(home, by), summary.lambdas[name]))

@@ -25,24 +25,24 @@ _HOW = {
 def shared_across(ipc: IpcModule, starts: tuple[ChildStart, ...]) -> Iterator[tuple[Placed, list[str], ChildStart]]:
     """Each module-level creation (outside the guard) that a function started in a child
     by another module reads, with the names it reads and the first such start."""
-    by_function = {}
-    for start in starts:
-        by_function.setdefault(start.function, start)
+    by_function: dict[str, ChildStart] = {}
+    for each in starts:
+        by_function.setdefault(each.function, each)
     reach = ipc.reach
     for placed in ipc.parent_creations():
         if placed.in_guard or placed.creation.kind == "Manager":
             continue
         read: list[str] = []
-        start = None
+        first: ChildStart | None = None
         for name in placed.creation.names:
             for assignment in reach.global_scope.assignments[name]:
                 for access in assignment.references:
                     reader = _top_level_function(ipc, access.node)
                     if reader in by_function:
                         read += [name] if name not in read else []
-                        start = start or by_function[reader]
-        if start is not None:
-            yield placed, read, start
+                        first = first or by_function[reader]
+        if first is not None:
+            yield placed, read, first
 
 
 def _top_level_function(ipc: IpcModule, node: cst.CSTNode) -> str | None:
