@@ -245,8 +245,17 @@ def test_a_print_in_a_module_no_child_imports_is_left_alone(program: Path) -> No
 # -- MP001: a module that others import starts a pool at import -------------------------
 
 
-def test_a_pool_that_an_importer_uses_is_reported_not_moved(program: Path) -> None:
-    files = {"helpers.py": POOL_HELPERS, "main.py": USES_POOL}
+@pytest.mark.parametrize(
+    "main",
+    [
+        USES_POOL,
+        f"import helpers\n\n{GUARD}\n    print(helpers.pool.map(helpers.square, range(4)))\n",
+        f"from helpers import *\n\n{GUARD}\n    print(pool.map(square, range(4)))\n",
+    ],
+    ids=["from-import", "module-attribute", "star-import"],
+)
+def test_a_pool_that_an_importer_uses_is_reported_not_moved(program: Path, main: str) -> None:
+    files = {"helpers.py": POOL_HELPERS, "main.py": main}
     write(program, files)
     code, found = mpfix("check", "--select", "MP001", ".")
     assert (code, found) == (1, [POOL_FINDING])
