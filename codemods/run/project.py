@@ -36,11 +36,11 @@ class Summaries:
         if path in self.found:
             return self.found[path]
         entry = self.cache.get(data, _SALT) if self.cache is not None else None
-        summary = ModuleSummary.from_json(entry) if entry else summarize(data)
+        summary = _from_entry(entry) or summarize(data)
         if summary is None:
             return None
-        if self.cache is not None and not entry:
-            self.cache.put(data, _SALT, summary.to_json())
+        if self.cache is not None and entry != (json := summary.to_json()):
+            self.cache.put(data, _SALT, json)
         self.found[path] = summary
         return summary
 
@@ -49,6 +49,15 @@ class Summaries:
             return self.add(path, read(path))
         except OSError:
             return None
+
+
+def _from_entry(entry: dict | None) -> ModuleSummary | None:
+    """The cached summary; None when there is none, or one of another shape (written by
+    another build of mpfix that shares the version)."""
+    try:
+        return ModuleSummary.from_json(entry) if entry else None
+    except (TypeError, KeyError):
+        return None
 
 
 def _names_scope(data: bytes) -> bool:
@@ -141,7 +150,10 @@ def _find_importers(summaries: Summaries, rest: list[str]) -> None:
     """Summarise the files of ``rest`` that may import a module that starts processes at
     import (they name it): what they take from it is what MP001's fix must keep."""
     starters = [path for path, summary in summaries.found.items() if summary.starts]
-    needles = {module_name(path)[0].rpartition(".")[2].encode() for path in starters} - {b""}
+    # A name that is no UTF-8 (a file name's undecodable bytes) cannot be imported: its
+    # needle matches nothing, as it should.
+    needles = {module_name(path)[0].rpartition(".")[2].encode("utf-8", "surrogateescape") for path in starters}
+    needles.discard(b"")
     if not needles:
         return
     for path in rest:
