@@ -235,6 +235,15 @@ def test_a_print_only_a_function_makes_is_left_alone(program: Path) -> None:
     assert unchanged_by_fix(program, files)
 
 
+def test_a_file_read_whose_value_the_children_need_is_left_alone(program: Path) -> None:
+    reads = 'with open("factor.txt") as f:\n    FACTOR = int(f.read())\n\n\n'
+    helpers = reads + DEF_HELPERS.replace("x * x", "x * x * FACTOR")
+    files = {"helpers.py": helpers, "main.py": POOLED, "factor.txt": "1\n"}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert run_program(program / "main.py", "spawn").stdout == "[0, 1, 4, 9]\n"
+
+
 def test_a_print_in_a_module_no_child_imports_is_left_alone(program: Path) -> None:
     main = f"import helpers\n\n{GUARD}\n    helpers.square(2)\n"
     write(program, {"helpers.py": PRINTING_HELPERS, "main.py": main, "other.py": POOLED.replace("helpers", "tasks")})

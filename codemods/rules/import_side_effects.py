@@ -37,18 +37,18 @@ GUARD = '`if __name__ == "__main__":`'
 # What codemods.analysis.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
-# Statements whose calls run whenever the module is imported (as the project model reads them).
-_UNCONDITIONAL = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign)
+# Bare calls at module level, whose value nothing keeps (as the project model reads them).
+_UNCONDITIONAL = (cst.Expr,)
 IMPORTED_ADVICE = (
     "a `__main__` guard never runs when a module is imported, so move the work into a function that the script "
     "calls, by hand"
 )
 
 
-def _unconditional(statement: cst.BaseStatement) -> bool:
-    if isinstance(statement, cst.SimpleStatementLine):
-        return all(isinstance(small, _UNCONDITIONAL) for small in statement.body)
-    return isinstance(statement, (cst.With, cst.For))
+def _bare_call(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, _UNCONDITIONAL) for small in statement.body
+    )
 
 
 def _is_definition(statement: cst.CSTNode) -> bool:
@@ -91,7 +91,7 @@ class ImportSideEffects(RuleVisitor):
         script that starts them: a guard there would never run, so it is reported only."""
         reported = {c.finding.line for c in self.candidates}
         for statement in node.body:
-            if not _unconditional(statement):
+            if not _bare_call(statement):
                 continue
             for call in calls_in(statement):
                 effect = self._effect(call)

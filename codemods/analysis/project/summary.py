@@ -43,8 +43,10 @@ STARTS = frozenset({"Process", "Pool", "ProcessPoolExecutor", "Manager"})
 SHARED_OBJECTS = IPC_FACTORIES - {"Manager"}
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# Top-level statements whose calls run unconditionally when the module is imported.
-_PLAIN = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.With, ast.For)
+# Top-level statements whose effects count: bare calls, which run whenever the module is
+# imported and whose value nothing keeps (a child may need what ``CONFIG = load()`` or
+# ``with open(...)`` gives, so repeating those is how it gets it).
+_PLAIN = (ast.Expr,)
 
 
 @dataclass
