@@ -3,13 +3,14 @@
 Only the files that name a multiprocessing API are summarised first (the byte prefilter
 has read them already); then the modules they hand work from or that their children
 import, found on disk beside them, whether or not the run was asked to check them. A file
-named alone (or stdin with ``--stdin-filename``) brings the other modules of its folder as
-context: they are summarised, never reported on.
+named alone (or stdin with ``--stdin-filename``) brings the modules of its folder that
+import it as context: they are summarised, never reported on.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
@@ -64,15 +65,25 @@ def _names_scope(data: bytes) -> bool:
     return any(word in data for word in SCOPE)
 
 
-def neighbours(paths: Iterable[str]) -> list[str]:
-    """The Python files beside each file named alone: the context of a single-file check."""
-    found: list[str] = []
-    for folder in dict.fromkeys(os.path.dirname(os.path.abspath(path)) for path in paths):
+def neighbours(paths: Iterable[str]) -> dict[str, bytes]:
+    """The Python files beside the files named alone that import one of them (a line
+    that says ``import`` and names the module): the context of a single-file check."""
+    stems: dict[str, set[bytes]] = {}
+    for path in map(os.path.abspath, paths):
+        stem = module_name(path)[0].rpartition(".")[2]
+        stems.setdefault(os.path.dirname(path), set()).add(stem.encode("utf-8", "surrogateescape"))
+    found: dict[str, bytes] = {}
+    for folder, named in stems.items():
+        naming = re.compile(rb"^[^\n#]*\b(?:" + b"|".join(map(re.escape, named)) + rb")\b[^\n]*", re.M)
         try:
             names = sorted(os.listdir(folder))
         except OSError:
             continue
-        found += [os.path.join(folder, name) for name in names if name.endswith(PYTHON_SUFFIXES)]
+        for name in names:
+            path = os.path.join(folder, name)
+            data = _read(path) if name.endswith(PYTHON_SUFFIXES) else None
+            if data is not None and any(b"import" in line[0] for line in naming.finditer(data)):
+                found[path] = data
     return found
 
 
@@ -94,12 +105,12 @@ def _wanted(project_names: dict[str, str], path: str, summary: ModuleSummary) ->
 
 
 def build(
-    files: Mapping[str, bytes], context: Iterable[str], cache: ResultCache | None, others: Iterable[str] = ()
+    files: Mapping[str, bytes], context: Mapping[str, bytes], cache: ResultCache | None, others: Iterable[str] = ()
 ) -> dict[str, ProjectView]:
     """The view of each file that the other modules tell something.
 
     ``files`` (path -> bytes) are the files that the run reads anyway and that passed the
-    prefilter; ``context`` are files read here only to see what they tell; ``others`` are
+    prefilter; ``context`` (path -> bytes) are files that only tell; ``others`` are
     the run's remaining files, read again only when they may import a module that starts
     processes at import.
     """
@@ -112,11 +123,12 @@ def build(
     for path, data in files.items():
         if _names_scope(data):
             summaries.add(path, data)
-    for path in map(os.path.abspath, context):
-        found = None if path in files else _read(path)
-        if found is not None and _names_scope(found):
-            summaries.add(path, found)
-        elif found is not None:
+    for path, data in context.items():
+        if path in files:
+            continue
+        if _names_scope(data):
+            summaries.add(path, data)
+        else:
             rest.append(path)
     if not summaries.found:
         return {}
