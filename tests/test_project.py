@@ -218,7 +218,10 @@ def test_a_print_in_a_module_the_children_import(program: Path) -> None:
 def test_children_repeat_the_print_under_spawn_and_forkserver(program: Path, method: str) -> None:
     write(program, {"helpers.py": PRINTING_HELPERS, "main.py": POOLED})
     run = run_program(program / "main.py", method)
-    assert run.stdout.count("loading helpers") == (1 if method == "fork" else 3)
+    # The parent prints it once; a worker that the pool's exit ends before it started
+    # up may not, so under spawn and forkserver it is at least one more.
+    printed = run.stdout.count("loading helpers")
+    assert printed == 1 if method == "fork" else printed >= 2
 
 
 def test_a_print_in_a_module_the_script_imports(program: Path) -> None:
