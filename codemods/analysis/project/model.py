@@ -27,7 +27,6 @@ class ChildStart:
 
     function: str
     kind: str  # "target", "task" or "initializer"
-    api: str
     by: str  # the module that hands it over (its path, relative to this file's folder)
     line: int
 

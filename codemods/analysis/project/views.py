@@ -34,7 +34,7 @@ def views(project: Project) -> dict[str, ProjectView]:
         if name in summary.lambdas:
             lambdas[by].append(ForeignLambda(handover.written, _relative(home, by), summary.lambdas[name]))
             continue
-        starts[home].append(ChildStart(name, handover.kind, handover.api, _relative(by, home), handover.line))
+        starts[home].append(ChildStart(name, handover.kind, _relative(by, home), handover.line))
         started = f"`{name}` runs in child processes that {_relative(by, home)} starts on line {handover.line}"
         child_modules.setdefault(home, started)
     for path, summary in project.summaries.items():
