@@ -147,6 +147,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (cached, data if cached.fixed is not None else None)
         else:
             pending.append(Job(path, data, file_options, _needled(needled, file_options, view), view))
+    del passed  # the bytes of the files the cache answered are not kept to the end
     pending.sort(key=lambda job: job.path)
 
     jobs_by_path = {job.path: job for job in pending}
