@@ -19,6 +19,7 @@ import libcst as cst
 from codemods import registry, suppressions
 from codemods.analysis.facts import ModuleFacts, analysing
 from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.project.model import ProjectView
 from codemods.model import Finding, RuleSpec, Safety, TargetVersion
 from codemods.rewrite.nodes import ReplaceNodes
 from codemods.rules._base import Candidate, RuleVisitor, worded
@@ -141,8 +142,10 @@ def _refuse_what_python_finds_too_deep(source: str) -> None:
             pass
 
 
-def _analyse(module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion) -> list[Candidate]:
-    facts = ModuleFacts(module)
+def _analyse(
+    module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion, project: ProjectView | None
+) -> list[Candidate]:
+    facts = ModuleFacts(module, project)
     instances = [cls(facts, target) for cls in visitors]
     with analysing(facts):
         facts.wrapper.visit_batched(instances)
@@ -206,17 +209,23 @@ def _findings(candidates: list[Candidate], unused: list[Finding]) -> list[Findin
 
 
 def prefiltered(
-    source: str, tree: ast.Module, specs: Sequence[RuleSpec], needled: Collection[RuleSpec] | None = None
+    source: str,
+    tree: ast.Module,
+    specs: Sequence[RuleSpec],
+    needled: Collection[RuleSpec] | None = None,
+    project: ProjectView | None = None,
 ) -> list[RuleSpec]:
     """The rules of ``specs`` that may find something in ``source`` (whose ``ast`` is
-    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes.
+    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes,
+    or what other modules tell (``project``) may give the rule a finding here.
     ``needled``: the rules whose needles the caller already found in the bytes."""
+    across = {spec for spec in specs if project is not None and spec.code in project.rules}
     if needled is None:
         needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
-    if not needled:
+    if not needled and not across:
         return []
     facts = AstFacts(tree)
-    return [spec for spec in needled if spec.load().precheck(facts)]
+    return [spec for spec in specs if spec in across or (spec in needled and spec.load().precheck(facts))]
 
 
 def analyze(
@@ -230,6 +239,7 @@ def analyze(
     needled: Collection[RuleSpec] | None = None,
     only: Finding | None = None,
     target_version: TargetVersion = TargetVersion.PY310,
+    project: ProjectView | None = None,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
 
@@ -240,6 +250,7 @@ def analyze(
     says it cannot match (to measure, or test, what the pre-checks save). ``needled``
     names the rules of ``rules`` whose needles the caller already found in the file's
     bytes (the runner's prefilter), so they are not looked for again; None looks here.
+    ``project`` is what the other modules of the program tell this file's rules.
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
     findings too (MP000, without a fix). ``target_version``: the oldest Python the code
@@ -248,7 +259,16 @@ def analyze(
     """
     try:
         return _analyze_source(
-            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled, only, target_version
+            source,
+            rules,
+            fix,
+            unsafe_fixes,
+            report_unused_suppressions,
+            precheck,
+            needled,
+            only,
+            target_version,
+            project,
         )
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
@@ -268,6 +288,7 @@ def _analyze_source(
     needled: Collection[RuleSpec] | None,
     only: Finding | None,
     target: TargetVersion,
+    project: ProjectView | None,
 ) -> Result:
     specs = tuple(rules) if rules is not None else registry.RULES
     visitors = [spec.load() for spec in specs]
@@ -276,7 +297,7 @@ def _analyze_source(
     # selected rule looks at the result.
     first_pass = visitors
     if tree is not None and precheck:
-        passed = set(prefiltered(source, tree, specs, needled))
+        passed = set(prefiltered(source, tree, specs, needled, project))
         first_pass = [v for v in visitors if v.SPEC in passed]
     if not first_pass:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
@@ -290,7 +311,9 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
-    candidates, unused = _unsuppressed(_analyse(module, first_pass, target), source, specs, report_unused_suppressions)
+    candidates, unused = _unsuppressed(
+        _analyse(module, first_pass, target, project), source, specs, report_unused_suppressions
+    )
     if module.code != code:
         candidates = _without_fixes(candidates, NOT_REPRODUCIBLE)
     findings = _findings(candidates, unused)
@@ -331,7 +354,7 @@ def _analyze_source(
         result.applied.extend(c.finding for c in applied)
         current = new_code
         candidates, unused = _unsuppressed(
-            _analyse(module, visitors, target), current + tail, specs, report_unused_suppressions
+            _analyse(module, visitors, target, project), current + tail, specs, report_unused_suppressions
         )
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 

@@ -290,6 +290,22 @@ def resolve(qualified_name: str) -> tuple[str, Library] | None:
     return BY_QUALIFIED_NAME.get(qualified_name)
 
 
+def through_context(name: str) -> str:
+    """``multiprocess.Pool`` for ``multiprocess.get_context.Pool``, the qualified name of
+    ``multiprocess.get_context("spawn").Pool``."""
+    for maker in CONTEXT_MAKERS:
+        if name.startswith(maker + "."):
+            return maker.rsplit(".", 1)[0] + name[len(maker) :]
+    return name
+
+
+def canonical(qualified_name: str) -> str | None:
+    """The canonical API name of a fully qualified name (through a context too), or None
+    if it is no library's."""
+    found = resolve(through_context(qualified_name))
+    return found[0] if found is not None else None
+
+
 def spellings(apis: Collection[str]) -> frozenset[str]:
     """Every last name a callee resolving to one of ``apis`` can have in source, before
     aliasing: ``Manager`` and ``SyncManager`` both mean the API "Manager"."""

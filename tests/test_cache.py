@@ -87,3 +87,34 @@ def test_fix_from_the_cache_writes_the_file(tmp_path: Path) -> None:
     assert mpfix("diff", ".", cwd=tmp_path).returncode == 1  # fills the cache for fixing runs
     assert mpfix("fix", ".", cwd=tmp_path).returncode == 0
     assert 'if __name__ == "__main__":' in script.read_text()
+
+
+# A worker module whose module-level queue is MP003's finding only when another module
+# starts `work` in a child.
+WORKERS = "import multiprocessing as mp\nresults = mp.Queue()\ndef work(n):\n    results.put(n)\n"
+STARTS_WORK = (
+    "import multiprocessing as mp\nfrom workers import work\n"
+    "if __name__ == '__main__':\n    mp.Process(target=work, args=(1,)).start()\n"
+)
+CALLS_WORK = "from workers import work\nif __name__ == '__main__':\n    work(1)\n"
+
+
+def test_a_change_in_a_module_it_depends_on_analyses_a_file_again(tmp_path: Path) -> None:
+    (tmp_path / "workers.py").write_text(WORKERS)
+    main = tmp_path / "main.py"
+    main.write_text(CALLS_WORK)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 0
+    main.write_text(STARTS_WORK)
+    started = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert started.returncode == 1 and findings(started).startswith("workers.py:2:11: MP003 ")
+    main.write_text(CALLS_WORK)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 0
+
+
+def test_an_unchanged_program_of_several_modules_is_answered_from_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "workers.py").write_text(WORKERS)
+    (tmp_path / "main.py").write_text(STARTS_WORK)
+    first = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    second = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert first.returncode == second.returncode == 1 and findings(second) == findings(first)
+    assert imported_libcst(first) and not imported_libcst(second)

@@ -60,6 +60,9 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+TITLE = re.compile(r'title="([^"]+)"')
+
+
 @dataclass
 class Fence:
     """A fenced code block: its language, its lines (without the fences' indentation), where."""
@@ -67,6 +70,7 @@ class Fence:
     language: str
     lines: list[str]
     line: int
+    title: str | None = None  # ``title="workers.py"``: one file of a program of several
 
 
 def _scan(markdown: str) -> tuple[list[str], list[Fence]]:
@@ -89,7 +93,8 @@ def _scan(markdown: str) -> tuple[list[str], list[Fence]]:
             fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
             indent = line[: len(line) - len(line.lstrip())]
             info = stripped[len(fence) :].strip().lstrip("{").lstrip(".")
-            current = Fence(info.split()[0] if info else "", [], number)
+            title = TITLE.search(info)
+            current = Fence(info.split()[0] if info else "", [], number, title[1] if title else None)
             continue
         outside.append(line)
     return outside, fences
@@ -240,7 +245,7 @@ def _prose_examples() -> list:
         pytest.param(page, fence, id=f"{page.relative_to(DOCS).as_posix()}:{fence.line}")
         for page in PROSE_PAGES
         for fence in _fences(page)
-        if fence.language == "python" and _include_only(fence) is None
+        if fence.language == "python" and _include_only(fence) is None and fence.title is None
     ]
 
 
@@ -262,6 +267,28 @@ def test_prose_examples_compile_and_whole_programs_run_under_spawn(page: Path, f
     assert check.exit_code == 0, check.output
     method = "default" if "set_start_method(" in source else "spawn"
     run = run_program(program, method, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+PROGRAMS = [page for page in PROSE_PAGES if any(fence.title for fence in _fences(page))]
+
+
+@pytest.mark.parametrize("page", PROGRAMS, ids=lambda page: page.stem)
+def test_prose_programs_of_several_files_run_under_spawn(page: Path, tmp_path: Path) -> None:
+    """The titled Python blocks of a page are the files of one program: mpfix finds
+    nothing in them, and the file with the main guard runs under spawn."""
+    from typer.testing import CliRunner
+
+    from codemods.cli import app
+
+    files = {fence.title: "\n".join(fence.lines) + "\n" for fence in _fences(page) if fence.title}
+    for name, source in files.items():
+        compile(source, f"{page.name}:{name}", "exec")
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    check = CliRunner().invoke(app, ["check", "--no-cache", str(tmp_path)])
+    assert check.exit_code == 0, check.output
+    [script] = [name for name, source in files.items() if 'if __name__ == "__main__":' in source]
+    run = run_program(tmp_path / script, "spawn", timeout=60)
     assert run.returncode == 0, run.stderr
 
 

@@ -68,6 +68,7 @@ LAYERS = (
     ("kit", "codemods.rules._base"),
     ("rules", "codemods.rules"),
     ("rewrite", "codemods.rewrite"),
+    ("project", "codemods.analysis.project"),
     ("analysis", "codemods.analysis"),
     ("suppressions", "codemods.suppressions"),
     ("edits", "codemods.edits"),
@@ -86,20 +87,24 @@ MAY_IMPORT = {
     # And the cli's config; the engine, inside functions.
     "server": {"server", "run", "output", "registry", "model", "suppressions", "edits"},
     "cli": {"cli", "run", "output", "registry", "model"},  # and the server, inside its command
-    "run": {"run", "model", "registry", "suppressions"},  # and the engine, inside the workers' functions
+    # and the engine, inside the workers' functions; the runner builds the project model
+    "run": {"run", "project", "model", "registry", "suppressions"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions"},
-    "rules": {"kit", "analysis", "rewrite", "model", "libraries"},
-    "kit": {"analysis", "model", "registry"},
-    "rewrite": {"rewrite", "analysis", "model"},
-    "analysis": {"analysis", "model", "libraries"},
+    "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions"},
+    "rules": {"kit", "analysis", "project", "rewrite", "model", "libraries"},
+    "kit": {"analysis", "project", "model", "registry"},
+    "rewrite": {"rewrite", "analysis", "project", "model"},
+    "analysis": {"analysis", "project", "model", "libraries"},
+    "project": {"project", "model", "libraries"},
     "suppressions": {"model", "registry", "edits"},
     "edits": set(),
     "registry": {"model", "libraries"},
     "libraries": set(),
     "model": set(),
 }
-LIBCST_FREE = ("server", "cli", "run", "output", "registry", "libraries", "model", "suppressions", "edits", "package")
+LIBCST_FREE = (
+    "server", "cli", "run", "project", "output", "registry", "libraries", "model", "suppressions", "edits", "package"
+)
 
 
 def layer(module: str) -> str:

@@ -14,9 +14,9 @@ import importlib
 import pytest
 
 from codemods import registry
-from codemods.analysis.ipc import IPC_FACTORIES, TASK_METHODS
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, is_main_guard_test
+from codemods.analysis.project.apis import IPC_FACTORIES, TASK_METHODS
 from codemods.engine import SourceError, analyze
 from codemods.libraries import LIBRARIES
 from codemods.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS

@@ -15,8 +15,9 @@ import libcst as cst
 from libcst.metadata import Assignment, Scope
 
 from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.ipc import POOLS, TASK_METHODS, pool_initializer
+from codemods.analysis.ipc import pool_initializer
 from codemods.analysis.names import ApiResolver, api_of
+from codemods.analysis.project.apis import POOLS, TASK_METHODS
 from codemods.analysis.reachability import ModuleReach, reach_of
 
 

@@ -33,6 +33,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.analysis.project.model import ProjectView
+
 _T = TypeVar("_T")
 _MISSING: Any = object()
 
@@ -134,8 +136,10 @@ class _Tables(Mapping):
 class ModuleFacts:
     """The shared, lazily computed knowledge of one module (one round of the engine)."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, project: ProjectView | None = None) -> None:
         self.module = module
+        # What the other modules of the program tell this one's rules (None: nothing).
+        self.project = project
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.tables = _Tables(self)
         self._index: _Index | None = None

@@ -15,33 +15,8 @@ import libcst.matchers as m
 
 from codemods.analysis.facts import findall
 from codemods.analysis.names import ApiResolver
+from codemods.analysis.project.apis import IPC_FACTORIES, MANAGER_PROXIES
 
-# Canonical names (see codemods.analysis.names) of the factories of inter-process objects.
-IPC_FACTORIES = frozenset(
-    {
-        "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
-        "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array", "RawValue",
-        "RawArray", "Manager",
-    }
-)  # fmt: skip
-
-# Sharing one of these where each call made its own only adds mutual exclusion: the
-# results of a program that was correct without it stay the same.
-EXCLUSIVE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
-
-# Methods of a running SyncManager that create proxies (its Pool is no shared object).
-MANAGER_PROXIES = frozenset(
-    {
-        "Queue", "JoinableQueue", "Event", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
-        "Condition", "Barrier", "Value", "Array", "Namespace", "dict", "list",
-    }
-)  # fmt: skip
-
-POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
-# Pool and executor methods whose first argument runs in a worker.
-TASK_METHODS = frozenset(
-    {"apply", "apply_async", "map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "submit"}
-)
 # How many arguments may come before `initializer` positionally: Pool(processes, initializer,
 # ...), ProcessPoolExecutor(max_workers, mp_context, initializer, ...).
 _INITIALIZER_POSITION = {"Pool": 1, "ProcessPoolExecutor": 2}

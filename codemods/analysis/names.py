@@ -18,14 +18,9 @@ import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
 from codemods.analysis.facts import ModuleFacts, findall
-from codemods.libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve
+from codemods.libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
+from codemods.libraries import canonical as canonical
 from codemods.libraries import spellings as spellings
-
-
-def canonical(qualified_name: str) -> str | None:
-    """The canonical API name of a fully qualified name, or None if it is no library's."""
-    found = resolve(qualified_name)
-    return found[0] if found is not None else None
 
 
 class ApiResolver:
@@ -72,7 +67,7 @@ class ApiResolver:
             head, _, rest = name.partition(".")
             if head in self.context_names and rest:
                 name = f"{self.context_names[head]}.{rest}"
-            found = resolve(_through_context(name))
+            found = resolve(through_context(name))
             if found is not None:
                 return found
         return None
@@ -94,15 +89,6 @@ class ApiResolver:
         """The canonical API name called by ``node`` when it is a call."""
         found = self._resolved(node.func) if isinstance(node, cst.Call) else None
         return found[0] if found is not None and self.call_library(node) is not None else None
-
-
-def _through_context(name: str) -> str:
-    """``multiprocess.Pool`` for ``multiprocess.get_context.Pool``, the qualified name of
-    ``multiprocess.get_context("spawn").Pool``."""
-    for maker in CONTEXT_MAKERS:
-        if name.startswith(maker + "."):
-            return maker.rsplit(".", 1)[0] + name[len(maker) :]
-    return name
 
 
 def _backend(call: cst.Call, library: Library) -> Library | None:

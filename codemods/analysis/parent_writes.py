@@ -22,8 +22,8 @@ import libcst as cst
 from codemods.analysis.entries import Entries, entries_of
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import POOLS
 from codemods.analysis.names import api_of
+from codemods.analysis.project.apis import POOLS
 from codemods.analysis.reachability import ModuleReach, reach_of
 from codemods.analysis.statements import MUTATING_METHODS, calls_in, names_in
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar, overload
 
-from codemods.analysis.ipc import POOLS, TASK_METHODS
 from codemods.analysis.names import spellings
+from codemods.analysis.project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
 N2 = TypeVar("N2", bound=ast.AST)

@@ -17,6 +17,7 @@ from codemods.analysis.guard import is_main_guard
 from codemods.analysis.import_lines import is_import_line
 from codemods.analysis.names import EXIT_CALLS, TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
+from codemods.analysis.project.summary import SIDE_EFFECTS
 from codemods.analysis.reachability import ChildRead, imported_only, reach_of
 from codemods.analysis.statements import (
     calls_in,
@@ -30,25 +31,6 @@ from codemods.analysis.statements import (
 from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from codemods.rules._base import RuleVisitor
 
-# Calls whose effect a reader sees or waits for: output, input, files, processes, network.
-SIDE_EFFECTS = {
-    "builtins.print": "prints",
-    "builtins.input": "reads input",
-    "builtins.open": "opens a file",
-    "time.sleep": "sleeps",
-    "os.system": "runs a command",
-    "subprocess.run": "runs a command",
-    "subprocess.call": "runs a command",
-    "subprocess.check_call": "runs a command",
-    "subprocess.check_output": "runs a command",
-    "subprocess.Popen": "runs a command",
-    "urllib.request.urlopen": "reads from the network",
-    "requests.get": "reads from the network",
-    "requests.post": "writes to the network",
-    "socket.create_connection": "opens a network connection",
-    "shutil.rmtree": "deletes files",
-    "os.remove": "deletes a file",
-}
 # Methods that parse the command line, whatever the parser's name.
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
 _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
@@ -56,6 +38,18 @@ GUARD = '`if __name__ == "__main__":`'
 # What codemods.analysis.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
+# Bare calls at module level, whose value nothing keeps (as the project model reads them).
+_UNCONDITIONAL = (cst.Expr,)
+IMPORTED_ADVICE = (
+    "a `__main__` guard never runs when a module is imported, so move the work into a function that the script "
+    "calls, by hand"
+)
+
+
+def _bare_call(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, _UNCONDITIONAL) for small in statement.body
+    )
 
 
 def _is_definition(statement: cst.CSTNode) -> bool:
@@ -87,11 +81,37 @@ class ImportSideEffects(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
+        self._check_in_script(node)
+        project = self.facts.project
+        if project is not None and project.child_import:
+            self._check_imported(node, project.child_import)
+        return False
+
+    def _check_imported(self, node: cst.Module, why: str) -> None:
+        """Work at import in a module that child processes import, though it is not the
+        script that starts them: a guard there would never run, so it is reported only."""
+        reported = {c.finding.line for c in self.candidates}
+        for statement in node.body:
+            if not _bare_call(statement):
+                continue
+            for call in calls_in(statement):
+                effect = self._effect(call)
+                if effect is None or self._on_the_way_out(call):
+                    continue
+                if self.line(call) not in reported:
+                    message = (
+                        f"`{node.code_for_node(call.func)}()` {effect} at module level, and child processes import "
+                        f"this module ({why}); under spawn and forkserver each of them repeats it"
+                    )
+                    self.report(call, message, not_fixed=IMPORTED_ADVICE)
+                break
+
+    def _check_in_script(self, node: cst.Module) -> None:
         body = list(node.body)
         guards = [i for i, statement in enumerate(body) if is_main_guard(statement)]
         # Unguarded process starts are MP001's: its fix moves the script part, this with it.
         if len(guards) != 1 or not self._starts_processes(node) or self._unguarded_start(body):
-            return False
+            return
         guard = guards[0]
         child_reads = self._child_reads(body, guard)
         movable = self._movable(body, guard, {read.name for read in child_reads})
@@ -112,7 +132,6 @@ class ImportSideEffects(RuleVisitor):
                 else:
                     self.report(call, message, not_fixed=self._advice(body, index, child_reads))
                 break
-        return False
 
     def _advice(self, body: Sequence[cst.BaseStatement], index: int, child_reads: list[ChildRead]) -> str:
         """How to fix ``body[index]`` by hand: move it, unless a child needs what it makes."""

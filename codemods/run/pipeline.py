@@ -11,14 +11,18 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 
+from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.registry import SCOPE, matching
+from codemods.run import project
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
 from codemods.run.request import Job, Options, Request
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
 
+# The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
+STDIN = "-"
 # Larger files that pass the prefilter are skipped with an error: libcst's tree and its
 # metadata take about a kilobyte of memory per byte of source, and the rules analyse some
 # 30 kB a second, so a 30 MB generated file would take gigabytes and a quarter of an hour.
@@ -60,24 +64,42 @@ def _too_large(path: str, data: bytes) -> FileResult | None:
     return FileResult(path, errors=[FileError(path, ErrorKind.TOO_LARGE, message)])
 
 
+def _needled(needled: tuple[RuleSpec, ...], options: Options, view: ProjectView | None) -> tuple[RuleSpec, ...]:
+    """The needled rules, and those that what other files tell may give a finding here."""
+    if view is None:
+        return needled
+    return (*needled, *(spec for spec in options.rules if spec.code in view.rules and spec not in needled))
+
+
+def _salt(options: Options, view: ProjectView | None) -> str:
+    """The cache key beside a file's bytes: its options, and what other files tell it."""
+    return options.salt() if view is None else f"{options.salt()}:{view.digest()}"
+
+
 def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
-    """Analyse one file's bytes, shown as ``path`` (the entry point for stdin)."""
+    """Analyse one file's bytes, shown as ``path`` (the entry point for stdin); the
+    modules beside ``path``, when there are any, are its project."""
+    view = project.build({path: data}, project.neighbours([path]), None).get(path) if path != STDIN else None
     needled = _prefilter(data, options)
-    if needled is None:
+    if needled is None and view is None:
         return FileResult(path)
     from codemods.run import workers
 
-    return _too_large(path, data) or workers.analyse_in_process(Job(path, data, options, needled))
+    job = Job(path, data, options, _needled(needled or (), options, view), view)
+    return _too_large(path, data) or workers.analyse_in_process(job)
 
 
 def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     """Each file's result and the bytes it was read from, sorted by path; None instead of the
     bytes when unread, or when nothing will be written (the prefilter or the cache says so).
 
-    The files that pass the prefilter are handed to ``request.jobs`` worker processes all
-    at once, and each result is yielded as soon as it and those before it are ready: a
-    caller can act on the first files while the rest are still analysed. Files whose bytes
-    and options the request's cache knows are not analysed again. Nothing is written.
+    The project model is built first, from the files that pass the prefilter (and the
+    modules they lead to, and the files beside a file named alone). The files that pass
+    the prefilter, or that other files tell something, are handed to ``request.jobs``
+    worker processes all at once, and each result is yielded as soon as it and those
+    before it are ready: a caller can act on the first files while the rest are still
+    analysed. Files whose bytes, options and view of the project the request's cache
+    knows are not analysed again. Nothing is written.
     """
     options, cache, rules_for = request.options, request.cache, request.rules_for
     done: dict[str, tuple[FileResult, bytes | None]] = {}
@@ -85,26 +107,47 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     def unlistable(path: str, message: str) -> None:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
-    pending: list[Job] = []
+    def options_for(path: str) -> Options:
+        return options if rules_for is None else replace(options, rules=rules_for(path))
+
+    passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
     for path in discover(request.paths, (), unlistable, request.files):
         try:
             data = read(path)
         except OSError as exc:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
             continue
-        file_options = options if rules_for is None else replace(options, rules=rules_for(path))
-        needled = _prefilter(data, file_options)
+        needled = _prefilter(data, options_for(path))
         if needled is None:
             # Nothing will be written: keeping the bytes of every file of a large tree
             # until the end would hold the whole tree in memory.
             done[path] = (FileResult(path), None)
         elif (too_large := _too_large(path, data)) is not None:
             done[path] = (too_large, None)
-        elif cache is not None and (entry := cache.get(data, file_options.salt())) is not None:
+        else:
+            passed[path] = (data, needled)
+    named_alone = [path for path in request.paths if os.path.isfile(path)]
+    skipped = [path for path, (result, _) in done.items() if not result.errors]
+    views = project.build(
+        {path: data for path, (data, _) in passed.items()}, project.neighbours(named_alone), cache, skipped
+    )
+    for path in [path for path in views if path in done and path in skipped]:
+        # Passed over by the prefilter, but another file tells its rules something.
+        try:
+            passed[path] = (read(path), ())
+        except OSError:
+            continue
+        del done[path]
+
+    pending: list[Job] = []
+    for path, (data, needled) in passed.items():
+        file_options, view = options_for(path), views.get(path)
+        if cache is not None and (entry := cache.get(data, _salt(file_options, view))) is not None:
             cached = from_entry(path, data, entry)
             done[path] = (cached, data if cached.fixed is not None else None)
         else:
-            pending.append(Job(path, data, file_options, needled))
+            pending.append(Job(path, data, file_options, _needled(needled, file_options, view), view))
+    del passed  # the bytes of the files the cache answered are not kept to the end
     pending.sort(key=lambda job: job.path)
 
     jobs_by_path = {job.path: job for job in pending}
@@ -117,7 +160,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             # Both lists are in path order, so the next analysed result is this path's.
             result, job = next(analysed), jobs_by_path[path]
             if cache is not None and not result.errors:
-                cache.put(job.data, job.options.salt(), to_entry(result))
+                cache.put(job.data, _salt(job.options, job.project), to_entry(result))
             yield result, job.data
     if cache is not None:
         with signals_deferred():  # no temporary cache file left behind by an interrupt

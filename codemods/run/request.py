@@ -12,6 +12,7 @@ from codemods.model import RuleSpec, TargetVersion
 from codemods.run.discover import FileFilter
 
 if TYPE_CHECKING:  # pragma: no cover
+    from codemods.analysis.project.model import ProjectView
     from codemods.run.cache import ResultCache
 
 Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
@@ -66,3 +67,5 @@ class Job:
     options: Options
     # The rules of ``options.rules`` whose needles ``data`` holds: the engine does not look again.
     needled: tuple[RuleSpec, ...]
+    # What the other modules of the project tell this file's rules; None when nothing.
+    project: ProjectView | None = None

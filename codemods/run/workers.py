@@ -44,6 +44,7 @@ def analyse_file(job: Job) -> FileResult:
             report_unused_suppressions=options.report_unused_suppressions,
             precheck=options.prefilter,
             needled=job.needled,
+            project=job.project,
         )
     except engine.SourceError as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.PARSE, str(exc), exc.line, exc.column)])

@@ -15,13 +15,16 @@ from collections.abc import Collection, Sequence
 import libcst as cst
 
 from codemods.analysis.entries import Uses
-from codemods.analysis.ipc import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES, Creation
+from codemods.analysis.ipc import Creation
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
+from codemods.analysis.project.apis import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES
+from codemods.analysis.project.model import ChildStart
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import calls_in, names_in
 from codemods.rewrite.handover import Edits, placeholder
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.ipc_outside_parent.across import advice, shared_across
 from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed
 from codemods.rules.ipc_outside_parent.pool_handover import first_task, hand_to_pools, plan_pools
 from codemods.rules.ipc_outside_parent.target_handover import check_target, pass_to_target
@@ -67,7 +70,23 @@ class IpcOutsideParent(RuleVisitor):
             self._check_parent(placed)
         for function, creation in list(self.ipc.worker_creations()):
             self._check_worker(function, creation)
+        if self.facts.project is not None and self.facts.project.child_starts:
+            self._check_across(self.facts.project.child_starts)
         return False
+
+    def _check_across(self, starts: tuple[ChildStart, ...]) -> None:
+        """Module-level objects read by functions that other modules run in children."""
+        reported = {c.finding.line for c in self.candidates}
+        for placed, names, start in shared_across(self.ipc, starts):
+            if self.line(placed.creation.call) in reported:
+                continue
+            message = (
+                f"{_join(names)} ({self._what(placed.creation)}) is created at module level but reaches "
+                f"`{start.function}` through a global, and `{start.function}` runs in a child process that "
+                f"{start.by} starts on line {start.line}: under spawn and forkserver each child that imports this "
+                "module creates its own, which no other process shares"
+            )
+            self.report(placed.creation.call, message, not_fixed=advice(start))
 
     def _what(self, creation: Creation) -> str:
         return f"`{self.module.code_for_node(creation.call.func)}()`"

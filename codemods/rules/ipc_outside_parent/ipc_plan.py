@@ -30,8 +30,9 @@ from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import entries_of
 from codemods.analysis.facts import ModuleFacts, findall
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import POOLS, Creation, StartMethods, creation_of, manager_names
+from codemods.analysis.ipc import Creation, StartMethods, creation_of, manager_names
 from codemods.analysis.names import api_of
+from codemods.analysis.project.apis import POOLS
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
 from codemods.rewrite.handover import Edits, placeholder

@@ -12,6 +12,7 @@ from codemods.analysis.facts import findall
 from codemods.analysis.guard import is_main_guard
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name, calls_one_of
+from codemods.analysis.project.model import Importer
 from codemods.analysis.reachability import reach_of
 from codemods.analysis.statements import calls_in
 from codemods.analysis.worker_starts import WORKER_CLASSES, WORKER_KEYWORDS, WorkerStarts
@@ -119,7 +120,13 @@ class MissingMainGuard(RuleVisitor):
             self.report(call, message, not_fixed=why)
             return
         title = f"Move the script part under {GUARD}"
-        captured = None if self._is_script(module) else plan.captured_for_importers()
+        importers = self.facts.project.importers if self.facts.project is not None else ()
+        lost = _lost_by_importers(importers, plan.moved_names())
+        if lost is not None:
+            self.report(call, message, not_fixed=lost)
+            return
+        imported = bool(importers) or not self._is_script(module)
+        captured = plan.captured_for_importers() if imported else None
         if captured is None:
             self.report(call, message, fix=(module, new_module), fix_title=title)
             return
@@ -152,6 +159,20 @@ def _may_start_workers(call: ast.Call) -> bool:
     """A call spelled like a ``DataLoader``, or given ``num_proc``: one that may make what
     codemods.analysis.worker_starts finds."""
     return callee_name(call) in WORKER_CLASSES or any(k.arg in WORKER_KEYWORDS for k in call.keywords)
+
+
+def _lost_by_importers(importers: tuple[Importer, ...], moved: set[str]) -> str | None:
+    """Why the guard would break a module that imports this one: it takes a name that
+    only the moved code binds. None when no importer takes one."""
+    for importer in importers:
+        taken = sorted(moved if "*" in importer.names else moved & set(importer.names))
+        if taken:
+            return (
+                f"{importer.by} imports this module on line {importer.line} and uses `{taken[0]}`, which only the "
+                f"code that would move under the guard binds; start the processes in a function that {importer.by} "
+                "calls instead"
+            )
+    return None
 
 
 def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:

@@ -237,6 +237,11 @@ class GuardPlan:
             index <= self.last_start and self.reach.bindings[index] & self.needed and pure_assignment(self.body[index])
         )
 
+    def moved_names(self) -> set[str]:
+        """The module-level names that the moved code binds."""
+        moves = [i for i in range(self.start, len(self.body)) if self._moves(i) and not is_main_guard(self.body[i])]
+        return set().union(*(self.reach.bindings[i] for i in moves))
+
     def captured_for_importers(self) -> ImporterLoss | None:
         """What a module that imports this one would lose: a module-level value that the
         moved code binds and that the module's functions read or ``__all__`` lists, such

@@ -17,14 +17,16 @@ from libcst.metadata import PositionProvider
 
 from codemods.analysis.bindings import bound_node
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import TASK_METHODS, StartMethods, keyword, positional
+from codemods.analysis.ipc import StartMethods, keyword, positional
 from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.project.apis import TASK_METHODS
 from codemods.analysis.worker_starts import loader_callback
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.unpicklable_task.ast_tasks import may_find
+from codemods.rules.unpicklable_task.foreign import foreign_lambda
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -142,6 +144,10 @@ class UnpicklableTask(RuleVisitor):
     # -- what cannot be sent -----------------------------------------------------------
 
     def _problem(self, task: cst.BaseExpression) -> Problem | None:
+        if isinstance(task, (cst.Name, cst.Attribute)):
+            foreign = foreign_lambda(self.facts.project, self.module.code_for_node(task))
+            if foreign is not None:
+                return Problem(foreign[0], LAMBDA, True, reason=foreign[1])
         if isinstance(task, cst.Lambda):
             return Problem("a lambda", LAMBDA, True, task)
         if isinstance(task, cst.Call) and "functools.partial" in self.api.qualified_names(task.func):

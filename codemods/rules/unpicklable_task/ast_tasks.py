@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from codemods.analysis.ipc import TASK_METHODS
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import (
     FUNCTION,
@@ -17,6 +16,7 @@ from codemods.analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
+from codemods.analysis.project.apis import TASK_METHODS
 from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
 
 

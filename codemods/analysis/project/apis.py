@@ -1,0 +1,34 @@
+"""Which canonical APIs (see codemods.libraries) create inter-process objects or take tasks.
+
+Standard library only: the project model, which the runner builds without libcst, names
+the APIs as the rules do.
+"""
+
+from __future__ import annotations
+
+# Canonical names (see codemods.analysis.names) of the factories of inter-process objects.
+IPC_FACTORIES = frozenset(
+    {
+        "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",
+        "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array", "RawValue",
+        "RawArray", "Manager",
+    }
+)  # fmt: skip
+
+# Sharing one of these where each call made its own only adds mutual exclusion: the
+# results of a program that was correct without it stay the same.
+EXCLUSIVE = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore"})
+
+# Methods of a running SyncManager that create proxies (its Pool is no shared object).
+MANAGER_PROXIES = frozenset(
+    {
+        "Queue", "JoinableQueue", "Event", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
+        "Condition", "Barrier", "Value", "Array", "Namespace", "dict", "list",
+    }
+)  # fmt: skip
+
+POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
+# Pool and executor methods whose first argument runs in a worker.
+TASK_METHODS = frozenset(
+    {"apply", "apply_async", "map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "submit"}
+)

@@ -1,0 +1,163 @@
+"""The project: modules by name, how they import each other, what runs in a child, and for
+each file the view of the other modules that its rules need.
+
+Module names follow Python's own search: a file's package is every folder above it that
+holds an ``__init__.py``, and the folder above the top package is a root (the folder of a
+script, ``src/`` in a src layout, the folder given). A name imported from a module that
+re-exports it (``from .workers import work`` in a package's ``__init__.py``) is followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+
+from codemods.analysis.project.summary import Handover, Import, ModuleSummary
+
+# A re-export chain longer than this is not followed (and a cycle ends).
+_MAX_HOPS = 4
+
+
+@dataclass(frozen=True)
+class ChildStart:
+    """A function of this module that another module runs in a child process."""
+
+    function: str
+    kind: str  # "target", "task" or "initializer"
+    by: str  # the module that hands it over (its path, relative to this file's folder)
+    line: int
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A module that imports this one, and the names it takes from it."""
+
+    by: str
+    line: int
+    names: tuple[str, ...]  # ``from m import a`` gives ("a",), ``import m`` the attributes read, "*" any
+
+
+@dataclass(frozen=True)
+class ForeignLambda:
+    """A name handed to a child here that another module binds to a lambda."""
+
+    written: str  # as this module writes it: ``square``, ``helpers.square``
+    where: str  # path relative to this file's folder
+    line: int
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """What one file's rules learn from the other files (small, picklable, cacheable)."""
+
+    rules: frozenset[str]  # codes of the rules that these facts may give a finding
+    child_starts: tuple[ChildStart, ...] = ()
+    importers: tuple[Importer, ...] = ()
+    lambdas: tuple[ForeignLambda, ...] = ()
+    child_import: str = ""  # why child processes import this module; "" when they do not
+
+    def digest(self) -> str:
+        """Part of the file's cache key: a change in another file that changes what this
+        file's rules see changes it."""
+        data = {**asdict(self), "rules": sorted(self.rules)}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def module_name(path: str, is_package_folder: Mapping[str, bool] | None = None) -> tuple[str, str]:
+    """(dotted module name, root folder) of the file at ``path``."""
+    directory, file = os.path.split(os.path.abspath(path))
+    stem = file.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while _is_package(directory, is_package_folder):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return ".".join(parts), directory
+
+
+def _is_package(directory: str, known: Mapping[str, bool] | None) -> bool:
+    if known is not None and directory in known:
+        return known[directory]
+    found = os.path.isfile(os.path.join(directory, "__init__.py"))
+    if isinstance(known, dict):
+        known[directory] = found
+    return found
+
+
+def absolute(module: str, importer: str, importer_is_package: bool) -> str:
+    """The absolute name of ``module`` (``..pkg.mod``) as imported by ``importer``."""
+    level = len(module) - len(module.lstrip("."))
+    if not level:
+        return module
+    package = importer.split(".") if importer_is_package else importer.split(".")[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    rest = module[level:]
+    return ".".join([*base, rest] if rest else base)
+
+
+def locate(name: str, roots: list[str]) -> str | None:
+    """The file of module ``name`` under one of ``roots``, if there is one."""
+    relative = os.path.join(*name.split(".")) if name else ""
+    for root in roots:
+        for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
+            if relative and os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+class Project:
+    """The modules under the paths given, by name, with their summaries."""
+
+    def __init__(self, summaries: Mapping[str, ModuleSummary]) -> None:
+        self.summaries = dict(summaries)
+        self.names: dict[str, str] = {}
+        self.by_name: dict[str, str] = {}
+        folders: dict[str, bool] = {}
+        for path in self.summaries:
+            name, _ = module_name(path, folders)
+            self.names[path] = name
+            self.by_name.setdefault(name, path)
+
+    def is_package(self, path: str) -> bool:
+        return os.path.basename(path) == "__init__.py"
+
+    def imported_module(self, path: str, found: Import) -> str:
+        """The absolute name of the module an import loads (a submodule for ``from
+        pkg import mod``)."""
+        module = absolute(found.module, self.names[path], self.is_package(path))
+        if found.name is not None and f"{module}.{found.name}" in self.by_name:
+            return f"{module}.{found.name}"
+        return module
+
+    def resolve(self, path: str, callee: str, hops: int = 0) -> tuple[str, str] | None:
+        """(file, top-level name) that a dotted ``callee`` of the file at ``path`` names
+        in another module of the project; None when it is no such name."""
+        if ("." not in callee.lstrip(".") and not callee.startswith(".")) or hops > _MAX_HOPS:
+            return None
+        name = absolute(callee, self.names[path], self.is_package(path)) if callee.startswith(".") else callee
+        module, _, attribute = name.rpartition(".")
+        home = self.by_name.get(module)
+        if home is None:
+            return None
+        summary = self.summaries[home]
+        if attribute in summary.functions or attribute in summary.lambdas:
+            return home, attribute
+        for found in summary.imports:  # a re-export: follow it
+            if found.bound == attribute and found.name is not None:
+                source = found.module + ("" if found.module.endswith(".") else ".") + found.name
+                return self.resolve(home, source, hops + 1)
+        return None
+
+    def handovers(self) -> Iterator[tuple[str, str, str, Handover]]:
+        """(file handing over, file of the callable, its name, the handover) across files."""
+        for path, summary in self.summaries.items():
+            if summary.forks:
+                continue  # every child is forked: it inherits the parent's objects
+            for handover in summary.handovers:
+                if handover.fork_only:
+                    continue
+                found = self.resolve(path, handover.callee)
+                if found is not None and found[0] != path:
+                    yield path, found[0], found[1], handover

@@ -1,0 +1,371 @@
+"""What one module tells the project model, read from Python's ``ast`` in one pass.
+
+A summary holds only plain data (strings, numbers, lists), so that it can be cached as
+JSON by the file's content and sent to the worker processes. Names are resolved as far as
+the module alone allows: ``mp.Queue`` through ``import multiprocessing as mp`` is the API
+``Queue``; ``work`` through ``from workers import work`` is ``workers.work``, which the
+model then looks for among the project's modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, TASK_METHODS
+from codemods.libraries import canonical
+
+# How a name read through a context of ``multiprocessing.get_context(...)`` is qualified.
+CONTEXT_PREFIX = "multiprocessing.get_context."
+
+# Calls whose effect a reader sees or waits for, by qualified name (MP013 names the same).
+SIDE_EFFECTS = {
+    "builtins.print": "prints",
+    "builtins.input": "reads input",
+    "builtins.open": "opens a file",
+    "time.sleep": "sleeps",
+    "os.system": "runs a command",
+    "subprocess.run": "runs a command",
+    "subprocess.call": "runs a command",
+    "subprocess.check_call": "runs a command",
+    "subprocess.check_output": "runs a command",
+    "subprocess.Popen": "runs a command",
+    "urllib.request.urlopen": "reads from the network",
+    "requests.get": "reads from the network",
+    "requests.post": "writes to the network",
+    "socket.create_connection": "opens a network connection",
+    "shutil.rmtree": "deletes files",
+    "os.remove": "deletes a file",
+}
+# The APIs whose call starts processes; a module-level one is an import-time start.
+STARTS = frozenset({"Process", "Pool", "ProcessPoolExecutor", "Manager"})
+# Module-level objects that connect processes only when the parent hands them over (a
+# Manager started at import is a process start, not an object a child can share).
+SHARED_OBJECTS = IPC_FACTORIES - {"Manager"}
+_BUILTINS = frozenset(dir(builtins))
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Top-level statements whose effects count: bare calls, which run whenever the module is
+# imported and whose value nothing keeps (a child may need what ``CONFIG = load()`` or
+# ``with open(...)`` gives, so repeating those is how it gets it).
+_PLAIN = (ast.Expr,)
+
+
+@dataclass
+class Import:
+    module: str  # as written, with the dots of a relative import: ``..pkg.mod``
+    name: str | None  # the name taken ``from`` it; None for ``import module``
+    bound: str  # the name the import binds here
+    line: int
+    at_load: bool  # runs when the module is imported: at module level, outside the guard
+
+
+@dataclass
+class Handover:
+    """A callable handed to a child process: a process target, a pool task or initializer."""
+
+    callee: str  # dotted, with imports resolved: ``workers.work``, ``.tasks.square``, ``work``
+    written: str  # as written: ``work``, ``tasks.square``
+    kind: str  # "target", "task" or "initializer"
+    api: str  # Process, Pool, ProcessPoolExecutor
+    line: int
+    fork_only: bool  # on a context asked for ``fork`` by name
+
+
+@dataclass
+class ModuleSummary:
+    guarded: bool = False  # has a ``__main__`` guard: run as a program
+    imports: list[Import] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)  # top-level defs
+    lambdas: dict[str, int] = field(default_factory=dict)  # module-level name -> line of its lambda
+    reads: dict[str, list[str]] = field(default_factory=dict)  # top-level def -> module-level names it reads
+    shared: dict[str, list[Any]] = field(default_factory=dict)  # module-level name -> [API, line] of its IPC object
+    starts: list[list[Any]] = field(default_factory=list)  # [API, line] of each import-time process start
+    effects: list[list[Any]] = field(default_factory=list)  # [what it does, line] of each import-time effect
+    handovers: list[Handover] = field(default_factory=list)
+    attributes: dict[str, list[str]] = field(default_factory=dict)  # ``import m`` as ``m`` -> attributes read
+    forks: bool = False  # sets the ``fork`` start method by name
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
+        summary = cls(**data)
+        summary.imports = [Import(**item) for item in data["imports"]]
+        summary.handovers = [Handover(**item) for item in data["handovers"]]
+        return summary
+
+
+def summarize(data: bytes) -> ModuleSummary | None:
+    """The summary of a module's bytes; None when Python cannot parse them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    try:
+        return _Summarizer(tree).summary
+    except RecursionError:
+        return None
+
+
+def is_main_guard(statement: ast.stmt) -> bool:
+    if not (isinstance(statement, ast.If) and isinstance(statement.test, ast.Compare)):
+        return False
+    test = statement.test
+    sides = [test.left, *test.comparators]
+    return (
+        len(sides) == 2
+        and isinstance(test.ops[0], ast.Eq)
+        and any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+        and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    )
+
+
+def dotted(node: ast.expr) -> list[str] | None:
+    """``a.b.c`` as ``["a", "b", "c"]``; None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+class _Nodes:
+    """One walk of a module: its nodes by type, the nodes of each top-level statement, and
+    which nodes run when the module is imported (outside functions, lambdas and the guard)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.by_type: dict[type, list[ast.AST]] = {}
+        self.per_statement: list[list[ast.AST]] = []
+        self.at_load: set[int] = set()
+        for statement in tree.body:
+            own: list[ast.AST] = []
+            loads = not (isinstance(statement, _FUNCTIONS) or is_main_guard(statement))
+            stack: list[tuple[ast.AST, bool]] = [(statement, loads)]
+            while stack:
+                node, load = stack.pop()
+                own.append(node)
+                self.by_type.setdefault(node.__class__, []).append(node)
+                if load:
+                    self.at_load.add(id(node))
+                inner = load and not isinstance(node, (*_FUNCTIONS, ast.Lambda))
+                for child in _children(node):
+                    stack.append((child, inner))
+            self.per_statement.append(own)
+
+    def of(self, *types: type) -> list[Any]:
+        return [node for kind in types for node in self.by_type.get(kind, ())]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    kind = node.__class__
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+    found: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+class _Summarizer:
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.nodes = _Nodes(tree)
+        self.summary = summary = ModuleSummary()
+        summary.guarded = any(is_main_guard(statement) for statement in tree.body)
+        self.defined = {s.name for s in tree.body if isinstance(s, (*_FUNCTIONS, ast.ClassDef))}
+        self._imports()
+        self.sources = {i.bound: self._full(i) for i in summary.imports}
+        self.contexts: dict[str, str | None] = {}
+        self.contexts = self._contexts()
+        self.pools = self._pool_names()
+        self._module_level()
+        self._functions()
+        self._calls()
+
+    # -- names -------------------------------------------------------------------------
+
+    def _imports(self) -> None:
+        at_load = self.nodes.at_load
+        for node in sorted(self.nodes.of(ast.Import, ast.ImportFrom), key=lambda n: (n.lineno, n.col_offset)):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    self.summary.imports.append(Import(alias.name, None, bound, node.lineno, id(node) in at_load))
+            else:
+                module = "." * node.level + (node.module or "")
+                for alias in node.names:
+                    bound = alias.asname or alias.name
+                    self.summary.imports.append(Import(module, alias.name, bound, node.lineno, id(node) in at_load))
+
+    @staticmethod
+    def _full(found: Import) -> str:
+        if found.name is None:
+            return found.module if found.bound != found.module.split(".")[0] else found.bound
+        return f"{found.module}.{found.name}" if not found.module.endswith(".") else found.module + found.name
+
+    def qualified(self, node: ast.expr) -> str | None:
+        """The dotted name ``node`` stands for, its root resolved through the imports (or
+        to ``builtins``, or to a context from ``get_context``); None when unknown."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):
+            made = self.qualified(node.value.func)
+            return CONTEXT_PREFIX + node.attr if made == "multiprocessing.get_context" else None
+        parts = dotted(node)
+        if parts is None:
+            return None
+        root, rest = parts[0], parts[1:]
+        if root in self.contexts:
+            return CONTEXT_PREFIX + ".".join(rest) if rest else None
+        if root in self.sources:
+            return ".".join([self.sources[root], *rest])
+        if root in _BUILTINS and root not in self.defined:
+            return ".".join(["builtins", root, *rest])
+        return ".".join(parts)
+
+    def api(self, call: ast.Call) -> str | None:
+        name = self.qualified(call.func)
+        return canonical(name) if name is not None else None
+
+    def _contexts(self) -> dict[str, str | None]:
+        """Names bound to ``multiprocessing.get_context(...)``, with the method asked for."""
+        return {
+            target.id: _first_text(node.value)
+            for node in self.nodes.of(ast.Assign)
+            if isinstance(node.value, ast.Call) and self.qualified(node.value.func) == "multiprocessing.get_context"
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+
+    def _pool_names(self) -> set[str]:
+        """Names bound to a pool: ``p = Pool()``, ``with Pool() as p``."""
+        names: set[str] = set()
+        for node in self.nodes.of(ast.Assign):
+            if isinstance(node.value, ast.Call) and self.api(node.value) in POOLS:
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in self.nodes.of(ast.With, ast.AsyncWith):
+            for item in node.items:
+                made = isinstance(item.context_expr, ast.Call) and self.api(item.context_expr) in POOLS
+                if made and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+        return names
+
+    # -- what runs at import -------------------------------------------------------------
+
+    def _module_level(self) -> None:
+        summary, at_load = self.summary, self.nodes.at_load
+        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target, value = statement.targets[0], statement.value
+                if isinstance(target, ast.Name) and isinstance(value, ast.Lambda):
+                    summary.lambdas[target.id] = statement.lineno
+                elif isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                    api = self.api(value)
+                    if api in SHARED_OBJECTS:
+                        summary.shared[target.id] = [api, statement.lineno]
+            for node in nodes:
+                if not isinstance(node, ast.Call) or id(node) not in at_load:
+                    continue
+                api = self.api(node)
+                if api in STARTS:
+                    summary.starts.append([api, node.lineno])
+                what = SIDE_EFFECTS.get(self.qualified(node.func) or "") if isinstance(statement, _PLAIN) else None
+                if what is not None:
+                    summary.effects.append([what, node.lineno])
+
+    # -- functions -----------------------------------------------------------------------
+
+    def _functions(self) -> None:
+        module_names = {
+            node.id
+            for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True)
+            if not isinstance(statement, _FUNCTIONS)
+            for node in nodes
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+        }
+        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
+            if not isinstance(statement, _FUNCTIONS):
+                continue
+            self.summary.functions.append(statement.name)
+            names = [node for node in nodes if isinstance(node, ast.Name)]
+            local = {node.id for node in names if isinstance(node.ctx, ast.Store)}
+            declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
+            reads = {
+                node.id
+                for node in names
+                if isinstance(node.ctx, ast.Load)
+                and node.id in module_names and (node.id in declared or node.id not in local)
+            }  # fmt: skip
+            if reads:
+                self.summary.reads[statement.name] = sorted(reads)
+
+    # -- handovers -----------------------------------------------------------------------
+
+    def _calls(self) -> None:
+        attributes = self.summary.attributes
+        for node in self.nodes.of(ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in self.sources:
+                read = attributes.setdefault(node.value.id, [])
+                read += [node.attr] if node.attr not in read else []
+        for node in sorted(self.nodes.of(ast.Call), key=lambda n: (n.lineno, n.col_offset)):
+            name = self.qualified(node.func)
+            if name in ("multiprocessing.set_start_method", "multiprocessing.get_context"):
+                self.summary.forks |= _first_text(node) == "fork" and name.endswith("set_start_method")
+            api = canonical(name) if name else None
+            if api == "Process":
+                target = _keyword(node, "target") or (node.args[1] if len(node.args) > 1 else None)
+                self._hand(target, "target", api, node)
+            elif api in POOLS:
+                self._hand(_keyword(node, "initializer"), "initializer", api, node)
+            elif isinstance(node.func, ast.Attribute) and node.func.attr in TASK_METHODS and node.args:
+                pool = self._pool_of(node.func.value)
+                if pool is not None:
+                    self._hand(node.args[0], "task", pool, node)
+
+    def _fork_context(self, func: ast.expr) -> bool:
+        """``get_context("fork").Process`` or ``ctx.Process`` of such a context: the child
+        is forked whatever the default start method."""
+        value = func.value if isinstance(func, ast.Attribute) else None
+        if isinstance(value, ast.Name):
+            return self.contexts.get(value.id) == "fork"
+        return isinstance(value, ast.Call) and _first_text(value) == "fork"
+
+    def _pool_of(self, receiver: ast.expr) -> str | None:
+        if isinstance(receiver, ast.Call) and self.api(receiver) in POOLS:
+            return self.api(receiver)
+        if isinstance(receiver, ast.Name) and receiver.id in self.pools:
+            return "Pool"
+        return None
+
+    def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call) -> None:
+        parts = dotted(given) if given is not None else None
+        callee = self.qualified(given) if given is not None and parts else None
+        if callee is None or callee.startswith("builtins.") or parts is None:
+            return
+        fork_only = self._fork_context(call.func)
+        written = ".".join(parts)
+        self.summary.handovers.append(Handover(callee, written, kind, api, call.lineno, fork_only))
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _first_text(call: ast.Call) -> str | None:
+    first = call.args[0] if call.args else None
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None

@@ -1,0 +1,108 @@
+"""Each file's view of the project: the facts of other modules that its rules need.
+
+- MP003: the functions of this module that another module starts in a child, where this
+  module creates an IPC object at import that those functions read.
+- MP009: names handed to a child here that another module binds to a lambda.
+- MP013: this module is imported by child processes (the script that starts them, or
+  the module of their target, imports it) and does work at import.
+- MP001: the modules that import this one, which starts processes at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+from codemods.analysis.project.model import ChildStart, ForeignLambda, Importer, Project, ProjectView
+
+
+def _relative(path: str, seen_from: str) -> str:
+    """``path`` as a user reading ``seen_from``'s findings knows it: from its folder."""
+    try:
+        return os.path.relpath(path, os.path.dirname(os.path.abspath(seen_from)))
+    except ValueError:  # another drive
+        return path
+
+
+def views(project: Project) -> dict[str, ProjectView]:
+    """The view of every file that other files tell something (the others have none)."""
+    starts: dict[str, list[ChildStart]] = defaultdict(list)
+    lambdas: dict[str, list[ForeignLambda]] = defaultdict(list)
+    child_modules: dict[str, str] = {}  # a module children import -> why
+    for by, home, name, handover in project.handovers():
+        summary = project.summaries[home]
+        if name in summary.lambdas:
+            lambdas[by].append(ForeignLambda(handover.written, _relative(home, by), summary.lambdas[name]))
+            continue
+        starts[home].append(ChildStart(name, handover.kind, _relative(by, home), handover.line))
+        started = f"`{name}` runs in child processes that {_relative(by, home)} starts on line {handover.line}"
+        child_modules.setdefault(home, started)
+    for path, summary in project.summaries.items():
+        if summary.guarded and any(not h.fork_only for h in summary.handovers) and not summary.forks:
+            child_modules.setdefault(path, "")  # the script: its own import-time work is MP013's single-file case
+    imported = _imported_by_children(project, child_modules)
+    importers = _importers(project)
+    found: dict[str, ProjectView] = {}
+    for path, summary in project.summaries.items():
+        rules = set()
+        own_starts = tuple(starts.get(path, ()))
+        read = {n for s in own_starts for n in summary.reads.get(s.function, ())}
+        if read & set(summary.shared):
+            rules.add("MP003")
+        if lambdas.get(path):
+            rules.add("MP009")
+        why = imported.get(path, "")
+        if why and summary.effects:
+            rules.add("MP013")
+        own_importers = tuple(importers.get(path, ())) if summary.starts else ()
+        if own_importers:
+            rules.add("MP001")
+        if rules:
+            found[path] = ProjectView(
+                frozenset(rules),
+                own_starts if "MP003" in rules else (),
+                own_importers,
+                tuple(lambdas.get(path, ())),
+                why if "MP013" in rules else "",
+            )
+    return found
+
+
+def _imported_by_children(project: Project, child_modules: dict[str, str]) -> dict[str, str]:
+    """The modules that a child process imports when it starts, each with why: the
+    modules of the children's targets and tasks, and what they and the script that starts
+    the children import at load."""
+    why: dict[str, str] = {path: reason for path, reason in child_modules.items() if reason}
+    pending = list(child_modules)
+    seen = set(pending)
+    while pending:
+        path = pending.pop()
+        for found in project.summaries[path].imports:
+            home = project.by_name.get(project.imported_module(path, found))
+            if not found.at_load or home is None or home in seen:
+                continue
+            seen.add(home)
+            pending.append(home)
+            importer = _relative(path, home)
+            if path in child_modules and not child_modules[path]:
+                why[home] = f"{importer} imports it on line {found.line} and starts child processes"
+            else:
+                why[home] = f"{importer} imports it on line {found.line}, and child processes import {importer}"
+    return why
+
+
+def _importers(project: Project) -> dict[str, list[Importer]]:
+    """Who imports each module, and which of its names they use."""
+    found: dict[str, list[Importer]] = defaultdict(list)
+    for path, summary in project.summaries.items():
+        for item in summary.imports:
+            module = project.imported_module(path, item)
+            home = project.by_name.get(module)
+            if home is None or home == path:
+                continue
+            if item.name is not None and not module.endswith("." + item.name):
+                names: tuple[str, ...] = (item.name,)
+            else:
+                names = tuple(summary.attributes.get(item.bound, ()))
+            found[home].append(Importer(_relative(path, home), item.line, names))
+    return found

@@ -1,0 +1,181 @@
+"""Building the project model once per run, before any file is analysed.
+
+Only the files that name a multiprocessing API are summarised first (the byte prefilter
+has read them already); then the modules they hand work from or that their children
+import, found on disk beside them, whether or not the run was asked to check them. A file
+named alone (or stdin with ``--stdin-filename``) brings the modules of its folder that
+import it as context: they are summarised, never reported on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+
+from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
+from codemods.analysis.project.summary import ModuleSummary, summarize
+from codemods.analysis.project.views import views
+from codemods.registry import SCOPE
+from codemods.run.cache import ResultCache
+from codemods.run.discover import PYTHON_SUFFIXES, read
+
+# Summaries share the results' cache file, under a key of their own.
+_SALT = "module-summary"
+# How far from a file that names multiprocessing the model follows imports.
+_DEPTH = 2
+
+
+class Summaries:
+    """Module summaries by file, each read from the cache by the file's content when it can."""
+
+    def __init__(self, cache: ResultCache | None) -> None:
+        self.cache = cache
+        self.found: dict[str, ModuleSummary] = {}
+
+    def add(self, path: str, data: bytes) -> ModuleSummary | None:
+        if path in self.found:
+            return self.found[path]
+        entry = self.cache.get(data, _SALT) if self.cache is not None else None
+        summary = _from_entry(entry) or summarize(data)
+        if summary is None:
+            return None
+        if self.cache is not None and entry != (json := summary.to_json()):
+            self.cache.put(data, _SALT, json)
+        self.found[path] = summary
+        return summary
+
+    def read_and_add(self, path: str) -> ModuleSummary | None:
+        try:
+            return self.add(path, read(path))
+        except OSError:
+            return None
+
+
+def _from_entry(entry: dict | None) -> ModuleSummary | None:
+    """The cached summary; None when there is none, or one of another shape (written by
+    another build of mpfix that shares the version)."""
+    try:
+        return ModuleSummary.from_json(entry) if entry else None
+    except (TypeError, KeyError):
+        return None
+
+
+def _names_scope(data: bytes) -> bool:
+    return any(word in data for word in SCOPE)
+
+
+def neighbours(paths: Iterable[str]) -> dict[str, bytes]:
+    """The Python files beside the files named alone that import one of them (a line
+    that says ``import`` and names the module): the context of a single-file check."""
+    stems: dict[str, set[bytes]] = {}
+    for path in map(os.path.abspath, paths):
+        stem = module_name(path)[0].rpartition(".")[2]
+        stems.setdefault(os.path.dirname(path), set()).add(stem.encode("utf-8", "surrogateescape"))
+    found: dict[str, bytes] = {}
+    for folder, named in stems.items():
+        naming = re.compile(rb"^[^\n#]*\b(?:" + b"|".join(map(re.escape, named)) + rb")\b[^\n]*", re.M)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            data = _read(path) if name.endswith(PYTHON_SUFFIXES) else None
+            if data is not None and any(b"import" in line[0] for line in naming.finditer(data)):
+                found[path] = data
+    return found
+
+
+def _wanted(project_names: dict[str, str], path: str, summary: ModuleSummary) -> set[str]:
+    """Modules ``path`` leads to: those it hands callables from, and, when it starts
+    children, those it imports at load (each child imports them too)."""
+    name, is_package = project_names[path], os.path.basename(path) == "__init__.py"
+    wanted: set[str] = set()
+    for handover in summary.handovers:
+        callee = handover.callee
+        if "." in callee.lstrip(".") or callee.startswith("."):
+            wanted.add(absolute(callee, name, is_package).rpartition(".")[0])
+    if summary.handovers:
+        for found in summary.imports:
+            if found.at_load:
+                module = absolute(found.module, name, is_package)
+                wanted |= {module, f"{module}.{found.name}"} if found.name else {module}
+    return wanted
+
+
+def build(
+    files: Mapping[str, bytes], context: Mapping[str, bytes], cache: ResultCache | None, others: Iterable[str] = ()
+) -> dict[str, ProjectView]:
+    """The view of each file that the other modules tell something.
+
+    ``files`` (path -> bytes) are the files that the run reads anyway and that passed the
+    prefilter; ``context`` (path -> bytes) are files that only tell; ``others`` are
+    the run's remaining files, read again only when they may import a module that starts
+    processes at import.
+    """
+    # Paths are absolute inside the model, so that a file reached through an import is the
+    # file the run was given; the views are handed back under the paths as given.
+    given = {os.path.abspath(path): path for path in [*files, *others]}
+    files = {os.path.abspath(path): data for path, data in files.items()}
+    rest = [os.path.abspath(path) for path in others]
+    summaries = Summaries(cache)
+    for path, data in files.items():
+        if _names_scope(data):
+            summaries.add(path, data)
+    for path, data in context.items():
+        if path in files:
+            continue
+        if _names_scope(data):
+            summaries.add(path, data)
+        else:
+            rest.append(path)
+    if not summaries.found:
+        return {}
+    _follow_imports(summaries, files)
+    _find_importers(summaries, [path for path in rest if path not in summaries.found])
+    return {given.get(path, path): view for path, view in views(Project(summaries.found)).items()}
+
+
+def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
+    """Summarise the modules that the summarised ones hand work from or that their
+    children import, up to _DEPTH imports away."""
+    folders: dict[str, bool] = {}
+    names = {path: module_name(path, folders)[0] for path in summaries.found}
+    roots = sorted({module_name(path, folders)[1] for path in summaries.found})
+    frontier = list(summaries.found)
+    for _ in range(_DEPTH):
+        reached: list[str] = []
+        for path in frontier:
+            for wanted in sorted(_wanted(names, path, summaries.found[path])):
+                home = locate(wanted, roots)
+                if home is None or home in summaries.found:
+                    continue
+                summary = summaries.add(home, files[home]) if home in files else summaries.read_and_add(home)
+                if summary is not None:
+                    names[home] = module_name(home, folders)[0]
+                    reached.append(home)
+        frontier = reached
+
+
+def _find_importers(summaries: Summaries, rest: list[str]) -> None:
+    """Summarise the files of ``rest`` that may import a module that starts processes at
+    import (they name it): what they take from it is what MP001's fix must keep."""
+    starters = [path for path, summary in summaries.found.items() if summary.starts]
+    # A name that is no UTF-8 (a file name's undecodable bytes) cannot be imported: its
+    # needle matches nothing, as it should.
+    needles = {module_name(path)[0].rpartition(".")[2].encode("utf-8", "surrogateescape") for path in starters}
+    needles.discard(b"")
+    if not needles:
+        return
+    for path in rest:
+        data = _read(path)
+        if data is not None and b"import" in data and any(needle in data for needle in needles):
+            summaries.add(path, data)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        return read(path)
+    except OSError:
+        return None

@@ -1,0 +1,346 @@
+"""Programs of several modules, checked as a user runs `mpfix`: what one module does to
+another is found, reported in the module that must change, and correct programs of
+several modules get no finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from codemods.cli import app
+from tests.programs import START_METHODS, run_program
+
+GUARD = 'if __name__ == "__main__":'
+
+WORKERS = """\
+import multiprocessing as mp
+
+results = mp.Queue()
+
+
+def work(n):
+    results.put(n * n)
+"""
+MAIN = f"""\
+import multiprocessing as mp
+
+from workers import results, work
+
+{GUARD}
+    ps = [mp.Process(target=work, args=(i,)) for i in range(3)]
+    for p in ps:
+        p.start()
+    print(sorted(results.get(timeout=5) for _ in ps))
+"""
+QUEUE_FINDING = (
+    "workers.py:3:11: MP003 `results` (`mp.Queue()`) is created at module level but reaches `work` through a "
+    "global, and `work` runs in a child process that main.py starts on line 6: under spawn and forkserver each "
+    "child that imports this module creates its own, which no other process shares; not fixed: the children are "
+    "started in main.py: pass it to `work` as an argument from the code that starts the process"
+)
+# The twin: the script creates the queue and hands it to each child.
+WORKERS_PASSED = """\
+def work(results, n):
+    results.put(n * n)
+"""
+MAIN_PASSES = f"""\
+import multiprocessing as mp
+
+from workers import work
+
+{GUARD}
+    results = mp.Queue()
+    ps = [mp.Process(target=work, args=(results, i)) for i in range(3)]
+    for p in ps:
+        p.start()
+    print(sorted(results.get(timeout=5) for _ in ps))
+"""
+
+LAMBDA_HELPERS = "square = lambda x: x * x\n"
+DEF_HELPERS = "def square(x):\n    return x * x\n"
+POOLED = f"""\
+from multiprocessing import Pool
+
+from helpers import square
+
+{GUARD}
+    with Pool(2) as pool:
+        print(pool.map(square, range(4)))
+"""
+LAMBDA_FINDING = (
+    "main.py:7:24: MP009 `pool.map()` pickles its task under every start method, and cannot pickle `square`, a "
+    "lambda that helpers.py binds at line 1: pickle refers to a function by its module and name, and a lambda "
+    "has none; not fixed: the lambda is in helpers.py: make it a `def` of the same name there"
+)
+
+PRINTING_HELPERS = 'print("loading helpers")\n\n\n' + DEF_HELPERS
+QUIET_HELPERS = 'def announce():\n    print("loading helpers")\n\n\n' + DEF_HELPERS
+PRINT_FINDING = (
+    "helpers.py:1:1: MP013 `print()` prints at module level, and child processes import this module (main.py "
+    "imports it on line 3 and starts child processes); under spawn and forkserver each of them repeats it; not "
+    "fixed: a `__main__` guard never runs when a module is imported, so move the work into a function that the "
+    "script calls, by hand"
+)
+
+POOL_HELPERS = "from multiprocessing import Pool\n\n\n" + DEF_HELPERS + "\n\npool = Pool(2)\n"
+USES_POOL = f"from helpers import pool, square\n\n{GUARD}\n    print(pool.map(square, range(4)))\n"
+POOL_FINDING = (
+    'helpers.py:8:8: MP001 `Pool()` starts processes at module level, outside `if __name__ == "__main__":`; '
+    "under spawn and forkserver every child process re-runs it; not fixed: main.py imports this module on line 1 "
+    "and uses `pool`, which only the code that would move under the guard binds; start the processes in a "
+    "function that main.py calls instead"
+)
+
+
+def mpfix(*args: str, stdin: str | None = None) -> tuple[int, list[str]]:
+    """Exit code and finding lines of `mpfix <args> --output-format concise`."""
+    result = CliRunner().invoke(app, [*args, "--output-format", "concise"], input=stdin)
+    return result.exit_code, [line for line in result.output.splitlines() if ": MP" in line]
+
+
+@pytest.fixture
+def program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def unchanged_by_fix(folder: Path, files: dict[str, str]) -> bool:
+    code, _ = mpfix("fix", ".")
+    return code == 0 and all((folder / name).read_text(encoding="utf-8") == text for name, text in files.items())
+
+
+# -- MP003: a module-level queue that a child started elsewhere reads ---------------------
+
+
+def test_a_queue_created_where_the_worker_lives_is_reported_there(program: Path) -> None:
+    write(program, {"workers.py": WORKERS, "main.py": MAIN})
+    assert mpfix("check", ".") == (1, [QUEUE_FINDING])
+
+
+def test_checking_one_file_uses_the_files_beside_it(program: Path) -> None:
+    write(program, {"workers.py": WORKERS, "main.py": MAIN})
+    assert mpfix("check", "workers.py") == (1, [QUEUE_FINDING])
+    assert mpfix("check", "--stdin-filename", "workers.py", "-", stdin=WORKERS) == (1, [QUEUE_FINDING])
+    assert mpfix("check", "main.py") == (0, [])
+
+
+def test_a_queue_handed_to_the_children_is_left_alone(program: Path) -> None:
+    files = {"workers.py": WORKERS_PASSED, "main.py": MAIN_PASSES}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_children_forked_by_name_share_the_queue(program: Path) -> None:
+    forked = MAIN.replace("mp.Process(", 'mp.get_context("fork").Process(')
+    write(program, {"workers.py": WORKERS, "main.py": forked})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_queue_that_no_child_reads_is_left_alone(program: Path) -> None:
+    parent_only = WORKERS + "\n\ndef drain():\n    return results.get()\n"
+    write(program, {"workers.py": parent_only, "main.py": MAIN.replace("import results, work", "import work")})
+    assert mpfix("check", ".") == (1, [QUEUE_FINDING])
+    write(program, {"workers.py": parent_only.replace("    results.put(n * n)", "    return n * n")})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_package_with_relative_imports_in_a_src_layout(program: Path) -> None:
+    main = MAIN.replace("from workers import", "from .workers import")
+    write(program, {"src/app/__init__.py": "", "src/app/workers.py": WORKERS, "src/app/main.py": main})
+    expected = QUEUE_FINDING.replace("workers.py:", "src/app/workers.py:", 1)
+    assert mpfix("check", ".") == (1, [expected])
+
+
+def test_a_target_reexported_by_the_package_is_followed(program: Path) -> None:
+    main = MAIN.replace("from workers import results, work", "from app import results, work")
+    reexport = "from .workers import results, work\n"
+    write(program, {"app/__init__.py": reexport, "app/workers.py": WORKERS, "main.py": main})
+    expected = QUEUE_FINDING.replace("workers.py:", "app/workers.py:", 1).replace("that main.py", "that ../main.py")
+    expected = expected.replace("started in main.py", "started in ../main.py")
+    assert mpfix("check", ".") == (1, [expected])
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_reported_queue_fails_under_spawn_and_forkserver(program: Path, method: str) -> None:
+    write(program, {"workers.py": WORKERS, "main.py": MAIN})
+    run = run_program(program / "main.py", method, timeout=60)
+    if method == "fork":
+        assert run.stdout == "[0, 1, 4]\n"
+    else:
+        assert run.returncode != 0 and "queue.Empty" in run.stderr
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_its_twin_works_under_every_start_method(program: Path, method: str) -> None:
+    write(program, {"workers.py": WORKERS_PASSED, "main.py": MAIN_PASSES})
+    assert run_program(program / "main.py", method).stdout == "[0, 1, 4]\n"
+
+
+# -- MP009: a task that another module binds to a lambda --------------------------------
+
+
+def test_a_lambda_from_another_module_handed_to_a_pool(program: Path) -> None:
+    write(program, {"helpers.py": LAMBDA_HELPERS, "main.py": POOLED})
+    assert mpfix("check", ".") == (1, [LAMBDA_FINDING])
+    assert mpfix("check", "main.py") == (1, [LAMBDA_FINDING])
+    run = run_program(program / "main.py", "fork")
+    assert run.returncode != 0 and "PicklingError" in run.stderr
+
+
+def test_a_function_from_another_module_handed_to_a_pool(program: Path) -> None:
+    files = {"helpers.py": DEF_HELPERS, "main.py": POOLED}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+# -- MP013: import-time work in a module that every child imports -----------------------
+
+
+def test_a_print_in_a_module_the_children_import(program: Path) -> None:
+    write(program, {"helpers.py": PRINTING_HELPERS, "main.py": POOLED})
+    runs_there = "`square` runs in child processes that main.py starts on line 7"
+    expected = PRINT_FINDING.replace("main.py imports it on line 3 and starts child processes", runs_there)
+    assert mpfix("check", ".") == (1, [expected])
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_children_repeat_the_print_under_spawn_and_forkserver(program: Path, method: str) -> None:
+    write(program, {"helpers.py": PRINTING_HELPERS, "main.py": POOLED})
+    run = run_program(program / "main.py", method)
+    # The parent prints it once; a worker that the pool's exit ends before it started
+    # up may not, so under spawn and forkserver it is at least one more.
+    printed = run.stdout.count("loading helpers")
+    assert printed == 1 if method == "fork" else printed >= 2
+
+
+def test_a_print_in_a_module_the_script_imports(program: Path) -> None:
+    tasks = "def square(x):\n    return x * x\n"
+    main = POOLED.replace("from helpers import square", "import helpers\nfrom tasks import square")
+    write(program, {"helpers.py": 'print("loading helpers")\n', "tasks.py": tasks, "main.py": main})
+    assert mpfix("check", ".") == (1, [PRINT_FINDING])
+
+
+def test_a_print_only_a_function_makes_is_left_alone(program: Path) -> None:
+    files = {"helpers.py": QUIET_HELPERS, "main.py": POOLED}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_file_read_whose_value_the_children_need_is_left_alone(program: Path) -> None:
+    reads = 'with open("factor.txt") as f:\n    FACTOR = int(f.read())\n\n\n'
+    helpers = reads + DEF_HELPERS.replace("x * x", "x * x * FACTOR")
+    files = {"helpers.py": helpers, "main.py": POOLED, "factor.txt": "1\n"}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert run_program(program / "main.py", "spawn").stdout == "[0, 1, 4, 9]\n"
+
+
+def test_a_print_in_a_module_no_child_imports_is_left_alone(program: Path) -> None:
+    main = f"import helpers\n\n{GUARD}\n    helpers.square(2)\n"
+    write(program, {"helpers.py": PRINTING_HELPERS, "main.py": main, "other.py": POOLED.replace("helpers", "tasks")})
+    write(program, {"tasks.py": DEF_HELPERS})
+    assert mpfix("check", ".") == (0, [])
+
+
+# -- MP001: a module that others import starts a pool at import -------------------------
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        USES_POOL,
+        f"import helpers\n\n{GUARD}\n    print(helpers.pool.map(helpers.square, range(4)))\n",
+        f"from helpers import *\n\n{GUARD}\n    print(pool.map(square, range(4)))\n",
+    ],
+    ids=["from-import", "module-attribute", "star-import"],
+)
+def test_a_pool_that_an_importer_uses_is_reported_not_moved(program: Path, main: str) -> None:
+    files = {"helpers.py": POOL_HELPERS, "main.py": main}
+    write(program, files)
+    code, found = mpfix("check", "--select", "MP001", ".")
+    assert (code, found) == (1, [POOL_FINDING])
+    code, _ = mpfix("fix", "--select", "MP001", ".")
+    assert code == 1 and (program / "helpers.py").read_text(encoding="utf-8") == POOL_HELPERS
+
+
+def test_without_the_importer_the_guard_is_still_added(program: Path) -> None:
+    write(program, {"helpers.py": POOL_HELPERS})
+    code, found = mpfix("check", "--select", "MP001", ".")
+    assert code == 1 and found[0].endswith("re-runs it [*]")
+
+
+def test_a_pool_made_in_a_function_is_left_alone(program: Path) -> None:
+    helpers = "from multiprocessing import Pool\n\n\n" + DEF_HELPERS + "\n\ndef make_pool():\n    return Pool(2)\n"
+    main = (
+        f"from helpers import make_pool, square\n\n{GUARD}\n"
+        "    with make_pool() as pool:\n        print(pool.map(square, range(4)))\n"
+    )
+    files = {"helpers.py": helpers, "main.py": main}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+# -- MP003 for pool tasks: a module-level counter --------------------------------------
+
+COUNTER = """\
+import multiprocessing as mp
+
+hits = mp.Value("i", 0)
+
+
+def count(n):
+    with hits.get_lock():
+        hits.value += 1
+    return n
+"""
+COUNTS = f"""\
+from multiprocessing import Pool
+
+from counter import count, hits
+
+{GUARD}
+    with Pool(2) as pool:
+        pool.map(count, range(10))
+    print(hits.value)
+"""
+COUNTER_FINDING = (
+    "counter.py:3:8: MP003 `hits` (`mp.Value()`) is created at module level but reaches `count` through a global, "
+    "and `count` runs in a child process that main.py starts on line 7: under spawn and forkserver each child that "
+    "imports this module creates its own, which no other process shares; not fixed: the children are started in "
+    "main.py: create it where the pool is made and hand it to the workers through the pool's `initializer=`"
+)
+
+
+def test_a_counter_in_a_helper_module_that_pool_tasks_update(program: Path) -> None:
+    write(program, {"counter.py": COUNTER, "main.py": COUNTS})
+    assert mpfix("check", ".") == (1, [COUNTER_FINDING])
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_counter_stays_zero_under_spawn_and_forkserver(program: Path, method: str) -> None:
+    write(program, {"counter.py": COUNTER, "main.py": COUNTS})
+    assert run_program(program / "main.py", method).stdout == ("10\n" if method == "fork" else "0\n")
+
+
+def test_a_module_imported_under_the_guard_is_not_imported_by_the_children(program: Path) -> None:
+    main = POOLED.replace("from helpers import square", "from tasks import square").replace(
+        "    with Pool", "    import helpers\n\n    with Pool"
+    )
+    write(program, {"helpers.py": 'print("loading helpers")\n', "tasks.py": DEF_HELPERS, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    at_load = main.replace("    import helpers\n\n", "").replace("from tasks", "import helpers\nfrom tasks")
+    write(program, {"main.py": at_load})
+    assert mpfix("check", ".")[0] == 1
