@@ -151,6 +151,13 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         needles=_STARTS,
     ),
+    RuleSpec(
+        code="MP016",
+        name="pool-pickled-with-self",
+        summary="A method of an object that holds a pool is sent to a pool, which pickles the object and its pool",
+        safety=Safety.SAFE,
+        needles=_TASK,
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

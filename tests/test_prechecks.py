@@ -555,6 +555,24 @@ if __name__ == "__main__":
 """,
         id="MP013-argv-and-os-system",
     ),
+    pytest.param(
+        "MP016",
+        """\
+from multiprocessing import Pool as P
+
+
+class Job:
+    def __init__(self):
+        self.pool = P(2)
+
+    def step(self, n):
+        return n + 1
+
+    def run(self, numbers):
+        return self.pool.imap(self.step, numbers)
+""",
+        id="MP016-aliased-pool-on-self",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -670,6 +688,25 @@ if __name__ == "__main__":
     mp.Process(target=work).start()
 """,
         id="MP003-made-where-the-rule-never-looks",
+    ),
+    pytest.param(
+        "MP016",
+        """\
+from multiprocessing import Pool
+
+
+def step(n):
+    return n + 1
+
+
+class Job:
+    def __init__(self):
+        self.pool = Pool(2)
+
+    def run(self, numbers):
+        return self.pool.imap(step, numbers)
+""",
+        id="MP016-module-function",
     ),
 ]
 

@@ -47,6 +47,7 @@ PITFALL_UNDER_FORK = {
     "ipc-outside-parent": frozenset({"lock-in-worker"}),  # a private lock excludes nothing anywhere
     "join-before-drain": frozenset({"join-loop"}),  # the deadlock needs no start method
     "pool-not-closed": frozenset({"leaked-workers", "executor"}),  # the snippets count the leaked workers
+    "pool-pickled-with-self": frozenset({"squarer"}),  # pools pickle every task
     "unpicklable-task": frozenset({"lambda-in-map", "nested-function"}),  # pools pickle every task
 }
 # Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.
