@@ -158,6 +158,13 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.SAFE,
         needles=_TASK,
     ),
+    RuleSpec(
+        code="MP017",
+        name="library-sets-start-method",
+        summary="A module that is imported sets the start method of the whole program",
+        safety=Safety.UNSAFE,
+        needles=_every(_MP, _any(b"set_start_method")),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

@@ -573,6 +573,16 @@ class Job:
 """,
         id="MP016-aliased-pool-on-self",
     ),
+    pytest.param(
+        "MP017",
+        """\
+import multiprocessing as mp
+from multiprocessing import set_start_method as choose
+
+choose("spawn")
+""",
+        id="MP017-aliased-by-name",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -707,6 +717,23 @@ class Job:
         return self.pool.imap(step, numbers)
 """,
         id="MP016-module-function",
+    ),
+    pytest.param(
+        "MP017",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+    with mp.Pool(2) as pool:
+        pool.map(work, [1])
+""",
+        id="MP017-in-the-guard",
     ),
 ]
 

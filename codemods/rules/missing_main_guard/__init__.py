@@ -6,10 +6,9 @@ import ast
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.helpers import get_full_name_for_node
 
 from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_guard
+from codemods.analysis.guard import is_main_guard, is_script
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, calls_one_of
 from codemods.analysis.reachability import reach_of
@@ -47,18 +46,25 @@ class MissingMainGuard(RuleVisitor):
         starters = self._starters(node)
         first: tuple[cst.Call, str] | None = None
         triggers: list[int] = []
+        calls: list[cst.Call] = []
         for index, statement in enumerate(node.body):
             if is_main_guard(statement):
                 continue
-            for call in calls_in(statement):
-                what = self._starts(call, starters)
-                if what is not None:
-                    triggers.append(index)
-                    first = first or (call, what)
-                    break
-        if first is not None:
+            found = [call for call in calls_in(statement) if self._starts(call, starters) is not None]
+            if found:
+                triggers.append(index)
+                first = first or (found[0], self._starts(found[0], starters))  # type: ignore[assignment]
+                calls += found
+        if first is not None and not self._library_choosing_start_method(node, calls):
             self._report(node, triggers, *first)
         return False
+
+    def _library_choosing_start_method(self, module: cst.Module, triggers: list[cst.Call]) -> bool:
+        """A module that is imported rather than run, whose only trigger is setting the
+        start method: a guard would keep the setting from its importers, and
+        library-sets-start-method (MP017) gives it a context of its own instead."""
+        only_start_method = all(self.api.call_api(call) == "set_start_method" for call in triggers)
+        return only_start_method and not is_script(module, self.api)
 
     def _starts(self, call: cst.Call, starters: dict[str, str]) -> str | None:
         """What ``call`` does that belongs in the parent only, in words, or None."""
@@ -107,7 +113,7 @@ class MissingMainGuard(RuleVisitor):
             self.report(call, message, not_fixed=why)
             return
         title = f"Move the script part under {GUARD}"
-        captured = None if self._is_script(module) else plan.captured_for_importers()
+        captured = None if is_script(module, self.api) else plan.captured_for_importers()
         if captured is None:
             self.report(call, message, fix=(module, new_module), fix_title=title)
             return
@@ -120,20 +126,6 @@ class MissingMainGuard(RuleVisitor):
         if captured.rebound_on is not None:
             value += f" from line {captured.rebound_on}"
         return f"a module that imports this one would no longer run {part} and get {value}"
-
-    def _is_script(self, module: cst.Module) -> bool:
-        """Whether the file is evidently run as a program rather than imported: it has a
-        ``#!`` line or a main guard already, or it reads its command line (``sys.argv``,
-        ``argparse``)."""
-        first = module.header[0].comment if module.header else None
-        if first is not None and first.value.startswith("#!"):
-            return True
-        if any(is_main_guard(statement) for statement in module.body):
-            return True
-        if any(_imports_argparse(statement) for statement in findall(module, m.Import() | m.ImportFrom())):
-            return True
-        argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
-        return any("sys.argv" in self.api.qualified_names(node) for node in argv)
 
 
 def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
@@ -149,14 +141,6 @@ def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
             entered.add(name)
             calls.extend(calls_in(nested[name].body))
     return calls
-
-
-def _imports_argparse(statement: cst.CSTNode) -> bool:
-    if isinstance(statement, cst.ImportFrom):
-        module = statement.module
-        return not statement.relative and module is not None and get_full_name_for_node(module) == "argparse"
-    assert isinstance(statement, cst.Import)
-    return any(get_full_name_for_node(alias.name) == "argparse" for alias in statement.names)
 
 
 RULE = MissingMainGuard
