@@ -152,6 +152,14 @@ RULES: tuple[RuleSpec, ...] = (
         needles=_STARTS,
     ),
     RuleSpec(
+        code="MP015",
+        name="unjoined-process-with-ipc",
+        summary="Processes handed a lock, queue or shared value are never joined, so a parent done first removes it",
+        safety=Safety.SAFE,
+        # A `Process(...)`, its `start()`, and a lock, queue or shared value (a factory's name).
+        needles=_every(_PROCESS, _FACTORIES, _any(b"start")),
+    ),
+    RuleSpec(
         code="MP016",
         name="pool-pickled-with-self",
         summary="A method of an object that holds a pool is sent to a pool, which pickles the object and its pool",

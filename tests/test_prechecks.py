@@ -583,6 +583,18 @@ choose("spawn")
 """,
         id="MP017-aliased-by-name",
     ),
+    pytest.param(
+        "MP015",
+        """\
+from multiprocessing import Process, Semaphore as S
+
+if __name__ == "__main__":
+    gate = S(2)
+    worker = Process(target=print, args=(gate,))
+    worker.start()
+""",
+        id="MP015-aliased-semaphore",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -734,6 +746,17 @@ if __name__ == "__main__":
         pool.map(work, [1])
 """,
         id="MP017-in-the-guard",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    worker = mp.Process(target=print, args=("no lock",))
+    worker.start()
+""",
+        id="MP015-nothing-handed",
     ),
 ]
 
