@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 # What a parent may ask of a process that waits for it, or stops it: nothing to report then.
 MANAGED = frozenset({"join", "terminate", "kill", "close", "is_alive", "exitcode", "sentinel"})
-# Calls by which a parent hears from a child: a child that put, set, notified or arrived
-# has opened everything it was handed.
-HEARS = frozenset({"get", "get_nowait", "wait", "wait_for"})
+# Calls by which a parent hears from a child: a child that put, marked a task done, set,
+# notified or arrived has opened everything it was handed.
+HEARS = frozenset({"get", "get_nowait", "join", "wait", "wait_for"})
 _START = m.SimpleStatementLine(body=[m.Expr(m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("start"))))])
 
 
