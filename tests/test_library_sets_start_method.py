@@ -15,6 +15,9 @@ import pytest
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
+from codemods import registry
+from codemods.engine import analyze
+
 CASES = RuleCases("MP017")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "library-sets-start-method"
 PROGRAM = """\
@@ -194,3 +197,23 @@ def test_reports_without_fix(case: str) -> None:
 
 def test_every_fixed_case_has_a_twin() -> None:
     assert FIXED.keys() == LEFT_ALONE.keys()
+
+
+SCRIPT_PART = """\
+import multiprocessing as mp
+
+mp.set_start_method("spawn")
+worker = mp.Process(target=print, args=("hello",))
+worker.start()
+worker.join()
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [(SCRIPT_PART, "MP001"), (FIXED["every-use-through-the-context"][0], "MP017")],
+    ids=["script-part-guarded", "library-given-a-context"],
+)
+def test_one_rule_of_the_two_takes_a_module_level_start_method(source: str, code: str) -> None:
+    rules = [registry.BY_CODE["MP001"], registry.BY_CODE["MP017"]]
+    assert {finding.code for finding in analyze(source, rules=rules).findings} == {code}

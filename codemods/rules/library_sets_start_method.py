@@ -20,6 +20,7 @@ from codemods.analysis.ipc import keyword, positional
 from codemods.analysis.names import canonical, spellings
 from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.reachability import reach_of
+from codemods.analysis.starters import starters_of
 from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import add_keyword
 from codemods.rules._base import RuleVisitor, Unfixable
@@ -56,6 +57,8 @@ class LibrarySetsStartMethod(RuleVisitor):
         if not isinstance(scope, GlobalScope):
             self._in_function(node, scope)
             return
+        if not starters_of(self.facts).only_a_library_choosing_its_start_method():
+            return  # a script part that starts processes too: missing-main-guard (MP001) guards it
         message = (
             f"`{self.module.code_for_node(node.func)}()` runs when this module is imported: a program that "
             "chose its start method first fails with `RuntimeError: context has already been set`, and so "

@@ -5,14 +5,12 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_guard, is_script
+from codemods.analysis.guard import is_script
 from codemods.analysis.names import TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, calls_one_of
 from codemods.analysis.reachability import reach_of
-from codemods.analysis.statements import calls_in
+from codemods.analysis.starters import starters_of
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
 
@@ -43,62 +41,12 @@ class MissingMainGuard(RuleVisitor):
         return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))
 
     def visit_Module(self, node: cst.Module) -> bool:
-        starters = self._starters(node)
-        first: tuple[cst.Call, str] | None = None
-        triggers: list[int] = []
-        calls: list[cst.Call] = []
-        for index, statement in enumerate(node.body):
-            if is_main_guard(statement):
-                continue
-            found = [call for call in calls_in(statement) if self._starts(call, starters) is not None]
-            if found:
-                triggers.append(index)
-                first = first or (found[0], self._starts(found[0], starters))  # type: ignore[assignment]
-                calls += found
-        if first is not None and not self._library_choosing_start_method(node, calls):
-            self._report(node, triggers, *first)
+        starters = starters_of(self.facts)
+        triggers = starters.module_level()
+        if triggers and not starters.only_a_library_choosing_its_start_method():
+            first = triggers[0][1][0]
+            self._report(node, [index for index, _ in triggers], first, starters.starts(first))  # type: ignore[arg-type]
         return False
-
-    def _library_choosing_start_method(self, module: cst.Module, triggers: list[cst.Call]) -> bool:
-        """A module that is imported rather than run, whose only trigger is setting the
-        start method: a guard would keep the setting from its importers, and
-        library-sets-start-method (MP017) gives it a context of its own instead."""
-        only_start_method = all(self.api.call_api(call) == "set_start_method" for call in triggers)
-        return only_start_method and not is_script(module, self.api)
-
-    def _starts(self, call: cst.Call, starters: dict[str, str]) -> str | None:
-        """What ``call`` does that belongs in the parent only, in words, or None."""
-        api = self.api.call_api(call)
-        if api in TRIGGERS:
-            return f"`{self.module.code_for_node(call.func)}()` {TRIGGERS[api]}"
-        func = call.func
-        if isinstance(func, cst.Name) and func.value in starters and func.value in self.api.qualified_names(func):
-            return f"`{func.value}()` ({starters[func.value]}) starts processes"
-        return None
-
-    def _starters(self, module: cst.Module) -> dict[str, str]:
-        """Top-level functions and classes whose call starts processes, transitively."""
-        starters: dict[str, str] = {}
-        bodies = {}
-        for statement in module.body:
-            if isinstance(statement, cst.ClassDef):
-                if any(self.api.api(base.value) == "Process" for base in statement.bases):
-                    starters[statement.name.value] = "a `Process` subclass"
-            elif isinstance(statement, cst.FunctionDef):
-                bodies[statement.name.value] = _calls_when_called(statement)
-        changed = True
-        while changed:
-            changed = False
-            for name, calls in bodies.items():
-                if name in starters:
-                    continue
-                for call in calls:
-                    what = self._starts(call, starters)
-                    if what is not None:
-                        starters[name] = "which calls " + what.split(" ")[0]
-                        changed = True
-                        break
-        return starters
 
     def _report(self, module: cst.Module, triggers: list[int], call: cst.Call, what: str) -> None:
         message = (
@@ -127,20 +75,6 @@ class MissingMainGuard(RuleVisitor):
             value += f" from line {captured.rebound_on}"
         return f"a module that imports this one would no longer run {part} and get {value}"
 
-
-def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
-    """The calls that run when ``function`` is called: those of its own body and of the
-    nested functions that it calls, not of those it only returns (a decorator factory's
-    ``def wrapper(f): ... return wrapper`` starts nothing when the factory is called)."""
-    nested = {node.name.value: node for node in findall(function.body, m.FunctionDef())}
-    calls = calls_in(function.body)
-    entered: set[str] = set()
-    for call in calls:  # grows while it is walked: the nested functions' calls join it
-        name = call.func.value if isinstance(call.func, cst.Name) else None
-        if name in nested and name not in entered:
-            entered.add(name)
-            calls.extend(calls_in(nested[name].body))
-    return calls
 
 
 RULE = MissingMainGuard
