@@ -173,6 +173,13 @@ RULES: tuple[RuleSpec, ...] = (
         safety=Safety.UNSAFE,
         needles=_every(_MP, _any(b"set_start_method")),
     ),
+    RuleSpec(
+        code="MP018",
+        name="fork-with-max-tasks",
+        summary="`ProcessPoolExecutor(max_tasks_per_child=...)` is given a fork context, which raises `ValueError`",
+        safety=Safety.UNSAFE,
+        needles=((b"ProcessPoolExecutor", b"max_tasks_per_child", b"get_context"),),
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in RULES}

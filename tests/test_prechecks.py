@@ -595,6 +595,19 @@ if __name__ == "__main__":
 """,
         id="MP015-aliased-semaphore",
     ),
+    pytest.param(
+        "MP018",
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor as Executor
+
+
+def run(numbers):
+    with Executor(mp_context=mp.get_context("fork"), max_tasks_per_child=1) as executor:
+        return list(executor.map(abs, numbers))
+""",
+        id="MP018-aliased-executor",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -757,6 +770,19 @@ if __name__ == "__main__":
     worker.start()
 """,
         id="MP015-nothing-handed",
+    ),
+    pytest.param(
+        "MP018",
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+
+def run(numbers):
+    with ProcessPoolExecutor(mp_context=mp.get_context("fork")) as executor:
+        return list(executor.map(abs, numbers))
+""",
+        id="MP018-workers-kept",
     ),
 ]
 
