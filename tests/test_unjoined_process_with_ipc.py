@@ -223,6 +223,15 @@ if __name__ == "__main__":
 }
 
 JOINED_OR_HANDED_ON = [
+    # Shared memory without a lock holds no semaphore.
+    """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    total = mp.Value("i", 0, lock=False)
+    worker = mp.Process(target=print, args=(total,))
+    worker.start()
+""",
     """\
 import multiprocessing as mp
 

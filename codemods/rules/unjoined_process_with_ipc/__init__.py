@@ -84,9 +84,15 @@ class UnjoinedProcessWithIpc(RuleVisitor):
         handed = []
         for value in values:
             kind = next((k for k in sorted(SEMAPHORED) if self.bindings.is_instance(value, {k})), None)
-            if kind is not None:
+            if kind is not None and not self._without_lock(value):
                 handed.append((value, "queue" if kind in QUEUES else kind.lower()))
         return handed
+
+    def _without_lock(self, value: cst.BaseExpression) -> bool:
+        """``Value(..., lock=False)``: shared memory with no semaphore."""
+        made = self.bindings.single_value(value) if isinstance(value, cst.Name) else value
+        given = keyword(made, "lock") if isinstance(made, cst.Call) else None
+        return given is not None and m.matches(given.value, m.Name("False"))
 
     def _fix(self, handles: Handles, handed: list[tuple[cst.BaseExpression, str]]) -> tuple[cst.CSTNode, str | None]:
         if handles.daemon:
