@@ -81,6 +81,29 @@ def run(numbers):
     ),
 }
 
+FIXED["imported-by-name"] = (
+    """\
+from multiprocessing import Pool, set_start_method
+
+set_start_method("spawn")
+
+
+def run(numbers):
+    with Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+    """\
+from multiprocessing import Pool, get_context
+
+ctx = get_context("spawn")
+
+
+def run(numbers):
+    with ctx.Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+)
+
 LEFT_ALONE = {
     # A script, and a module whose own contexts do not depend on the method in force.
     "every-use-through-the-context": """\
@@ -105,21 +128,31 @@ def main():
 if __name__ == "__main__":
     main()
 """,
+    "imported-by-name": """\
+from multiprocessing import Pool, get_context
+
+spawn = get_context("spawn")
+
+
+def run(numbers):
+    with spawn.Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
 }
 
 REPORTED = {
-    "imported-by-name": (
+    "imported-under-another-name": (
         """\
-from multiprocessing import Pool, set_start_method
+from multiprocessing import Pool, set_start_method as choose
 
-set_start_method("spawn")
+choose("spawn")
 
 
 def run(numbers):
     with Pool(2) as pool:
         return pool.map(abs, numbers)
 """,
-        "`set_start_method` is imported by name",
+        "`set_start_method` is imported under another name, or called elsewhere too",
     ),
     "under-a-condition": (
         """\

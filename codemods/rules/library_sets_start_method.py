@@ -101,6 +101,7 @@ class ContextPlan:
         self.call = call
         self.funcs: dict[int, str] = {}  # id(callee) -> the context's attribute to call instead
         self.executors: set[int] = set()  # ProcessPoolExecutor(...) calls that get mp_context=
+        self.imported: cst.ImportAlias | None = None  # `set_start_method` imported by name
 
     def build(self) -> cst.Module:
         statement = self._statement()
@@ -117,11 +118,25 @@ class ContextPlan:
             raise Unfixable("the call is part of a larger statement")
         if self.rule.parent(line) is not self.rule.module:
             raise Unfixable("the start method is set under a condition or in a `try`: a context would be too")
-        if not isinstance(self.call.func, cst.Attribute):
-            raise Unfixable("`set_start_method` is imported by name; call it as `multiprocessing.set_start_method`")
+        if isinstance(self.call.func, cst.Name):
+            self.imported = self._imported_alias(self.call.func)
         if any(arg.star for arg in self.call.args) or not (positional(self.call) or keyword(self.call, "method")):
             raise Unfixable("the method is not given as an argument")
         return line
+
+    def _imported_alias(self, func: cst.Name) -> cst.ImportAlias:
+        """The ``set_start_method`` of ``from multiprocessing import set_start_method``,
+        which becomes ``get_context`` when nothing else calls it."""
+        scope = self.rule.scopes[func]
+        accesses = [a for a in scope.accesses[func.value] if a.node is func]  # type: ignore[union-attr]
+        referents = [r for a in accesses for r in a.referents]
+        node = getattr(referents[0], "node", None) if len(referents) == 1 else None
+        alias = next((a for a in getattr(node, "names", ()) if m.matches(a, m.ImportAlias(m.Name(func.value)))), None)
+        if alias is None or alias.asname is not None or len(referents[0].references) != 1:
+            raise Unfixable("`set_start_method` is imported under another name, or called elsewhere too")
+        if self.rule.scopes[self.rule.module].assignments["get_context"]:  # type: ignore[union-attr]
+            raise Unfixable("the module binds `get_context` already")
+        return alias
 
     def _find_uses(self, statement: cst.SimpleStatementLine) -> None:
         """The uses of the start method in force; Unfixable where one cannot go through a context."""
@@ -182,13 +197,18 @@ class _Through(cst.CSTTransformer):
             return cst.Attribute(value=cst.Name(self.name), attr=cst.Name(self.plan.funcs[id(original_node)]))
         if id(original_node) in self.plan.executors:
             return add_keyword(updated_node, "mp_context", cst.Name(self.name))  # type: ignore[arg-type]
+        if original_node is self.plan.imported:
+            return updated_node.with_changes(name=cst.Name("get_context"))  # type: ignore[attr-defined]
         if original_node is self.statement:
             return updated_node.with_changes(body=[self._assignment()])  # type: ignore[attr-defined]
         return updated_node
 
     def _assignment(self) -> cst.Assign:
         call = self.plan.call
-        func = call.func.with_changes(attr=cst.Name("get_context"))  # type: ignore[attr-defined]
+        if isinstance(call.func, cst.Name):
+            func: cst.BaseExpression = cst.Name("get_context")
+        else:
+            func = call.func.with_changes(attr=cst.Name("get_context"))  # type: ignore[attr-defined]
         args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "force")]
         if args:
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
