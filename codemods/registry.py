@@ -174,6 +174,35 @@ RULES: tuple[RuleSpec, ...] = (
         needles=(*_PROCESS, *_TASK, *_every(_POOL, _any(b"initializer"))),
     ),
     RuleSpec(
+        code="MP015",
+        name="unjoined-process-with-ipc",
+        summary="Processes handed a lock, queue or shared value are never joined, so a parent done first removes it",
+        safety=Safety.SAFE,
+        # A `Process(...)`, its `start()`, and a lock, queue or shared value (a factory's name).
+        needles=_every(_PROCESS, _FACTORIES, _any(b"start")),
+    ),
+    RuleSpec(
+        code="MP016",
+        name="pool-pickled-with-self",
+        summary="A method of an object that holds a pool is sent to a pool, which pickles the object and its pool",
+        safety=Safety.SAFE,
+        needles=_TASK,
+    ),
+    RuleSpec(
+        code="MP017",
+        name="library-sets-start-method",
+        summary="A module that is imported sets the start method of the whole program",
+        safety=Safety.UNSAFE,
+        needles=_every(_MP, _any(b"set_start_method")),
+    ),
+    RuleSpec(
+        code="MP018",
+        name="fork-with-max-tasks",
+        summary="`ProcessPoolExecutor(max_tasks_per_child=...)` is given a fork context, which raises `ValueError`",
+        safety=Safety.UNSAFE,
+        needles=((b"ProcessPoolExecutor", b"max_tasks_per_child", b"get_context"),),
+    ),
+    RuleSpec(
         code="MP019",
         name="fork-pinned-with-threads",
         summary="The start method is pinned to `fork` in a program that also starts threads",

@@ -509,7 +509,9 @@ def visit(*guests, **notes):
 
 
 if __name__ == "__main__":
-    mp.Process(target=visit, args=("ann", "bo")).start()
+    visitor = mp.Process(target=visit, args=("ann", "bo"))
+    visitor.start()
+    visitor.join()
 """,
         """\
 import multiprocessing as mp
@@ -522,7 +524,9 @@ def visit(*guests, slots, **notes):
 
 if __name__ == "__main__":
     slots = mp.BoundedSemaphore(2)
-    mp.Process(target=visit, args=("ann", "bo"), kwargs={"slots": slots}).start()
+    visitor = mp.Process(target=visit, args=("ann", "bo"), kwargs={"slots": slots})
+    visitor.start()
+    visitor.join()
 """,
         id="varargs-target",
     ),

@@ -642,6 +642,59 @@ if __name__ == "__main__":
 """,
         id="MP020-alias-getppid",
     ),
+    pytest.param(
+        "MP016",
+        """\
+from multiprocessing import Pool as P
+
+
+class Job:
+    def __init__(self):
+        self.pool = P(2)
+
+    def step(self, n):
+        return n + 1
+
+    def run(self, numbers):
+        return self.pool.imap(self.step, numbers)
+""",
+        id="MP016-aliased-pool-on-self",
+    ),
+    pytest.param(
+        "MP017",
+        """\
+import multiprocessing as mp
+from multiprocessing import set_start_method as choose
+
+choose("spawn")
+""",
+        id="MP017-aliased-by-name",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+from multiprocessing import Process, Semaphore as S
+
+if __name__ == "__main__":
+    gate = S(2)
+    worker = Process(target=print, args=(gate,))
+    worker.start()
+""",
+        id="MP015-aliased-semaphore",
+    ),
+    pytest.param(
+        "MP018",
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor as Executor
+
+
+def run(numbers):
+    with Executor(mp_context=mp.get_context("fork"), max_tasks_per_child=1) as executor:
+        return list(executor.map(abs, numbers))
+""",
+        id="MP018-aliased-executor",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
@@ -811,6 +864,66 @@ if __name__ == "__main__":
     mp.Process(target=print).start()
 """,
         id="MP020-compared-outside-functions",
+    ),
+    pytest.param(
+        "MP016",
+        """\
+from multiprocessing import Pool
+
+
+def step(n):
+    return n + 1
+
+
+class Job:
+    def __init__(self):
+        self.pool = Pool(2)
+
+    def run(self, numbers):
+        return self.pool.imap(step, numbers)
+""",
+        id="MP016-module-function",
+    ),
+    pytest.param(
+        "MP017",
+        """\
+import multiprocessing as mp
+
+
+def work(x):
+    return x
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+    with mp.Pool(2) as pool:
+        pool.map(work, [1])
+""",
+        id="MP017-in-the-guard",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    worker = mp.Process(target=print, args=("no lock",))
+    worker.start()
+""",
+        id="MP015-nothing-handed",
+    ),
+    pytest.param(
+        "MP018",
+        """\
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+
+
+def run(numbers):
+    with ProcessPoolExecutor(mp_context=mp.get_context("fork")) as executor:
+        return list(executor.map(abs, numbers))
+""",
+        id="MP018-workers-kept",
     ),
 ]
 

@@ -47,9 +47,11 @@ PITFALL_ANY_START_METHOD = frozenset(
 )
 # Before snippets, by rule and case, whose pitfall shows under fork too.
 PITFALL_UNDER_FORK = {
+    "fork-with-max-tasks": frozenset({"fork-context"}),  # the executor refuses a fork context everywhere
     "ipc-outside-parent": frozenset({"lock-in-worker"}),  # a private lock excludes nothing anywhere
     "join-before-drain": frozenset({"join-loop"}),  # the deadlock needs no start method
     "pool-not-closed": frozenset({"leaked-workers", "executor"}),  # the snippets count the leaked workers
+    "pool-pickled-with-self": frozenset({"squarer"}),  # pools pickle every task
     "unpicklable-task": frozenset({"lambda-in-map", "nested-function"}),  # pools pickle every task
 }
 # Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.

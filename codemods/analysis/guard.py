@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import TypeGuard
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.helpers import get_full_name_for_node
+
+from codemods.analysis.facts import findall
+from codemods.analysis.names import ApiResolver
 
 
 def _is_name_dunder(node: cst.BaseExpression) -> bool:
@@ -46,3 +51,26 @@ def is_main_test(test: cst.BaseExpression) -> bool:
 def is_main_guard(statement: cst.CSTNode | None) -> TypeGuard[cst.If]:
     """A top-level ``if`` whose body runs only in the parent and that has no other branch."""
     return isinstance(statement, cst.If) and statement.orelse is None and is_main_test(statement.test)
+
+
+def is_script(module: cst.Module, api: ApiResolver) -> bool:
+    """Whether the file is evidently run as a program rather than imported: it has a
+    ``#!`` line or a main guard already, or it reads its command line (``sys.argv``,
+    ``argparse``)."""
+    first = module.header[0].comment if module.header else None
+    if first is not None and first.value.startswith("#!"):
+        return True
+    if any(is_main_guard(statement) for statement in module.body):
+        return True
+    if any(_imports_argparse(statement) for statement in findall(module, m.Import() | m.ImportFrom())):
+        return True
+    argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
+    return any("sys.argv" in api.qualified_names(node) for node in argv)
+
+
+def _imports_argparse(statement: cst.CSTNode) -> bool:
+    if isinstance(statement, cst.ImportFrom):
+        module = statement.module
+        return not statement.relative and module is not None and get_full_name_for_node(module) == "argparse"
+    assert isinstance(statement, cst.Import)
+    return any(get_full_name_for_node(alias.name) == "argparse" for alias in statement.names)

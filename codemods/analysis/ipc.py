@@ -99,6 +99,13 @@ def requested_method(call: cst.Call) -> str | None:
     return _string(args[0].value if args else method.value if method else None)
 
 
+def replaces_workers(executor: cst.Call) -> bool:
+    """``ProcessPoolExecutor(max_tasks_per_child=n)``, n not None: the executor replaces
+    each worker after n tasks, which it does by spawn unless it is given a context."""
+    given = keyword(executor, "max_tasks_per_child")
+    return given is not None and not m.matches(given.value, m.Name("None"))
+
+
 class StartMethods:
     """Which start method a call that starts processes asks for, when the code says so."""
 
@@ -129,6 +136,11 @@ class StartMethods:
 
     def method(self, call: cst.Call) -> str | None:
         """The start method of the processes ``call`` starts (None: the platform's default)."""
+        if self.api.call_api(call) == "ProcessPoolExecutor" and replaces_workers(call):
+            given = keyword(call, "mp_context") or next(iter(positional(call)[1:2]), None)
+            if given is None or m.matches(given.value, m.Name("None")):
+                return "spawn"  # such an executor spawns without a context, whatever the method in force
+            return self._of_context(given.value)[1]
         context = keyword(call, "mp_context") or keyword(call, "context")
         base = (
             context.value if context is not None else call.func.value if isinstance(call.func, cst.Attribute) else None

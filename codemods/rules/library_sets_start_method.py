@@ -1,0 +1,220 @@
+"""MP017 library-sets-start-method: a module that is imported sets the start method.
+
+``set_start_method()`` chooses the start method for the whole program, once: a second
+call raises ``RuntimeError: context has already been set``. A library that calls it when
+imported breaks every program that chose a method first, and every spawned child, which
+sets the parent's method before it imports the library. The library's own processes
+keep their method through a context of their own: ``ctx = mp.get_context("spawn")``,
+then ``ctx.Pool()``, ``ctx.Process()``, ``ctx.Queue()``...
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import GlobalScope
+
+from codemods.analysis.facts import findall
+from codemods.analysis.guard import is_main_guard, is_script
+from codemods.analysis.ipc import keyword, positional
+from codemods.analysis.names import canonical, spellings
+from codemods.analysis.prechecks import AstFacts
+from codemods.analysis.reachability import reach_of
+from codemods.analysis.starters import starters_of
+from codemods.rewrite.fresh_names import FreshNames
+from codemods.rewrite.handover import add_keyword
+from codemods.rules._base import RuleVisitor, Unfixable
+
+# The module-level functions and classes of multiprocessing that use the start method
+# in force, each the name of the same callable on a context.
+CONTEXT_APIS = frozenset(
+    {
+        "Process", "Pool", "Manager", "Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock",
+        "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array",
+        "get_start_method",
+    }
+)  # fmt: skip
+CONTEXT = "multiprocessing.get_context."  # a context's own, never the one in force
+EXECUTOR = "concurrent.futures.ProcessPoolExecutor"
+UNSAFE = (
+    "code outside this module that relied on the start method it set gets the platform's default "
+    "(forkserver on Linux since Python 3.14, fork before)"
+)
+
+
+class LibrarySetsStartMethod(RuleVisitor):
+    @classmethod
+    def precheck(cls, facts: AstFacts) -> bool:
+        """A call spelled like ``set_start_method``, in a module with no main guard (with
+        one, the module is a script)."""
+        surely_guarded, _ = facts.guards
+        return not surely_guarded and bool(facts.calls_to(facts.aliases(spellings({"set_start_method"}))))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.api.call_api(node) != "set_start_method" or is_script(self.module, self.api):
+            return
+        scope = self.scopes.get(node)
+        if not isinstance(scope, GlobalScope):
+            self._in_function(node, scope)
+            return
+        if not starters_of(self.facts, self.SPEC.code).only_a_library_choosing_its_start_method():
+            return  # a script part that starts processes too: missing-main-guard (MP001) guards it
+        message = (
+            f"`{self.module.code_for_node(node.func)}()` runs when this module is imported: a program that "
+            "chose its start method first fails with `RuntimeError: context has already been set`, and so "
+            "does every spawned child that imports this module"
+        )
+        try:
+            fix = ContextPlan(self, node).build()
+        except Unfixable as why:
+            self.report(node, message, not_fixed=why)
+            return
+        title = "Give this module a context of its own: `get_context()`"
+        self.report(node, message, fix=(self.module, fix), unsafe=UNSAFE, fix_title=title)
+
+    def _in_function(self, node: cst.Call, scope: object) -> None:
+        """Outside the main guard and the functions only it calls, in a module that is imported."""
+        reach = reach_of(self.facts)
+        guards = [i for i, statement in enumerate(self.module.body) if is_main_guard(statement)]
+        # Parent-only functions that nothing in the module calls are what importers call.
+        called = {name for name in reach.parent_only(guards) if self._referenced(name)}
+        if scope is None or reach.runs_in_parent_only(scope, called, guards):  # type: ignore[arg-type]
+            return
+        message = (
+            f"`{self.module.code_for_node(node.func)}()` sets the start method of the whole program from a "
+            "module that is imported: a second call fails with `RuntimeError: context has already been set`"
+        )
+        advice = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
+        self.report(node, message, not_fixed=advice)
+
+    def _referenced(self, name: str) -> bool:
+        global_scope = self.scopes[self.module]
+        return any(assignment.references for assignment in global_scope.assignments[name])  # type: ignore[union-attr]
+
+
+class ContextPlan:
+    """``ctx = mp.get_context(...)`` in place of the module-level ``mp.set_start_method(...)``,
+    and every use of the start method in force in the module made through ``ctx``."""
+
+    def __init__(self, rule: LibrarySetsStartMethod, call: cst.Call) -> None:
+        self.rule = rule
+        self.call = call
+        self.funcs: dict[int, str] = {}  # id(callee) -> the context's attribute to call instead
+        self.executors: set[int] = set()  # ProcessPoolExecutor(...) calls that get mp_context=
+        self.imported: cst.ImportAlias | None = None  # `set_start_method` imported by name
+
+    def build(self) -> cst.Module:
+        statement = self._statement()
+        self._find_uses(statement)
+        scope = self.rule.scopes[self.call]
+        name = FreshNames.of(self.rule.facts).pick("ctx", scope)  # type: ignore[arg-type]
+        return self.rule.module.visit(_Through(self, name, statement))
+
+    def _statement(self) -> cst.SimpleStatementLine:
+        """The module-level statement that is the call and nothing else."""
+        expr = self.rule.parent(self.call)
+        line = self.rule.parent(expr)
+        if not (isinstance(expr, cst.Expr) and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+            raise Unfixable("the call is part of a larger statement")
+        if self.rule.parent(line) is not self.rule.module:
+            raise Unfixable("the start method is set under a condition or in a `try`: a context would be too")
+        if isinstance(self.call.func, cst.Name):
+            self.imported = self._imported_alias(self.call.func)
+        if any(arg.star for arg in self.call.args) or not (positional(self.call) or keyword(self.call, "method")):
+            raise Unfixable("the method is not given as an argument")
+        return line
+
+    def _imported_alias(self, func: cst.Name) -> cst.ImportAlias:
+        """The ``set_start_method`` of ``from multiprocessing import set_start_method``,
+        which becomes ``get_context`` when nothing else calls it."""
+        scope = self.rule.scopes[func]
+        accesses = [a for a in scope.accesses[func.value] if a.node is func]  # type: ignore[union-attr]
+        referents = [r for a in accesses for r in a.referents]
+        node = getattr(referents[0], "node", None) if len(referents) == 1 else None
+        alias = next((a for a in getattr(node, "names", ()) if m.matches(a, m.ImportAlias(m.Name(func.value)))), None)
+        if alias is None or alias.asname is not None or len(referents[0].references) != 1:
+            raise Unfixable("`set_start_method` is imported under another name, or called elsewhere too")
+        if self.rule.scopes[self.rule.module].assignments["get_context"]:  # type: ignore[union-attr]
+            raise Unfixable("the module binds `get_context` already")
+        return alias
+
+    def _find_uses(self, statement: cst.SimpleStatementLine) -> None:
+        """The uses of the start method in force; Unfixable where one cannot go through a context."""
+        line = self.rule.line(statement)
+        for node in findall(self.rule.module, m.Name() | m.Attribute()):
+            names = self.rule.api.qualified_names(node)
+            if node is self.call.func or self._inside_import(node):
+                continue
+            parent = self.rule.parent(node)
+            called = isinstance(parent, cst.Call) and parent.func is node
+            if EXECUTOR in names or "concurrent.futures.process.ProcessPoolExecutor" in names:
+                if called and not self._has_context(parent):  # type: ignore[arg-type]
+                    self._check_after(node, line)
+                    self.executors.add(id(parent))
+                continue
+            found = {n.removeprefix("multiprocessing.") for n in names if n.startswith("multiprocessing.")}
+            api = next(iter(found & CONTEXT_APIS), None)
+            if "get_context" in found and called and not parent.args:  # type: ignore[union-attr]
+                raise Unfixable("`get_context()` without a method returns the one in force")
+            if api is None:
+                if any(canonical(n) in CONTEXT_APIS for n in names if not n.startswith(CONTEXT)):
+                    raise Unfixable(f"`{self.rule.module.code_for_node(node)}` has no context of its own to go through")
+                continue
+            if not called:
+                raise Unfixable(f"`{self.rule.module.code_for_node(node)}` is used other than called")
+            self._check_after(node, line)
+            self.funcs[id(node)] = api  # type: ignore[assignment]
+
+    def _check_after(self, node: cst.CSTNode, line: int) -> None:
+        if isinstance(self.rule.scopes.get(node), GlobalScope) and self.rule.line(node) < line:
+            raise Unfixable("the module creates processes or their objects before it sets the start method")
+
+    def _inside_import(self, node: cst.CSTNode) -> bool:
+        parent = self.rule.parent(node)
+        while parent is not None and not isinstance(parent, cst.BaseStatement):
+            if isinstance(parent, (cst.Import, cst.ImportFrom)):
+                return True
+            parent = self.rule.parent(parent)
+        return False
+
+    @staticmethod
+    def _has_context(call: cst.Call) -> bool:
+        """``mp_context=`` given: ProcessPoolExecutor(max_workers, mp_context, ...)."""
+        return keyword(call, "mp_context") is not None or len(positional(call)) >= 2 or any(a.star for a in call.args)
+
+
+class _Through(cst.CSTTransformer):
+    """Applies a :class:`ContextPlan`."""
+
+    def __init__(self, plan: ContextPlan, name: str, statement: cst.SimpleStatementLine) -> None:
+        super().__init__()
+        self.plan = plan
+        self.name = name
+        self.statement = statement
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if id(original_node) in self.plan.funcs:
+            return cst.Attribute(value=cst.Name(self.name), attr=cst.Name(self.plan.funcs[id(original_node)]))
+        if id(original_node) in self.plan.executors:
+            return add_keyword(updated_node, "mp_context", cst.Name(self.name))  # type: ignore[arg-type]
+        if original_node is self.plan.imported:
+            return updated_node.with_changes(name=cst.Name("get_context"))  # type: ignore[attr-defined]
+        if original_node is self.statement:
+            return updated_node.with_changes(body=[self._assignment()])  # type: ignore[attr-defined]
+        return updated_node
+
+    def _assignment(self) -> cst.Assign:
+        call = self.plan.call
+        if isinstance(call.func, cst.Name):
+            func: cst.BaseExpression = cst.Name("get_context")
+        else:
+            func = call.func.with_changes(attr=cst.Name("get_context"))  # type: ignore[attr-defined]
+        args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "force")]
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return cst.Assign(
+            targets=[cst.AssignTarget(cst.Name(self.name))], value=call.with_changes(func=func, args=args)
+        )
+
+
+RULE = LibrarySetsStartMethod

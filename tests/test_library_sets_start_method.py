@@ -1,0 +1,252 @@
+"""library-sets-start-method (MP017): a module that is imported sets the start method.
+
+The snippets' library runs as what it is, a module that a program imports: before the
+fix the program fails under every start method it may choose (and, choosing none, every
+spawned child fails as it imports the library); after it, the program prints its result
+under each.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from programs import START_METHODS, run_program
+from rule_cases import RuleCases
+
+from codemods import registry
+from codemods.engine import analyze
+
+CASES = RuleCases("MP017")
+SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "library-sets-start-method"
+PROGRAM = """\
+import shapes
+
+if __name__ == "__main__":
+    print(shapes.squares([1, 2, 3, 4]))
+"""
+UNSAFE = "code outside this module that relied on the start method it set gets the platform's default"
+
+
+def _program(tmp_path: Path, library: str) -> Path:
+    shutil.copy(SNIPPETS / library, tmp_path / "shapes.py")
+    program = tmp_path / "program.py"
+    program.write_text(PROGRAM, encoding="utf-8")
+    return program
+
+
+@pytest.mark.parametrize("method", ["default", *START_METHODS])
+def test_the_library_breaks_its_importers_and_the_fixed_one_does_not(tmp_path: Path, method: str) -> None:
+    before = run_program(_program(tmp_path, "library.before.py"), method, timeout=30, stop_on="RuntimeError")
+    assert "RuntimeError: context has already been set" in before.stderr
+    after = run_program(_program(tmp_path, "library.after.py"), method)
+    assert (after.returncode, after.stdout) == (0, "[1, 4, 9, 16]\n"), after.stderr
+
+
+FIXED = {
+    "every-use-through-the-context": (
+        """\
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+multiprocessing.set_start_method("forkserver", force=True)
+ctx = None
+
+
+def run(numbers):
+    lock = multiprocessing.Lock()
+    with multiprocessing.Pool(2, initargs=(multiprocessing.Value("i"),)) as pool:
+        pool.map(abs, numbers)
+    with ProcessPoolExecutor(2) as executor:
+        executor.submit(abs, 1)
+    return multiprocessing.get_start_method(), lock
+""",
+        """\
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+ctx_2 = multiprocessing.get_context("forkserver")
+ctx = None
+
+
+def run(numbers):
+    lock = ctx_2.Lock()
+    with ctx_2.Pool(2, initargs=(ctx_2.Value("i"),)) as pool:
+        pool.map(abs, numbers)
+    with ProcessPoolExecutor(2, mp_context=ctx_2) as executor:
+        executor.submit(abs, 1)
+    return ctx_2.get_start_method(), lock
+""",
+    ),
+}
+
+FIXED["imported-by-name"] = (
+    """\
+from multiprocessing import Pool, set_start_method
+
+set_start_method("spawn")
+
+
+def run(numbers):
+    with Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+    """\
+from multiprocessing import Pool, get_context
+
+ctx = get_context("spawn")
+
+
+def run(numbers):
+    with ctx.Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+)
+
+LEFT_ALONE = {
+    # A script, and a module whose own contexts do not depend on the method in force.
+    "every-use-through-the-context": """\
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+spawn = multiprocessing.get_context("spawn")
+
+
+def run(numbers):
+    with spawn.Pool(2) as pool:
+        pool.map(abs, numbers)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as executor:
+        executor.submit(abs, 1)
+
+
+def main():
+    multiprocessing.set_start_method("forkserver", force=True)
+    run([1])
+
+
+if __name__ == "__main__":
+    main()
+""",
+    "imported-by-name": """\
+from multiprocessing import Pool, get_context
+
+spawn = get_context("spawn")
+
+
+def run(numbers):
+    with spawn.Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+}
+
+REPORTED = {
+    "imported-under-another-name": (
+        """\
+from multiprocessing import Pool, set_start_method as choose
+
+choose("spawn")
+
+
+def run(numbers):
+    with Pool(2) as pool:
+        return pool.map(abs, numbers)
+""",
+        "`set_start_method` is imported under another name, or called elsewhere too",
+    ),
+    "under-a-condition": (
+        """\
+import multiprocessing as mp
+import sys
+
+if sys.platform == "darwin":
+    mp.set_start_method("fork")
+""",
+        "the start method is set under a condition or in a `try`",
+    ),
+    "used-before": (
+        """\
+import multiprocessing as mp
+
+LOCK = mp.Lock()
+mp.set_start_method("spawn")
+""",
+        "the module creates processes or their objects before it sets the start method",
+    ),
+    "subclass": (
+        """\
+import multiprocessing as mp
+
+mp.set_start_method("spawn")
+
+
+class Worker(mp.Process):
+    pass
+""",
+        "`mp.Process` is used other than called",
+    ),
+    "direct-pool-class": (
+        """\
+import multiprocessing.pool
+import multiprocessing as mp
+
+mp.set_start_method("spawn")
+
+
+def run():
+    return multiprocessing.pool.Pool(2)
+""",
+        "`multiprocessing.pool.Pool` has no context of its own",
+    ),
+    "function-that-importers-call": (
+        """\
+import multiprocessing as mp
+
+
+def setup():
+    mp.set_start_method("spawn", force=True)
+""",
+        "create the processes of this module from `multiprocessing.get_context(method)`",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FIXED)
+def test_fixes_only_on_request(case: str) -> None:
+    CASES.assert_unsafe_fix_only_on_request(*FIXED[case], UNSAFE)
+    again = CASES.check(FIXED[case][1], unsafe_fixes=True)
+    assert again.findings == [] and not again.changed
+
+
+@pytest.mark.parametrize("case", LEFT_ALONE)
+def test_leaves_alone(case: str) -> None:
+    CASES.assert_leaves_alone(LEFT_ALONE[case])
+
+
+@pytest.mark.parametrize("case", REPORTED)
+def test_reports_without_fix(case: str) -> None:
+    CASES.assert_reports_without_fix(*REPORTED[case])
+
+
+def test_every_fixed_case_has_a_twin() -> None:
+    assert FIXED.keys() == LEFT_ALONE.keys()
+
+
+SCRIPT_PART = """\
+import multiprocessing as mp
+
+mp.set_start_method("spawn")
+worker = mp.Process(target=print, args=("hello",))
+worker.start()
+worker.join()
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [(SCRIPT_PART, "MP001"), (FIXED["every-use-through-the-context"][0], "MP017")],
+    ids=["script-part-guarded", "library-given-a-context"],
+)
+def test_one_rule_of_the_two_takes_a_module_level_start_method(source: str, code: str) -> None:
+    rules = [registry.BY_CODE["MP001"], registry.BY_CODE["MP017"]]
+    assert {finding.code for finding in analyze(source, rules=rules).findings} == {code}
