@@ -75,11 +75,15 @@ def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
     """The calls that run when ``function`` is called: those of its own body and of the
     nested functions that it calls, not of those it only returns (a decorator factory's
     ``def wrapper(f): ... return wrapper`` starts nothing when the factory is called)."""
-    nested = {node.name.value: node for node in findall(function.body, m.FunctionDef())}
+    nested = {
+        node.name.value: node for node in findall(function.body, m.FunctionDef()) if isinstance(node, cst.FunctionDef)
+    }
     calls = calls_in(function.body)
     entered: set[str] = set()
     for call in calls:  # grows while it is walked: the nested functions' calls join it
-        name = call.func.value if isinstance(call.func, cst.Name) else None
+        if not isinstance(call.func, cst.Name):
+            continue
+        name = call.func.value
         if name in nested and name not in entered:
             entered.add(name)
             calls.extend(calls_in(nested[name].body))

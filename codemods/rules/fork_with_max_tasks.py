@@ -74,7 +74,7 @@ class ForkWithMaxTasks(RuleVisitor):
         scope = self.scopes.get(context)
         accesses = [a for a in scope.accesses[context.value] if a.node is context] if scope is not None else []
         referents = [r for a in accesses for r in a.referents]
-        if len(referents) != 1 or len(referents[0].references) != 1:  # type: ignore[attr-defined]
+        if len(referents) != 1 or len(referents[0].references) != 1:
             raise Unfixable(f"`{context.value}` also starts other processes, which may need fork")
 
 

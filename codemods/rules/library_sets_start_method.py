@@ -163,7 +163,7 @@ class ContextPlan:
             if not called:
                 raise Unfixable(f"`{self.rule.module.code_for_node(node)}` is used other than called")
             self._check_after(node, line)
-            self.funcs[id(node)] = api  # type: ignore[assignment]
+            self.funcs[id(node)] = api
 
     def _check_after(self, node: cst.CSTNode, line: int) -> None:
         if isinstance(self.rule.scopes.get(node), GlobalScope) and self.rule.line(node) < line:
@@ -192,15 +192,16 @@ class _Through(cst.CSTTransformer):
         self.name = name
         self.statement = statement
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         if id(original_node) in self.plan.funcs:
             return cst.Attribute(value=cst.Name(self.name), attr=cst.Name(self.plan.funcs[id(original_node)]))
         if id(original_node) in self.plan.executors:
-            return add_keyword(updated_node, "mp_context", cst.Name(self.name))  # type: ignore[arg-type]
+            assert isinstance(updated_node, cst.Call)  # executors holds the ids of calls only
+            return add_keyword(updated_node, "mp_context", cst.Name(self.name))
         if original_node is self.plan.imported:
-            return updated_node.with_changes(name=cst.Name("get_context"))  # type: ignore[attr-defined]
+            return updated_node.with_changes(name=cst.Name("get_context"))
         if original_node is self.statement:
-            return updated_node.with_changes(body=[self._assignment()])  # type: ignore[attr-defined]
+            return updated_node.with_changes(body=[self._assignment()])
         return updated_node
 
     def _assignment(self) -> cst.Assign:
@@ -208,7 +209,7 @@ class _Through(cst.CSTTransformer):
         if isinstance(call.func, cst.Name):
             func: cst.BaseExpression = cst.Name("get_context")
         else:
-            func = call.func.with_changes(attr=cst.Name("get_context"))  # type: ignore[attr-defined]
+            func = call.func.with_changes(attr=cst.Name("get_context"))
         args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "force")]
         if args:
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)

@@ -9,6 +9,7 @@ which pickles by its qualified name and carries no object along.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 import libcst as cst
 import libcst.matchers as m
@@ -64,19 +65,23 @@ class PoolPickledWithSelf(RuleVisitor):
             if own is None or method.decorators:
                 continue
             for call in findall(method.body, m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, TASK_METHODS))))):
-                self._check(node, methods, stored, own, call)  # type: ignore[arg-type]
+                if isinstance(call, cst.Call):
+                    self._check(node, methods, stored, own, call)
 
-    def _stored_pools(self, methods: object) -> dict[str, str]:
+    def _stored_pools(self, methods: Iterable[cst.FunctionDef]) -> dict[str, str]:
         """``{attribute: API}`` of the pools that methods store on their object: ``self.pool = Pool()``."""
         stored: dict[str, str] = {}
-        for method in methods:  # type: ignore[attr-defined]
+        for method in methods:
             own = _first_param(method)
             for assign in findall(method.body, m.Assign(value=m.Call())):
-                for target in assign.targets:  # type: ignore[attr-defined]
-                    if m.matches(target.target, m.Attribute(value=m.Name(own or ""))):
-                        api = next((a for a in STORED if self.bindings.makes(assign.value, {a})), None)  # type: ignore[attr-defined]
+                if not (isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)):
+                    continue
+                for target in assign.targets:
+                    attribute = target.target
+                    if isinstance(attribute, cst.Attribute) and m.matches(attribute.value, m.Name(own or "")):
+                        api = next((a for a in STORED if self.bindings.makes(assign.value, {a})), None)
                         if api is not None:
-                            stored[target.target.attr.value] = api
+                            stored[attribute.attr.value] = api
         return stored
 
     def _check(
@@ -84,9 +89,12 @@ class PoolPickledWithSelf(RuleVisitor):
     ) -> None:
         args = positional(call)
         task = args[0].value if args else None
-        if not m.matches(task, m.Attribute(value=m.Name(own))) or not self._process_pool(call.func.value, stored, own):  # type: ignore[attr-defined]
+        assert isinstance(call.func, cst.Attribute)  # the call was found as a method call: `pool.map(...)`
+        if not (isinstance(task, cst.Attribute) and m.matches(task.value, m.Name(own))):
             return
-        name = task.attr.value  # type: ignore[union-attr]
+        if not self._process_pool(call.func.value, stored, own):
+            return
+        name = task.attr.value
         if name in methods and _unbound(methods[name]):
             return  # a static or class method pickles without the object
         held = ", ".join(f"`{own}.{attribute}`" for attribute in sorted(stored))
@@ -105,8 +113,9 @@ class PoolPickledWithSelf(RuleVisitor):
     def _process_pool(self, receiver: cst.BaseExpression, stored: dict[str, str], own: str) -> bool:
         """The receiver runs its tasks in other processes: a process pool stored on the
         object, or one that the module shows is a process pool."""
-        if m.matches(receiver, m.Attribute(value=m.Name(own))):
-            return stored.get(receiver.attr.value) in POOLS  # type: ignore[attr-defined]
+        if isinstance(receiver, cst.Attribute) and m.matches(receiver.value, m.Name(own)):
+            api = stored.get(receiver.attr.value)
+            return api is not None and api in POOLS
         return self.bindings.is_instance(receiver, POOLS)
 
     def _static_candidate(self, cls: cst.ClassDef, methods: dict[str, cst.FunctionDef], name: str) -> cst.FunctionDef:
@@ -141,6 +150,7 @@ class PoolPickledWithSelf(RuleVisitor):
             any(m.matches(arg.value, base) for arg in other.bases)
             and any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in other.body.body)
             for other in findall(self.module, m.ClassDef())
+            if isinstance(other, cst.ClassDef)
         )
 
     def _called_on_class(self, cls: cst.ClassDef, name: str) -> bool:

@@ -105,7 +105,7 @@ class UnjoinedProcessWithIpc(RuleVisitor):
         body = list(handles.block.body)
         last = body[-1] if body else None
         at = len(body)
-        if m.matches(last, m.SimpleStatementLine(body=[m.Return(value=m.Name() | None)])):
+        if last is not None and m.matches(last, m.SimpleStatementLine(body=[m.Return(value=m.Name() | None)])):
             at -= 1
         elif self._exits(last):
             raise Unfixable("the block ends the program or raises before a join there would run")
@@ -136,7 +136,7 @@ class UnjoinedProcessWithIpc(RuleVisitor):
         guard = self.parent(block)
         if not (is_main_guard(guard) and self.parent(guard) is self.module):
             return False
-        rest = list(self.module.body)[list(self.module.body).index(guard) + 1 :]  # type: ignore[arg-type]
+        rest = list(self.module.body)[list(self.module.body).index(guard) + 1 :]
         return all(is_definition(s) or is_import(s) for s in rest)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 import libcst.matchers as m
+from libcst.metadata import Assignment
 
 from codemods.analysis.ipc import keyword
 
@@ -21,7 +22,6 @@ MANAGED = frozenset({"join", "terminate", "kill", "close", "is_alive", "exitcode
 # Calls by which a parent hears from a child: a child that put, marked a task done, set,
 # notified or arrived has opened everything it was handed.
 HEARS = frozenset({"get", "get_nowait", "join", "wait", "wait_for"})
-_START = m.SimpleStatementLine(body=[m.Expr(m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("start"))))])
 
 
 @dataclass
@@ -45,9 +45,10 @@ class Handles:
                     yield other.node
 
     def _within(self, node: cst.CSTNode) -> bool:
-        while node is not None and node is not self.block:
-            node = self.rule.parent(node)  # type: ignore[assignment]
-        return node is self.block
+        current: cst.CSTNode | None = node
+        while current is not None and current is not self.block:
+            current = self.rule.parent(current)
+        return current is self.block
 
     def uses_outside(self, name: cst.Name) -> list[cst.CSTNode]:
         """Uses of ``name`` that may hand it on: outside the block, or other than a method
@@ -70,8 +71,8 @@ class Handles:
     def heard_from(self, name: cst.Name) -> bool:
         """The module reads the queue, or waits for the event, condition or barrier, it handed on."""
         return any(
-            m.matches(self.rule.parent(node), m.Attribute(attr=m.OneOf(*map(m.Name, HEARS))))
-            for node in self._references(name)
+            isinstance(parent, cst.Attribute) and m.matches(parent.attr, m.OneOf(*map(m.Name, HEARS)))
+            for parent in map(self.rule.parent, self._references(name))
         )
 
 
@@ -85,7 +86,7 @@ class HandleFinder:
         parent = self.rule.parent(call)
         given = keyword(call, "daemon")
         daemon = given is not None and m.matches(given.value, m.Name("True"))
-        if m.matches(parent, m.Attribute(attr=m.Name("start"))):
+        if isinstance(parent, cst.Attribute) and m.matches(parent.attr, m.Name("start")):
             statement = self._statement(parent)
             block = self.rule.parent(statement) if statement is not None else None
             if isinstance(block, (cst.Module, cst.IndentedBlock)):
@@ -93,25 +94,28 @@ class HandleFinder:
                 subject = f"`{self.rule.module.code_for_node(call.func)}(...)` is"
                 return Handles(self.rule, subject, block, None, why, daemon)
             return None
-        if _assigned_to_a_name(parent, call):
-            return self._named(parent.targets[0].target, daemon)  # type: ignore[union-attr]
+        named = _assigned_name(parent, call)
+        if named is not None:
+            return self._named(named, daemon)
         comprehension = parent if isinstance(parent, cst.ListComp) and parent.elt is call else None
         assign = self.rule.parent(comprehension) if comprehension is not None else None
-        if _assigned_to_a_name(assign, comprehension):
-            return self._listed(assign.targets[0].target, None, daemon)  # type: ignore[union-attr]
+        listed = _assigned_name(assign, comprehension)
+        if listed is not None:
+            return self._listed(listed, None, daemon)
         return None
 
     def _statement(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
-        while node is not None and not isinstance(node, cst.BaseStatement):
-            node = self.rule.parent(node)  # type: ignore[assignment]
-        return node if isinstance(node, cst.SimpleStatementLine) else None
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(current, cst.BaseStatement):
+            current = self.rule.parent(current)
+        return current if isinstance(current, cst.SimpleStatementLine) else None
 
     def _references(self, name: cst.Name) -> list[cst.CSTNode] | None:
         """Every read of ``name`` in its scope, or None when it is bound other than once, by
         an assignment."""
         scope = self.rule.scopes.get(name)
         assignments = list(scope.assignments[name.value]) if scope is not None else []
-        if len(assignments) != 1 or assignments[0].node is not name:
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment) or assignments[0].node is not name:
             return None
         return [access.node for access in assignments[0].references]
 
@@ -119,7 +123,8 @@ class HandleFinder:
         references = self._references(name)
         if references is None:
             return None
-        started, lists = False, []
+        started = False
+        lists: list[cst.Name] = []
         for node in references:
             parent = self.rule.parent(node)
             if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -130,9 +135,12 @@ class HandleFinder:
                 daemon |= attribute == "daemon" and isinstance(self.rule.parent(parent), cst.AssignTarget)
                 continue
             appended = self.rule.parent(parent) if isinstance(parent, cst.Arg) else None
-            if not m.matches(appended, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("append")))):
+            func = appended.func if isinstance(appended, cst.Call) else None
+            if not (isinstance(func, cst.Attribute) and func.attr.value == "append"):
                 return None  # handed on
-            lists.append(appended.func.value)  # type: ignore[union-attr]
+            if not isinstance(func.value, cst.Name):
+                return None  # handed on
+            lists.append(func.value)
         if len(lists) > 1:
             return None
         if lists:
@@ -159,13 +167,11 @@ class HandleFinder:
         variable = started_as
         for node in references:
             parent = self.rule.parent(node)
-            if m.matches(parent, m.Attribute(attr=m.Name("append"))):
+            if isinstance(parent, cst.Attribute) and parent.attr.value == "append":
                 continue
             if isinstance(parent, cst.For) and parent.iter is node and isinstance(parent.target, cst.Name):
                 loop_variable = parent.target.value
-                if len(parent.body.body) == 1 and m.matches(parent.body.body[0], _START) and (
-                    parent.body.body[0].body[0].value.func.value.value == loop_variable  # type: ignore[attr-defined]
-                ):
+                if len(parent.body.body) == 1 and _started_name(parent.body.body[0]) == loop_variable:
                     variable = loop_variable
                     continue
             return None  # read otherwise: maybe joined
@@ -183,15 +189,26 @@ class HandleFinder:
         target = self.rule.parent(name)
         assign = self.rule.parent(target) if isinstance(target, cst.AssignTarget) else None
         value = assign.value if isinstance(assign, cst.Assign) and len(assign.targets) == 1 else None
-        return isinstance(value, (cst.List, cst.ListComp)) or m.matches(value, m.Call(func=m.Name("list"), args=[]))
+        return isinstance(value, (cst.List, cst.ListComp)) or (
+            isinstance(value, cst.Call) and m.matches(value, m.Call(func=m.Name("list"), args=[]))
+        )
 
 
+def _assigned_name(assign: cst.CSTNode | None, value: cst.CSTNode | None) -> cst.Name | None:
+    """The ``name`` of ``name = value``, one target; None for any other node."""
+    if isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1:
+        target = assign.targets[0].target
+        return target if isinstance(target, cst.Name) else None
+    return None
 
-def _assigned_to_a_name(assign: cst.CSTNode | None, value: cst.CSTNode | None) -> bool:
-    """``name = value``, one target."""
-    return (
-        isinstance(assign, cst.Assign)
-        and assign.value is value
-        and len(assign.targets) == 1
-        and isinstance(assign.targets[0].target, cst.Name)
-    )
+
+def _started_name(statement: cst.CSTNode) -> str | None:
+    """The ``name`` of a line that is ``name.start()`` and nothing else."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    expr = statement.body[0]
+    call = expr.value if isinstance(expr, cst.Expr) else None
+    func = call.func if isinstance(call, cst.Call) else None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value == "start":
+        return func.value.value
+    return None
