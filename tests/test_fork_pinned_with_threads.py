@@ -27,7 +27,7 @@ def start_heartbeat():
 """
 
 # (id, pinned, its twin): the same program without the pin, or without the threads.
-CASES = [
+REPORTED = [
     pytest.param(
         THREADS + 'import multiprocessing\nmultiprocessing.set_start_method("fork")\n',
         THREADS + 'import multiprocessing\nmultiprocessing.set_start_method("forkserver")\n',
@@ -119,14 +119,14 @@ multiprocessing.set_start_method("fork")
 ]
 
 
-@pytest.mark.parametrize(("pinned", "twin"), CASES)
+@pytest.mark.parametrize(("pinned", "twin"), REPORTED)
 def test_a_fork_pin_beside_threads_is_reported(pinned: str, twin: str) -> None:
     MP019.assert_reports_without_fix(pinned, ADVICE)
     MP019.assert_leaves_alone(twin)
 
 
 def test_the_message_names_the_pin_and_the_first_thread() -> None:
-    [finding] = MP019.check(CASES[0].values[0]).findings
+    [finding] = MP019.check(REPORTED[0].values[0]).findings
     assert finding.message.startswith(
         '`multiprocessing.set_start_method("fork")` pins the start method to fork in a program that also '
         "starts threads (`threading.Thread` on line 9)"

@@ -15,7 +15,7 @@ SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "paren
 ADVICE = "`multiprocessing.parent_process()` is the process that started this one under every start method"
 
 # (reported, its twin)
-CASES = [
+REPORTED = [
     pytest.param(
         """\
 import os
@@ -106,7 +106,7 @@ if __name__ == "__main__":
 ]
 
 
-@pytest.mark.parametrize(("reported", "twin"), CASES)
+@pytest.mark.parametrize(("reported", "twin"), REPORTED)
 def test_getppid_compared_in_a_child_is_reported(reported: str, twin: str) -> None:
     MP020.assert_reports_without_fix(reported, ADVICE)
     MP020.assert_leaves_alone(twin)

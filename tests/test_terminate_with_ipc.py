@@ -16,7 +16,7 @@ SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "termi
 ADVICE = "ask the process to stop (an `Event` it checks, or a sentinel it reads from its queue) and `join()` it"
 
 # (reported, its twin)
-CASES = [
+REPORTED = [
     pytest.param(
         """\
 import multiprocessing as mp
@@ -203,7 +203,7 @@ if __name__ == "__main__":
 ]
 
 
-@pytest.mark.parametrize(("reported", "twin"), CASES)
+@pytest.mark.parametrize(("reported", "twin"), REPORTED)
 def test_a_stopped_worker_whose_shared_object_stays_in_use_is_reported(reported: str, twin: str) -> None:
     MP021.assert_reports_without_fix(reported, ADVICE)
     MP021.assert_leaves_alone(twin)

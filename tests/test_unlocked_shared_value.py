@@ -312,8 +312,12 @@ def worker(counter):
 
 if __name__ == "__main__":
     counter = mp.Value("i", 0)
-    mp.Process(target=work, args=(counter,)).start()
-    mp.Process(target=worker, args=(counter,)).start()
+    first = mp.Process(target=work, args=(counter,))
+    second = mp.Process(target=worker, args=(counter,))
+    first.start()
+    second.start()
+    first.join()
+    second.join()
 """,
         """\
 import multiprocessing as mp
@@ -339,8 +343,12 @@ def worker(counter):
 
 if __name__ == "__main__":
     counter = mp.Value("i", 0)
-    mp.Process(target=work, args=(counter,)).start()
-    mp.Process(target=worker, args=(counter,)).start()
+    first = mp.Process(target=work, args=(counter,))
+    second = mp.Process(target=worker, args=(counter,))
+    first.start()
+    second.start()
+    first.join()
+    second.join()
 """,
         id="closure-and-helper-called-by-the-target",
     ),
