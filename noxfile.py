@@ -96,9 +96,12 @@ def run_tests(session: nox.Session, version: str) -> None:
         external=True, env=uv_env,
     )
     selection = [] if suite == "full" else fast_subset()
+    # On every core, unless the arguments choose otherwise (-n 0, -p no:xdist).
+    chosen = any(arg.startswith(("-n", "--numprocesses", "no:xdist")) for arg in args)
+    cores = [] if chosen else ["-n", "auto"]
     session.log(f"Python {version} ({python}), {suite} suite")
     session.run(
-        str(env_python), "-m", "pytest", *selection, *args,
+        str(env_python), "-m", "pytest", *cores, *selection, *args,
         external=True,
         env={
             "VIRTUAL_ENV": str(env_dir),
