@@ -91,7 +91,7 @@ RULES: tuple[RuleSpec, ...] = (
         name="map-materializes-iterable",
         summary="`Pool.map()` reads a generator, file or endless iterable into a list and holds every result",
         safety=Safety.SAFE,
-        needles=(*_every(_MP, _any(b"Pool"), _any(b"map")), (b"ProcessPoolExecutor", b"map")),  # also starmap
+        needles=_every(_POOL, _any(b"map")),  # also starmap
     ),
     RuleSpec(
         code="MP006",

@@ -870,6 +870,21 @@ def test_executor_results_thrown_away_are_drained_by_an_unsafe_fix() -> None:
     )
 
 
+def test_another_librarys_executor_gets_no_buffersize() -> None:
+    """loky's executor (and joblib's) reads the input eagerly too, but only the standard
+    library's map() takes buffersize=; its twin, the standard executor, is fixed."""
+    loop = "for row in ex.map(parse, open('rows.txt')):\n    print(row)\n"
+    PY314.assert_reports_without_fix(
+        "from loky import get_reusable_executor\n\nex = get_reusable_executor()\n" + loop,
+        "only `concurrent.futures`' own executors take `buffersize=`; submit the tasks in batches",
+    )
+    PY314.assert_fixes(
+        "from concurrent.futures import ProcessPoolExecutor\n\nex = ProcessPoolExecutor()\n" + loop,
+        "from concurrent.futures import ProcessPoolExecutor\n\nex = ProcessPoolExecutor()\n"
+        + loop.replace("open('rows.txt'))", "open('rows.txt'), buffersize=64)"),
+    )
+
+
 def test_executor_results_kept_are_reported() -> None:
     PY314.assert_reports_without_fix(
         "from concurrent.futures import ProcessPoolExecutor\n\nwith ProcessPoolExecutor() as ex:\n"
