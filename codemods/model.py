@@ -16,6 +16,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from codemods.rules._base import RuleVisitor
 
 
+def not_fixed_note(reason: object) -> str:
+    return f"not fixed: {reason}"
+
+
+def unsafe_note(reason: object) -> str:
+    return f"the fix is unsafe: {reason}"
+
+
 class Safety(str, enum.Enum):
     """How far a fix may be trusted, as in ruff."""
 
@@ -40,6 +48,22 @@ class Finding:
     end_column: int
     fix: Safety = Safety.NONE
     fix_title: str | None = None
+    # Why there is no fix ("not fixed: ...") or why the fix is unsafe ("the fix is unsafe: ...").
+    # ``message`` ends with it, so that tools reading the message alone get the whole story;
+    # the text output shows it apart, under the source lines.
+    note: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The message without its note."""
+        if self.note and self.message.endswith("; " + self.note):
+            return self.message[: -len(self.note) - 2]
+        return self.message
+
+    def noted(self, note: str | None, **changes: object) -> Finding:
+        """This finding with ``note`` (None: without one), and the message worded with it."""
+        message = self.heading if note is None else f"{self.heading}; {note}"
+        return dataclasses.replace(self, message=message, note=note, **changes)  # type: ignore[arg-type]
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)
@@ -117,6 +141,18 @@ class FileResult:
     source: str | None = None  # the text as read, when there is something to show (a diff, findings)
     encoding: str = "utf-8"  # as detected; "utf-8-sig" keeps a byte order mark
     errors: list[FileError] = field(default_factory=list)
+
+    def resolved(self, unsafe_fixes: bool) -> list[Finding]:
+        """The findings that the fixes resolve, when they were computed and reach the file."""
+        if self.fixed is None:
+            return []
+        return [finding for finding in self.findings if finding.fixable(unsafe_fixes)]
+
+    def revealed(self, unsafe_fixes: bool) -> int:
+        """How many findings remain after the fixes that the text as read did not have:
+        a fix can move code where another rule finds something."""
+        left = len(self.findings) - len(self.resolved(unsafe_fixes))
+        return max(0, len(self.remaining) - left)
 
     def encoded(self) -> bytes:
         """The fixed text in the file's own encoding."""

@@ -84,7 +84,7 @@ MAY_IMPORT = {
     "cli": {"cli", "run", "output", "registry", "model"},
     "run": {"run", "model", "registry", "suppressions"},  # and the engine, inside the workers' functions
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions"},
+    "engine": {"rules", "kit", "registry", "analysis", "rewrite", "model", "suppressions", "edits"},
     "rules": {"kit", "analysis", "rewrite", "model"},
     "kit": {"analysis", "model", "registry"},
     "rewrite": {"rewrite", "analysis", "model"},

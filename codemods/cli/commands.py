@@ -164,7 +164,7 @@ def _show_diff(invocation: _Invocation, exit_zero: bool) -> NoReturn:
         if result.fixed is not None and result.source is not None:
             typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
     _echo_errors(results)
-    typer.echo(text.diff_summary(results), err=True)
+    typer.echo(text.diff_summary(results, invocation.unsafe_fixes), err=True)
     _exit(results, found=any(result.fixed is not None for result in results), exit_zero=exit_zero)
 
 
@@ -181,7 +181,8 @@ def check(
     exit_zero: ExitZero = False,
 ) -> None:
     """Report findings; change nothing."""
-    invocation = _Invocation(shared, fix=output_format.needs_fixes)
+    # The fixes are computed (not written) so that the counts predict what `fix` does.
+    invocation = _Invocation(shared, fix=True)
     if show_settings:
         typer.echo(invocation.settings.show())
         raise typer.Exit(EXIT_CLEAN)
@@ -243,10 +244,10 @@ def fix(
         results = invocation.results(write=True)
         for result in results:
             if result.fixed is not None:
-                typer.echo(text.fixed_line(result), err=to_stderr)
+                typer.echo(text.fixed_line(result, invocation.unsafe_fixes), err=to_stderr)
     _print_findings(results, output_format, invocation, after_fix=True)
     _echo_errors(results)
-    typer.echo(text.fix_summary(results), err=to_stderr)
+    typer.echo(text.fix_summary(results, invocation.unsafe_fixes), err=to_stderr)
     changed = exit_non_zero_on_fix and any(result.fixed is not None for result in results)
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 
@@ -257,13 +258,13 @@ def _review(invocation: _Invocation) -> list[FileResult]:
 
     def show(result: FileResult) -> None:
         assert result.source is not None and result.fixed is not None
-        typer.echo(text.review_header(result))
+        typer.echo(text.review_header(result, invocation.unsafe_fixes))
         typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
 
     def write(result: FileResult, original: bytes) -> bool:
         written = write_fixed(result, original)
         if written:
-            typer.echo(text.fixed_line(result))
+            typer.echo(text.fixed_line(result, invocation.unsafe_fixes))
         return written
 
     def answer() -> interactive.Answer:

@@ -31,11 +31,6 @@ class OutputFormat(str, enum.Enum):
         """Whether stdout must hold the document alone (summaries go to stderr)."""
         return self in (OutputFormat.JSON, OutputFormat.GITHUB, OutputFormat.SARIF)
 
-    @property
-    def needs_fixes(self) -> bool:
-        """Whether `check` must compute the fixes: json and sarif carry them as edits."""
-        return self in (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.DIFF)
-
 
 def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, statistics: bool = False) -> str:
     """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings)."""

@@ -113,17 +113,23 @@ def _failures(results: Sequence[FileResult]) -> str:
     return f" {_count(failed, 'file')} could not be processed." if failed else ""
 
 
+def _revealed(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    revealed = sum(result.revealed(unsafe_fixes) for result in results)
+    return f", which then finds {revealed} more" if revealed else ""
+
+
 def check_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
-    """The last line of `check`: how many findings, and how many a fix run would fix."""
+    """The last line of `check`: how many findings, and how many a fix run would fix (and
+    find, when its fixes move code where another rule finds something)."""
     findings = [finding for result in results for finding in result.findings]
     failures = _failures(results)
     if not findings:
         return "No findings." + failures if failures else "All checks passed!"
-    safe = sum(1 for finding in findings if finding.fix is Safety.SAFE)
-    unsafe = sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
+    now = sum(len(result.resolved(unsafe_fixes)) for result in results)
     # Fixes that need --unsafe-fixes are announced apart unless it was given, as in ruff.
-    now, later = (safe + unsafe, 0) if unsafe_fixes else (safe, unsafe)
-    fixes = [f"{now} fixable with {UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND}"] if now else []
+    later = 0 if unsafe_fixes else sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
+    command = UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND
+    fixes = [f"{now} fixable with {command}{_revealed(results, unsafe_fixes)}"] if now else []
     if later:
         fixes.append(f"{later} {'more' if now else 'fixable'} with {UNSAFE_FIX_COMMAND}")
     detail = f" ({', '.join(fixes)})" if fixes else ""
@@ -136,34 +142,38 @@ def error_line(error: FileError) -> str:
     return f"{where}: error: {error.message}"
 
 
-def fixed_line(result: FileResult) -> str:
+def _fixed_findings(result: FileResult, unsafe_fixes: bool) -> str:
+    resolved = result.resolved(unsafe_fixes)
+    codes = ", ".join(sorted({finding.code for finding in resolved}))
+    return f"{_count(len(resolved), 'finding')} ({codes})"
+
+
+def fixed_line(result: FileResult, unsafe_fixes: bool) -> str:
     """What a fix run changed in one file."""
-    codes = ", ".join(sorted({finding.code for finding in result.applied}))
-    return f"{result.path}: fixed {_count(len(result.applied), 'finding')} ({codes})"
+    return f"{result.path}: fixed {_fixed_findings(result, unsafe_fixes)}"
 
 
-def review_header(result: FileResult) -> str:
+def review_header(result: FileResult, unsafe_fixes: bool) -> str:
     """What `fix --interactive` says before showing a file's fix."""
-    codes = ", ".join(sorted({finding.code for finding in result.applied}))
-    return f"{result.path}: a fix for {_count(len(result.applied), 'finding')} ({codes})"
+    return f"{result.path}: a fix for {_fixed_findings(result, unsafe_fixes)}"
 
 
-def fix_summary(results: Sequence[FileResult]) -> str:
+def _fixed_count(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    changed = [result for result in results if result.fixed is not None]
+    fixed = sum(len(result.resolved(unsafe_fixes)) for result in changed)
+    return f"{_count(fixed, 'finding')} in {_count(len(changed), 'file')}"
+
+
+def fix_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     """The last line of `fix`: what was fixed and written, and what remains."""
-    changed = [result for result in results if result.fixed is not None]
-    applied = sum(len(result.applied) for result in changed)
     remaining = sum(len(result.remaining) for result in results)
-    return (
-        f"Fixed {_count(applied, 'finding')} in {_count(len(changed), 'file')}, {remaining} remaining."
-        + _failures(results)
-    )
+    return f"Fixed {_fixed_count(results, unsafe_fixes)}, {remaining} remaining." + _failures(results)
 
 
-def diff_summary(results: Sequence[FileResult]) -> str:
+def diff_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     """The last line of `diff`: what `fix` would change."""
-    changed = [result for result in results if result.fixed is not None]
-    applied = sum(len(result.applied) for result in changed)
-    return f"Would fix {_count(applied, 'finding')} in {_count(len(changed), 'file')}." + _failures(results)
+    revealed = _revealed(results, unsafe_fixes)
+    return f"Would fix {_fixed_count(results, unsafe_fixes)}{revealed}." + _failures(results)
 
 
 # -- diffs ----------------------------------------------------------------------------

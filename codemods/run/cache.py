@@ -22,6 +22,9 @@ from typing import Any
 from codemods.model import FileResult, Finding
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
+# What an entry holds, and how a run reads it: a change starts a new cache file, even
+# between two releases.
+FORMAT = "2"
 # Old entries (files since changed) go first once the cache holds this many.
 MAX_ENTRIES = 50_000
 
@@ -54,7 +57,7 @@ class ResultCache:
     """Results by the bytes of a file and the settings it was analysed with (the salt)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_directory()) / f"results-{digest(_version().encode())[:16]}.json"
+        self.path = (directory or default_directory()) / f"results-{digest((_version() + FORMAT).encode())[:16]}.json"
         self.entries: dict[str, Entry] = self._load()
         self.dirty = False
 

@@ -1,0 +1,113 @@
+"""What `mpfix` prints, as a user reads it: counts that agree between commands, the text
+output's layout, colour on a terminal."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from codemods.cli import app
+from codemods.engine import LATER_FIX, Result
+from codemods.model import FileResult, Finding, Safety
+from codemods.output import text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mpfix(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the examples folder, as the working directory."""
+    copy = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", copy)
+    monkeypatch.chdir(copy)
+    return copy
+
+
+# -- check predicts fix --------------------------------------------------------------------
+
+
+def _numbers(pattern: str, line: str) -> tuple[int, ...]:
+    match = re.fullmatch(pattern, line)
+    assert match, line
+    return tuple(int(number) for number in match.groups())
+
+
+def test_check_diff_and_fix_agree_on_the_examples(examples: Path) -> None:
+    checked = mpfix("check", "--output-format", "concise", ".")
+    summary = checked.stdout.splitlines()[-1]
+    errors, fixable = _numbers(r"Found (\d+) errors \((\d+) fixable with `mpfix fix`\)\.", summary)
+    marked = [line for line in checked.stdout.splitlines() if line.endswith("[*]")]
+    assert len(marked) == fixable
+
+    diffed = mpfix("diff", ".")
+    would_fix, files = _numbers(r"Would fix (\d+) findings in (\d+) files\.", diffed.stderr.splitlines()[-1])
+
+    fixed = mpfix("fix", ".")
+    summary = fixed.stdout.splitlines()[-1]
+    done, written, remaining = _numbers(r"Fixed (\d+) findings in (\d+) files, (\d+) remaining\.", summary)
+    per_file = sum(int(n) for n in re.findall(r"^\S+: fixed (\d+) findings?", fixed.stdout, re.MULTILINE))
+
+    assert (would_fix, done, per_file) == (fixable, fixable, fixable)
+    assert written == files
+    assert remaining == errors - fixable
+    assert mpfix("check", ".").stdout.splitlines()[-1] == f"Found {remaining} errors."
+
+
+def test_a_finding_that_a_later_round_fixes_is_fixable_in_check(examples: Path) -> None:
+    """log_collector.py: MP001 cannot move the Process under the guard while MP003's queue
+    stays at module level; once MP003 is fixed, MP001's fix applies."""
+    checked = mpfix("check", "log_collector.py")
+    assert "log_collector.py:28:12: MP001 " in checked.stdout
+    assert "not fixed" not in checked.stdout
+    assert f"= fix: {LATER_FIX}" in checked.stdout
+    assert checked.stdout.splitlines()[-1] == "Found 2 errors (2 fixable with `mpfix fix`)."
+    assert mpfix("fix", "log_collector.py").stdout.splitlines()[-1] == "Fixed 2 findings in 1 file, 0 remaining."
+
+
+def _finding(code: str, line: int, fix: Safety = Safety.NONE, note: str | None = None) -> Finding:
+    finding = Finding(code, "rule", "a problem", line, 1, line, 6, fix, "Fix it" if fix is not Safety.NONE else None)
+    return finding.noted(note) if note else finding
+
+
+def test_a_finding_that_stays_keeps_its_reason_and_a_new_one_is_counted_as_revealed() -> None:
+    source = "alpha\nbeta\ngamma\n"
+    fixed = "alpha\nGAMMA\nbeta\ngamma\n"
+    stays = _finding("MP008", 2, note="not fixed: why")
+    result = Result(
+        source=source,
+        findings=[_finding("MP001", 1, Safety.SAFE), stays],
+        fixed=fixed,
+        applied=[_finding("MP001", 1, Safety.SAFE)],
+        remaining=[_finding("MP013", 2), _finding("MP008", 3, note="not fixed: why")],
+    )
+    assert result.settled(unsafe_fixes=False) == result.findings
+    assert stays.heading == "a problem" and stays.message == "a problem; not fixed: why"
+    file = FileResult("m.py", findings=result.findings, remaining=result.remaining, fixed=fixed, source=source)
+    assert file.revealed(unsafe_fixes=False) == 1
+    assert text.check_summary([file], unsafe_fixes=False) == (
+        "Found 2 errors (1 fixable with `mpfix fix`, which then finds 1 more)."
+    )
+    assert text.diff_summary([file], unsafe_fixes=False) == "Would fix 1 finding in 1 file, which then finds 1 more."
+
+
+def test_of_two_findings_of_a_rule_the_one_whose_code_remains_stays() -> None:
+    source = "alpha\nbeta\n"
+    first, second = _finding("MP008", 1, note="not fixed: why"), _finding("MP008", 2, note="not fixed: why")
+    result = Result(
+        source=source,
+        findings=[first, second],
+        fixed="beta\n",
+        applied=[_finding("MP001", 1, Safety.SAFE)],
+        remaining=[_finding("MP008", 1, note="not fixed: why")],
+    )
+    settled = result.settled(unsafe_fixes=False)
+    assert settled[1] == second
+    assert (settled[0].fix, settled[0].fix_title, settled[0].message) == (Safety.SAFE, LATER_FIX, "a problem")
