@@ -3,8 +3,11 @@ output's layout, colour on a terminal."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,66 @@ def test_of_two_findings_of_a_rule_the_one_whose_code_remains_stays() -> None:
     settled = result.settled(unsafe_fixes=False)
     assert settled[1] == second
     assert (settled[0].fix, settled[0].fix_title, settled[0].message) == (Safety.SAFE, LATER_FIX, "a problem")
+
+
+# -- the text format, coloured on a terminal ------------------------------------------------
+
+UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
+BOLD, RED, CYAN, BLUE_BOLD, RESET = "\033[1m", "\033[31m", "\033[36m", "\033[1m\033[34m", "\033[0m"
+
+
+def _environment(**changes: str | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        env.pop(name, None)
+    env.update({name: value for name, value in changes.items() if value is not None})
+    return env
+
+
+def on_a_terminal(*args: str, cwd: Path, **env: str) -> str:
+    """What `python -m codemods ARGS` writes to a pseudo-terminal."""
+    import pty  # POSIX only
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codemods", *args], cwd=cwd, env=_environment(**env), stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    process.wait(timeout=120)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def in_a_pipe(*args: str, cwd: Path, **env: str) -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "codemods", *args], cwd=cwd, env=_environment(**env), capture_output=True, text=True
+    )
+    return run.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_terminal_gets_colour_unless_no_color_and_a_pipe_only_with_force_color(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED, encoding="utf-8")
+    coloured = on_a_terminal("check", "--no-cache", "script.py", cwd=tmp_path)
+    heading = coloured.splitlines()[0]
+    assert heading.startswith(f"{BOLD}script.py{RESET}:2:6: {BOLD}{RED}MP001{RESET} `mp.Pool()` starts processes")
+    assert heading.endswith(f" {CYAN}[*]{RESET}")
+    assert f"{BLUE_BOLD}2 |{RESET} with mp.Pool(2) as p:" in coloured
+    assert f"{BLUE_BOLD}  |{RESET}      {BOLD}{RED}^^^^^^^^^^ MP001{RESET}" in coloured
+    assert f"{BLUE_BOLD}={RESET} {BOLD}{CYAN}fix:{RESET} Move the script part" in coloured
+
+    plain = on_a_terminal("check", "--no-cache", "script.py", cwd=tmp_path, NO_COLOR="1")
+    assert "\033[" not in plain and plain.startswith("script.py:2:6: MP001 ")
+    assert "\033[" not in in_a_pipe("check", "--no-cache", "script.py", cwd=tmp_path)
+    forced = in_a_pipe("check", "--no-cache", "script.py", cwd=tmp_path, FORCE_COLOR="1")
+    assert forced.splitlines()[0] == heading
+    assert "\033[" not in in_a_pipe("check", "script.py", cwd=tmp_path, FORCE_COLOR="1", NO_COLOR="1")

@@ -17,10 +17,9 @@ from codemods.output.text import finding_block
 
 DATA = Path(__file__).resolve().parent / "data"
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
-MESSAGE = (
-    '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`; '
-    "under spawn and forkserver every child process re-runs it"
-)
+HEADING = '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`'
+WHY = "under spawn and forkserver every child process re-runs it"
+MESSAGE = f"{HEADING}; {WHY}"
 FIX_TITLE = 'Move the script part under `if __name__ == "__main__":`'
 # MP001 without a fix: moving the script under the guard would hide SUFFIX from the workers.
 REPORTED = """\
@@ -62,13 +61,14 @@ def test_text_shows_each_finding_with_its_source_lines_and_fix(project: Path) ->
 
     assert result.exit_code == 1
     assert result.stdout == (
-        f"script.py:2:6: MP001 {MESSAGE} [*]\n"
+        f"script.py:2:6: MP001 {HEADING} [*]\n"
         "  |\n"
         "1 | import multiprocessing as mp\n"
         "2 | with mp.Pool(2) as p:\n"
         "  |      ^^^^^^^^^^ MP001\n"
         "3 |     print(p.map(abs, [-1]))\n"
         "  |\n"
+        f"  = note: {WHY}\n"
         f"  = fix: {FIX_TITLE}\n"
         "\n"
         "Found 1 error (1 fixable with `mpfix fix`).\n"
@@ -85,10 +85,22 @@ def test_text_is_the_default_and_concise_is_one_line_per_finding(project: Path) 
         f"script.py:2:6: MP001 {MESSAGE} [*]",
         "Found 2 errors (1 fixable with `mpfix fix`).",
     ]
-    # A finding without a fix has no fix line, and no [*].
+    # A finding without a fix has no fix line, and no [*]: its heading is the problem, and
+    # why it matters and why it is not fixed follow the source lines.
     block = default.stdout.split("\n\n")[0]
-    assert block.startswith("reported.py:9:8: MP001 ") and "= fix" not in block
-    assert "9 | pool = Pool(2)\n" in block
+    assert block == (
+        "reported.py:9:8: MP001 " + HEADING.replace("mp.Pool()", "Pool()") + "\n"
+        "   |\n"
+        " 8 |\n"
+        " 9 | pool = Pool(2)\n"
+        "   |        ^^^^^^^ MP001\n"
+        '10 | SUFFIX = os.environ.get("SUFFIX", "!")\n'
+        "   |\n"
+        f"   = note: {WHY}\n"
+        "   = note" + report_reason(concise.stdout).replace(";", ":", 1)
+    )
+    headings = [line.partition(": MP001 ")[2] for line in default.stdout.splitlines() if ": MP001 " in line]
+    assert len(headings) == 2 and max(map(len, headings)) < 100
 
 
 def report_reason(output: str) -> str:

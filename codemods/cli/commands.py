@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 
@@ -54,8 +54,15 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _colour(stream: TextIO | None = None) -> bool:
+    """Whether to colour what goes to ``stream`` (stdout): on a terminal, unless NO_COLOR
+    says not to; FORCE_COLOR colours a pipe too. An empty variable counts as unset."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = stream or sys.stdout
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 class _Invocation:
@@ -138,11 +145,11 @@ def _print_findings(
     statistics: bool = False,
     err: bool = False,
 ) -> None:
-    rendered = render(
-        fmt, shown(results, after_fix=after_fix), unsafe_fixes=invocation.unsafe_fixes, statistics=statistics
-    )
+    colour = _colour(sys.stderr if err else sys.stdout)
+    files = shown(results, after_fix=after_fix)
+    rendered = render(fmt, files, unsafe_fixes=invocation.unsafe_fixes, statistics=statistics, colour=colour)
     if rendered:
-        typer.echo(rendered, nl=False, err=err)
+        typer.echo(rendered, nl=False, err=err, color=colour)
 
 
 def _echo_errors(results: Sequence[FileResult]) -> None:
@@ -162,7 +169,8 @@ def _show_diff(invocation: _Invocation, exit_zero: bool) -> NoReturn:
     colour = _colour()
     for result in results:
         if result.fixed is not None and result.source is not None:
-            typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
+            diff = text.unified_diff(result.path, result.source, result.fixed, colour=colour)
+            typer.echo(diff, nl=False, color=colour)
     _echo_errors(results)
     typer.echo(text.diff_summary(results, invocation.unsafe_fixes), err=True)
     _exit(results, found=any(result.fixed is not None for result in results), exit_zero=exit_zero)
@@ -259,7 +267,7 @@ def _review(invocation: _Invocation) -> list[FileResult]:
     def show(result: FileResult) -> None:
         assert result.source is not None and result.fixed is not None
         typer.echo(text.review_header(result, invocation.unsafe_fixes))
-        typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
+        typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False, color=colour)
 
     def write(result: FileResult, original: bytes) -> bool:
         written = write_fixed(result, original)

@@ -32,8 +32,11 @@ class OutputFormat(str, enum.Enum):
         return self in (OutputFormat.JSON, OutputFormat.GITHUB, OutputFormat.SARIF)
 
 
-def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, statistics: bool = False) -> str:
-    """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings)."""
+def render(
+    fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, statistics: bool = False, colour: bool = False
+) -> str:
+    """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings);
+    ``colour``: with ANSI colours, for a terminal (the ``text`` format only)."""
     if statistics:
         findings = [finding for file in files for finding in file.findings]
         if fmt is OutputFormat.JSON:
@@ -42,7 +45,7 @@ def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, sta
     if fmt is OutputFormat.TEXT:
         # A blank line after each block, as ruff's full output.
         return "".join(
-            text.finding_block(file.path, finding, file.text, unsafe_fixes) + "\n"
+            text.finding_block(file.path, finding, file.text, unsafe_fixes, colour) + "\n"
             for file in files
             for finding in file.findings
         )

@@ -22,10 +22,30 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+_BOLD, _RED, _GREEN, _YELLOW, _BLUE, _CYAN, _RESET = (f"\033[{n}m" for n in (1, 31, 32, 33, 34, 36, 0))
+
+
+def _paint(text: str, style: str, colour: bool) -> str:
+    return f"{style}{text}{_RESET}" if colour and text else text
+
+
 def finding_line(path: str, finding: Finding, unsafe_fixes: bool) -> str:
     """``path:line:col: CODE message``, marked ``[*]`` when a fix is available, as in ruff."""
     marker = " [*]" if finding.fixable(unsafe_fixes) else ""
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """A message as its problem and why it matters: the rules word a finding as the
+    problem, then ``: `` or ``; `` and the reason, so the first such break outside code
+    (backticks) ends the heading. No break: all of it is the heading."""
+    in_code = False
+    for index, char in enumerate(message):
+        if char == "`":
+            in_code = not in_code
+        elif not in_code and char in ":;" and message.startswith(" ", index + 1):
+            return message[:index], message[index + 2 :]
+    return message, ""
 
 
 # Source lines shown around a finding, and how many of a long finding's own lines.
@@ -42,42 +62,57 @@ def _fix_label(finding: Finding, unsafe_fixes: bool) -> str | None:
     return f"fix (unsafe{hint}): {finding.fix_title}"
 
 
-def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes: bool) -> str:
-    """The ``text`` format: the concise line, the source lines it points at, and its fix.
+def _frame(finding: Finding, source: str | None, colour: bool) -> tuple[list[str], int]:
+    """The source lines that ``finding`` points at, between gutters, and the gutter's width.
 
     A finding on one line is underlined with carets; the lines of a longer one are marked
     with ``>`` (the first and last few of them, when there are many).
     """
-    out = [finding_line(path, finding, unsafe_fixes)]
     lines = [line.rstrip("\r\n") for line in lines_of(source)] if source is not None else []
     first, last = finding.line, min(finding.end_line, len(lines))
-    width = 0  # of the line numbers, when there are lines to show
-    if lines and 1 <= first <= len(lines):
-        shown = list(range(max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES) + 1))
-        if last - first + 1 > SPAN_LINES:  # keep the first and last lines of a long finding
-            keep = SPAN_LINES // 2
-            shown = [n for n in shown if n <= first + keep - 1 or n >= last - keep + 1]
-        width = len(str(shown[-1]))
-        single = first == last
-        gutter = " " * width + " |"
-        out.append(gutter)
-        previous = None
-        for number in shown:
-            if previous is not None and number != previous + 1:
-                out.append(" " * width + " :")
-            previous = number
-            text = lines[number - 1]
-            marker = "" if single else ("> " if first <= number <= last else "  ")
-            out.append(f"{number:>{width}} | {marker}{text}".rstrip())
-            if single and number == first:
-                # Tabs stay tabs, so that the carets line up under the same columns.
-                pad = "".join(c if c == "\t" else " " for c in text[: finding.column - 1])
-                carets = "^" * max(1, finding.end_column - finding.column)
-                out.append(f"{gutter} {pad}{carets} {finding.code}")
-        out.append(gutter)
+    if not lines or not 1 <= first <= len(lines):
+        return [], 0
+    shown = list(range(max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES) + 1))
+    if last - first + 1 > SPAN_LINES:  # keep the first and last lines of a long finding
+        keep = SPAN_LINES // 2
+        shown = [n for n in shown if n <= first + keep - 1 or n >= last - keep + 1]
+    width = len(str(shown[-1]))
+    single = first == last
+    gutter = _paint(" " * width + " |", _BOLD + _BLUE, colour)
+    out = [gutter]
+    previous = None
+    for number in shown:
+        if previous is not None and number != previous + 1:
+            out.append(_paint(" " * width + " :", _BOLD + _BLUE, colour))
+        previous = number
+        text = lines[number - 1]
+        marker = "" if single else ("> " if first <= number <= last else "  ")
+        out.append((_paint(f"{number:>{width}} |", _BOLD + _BLUE, colour) + f" {marker}{text}").rstrip())
+        if single and number == first:
+            # Tabs stay tabs, so that the carets line up under the same columns.
+            pad = "".join(c if c == "\t" else " " for c in text[: finding.column - 1])
+            carets = "^" * max(1, finding.end_column - finding.column)
+            out.append(f"{gutter} {pad}{_paint(f'{carets} {finding.code}', _BOLD + _RED, colour)}")
+    out.append(gutter)
+    return out, width
+
+
+def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes: bool, colour: bool = False) -> str:
+    """The ``text`` format, as ruff's: a heading with the problem alone, the source lines it
+    points at, then why it matters, why it is not fixed (or why the fix is unsafe) and the
+    fix, each on a ``=`` line of its own."""
+    heading, why = split_message(finding.heading)
+    marker = " " + _paint("[*]", _CYAN, colour) if finding.fixable(unsafe_fixes) else ""
+    where = f"{_paint(path, _BOLD, colour)}:{finding.line}:{finding.column}:"
+    out = [f"{where} {_paint(finding.code, _BOLD + _RED, colour)} {heading}{marker}"]
+    frame, width = _frame(finding, source, colour)
+    out += frame
+    notes = [f"note: {note}" for note in (why, finding.note) if note]
     label = _fix_label(finding, unsafe_fixes)
-    if label is not None:
-        out.append(" " * width + f" = {label}")
+    for line in [*notes, *([label] if label is not None else [])]:
+        name, _, rest = line.partition(": ")
+        name = _paint(name + ":", _BOLD + (_CYAN if name.startswith("fix") else _YELLOW), colour)
+        out.append(" " * width + f" {_paint('=', _BOLD + _BLUE, colour)} {name} {rest}")
     return "\n".join(out) + "\n"
 
 
@@ -177,9 +212,6 @@ def diff_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
 
 
 # -- diffs ----------------------------------------------------------------------------
-
-_BOLD, _CYAN, _RED, _GREEN, _RESET = "\033[1m", "\033[36m", "\033[31m", "\033[32m", "\033[0m"
-
 
 def _colour(line: str, is_header: bool) -> str:
     if is_header:
