@@ -177,3 +177,24 @@ def test_a_terminal_gets_colour_unless_no_color_and_a_pipe_only_with_force_color
     forced = in_a_pipe("check", "--no-cache", "script.py", cwd=tmp_path, FORCE_COLOR="1")
     assert forced.splitlines()[0] == heading
     assert "\033[" not in in_a_pipe("check", "script.py", cwd=tmp_path, FORCE_COLOR="1", NO_COLOR="1")
+
+
+# -- a run over nothing --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "diff", "fix"])
+def test_a_folder_without_python_files_is_a_warning_not_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    (tmp_path / "notes.txt").write_text("multiprocessing\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = mpfix(command, ".")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("mpfix: warning: no Python files found under the given paths\n")
+
+
+def test_a_folder_with_python_files_gives_no_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "plain.py").write_text("print('hello')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = mpfix("check", ".")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "All checks passed!\n", "")

@@ -285,3 +285,56 @@ def test_the_json_example_in_the_docs_has_the_shape_of_the_real_output(project: 
     real = json.loads(mpfix("check", "--output-format", "json", "script.py").stdout)
 
     assert _shape(documented) == _shape(real)
+
+
+def test_a_file_that_does_not_parse_is_in_the_json_github_and_sarif_documents(project: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    (project / "broken.py").write_text("import multiprocessing\ndef broken(:\n", encoding="utf-8")
+    error_line = "broken.py:2:12: error: cannot parse: invalid syntax\n"
+
+    as_json = mpfix("check", "--output-format", "json", "broken.py")
+    assert (as_json.exit_code, as_json.stderr) == (2, error_line + "No findings. 1 file could not be processed.\n")
+    where = {"row": 2, "column": 12}
+    assert json.loads(as_json.stdout) == [
+        {
+            "code": None,
+            "name": "parse",
+            "message": "cannot parse: invalid syntax",
+            "filename": str(project / "broken.py"),
+            "location": where,
+            "end_location": where,
+            "fix": None,
+        }
+    ]
+
+    github = mpfix("check", "--output-format", "github", "broken.py")
+    assert github.stdout == "::error file=broken.py,line=2,col=12,title=mpfix (parse)::cannot parse: invalid syntax\n"
+
+    log = json.loads(mpfix("check", "--output-format", "sarif", "broken.py", "script.py").stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation == {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": "cannot parse: invalid syntax"},
+                "descriptor": {"id": "parse"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": "broken.py", "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": 2, "startColumn": 12},
+                        }
+                    }
+                ],
+            }
+        ],
+    }
+    assert [result["ruleId"] for result in log["runs"][0]["results"]] == ["MP001"]
+
+
+def test_a_clean_sarif_run_succeeded_with_no_notification(project: Path) -> None:
+    log = json.loads(mpfix("check", "--output-format", "sarif", "library.py").stdout)
+    assert log["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]

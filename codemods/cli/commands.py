@@ -130,10 +130,13 @@ class _Invocation:
             return [self.read_stdin()[0]]
         progress = None if self.shared.no_progress or not sys.stderr.isatty() else text.Progress(sys.stderr)
         try:
-            return run(self.request(write=write, progress=progress))
+            results = run(self.request(write=write, progress=progress))
         finally:
             if progress is not None:
                 progress.close()
+        if not results:  # as ruff: a run over nothing must not pass for a clean one
+            typer.echo("mpfix: warning: no Python files found under the given paths", err=True)
+        return results
 
 
 def _print_findings(
@@ -147,7 +150,10 @@ def _print_findings(
 ) -> None:
     colour = _colour(sys.stderr if err else sys.stdout)
     files = shown(results, after_fix=after_fix)
-    rendered = render(fmt, files, unsafe_fixes=invocation.unsafe_fixes, statistics=statistics, colour=colour)
+    errors = [error for result in results for error in result.errors]
+    rendered = render(
+        fmt, files, unsafe_fixes=invocation.unsafe_fixes, statistics=statistics, colour=colour, errors=errors
+    )
     if rendered:
         typer.echo(rendered, nl=False, err=err, color=colour)
 

@@ -20,7 +20,7 @@ from codemods.suppressions import UNUSED
 
 if TYPE_CHECKING:  # pragma: no cover
     from codemods.edits import Edit
-    from codemods.model import Finding
+    from codemods.model import FileError, Finding
     from codemods.output.shown import Shown
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -84,8 +84,23 @@ def _result(file: Shown, finding: Finding, index: dict[str, int], unsafe_fixes: 
     return result
 
 
-def log(files: Sequence[Shown], *, unsafe_fixes: bool) -> dict[str, Any]:
-    """The SARIF log of ``files``' findings."""
+def _notification(error: FileError) -> dict[str, Any]:
+    """A file that could not be processed, as a tool execution notification."""
+    region = {"startLine": error.line, "startColumn": error.column or 1} if error.line else None
+    location: dict[str, Any] = {"artifactLocation": _artifact(error.path)}
+    if region is not None:
+        location["region"] = region
+    return {
+        "level": "error",
+        "message": {"text": error.message},
+        "descriptor": {"id": error.kind.value},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+def log(files: Sequence[Shown], *, unsafe_fixes: bool, errors: Sequence[FileError] = ()) -> dict[str, Any]:
+    """The SARIF log of ``files``' findings; ``errors``: the files that could not be
+    processed, as notifications of the run's invocation, which then did not succeed."""
     specs = [*RULES, UNUSED]
     index = {spec.code: number for number, spec in enumerate(specs)}
     driver: dict[str, Any] = {
@@ -111,6 +126,12 @@ def log(files: Sequence[Shown], *, unsafe_fixes: bool) -> dict[str, Any]:
                 "tool": {"driver": driver},
                 "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not errors,
+                        "toolExecutionNotifications": [_notification(error) for error in errors],
+                    }
+                ],
                 "results": [_result(file, finding, index, unsafe_fixes) for file in files for finding in file.findings],
             }
         ],
