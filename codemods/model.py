@@ -80,6 +80,10 @@ class Finding:
         return self.fix is Safety.SAFE or (unsafe_fixes and self.fix is Safety.UNSAFE)
 
 
+# The documentation site; a rule's page is at rules/<name>/ under it.
+DOCS_URL = "https://mpfix.readthedocs.io/en/latest/"
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """A rule's identity, cheap to import: the CLI lists and selects rules from these."""
@@ -91,6 +95,12 @@ class RuleSpec:
     # The prefilter: a file can produce a finding only if its bytes hold every byte string
     # of at least one of these groups.
     needles: tuple[tuple[bytes, ...], ...] = field(default=())
+    page: str = ""  # its page on the site, when not rules/<name>/
+
+    @property
+    def url(self) -> str:
+        """The rule's page on the documentation site."""
+        return DOCS_URL + (self.page or f"rules/{self.name}/")
 
     @property
     def module_name(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 import codemods
 from codemods.cli import app
 from codemods.edits import Edit, apply_edits
-from codemods.model import Finding, Safety
+from codemods.model import DOCS_URL, Finding, Safety
 from codemods.output.text import finding_block
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -169,6 +170,7 @@ def test_json_lists_findings_with_their_fixes_as_edits(project: Path) -> None:
         "location": {"row": 2, "column": 6},
         "end_location": {"row": 2, "column": 16},
         "fix": {"applicability": "safe", "message": FIX_TITLE, "edits": fixable["fix"]["edits"]},
+        "url": DOCS_URL + "rules/missing-main-guard/",
     }
     edits = [
         Edit(
@@ -305,6 +307,7 @@ def test_a_file_that_does_not_parse_is_in_the_json_github_and_sarif_documents(pr
             "location": where,
             "end_location": where,
             "fix": None,
+            "url": None,
         }
     ]
 
@@ -338,3 +341,47 @@ def test_a_file_that_does_not_parse_is_in_the_json_github_and_sarif_documents(pr
 def test_a_clean_sarif_run_succeeded_with_no_notification(project: Path) -> None:
     log = json.loads(mpfix("check", "--output-format", "sarif", "library.py").stdout)
     assert log["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def test_json_findings_link_their_rule_page(project: Path) -> None:
+    findings = json.loads(mpfix("check", "--output-format", "json", "script.py").stdout)
+    assert [finding["url"] for finding in findings] == ["https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"]
+
+
+def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    log = json.loads(mpfix("check", "--output-format", "sarif", "script.py").stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    guard = rules["MP001"]
+    url = "https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"
+    assert guard["helpUri"] == url
+    assert guard["fullDescription"]["text"] == (
+        'Checks for module-level code that starts processes outside an `if __name__ == "__main__":` guard.'
+    )
+    assert guard["help"]["text"].startswith("Under the `spawn` start method") and guard["help"]["text"].endswith(
+        f". See {url}"
+    )
+    assert guard["help"]["markdown"].endswith(f"\n\n[MP001 missing-main-guard]({url})")
+    # Every rule's page gives both paragraphs; the unused-suppression code links its section.
+    described = [code for code, rule in rules.items() if rule["fullDescription"]["text"].startswith("Check")]
+    assert described == [spec.code for spec in codemods.RULES]
+    assert rules["MP000"]["helpUri"].endswith("/suppressions/#unused-suppressions")
+
+
+def test_the_rule_urls_are_pages_of_the_site() -> None:
+    site = yaml_site_url()
+    for spec in codemods.RULES:
+        assert spec.url.startswith(site) and (ROOT_DOCS / "rules" / f"{spec.name}.md").is_file()
+    assert "## Unused suppressions" in (ROOT_DOCS / "suppressions.md").read_text(encoding="utf-8")
+
+
+ROOT_DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def yaml_site_url() -> str:
+    """The site's address as mkdocs.yml gives it; mpfix's own default where it gives none."""
+    config = (ROOT_DOCS.parent / "mkdocs.yml").read_text(encoding="utf-8")
+    found = re.search(r"^site_url:\s*(\S+)", config, re.MULTILINE)
+    return found[1] if found else DOCS_URL

@@ -16,6 +16,8 @@ from typing import Any
 from codemods.model import FileError, Finding, Safety
 from codemods.output import sarif, text
 from codemods.output.shown import Shown
+from codemods.registry import BY_CODE
+from codemods.suppressions import UNUSED
 
 
 class OutputFormat(str, enum.Enum):
@@ -108,7 +110,14 @@ def _json_finding(file: Shown, finding: Finding, unsafe_fixes: bool) -> dict[str
         "location": _location(finding.line, finding.column),
         "end_location": _location(finding.end_line, finding.end_column),
         "fix": fix,
+        "url": _url(finding.code),
     }
+
+
+def _url(code: str) -> str | None:
+    """The page of the rule with this code."""
+    spec = UNUSED if code == UNUSED.code else BY_CODE.get(code)
+    return spec.url if spec is not None else None
 
 
 def _filename(path: str) -> str:
@@ -128,6 +137,7 @@ def _json_error(error: FileError) -> dict[str, Any]:
         "location": where,
         "end_location": where,
         "fix": None,
+        "url": None,
     }
 
 

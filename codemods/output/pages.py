@@ -20,6 +20,33 @@ def rule_page(name: str) -> tuple[Path, Path] | None:
     return None
 
 
+def first_paragraph(markdown: str, section: str) -> str | None:
+    """The first paragraph of the ``## section`` of a page, on one line; None without one."""
+    lines = markdown.splitlines()
+    try:
+        start = lines.index(f"## {section}") + 1
+    except ValueError:
+        return None
+    paragraph: list[str] = []
+    for line in lines[start:]:
+        if line.startswith("#") or (not line.strip() and paragraph):
+            break
+        if line.strip():
+            paragraph.append(line.strip())
+    return " ".join(paragraph) or None
+
+
+def rule_help(name: str) -> tuple[str, str] | None:
+    """What a rule checks and why it matters, from its page: the first paragraph of
+    *What it does* and of *Why is this bad?*, for tools that show guidance (SARIF)."""
+    found = rule_page(name)
+    if found is None:
+        return None
+    markdown = found[0].read_text(encoding="utf-8")
+    what, why = first_paragraph(markdown, "What it does"), first_paragraph(markdown, "Why is this bad?")
+    return (what, why) if what and why else None
+
+
 _HEADING = re.compile(r"#{1,6}(?=\s)")
 _TAB = re.compile(r'===\+?\s+"(?P<title>[^"]*)"\s*$')  # a mkdocs-material content tab
 _SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"\s*$')  # a pymdownx.snippets include

@@ -15,12 +15,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codemods.output.pages import rule_help
 from codemods.registry import RULES
 from codemods.suppressions import UNUSED
 
 if TYPE_CHECKING:  # pragma: no cover
     from codemods.edits import Edit
-    from codemods.model import FileError, Finding
+    from codemods.model import FileError, Finding, RuleSpec
     from codemods.output.shown import Shown
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -98,6 +99,26 @@ def _notification(error: FileError) -> dict[str, Any]:
     }
 
 
+def _sentence(text: str) -> str:
+    """A paragraph that introduces a list on the page ends with a colon: here, a full stop."""
+    return text.rstrip(":. ") + "."
+
+
+def _rule(spec: RuleSpec) -> dict[str, Any]:
+    """A rule as code scanning shows it: its summary, what it checks, why it matters and
+    a link to its page (from the page itself, when installed)."""
+    what, why = (_sentence(text) for text in rule_help(spec.name) or (spec.summary, spec.summary))
+    return {
+        "id": spec.code,
+        "name": spec.name,
+        "shortDescription": {"text": spec.summary},
+        "fullDescription": {"text": what},
+        "help": {"text": f"{why} See {spec.url}", "markdown": f"{why}\n\n[{spec.code} {spec.name}]({spec.url})"},
+        "helpUri": spec.url,
+        "properties": {"fixSafety": spec.safety.value},
+    }
+
+
 def log(files: Sequence[Shown], *, unsafe_fixes: bool, errors: Sequence[FileError] = ()) -> dict[str, Any]:
     """The SARIF log of ``files``' findings; ``errors``: the files that could not be
     processed, as notifications of the run's invocation, which then did not succeed."""
@@ -105,15 +126,7 @@ def log(files: Sequence[Shown], *, unsafe_fixes: bool, errors: Sequence[FileErro
     index = {spec.code: number for number, spec in enumerate(specs)}
     driver: dict[str, Any] = {
         "name": "mpfix",
-        "rules": [
-            {
-                "id": spec.code,
-                "name": spec.name,
-                "shortDescription": {"text": spec.summary},
-                "properties": {"fixSafety": spec.safety.value},
-            }
-            for spec in specs
-        ],
+        "rules": [_rule(spec) for spec in specs],
     }
     version = _version()
     if version is not None:
