@@ -319,7 +319,7 @@ def test_jobs_2_gives_the_same_output_as_jobs_1(project: Path) -> None:
 
 def test_the_progress_counter_shows_only_for_long_runs_and_is_erased() -> None:
     stream = io.StringIO()
-    counter = text.Progress(stream, minimum=3)
+    counter = text.Progress(stream, minimum=3, interval=0)
 
     counter(1, 2)
     assert stream.getvalue() == ""

@@ -3,6 +3,7 @@ output's layout, colour on a terminal."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -17,6 +18,9 @@ from codemods.cli import app
 from codemods.engine import LATER_FIX, Result
 from codemods.model import FileResult, Finding, Safety
 from codemods.output import text
+from codemods.registry import RULES
+from codemods.run.pipeline import run
+from codemods.run.request import Options, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,3 +202,43 @@ def test_a_folder_with_python_files_gives_no_warning(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = mpfix("check", ".")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
+
+
+# -- progress --------------------------------------------------------------------------------
+
+
+def test_progress_counts_every_file_from_discovery_on(tmp_path: Path) -> None:
+    """Most files never reach the analysis (the prefilter drops them): they count too, as
+    soon as they are found, so a long read of a large tree shows a moving counter."""
+    for number in range(50):
+        (tmp_path / f"plain{number:02}.py").write_text("print('no processes here')\n", encoding="utf-8")
+    (tmp_path / "script.py").write_text(UNGUARDED, encoding="utf-8")
+    (tmp_path / "zz_script.py").write_text(UNGUARDED, encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    options = Options(rules=RULES)
+
+    run(Request([str(tmp_path)], options, jobs=1, progress=lambda done, total: calls.append((done, total))))
+
+    found = [total for _, total in calls]
+    assert found[:3] == [1, 2, 3] and found == sorted(found)  # from the first file found
+    assert calls[-3:] == [(50, 52), (51, 52), (52, 52)]  # then the two analysed
+    assert all(done <= total for done, total in calls)
+
+
+def test_the_counter_is_drawn_at_most_every_interval_and_always_at_the_end() -> None:
+    stream = io.StringIO()
+    counter = text.Progress(stream, minimum=3, interval=3600)
+    for done in range(1, 6):
+        counter(done, 5)
+    counter.close()
+    assert stream.getvalue() == "\rmpfix: 1/5 files\rmpfix: 5/5 files\r\033[K"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_terminal_sees_the_counter_and_a_pipe_does_not(tmp_path: Path) -> None:
+    for number in range(60):
+        (tmp_path / f"plain{number:02}.py").write_text("print('no processes here')\n", encoding="utf-8")
+    on_terminal = on_a_terminal("check", "--no-cache", ".", cwd=tmp_path)
+    assert "\rmpfix: 60/60 files" in on_terminal
+    assert on_terminal.endswith("\r\033[KAll checks passed!\n")
+    assert "mpfix:" not in in_a_pipe("check", "--no-cache", ".", cwd=tmp_path)

@@ -7,6 +7,7 @@ Pure formatting: strings in, strings out; only ``Progress`` writes, to the strea
 from __future__ import annotations
 
 import difflib
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -257,16 +258,21 @@ def rules_table(specs: Iterable[RuleSpec]) -> str:
 
 
 class Progress:
-    """A one-line counter of analysed files, drawn only for runs long enough to need it."""
+    """A one-line counter of the files done out of those found so far, drawn only for runs
+    long enough to need it, and at most every ``interval`` seconds (and at the end)."""
 
-    def __init__(self, stream: TextIO, minimum: int = 40) -> None:
+    def __init__(self, stream: TextIO, minimum: int = 40, interval: float = 0.1) -> None:
         self.stream = stream
         self.minimum = minimum
+        self.interval = interval
         self.drawn = False
+        self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self.minimum:
+        now = time.monotonic()
+        if total < self.minimum or (done < total and now - self.last < self.interval):
             return
+        self.last = now
         self.stream.write(f"\rmpfix: {done}/{total} files")
         self.stream.flush()
         self.drawn = True

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
+from functools import partial
 from multiprocessing import get_context
 
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
@@ -17,7 +18,7 @@ from codemods.registry import SCOPE, matching
 from codemods.run import workers
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
-from codemods.run.request import Options, Request
+from codemods.run.request import Options, Progress, Request
 from codemods.run.workers import Job
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
@@ -87,7 +88,10 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
     pending: list[Job] = []
+    progress = request.progress
     for path in discover(request.paths, (), unlistable, request.files):
+        if progress is not None:  # from the first file found: a large tree takes a while to read
+            progress(len(done), len(done) + len(pending) + 1)
         try:
             data = read(path)
         except OSError as exc:
@@ -112,7 +116,11 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
     context = None if request.start_method is None else get_context(request.start_method)
     processes = request.jobs or os.cpu_count() or 1
-    with closing(workers.analysed(pending, processes, request.progress, context)) as analysed:
+    if progress is not None:
+        settled, total = len(done), len(done) + len(pending)
+        progress(settled, total)
+        progress = partial(_of_all, progress, settled, total)
+    with closing(workers.analysed(pending, processes, progress, context)) as analysed:
         for path in sorted([*done, *jobs_by_path]):
             if path in done:
                 yield done[path]
@@ -125,6 +133,11 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     if cache is not None:
         with signals_deferred():  # no temporary cache file left behind by an interrupt
             cache.save()
+
+
+def _of_all(progress: Progress, settled: int, total: int, analysed: int, _pending: int) -> None:
+    """The workers' progress as a count over every file found, not only those analysed."""
+    progress(settled + analysed, total)
 
 
 def run(request: Request) -> list[FileResult]:
