@@ -88,15 +88,14 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
     pending: list[Job] = []
-    progress = request.progress
-    for path in discover(request.paths, (), unlistable, request.files):
-        if progress is not None:  # from the first file found: a large tree takes a while to read
-            progress(len(done), len(done) + len(pending) + 1)
+
+    def settle(path: str) -> None:
+        """Read the file and settle it here, or leave it to the workers."""
         try:
             data = read(path)
         except OSError as exc:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
-            continue
+            return
         file_options = options if rules_for is None else replace(options, rules=rules_for(path))
         needled = _prefilter(data, file_options)
         if needled is None:
@@ -110,6 +109,12 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (cached, data if cached.fixed is not None else None)
         else:
             pending.append(Job(path, data, file_options, needled))
+
+    progress = request.progress
+    for path in discover(request.paths, (), unlistable, request.files):
+        settle(path)
+        if progress is not None:  # from the first file found: a large tree takes a while to read
+            progress(len(done), len(done) + len(pending))
     pending.sort(key=lambda job: job.path)
 
     jobs_by_path = {job.path: job for job in pending}
