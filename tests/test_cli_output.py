@@ -242,3 +242,36 @@ def test_a_terminal_sees_the_counter_and_a_pipe_does_not(tmp_path: Path) -> None
     assert "\rmpfix: 60/60 files" in on_terminal
     assert on_terminal.endswith("\r\033[KAll checks passed!\n")
     assert "mpfix:" not in in_a_pipe("check", "--no-cache", ".", cwd=tmp_path)
+
+
+# -- did you mean ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["check", "--select", "missing-main-gaurd", "."], "--select: unknown rule selector 'missing-main-gaurd'"
+         " (did you mean missing-main-guard (MP001)?)"),
+        (["check", "--ignore", "serial", "."], "--ignore: unknown rule selector 'serial'"
+         " (did you mean serial-result-wait (MP002)?)"),
+        (["explain", "serial"], "unknown rule 'serial' (did you mean serial-result-wait (MP002)?)"),
+        (["explain", "unpiclable-task"], "unknown rule 'unpiclable-task' (did you mean unpicklable-task (MP009)?)"),
+        (["explain", "xyzzy"], "unknown rule 'xyzzy'"),  # nothing close: no guess
+    ],
+)
+def test_an_unknown_rule_gets_a_suggestion_when_one_is_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], error: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = mpfix(*args)
+    assert (result.exit_code, result.stderr) == (2, f"mpfix: error: {error}\n")
+
+
+def test_a_misspelt_rule_in_the_configuration_gets_a_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.mpfix]\nignore = ["pool-not-close"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = mpfix("check", ".")
+    assert result.exit_code == 2
+    assert "unknown rule selector 'pool-not-close' (did you mean pool-not-closed (MP011)?)" in result.stderr
