@@ -275,3 +275,40 @@ def test_a_misspelt_rule_in_the_configuration_gets_a_suggestion(
     result = mpfix("check", ".")
     assert result.exit_code == 2
     assert "unknown rule selector 'pool-not-close' (did you mean pool-not-closed (MP011)?)" in result.stderr
+
+
+# -- help ------------------------------------------------------------------------------------
+
+
+def _option_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = []
+    for command in group.commands.values():  # type: ignore[attr-defined]
+        for param in command.params:
+            names += [name for name in [*param.opts, *param.secondary_opts] if name.startswith("--")]
+    return sorted(set(names))
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+@pytest.mark.parametrize("command", [[], ["check"], ["diff"], ["fix"], ["rules"], ["explain"]])
+def test_help_never_cuts_an_option_name_or_a_summary(command: list[str], width: int) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], prog_name="mpfix", terminal_width=width)
+    assert result.exit_code == 0
+    # Only the usage line's repeated arguments end in dots, never a cut name or summary.
+    without_metavars = re.sub(r"\[?(paths|ARGS)\]?\.\.\.|build,\s+\.\.\.", "", result.stdout)
+    assert "…" not in result.stdout and "..." not in without_metavars
+    assert max(map(len, result.stdout.splitlines())) <= max(width, 80)
+    if command and command[0] in ("check", "diff", "fix"):
+        shown = set(re.findall(r"--[a-z-]+", result.stdout))
+        assert {"--select", "--report-unused-suppressions", "--no-report-unused-suppressions"} <= shown
+        for panel in ("Rules:", "Files:", "Configuration:", "Output:"):
+            assert f"\n{panel}\n" in result.stdout
+
+
+def test_every_option_is_in_some_commands_help() -> None:
+    shown: set[str] = set()
+    for command in ("check", "diff", "fix", "rules", "explain"):
+        shown |= set(re.findall(r"--[a-z-]+", CliRunner().invoke(app, [command, "--help"], terminal_width=80).stdout))
+    assert set(_option_names()) <= shown

@@ -21,6 +21,7 @@ from codemods.cli.options import (
     ExitZero,
     Format,
     Interactive,
+    PanelledCommand,
     SharedOptions,
     ShowSettings,
     Statistics,
@@ -43,9 +44,11 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 app = typer.Typer(
     name="mpfix",
+    rich_markup_mode=None,
     add_completion=False,
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help as wide as the terminal, up to 120 columns (click stops at 80 by default).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 
@@ -185,7 +188,7 @@ def _show_diff(invocation: _Invocation, exit_zero: bool) -> NoReturn:
 # -- commands ---------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def check(
     shared: SharedOptions,
@@ -209,7 +212,7 @@ def check(
     _exit(results, found=any(result.findings for result in results), exit_zero=exit_zero)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def diff(
     shared: SharedOptions,
@@ -219,7 +222,7 @@ def diff(
     _show_diff(_Invocation(shared, fix=True), exit_zero)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def fix(
     shared: SharedOptions,
@@ -287,13 +290,13 @@ def _review(invocation: _Invocation) -> list[FileResult]:
     return interactive.review(invocation.stream(), show=show, answer=answer, write=write)
 
 
-@app.command("rules")
+@app.command("rules", cls=PanelledCommand)
 def list_rules() -> None:
     """List the rules: code, name, fix safety and summary."""
     typer.echo(text.rules_table(RULES))
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or name (missing-main-guard).")]) -> None:
     """Print a rule's documentation page."""
     try:

@@ -13,12 +13,38 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
 
+import click
 import typer
+from typer.core import TyperCommand
 
 from codemods.cli.config import ConfigError, Layer
 from codemods.output.formats import OutputFormat
 
 RULES_PANEL, FILES_PANEL, OUTPUT_PANEL, CONFIG_PANEL = "Rules", "Files", "Output", "Configuration"
+
+
+class PanelledCommand(TyperCommand):
+    """A command whose ``--help`` lists its options under their panels (Rules, Files, ...),
+    as plain text that wraps the help and never cuts an option's name: rich's tables cut
+    long names (``--report-unused-supp…``) at 80 and 100 columns."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first paragraph of the help, whole: the list of commands wraps it, not cuts it."""
+        return self.short_help or inspect.cleandoc(self.help or "").split("\n\n")[0].replace("\n", " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                sections.setdefault("Arguments", []).append(record)
+            else:
+                sections.setdefault(getattr(param, "rich_help_panel", None) or "Options", []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
 
 
 def _option(*names: str, help: str, panel: str) -> Any:
@@ -86,7 +112,7 @@ StdinFilename = Annotated[str | None, _option(help="The name to show for source 
 ConfigFile = Annotated[
     str | None,
     _option(
-        "--config", help="Read \\[tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
+        "--config", help="Read [tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
     ),
 ]
 Isolated = Annotated[bool, _option("--isolated", help="Read no configuration file.", panel=CONFIG_PANEL)]
