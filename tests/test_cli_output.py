@@ -312,3 +312,49 @@ def test_every_option_is_in_some_commands_help() -> None:
     for command in ("check", "diff", "fix", "rules", "explain"):
         shown |= set(re.findall(r"--[a-z-]+", CliRunner().invoke(app, [command, "--help"], terminal_width=80).stdout))
     assert set(_option_names()) <= shown
+
+
+# -- quiet and silent --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """script.py: a fixable finding; broken.py: does not parse."""
+    (tmp_path / "script.py").write_text(UNGUARDED, encoding="utf-8")
+    (tmp_path / "broken.py").write_text("import multiprocessing\ndef broken(:\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_quiet_prints_the_findings_and_errors_alone(two_scripts: Path) -> None:
+    loud = mpfix("check", "--output-format", "concise", ".")
+    quiet = mpfix("check", "-q", "--output-format", "concise", ".")
+    assert quiet.exit_code == loud.exit_code == 2
+    summary = "Found 1 error (1 fixable with `mpfix fix`). 1 file could not be processed.\n"
+    assert loud.stdout.endswith(summary) and quiet.stdout == loud.stdout.removesuffix(summary)
+    assert quiet.stdout.startswith("script.py:2:6: MP001 ") and quiet.stdout.count("\n") == 1
+    assert quiet.stderr == "broken.py:2:12: error: cannot parse: invalid syntax\n"
+
+    diffed = mpfix("diff", "--quiet", "script.py")
+    assert (diffed.exit_code, diffed.stderr) == (1, "")
+    assert diffed.stdout.startswith("--- a/script.py\n")
+
+    fixed = mpfix("fix", "--quiet", "script.py")
+    assert (fixed.exit_code, fixed.stdout, fixed.stderr) == (0, "", "")
+    assert 'if __name__ == "__main__":' in (two_scripts / "script.py").read_text(encoding="utf-8")
+
+
+def test_silent_prints_nothing_and_the_exit_code_tells(two_scripts: Path) -> None:
+    for command in ("check", "diff", "fix"):
+        result = mpfix(command, "-s", ".")
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", ""), command
+    assert mpfix("check", "--silent", "script.py").exit_code == 0  # fixed by the run above
+
+
+def test_an_empty_fix_run_says_all_checks_passed_and_diff_says_nothing_to_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "plain.py").write_text("print('hello')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert mpfix("fix", ".").stdout == "All checks passed!\n"
+    assert mpfix("diff", ".").stderr == "No fixes to apply.\n"

@@ -135,7 +135,11 @@ def test_statistics_count_the_findings_of_each_rule(project: Path) -> None:
 
     text = mpfix("check", "--statistics", ".")
     assert text.exit_code == 1
-    assert text.stdout == "3\tMP001\t[-] missing-main-guard\nFound 3 errors (2 fixable with `mpfix fix`).\n"
+    assert text.stdout == (
+        "3\tMP001\t[-] missing-main-guard\n"
+        "[*] all fixable, [-] some fixable, [ ] none fixable with `mpfix fix`\n"
+        "Found 3 errors (2 fixable with `mpfix fix`).\n"
+    )
 
     as_json = mpfix("check", "--statistics", "--output-format", "json", ".")
     assert json.loads(as_json.stdout) == [{"code": "MP001", "name": "missing-main-guard", "count": 3, "fixable": 2}]

@@ -87,7 +87,7 @@ class _Invocation:
         except config.ConfigError as exc:
             _fail(str(exc))
         if not self.settings.rules:
-            typer.echo("mpfix: warning: no rule selected", err=True)
+            self.say("mpfix: warning: no rule selected", err=True)
         self.options = Options(
             rules=self.settings.rules,
             fix=fix,
@@ -95,6 +95,16 @@ class _Invocation:
             report_unused_suppressions=self.settings.report_unused_suppressions,
             prefilter=not shared.no_prefilter,
         )
+
+    def say(self, message: str, *, err: bool = False) -> None:
+        """A summary or a warning: not with --quiet or --silent."""
+        if not (self.shared.quiet or self.shared.silent):
+            typer.echo(message, err=err)
+
+    def show(self, message: str, *, err: bool = False, colour: bool = False) -> None:
+        """Findings, diffs and errors: not with --silent."""
+        if not self.shared.silent:
+            typer.echo(message, nl=False, err=err, color=colour)
 
     @property
     def unsafe_fixes(self) -> bool:
@@ -131,14 +141,15 @@ class _Invocation:
         """The result of stdin, or of every file under the paths."""
         if self.stdin:
             return [self.read_stdin()[0]]
-        progress = None if self.shared.no_progress or not sys.stderr.isatty() else text.Progress(sys.stderr)
+        quiet = self.shared.no_progress or self.shared.quiet or self.shared.silent
+        progress = None if quiet or not sys.stderr.isatty() else text.Progress(sys.stderr)
         try:
             results = run(self.request(write=write, progress=progress))
         finally:
             if progress is not None:
                 progress.close()
         if not results:  # as ruff: a run over nothing must not pass for a clean one
-            typer.echo("mpfix: warning: no Python files found under the given paths", err=True)
+            self.say("mpfix: warning: no Python files found under the given paths", err=True)
         return results
 
 
@@ -158,13 +169,13 @@ def _print_findings(
         fmt, files, unsafe_fixes=invocation.unsafe_fixes, statistics=statistics, colour=colour, errors=errors
     )
     if rendered:
-        typer.echo(rendered, nl=False, err=err, color=colour)
+        invocation.show(rendered, err=err, colour=colour)
 
 
-def _echo_errors(results: Sequence[FileResult]) -> None:
+def _echo_errors(results: Sequence[FileResult], invocation: _Invocation) -> None:
     for result in results:
         for error in result.errors:
-            typer.echo(text.error_line(error), err=True)
+            invocation.show(text.error_line(error) + "\n", err=True)
 
 
 def _exit(results: Sequence[FileResult], found: bool, exit_zero: bool = False) -> NoReturn:
@@ -179,9 +190,9 @@ def _show_diff(invocation: _Invocation, exit_zero: bool) -> NoReturn:
     for result in results:
         if result.fixed is not None and result.source is not None:
             diff = text.unified_diff(result.path, result.source, result.fixed, colour=colour)
-            typer.echo(diff, nl=False, color=colour)
-    _echo_errors(results)
-    typer.echo(text.diff_summary(results, invocation.unsafe_fixes), err=True)
+            invocation.show(diff, colour=colour)
+    _echo_errors(results, invocation)
+    invocation.say(text.diff_summary(results, invocation.unsafe_fixes), err=True)
     _exit(results, found=any(result.fixed is not None for result in results), exit_zero=exit_zero)
 
 
@@ -207,8 +218,8 @@ def check(
         _show_diff(invocation, exit_zero)
     results = invocation.results()
     _print_findings(results, output_format, invocation, after_fix=False, statistics=statistics)
-    _echo_errors(results)
-    typer.echo(text.check_summary(results, invocation.unsafe_fixes), err=output_format.for_tools)
+    _echo_errors(results, invocation)
+    invocation.say(text.check_summary(results, invocation.unsafe_fixes), err=output_format.for_tools)
     _exit(results, found=any(result.findings for result in results), exit_zero=exit_zero)
 
 
@@ -251,7 +262,7 @@ def fix(
         sys.stdout.buffer.write(result.encoded() if result.fixed is not None else data)
         sys.stdout.buffer.flush()
         _print_findings([result], output_format, invocation, after_fix=True, err=True)
-        _echo_errors([result])
+        _echo_errors([result], invocation)
         changed = exit_non_zero_on_fix and result.fixed is not None
         _exit([result], found=bool(result.remaining) or changed, exit_zero=exit_zero)
 
@@ -261,10 +272,10 @@ def fix(
         results = invocation.results(write=True)
         for result in results:
             if result.fixed is not None:
-                typer.echo(text.fixed_line(result, invocation.unsafe_fixes), err=to_stderr)
+                invocation.say(text.fixed_line(result, invocation.unsafe_fixes), err=to_stderr)
     _print_findings(results, output_format, invocation, after_fix=True)
-    _echo_errors(results)
-    typer.echo(text.fix_summary(results, invocation.unsafe_fixes), err=to_stderr)
+    _echo_errors(results, invocation)
+    invocation.say(text.fix_summary(results, invocation.unsafe_fixes), err=to_stderr)
     changed = exit_non_zero_on_fix and any(result.fixed is not None for result in results)
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 

@@ -124,6 +124,17 @@ Jobs = Annotated[
     ),
 ]  # fmt: skip
 NoProgress = Annotated[bool, _option("--no-progress", help="Never show the progress counter.", panel=OUTPUT_PANEL)]
+Quiet = Annotated[
+    bool,
+    _option("--quiet", "-q", help="Print the findings (and diffs) alone: no summary, no warning.", panel=OUTPUT_PANEL),
+]
+Silent = Annotated[
+    bool,
+    _option(
+        "--silent", "-s", help="Print nothing (fix - still writes the source); the exit code tells.",
+        panel=OUTPUT_PANEL,
+    ),
+]  # fmt: skip
 NoCache = Annotated[
     bool, _option("--no-cache", help="Analyse every file again; do not read or write the cache.", panel=CONFIG_PANEL)
 ]
@@ -190,6 +201,8 @@ class SharedOptions:
     isolated: Isolated = False
     jobs: Jobs = None
     no_progress: NoProgress = False
+    quiet: Quiet = False
+    silent: Silent = False
     no_cache: NoCache = False
     no_prefilter: NoPrefilter = False
 

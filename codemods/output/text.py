@@ -139,9 +139,13 @@ def statistics_table(findings: Iterable[Finding], unsafe_fixes: bool) -> str:
     def mark(count: int, fixable: int) -> str:
         return "[*]" if fixable == count else "[-]" if fixable else "[ ]"
 
-    return "".join(
+    table = "".join(
         f"{count:>{width}}\t{code}\t{mark(count, fixable)} {name}\n" for code, name, count, fixable in rows
     )
+    return table + STATISTICS_LEGEND if rows else table
+
+
+STATISTICS_LEGEND = f"[*] all fixable, [-] some fixable, [ ] none fixable with {FIX_COMMAND}\n"
 
 
 def _failures(results: Sequence[FileResult]) -> str:
@@ -203,11 +207,17 @@ def _fixed_count(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
 def fix_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     """The last line of `fix`: what was fixed and written, and what remains."""
     remaining = sum(len(result.remaining) for result in results)
+    if not any(result.fixed is not None for result in results):
+        if not remaining:
+            return "No findings." + _failures(results) if _failures(results) else "All checks passed!"
+        return f"No fixes applied, {remaining} remaining." + _failures(results)
     return f"Fixed {_fixed_count(results, unsafe_fixes)}, {remaining} remaining." + _failures(results)
 
 
 def diff_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     """The last line of `diff`: what `fix` would change."""
+    if not any(result.fixed is not None for result in results):
+        return "No fixes to apply." + _failures(results)
     revealed = _revealed(results, unsafe_fixes)
     return f"Would fix {_fixed_count(results, unsafe_fixes)}{revealed}." + _failures(results)
 
