@@ -358,3 +358,29 @@ def test_an_empty_fix_run_says_all_checks_passed_and_diff_says_nothing_to_apply(
     monkeypatch.chdir(tmp_path)
     assert mpfix("fix", ".").stdout == "All checks passed!\n"
     assert mpfix("diff", ".").stderr == "No fixes to apply.\n"
+
+
+# -- explain -----------------------------------------------------------------------------------
+
+
+def test_explain_turns_links_into_text_and_addresses() -> None:
+    page = mpfix("explain", "MP001").stdout
+    assert "](" not in page.replace("`](", "")
+    assert "\n[Fix safety](#fix-safety)." not in page and "\nFix safety.\n" in page
+    assert "Why multiprocessing code breaks (https://mpfix.readthedocs.io/en/latest/why-spawn/)" in page
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_explain_on_a_terminal_is_rendered_markdown_through_a_pager(tmp_path: Path) -> None:
+    shown = on_a_terminal("explain", "MP001", cwd=tmp_path, PAGER="cat")
+    assert "\033[" in shown  # styled
+    assert "# missing-main-guard" not in shown and "missing-main-guard (MP001)" in shown  # no Markdown marks
+    assert "--8<--" not in shown and "```" not in shown
+    piped = in_a_pipe("explain", "MP001", cwd=tmp_path)
+    assert piped.startswith("# missing-main-guard (MP001)\n") and "\033[" not in piped
+
+
+def test_the_cli_starts_without_rich() -> None:
+    code = "import sys, codemods.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'))"
+    run = subprocess.run([sys.executable, "-c", code], env=_environment(), capture_output=True, text=True)
+    assert run.stdout == "[]\n", run.stderr

@@ -318,7 +318,28 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or nam
     if found is None:
         _fail(f"the documentation page of {spec.code} {spec.name} is not installed")
     page, snippets = found
-    typer.echo(render_rule_page(page.read_text(encoding="utf-8"), snippets), nl=False)
+    _show_page(render_rule_page(page.read_text(encoding="utf-8"), snippets))
+
+
+def _show_page(markdown: str) -> None:
+    """A page as Markdown text, or on a terminal rendered by rich, in a pager when it is
+    longer than the screen."""
+    if not (sys.stdout.isatty() or os.environ.get("FORCE_COLOR")):
+        typer.echo(markdown, nl=False)
+        return
+    # Imported here only: rich costs start-up time that no other command needs.
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(no_color=bool(os.environ.get("NO_COLOR")))
+    rendered = Markdown(markdown, code_theme="ansi_dark", hyperlinks=False)
+    if markdown.count("\n") < console.height or os.environ.get("TERM") == "dumb":
+        console.print(rendered)
+        return
+    # As git does: quit when it fits, keep the colours, leave the page on the screen.
+    os.environ.setdefault("LESS", "FRX")
+    with console.pager(styles=True):
+        console.print(rendered)
 
 
 def _print_version(value: bool) -> None:

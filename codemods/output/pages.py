@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from codemods.model import DOCS_URL
+
 
 def rule_page(name: str) -> tuple[Path, Path] | None:
     """A rule's page and the snippets folder, from an installed wheel or the source tree."""
@@ -47,6 +49,25 @@ def rule_help(name: str) -> tuple[str, str] | None:
     return (what, why) if what and why else None
 
 
+_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
+
+
+def _plain_link(link: re.Match[str]) -> str:
+    """A link as a terminal shows it: the text alone for a place on the same page, the
+    text and its address for another page (of the site, or of the web)."""
+    text, target = link["text"], link["target"]
+    if target.startswith("#"):
+        return text
+    if not target.startswith(("http://", "https://")):
+        # rules/x.md#part, ../why-spawn.md: the page on the site, as mkdocs names it.
+        page, _, anchor = target.partition("#")
+        page = re.sub(r"(^|/)index\.md$", r"\1", page.removeprefix("../")).removesuffix(".md")
+        prefix = "" if target.startswith("../") else "rules/"
+        target = DOCS_URL + prefix + (page + "/" if page and not page.endswith("/") else page)
+        target += "#" + anchor if anchor else ""
+    return f"{text} ({target})"
+
+
 _HEADING = re.compile(r"#{1,6}(?=\s)")
 _TAB = re.compile(r'===\+?\s+"(?P<title>[^"]*)"\s*$')  # a mkdocs-material content tab
 _SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"\s*$')  # a pymdownx.snippets include
@@ -62,7 +83,8 @@ def _snippet_text(include: str, snippets: Path) -> str:
 
 
 def render_rule_page(markdown: str, snippets: Path) -> str:
-    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings."""
+    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings,
+    links as their text (and address, for another page)."""
     out: list[str] = []
     level = 1  # of the last heading, so that tabs become the level below it
     tab_indents: list[int] = []  # the content indentation of each open tab
@@ -87,5 +109,5 @@ def render_rule_page(markdown: str, snippets: Path) -> str:
         else:
             if not in_code and not indent and (heading := _HEADING.match(stripped)) is not None:
                 level = len(heading.group())
-            out.append(line)
+            out.append(line if in_code else _LINK.sub(_plain_link, line))
     return "\n".join(out) + "\n"
