@@ -8,11 +8,13 @@ Exit codes, as ruff's: 0 nothing found, 1 findings (or a diff), 2 errors.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Annotated, NoReturn, TextIO
 
+import click
 import typer
 
 from codemods.cli import config, interactive
@@ -266,39 +268,57 @@ def fix(
         changed = exit_non_zero_on_fix and result.fixed is not None
         _exit([result], found=bool(result.remaining) or changed, exit_zero=exit_zero)
 
+    unreviewed: list[FileResult] = []
     if interactive_:
-        results = _review(invocation)
+        outcome = _review(invocation)
+        results, unreviewed = outcome.results, outcome.unreviewed
     else:
         results = invocation.results(write=True)
         for result in results:
             if result.fixed is not None:
                 invocation.say(text.fixed_line(result, invocation.unsafe_fixes), err=to_stderr)
-    _print_findings(results, output_format, invocation, after_fix=True)
+    # After a quit, the files never asked about are summed up, not listed finding by finding.
+    listed = [result for result in results if not any(result is other for other in unreviewed)]
+    _print_findings(listed, output_format, invocation, after_fix=True)
+    if unreviewed:
+        invocation.say(text.unreviewed_line(unreviewed))
     _echo_errors(results, invocation)
     invocation.say(text.fix_summary(results, invocation.unsafe_fixes), err=to_stderr)
     changed = exit_non_zero_on_fix and any(result.fixed is not None for result in results)
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 
 
-def _review(invocation: _Invocation) -> list[FileResult]:
+def _review(invocation: _Invocation) -> interactive.Review:
     """`fix --interactive`: ask about each file's fix, in path order, as the analysis goes on."""
     colour = _colour()
+    unsafe_fixes = invocation.unsafe_fixes
 
     def show(result: FileResult) -> None:
         assert result.source is not None and result.fixed is not None
-        typer.echo(text.review_header(result, invocation.unsafe_fixes))
-        typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False, color=colour)
+        header = text.review_header(result, unsafe_fixes)
+        diff = text.unified_diff(result.path, result.source, result.fixed, colour=colour)
+        height = shutil.get_terminal_size().lines
+        if sys.stdout.isatty() and diff.count("\n") + header.count("\n") + 3 > height:
+            # Longer than the screen: paged, then the file named again above the question.
+            click.echo_via_pager(header + "\n" + diff, color=colour)
+            typer.echo(header.splitlines()[0])
+            return
+        typer.echo(header)
+        typer.echo(diff, nl=False, color=colour)
 
     def write(result: FileResult, original: bytes) -> bool:
         written = write_fixed(result, original)
         if written:
-            typer.echo(text.fixed_line(result, invocation.unsafe_fixes))
+            typer.echo(text.fixed_line(result, unsafe_fixes))
         return written
+
+    def skipped(result: FileResult) -> None:
+        typer.echo(f"{result.path}: skipped, not written; its findings stay reported")
 
     def answer() -> interactive.Answer:
         return interactive.ask(sys.stdin, lambda prompt: typer.echo(prompt, nl=False))
 
-    return interactive.review(invocation.stream(), show=show, answer=answer, write=write)
+    return interactive.review(invocation.stream(), show=show, answer=answer, write=write, skipped=skipped)
 
 
 @app.command("rules", cls=PanelledCommand)

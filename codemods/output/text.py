@@ -194,8 +194,21 @@ def fixed_line(result: FileResult, unsafe_fixes: bool) -> str:
 
 
 def review_header(result: FileResult, unsafe_fixes: bool) -> str:
-    """What `fix --interactive` says before showing a file's fix."""
-    return f"{result.path}: a fix for {_fixed_findings(result, unsafe_fixes)}"
+    """What `fix --interactive` says before showing a file's fix: the file, then each
+    finding that the fix resolves, with its heading."""
+    lines = [f"{result.path}: a fix for {_fixed_findings(result, unsafe_fixes)}"]
+    for finding in result.resolved(unsafe_fixes):
+        lines.append(f"  {finding.line}:{finding.column}: {finding.code} {split_message(finding.heading)[0]}")
+    return "\n".join(lines)
+
+
+def unreviewed_line(results: Sequence[FileResult]) -> str:
+    """What `fix --interactive` says of the files it did not ask about, after a quit."""
+    findings = sum(len(result.findings) for result in results)
+    return (
+        f"Quit: the fixes of {_count(len(results), 'file')} ({_count(findings, 'finding')}) were not shown"
+        " and not written; `mpfix fix --interactive` asks again."
+    )
 
 
 def _fixed_count(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
