@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Annotated, NoReturn, TextIO
 
-import click
 import typer
 
 from codemods.cli import config, interactive
@@ -288,6 +287,19 @@ def fix(
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 
 
+def _less_keeps_colours() -> None:
+    # As git does: quit when it fits, keep the colours, leave the page on the screen.
+    os.environ.setdefault("LESS", "FRX")
+
+
+def _page(content: str) -> None:
+    """Show ``content`` through the user's pager ($PAGER, else less)."""
+    import pydoc
+
+    _less_keeps_colours()
+    pydoc.pager(content)
+
+
 def _review(invocation: _Invocation) -> interactive.Review:
     """`fix --interactive`: ask about each file's fix, in path order, as the analysis goes on."""
     colour = _colour()
@@ -300,7 +312,7 @@ def _review(invocation: _Invocation) -> interactive.Review:
         height = shutil.get_terminal_size().lines
         if sys.stdout.isatty() and diff.count("\n") + header.count("\n") + 3 > height:
             # Longer than the screen: paged, then the file named again above the question.
-            click.echo_via_pager(header + "\n" + diff, color=colour)
+            _page(header + "\n" + diff)
             typer.echo(header.splitlines()[0])
             return
         typer.echo(header)
@@ -356,8 +368,7 @@ def _show_page(markdown: str) -> None:
     if markdown.count("\n") < console.height or os.environ.get("TERM") == "dumb":
         console.print(rendered)
         return
-    # As git does: quit when it fits, keep the colours, leave the page on the screen.
-    os.environ.setdefault("LESS", "FRX")
+    _less_keeps_colours()
     with console.pager(styles=True):
         console.print(rendered)
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -32,7 +31,7 @@ class PanelledCommand(TyperCommand):
         """The first paragraph of the help, whole: the list of commands wraps it, not cuts it."""
         return self.short_help or inspect.cleandoc(self.help or "").split("\n\n")[0].replace("\n", " ")
 
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
         sections: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
