@@ -12,7 +12,7 @@ import ast
 import re
 import warnings
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -20,9 +20,10 @@ from codemods import registry, suppressions
 from codemods.analysis.facts import ModuleFacts, analysing
 from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.project.model import ProjectView
-from codemods.model import Finding, RuleSpec, Safety, TargetVersion
+from codemods.edits import lines_of
+from codemods.model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
 from codemods.rewrite.nodes import ReplaceNodes
-from codemods.rules._base import Candidate, RuleVisitor, worded
+from codemods.rules._base import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16
@@ -74,6 +75,41 @@ class Result:
     def changed(self) -> bool:
         return self.fixed != self.source
 
+    def settled(self, unsafe_fixes: bool) -> list[Finding]:
+        """The findings of the source as the fix run settles them, so that a report
+        predicts what `mpfix fix` does: a finding with no applicable fix of its own that
+        the fixes of later rounds resolve (another fix moves its code, then a fix of its
+        own applies) is fixable, and says so.
+
+        The findings left in ``remaining`` are matched to those of the source by rule:
+        as many as remain of a rule stay unfixed, those whose code reads the same first.
+        """
+        later = Safety.UNSAFE if any(f.fix is Safety.UNSAFE for f in self.applied) else Safety.SAFE
+        stays: set[int] = set()
+        for code in {f.code for f in self.findings}:
+            unfixed = [f for f in self.findings if f.code == code and not f.fixable(unsafe_fixes)]
+            left = [_span_text(self.fixed, f) for f in self.remaining if f.code == code]
+            unfixed.sort(key=lambda f: _span_text(self.source, f) not in left)
+            stays.update(id(f) for f in unfixed[: len(left)])
+        return [
+            f.noted(None, fix=later, fix_title=LATER_FIX)
+            if not f.fixable(unsafe_fixes) and id(f) not in stays
+            else f
+            for f in self.findings
+        ]
+
+
+LATER_FIX = "Fixed in a later round, once the other fixes of this file are applied"
+
+
+def _span_text(source: str, finding: Finding) -> str:
+    """The code that ``finding`` points at, without indentation (a fix may re-indent it)."""
+    lines = lines_of(source)[finding.line - 1 : finding.end_line]
+    if lines:
+        lines[-1] = lines[-1][: finding.end_column - 1]
+        lines[0] = lines[0][finding.column - 1 :]
+    return "\n".join(line.strip() for line in lines)
+
 
 def _parse(source: str) -> cst.Module:
     try:
@@ -121,7 +157,7 @@ def _without_fixes(candidates: list[Candidate], reason: str) -> list[Candidate]:
     return [
         c
         if c.replacement is None or c.finding.fix is Safety.NONE
-        else Candidate(replace(c.finding, fix=Safety.NONE, message=worded(c.finding.message, not_fixed=reason)))
+        else Candidate(c.finding.noted(not_fixed_note(reason), fix=Safety.NONE))
         for c in candidates
     ]
 

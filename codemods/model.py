@@ -16,6 +16,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from codemods.rules._base import RuleVisitor
 
 
+def not_fixed_note(reason: object) -> str:
+    return f"not fixed: {reason}"
+
+
+def unsafe_note(reason: object) -> str:
+    return f"the fix is unsafe: {reason}"
+
+
 class Safety(str, enum.Enum):
     """How far a fix may be trusted, as in ruff."""
 
@@ -72,6 +80,22 @@ class Finding:
     end_column: int
     fix: Safety = Safety.NONE
     fix_title: str | None = None
+    # Why there is no fix ("not fixed: ...") or why the fix is unsafe ("the fix is unsafe: ...").
+    # ``message`` ends with it, so that tools reading the message alone get the whole story;
+    # the text output shows it apart, under the source lines.
+    note: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The message without its note."""
+        if self.note and self.message.endswith("; " + self.note):
+            return self.message[: -len(self.note) - 2]
+        return self.message
+
+    def noted(self, note: str | None, **changes: object) -> Finding:
+        """This finding with ``note`` (None: without one), and the message worded with it."""
+        message = self.heading if note is None else f"{self.heading}; {note}"
+        return dataclasses.replace(self, message=message, note=note, **changes)  # type: ignore[arg-type]
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)
@@ -89,6 +113,10 @@ class Finding:
         return self.fix is Safety.SAFE or (unsafe_fixes and self.fix is Safety.UNSAFE)
 
 
+# The documentation site; a rule's page is at rules/<name>/ under it.
+DOCS_URL = "https://mpfix.readthedocs.io/en/latest/"
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """A rule's identity, cheap to import: the CLI lists and selects rules from these."""
@@ -100,6 +128,12 @@ class RuleSpec:
     # The prefilter: a file can produce a finding only if its bytes hold every byte string
     # of at least one of these groups.
     needles: tuple[tuple[bytes, ...], ...] = field(default=())
+    page: str = ""  # its page on the site, when not rules/<name>/
+
+    @property
+    def url(self) -> str:
+        """The rule's page on the documentation site."""
+        return DOCS_URL + (self.page or f"rules/{self.name}/")
 
     @property
     def module_name(self) -> str:
@@ -150,6 +184,18 @@ class FileResult:
     source: str | None = None  # the text as read, when there is something to show (a diff, findings)
     encoding: str = "utf-8"  # as detected; "utf-8-sig" keeps a byte order mark
     errors: list[FileError] = field(default_factory=list)
+
+    def resolved(self, unsafe_fixes: bool) -> list[Finding]:
+        """The findings that the fixes resolve, when they were computed and reach the file."""
+        if self.fixed is None:
+            return []
+        return [finding for finding in self.findings if finding.fixable(unsafe_fixes)]
+
+    def revealed(self, unsafe_fixes: bool) -> int:
+        """How many findings remain after the fixes that the text as read did not have:
+        a fix can move code where another rule finds something."""
+        left = len(self.findings) - len(self.resolved(unsafe_fixes))
+        return max(0, len(self.remaining) - left)
 
     def encoded(self) -> bytes:
         """The fixed text in the file's own encoding."""

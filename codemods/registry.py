@@ -8,6 +8,7 @@ without importing libcst. Standard library only.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from codemods.libraries import needles
@@ -238,11 +239,25 @@ class UnknownRuleError(ValueError):
     """A selector that names no rule."""
 
 
+def did_you_mean(word: str) -> str:
+    """A hint at the rules that ``word`` may have meant (a typo, or part of a name), as
+    `` (did you mean missing-main-guard (MP001)?)``; empty when none is close."""
+    word = word.strip().lower()
+    close = [spec for spec in RULES if word and word in spec.name] if len(word) >= 3 else []
+    if not close:
+        keys = difflib.get_close_matches(word, [*BY_NAME, *(code.lower() for code in BY_CODE)], n=2)
+        close = [BY_NAME.get(key) or BY_CODE[key.upper()] for key in keys]
+    unique = list(dict.fromkeys(close))[:3]
+    if not unique:
+        return ""
+    return " (did you mean " + " or ".join(f"{spec.name} ({spec.code})" for spec in unique) + "?)"
+
+
 def lookup(code_or_name: str) -> RuleSpec:
     """The rule with this code (``MP001``) or name (``missing-main-guard``)."""
     spec = BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
     if spec is None:
-        raise UnknownRuleError(f"unknown rule {code_or_name!r}")
+        raise UnknownRuleError(f"unknown rule {code_or_name!r}{did_you_mean(code_or_name)}")
     return spec
 
 
@@ -265,7 +280,7 @@ def select(selectors: Iterable[str] | None = None, ignore: Iterable[str] | None 
     ignore = list(ignore or [])
     for selector in [*selectors, *ignore]:
         if not any(_matches(spec, selector) for spec in RULES):
-            raise UnknownRuleError(f"unknown rule selector {selector!r}")
+            raise UnknownRuleError(f"unknown rule selector {selector!r}{did_you_mean(selector)}")
     return tuple(
         spec
         for spec in RULES

@@ -31,6 +31,7 @@ UNUSED = RuleSpec(
     name="unused-suppression",
     summary="A suppression comment that suppresses no finding",
     safety=Safety.NONE,
+    page="suppressions/#unused-suppressions",
 )
 OWN_PREFIX = "MP"  # the codes of `# noqa: ...` that are mpfix's to judge
 

@@ -38,20 +38,20 @@ FORCING_COLOUR = ("FORCE_COLOR", "PY_COLORS", "CLICOLOR_FORCE", "GITHUB_ACTIONS"
 RULE_PAGE_SEARCH_BOOST = 10
 
 
-def terminal_env() -> dict[str, str]:
+def terminal_env(columns: int = WIDTH) -> dict[str, str]:
     """The environment of a plain terminal 100 columns wide: no colour, no ANSI codes."""
     env = {name: value for name, value in os.environ.items() if name not in FORCING_COLOUR}
-    env.update(COLUMNS=str(WIDTH), LINES="50", TERM="dumb", NO_COLOR="1")
+    env.update(COLUMNS=str(columns), LINES="50", TERM="dumb", NO_COLOR="1")
     return env
 
 
-def mpfix_output(args: list[str], cwd: Path) -> tuple[int, str]:
+def mpfix_output(args: list[str], cwd: Path, columns: int = WIDTH) -> tuple[int, str]:
     """Exit code and output (standard output, then standard error) of ``mpfix ARGS``."""
     run = subprocess.run(
         [sys.executable, "-m", "codemods", *args],
         check=False,
         cwd=cwd,
-        env=terminal_env(),
+        env=terminal_env(columns),
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,7 +65,9 @@ def mpfix_output(args: list[str], cwd: Path) -> tuple[int, str]:
 def help_text(command: str | None, cwd: Path) -> str:
     """What ``mpfix [COMMAND] --help`` prints; an unknown command fails the build."""
     args = [command, "--help"] if command else ["--help"]
-    code, text = mpfix_output(args, cwd)
+    # The help fills the terminal but for two columns: this gives WIDTH columns of help,
+    # wide enough that no option's name or help is cut or squeezed.
+    code, text = mpfix_output(args, cwd, columns=WIDTH + 2)
     if code != 0:
         raise PluginError(f"`mpfix {' '.join(args)}` failed with exit code {code}:\n{text}")
     return text

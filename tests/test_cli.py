@@ -147,7 +147,7 @@ def test_fix_writes_the_fix_and_a_second_run_changes_nothing(project: Path) -> N
 
     second = mpfix("fix", "script.py")
     assert second.exit_code == 0
-    assert second.stdout == "Fixed 0 findings in 0 files, 0 remaining.\n"
+    assert second.stdout == "All checks passed!\n"
     assert script.read_bytes() == fixed
     assert mpfix("check", "script.py").exit_code == 0
 
@@ -163,7 +163,7 @@ def test_fix_exits_1_and_lists_what_it_could_not_fix(project: Path) -> None:
 
     assert result.exit_code == 1
     assert re.search(r"^reported\.py:\d+:\d+: MP\d{3} .*[^]]$", result.stdout, re.MULTILINE)
-    assert result.stdout.endswith("Fixed 0 findings in 0 files, 1 remaining.\n")
+    assert result.stdout.endswith("No fixes applied, 1 remaining.\n")
     assert (project / "reported.py").read_bytes() == before
 
 
@@ -319,7 +319,7 @@ def test_jobs_2_gives_the_same_output_as_jobs_1(project: Path) -> None:
 
 def test_the_progress_counter_shows_only_for_long_runs_and_is_erased() -> None:
     stream = io.StringIO()
-    counter = text.Progress(stream, minimum=3)
+    counter = text.Progress(stream, minimum=3, interval=0)
 
     counter(1, 2)
     assert stream.getvalue() == ""

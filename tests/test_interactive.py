@@ -45,10 +45,15 @@ def test_each_fix_is_shown_as_a_diff_and_written_only_on_yes(project: Path) -> N
     assert result.exit_code == 1  # the skipped fix leaves its finding
     assert result.stdout.count(PROMPT) == 3
     first = result.stdout.split(PROMPT)[0]
-    assert first.startswith("a.py: a fix for 1 finding (MP001)\n--- a/a.py\n+++ b/a.py\n@@ ")
+    assert first.startswith(
+        "a.py: a fix for 1 finding (MP001)\n"
+        '  2:6: MP001 `mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`\n'
+        "--- a/a.py\n+++ b/a.py\n@@ "
+    )
     assert '\n+if __name__ == "__main__":\n' in first
     assert "\033[" not in first  # no colour when the output is not a terminal
-    # What was skipped stays reported, as a finding, after the review.
+    # What was skipped is said at once, and stays reported, as a finding, after the review.
+    assert "\nb.py: skipped, not written; its findings stay reported\n" in result.stdout
     assert "\nb.py:2:6: MP001 " in result.stdout
     assert "a.py: fixed 1 finding (MP001)\n" in result.stdout
     assert result.stdout.endswith("Fixed 2 findings in 2 files, 1 remaining.\n")
@@ -68,7 +73,13 @@ def test_quit_writes_nothing_more_and_reports_the_rest(project: Path) -> None:
     assert contents(project) == ["fixed", "as is", "as is"]
     assert result.stdout.count(PROMPT) == 2
     assert result.exit_code == 1
-    assert result.stdout.endswith("Fixed 1 finding in 1 file, 2 remaining.\n")
+    # The files left unasked are summed up in a line, not listed finding by finding.
+    assert result.stdout.endswith(
+        "Quit: the fixes of 2 files (2 findings) were not shown and not written; "
+        "`mpfix fix --interactive` asks again.\n"
+        "Fixed 1 finding in 1 file, 2 remaining.\n"
+    )
+    assert ": MP001 " not in result.stdout.split(PROMPT)[-1]
 
 
 @pytest.mark.parametrize("answers", ["", "y\n"])
@@ -109,3 +120,52 @@ def test_interactive_needs_a_person_on_stdin_and_stdout(project: Path, args: tup
     assert result.exit_code == 2
     assert result.stderr == f"mpfix: error: {message}\n"
     assert contents(project) == ["as is"] * 3
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_diff_longer_than_the_screen_is_paged_and_the_file_named_again_above_the_question(project: Path) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    long_script = "import multiprocessing as mp\n" + "".join(f"X{n} = {n}\n" for n in range(60))
+    long_script += "with mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n" + "".join(f"Y{n} = {n}\n" for n in range(60))
+    (project / "a.py").write_text(long_script, encoding="utf-8")
+    leader, follower = pty.openpty()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "PAGER": "cat", "LINES": "24", "COLUMNS": "80", "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codemods", "fix", "-i", "--no-cache", "--select", "MP001", "a.py"],
+        cwd=project, env=env, stdin=follower, stdout=follower, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    output = b""
+    while PROMPT.encode() not in output:
+        output += os.read(leader, 65536)
+    # A key pressed before the terminal is in raw mode is dropped by the switch: press it
+    # until it is heard (there is one question, so a second press goes nowhere).
+    while b"skipped" not in output:
+        os.write(leader, b"n")
+        if select.select([leader], [], [], 0.5)[0]:
+            try:
+                output += os.read(leader, 65536)
+            except OSError:
+                break
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    process.wait(timeout=60)
+    shown = output.decode().replace("\r\n", "\n")
+    before_prompt = shown.split(PROMPT)[0]
+    assert "--- a/a.py" in before_prompt
+    assert before_prompt.rstrip("\n").endswith("a.py: a fix for 1 finding (MP001)")
+    assert "a.py: skipped, not written; its findings stay reported" in shown
+    assert contents(project)[0] == "as is"

@@ -90,7 +90,7 @@ MAY_IMPORT = {
     # and the engine, inside the workers' functions; the runner builds the project model
     "run": {"run", "project", "model", "registry", "suppressions"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions"},
+    "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions", "edits"},
     "rules": {"kit", "analysis", "project", "rewrite", "model", "libraries"},
     "kit": {"analysis", "project", "model", "registry"},
     "rewrite": {"rewrite", "analysis", "project", "model"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,14 @@ from typer.testing import CliRunner
 import codemods
 from codemods.cli import app
 from codemods.edits import Edit, apply_edits
-from codemods.model import Finding, Safety
+from codemods.model import DOCS_URL, Finding, Safety
 from codemods.output.text import finding_block
 
 DATA = Path(__file__).resolve().parent / "data"
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
-MESSAGE = (
-    '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`; '
-    "under spawn and forkserver every child process re-runs it"
-)
+HEADING = '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`'
+WHY = "under spawn and forkserver every child process re-runs it"
+MESSAGE = f"{HEADING}; {WHY}"
 FIX_TITLE = 'Move the script part under `if __name__ == "__main__":`'
 # MP001 without a fix: moving the script under the guard would hide SUFFIX from the workers.
 REPORTED = """\
@@ -62,13 +62,14 @@ def test_text_shows_each_finding_with_its_source_lines_and_fix(project: Path) ->
 
     assert result.exit_code == 1
     assert result.stdout == (
-        f"script.py:2:6: MP001 {MESSAGE} [*]\n"
+        f"script.py:2:6: MP001 {HEADING} [*]\n"
         "  |\n"
         "1 | import multiprocessing as mp\n"
         "2 | with mp.Pool(2) as p:\n"
         "  |      ^^^^^^^^^^ MP001\n"
         "3 |     print(p.map(abs, [-1]))\n"
         "  |\n"
+        f"  = note: {WHY}\n"
         f"  = fix: {FIX_TITLE}\n"
         "\n"
         "Found 1 error (1 fixable with `mpfix fix`).\n"
@@ -85,10 +86,22 @@ def test_text_is_the_default_and_concise_is_one_line_per_finding(project: Path) 
         f"script.py:2:6: MP001 {MESSAGE} [*]",
         "Found 2 errors (1 fixable with `mpfix fix`).",
     ]
-    # A finding without a fix has no fix line, and no [*].
+    # A finding without a fix has no fix line, and no [*]: its heading is the problem, and
+    # why it matters and why it is not fixed follow the source lines.
     block = default.stdout.split("\n\n")[0]
-    assert block.startswith("reported.py:9:8: MP001 ") and "= fix" not in block
-    assert "9 | pool = Pool(2)\n" in block
+    assert block == (
+        "reported.py:9:8: MP001 " + HEADING.replace("mp.Pool()", "Pool()") + "\n"
+        "   |\n"
+        " 8 |\n"
+        " 9 | pool = Pool(2)\n"
+        "   |        ^^^^^^^ MP001\n"
+        '10 | SUFFIX = os.environ.get("SUFFIX", "!")\n'
+        "   |\n"
+        f"   = note: {WHY}\n"
+        "   = note" + report_reason(concise.stdout).replace(";", ":", 1)
+    )
+    headings = [line.partition(": MP001 ")[2] for line in default.stdout.splitlines() if ": MP001 " in line]
+    assert len(headings) == 2 and max(map(len, headings)) < 100
 
 
 def report_reason(output: str) -> str:
@@ -122,7 +135,11 @@ def test_statistics_count_the_findings_of_each_rule(project: Path) -> None:
 
     text = mpfix("check", "--statistics", ".")
     assert text.exit_code == 1
-    assert text.stdout == "3\tMP001\t[-] missing-main-guard\nFound 3 errors (2 fixable with `mpfix fix`).\n"
+    assert text.stdout == (
+        "3\tMP001\t[-] missing-main-guard\n"
+        "[*] all fixable, [-] some fixable, [ ] none fixable with `mpfix fix`\n"
+        "Found 3 errors (2 fixable with `mpfix fix`).\n"
+    )
 
     as_json = mpfix("check", "--statistics", "--output-format", "json", ".")
     assert json.loads(as_json.stdout) == [{"code": "MP001", "name": "missing-main-guard", "count": 3, "fixable": 2}]
@@ -157,6 +174,7 @@ def test_json_lists_findings_with_their_fixes_as_edits(project: Path) -> None:
         "location": {"row": 2, "column": 6},
         "end_location": {"row": 2, "column": 16},
         "fix": {"applicability": "safe", "message": FIX_TITLE, "edits": fixable["fix"]["edits"]},
+        "url": DOCS_URL + "rules/missing-main-guard/",
     }
     edits = [
         Edit(
@@ -273,3 +291,101 @@ def test_the_json_example_in_the_docs_has_the_shape_of_the_real_output(project: 
     real = json.loads(mpfix("check", "--output-format", "json", "script.py").stdout)
 
     assert _shape(documented) == _shape(real)
+
+
+def test_a_file_that_does_not_parse_is_in_the_json_github_and_sarif_documents(project: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    (project / "broken.py").write_text("import multiprocessing\ndef broken(:\n", encoding="utf-8")
+    error_line = "broken.py:2:12: error: cannot parse: invalid syntax\n"
+
+    as_json = mpfix("check", "--output-format", "json", "broken.py")
+    assert (as_json.exit_code, as_json.stderr) == (2, error_line + "No findings. 1 file could not be processed.\n")
+    where = {"row": 2, "column": 12}
+    assert json.loads(as_json.stdout) == [
+        {
+            "code": None,
+            "name": "parse",
+            "message": "cannot parse: invalid syntax",
+            "filename": str(project / "broken.py"),
+            "location": where,
+            "end_location": where,
+            "fix": None,
+            "url": None,
+        }
+    ]
+
+    github = mpfix("check", "--output-format", "github", "broken.py")
+    assert github.stdout == "::error file=broken.py,line=2,col=12,title=mpfix (parse)::cannot parse: invalid syntax\n"
+
+    log = json.loads(mpfix("check", "--output-format", "sarif", "broken.py", "script.py").stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation == {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": "cannot parse: invalid syntax"},
+                "descriptor": {"id": "parse"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": "broken.py", "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": 2, "startColumn": 12},
+                        }
+                    }
+                ],
+            }
+        ],
+    }
+    assert [result["ruleId"] for result in log["runs"][0]["results"]] == ["MP001"]
+
+
+def test_a_clean_sarif_run_succeeded_with_no_notification(project: Path) -> None:
+    log = json.loads(mpfix("check", "--output-format", "sarif", "library.py").stdout)
+    assert log["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def test_json_findings_link_their_rule_page(project: Path) -> None:
+    findings = json.loads(mpfix("check", "--output-format", "json", "script.py").stdout)
+    assert [finding["url"] for finding in findings] == ["https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"]
+
+
+def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    log = json.loads(mpfix("check", "--output-format", "sarif", "script.py").stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    guard = rules["MP001"]
+    url = "https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"
+    assert guard["helpUri"] == url
+    assert guard["fullDescription"]["text"] == (
+        'Checks for module-level code that starts processes outside an `if __name__ == "__main__":` guard.'
+    )
+    assert guard["help"]["text"].startswith("Under the `spawn` start method") and guard["help"]["text"].endswith(
+        f". See {url}"
+    )
+    assert guard["help"]["markdown"].endswith(f"\n\n[MP001 missing-main-guard]({url})")
+    # Every rule's page gives both paragraphs; the unused-suppression code links its section.
+    described = [code for code, rule in rules.items() if rule["fullDescription"]["text"].startswith("Check")]
+    assert described == [spec.code for spec in codemods.RULES]
+    assert rules["MP000"]["helpUri"].endswith("/suppressions/#unused-suppressions")
+
+
+def test_the_rule_urls_are_pages_of_the_site() -> None:
+    site = yaml_site_url()
+    for spec in codemods.RULES:
+        assert spec.url.startswith(site) and (ROOT_DOCS / "rules" / f"{spec.name}.md").is_file()
+    assert "## Unused suppressions" in (ROOT_DOCS / "suppressions.md").read_text(encoding="utf-8")
+
+
+ROOT_DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def yaml_site_url() -> str:
+    """The site's address as mkdocs.yml gives it; mpfix's own default where it gives none."""
+    config = (ROOT_DOCS.parent / "mkdocs.yml").read_text(encoding="utf-8")
+    found = re.search(r"^site_url:\s*(\S+)", config, re.MULTILINE)
+    return found[1] if found else DOCS_URL

@@ -32,7 +32,10 @@ _FAILURES = r"(?: \d+ files? could not be processed\.)"
 CHECK_SUMMARY = re.compile(
     rf"All checks passed!|No findings\.{_FAILURES}|Found \d+ errors?(?: \(\d+ fixable with .+\))?\.{_FAILURES}?"
 )
-FIX_SUMMARY = re.compile(rf"Fixed \d+ findings? in \d+ files?, (?P<remaining>\d+) remaining\.{_FAILURES}?")
+FIX_SUMMARY = re.compile(
+    rf"(?:Fixed \d+ findings? in \d+ files?|No fixes applied), (?P<remaining>\d+) remaining\.{_FAILURES}?"
+    rf"|All checks passed!|No findings\.{_FAILURES}"
+)
 
 # Runs the mpfix command in this process and reports its own peak memory and that of its
 # worker processes (every child it waited for) to the file named by MPFIX_TEST_RUSAGE.
@@ -136,7 +139,12 @@ def test_the_patterns_of_well_formed_output_match_what_mpfix_prints(tmp_path: Pa
 
     as_json = mpfix_measured("check", "--no-progress", "--output-format", "json", str(tree), cwd=tmp_path, timeout=120)
     lines(as_json.stderr, ERROR_LINE, CHECK_SUMMARY)
-    assert [finding["code"] for finding in json.loads(as_json.stdout)] == ["MP001", "MP012"]
+    # The file that does not parse is an entry too, after the findings, without a code.
+    assert [(entry["code"], entry["name"]) for entry in json.loads(as_json.stdout)] == [
+        ("MP001", "missing-main-guard"),
+        ("MP012", "lost-async-result"),
+        (None, "parse"),
+    ]
     concise = mpfix_measured(
         "check", "--no-progress", "--output-format", "concise", str(tree), cwd=tmp_path, timeout=120
     )
@@ -169,9 +177,12 @@ def test_check_and_fix_the_whole_standard_library(tmp_path: Path, record_propert
     #    so the fix run below finds every result in the (private, per-test) cache.
     check = mpfix_measured("check", *WHOLE_TREE, "--output-format", "json", str(STDLIB), cwd=work, timeout=1200)
     assert_no_crash(check)
-    findings = json.loads(check.stdout)
+    entries = json.loads(check.stdout)
+    findings = [entry for entry in entries if entry["code"] is not None]
     assert_exit_code(check, found=bool(findings))
     stderr = assert_well_formed(check.stderr, ERROR_LINE, CHECK_SUMMARY)
+    # Each file that could not be processed is an entry of the document too.
+    assert len(entries) - len(findings) == sum(1 for line in stderr if ERROR_LINE.fullmatch(line))
     assert CHECK_SUMMARY.fullmatch(stderr[-1]) and not any(map(CHECK_SUMMARY.fullmatch, stderr[:-1])), stderr[-5:]
     for finding in findings:
         assert re.fullmatch(r"MP\d{3}", finding["code"]) and finding["message"], finding
@@ -209,7 +220,7 @@ def test_check_and_fix_the_whole_standard_library(tmp_path: Path, record_propert
     lines = assert_well_formed(fix.stdout, FIXED_LINE, FINDING_LINE, FIX_SUMMARY)
     summary = FIX_SUMMARY.fullmatch(lines[-1])
     assert summary, lines[-1]
-    assert_exit_code(fix, found=int(summary["remaining"]) > 0)
+    assert_exit_code(fix, found=int(summary["remaining"] or 0) > 0)
     said_fixed = {str(Path(match["path"]).relative_to(copy)) for match in map(FIXED_LINE.fullmatch, lines) if match}
     after = digests(copy)
     assert set(after) == set(original), "files appeared or vanished (temporary files?)"

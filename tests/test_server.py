@@ -22,7 +22,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from typer.testing import CliRunner
 
 from codemods.cli import app
-from codemods.output.pages import SITE_URL, rule_url
+from codemods.model import DOCS_URL
+from codemods.registry import BY_NAME
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,7 +185,7 @@ async def test_a_pool_at_module_level_gets_an_mp001_diagnostic_linking_its_page(
         "mpfix",
         types.DiagnosticSeverity.Warning,
     )
-    assert diagnostic.code_description.href == rule_url("missing-main-guard")
+    assert diagnostic.code_description.href == BY_NAME["missing-main-guard"].url
     assert diagnostic.message.startswith("`multiprocessing.Pool()` starts processes at module level")
     assert diagnostic.range == types.Range(start=types.Position(7, 7), end=types.Position(7, 30))
 
@@ -332,7 +333,7 @@ async def test_hover_on_a_suppressed_code_shows_the_rules_summary(vscode: Langua
     at = types.TextDocumentIdentifier(path.as_uri())
     on_code = await vscode.text_document_hover_async(types.HoverParams(at, types.Position(13, line.index("MP011") + 2)))
     assert on_code.contents.value.startswith("**MP011** `pool-not-closed`: A pool or executor bound to a name")
-    assert rule_url("pool-not-closed") in on_code.contents.value
+    assert BY_NAME["pool-not-closed"].url in on_code.contents.value
     assert await vscode.text_document_hover_async(types.HoverParams(at, types.Position(13, 6))) is None
 
 
@@ -392,7 +393,7 @@ def test_without_pygls_the_command_says_what_to_install(monkeypatch: pytest.Monk
 
 
 def test_the_site_address_is_the_one_mkdocs_builds():
-    assert f"site_url: {SITE_URL}\n" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"site_url: {DOCS_URL}\n" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
 
 
 def _snippets(language: str) -> list[str]:

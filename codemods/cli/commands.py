@@ -8,10 +8,11 @@ Exit codes, as ruff's: 0 nothing found, 1 findings (or a diff), 2 errors.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 
@@ -21,6 +22,7 @@ from codemods.cli.options import (
     ExitZero,
     Format,
     Interactive,
+    PanelledCommand,
     SharedOptions,
     ShowSettings,
     Statistics,
@@ -42,9 +44,11 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 app = typer.Typer(
     name="mpfix",
+    rich_markup_mode=None,
     add_completion=False,
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help as wide as the terminal, up to 120 columns (click stops at 80 by default).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 
@@ -53,8 +57,15 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _colour(stream: TextIO | None = None) -> bool:
+    """Whether to colour what goes to ``stream`` (stdout): on a terminal, unless NO_COLOR
+    says not to; FORCE_COLOR colours a pipe too. An empty variable counts as unset."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = stream or sys.stdout
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 class _Invocation:
@@ -76,8 +87,18 @@ class _Invocation:
         except config.ConfigError as exc:
             _fail(str(exc))
         if not self.settings.rules:
-            typer.echo("mpfix: warning: no rule selected", err=True)
+            self.say("mpfix: warning: no rule selected", err=True)
         self.options = self.settings.options(fix=fix, prefilter=not shared.no_prefilter)
+
+    def say(self, message: str, *, err: bool = False) -> None:
+        """A summary or a warning: not with --quiet or --silent."""
+        if not (self.shared.quiet or self.shared.silent):
+            typer.echo(message, err=err)
+
+    def show(self, message: str, *, err: bool = False, colour: bool = False) -> None:
+        """Findings, diffs and errors: not with --silent."""
+        if not self.shared.silent:
+            typer.echo(message, nl=False, err=err, color=colour)
 
     @property
     def unsafe_fixes(self) -> bool:
@@ -110,12 +131,16 @@ class _Invocation:
         """The result of stdin, or of every file under the paths."""
         if self.stdin:
             return [self.read_stdin()[0]]
-        progress = None if self.shared.no_progress or not sys.stderr.isatty() else text.Progress(sys.stderr)
+        quiet = self.shared.no_progress or self.shared.quiet or self.shared.silent
+        progress = None if quiet or not sys.stderr.isatty() else text.Progress(sys.stderr)
         try:
-            return run(self.request(write=write, progress=progress))
+            results = run(self.request(write=write, progress=progress))
         finally:
             if progress is not None:
                 progress.close()
+        if not results:  # as ruff: a run over nothing must not pass for a clean one
+            self.say("mpfix: warning: no Python files found under the given paths", err=True)
+        return results
 
 
 def _print_findings(
@@ -127,17 +152,20 @@ def _print_findings(
     statistics: bool = False,
     err: bool = False,
 ) -> None:
+    colour = _colour(sys.stderr if err else sys.stdout)
+    files = shown(results, after_fix=after_fix)
+    errors = [error for result in results for error in result.errors]
     rendered = render(
-        fmt, shown(results, after_fix=after_fix), unsafe_fixes=invocation.unsafe_fixes, statistics=statistics
+        fmt, files, unsafe_fixes=invocation.unsafe_fixes, statistics=statistics, colour=colour, errors=errors
     )
     if rendered:
-        typer.echo(rendered, nl=False, err=err)
+        invocation.show(rendered, err=err, colour=colour)
 
 
-def _echo_errors(results: Sequence[FileResult]) -> None:
+def _echo_errors(results: Sequence[FileResult], invocation: _Invocation) -> None:
     for result in results:
         for error in result.errors:
-            typer.echo(text.error_line(error), err=True)
+            invocation.show(text.error_line(error) + "\n", err=True)
 
 
 def _exit(results: Sequence[FileResult], found: bool, exit_zero: bool = False) -> NoReturn:
@@ -151,16 +179,17 @@ def _show_diff(invocation: _Invocation, exit_zero: bool) -> NoReturn:
     colour = _colour()
     for result in results:
         if result.fixed is not None and result.source is not None:
-            typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
-    _echo_errors(results)
-    typer.echo(text.diff_summary(results), err=True)
+            diff = text.unified_diff(result.path, result.source, result.fixed, colour=colour)
+            invocation.show(diff, colour=colour)
+    _echo_errors(results, invocation)
+    invocation.say(text.diff_summary(results, invocation.unsafe_fixes), err=True)
     _exit(results, found=any(result.fixed is not None for result in results), exit_zero=exit_zero)
 
 
 # -- commands ---------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def check(
     shared: SharedOptions,
@@ -170,7 +199,8 @@ def check(
     exit_zero: ExitZero = False,
 ) -> None:
     """Report findings; change nothing."""
-    invocation = _Invocation(shared, fix=output_format.needs_fixes)
+    # The fixes are computed (not written) so that the counts predict what `fix` does.
+    invocation = _Invocation(shared, fix=True)
     if show_settings:
         typer.echo(invocation.settings.show())
         raise typer.Exit(EXIT_CLEAN)
@@ -178,12 +208,12 @@ def check(
         _show_diff(invocation, exit_zero)
     results = invocation.results()
     _print_findings(results, output_format, invocation, after_fix=False, statistics=statistics)
-    _echo_errors(results)
-    typer.echo(text.check_summary(results, invocation.unsafe_fixes), err=output_format.for_tools)
+    _echo_errors(results, invocation)
+    invocation.say(text.check_summary(results, invocation.unsafe_fixes), err=output_format.for_tools)
     _exit(results, found=any(result.findings for result in results), exit_zero=exit_zero)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def diff(
     shared: SharedOptions,
@@ -193,7 +223,7 @@ def diff(
     _show_diff(_Invocation(shared, fix=True), exit_zero)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options
 def fix(
     shared: SharedOptions,
@@ -222,52 +252,83 @@ def fix(
         sys.stdout.buffer.write(result.encoded() if result.fixed is not None else data)
         sys.stdout.buffer.flush()
         _print_findings([result], output_format, invocation, after_fix=True, err=True)
-        _echo_errors([result])
+        _echo_errors([result], invocation)
         changed = exit_non_zero_on_fix and result.fixed is not None
         _exit([result], found=bool(result.remaining) or changed, exit_zero=exit_zero)
 
+    unreviewed: list[FileResult] = []
     if interactive_:
-        results = _review(invocation)
+        outcome = _review(invocation)
+        results, unreviewed = outcome.results, outcome.unreviewed
     else:
         results = invocation.results(write=True)
         for result in results:
             if result.fixed is not None:
-                typer.echo(text.fixed_line(result), err=to_stderr)
-    _print_findings(results, output_format, invocation, after_fix=True)
-    _echo_errors(results)
-    typer.echo(text.fix_summary(results), err=to_stderr)
+                invocation.say(text.fixed_line(result, invocation.unsafe_fixes), err=to_stderr)
+    # After a quit, the files never asked about are summed up, not listed finding by finding.
+    listed = [result for result in results if not any(result is other for other in unreviewed)]
+    _print_findings(listed, output_format, invocation, after_fix=True)
+    if unreviewed:
+        invocation.say(text.unreviewed_line(unreviewed))
+    _echo_errors(results, invocation)
+    invocation.say(text.fix_summary(results, invocation.unsafe_fixes), err=to_stderr)
     changed = exit_non_zero_on_fix and any(result.fixed is not None for result in results)
     _exit(results, found=any(result.remaining for result in results) or changed, exit_zero=exit_zero)
 
 
-def _review(invocation: _Invocation) -> list[FileResult]:
+def _less_keeps_colours() -> None:
+    # As git does: quit when it fits, keep the colours, leave the page on the screen.
+    os.environ.setdefault("LESS", "FRX")
+
+
+def _page(content: str) -> None:
+    """Show ``content`` through the user's pager ($PAGER, else less)."""
+    import pydoc
+
+    _less_keeps_colours()
+    pydoc.pager(content)
+
+
+def _review(invocation: _Invocation) -> interactive.Review:
     """`fix --interactive`: ask about each file's fix, in path order, as the analysis goes on."""
     colour = _colour()
+    unsafe_fixes = invocation.unsafe_fixes
 
     def show(result: FileResult) -> None:
         assert result.source is not None and result.fixed is not None
-        typer.echo(text.review_header(result))
-        typer.echo(text.unified_diff(result.path, result.source, result.fixed, colour=colour), nl=False)
+        header = text.review_header(result, unsafe_fixes)
+        diff = text.unified_diff(result.path, result.source, result.fixed, colour=colour)
+        height = shutil.get_terminal_size().lines
+        if sys.stdout.isatty() and diff.count("\n") + header.count("\n") + 3 > height:
+            # Longer than the screen: paged, then the file named again above the question.
+            _page(header + "\n" + diff)
+            typer.echo(header.splitlines()[0])
+            return
+        typer.echo(header)
+        typer.echo(diff, nl=False, color=colour)
 
     def write(result: FileResult, original: bytes) -> bool:
         written = write_fixed(result, original)
         if written:
-            typer.echo(text.fixed_line(result))
+            typer.echo(text.fixed_line(result, unsafe_fixes))
         return written
+
+    def skipped(result: FileResult) -> None:
+        typer.echo(f"{result.path}: skipped, not written; its findings stay reported")
 
     def answer() -> interactive.Answer:
         return interactive.ask(sys.stdin, lambda prompt: typer.echo(prompt, nl=False))
 
-    return interactive.review(invocation.stream(), show=show, answer=answer, write=write)
+    return interactive.review(invocation.stream(), show=show, answer=answer, write=write, skipped=skipped)
 
 
-@app.command("rules")
+@app.command("rules", cls=PanelledCommand)
 def list_rules() -> None:
     """List the rules: code, name, fix safety and summary."""
     typer.echo(text.rules_table(RULES))
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or name (missing-main-guard).")]) -> None:
     """Print a rule's documentation page."""
     try:
@@ -278,7 +339,27 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or nam
     if found is None:
         _fail(f"the documentation page of {spec.code} {spec.name} is not installed")
     page, snippets = found
-    typer.echo(render_rule_page(page.read_text(encoding="utf-8"), snippets), nl=False)
+    _show_page(render_rule_page(page.read_text(encoding="utf-8"), snippets))
+
+
+def _show_page(markdown: str) -> None:
+    """A page as Markdown text, or on a terminal rendered by rich, in a pager when it is
+    longer than the screen."""
+    if not (sys.stdout.isatty() or os.environ.get("FORCE_COLOR")):
+        typer.echo(markdown, nl=False)
+        return
+    # Imported here only: rich costs start-up time that no other command needs.
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(no_color=bool(os.environ.get("NO_COLOR")))
+    rendered = Markdown(markdown, code_theme="ansi_dark", hyperlinks=False)
+    if markdown.count("\n") < console.height or os.environ.get("TERM") == "dumb":
+        console.print(rendered)
+        return
+    _less_keeps_colours()
+    with console.pager(styles=True):
+        console.print(rendered)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import typer
@@ -50,30 +51,46 @@ def ask(stdin: TextIO, echo: Callable[[str], None]) -> Answer:
             echo(HELP + "\n")
 
 
+@dataclass
+class Review:
+    """What a review gave: every result (the fixes that were not written are dropped, so
+    their findings remain), and the files whose fix was never asked about (after a quit)."""
+
+    results: list[FileResult] = field(default_factory=list)
+    unreviewed: list[FileResult] = field(default_factory=list)
+
+
 def review(
     analysed: Iterable[tuple[FileResult, bytes | None]],
     *,
     show: Callable[[FileResult], None],
     answer: Callable[[], Answer],
     write: Callable[[FileResult, bytes], bool],
-) -> list[FileResult]:
-    """Every result; the fixes that were accepted (and written) keep ``fixed``, the others
-    are dropped, so their findings are reported as remaining."""
-    results = []
+    skipped: Callable[[FileResult], None],
+) -> Review:
+    """Ask about each file's fix in turn, and write the accepted ones; ``skipped`` hears
+    of each fix the user said no to."""
+    outcome = Review()
     asking, quitting = True, False
     for result, original in analysed:
-        results.append(result)
+        outcome.results.append(result)
         if result.fixed is None or original is None:
+            continue
+        if quitting:
+            outcome.unreviewed.append(result)
+            result.fixes_lost()
             continue
         if asking:
             show(result)
             reply = answer()
             asking, quitting = reply in (Answer.YES, Answer.NO), reply is Answer.QUIT
-            if reply in (Answer.NO, Answer.QUIT):
+            if reply is Answer.NO:
+                result.fixes_lost()
+                skipped(result)
+                continue
+            if reply is Answer.QUIT:
+                outcome.unreviewed.append(result)
                 result.fixes_lost()
                 continue
-        elif quitting:
-            result.fixes_lost()
-            continue
         write(result, original)
-    return results
+    return outcome

@@ -14,12 +14,38 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
 
 import typer
+from typer.core import TyperCommand
 
 from codemods.cli.config import ConfigError, Layer
 from codemods.model import TargetVersion
 from codemods.output.formats import OutputFormat
 
 RULES_PANEL, FILES_PANEL, OUTPUT_PANEL, CONFIG_PANEL = "Rules", "Files", "Output", "Configuration"
+
+
+class PanelledCommand(TyperCommand):
+    """A command whose ``--help`` lists its options under their panels (Rules, Files, ...),
+    as plain text that wraps the help and never cuts an option's name: rich's tables cut
+    long names (``--report-unused-supp…``) at 80 and 100 columns."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first paragraph of the help, whole: the list of commands wraps it, not cuts it."""
+        return self.short_help or inspect.cleandoc(self.help or "").split("\n\n")[0].replace("\n", " ")
+
+    # ``ctx`` is the click context of the click that Typer brings (vendored in some releases).
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                sections.setdefault("Arguments", []).append(record)
+            else:
+                sections.setdefault(getattr(param, "rich_help_panel", None) or "Options", []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
 
 
 def _option(*names: str, help: str, panel: str) -> Any:
@@ -95,7 +121,7 @@ StdinFilename = Annotated[str | None, _option(help="The name to show for source 
 ConfigFile = Annotated[
     str | None,
     _option(
-        "--config", help="Read \\[tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
+        "--config", help="Read [tool.mpfix] from this pyproject.toml instead of the nearest one.", panel=CONFIG_PANEL
     ),
 ]
 Isolated = Annotated[bool, _option("--isolated", help="Read no configuration file.", panel=CONFIG_PANEL)]
@@ -107,6 +133,17 @@ Jobs = Annotated[
     ),
 ]  # fmt: skip
 NoProgress = Annotated[bool, _option("--no-progress", help="Never show the progress counter.", panel=OUTPUT_PANEL)]
+Quiet = Annotated[
+    bool,
+    _option("--quiet", "-q", help="Print the findings (and diffs) alone: no summary, no warning.", panel=OUTPUT_PANEL),
+]
+Silent = Annotated[
+    bool,
+    _option(
+        "--silent", "-s", help="Print nothing (fix - still writes the source); the exit code tells.",
+        panel=OUTPUT_PANEL,
+    ),
+]  # fmt: skip
 NoCache = Annotated[
     bool, _option("--no-cache", help="Analyse every file again; do not read or write the cache.", panel=CONFIG_PANEL)
 ]
@@ -174,6 +211,8 @@ class SharedOptions:
     isolated: Isolated = False
     jobs: Jobs = None
     no_progress: NoProgress = False
+    quiet: Quiet = False
+    silent: Silent = False
     no_cache: NoCache = False
     no_prefilter: NoPrefilter = False
 

@@ -13,9 +13,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from codemods.model import Finding, Safety
+from codemods.model import FileError, Finding, Safety
 from codemods.output import text
 from codemods.output.shown import Shown
+from codemods.registry import BY_CODE
+from codemods.suppressions import UNUSED
 
 
 class OutputFormat(str, enum.Enum):
@@ -31,14 +33,21 @@ class OutputFormat(str, enum.Enum):
         """Whether stdout must hold the document alone (summaries go to stderr)."""
         return self in (OutputFormat.JSON, OutputFormat.GITHUB, OutputFormat.SARIF)
 
-    @property
-    def needs_fixes(self) -> bool:
-        """Whether `check` must compute the fixes: json and sarif carry them as edits."""
-        return self in (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.DIFF)
 
+def render(
+    fmt: OutputFormat,
+    files: Sequence[Shown],
+    *,
+    unsafe_fixes: bool,
+    statistics: bool = False,
+    colour: bool = False,
+    errors: Sequence[FileError] = (),
+) -> str:
+    """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings);
+    ``colour``: with ANSI colours, for a terminal (the ``text`` format only).
 
-def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, statistics: bool = False) -> str:
-    """The findings of ``files`` in ``fmt`` (not ``diff``, which shows fixes, not findings)."""
+    The formats for tools carry ``errors`` too (the files that could not be processed), so
+    that a tool reading the document alone learns of them; people read them on stderr."""
     if statistics:
         findings = [finding for file in files for finding in file.findings]
         if fmt is OutputFormat.JSON:
@@ -47,7 +56,7 @@ def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, sta
     if fmt is OutputFormat.TEXT:
         # A blank line after each block, as ruff's full output.
         return "".join(
-            text.finding_block(file.path, finding, file.text, unsafe_fixes) + "\n"
+            text.finding_block(file.path, finding, file.text, unsafe_fixes, colour) + "\n"
             for file in files
             for finding in file.findings
         )
@@ -56,13 +65,15 @@ def render(fmt: OutputFormat, files: Sequence[Shown], *, unsafe_fixes: bool, sta
             text.finding_line(file.path, finding, unsafe_fixes) + "\n" for file in files for finding in file.findings
         )
     if fmt is OutputFormat.JSON:
-        return _json([_json_finding(file, finding, unsafe_fixes) for file in files for finding in file.findings])
+        entries = [_json_finding(file, finding, unsafe_fixes) for file in files for finding in file.findings]
+        return _json(entries + [_json_error(error) for error in errors])
     if fmt is OutputFormat.GITHUB:
-        return "".join(github_annotation(file.path, finding) + "\n" for file in files for finding in file.findings)
+        annotations = [github_annotation(file.path, finding) for file in files for finding in file.findings]
+        return "".join(line + "\n" for line in annotations + [github_error(error) for error in errors])
     if fmt is OutputFormat.SARIF:
         from codemods.output import sarif  # and importlib.metadata with it: loaded for SARIF only
 
-        return _json(sarif.log(files, unsafe_fixes=unsafe_fixes))
+        return _json(sarif.log(files, unsafe_fixes=unsafe_fixes, errors=errors))
     raise ValueError(f"{fmt.value} shows fixes, not findings")
 
 
@@ -97,11 +108,38 @@ def _json_finding(file: Shown, finding: Finding, unsafe_fixes: bool) -> dict[str
         "code": finding.code,
         "name": finding.name,
         "message": finding.message,
-        # Absolute, as ruff's: a tool may run mpfix in one folder and read the output in another.
-        "filename": file.path if file.path == "-" else os.path.abspath(file.path),
+        "filename": _filename(file.path),
         "location": _location(finding.line, finding.column),
         "end_location": _location(finding.end_line, finding.end_column),
         "fix": fix,
+        "url": _url(finding.code),
+    }
+
+
+def _url(code: str) -> str | None:
+    """The page of the rule with this code."""
+    spec = UNUSED if code == UNUSED.code else BY_CODE.get(code)
+    return spec.url if spec is not None else None
+
+
+def _filename(path: str) -> str:
+    # Absolute, as ruff's: a tool may run mpfix in one folder and read the output in another.
+    return path if path == "-" else os.path.abspath(path)
+
+
+def _json_error(error: FileError) -> dict[str, Any]:
+    """A file that could not be processed, as ruff words a syntax error: no code, and its
+    kind (``parse``, ``read``, ...) as the name; an error about the whole file is at 1:1."""
+    where = _location(error.line or 1, error.column or 1)
+    return {
+        "code": None,
+        "name": error.kind.value,
+        "message": error.message,
+        "filename": _filename(error.path),
+        "location": where,
+        "end_location": where,
+        "fix": None,
+        "url": None,
     }
 
 
@@ -119,6 +157,14 @@ def _escape(value: str, *, property_value: bool = False) -> str:
     # As GitHub's toolkit escapes workflow command data and property values.
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if property_value else value
+
+
+def github_error(error: FileError) -> str:
+    """``::error file=...,line=...,col=...,title=mpfix (parse)::message``."""
+    properties = {"file": error.path.replace("\\", "/"), "line": error.line or 1, "col": error.column or 1}
+    properties["title"] = f"mpfix ({error.kind.value})"
+    spec = ",".join(f"{key}={_escape(str(value), property_value=True)}" for key, value in properties.items())
+    return f"::error {spec}::{_escape(error.message)}"
 
 
 def github_annotation(path: str, finding: Finding) -> str:

@@ -10,13 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# The documentation site: `site_url` in mkdocs.yml, which builds a page per folder.
-SITE_URL = "https://mpfix.readthedocs.io/en/latest/"
-
-
-def rule_url(name: str) -> str:
-    """The address of a rule's page on the site."""
-    return f"{SITE_URL}rules/{name}/"
+from codemods.model import DOCS_URL
 
 
 def rule_page(name: str) -> tuple[Path, Path] | None:
@@ -27,6 +21,52 @@ def rule_page(name: str) -> tuple[Path, Path] | None:
         if page.is_file():
             return page, docs / "snippets"
     return None
+
+
+def first_paragraph(markdown: str, section: str) -> str | None:
+    """The first paragraph of the ``## section`` of a page, on one line; None without one."""
+    lines = markdown.splitlines()
+    try:
+        start = lines.index(f"## {section}") + 1
+    except ValueError:
+        return None
+    paragraph: list[str] = []
+    for line in lines[start:]:
+        if line.startswith("#") or (not line.strip() and paragraph):
+            break
+        if line.strip():
+            paragraph.append(line.strip())
+    return " ".join(paragraph) or None
+
+
+def rule_help(name: str) -> tuple[str, str] | None:
+    """What a rule checks and why it matters, from its page: the first paragraph of
+    *What it does* and of *Why is this bad?*, for tools that show guidance (SARIF)."""
+    found = rule_page(name)
+    if found is None:
+        return None
+    markdown = found[0].read_text(encoding="utf-8")
+    what, why = first_paragraph(markdown, "What it does"), first_paragraph(markdown, "Why is this bad?")
+    return (what, why) if what and why else None
+
+
+_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
+
+
+def _plain_link(link: re.Match[str]) -> str:
+    """A link as a terminal shows it: the text alone for a place on the same page, the
+    text and its address for another page (of the site, or of the web)."""
+    text, target = link["text"], link["target"]
+    if target.startswith("#"):
+        return text
+    if not target.startswith(("http://", "https://")):
+        # rules/x.md#part, ../why-spawn.md: the page on the site, as mkdocs names it.
+        page, _, anchor = target.partition("#")
+        page = re.sub(r"(^|/)index\.md$", r"\1", page.removeprefix("../")).removesuffix(".md")
+        prefix = "" if target.startswith("../") else "rules/"
+        target = DOCS_URL + prefix + (page + "/" if page and not page.endswith("/") else page)
+        target += "#" + anchor if anchor else ""
+    return f"{text} ({target})"
 
 
 _HEADING = re.compile(r"#{1,6}(?=\s)")
@@ -44,7 +84,8 @@ def _snippet_text(include: str, snippets: Path) -> str:
 
 
 def render_rule_page(markdown: str, snippets: Path) -> str:
-    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings."""
+    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings,
+    links as their text (and address, for another page)."""
     out: list[str] = []
     level = 1  # of the last heading, so that tabs become the level below it
     tab_indents: list[int] = []  # the content indentation of each open tab
@@ -69,5 +110,5 @@ def render_rule_page(markdown: str, snippets: Path) -> str:
         else:
             if not in_code and not indent and (heading := _HEADING.match(stripped)) is not None:
                 level = len(heading.group())
-            out.append(line)
+            out.append(line if in_code else _LINK.sub(_plain_link, line))
     return "\n".join(out) + "\n"

@@ -15,12 +15,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codemods.output.pages import rule_help
 from codemods.registry import RULES
 from codemods.suppressions import UNUSED
 
 if TYPE_CHECKING:  # pragma: no cover
     from codemods.edits import Edit
-    from codemods.model import Finding
+    from codemods.model import FileError, Finding, RuleSpec
     from codemods.output.shown import Shown
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -84,21 +85,48 @@ def _result(file: Shown, finding: Finding, index: dict[str, int], unsafe_fixes: 
     return result
 
 
-def log(files: Sequence[Shown], *, unsafe_fixes: bool) -> dict[str, Any]:
-    """The SARIF log of ``files``' findings."""
+def _notification(error: FileError) -> dict[str, Any]:
+    """A file that could not be processed, as a tool execution notification."""
+    region = {"startLine": error.line, "startColumn": error.column or 1} if error.line else None
+    location: dict[str, Any] = {"artifactLocation": _artifact(error.path)}
+    if region is not None:
+        location["region"] = region
+    return {
+        "level": "error",
+        "message": {"text": error.message},
+        "descriptor": {"id": error.kind.value},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+def _sentence(text: str) -> str:
+    """A paragraph that introduces a list on the page ends with a colon: here, a full stop."""
+    return text.rstrip(":. ") + "."
+
+
+def _rule(spec: RuleSpec) -> dict[str, Any]:
+    """A rule as code scanning shows it: its summary, what it checks, why it matters and
+    a link to its page (from the page itself, when installed)."""
+    what, why = (_sentence(text) for text in rule_help(spec.name) or (spec.summary, spec.summary))
+    return {
+        "id": spec.code,
+        "name": spec.name,
+        "shortDescription": {"text": spec.summary},
+        "fullDescription": {"text": what},
+        "help": {"text": f"{why} See {spec.url}", "markdown": f"{why}\n\n[{spec.code} {spec.name}]({spec.url})"},
+        "helpUri": spec.url,
+        "properties": {"fixSafety": spec.safety.value},
+    }
+
+
+def log(files: Sequence[Shown], *, unsafe_fixes: bool, errors: Sequence[FileError] = ()) -> dict[str, Any]:
+    """The SARIF log of ``files``' findings; ``errors``: the files that could not be
+    processed, as notifications of the run's invocation, which then did not succeed."""
     specs = [*RULES, UNUSED]
     index = {spec.code: number for number, spec in enumerate(specs)}
     driver: dict[str, Any] = {
         "name": "mpfix",
-        "rules": [
-            {
-                "id": spec.code,
-                "name": spec.name,
-                "shortDescription": {"text": spec.summary},
-                "properties": {"fixSafety": spec.safety.value},
-            }
-            for spec in specs
-        ],
+        "rules": [_rule(spec) for spec in specs],
     }
     version = _version()
     if version is not None:
@@ -111,6 +139,12 @@ def log(files: Sequence[Shown], *, unsafe_fixes: bool) -> dict[str, Any]:
                 "tool": {"driver": driver},
                 "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not errors,
+                        "toolExecutionNotifications": [_notification(error) for error in errors],
+                    }
+                ],
                 "results": [_result(file, finding, index, unsafe_fixes) for file in files for finding in file.findings],
             }
         ],

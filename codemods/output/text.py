@@ -7,6 +7,7 @@ Pure formatting: strings in, strings out; only ``Progress`` writes, to the strea
 from __future__ import annotations
 
 import difflib
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -22,10 +23,30 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+_BOLD, _RED, _GREEN, _YELLOW, _BLUE, _CYAN, _RESET = (f"\033[{n}m" for n in (1, 31, 32, 33, 34, 36, 0))
+
+
+def _paint(text: str, style: str, colour: bool) -> str:
+    return f"{style}{text}{_RESET}" if colour and text else text
+
+
 def finding_line(path: str, finding: Finding, unsafe_fixes: bool) -> str:
     """``path:line:col: CODE message``, marked ``[*]`` when a fix is available, as in ruff."""
     marker = " [*]" if finding.fixable(unsafe_fixes) else ""
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """A message as its problem and why it matters: the rules word a finding as the
+    problem, then ``: `` or ``; `` and the reason, so the first such break outside code
+    (backticks) ends the heading. No break: all of it is the heading."""
+    in_code = False
+    for index, char in enumerate(message):
+        if char == "`":
+            in_code = not in_code
+        elif not in_code and char in ":;" and message.startswith(" ", index + 1):
+            return message[:index], message[index + 2 :]
+    return message, ""
 
 
 # Source lines shown around a finding, and how many of a long finding's own lines.
@@ -42,42 +63,57 @@ def _fix_label(finding: Finding, unsafe_fixes: bool) -> str | None:
     return f"fix (unsafe{hint}): {finding.fix_title}"
 
 
-def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes: bool) -> str:
-    """The ``text`` format: the concise line, the source lines it points at, and its fix.
+def _frame(finding: Finding, source: str | None, colour: bool) -> tuple[list[str], int]:
+    """The source lines that ``finding`` points at, between gutters, and the gutter's width.
 
     A finding on one line is underlined with carets; the lines of a longer one are marked
     with ``>`` (the first and last few of them, when there are many).
     """
-    out = [finding_line(path, finding, unsafe_fixes)]
     lines = [line.rstrip("\r\n") for line in lines_of(source)] if source is not None else []
     first, last = finding.line, min(finding.end_line, len(lines))
-    width = 0  # of the line numbers, when there are lines to show
-    if lines and 1 <= first <= len(lines):
-        shown = list(range(max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES) + 1))
-        if last - first + 1 > SPAN_LINES:  # keep the first and last lines of a long finding
-            keep = SPAN_LINES // 2
-            shown = [n for n in shown if n <= first + keep - 1 or n >= last - keep + 1]
-        width = len(str(shown[-1]))
-        single = first == last
-        gutter = " " * width + " |"
-        out.append(gutter)
-        previous = None
-        for number in shown:
-            if previous is not None and number != previous + 1:
-                out.append(" " * width + " :")
-            previous = number
-            text = lines[number - 1]
-            marker = "" if single else ("> " if first <= number <= last else "  ")
-            out.append(f"{number:>{width}} | {marker}{text}".rstrip())
-            if single and number == first:
-                # Tabs stay tabs, so that the carets line up under the same columns.
-                pad = "".join(c if c == "\t" else " " for c in text[: finding.column - 1])
-                carets = "^" * max(1, finding.end_column - finding.column)
-                out.append(f"{gutter} {pad}{carets} {finding.code}")
-        out.append(gutter)
+    if not lines or not 1 <= first <= len(lines):
+        return [], 0
+    shown = list(range(max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES) + 1))
+    if last - first + 1 > SPAN_LINES:  # keep the first and last lines of a long finding
+        keep = SPAN_LINES // 2
+        shown = [n for n in shown if n <= first + keep - 1 or n >= last - keep + 1]
+    width = len(str(shown[-1]))
+    single = first == last
+    gutter = _paint(" " * width + " |", _BOLD + _BLUE, colour)
+    out = [gutter]
+    previous = None
+    for number in shown:
+        if previous is not None and number != previous + 1:
+            out.append(_paint(" " * width + " :", _BOLD + _BLUE, colour))
+        previous = number
+        text = lines[number - 1]
+        marker = "" if single else ("> " if first <= number <= last else "  ")
+        out.append((_paint(f"{number:>{width}} |", _BOLD + _BLUE, colour) + f" {marker}{text}").rstrip())
+        if single and number == first:
+            # Tabs stay tabs, so that the carets line up under the same columns.
+            pad = "".join(c if c == "\t" else " " for c in text[: finding.column - 1])
+            carets = "^" * max(1, finding.end_column - finding.column)
+            out.append(f"{gutter} {pad}{_paint(f'{carets} {finding.code}', _BOLD + _RED, colour)}")
+    out.append(gutter)
+    return out, width
+
+
+def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes: bool, colour: bool = False) -> str:
+    """The ``text`` format, as ruff's: a heading with the problem alone, the source lines it
+    points at, then why it matters, why it is not fixed (or why the fix is unsafe) and the
+    fix, each on a ``=`` line of its own."""
+    heading, why = split_message(finding.heading)
+    marker = " " + _paint("[*]", _CYAN, colour) if finding.fixable(unsafe_fixes) else ""
+    where = f"{_paint(path, _BOLD, colour)}:{finding.line}:{finding.column}:"
+    out = [f"{where} {_paint(finding.code, _BOLD + _RED, colour)} {heading}{marker}"]
+    frame, width = _frame(finding, source, colour)
+    out += frame
+    notes = [f"note: {note}" for note in (why, finding.note) if note]
     label = _fix_label(finding, unsafe_fixes)
-    if label is not None:
-        out.append(" " * width + f" = {label}")
+    for line in [*notes, *([label] if label is not None else [])]:
+        name, _, rest = line.partition(": ")
+        name = _paint(name + ":", _BOLD + (_CYAN if name.startswith("fix") else _YELLOW), colour)
+        out.append(" " * width + f" {_paint('=', _BOLD + _BLUE, colour)} {name} {rest}")
     return "\n".join(out) + "\n"
 
 
@@ -103,9 +139,13 @@ def statistics_table(findings: Iterable[Finding], unsafe_fixes: bool) -> str:
     def mark(count: int, fixable: int) -> str:
         return "[*]" if fixable == count else "[-]" if fixable else "[ ]"
 
-    return "".join(
+    table = "".join(
         f"{count:>{width}}\t{code}\t{mark(count, fixable)} {name}\n" for code, name, count, fixable in rows
     )
+    return table + STATISTICS_LEGEND if rows else table
+
+
+STATISTICS_LEGEND = f"[*] all fixable, [-] some fixable, [ ] none fixable with {FIX_COMMAND}\n"
 
 
 def _failures(results: Sequence[FileResult]) -> str:
@@ -113,17 +153,23 @@ def _failures(results: Sequence[FileResult]) -> str:
     return f" {_count(failed, 'file')} could not be processed." if failed else ""
 
 
+def _revealed(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    revealed = sum(result.revealed(unsafe_fixes) for result in results)
+    return f", which then finds {revealed} more" if revealed else ""
+
+
 def check_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
-    """The last line of `check`: how many findings, and how many a fix run would fix."""
+    """The last line of `check`: how many findings, and how many a fix run would fix (and
+    find, when its fixes move code where another rule finds something)."""
     findings = [finding for result in results for finding in result.findings]
     failures = _failures(results)
     if not findings:
         return "No findings." + failures if failures else "All checks passed!"
-    safe = sum(1 for finding in findings if finding.fix is Safety.SAFE)
-    unsafe = sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
+    now = sum(len(result.resolved(unsafe_fixes)) for result in results)
     # Fixes that need --unsafe-fixes are announced apart unless it was given, as in ruff.
-    now, later = (safe + unsafe, 0) if unsafe_fixes else (safe, unsafe)
-    fixes = [f"{now} fixable with {UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND}"] if now else []
+    later = 0 if unsafe_fixes else sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
+    command = UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND
+    fixes = [f"{now} fixable with {command}{_revealed(results, unsafe_fixes)}"] if now else []
     if later:
         fixes.append(f"{later} {'more' if now else 'fixable'} with {UNSAFE_FIX_COMMAND}")
     detail = f" ({', '.join(fixes)})" if fixes else ""
@@ -136,40 +182,60 @@ def error_line(error: FileError) -> str:
     return f"{where}: error: {error.message}"
 
 
-def fixed_line(result: FileResult) -> str:
+def _fixed_findings(result: FileResult, unsafe_fixes: bool) -> str:
+    resolved = result.resolved(unsafe_fixes)
+    codes = ", ".join(sorted({finding.code for finding in resolved}))
+    return f"{_count(len(resolved), 'finding')} ({codes})"
+
+
+def fixed_line(result: FileResult, unsafe_fixes: bool) -> str:
     """What a fix run changed in one file."""
-    codes = ", ".join(sorted({finding.code for finding in result.applied}))
-    return f"{result.path}: fixed {_count(len(result.applied), 'finding')} ({codes})"
+    return f"{result.path}: fixed {_fixed_findings(result, unsafe_fixes)}"
 
 
-def review_header(result: FileResult) -> str:
-    """What `fix --interactive` says before showing a file's fix."""
-    codes = ", ".join(sorted({finding.code for finding in result.applied}))
-    return f"{result.path}: a fix for {_count(len(result.applied), 'finding')} ({codes})"
+def review_header(result: FileResult, unsafe_fixes: bool) -> str:
+    """What `fix --interactive` says before showing a file's fix: the file, then each
+    finding that the fix resolves, with its heading."""
+    lines = [f"{result.path}: a fix for {_fixed_findings(result, unsafe_fixes)}"]
+    for finding in result.resolved(unsafe_fixes):
+        lines.append(f"  {finding.line}:{finding.column}: {finding.code} {split_message(finding.heading)[0]}")
+    return "\n".join(lines)
 
 
-def fix_summary(results: Sequence[FileResult]) -> str:
-    """The last line of `fix`: what was fixed and written, and what remains."""
-    changed = [result for result in results if result.fixed is not None]
-    applied = sum(len(result.applied) for result in changed)
-    remaining = sum(len(result.remaining) for result in results)
+def unreviewed_line(results: Sequence[FileResult]) -> str:
+    """What `fix --interactive` says of the files it did not ask about, after a quit."""
+    findings = sum(len(result.findings) for result in results)
     return (
-        f"Fixed {_count(applied, 'finding')} in {_count(len(changed), 'file')}, {remaining} remaining."
-        + _failures(results)
+        f"Quit: the fixes of {_count(len(results), 'file')} ({_count(findings, 'finding')}) were not shown"
+        " and not written; `mpfix fix --interactive` asks again."
     )
 
 
-def diff_summary(results: Sequence[FileResult]) -> str:
-    """The last line of `diff`: what `fix` would change."""
+def _fixed_count(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     changed = [result for result in results if result.fixed is not None]
-    applied = sum(len(result.applied) for result in changed)
-    return f"Would fix {_count(applied, 'finding')} in {_count(len(changed), 'file')}." + _failures(results)
+    fixed = sum(len(result.resolved(unsafe_fixes)) for result in changed)
+    return f"{_count(fixed, 'finding')} in {_count(len(changed), 'file')}"
+
+
+def fix_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    """The last line of `fix`: what was fixed and written, and what remains."""
+    remaining = sum(len(result.remaining) for result in results)
+    if not any(result.fixed is not None for result in results):
+        if not remaining:
+            return "No findings." + _failures(results) if _failures(results) else "All checks passed!"
+        return f"No fixes applied, {remaining} remaining." + _failures(results)
+    return f"Fixed {_fixed_count(results, unsafe_fixes)}, {remaining} remaining." + _failures(results)
+
+
+def diff_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
+    """The last line of `diff`: what `fix` would change."""
+    if not any(result.fixed is not None for result in results):
+        return "No fixes to apply." + _failures(results)
+    revealed = _revealed(results, unsafe_fixes)
+    return f"Would fix {_fixed_count(results, unsafe_fixes)}{revealed}." + _failures(results)
 
 
 # -- diffs ----------------------------------------------------------------------------
-
-_BOLD, _CYAN, _RED, _GREEN, _RESET = "\033[1m", "\033[36m", "\033[31m", "\033[32m", "\033[0m"
-
 
 def _colour(line: str, is_header: bool) -> str:
     if is_header:
@@ -215,16 +281,21 @@ def rules_table(specs: Iterable[RuleSpec]) -> str:
 
 
 class Progress:
-    """A one-line counter of analysed files, drawn only for runs long enough to need it."""
+    """A one-line counter of the files done out of those found so far, drawn only for runs
+    long enough to need it, and at most every ``interval`` seconds (and at the end)."""
 
-    def __init__(self, stream: TextIO, minimum: int = 40) -> None:
+    def __init__(self, stream: TextIO, minimum: int = 40, interval: float = 0.1) -> None:
         self.stream = stream
         self.minimum = minimum
+        self.interval = interval
         self.drawn = False
+        self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self.minimum:
+        now = time.monotonic()
+        if total < self.minimum or (done < total and now - self.last < self.interval):
             return
+        self.last = now
         self.stream.write(f"\rmpfix: {done}/{total} files")
         self.stream.flush()
         self.drawn = True

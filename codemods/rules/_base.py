@@ -27,20 +27,20 @@ from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.names import ApiResolver, api_of
 from codemods.analysis.prechecks import AstFacts
 from codemods.analysis.reachability import ModuleReach, reach_of
-from codemods.model import Finding, RuleSpec, Safety, TargetVersion
+from codemods.model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note, unsafe_note
 
 
 class Unfixable(Exception):
     """Why a finding's fix is out of reach; the user reads it after "not fixed: "."""
 
 
-def worded(message: str, *, not_fixed: object = None, unsafe: object = None) -> str:
-    """A finding's message, with why it is not fixed or why its fix is unsafe."""
+def note_of(*, not_fixed: object = None, unsafe: object = None) -> str | None:
+    """A finding's note: why it is not fixed, or why its fix is unsafe."""
     if not_fixed is not None:
-        return f"{message}; not fixed: {not_fixed}"
+        return not_fixed_note(not_fixed)
     if unsafe is not None:
-        return f"{message}; the fix is unsafe: {unsafe}"
-    return message
+        return unsafe_note(unsafe)
+    return None
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         :class:`Unfixable`); ``unsafe`` why the fix is unsafe, which makes it so.
         """
         where: CodeRange = self.get_metadata(PositionProvider, node)
-        message = worded(message, not_fixed=not_fixed, unsafe=unsafe)
+        note = note_of(not_fixed=not_fixed, unsafe=unsafe)
         if unsafe is not None and safety is None:
             safety = Safety.UNSAFE
         if fix is None:
@@ -162,5 +162,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
             fix=safety,
             fix_title=fix_title if fix is not None else None,
         )
+        if note is not None:
+            finding = finding.noted(note)
         target, replacement = fix if fix is not None else (None, None)
         self.candidates.append(Candidate(finding, target, replacement))

@@ -22,6 +22,9 @@ from typing import Any
 from codemods.model import FileResult, Finding
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
+# What an entry holds, and how a run reads it: a change starts a new cache file, even
+# between two releases.
+FORMAT = "2"
 # Old entries (files since changed) go first once the cache holds this many.
 MAX_ENTRIES = 50_000
 
@@ -62,7 +65,8 @@ class ResultCache:
     # Found and read when first used: a run whose files all fail the prefilter never is.
     @cached_property
     def path(self) -> Path:
-        return (self.directory or default_directory()) / f"results-{digest(mpfix_version().encode())[:16]}.json"
+        name = f"results-{digest((mpfix_version() + FORMAT).encode())[:16]}.json"
+        return (self.directory or default_directory()) / name
 
     @cached_property
     def entries(self) -> dict[str, Entry]:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
+from functools import partial
 
 from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
@@ -17,7 +18,7 @@ from codemods.registry import SCOPE, matching
 from codemods.run import project
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
-from codemods.run.request import Job, Options, Request
+from codemods.run.request import Job, Options, Progress, Request
 from codemods.run.write import os_error, signals_deferred, write_fixed
 from codemods.suppressions import might_suppress
 
@@ -111,7 +112,10 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         return options if rules_for is None else replace(options, rules=rules_for(path))
 
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
+    progress = request.progress
     for path in discover(request.paths, (), unlistable, request.files):
+        if progress is not None:  # from the first file found: a large tree takes a while to read
+            progress(len(done), len(done) + len(passed) + 1)
         try:
             data = read(path)
         except OSError as exc:
@@ -151,8 +155,12 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     pending.sort(key=lambda job: job.path)
 
     jobs_by_path = {job.path: job for job in pending}
+    if progress is not None:
+        settled, total = len(done), len(done) + len(pending)
+        progress(settled, total)
+        progress = partial(_of_all, progress, settled, total)
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
-    with closing(_analysed(pending, request)) as analysed:
+    with closing(_analysed(pending, request, progress)) as analysed:
         for path in sorted([*done, *jobs_by_path]):
             if path in done:
                 yield done[path]
@@ -167,7 +175,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             cache.save()
 
 
-def _analysed(pending: list[Job], request: Request) -> Generator[FileResult, None, None]:
+def _analysed(pending: list[Job], request: Request, progress: Progress | None) -> Generator[FileResult, None, None]:
     """The results of ``pending``, in its order, from the request's worker processes. The
     machinery of processes is imported only for a file that passed the prefilter."""
     if not pending:
@@ -177,7 +185,12 @@ def _analysed(pending: list[Job], request: Request) -> Generator[FileResult, Non
     from codemods.run import workers
 
     context = None if request.start_method is None else get_context(request.start_method)
-    yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, request.progress, context)
+    yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)
+
+
+def _of_all(progress: Progress, settled: int, total: int, analysed: int, _pending: int) -> None:
+    """The workers' progress as a count over every file found, not only those analysed."""
+    progress(settled + analysed, total)
 
 
 def run(request: Request) -> list[FileResult]:

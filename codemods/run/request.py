@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from codemods.analysis.project.model import ProjectView
     from codemods.run.cache import ResultCache
 
-Progress = Callable[[int, int], None]  # (files analysed, files to analyse)
+# (files done, files found): called from discovery on, as files are found, then analysed.
+Progress = Callable[[int, int], None]
 RulesFor = Callable[[str], tuple[RuleSpec, ...]]  # the rules for one path (per-file ignores)
 
 
@@ -54,7 +55,7 @@ class Request:
     rules_for: RulesFor | None = None  # narrows ``options.rules`` for one path (per-file ignores)
     cache: ResultCache | None = None  # results by bytes and options, read and written
     write: bool = False  # write the fixed files (``run``; a caller of ``analyse`` writes them itself)
-    progress: Progress | None = None  # hears after each analysed file
+    progress: Progress | None = None  # hears after each file found, and each analysed
     start_method: str | None = None  # of the workers ("fork", "forkserver", "spawn"); None: the default
 
 

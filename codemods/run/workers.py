@@ -52,7 +52,8 @@ def analyse_file(job: Job) -> FileResult:
         return FileResult(path, errors=[FileError(path, ErrorKind.FIX, f"fix failed, nothing changed: {exc}")])
     file_result = FileResult(
         path,
-        findings=result.findings,
+        # What a fix run will do, when it is computed: see engine.Result.settled.
+        findings=result.settled(options.unsafe_fixes) if options.fix else result.findings,
         applied=result.applied,
         remaining=result.remaining,
         fixed=result.fixed if result.changed else None,

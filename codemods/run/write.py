@@ -1,5 +1,6 @@
 """Writing fixed files: atomically (a temporary file renamed over the target, mode kept),
-only over the bytes that were analysed, and never cut in half by SIGINT or SIGTERM."""
+only over the bytes that were analysed, and never cut in half by SIGINT or SIGTERM (for
+SIGKILL, see ``temporary``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import errno
 import os
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from codemods.model import ErrorKind, FileError, FileResult
+from codemods.run import temporary
 from codemods.run.discover import read
 
 
@@ -79,23 +80,51 @@ def _write_atomically(path: str, data: bytes, expected: bytes | None) -> None:
     if not before.st_mode & 0o222 or not os.access(path, os.W_OK):
         raise PermissionError(errno.EACCES, "read-only file, not written")
     folder, name = os.path.split(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".mpfix", dir=folder or ".")
+    folder = folder or "."
+    temporary.remove_stale(folder, name)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, stat.S_IMODE(before.st_mode))
-        if hasattr(os, "chown"):
-            try:
-                os.chown(temporary, before.st_uid, before.st_gid)
-            except PermissionError:
-                pass  # only root may give a file away; it then belongs to whoever ran mpfix
+        written = _written(data, before, folder, name, unnamed=temporary.UNNAMED)
+    except temporary.CannotName:
+        temporary.UNNAMED = False  # this system gives an unnamed file no name: stop trying
+        written = _written(data, before, folder, name, unnamed=False)
+    try:
         # Compared as late as possible, right before the rename: an edit made while the
         # temporary was written (fsync can take a while) is kept, not overwritten.
         if expected is not None and read(path) != expected:
             raise ChangedOnDisk(f"{path}: changed on disk")
-        os.replace(temporary, path)
+        os.replace(written, path)
     except BaseException:
-        os.unlink(temporary)
+        os.unlink(written)
         raise
+
+
+def _written(data: bytes, before: os.stat_result, folder: str, name: str, *, unnamed: bool) -> str:
+    """The name of a temporary file in ``folder`` that holds ``data``, on the disk, with the
+    mode and owner of ``before``; with ``unnamed``, it gets its name only once written."""
+    handle, named = temporary.open_temporary(folder, name, unnamed=unnamed)
+    try:
+        _fill(handle, data, before)
+        if named is None:
+            named = temporary.name_it(handle, folder, name)
+    except BaseException:
+        os.close(handle)
+        if named is not None:
+            os.unlink(named)
+        raise
+    os.close(handle)  # before the rename: Windows renames no open file
+    return named
+
+
+def _fill(handle: int, data: bytes, before: os.stat_result) -> None:
+    """Write ``data`` to the open file, to the disk, with the mode and owner of ``before``."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+    os.fsync(handle)
+    if hasattr(os, "fchmod"):
+        os.fchmod(handle, stat.S_IMODE(before.st_mode))
+    if hasattr(os, "fchown"):
+        try:
+            os.fchown(handle, before.st_uid, before.st_gid)
+        except PermissionError:
+            pass  # only root may give a file away; it then belongs to whoever ran mpfix

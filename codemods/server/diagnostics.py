@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from codemods.model import FileResult, Finding
-from codemods.output.pages import rule_url
 from codemods.registry import BY_CODE
 from codemods.server.positions import Lines
 
@@ -49,7 +48,7 @@ def _of_finding(finding: Finding, lines: Lines) -> types.Diagnostic:
         message=finding.message,
         severity=types.DiagnosticSeverity.Warning,
         code=finding.code,
-        code_description=types.CodeDescription(href=rule_url(spec.name)) if spec else None,
+        code_description=types.CodeDescription(href=spec.url) if spec else None,
         source=SOURCE,
         tags=None if spec else [types.DiagnosticTag.Unnecessary],
     )

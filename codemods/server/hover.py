@@ -6,7 +6,6 @@ import re
 
 from lsprotocol import types
 
-from codemods.output.pages import rule_url
 from codemods.registry import BY_CODE, BY_NAME
 from codemods.server.positions import Lines
 from codemods.suppressions import scan
@@ -24,7 +23,7 @@ def hover(lines: Lines, position: types.Position) -> types.Hover | None:
             start = directive.column + word.start()
             spec = BY_CODE.get(word.group().upper()) or BY_NAME.get(word.group().lower())
             if spec is not None and start <= column < start + len(word.group()):
-                summary = f"**{spec.code}** `{spec.name}`: {spec.summary}\n\n[{spec.name}]({rule_url(spec.name)})"
+                summary = f"**{spec.code}** `{spec.name}`: {spec.summary}\n\n[{spec.name}]({spec.url})"
                 return types.Hover(
                     contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=summary),
                     range=lines.range(row, start, row, start + len(word.group())),
