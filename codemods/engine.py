@@ -295,17 +295,9 @@ def analyze(
     """
     try:
         return _analyze_source(
-            source,
-            rules,
-            fix,
-            unsafe_fixes,
-            report_unused_suppressions,
-            precheck,
-            needled,
-            only,
-            target_version,
-            project,
-        )
+            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled,
+            only, target_version, project,
+        )  # fmt: skip
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
         # hundred deep (such as the thousands of implicitly concatenated strings of the

@@ -362,7 +362,7 @@ def _show_page(markdown: str) -> None:
         console.print(rendered)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 def server() -> None:
     """Run the language server, over stdin and stdout, for editors."""
     try:

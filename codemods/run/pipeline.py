@@ -112,15 +112,14 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         return options if rules_for is None else replace(options, rules=rules_for(path))
 
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
-    progress = request.progress
-    for path in discover(request.paths, (), unlistable, request.files):
-        if progress is not None:  # from the first file found: a large tree takes a while to read
-            progress(len(done), len(done) + len(passed) + 1)
+
+    def settle(path: str) -> None:
+        """Read the file, and settle it here or keep it for the project and the workers."""
         try:
             data = read(path)
         except OSError as exc:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
-            continue
+            return
         needled = _prefilter(data, options_for(path))
         if needled is None:
             # Nothing will be written: keeping the bytes of every file of a large tree
@@ -130,6 +129,12 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (too_large, None)
         else:
             passed[path] = (data, needled)
+
+    progress = request.progress
+    for path in discover(request.paths, (), unlistable, request.files):
+        settle(path)
+        if progress is not None:  # from the first file found: a large tree takes a while to read
+            progress(len(done), len(done) + len(passed))
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
     views = project.build(
@@ -151,7 +156,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (cached, data if cached.fixed is not None else None)
         else:
             pending.append(Job(path, data, file_options, _needled(needled, file_options, view), view))
-    del passed  # the bytes of the files the cache answered are not kept to the end
+    passed.clear()  # the bytes of the files the cache answered are not kept to the end
     pending.sort(key=lambda job: job.path)
 
     jobs_by_path = {job.path: job for job in pending}
