@@ -44,6 +44,11 @@ class MpfixServer(LanguageServer):
         except ConfigError:
             return None
 
+    def cancel_pending(self, uri: str) -> None:
+        """Forget the check that an edit of ``uri`` scheduled, if it has not run yet."""
+        if (waiting := self.pending.pop(uri, None)) is not None:
+            waiting.cancel()
+
     def publish(self, uri: str, *, remember: bool) -> None:
         """Check a document and send its diagnostics (none for a file that is not Python)."""
         self.pending.pop(uri, None)
@@ -103,23 +108,20 @@ def did_open(ls: MpfixServer, params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: MpfixServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
-    if (waiting := ls.pending.pop(uri, None)) is not None:
-        waiting.cancel()
+    ls.cancel_pending(uri)
     ls.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, lambda: ls.publish(uri, remember=False))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: MpfixServer, params: types.DidSaveTextDocumentParams) -> None:
-    if (waiting := ls.pending.pop(params.text_document.uri, None)) is not None:
-        waiting.cancel()
+    ls.cancel_pending(params.text_document.uri)
     ls.publish(params.text_document.uri, remember=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: MpfixServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    if (waiting := ls.pending.pop(uri, None)) is not None:
-        waiting.cancel()
+    ls.cancel_pending(uri)
     ls.reported.pop(uri, None)
     ls.send(uri, None, [])
 

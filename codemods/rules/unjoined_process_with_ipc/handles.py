@@ -148,15 +148,11 @@ class HandleFinder:
             if len(bound) != 1 or not isinstance(bound[0], cst.Name):
                 return None
             return self._listed(bound[0], name.value if started else None, daemon)
-        statement = self._statement(name)
-        block = self.rule.parent(statement) if statement is not None else None
-        if not started or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+        if not started:
             return None
-        join = cst.parse_statement(f"{name.value}.join()\n")
-        handles = Handles(self.rule, f"`{name.value}` is", block, join, daemon=daemon)
-        if isinstance(self.rule.parent(block), (cst.For, cst.While)):
-            handles.join, handles.why_not = None, "each process is started in a loop: keep them in a list to join them"
-        return handles
+        join = f"{name.value}.join()\n"
+        in_a_loop = "each process is started in a loop: keep them in a list to join them"
+        return self._handles(name, f"`{name.value}` is", join, daemon, in_a_loop)
 
     def _listed(self, name: cst.Name, started_as: str | None, daemon: bool) -> Handles | None:
         """Processes kept in the list that ``name`` binds: started by a loop over it (or one
@@ -175,14 +171,22 @@ class HandleFinder:
                     variable = loop_variable
                     continue
             return None  # read otherwise: maybe joined
+        if variable is None:
+            return None
+        join = f"for {variable} in {name.value}:\n    {variable}.join()\n"
+        what = f"the processes in `{name.value}` are"
+        return self._handles(name, what, join, daemon, "the list is made anew in a loop")
+
+    def _handles(self, name: cst.Name, what: str, join: str, daemon: bool, in_a_loop: str) -> Handles | None:
+        """The handles bound by ``name``'s statement, joined by ``join`` at the end of its
+        block; not joined (``in_a_loop`` says why) when that block is a loop's body."""
         statement = self._statement(name)
         block = self.rule.parent(statement) if statement is not None else None
-        if variable is None or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+        if not isinstance(block, (cst.Module, cst.IndentedBlock)):
             return None
-        join = cst.parse_statement(f"for {variable} in {name.value}:\n    {variable}.join()\n")
-        handles = Handles(self.rule, f"the processes in `{name.value}` are", block, join, daemon=daemon)
+        handles = Handles(self.rule, what, block, cst.parse_statement(join), daemon=daemon)
         if isinstance(self.rule.parent(block), (cst.For, cst.While)):
-            handles.join, handles.why_not = None, "the list is made anew in a loop"
+            handles.join, handles.why_not = None, in_a_loop
         return handles
 
     def _new_list(self, name: cst.Name) -> bool:
