@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import multiprocessing
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,8 @@ PITFALL_UNDER_FORK = {
 }
 # Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.
 PITFALL_TIMEOUT = {"join-before-drain": 5}
+# Rules whose snippets run only on a newer Python than the oldest supported, by the API they use.
+RUNS_FROM = {"fork-with-max-tasks": (3, 11)}  # ProcessPoolExecutor(max_tasks_per_child=...)
 
 
 # Libraries with a start method of their own: a snippet that imports one runs with the
@@ -171,8 +174,10 @@ def _runtime_cases() -> list:
         # them where that default is not plain fork (forkserver on Linux since Python 3.14,
         # which also preloads the main module; spawn on Windows and macOS).
         methods = ("default",) if "set_start_method(" in _read(case) else (*DEFAULT_RUN, *START_METHODS)
+        since = RUNS_FROM.get(case.parent.name, (3,))
+        too_old = pytest.mark.skipif(sys.version_info < since, reason=f"needs Python {'.'.join(map(str, since))}")
         cases += [
-            pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}", marks=param.marks)
+            pytest.param(case, method, id=f"{case.parent.name}/{case.name}-{method}", marks=[*param.marks, too_old])
             for method in methods
         ]
     return cases
