@@ -457,3 +457,25 @@ def test_a_list_of_a_third_module(program: Path) -> None:
     assert mpfix("check", ".") == (1, [expected])
     assert run_program(program / "main.py", "spawn").stdout == "[]\n"
 
+
+# -- MP011: a module-level pool that another module uses --------------------------------
+
+UNCLOSED = (
+    "helpers.py:8:8: MP011 `pool` (`Pool(2)`) is never closed or terminated: its worker processes live on until it "
+    "is garbage-collected or the program exits; not fixed: {why}; close it (`close()`, then `join()`) after its "
+    "last use"
+)
+
+
+def test_a_pool_another_module_uses_is_not_called_unused(program: Path) -> None:
+    write(program, {"helpers.py": POOL_HELPERS, "main.py": USES_POOL})
+    used = UNCLOSED.format(why="main.py imports it on line 1 and uses it there")
+    assert mpfix("check", "--select", "MP011", ".") == (1, [used])
+    assert mpfix("check", "--select", "MP011", "helpers.py") == (1, [used])
+
+
+def test_a_pool_no_module_uses_is_still_unused(program: Path) -> None:
+    main = USES_POOL.replace("import pool, square", "import square").replace("pool.map", "list(map")
+    write(program, {"helpers.py": POOL_HELPERS, "main.py": main.replace("range(4)))", "range(4))))")})
+    unused = UNCLOSED.format(why="it is never used; remove it")
+    assert mpfix("check", "--select", "MP011", ".") == (1, [unused])
