@@ -458,6 +458,25 @@ def test_a_list_of_a_third_module(program: Path) -> None:
     assert run_program(program / "main.py", "spawn").stdout == "[]\n"
 
 
+def test_a_forked_child_loses_its_change_too(program: Path) -> None:
+    forked = STARTS_ADDERS.replace("mp.Process(", 'mp.get_context("fork").Process(')
+    write(program, {"workers.py": COUNTS_TOTAL, "main.py": forked})
+    assert mpfix("check", ".") == (1, [TOTAL_FINDING])
+    assert run_program(program / "main.py", "spawn").stdout == "0\n"
+
+
+def test_a_global_of_a_third_module_assigned_through_its_name(program: Path) -> None:
+    workers = "import store\n\n\ndef add(n):\n    store.total += n\n"
+    main = STARTS_ADDERS.replace("import workers\n", "import store\nimport workers\n").replace(
+        "print(workers.total)", "print(store.total)"
+    )
+    write(program, {"store.py": "total = 0\n", "workers.py": workers, "main.py": main})
+    expected = TOTAL_FINDING.replace("6:5", "5:5").replace("line 11", "line 12")
+    expected = expected.replace("the global `total` (`total += n`)", "`store.total` (`store.total += n`)")
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").stdout == "0\n"
+
+
 # -- MP011: a module-level pool that another module uses --------------------------------
 
 UNCLOSED = (
