@@ -366,7 +366,7 @@ from workers import RESULTS, work
     print(sorted(RESULTS))
 """
 LIST_FINDING = (
-    "workers.py:5:5: MP008 `work`, a pool task that main.py starts, changes the module-level `RESULTS` "
+    "workers.py:5:5: MP008 `work`, a pool task that main.py starts on line 7, changes the module-level `RESULTS` "
     "(`RESULTS.append(n * n)`): under every start method a child process changes its own copy of the module, so "
     "main.py, which reads `RESULTS` on line 8, never sees the change; not fixed: return the value from `work` and "
     "use what the pool returns in main.py"
@@ -434,7 +434,7 @@ import workers
     print(workers.total)
 """
 TOTAL_FINDING = (
-    "workers.py:6:5: MP008 `add`, a process target that main.py starts, assigns the global `total` "
+    "workers.py:6:5: MP008 `add`, a process target that main.py starts on line 6, assigns the global `total` "
     "(`total += n`): under every start method a child process changes its own copy of the module, so main.py, "
     "which reads `total` on line 11, never sees the change; not fixed: send the value to the parent through a "
     "`multiprocessing.Queue` passed to the process, or keep it in a `Manager()` list or dict in main.py"
@@ -453,7 +453,8 @@ def test_a_list_of_a_third_module(program: Path) -> None:
     main = READS_RESULTS.replace("from workers import RESULTS, work", "import store\nfrom workers import work")
     main = main.replace("sorted(RESULTS)", "sorted(store.RESULTS)")
     write(program, {"store.py": "RESULTS = []\n", "workers.py": workers, "main.py": main})
-    expected = LIST_FINDING.replace("on line 8", "on line 9").replace("level `RESULTS`", "level `store.RESULTS`")
+    expected = LIST_FINDING.replace("on line 8", "on line 9").replace("on line 7", "on line 8")
+    expected = expected.replace("level `RESULTS`", "level `store.RESULTS`")
     assert mpfix("check", ".") == (1, [expected])
     assert run_program(program / "main.py", "spawn").stdout == "[]\n"
 
@@ -471,7 +472,7 @@ def test_a_global_of_a_third_module_assigned_through_its_name(program: Path) -> 
         "print(workers.total)", "print(store.total)"
     )
     write(program, {"store.py": "total = 0\n", "workers.py": workers, "main.py": main})
-    expected = TOTAL_FINDING.replace("6:5", "5:5").replace("line 11", "line 12")
+    expected = TOTAL_FINDING.replace("6:5", "5:5").replace("line 11", "line 12").replace("line 6", "line 7")
     expected = expected.replace("the global `total` (`total += n`)", "`store.total` (`store.total += n`)")
     assert mpfix("check", ".") == (1, [expected])
     assert run_program(program / "main.py", "spawn").stdout == "0\n"

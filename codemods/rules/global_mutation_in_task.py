@@ -102,7 +102,8 @@ class GlobalMutationInTask(RuleVisitor):
         code = " ".join(self.module.code_for_node(where).split())
         shown = f" (`{code}`)" if len(code) <= 50 else ""
         message = (
-            f"`{update.function}`, a {kind} that {update.by} starts, {update.what} {_module_level(update)}"
+            f"`{update.function}`, a {kind} that {update.by} starts on line {update.start_line}, "
+            f"{update.what} {_module_level(update)}"
             f"{shown}: under every start method a child process changes its own copy of the module, so "
             f"{update.by}, which reads `{update.name.rpartition('.')[2]}` on line {update.read_line}, never sees "
             "the change"

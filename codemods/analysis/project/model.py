@@ -60,6 +60,7 @@ class LostUpdate:
     what: str  # "changes", "stores into", "deletes from", "assigns the global", "assigns"
     line: int  # of the change
     by: str  # the module that starts the child and reads the name (relative to this file's folder)
+    start_line: int
     read_line: int
 
 

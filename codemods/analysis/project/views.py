@@ -137,6 +137,6 @@ def _lost_updates(project: Project) -> dict[str, list[LostUpdate]]:
             if not what.startswith("assigns") and owner[1] not in project.summaries[owner[0]].containers:
                 continue  # a method of something else (a queue's ``put`` is no lost change)
             kind = "target" if handover.kind == "target" else "task"
-            update = LostUpdate(function, kind, name, what, line, _relative(by, home), read_lines[owner])
+            update = LostUpdate(function, kind, name, what, line, _relative(by, home), handover.line, read_lines[owner])
             found[home] += [update] if update not in found[home] else []
     return found
