@@ -344,3 +344,158 @@ def test_a_module_imported_under_the_guard_is_not_imported_by_the_children(progr
     at_load = main.replace("    import helpers\n\n", "").replace("from tasks", "import helpers\nfrom tasks")
     write(program, {"main.py": at_load})
     assert mpfix("check", ".")[0] == 1
+
+
+# -- MP008: a task changes a global of its module, which the parent then reads --------
+
+COLLECTS = """\
+RESULTS = []
+
+
+def work(n):
+    RESULTS.append(n * n)
+"""
+READS_RESULTS = f"""\
+from multiprocessing import Pool
+
+from workers import RESULTS, work
+
+{GUARD}
+    with Pool(2) as pool:
+        pool.map(work, range(4))
+    print(sorted(RESULTS))
+"""
+LIST_FINDING = (
+    "workers.py:5:5: MP008 `work`, a pool task that main.py starts on line 7, changes the module-level `RESULTS` "
+    "(`RESULTS.append(n * n)`): under every start method a child process changes its own copy of the module, so "
+    "main.py, which reads `RESULTS` on line 8, never sees the change; not fixed: return the value from `work` and "
+    "use what the pool returns in main.py"
+)
+# The twin: the task returns its value and the script uses what the pool returns.
+RETURNS = "def work(n):\n    return n * n\n"
+USES_RESULTS = f"""\
+from multiprocessing import Pool
+
+from workers import work
+
+{GUARD}
+    with Pool(2) as pool:
+        print(sorted(pool.map(work, range(4))))
+"""
+
+
+def test_a_list_a_task_appends_to_in_another_module(program: Path) -> None:
+    write(program, {"workers.py": COLLECTS, "main.py": READS_RESULTS})
+    assert mpfix("check", ".") == (1, [LIST_FINDING])
+    assert mpfix("check", "workers.py") == (1, [LIST_FINDING])
+    assert mpfix("check", "main.py") == (0, [])
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_parent_list_stays_empty_under_every_start_method(program: Path, method: str) -> None:
+    write(program, {"workers.py": COLLECTS, "main.py": READS_RESULTS})
+    assert run_program(program / "main.py", method).stdout == "[]\n"
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_its_returning_twin_is_left_alone_and_works(program: Path, method: str) -> None:
+    files = {"workers.py": RETURNS, "main.py": USES_RESULTS}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+    assert run_program(program / "main.py", method).stdout == "[0, 1, 4, 9]\n"
+
+
+def test_a_list_the_parent_never_reads_is_left_alone(program: Path) -> None:
+    main = READS_RESULTS.replace("import RESULTS, work", "import work").replace("sorted(RESULTS)", '"done"')
+    files = {"workers.py": COLLECTS, "main.py": main}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_queue_the_task_puts_into_is_no_lost_change(program: Path) -> None:
+    write(program, {"workers.py": WORKERS, "main.py": MAIN})
+    assert mpfix("check", "--select", "MP008", ".") == (0, [])
+
+
+COUNTS_TOTAL = "total = 0\n\n\ndef add(n):\n    global total\n    total += n\n"
+STARTS_ADDERS = f"""\
+import multiprocessing as mp
+
+import workers
+
+{GUARD}
+    ps = [mp.Process(target=workers.add, args=(i,)) for i in range(5)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+    print(workers.total)
+"""
+TOTAL_FINDING = (
+    "workers.py:6:5: MP008 `add`, a process target that main.py starts on line 6, assigns the global `total` "
+    "(`total += n`): under every start method a child process changes its own copy of the module, so main.py, "
+    "which reads `total` on line 11, never sees the change; not fixed: send the value to the parent through a "
+    "`multiprocessing.Queue` passed to the process, or keep it in a `Manager()` list or dict in main.py"
+)
+
+
+def test_a_global_a_process_target_rebinds_in_another_module(program: Path) -> None:
+    write(program, {"workers.py": COUNTS_TOTAL, "main.py": STARTS_ADDERS})
+    assert mpfix("check", ".") == (1, [TOTAL_FINDING])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "0\n"
+
+
+def test_a_list_of_a_third_module(program: Path) -> None:
+    workers = "from store import RESULTS\n\n\ndef work(n):\n    RESULTS.append(n * n)\n"
+    main = READS_RESULTS.replace("from workers import RESULTS, work", "import store\nfrom workers import work")
+    main = main.replace("sorted(RESULTS)", "sorted(store.RESULTS)")
+    write(program, {"store.py": "RESULTS = []\n", "workers.py": workers, "main.py": main})
+    expected = LIST_FINDING.replace("on line 8", "on line 9").replace("on line 7", "on line 8")
+    expected = expected.replace("level `RESULTS`", "level `store.RESULTS`")
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").stdout == "[]\n"
+
+
+def test_a_forked_child_loses_its_change_too(program: Path) -> None:
+    forked = STARTS_ADDERS.replace("mp.Process(", 'mp.get_context("fork").Process(')
+    write(program, {"workers.py": COUNTS_TOTAL, "main.py": forked})
+    assert mpfix("check", ".") == (1, [TOTAL_FINDING])
+    assert run_program(program / "main.py", "spawn").stdout == "0\n"
+
+
+def test_a_global_of_a_third_module_assigned_through_its_name(program: Path) -> None:
+    workers = "import store\n\n\ndef add(n):\n    store.total += n\n"
+    main = STARTS_ADDERS.replace("import workers\n", "import store\nimport workers\n").replace(
+        "print(workers.total)", "print(store.total)"
+    )
+    write(program, {"store.py": "total = 0\n", "workers.py": workers, "main.py": main})
+    expected = TOTAL_FINDING.replace("6:5", "5:5").replace("line 11", "line 12").replace("line 6", "line 7")
+    expected = expected.replace("the global `total` (`total += n`)", "`store.total` (`store.total += n`)")
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").stdout == "0\n"
+
+
+# -- MP011: a module-level pool that another module uses --------------------------------
+
+UNCLOSED = (
+    "helpers.py:8:8: MP011 `pool` (`Pool(2)`) is never closed or terminated: its worker processes live on until it "
+    "is garbage-collected or the program exits; not fixed: {why}; close it (`close()`, then `join()`) after its "
+    "last use"
+)
+
+
+def test_a_pool_another_module_uses_is_not_called_unused(program: Path) -> None:
+    write(program, {"helpers.py": POOL_HELPERS, "main.py": USES_POOL})
+    used = UNCLOSED.format(why="main.py imports it on line 1 and uses it there")
+    assert mpfix("check", "--select", "MP011", ".") == (1, [used])
+    assert mpfix("check", "--select", "MP011", "helpers.py") == (1, [used])
+
+
+def test_a_pool_no_module_uses_is_still_unused(program: Path) -> None:
+    main = USES_POOL.replace("import pool, square", "import square").replace("pool.map", "list(map")
+    write(program, {"helpers.py": POOL_HELPERS, "main.py": main.replace("range(4)))", "range(4))))")})
+    unused = UNCLOSED.format(why="it is never used; remove it")
+    assert mpfix("check", "--select", "MP011", ".") == (1, [unused])

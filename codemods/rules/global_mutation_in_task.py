@@ -23,24 +23,12 @@ from codemods.analysis.bindings import bound_node
 from codemods.analysis.entries import Entries, entries_of
 from codemods.analysis.facts import findall
 from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
+from codemods.analysis.project.apis import CONTAINER_CALLS, MUTATORS
+from codemods.analysis.project.model import LostUpdate
 from codemods.analysis.statements import is_definition
 from codemods.rules._base import RuleVisitor
 
-# Methods that change a list, dict, set or deque in place.
-MUTATORS = frozenset(
-    {
-        "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
-        "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
-        "symmetric_difference_update", "appendleft", "extendleft", "popleft",
-    }
-)  # fmt: skip
 CONTAINER_LITERALS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
-CONTAINER_CALLS = frozenset(
-    {"builtins.list", "builtins.dict", "builtins.set", "collections.defaultdict", "collections.Counter",
-     "collections.OrderedDict", "collections.deque"}
-)  # fmt: skip
-
-
 AST_CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 
 
@@ -84,6 +72,7 @@ class GlobalMutationInTask(RuleVisitor):
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.reported: set[tuple[int, str]] = set()
+        self.reported_lines: set[tuple[int, str]] = set()
         self.script = {i for i, statement in enumerate(node.body) if not is_definition(statement)}
         self.parent_only = {
             name for name in self.reach.parent_only(self.script)
@@ -94,7 +83,32 @@ class GlobalMutationInTask(RuleVisitor):
             function = self.module.body[self.reach.functions[name]]
             assert isinstance(function, cst.FunctionDef)  # reach.functions holds the module's defs
             self._check_function(function, role)
+        if self.facts.project is not None:
+            for update in self.facts.project.lost_updates:
+                self._check_across(update)
         return False
+
+    def _check_across(self, update: LostUpdate) -> None:
+        """A change that a child started by another module makes, which that module reads."""
+        index = self.reach.functions.get(update.function)
+        function = self.module.body[index] if index is not None else None
+        lines = findall(function, m.SimpleStatementLine()) if isinstance(function, cst.FunctionDef) else []
+        small = [s for line in lines if isinstance(line, cst.SimpleStatementLine) for s in line.body]
+        where = next((s for s in small if self.line(s) == update.line), None)
+        if where is None or (update.line, update.name) in self.reported_lines:
+            return
+        self.reported_lines.add((update.line, update.name))
+        kind = "process target" if update.kind == "target" else "pool task"
+        code = " ".join(self.module.code_for_node(where).split())
+        shown = f" (`{code}`)" if len(code) <= 50 else ""
+        message = (
+            f"`{update.function}`, a {kind} that {update.by} starts on line {update.start_line}, "
+            f"{update.what} {_module_level(update)}"
+            f"{shown}: under every start method a child process changes its own copy of the module, so "
+            f"{update.by}, which reads `{update.name.rpartition('.')[2]}` on line {update.read_line}, never sees "
+            "the change"
+        )
+        self.report(where, message, not_fixed=_advice(kind, update.function) + f" in {update.by}")
 
     # -- which functions run only in a child -------------------------------------------
 
@@ -204,6 +218,7 @@ class GlobalMutationInTask(RuleVisitor):
         if read is None or (id(where), name) in self.reported:
             return  # the parent never looks (a per-worker cache or scratch value), or said already
         self.reported.add((id(where), name))
+        self.reported_lines.add((self.line(where), name))
         code = " ".join(self.module.code_for_node(where).split())
         shown = f" (`{code}`)" if len(code) <= 50 else ""
         worker, (entry, kind) = function.name.value, role
@@ -212,14 +227,20 @@ class GlobalMutationInTask(RuleVisitor):
             f"{who} {what}{shown}: under every start method a child process changes its own copy of the "
             f"module, so the parent, which reads `{name}` on line {self.line(read)}, never sees the change"
         )
-        if kind == "pool task":
-            advice = f"return the value from `{entry}` and use what the pool returns"
-        else:
-            advice = (
-                "send the value to the parent through a `multiprocessing.Queue` passed to the process, "
-                "or keep it in a `Manager()` list or dict"
-            )
-        self.report(where, message, not_fixed=advice)
+        self.report(where, message, not_fixed=_advice(kind, entry))
+
+
+def _module_level(update: LostUpdate) -> str:
+    return f"`{update.name}`" if update.what.startswith("assigns") else f"the module-level `{update.name}`"
+
+
+def _advice(kind: str, entry: str) -> str:
+    if kind == "pool task":
+        return f"return the value from `{entry}` and use what the pool returns"
+    return (
+        "send the value to the parent through a `multiprocessing.Queue` passed to the process, "
+        "or keep it in a `Manager()` list or dict"
+    )
 
 
 def _subscripted(node: cst.CSTNode | None) -> cst.Name | None:

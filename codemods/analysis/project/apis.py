@@ -32,3 +32,17 @@ POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 TASK_METHODS = frozenset(
     {"apply", "apply_async", "map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "submit"}
 )
+
+# Methods that change a list, dict, set or deque in place.
+MUTATORS = frozenset(
+    {
+        "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
+        "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
+        "symmetric_difference_update", "appendleft", "extendleft", "popleft",
+    }
+)  # fmt: skip
+# The qualified names of the calls that make such a container.
+CONTAINER_CALLS = frozenset(
+    {"builtins.list", "builtins.dict", "builtins.set", "collections.defaultdict", "collections.Counter",
+     "collections.OrderedDict", "collections.deque"}
+)  # fmt: skip

@@ -50,6 +50,21 @@ class ForeignLambda:
 
 
 @dataclass(frozen=True)
+class LostUpdate:
+    """A change that a function of this module makes to a module-level name while it
+    runs in a child that another module starts, and that module then reads the name."""
+
+    function: str
+    kind: str  # "target" or "task"
+    name: str  # as this module writes it: ``RESULTS``, ``store.RESULTS``
+    what: str  # "changes", "stores into", "deletes from", "assigns the global", "assigns"
+    line: int  # of the change
+    by: str  # the module that starts the child and reads the name (relative to this file's folder)
+    start_line: int
+    read_line: int
+
+
+@dataclass(frozen=True)
 class ProjectView:
     """What one file's rules learn from the other files (small, picklable, cacheable)."""
 
@@ -58,6 +73,7 @@ class ProjectView:
     importers: tuple[Importer, ...] = ()
     lambdas: tuple[ForeignLambda, ...] = ()
     child_import: str = ""  # why child processes import this module; "" when they do not
+    lost_updates: tuple[LostUpdate, ...] = ()
 
     def digest(self) -> str:
         """Part of the file's cache key: a change in another file that changes what this
@@ -150,13 +166,22 @@ class Project:
                 return self.resolve(home, source, hops + 1)
         return None
 
-    def handovers(self) -> Iterator[tuple[str, str, str, Handover]]:
-        """(file handing over, file of the callable, its name, the handover) across files."""
+    def owner(self, path: str, dotted: str) -> tuple[str, str] | None:
+        """(file, module-level name) of a dotted name (``store.RESULTS``) as the file at
+        ``path`` writes it; None when the module is not in the project."""
+        module, _, name = dotted.rpartition(".")
+        home = self.by_name.get(absolute(module, self.names[path], self.is_package(path)))
+        return (home, name) if home is not None else None
+
+    def handovers(self, forked: bool = False) -> Iterator[tuple[str, str, str, Handover]]:
+        """(file handing over, file of the callable, its name, the handover) across files;
+        with ``forked``, also those to children that are forked (which inherit the
+        parent's objects, but still change only their own copies)."""
         for path, summary in self.summaries.items():
-            if summary.forks:
+            if summary.forks and not forked:
                 continue  # every child is forked: it inherits the parent's objects
             for handover in summary.handovers:
-                if handover.fork_only:
+                if handover.fork_only and not forked:
                     continue
                 found = self.resolve(path, handover.callee)
                 if found is not None and found[0] != path:

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from codemods.analysis.project import changes
 from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, TASK_METHODS
 from codemods.libraries import canonical
 
@@ -87,6 +88,9 @@ class ModuleSummary:
     handovers: list[Handover] = field(default_factory=list)
     attributes: dict[str, list[str]] = field(default_factory=dict)  # ``import m`` as ``m`` -> attributes read
     forks: bool = False  # sets the ``fork`` start method by name
+    containers: list[str] = field(default_factory=list)  # module-level names bound to a list, dict, set...
+    changes: dict[str, list[list[Any]]] = field(default_factory=dict)  # top-level def -> [name, line, what]
+    imported_reads: dict[str, int] = field(default_factory=dict)  # when it starts children: dotted name -> line
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,6 +202,7 @@ class _Summarizer:
         self._module_level()
         self._functions()
         self._calls()
+        self._state()
 
     # -- names -------------------------------------------------------------------------
 
@@ -313,6 +318,20 @@ class _Summarizer:
             }  # fmt: skip
             if reads:
                 self.summary.reads[statement.name] = sorted(reads)
+            changed = changes.changes(nodes, module_names, set(self.sources), self.qualified)
+            if changed:
+                self.summary.changes[statement.name] = changed
+
+    def _state(self) -> None:
+        """Module-level containers; and, in a module that starts children, the imported
+        names it reads outside the functions it hands them."""
+        self.summary.containers = changes.containers(self.tree.body, self.qualified)
+        if not self.summary.handovers:
+            return
+        handed = {h.callee for h in self.summary.handovers}
+        skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, _FUNCTIONS) and s.name in handed}
+        per_statement = self.nodes.per_statement
+        self.summary.imported_reads = changes.imported_reads(per_statement, skipped, set(self.sources), self.qualified)
 
     # -- handovers -----------------------------------------------------------------------
 

@@ -6,6 +6,8 @@
 - MP013: this module is imported by child processes (the script that starts them, or
   the module of their target, imports it) and does work at import.
 - MP001: the modules that import this one, which starts processes at import.
+- MP008: the changes this module's functions make to module-level names while they run
+  in children that another module starts, when that module then reads the name.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
-from codemods.analysis.project.model import ChildStart, ForeignLambda, Importer, Project, ProjectView
+from codemods.analysis.project.model import (
+    ChildStart,
+    ForeignLambda,
+    Importer,
+    LostUpdate,
+    Project,
+    ProjectView,
+)
 
 
 def _relative(path: str, seen_from: str) -> str:
@@ -42,6 +51,7 @@ def views(project: Project) -> dict[str, ProjectView]:
             child_modules.setdefault(path, "")  # the script: its own import-time work is MP013's single-file case
     imported = _imported_by_children(project, child_modules)
     importers = _importers(project)
+    lost = _lost_updates(project)
     found: dict[str, ProjectView] = {}
     for path, summary in project.summaries.items():
         rules = set()
@@ -57,6 +67,8 @@ def views(project: Project) -> dict[str, ProjectView]:
         own_importers = tuple(importers.get(path, ())) if summary.starts else ()
         if own_importers:
             rules.add("MP001")
+        if lost.get(path):
+            rules.add("MP008")
         if rules:
             found[path] = ProjectView(
                 frozenset(rules),
@@ -64,6 +76,7 @@ def views(project: Project) -> dict[str, ProjectView]:
                 own_importers,
                 tuple(lambdas.get(path, ())),
                 why if "MP013" in rules else "",
+                tuple(lost.get(path, ())),
             )
     return found
 
@@ -105,4 +118,25 @@ def _importers(project: Project) -> dict[str, list[Importer]]:
             else:
                 names = tuple(summary.attributes.get(item.bound, ()))
             found[home].append(Importer(_relative(path, home), item.line, names))
+    return found
+
+
+def _lost_updates(project: Project) -> dict[str, list[LostUpdate]]:
+    """The changes that tasks and targets make in children to a module-level name (of
+    their module or a third one) that the module starting them then reads."""
+    found: dict[str, list[LostUpdate]] = defaultdict(list)
+    for by, home, function, handover in project.handovers(forked=True):
+        if handover.kind == "initializer":
+            continue  # setting the worker's globals is what an initializer is for
+        reads = project.summaries[by].imported_reads
+        read_lines = {owner: line for name, line in reads.items() if (owner := project.owner(by, name)) is not None}
+        for name, line, what in project.summaries[home].changes.get(function, ()):
+            owner = project.owner(home, name) if "." in name else (home, name)
+            if owner is None or owner not in read_lines:
+                continue
+            if not what.startswith("assigns") and owner[1] not in project.summaries[owner[0]].containers:
+                continue  # a method of something else (a queue's ``put`` is no lost change)
+            kind = "target" if handover.kind == "target" else "task"
+            update = LostUpdate(function, kind, name, what, line, _relative(by, home), handover.line, read_lines[owner])
+            found[home] += [update] if update not in found[home] else []
     return found

@@ -152,7 +152,7 @@ class PoolNotClosed(RuleVisitor):
             if uses.escapes:
                 raise Unfixable(uses.escapes[0][1])
             if not uses.calls:
-                raise Unfixable("it is never used; remove it")
+                raise Unfixable(self._unused(name.value))
             last, unwaited = self._plan(statement, uses, kind, rebinding)
         except Unfixable as why:
             self.report(call, message, not_fixed=f"{why}; {self._closing_words(call, kind)} after its last use")
@@ -169,6 +169,14 @@ class PoolNotClosed(RuleVisitor):
             "the `with` block terminates the pool at its end, stopping it if it still runs"
         )
         self.report(call, message, fix=(block, new), unsafe=unsafe, fix_title=TITLE)
+
+    def _unused(self, name: str) -> str:
+        """Why a pool that this module never uses is left alone: another module may use it."""
+        project = self.facts.project
+        for importer in project.importers if project is not None else ():
+            if name in importer.names or "*" in importer.names:
+                return f"{importer.by} imports it on line {importer.line} and uses it there"
+        return "it is never used; remove it"
 
     def _closing_words(self, call: cst.Call, kind: str) -> str:
         """How this pool's library says that a pool is cleaned up: ``close()``, then ``join()``."""
