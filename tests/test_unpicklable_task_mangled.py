@@ -133,3 +133,12 @@ def test_fixed_program_runs(tmp_path: Path, after: str, output: str, method: str
     program.write_text(after)
     run = run_program(program, method)
     assert (run.returncode, run.stdout) == (0, output), run.stderr
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_unfixed_process_target_fails_in_the_child(tmp_path: Path, method: str) -> None:
+    program = tmp_path / "program.py"
+    program.write_text(PROCESS_TARGET)
+    run = run_program(program, method)
+    assert run.stdout == "hello parent\n"
+    assert "AttributeError: 'Greeter' object has no attribute '__greet'" in run.stderr
