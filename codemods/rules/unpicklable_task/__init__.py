@@ -25,6 +25,7 @@ from codemods.rewrite.fresh_names import FreshNames
 from codemods.rewrite.handover import Edits, add_keyword
 from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.unpicklable_task import mangled
 from codemods.rules.unpicklable_task.ast_tasks import may_find
 from codemods.rules.unpicklable_task.foreign import foreign_lambda
 
@@ -57,6 +58,7 @@ class Problem:
     everywhere: bool  # fails under fork too
     moves: cst.Lambda | cst.FunctionDef | None = None  # what the fix would move
     reason: str | None = None  # what to do by hand, when there is nothing to move
+    renames: cst.FunctionDef | None = None  # a method with a mangled name, to rename
 
 
 class UnpicklableTask(RuleVisitor):
@@ -91,6 +93,8 @@ class UnpicklableTask(RuleVisitor):
                 f"{call} pickles its {site.noun} by name, and under spawn and forkserver {children} "
                 f"cannot find {problem.what}: {problem.why}"
             )
+        if problem.renames is not None:
+            return self._rename_mangled(site.task, message, problem.renames)
         try:
             fix, title = self._fix(problem, site)
         except Unfixable as why:
@@ -158,6 +162,9 @@ class UnpicklableTask(RuleVisitor):
             return inner
         if isinstance(task, cst.Name):
             return self._named(task)
+        if (method := mangled.mangled_method(task, self.parents)) is not None:
+            what = f"`{self.module.code_for_node(task)}`, a method with a name-mangled name"
+            return Problem(what, mangled.WHY, True, renames=method)
         if isinstance(task, cst.Attribute):
             # ``Local.method``, ``Local().method``, ``obj.method`` with ``obj = Local()``
             owner = task.value
@@ -245,6 +252,14 @@ class UnpicklableTask(RuleVisitor):
         if helpers:
             title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
         return edits.apply(self.module), title
+
+    def _rename_mangled(self, task: cst.BaseExpression, message: str, method: cst.FunctionDef) -> None:
+        try:
+            fixed, new = mangled.renamed_method(self.module, method, self.parents)
+        except Unfixable as why:
+            return self.report(task, message, not_fixed=why)
+        title = f"Rename `{method.name.value}` to `{new}`"
+        self.report(task, message, fix=(self.module, fixed), fix_title=title, unsafe=mangled.RENAME_RISK)
 
     def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str]:
         passed = self._passed_parameters(function, site)

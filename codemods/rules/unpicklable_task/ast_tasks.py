@@ -18,6 +18,7 @@ from codemods.analysis.prechecks import (
 )
 from codemods.analysis.project.apis import TASK_METHODS
 from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
+from codemods.rules.unpicklable_task.mangled import mangled_methods
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class AstTasks:
     classes: set[str]  # the classes among them
     made_by: dict[str, set[str]]  # NAME -> the plain names called in ``NAME = f(...)``
     partial: frozenset[str]
+    mangled: set[str]  # methods named ``__name``, which multiprocessing cannot send bound
 
     @classmethod
     def of(cls, facts: AstFacts) -> AstTasks:
@@ -55,7 +57,7 @@ class AstTasks:
                 ):
                     made_by.setdefault(target.id, set()).add(node.value.func.id)
         classes = {node.name for node in nested if isinstance(node, ast.ClassDef)}
-        return cls(names, classes, made_by, facts.aliases({"partial"}))
+        return cls(names, classes, made_by, facts.aliases({"partial"}), mangled_methods(facts.tree))
 
     def may_fail(self, task: ast.expr) -> bool:
         if isinstance(task, ast.Lambda):
@@ -65,6 +67,8 @@ class AstTasks:
             return bool(given) and self.may_fail(given[0])
         if isinstance(task, ast.Name):
             return task.id in self.names
+        if isinstance(task, ast.Attribute) and task.attr in self.mangled:
+            return True
         # ``Local.method``, ``Local().method``, ``obj.method`` with ``obj = Local()``
         owner = task.value if isinstance(task, ast.Attribute) else None
         owner = owner.func if isinstance(owner, ast.Call) else owner
@@ -76,7 +80,7 @@ class AstTasks:
 def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
     """The rule's pre-check (see ``UnpicklableTask.precheck``), on ``ast`` alone."""
     tasks = AstTasks.of(facts)
-    if not (tasks.names or facts.nodes(ast.Lambda)):
+    if not (tasks.names or tasks.mangled or facts.nodes(ast.Lambda)):
         return False
     pools = facts.aliases(spellings(pools_spelled))
     for call in facts.method_calls(TASK_METHODS):
