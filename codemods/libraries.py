@@ -63,6 +63,8 @@ class Library:
     serializer: str = "pickle"  # what sends tasks to workers: pickle, dill or cloudpickle
     needs_main_guard: bool = True  # the children re-run the main module under spawn
     closes: tuple[str, ...] = ("close", "join")  # how a pool that is done is cleaned up
+    # Its executors' ``map()`` takes ``buffersize=`` (Python 3.14's concurrent.futures).
+    map_buffersize: bool = False
     # Qualified names of its API and their canonical names. A library that copies
     # multiprocessing's API (``mirrors``) also has every name of that API under each module.
     apis: Mapping[str, str] = field(default_factory=dict)
@@ -118,6 +120,7 @@ LIBRARIES: tuple[Library, ...] = (
         waits=("result", "exception", "wait", "as_completed"),
         start_method="multiprocessing's",
         closes=("shutdown",),
+        map_buffersize=True,
         apis={
             "concurrent.futures.ProcessPoolExecutor": "ProcessPoolExecutor",
             "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",

@@ -129,7 +129,7 @@ class MapMaterializesIterable(RuleVisitor):
                     f"target version is {self.target_version}; until then, use a `multiprocessing` pool's `imap()`, "
                     "or submit the tasks in batches"
                 )
-            if executor and not self._from_concurrent_futures(cst.ensure_type(call.func, cst.Attribute).value):
+            if executor and not self._takes_buffersize(cst.ensure_type(call.func, cst.Attribute).value):
                 raise Unfixable(
                     "only `concurrent.futures`' own executors take `buffersize=`; submit the tasks in batches"
                 )
@@ -141,10 +141,9 @@ class MapMaterializesIterable(RuleVisitor):
         unsafe = unsafe or odd_chunksize
         self.report(call, message, fix=fix, unsafe=unsafe, fix_title=EXECUTOR_TITLE if executor else TITLE)
 
-    def _from_concurrent_futures(self, executor: cst.BaseExpression) -> bool:
-        """``executor`` is made by ``concurrent.futures`` itself (not by a library with an
-        executor of its own, such as loky's): made right there, or bound once by an
-        assignment or a ``with`` statement."""
+    def _takes_buffersize(self, executor: cst.BaseExpression) -> bool:
+        """``executor`` is made by a library whose ``map()`` takes ``buffersize=`` (not
+        loky's, for one): made right there, or bound once by an assignment or a ``with``."""
         made: cst.CSTNode | None = executor
         if isinstance(executor, cst.Name):
             bindings = self.bindings.of(executor)
@@ -154,7 +153,7 @@ class MapMaterializesIterable(RuleVisitor):
             elif isinstance(binding, cst.AsName) and isinstance(item := self.parent(binding), cst.WithItem):
                 made = item.item
         library = self.api.call_library(made) if isinstance(made, cst.Call) else None
-        return library is not None and library.name == "concurrent.futures"
+        return library is not None and library.map_buffersize
 
     def _executor_message(self, call: cst.Call, source: Input) -> str:
         method = f"`{self.module.code_for_node(call.func)}()`"
