@@ -397,12 +397,12 @@ if __name__ == "__main__":
         """\
 import billiard
 
-def _task(x):
+def _main_task(x):
     return x * x
 
 if __name__ == "__main__":
     with billiard.Pool(2) as pool:
-        print(pool.map(_task, range(4)))
+        print(pool.map(_main_task, range(4)))
 """,
     )
 

@@ -31,12 +31,12 @@ if __name__ == "__main__":
         """\
 import multiprocessing as mp
 
-def _task(s):
+def _main_task(s):
     return s.upper()
 
 if __name__ == "__main__":
     with mp.Pool(2) as pool:
-        print(pool.map(_task, ["a", "b"]))
+        print(pool.map(_main_task, ["a", "b"]))
 """,
         id="lambda-under-the-guard-moves-before-it",
     ),
@@ -58,13 +58,13 @@ from concurrent import futures
 SCALE = 3
 
 
-def _task():
+def _main_task():
     return SCALE * len("abc")
 
 
 def main():
     with futures.ProcessPoolExecutor() as executor:
-        future = executor.submit(_task)
+        future = executor.submit(_main_task)
     return future.result()
 """,
         id="executor-submit-reads-a-constant-and-a-builtin",
@@ -86,7 +86,7 @@ def main():
 import multiprocessing as mp
 
 
-def _task(a, b=2, *rest, **options):
+def _main_task(a, b=2, *rest, **options):
     return (
         a * b  # the product
         + len(rest)
@@ -96,7 +96,7 @@ def _task(a, b=2, *rest, **options):
 def main():
     ctx = mp.get_context("spawn")
     with ctx.Pool() as pool:
-        return pool.starmap(_task, [(1, 2)])
+        return pool.starmap(_main_task, [(1, 2)])
 """,
         id="local-context-multiline-body-and-literal-default",
     ),
@@ -114,16 +114,59 @@ def main():
 import multiprocessing as mp
 
 
-def _task(x):
+def _main_task(x):
     return (x +
                     1)
 
 
 def main():
     with mp.Pool() as pool:
-        return pool.map(_task, [1])
+        return pool.map(_main_task, [1])
 """,
         id="body-continued-inside-the-call-gets-parentheses",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def process_rows(rows):
+    with mp.Pool(2) as pool:
+        return pool.map(lambda row: row * 2, rows), pool.map(lambda row: row + 1, rows)
+
+
+class Loader:
+    def _load(self, paths):
+        with mp.Pool(2) as pool:
+            return pool.map(lambda path: path.upper(), paths)
+""",
+        """\
+import multiprocessing as mp
+
+
+def _process_rows_task(row):
+    return row * 2
+
+
+def _process_rows_task_2(row):
+    return row + 1
+
+
+def process_rows(rows):
+    with mp.Pool(2) as pool:
+        return pool.map(_process_rows_task, rows), pool.map(_process_rows_task_2, rows)
+
+
+def _load_task(path):
+    return path.upper()
+
+
+class Loader:
+    def _load(self, paths):
+        with mp.Pool(2) as pool:
+            return pool.map(_load_task, paths)
+""",
+        id="lambdas-named-after-the-function-that-sends-them",
     ),
     pytest.param(
         """\
@@ -131,7 +174,7 @@ import functools
 from multiprocessing import Pool
 
 
-def _task(x):
+def _main_task(x):
     return x
 
 
@@ -139,26 +182,26 @@ def main():
     pool = Pool(2)
     result = pool.apply_async(functools.partial(lambda x, y: x + y, 1), (2,), callback=lambda r: print(r))
     pool.close()
-    return result.get(), pool.map(_task, [1])
+    return result.get(), pool.map(_main_task, [1])
 """,
         """\
 import functools
 from multiprocessing import Pool
 
 
-def _task(x):
+def _main_task(x):
     return x
 
 
-def _task_2(x, y):
+def _main_task_2(x, y):
     return x + y
 
 
 def main():
     pool = Pool(2)
-    result = pool.apply_async(functools.partial(_task_2, 1), (2,), callback=lambda r: print(r))
+    result = pool.apply_async(functools.partial(_main_task_2, 1), (2,), callback=lambda r: print(r))
     pool.close()
-    return result.get(), pool.map(_task, [1])
+    return result.get(), pool.map(_main_task, [1])
 """,
         id="partial-of-a-lambda-fresh-name-callback-untouched",
     ),
@@ -176,12 +219,12 @@ def start():
 from multiprocessing import Process
 
 
-def _target():
+def _start_target():
     return print("hi")
 
 
 def start():
-    child = Process(None, _target)
+    child = Process(None, _start_target)
     child.start()
     return child
 """,
@@ -464,12 +507,12 @@ class Server:
         print("serving on", self.port)
 
 
-def _target(server_class, port):
+def _run_target(server_class, port):
     return server_class(port).start()
 
 
 def run(server_class, port):
-    p = mp.Process(target=_target, args=(server_class, port))
+    p = mp.Process(target=_run_target, args=(server_class, port))
     p.start()
     p.join()
 
@@ -505,12 +548,12 @@ def work(x, y, z):
     print(x, y, z)
 
 
-def _target(b, a):
+def _run_target(b, a):
     return work(b, a, b)
 
 
 def run(a, b):
-    p = mp.Process(target=_target, args=(b, a))
+    p = mp.Process(target=_run_target, args=(b, a))
     p.start()
     p.join()
 
@@ -1164,7 +1207,7 @@ def main():
     [finding] = check(source).findings
     assert (finding.line, finding.column, finding.end_column) == (6, 19, 30)
     assert finding.message.startswith("`pool.imap()` pickles its task under every start method")
-    assert finding.fix_title == "Move the lambda to a module-level function `_task`"
+    assert finding.fix_title == "Move the lambda to a module-level function `_main_task`"
 
 
 def test_process_target_names_the_start_methods_that_pickle_it() -> None:

@@ -28,6 +28,7 @@ from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.unpicklable_task import mangled
 from codemods.rules.unpicklable_task.ast_tasks import may_find
 from codemods.rules.unpicklable_task.foreign import foreign_lambda
+from codemods.rules.unpicklable_task.naming import lambda_name
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -267,7 +268,8 @@ class UnpicklableTask(RuleVisitor):
         if why is not None:
             raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
-        name = self.names.pick(f"_{site.noun}", self.reach.global_scope)
+        base = lambda_name(function, self.parents, is_main_guard(self.module.body[anchor]), site.noun)
+        name = self.names.pick(base, self.reach.global_scope)
         params = cst.Parameters([cst.Param(cst.Name(parameter)) for parameter in passed]) if passed else function.params
         edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function.with_changes(params=params))])
         edits.change(function, lambda _: cst.Name(name))

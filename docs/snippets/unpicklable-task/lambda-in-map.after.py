@@ -1,13 +1,13 @@
 import multiprocessing as mp
 
 
-def _task(n):
+def _main_task(n):
     return n * n
 
 
 def main():
     with mp.Pool(2) as pool:
-        squares = pool.map(_task, range(6))
+        squares = pool.map(_main_task, range(6))
     print("squares:", squares)
 
 

@@ -1,12 +1,12 @@
 import multiprocessing as mp
 
 
-def _target():
+def _main_target():
     return print("hello from the child")
 
 
 def main():
-    child = mp.Process(target=_target)
+    child = mp.Process(target=_main_target)
     child.start()
     child.join()
     print("exit code:", child.exitcode)
