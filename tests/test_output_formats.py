@@ -21,6 +21,8 @@ UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.ma
 HEADING = '`mp.Pool()` starts processes at module level, outside `if __name__ == "__main__":`'
 WHY = "under spawn and forkserver every child process re-runs it"
 MESSAGE = f"{HEADING}; {WHY}"
+# On a `= note:` line of its own, the reason is a sentence.
+WHY_NOTE = "Under spawn and forkserver every child process re-runs it"
 FIX_TITLE = 'Move the script part under `if __name__ == "__main__":`'
 # MP001 without a fix: moving the script under the guard would hide SUFFIX from the workers.
 REPORTED = """\
@@ -69,7 +71,7 @@ def test_text_shows_each_finding_with_its_source_lines_and_fix(project: Path) ->
         "  |      ^^^^^^^^^^ MP001\n"
         "3 |     print(p.map(abs, [-1]))\n"
         "  |\n"
-        f"  = note: {WHY}\n"
+        f"  = note: {WHY_NOTE}\n"
         f"  = fix: {FIX_TITLE}\n"
         "\n"
         "Found 1 error (1 fixable with `mpfix fix`).\n"
@@ -97,8 +99,8 @@ def test_text_is_the_default_and_concise_is_one_line_per_finding(project: Path) 
         "   |        ^^^^^^^ MP001\n"
         '10 | SUFFIX = os.environ.get("SUFFIX", "!")\n'
         "   |\n"
-        f"   = note: {WHY}\n"
-        "   = note" + report_reason(concise.stdout).replace(";", ":", 1)
+        f"   = note: {WHY_NOTE}\n"
+        "   = note: Not fixed: " + report_reason(concise.stdout).removeprefix("; not fixed: ")
     )
     headings = [line.partition(": MP001 ")[2] for line in default.stdout.splitlines() if ": MP001 " in line]
     assert len(headings) == 2 and max(map(len, headings)) < 100

@@ -453,7 +453,7 @@ def test_finding_points_at_the_setup_call_and_says_what_it_does() -> None:
     [finding] = check(source).findings
     assert (finding.line, finding.column) == (9, 12)
     assert finding.message == (
-        "each call of the pool task `task` opens a database connection (`sqlite3.connect(DB)`): "
+        "Each call of the pool task `task` opens a database connection (`sqlite3.connect(DB)`): "
         "create it once per worker, in a pool initializer"
     )
     assert finding.fix_title == "Create it once per worker, in a pool initializer"

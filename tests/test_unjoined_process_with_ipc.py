@@ -301,3 +301,18 @@ def test_processes_joined_or_handed_on_are_left_alone(source: str) -> None:
 
 def test_every_fixed_case_has_a_twin() -> None:
     assert FIXED.keys() == LEFT_ALONE.keys()
+
+
+@pytest.mark.parametrize(
+    ("handed", "wording"),
+    [
+        ("event, lock", "The processes in `workers` are started with an event and a lock and never joined"),
+        ("lock", "The processes in `workers` are started with a lock and never joined"),
+    ],
+)
+def test_the_message_names_what_the_processes_are_handed(handed: str, wording: str) -> None:
+    before, _ = FIXED["list-filled-in-a-loop"]
+    source = before.replace("event = mp.Event()", "event = mp.Event()\n    lock = mp.Lock()")
+    source = source.replace("args=(event, n)", f"args=({handed}, n)")
+    [finding] = CASES.check(source, unsafe_fixes=True).findings
+    assert finding.heading.startswith(wording + ": ")

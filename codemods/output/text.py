@@ -49,6 +49,12 @@ def split_message(message: str) -> tuple[str, str]:
     return message, ""
 
 
+def as_sentence(note: str) -> str:
+    """A note shown on a line of its own, capitalised as a sentence: within the message it
+    continues the problem's sentence after ``: `` or ``; ``. Code in backticks stays as is."""
+    return note[:1].upper() + note[1:]
+
+
 # Source lines shown around a finding, and how many of a long finding's own lines.
 CONTEXT_LINES = 1
 SPAN_LINES = 4
@@ -108,7 +114,7 @@ def finding_block(path: str, finding: Finding, source: str | None, unsafe_fixes:
     out = [f"{where} {_paint(finding.code, _BOLD + _RED, colour)} {heading}{marker}"]
     frame, width = _frame(finding, source, colour)
     out += frame
-    notes = [f"note: {note}" for note in (why, finding.note) if note]
+    notes = [f"note: {as_sentence(note)}" for note in (why, finding.note) if note]
     label = _fix_label(finding, unsafe_fixes)
     for line in [*notes, *([label] if label is not None else [])]:
         name, _, rest = line.partition(": ")

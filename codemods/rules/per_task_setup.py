@@ -129,7 +129,7 @@ class PerTaskSetup(RuleVisitor):
         code = self.module.code_for_node(call)
         code = code if len(code) <= 60 and "\n" not in code else self.module.code_for_node(call.func) + "(...)"
         message = (
-            f"each call of the pool task `{task}` {what} (`{code}`): create it once per worker, in a pool initializer"
+            f"Each call of the pool task `{task}` {what} (`{code}`): create it once per worker, in a pool initializer"
         )
         try:
             fixed = self._fix(function, call)

@@ -221,7 +221,7 @@ class IpcOutsideParent(RuleVisitor):
         if not all(r.scope is scope and self.ipc.local_use(r.node) for r in assignments[0].references):
             return  # passed on, stored or returned: it may be meant for others
         message = (
-            f"each call of `{function}` creates its own `{name}` ({self._what(creation)}), which no other process can "
+            f"Each call of `{function}` creates its own `{name}` ({self._what(creation)}), which no other process can "
             "see"
         )
         message += ", so it excludes nothing" if creation.kind in EXCLUSIVE else ""

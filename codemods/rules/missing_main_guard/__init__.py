@@ -73,7 +73,7 @@ class MissingMainGuard(RuleVisitor):
         code = self.module.code_for_node(node)
         if isinstance(node, cst.Call) and not workers.consumes(node):
             return node, f"`{self.module.code_for_node(node.func)}(..., num_proc=...)` starts processes"
-        return node, f"iterating `{code}` starts the worker processes of a `DataLoader`"
+        return node, f"Iterating `{code}` starts the worker processes of a `DataLoader`"
 
     def _report(self, module: cst.Module, triggers: list[int], call: cst.CSTNode, what: str) -> None:
         message = f"{what} at module level, outside {GUARD}; under spawn and forkserver every child process re-runs it"

@@ -56,9 +56,9 @@ class UnjoinedProcessWithIpc(RuleVisitor):
             return  # joined, or handed on to code that may join it
         if any(isinstance(value, cst.Name) and handles.heard_from(value) for value, _ in handed):
             return  # a child that the parent hears from has opened everything it was handed
-        kinds = " and a ".join(sorted({kind for _, kind in handed}))
+        kinds = " and ".join(_with_article(kind) for kind in sorted({kind for _, kind in handed}))
         message = (
-            f"{handles.subject} started with a {kinds} and never joined: under spawn and forkserver, "
+            f"{handles.subject} started with {kinds} and never joined: under spawn and forkserver, "
             "a parent that is done first removes its semaphore as it exits, before the child opens it, "
             "and the child dies with `FileNotFoundError`"
         )
@@ -138,6 +138,11 @@ class UnjoinedProcessWithIpc(RuleVisitor):
             return False
         rest = list(self.module.body)[list(self.module.body).index(guard) + 1 :]
         return all(is_definition(s) or is_import(s) for s in rest)
+
+
+def _with_article(kind: str) -> str:
+    """``a lock``, ``an event``, ``an rlock``."""
+    return f"an {kind}" if kind[0] in "aeiou" or kind == "rlock" else f"a {kind}"
 
 
 RULE = UnjoinedProcessWithIpc

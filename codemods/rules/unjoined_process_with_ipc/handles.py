@@ -174,7 +174,7 @@ class HandleFinder:
         if variable is None:
             return None
         join = f"for {variable} in {name.value}:\n    {variable}.join()\n"
-        what = f"the processes in `{name.value}` are"
+        what = f"The processes in `{name.value}` are"
         return self._handles(name, what, join, daemon, "the list is made anew in a loop")
 
     def _handles(self, name: cst.Name, what: str, join: str, daemon: bool, in_a_loop: str) -> Handles | None:
