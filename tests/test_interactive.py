@@ -107,6 +107,14 @@ def test_files_analysed_in_worker_processes_are_reviewed_in_path_order(project: 
     assert [line.split(":")[0] for line in result.stdout.splitlines() if ": a fix for " in line] == NAMES
 
 
+def test_a_review_of_a_folder_without_python_files_warns_as_a_fix_run_does(project: Path) -> None:
+    (project / "notes").mkdir()
+    result = review("", "notes")
+
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
+    assert result.stderr == "mpfix: warning: no Python files found under the given paths\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -138,8 +138,6 @@ class _Invocation:
         finally:
             if progress is not None:
                 progress.close()
-        if not results:  # as ruff: a run over nothing must not pass for a clean one
-            self.say("mpfix: warning: no Python files found under the given paths", err=True)
         return results
 
 
@@ -163,6 +161,8 @@ def _print_findings(
 
 
 def _echo_errors(results: Sequence[FileResult], invocation: _Invocation) -> None:
+    if not results:  # as ruff: a run over nothing must not pass for a clean one
+        invocation.say("mpfix: warning: no Python files found under the given paths", err=True)
     for result in results:
         for error in result.errors:
             invocation.show(text.error_line(error) + "\n", err=True)
