@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-from libcst.metadata import GlobalScope
+from libcst.metadata import Assignment, GlobalScope
 
 from codemods.analysis.entries import entries_of
 from codemods.analysis.prechecks import AstFacts, callee_name
@@ -123,7 +123,7 @@ class ParentPidAssumption(RuleVisitor):
         if isinstance(scope, GlobalScope):
             return False
         assignments = list(scope.assignments[name.value])
-        if len(assignments) != 1 or assignments[0].scope is not scope:
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment) or assignments[0].scope is not scope:
             return False
         target = self.parent(assignments[0].node)
         assign = self.parent(target)
