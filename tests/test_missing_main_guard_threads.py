@@ -70,12 +70,33 @@ if __name__ == "__main__":
 """
 # What the rule wrote before: the thread stays at module level, the event is set under
 # the guard. Kept to show that the program run below tells the two apart.
-WATCHER_SPLIT = WATCHER_FIXED.replace(
-    '\ndef work():\n    print("working")\n\n\nif __name__ == "__main__":\n    t = threading.Thread(target=watch)\n'
-    "    t.start()\n\n",
-    't = threading.Thread(target=watch)\nt.start()\n\n\ndef work():\n    print("working")\n\n\n'
-    'if __name__ == "__main__":\n',
-)
+WATCHER_SPLIT = """\
+import multiprocessing
+import threading
+
+stop = threading.Event()
+
+
+def watch():
+    stop.wait()
+    print("watcher stopped")
+
+
+t = threading.Thread(target=watch)
+t.start()
+
+
+def work():
+    print("working")
+
+
+if __name__ == "__main__":
+    p = multiprocessing.Process(target=work)
+    p.start()
+    p.join()
+    stop.set()
+    t.join()
+"""
 
 # The twin: the thread is made at module level but started after the process, so the
 # region starts at the process as ever, and the thread object (which runs nothing) stays.
@@ -278,6 +299,5 @@ def test_fixed_program_ends_under_every_start_method(fixed: str, method: str, tm
 def test_thread_left_at_module_level_hangs_the_child_under_spawn(tmp_path: Path) -> None:
     path = tmp_path / "split.py"
     path.write_text(WATCHER_SPLIT)
-    assert WATCHER_SPLIT != WATCHER_FIXED
     run = run_program(path, "spawn", timeout=10)
     assert (run.returncode, run.stdout) == (None, "working\n")
