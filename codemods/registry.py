@@ -215,10 +215,13 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="MP020",
         name="parent-pid-assumption",
-        summary="Code that runs in a child compares `os.getppid()` with the id of the process that started it",
+        summary=(
+            "Code that runs in a child takes its parent process (`os.getppid()`, psutil's `children()`) "
+            "for the process that started it"
+        ),
         safety=Safety.NONE,
-        # `os.getppid()` in a process target or a process pool's task.
-        needles=_every(_any(b"getppid"), _any(b"multiprocessing", b"ProcessPoolExecutor")),
+        # `os.getppid()` or `psutil.Process(...).children()` in a process target or a process pool's task.
+        needles=_every(_any(b"getppid", b"psutil"), _any(b"multiprocessing", b"ProcessPoolExecutor")),
     ),
     RuleSpec(
         code="MP021",

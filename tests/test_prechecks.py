@@ -643,6 +643,22 @@ if __name__ == "__main__":
         id="MP020-alias-getppid",
     ),
     pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+from psutil import Process
+
+
+def work():
+    print(len(Process().parent().children()))
+
+
+if __name__ == "__main__":
+    mp.Process(target=work).start()
+""",
+        id="MP020-children-of-the-parent-without-getppid",
+    ),
+    pytest.param(
         "MP016",
         """\
 from multiprocessing import Pool as P
@@ -864,6 +880,19 @@ if __name__ == "__main__":
     mp.Process(target=print).start()
 """,
         id="MP020-compared-outside-functions",
+    ),
+    pytest.param(
+        "MP020",
+        """\
+import multiprocessing as mp
+import os
+import psutil
+
+if __name__ == "__main__":
+    print(len(psutil.Process(os.getppid()).children()))
+    mp.Process(target=print).start()
+""",
+        id="MP020-children-listed-outside-functions",
     ),
     pytest.param(
         "MP016",

@@ -16,7 +16,7 @@ analysis sound when targets are passed around.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -129,6 +129,13 @@ class ModuleReach:
             return call.args[0] is arg and keyword in (None, "fn")
         return call.func.attr.value in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS
 
+    def _is_thread_target(self, access: Access, target_of: Callable[[cst.Call], cst.Arg | None] | None) -> bool:
+        """``access`` hands a function over as the target of a thread, which runs in the
+        process that makes the thread."""
+        arg = self.parents.get(access.node)
+        call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is access.node else None
+        return target_of is not None and isinstance(call, cst.Call) and target_of(call) is arg
+
     def _access_from_parent(
         self, access: Access, parent_only: Collection[str], parent_statements: Collection[int]
     ) -> bool:
@@ -136,9 +143,15 @@ class ModuleReach:
             return self.owner.get(id(access.node)) in parent_statements
         return self.runs_in_parent_only(access.scope, parent_only, parent_statements)
 
-    def parent_only(self, parent_statements: Collection[int]) -> set[str]:
+    def parent_only(
+        self,
+        parent_statements: Collection[int],
+        thread_target: Callable[[cst.Call], cst.Arg | None] | None = None,
+    ) -> set[str]:
         """Top-level functions that only the parent runs, given the top-level statements
-        (by index) that only the parent runs."""
+        (by index) that only the parent runs. With ``thread_target`` (the argument of a
+        call that names the function of the thread the call makes), a function that
+        only threads of the parent run counts too."""
         candidates = set(self.functions)
         changed = True
         while changed:
@@ -146,7 +159,7 @@ class ModuleReach:
             for name in sorted(candidates):
                 accesses = [a for assignment in self.global_scope.assignments[name] for a in assignment.references]
                 if not all(
-                    (self._is_call(a) or self._is_callback(a))
+                    (self._is_call(a) or self._is_callback(a) or self._is_thread_target(a, thread_target))
                     and self._access_from_parent(a, candidates, parent_statements)
                     for a in accesses
                 ):

@@ -21,12 +21,11 @@ from codemods.analysis.facts import findall
 from codemods.analysis.ipc import requested_method
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
+from codemods.analysis.threads import THREAD_CALLS, THREAD_CLASS
 from codemods.rules._base import RuleVisitor
 
 PINS = frozenset({"set_start_method", "get_context"})
 THREAD_POOLS = frozenset({"ThreadPool", "ThreadPoolExecutor"})
-THREAD_CALLS = frozenset({"threading.Thread", "threading.Timer", "_thread.start_new_thread", "_thread.start_new"})
-THREAD_CLASS = "threading.Thread"
 # The rules that find code that works under fork only; with none of their findings left,
 # the program runs under the default start method.
 FORK_DEPENDENT_RULES = (

@@ -39,6 +39,7 @@ from codemods.analysis.statements import (
     pure_definition,
     root_name,
 )
+from codemods.analysis.threads import ModuleThreads
 from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
 from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from codemods.rules._base import Unfixable
@@ -80,11 +81,17 @@ class GuardPlan:
         self.imported = imported_only(self.body, reach)
         first_trigger = min(self.triggers)
         guards_before = [i for i in range(first_trigger) if is_main_guard(self.body[i])]
-        self.start = min([first_trigger, *guards_before])
+        # Under fork no child runs a thread that the parent started before it: the thread
+        # belongs to the script part, and the code from its start on moves with it (left
+        # behind, it would run in every child, waiting there for what only the script does).
+        threads = ModuleThreads(self.body, api)
+        self.thread = threads.first_started_before(first_trigger, reach.bindings)
+        self.first_trigger = first_trigger
+        self.start = min([first_trigger, *guards_before, *([] if self.thread is None else [self.thread])])
         region = range(self.start, len(self.body))
         self.moving = {i for i in region if not is_definition(self.body[i])}
         self.last_start = self._last_start()
-        self.parent_only = reach.parent_only(self.moving)
+        self.parent_only = reach.parent_only(self.moving, threads.target_of)
         self.child_reads = reach.child_reads(self.parent_only, self.moving)
         self.needed = {read.name for read in self.child_reads}
         self.moving |= {i for i in region if is_import(self.body[i]) and self._used_by_parent_only(i)}
@@ -168,14 +175,22 @@ class GuardPlan:
             raise Unfixable(
                 f"`{name}` is read by `{self._reader_of(name)}`, which may run in a child process, "
                 f"but is assigned by module-level code (line {self.line_of(statement)}) that would move "
-                "under the guard, where children never see it"
+                f"under the guard, where children never see it{self._moved_with_thread(index)}"
             )
         mutated = self._mutates_needed(statement)
         if mutated:
             raise Unfixable(
                 f"`{mutated}` is read by `{self._reader_of(mutated)}`, which may run in a child process, "
                 f"but is changed by module-level code (line {self.line_of(statement)}) that would move under the guard"
+                + self._moved_with_thread(index)
             )
+
+    def _moved_with_thread(self, index: int) -> str:
+        """Why code before the first process start moves: a thread started before it."""
+        if self.thread is None or index >= self.first_trigger:
+            return ""
+        line = self.line_of(self.body[self.thread])
+        return f"; it moves because it follows the thread started on line {line}, which no child runs under fork"
 
     def _check_hoist(self, index: int, moved_before: list[int]) -> None:
         """``body[index]`` stays at module level but ends up above ``moved_before``."""
