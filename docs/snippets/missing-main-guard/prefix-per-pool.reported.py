@@ -1,13 +1,11 @@
-import os
 from multiprocessing import Pool
 
 
-def shout(word):
-    return word.upper() + SUFFIX
+def label(n):
+    return f"{prefix}{n}"
 
 
-pool = Pool(2)
-# Moving this under the guard would hide SUFFIX from the workers.
-SUFFIX = os.environ.get("SUFFIX", "!")
-print(pool.map(shout, ["spawn", "fork"]))
-pool.close()
+# Under the guard, `prefix` would be hidden from the workers.
+for prefix in ("a", "b"):
+    with Pool(2) as pool:
+        print(pool.map(label, [1, 2]))
