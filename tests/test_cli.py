@@ -404,7 +404,7 @@ def test_explain_prints_the_rule_page_with_its_snippets_inlined(rule: str) -> No
         assert first_line in result.stdout
 
 
-def test_explain_inlines_snippets_and_turns_tabs_into_headings(
+def test_explain_inlines_snippets_turns_tabs_into_headings_and_own_links_into_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, "snippets/rule/case.before.py", "print('before')\n")
@@ -413,7 +413,8 @@ def test_explain_inlines_snippets_and_turns_tabs_into_headings(
         tmp_path,
         "rules/rule.md",
         '## Fix\n\n=== "Before"\n\n    ```python\n    --8<-- "rule/case.before.py"\n    ```\n\n'
-        '=== "After"\n\n    ```python\n    --8<-- "docs/snippets/rule/case.after.py"\n    ```\n\nDone.\n',
+        '=== "After"\n\n    ```python\n    --8<-- "docs/snippets/rule/case.after.py"\n    ```\n\n'
+        "Done, as [Fix](#fix) says.\n",
     )
     monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
 
@@ -421,7 +422,26 @@ def test_explain_inlines_snippets_and_turns_tabs_into_headings(
 
     assert result.stdout == (
         "## Fix\n\n### Before\n\n```python\nprint('before')\n```\n\n"
-        "### After\n\n```python\nprint('after')\n```\n\nDone.\n"
+        "### After\n\n```python\nprint('after')\n```\n\nDone, as Fix says.\n"
+    )
+
+
+def test_explain_turns_a_collapsed_block_into_a_section_and_its_tabs_into_subsections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "snippets/rule/case.unchanged.py", "print('alone')\n")
+    page = write(
+        tmp_path,
+        "rules/rule.md",
+        '## Fix\n\nMoved.\n\n??? note "Edge cases"\n\n    Left alone:\n\n'
+        '    === "Alone"\n\n        ```python\n        --8<-- "rule/case.unchanged.py"\n        ```\n',
+    )
+    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
+
+    result = mpfix("explain", "MP001")
+
+    assert result.stdout == (
+        "## Fix\n\nMoved.\n\n### Edge cases\n\nLeft alone:\n\n#### Alone\n\n```python\nprint('alone')\n```\n"
     )
 
 

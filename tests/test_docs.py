@@ -41,10 +41,15 @@ RULE_PAGE_HEADINGS = [
     "Options",
     "References",
 ]
+# The short layout: a lead sentence and the fix safety under the title, then these
+# sections, then "Options" (for a rule that has options) and "See also", each optional.
+SHORT_RULE_PAGE_HEADINGS = ["Why is this bad?", "Example", "Fix"]
+SHORT_RULE_PAGE_ENDINGS = ([], ["Options"], ["See also"], ["Options", "See also"])
 RULES_TABLE_HEADER = ["Code", "Name", "Fix safety", "Summary"]
 # A pymdownx.snippets include: --8<-- "path" (or 'path'), relative to docs/snippets.
 INCLUDE = re.compile(r"""--8<--\s+(["'])(?P<path>.+?)\1""")
-# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`.
+# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`
+# or a `.reported.py` (whose fix by hand is its `.unchanged.py`).
 TESTED_SNIPPET = re.compile(r"[a-z0-9-]+/[a-z0-9-]+\.(before\.py|after\.py|unchanged\.py|reported\.py|out)")
 # The markers that docs/hooks.py replaces with the mpfix command's output at build time.
 MARKER = re.compile(r"^<!--\s*mpfix-(?P<kind>help|run)(?::\s*(?P<args>[^>]*?))?\s*-->[ \t]*$", re.MULTILINE)
@@ -168,7 +173,8 @@ def test_every_rule_has_a_page_with_ruffs_headings(spec) -> None:
     lines = list(_outside_code(_text(page)))
     assert lines[0] == f"# {spec.name} ({spec.code})"
     headings = [line[3:].strip() for line in lines if line.startswith("## ")]
-    assert headings == RULE_PAGE_HEADINGS
+    short = headings[:3] == SHORT_RULE_PAGE_HEADINGS and headings[3:] in SHORT_RULE_PAGE_ENDINGS
+    assert short or headings == RULE_PAGE_HEADINGS, headings
 
 
 def test_rules_table_matches_the_registry_row_for_row() -> None:
@@ -213,8 +219,9 @@ def _check_tested_include(path: str, language: str) -> None:
     assert TESTED_SNIPPET.fullmatch(path), f"{path} is not a snippet that the snippet tests run"
     if path.endswith(".out"):
         assert language == "text", f"{path}: output goes in a ```text block"
-        before = SNIPPETS / (path.removesuffix(".out") + ".before.py")
-        assert before.is_file(), f"{path} is no before/after pair's output, so no test checks it"
+        case = SNIPPETS / path.removesuffix(".out")
+        originals = [case.with_name(case.name + kind) for kind in (".before.py", ".reported.py")]
+        assert any(original.is_file() for original in originals), f"{path} is no tested program's output"
     else:
         assert language == "python", f"{path}: a Python snippet goes in a ```python block"
 

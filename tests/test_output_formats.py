@@ -364,7 +364,8 @@ def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> Non
     url = "https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"
     assert guard["helpUri"] == url
     assert guard["fullDescription"]["text"] == (
-        'Checks for module-level code that starts processes outside an `if __name__ == "__main__":` guard.'
+        'Checks for module-level code that starts processes outside an `if __name__ == "__main__":` guard, '
+        "which every child re-runs under spawn and forkserver."
     )
     assert guard["help"]["text"].startswith("Under the `spawn` start method") and guard["help"]["text"].endswith(
         f". See {url}"

@@ -14,6 +14,8 @@ For every rule, ``docs/snippets/<rule-name>/`` holds small complete programs:
   after a few seconds).
 * ``<case>.unchanged.py``: no finding, nothing to change.
 * ``<case>.reported.py``: a finding the rule cannot fix soundly; the text is left alone.
+  With a ``<case>.out``, it is run like a before snippet, and ``<case>.unchanged.py`` is
+  the fix by hand, run like an after snippet.
 """
 
 from __future__ import annotations
@@ -162,12 +164,22 @@ def test_reported_but_left_alone(rule: str, path: Path) -> None:
     _compiles(path)
 
 
+def _fixed(original: Path) -> Path:
+    """The fixed program: mpfix's (``.after.py``), or, for a finding it leaves alone, the
+    fix by hand (``.unchanged.py``)."""
+    case, kind = original.name.split(".", 1)
+    return original.with_name(case + (".after.py" if kind == "before.py" else ".unchanged.py"))
+
+
+def _output_file(original: Path) -> Path:
+    return original.with_name(original.name.split(".", 1)[0] + ".out")
+
+
 def _runtime_cases() -> list:
     cases = []
-    for param in _cases(".before.py"):
+    for param in _cases(".before.py") + _cases(".reported.py"):
         case = param.values[1]
-        expected = case.with_name(case.name.replace(".before.py", ".out"))
-        if not expected.exists():
+        if not _output_file(case).exists():
             continue
         # A program that picks its start method itself runs only under its own choice; the
         # others run under each method, and under the interpreter's default as a user runs
@@ -185,19 +197,18 @@ def _runtime_cases() -> list:
 
 @pytest.mark.parametrize(("before", "method"), _runtime_cases())
 def test_after_prints_the_documented_output(before: Path, method: str) -> None:
-    after = before.with_name(before.name.replace(".before.py", ".after.py"))
-    expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
-    run = _run(after, method)
+    expected = _read(_output_file(before))
+    run = _run(_fixed(before), method)
     assert (run.returncode, run.stdout) == (0, expected), run.stderr
 
 
 @pytest.mark.parametrize(("before", "method"), _runtime_cases())
 def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path, method: str) -> None:
-    expected = _read(before.with_name(before.name.replace(".before.py", ".out")))
+    expected = _read(_output_file(before))
     rule = before.parent.name
     # Under the default, a program that does not choose runs under the platform's default.
     in_force = _default_method(before) if method == "default" and "set_start_method(" not in _read(before) else method
-    under_fork_too = before.name.removesuffix(".before.py") in PITFALL_UNDER_FORK.get(rule, ())
+    under_fork_too = before.name.split(".", 1)[0] in PITFALL_UNDER_FORK.get(rule, ())
     if (in_force == "fork" and not under_fork_too) or rule in PITFALL_ANY_START_METHOD:
         run = _run(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
