@@ -352,6 +352,12 @@ def test_json_findings_link_their_rule_page(project: Path) -> None:
     assert [finding["url"] for finding in findings] == ["https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"]
 
 
+def _sentence_under_the_title(rule: str) -> str:
+    """The paragraph under a rule page's title (one sentence), on one line."""
+    page = (ROOT_DOCS / "rules" / f"{rule}.md").read_text(encoding="utf-8")
+    return " ".join(page.split("\n\n")[1].split())
+
+
 def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -361,15 +367,17 @@ def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> Non
     guard = rules["MP001"]
     url = "https://mpfix.readthedocs.io/en/latest/rules/missing-main-guard/"
     assert guard["helpUri"] == url
-    assert guard["fullDescription"]["text"] == (
-        'Checks for module-level code that starts processes outside an `if __name__ == "__main__":` guard.'
-    )
+    assert guard["fullDescription"]["text"] == _sentence_under_the_title("missing-main-guard")
     assert guard["help"]["text"].startswith("Under the `spawn` start method") and guard["help"]["text"].endswith(
         f". See {url}"
     )
     assert guard["help"]["markdown"].endswith(f"\n\n[MP001 missing-main-guard]({url})")
     # Every rule's page gives both paragraphs; the unused-suppression code links its section.
-    described = [code for code, rule in rules.items() if rule["fullDescription"]["text"].startswith("Check")]
+    described = [
+        spec.code
+        for spec in codemods.RULES
+        if rules[spec.code]["fullDescription"]["text"] == _sentence_under_the_title(spec.name)
+    ]
     assert described == [spec.code for spec in codemods.RULES]
     assert rules["MP000"]["helpUri"].endswith("/suppressions/#unused-suppressions")
 
