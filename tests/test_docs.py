@@ -25,6 +25,11 @@ from pathlib import Path
 import pytest
 from programs import run_program
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 from codemods.registry import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -360,6 +365,36 @@ def test_prose_programs_of_several_files_run_under_spawn(page: Path, tmp_path: P
     [script] = [name for name, source in files.items() if 'if __name__ == "__main__":' in source]
     run = run_program(tmp_path / script, "spawn", timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+REPOSITORY = "https://github.com/mpfix/mpfix"
+HOOKS_YAML = ROOT / ".pre-commit-hooks.yaml"
+
+
+def _pre_commit_configs(yaml) -> list[dict]:
+    """The YAML blocks of the pages that are a ``.pre-commit-config.yaml``."""
+    blocks = [fence for page in PROSE_PAGES for fence in _fences(page) if fence.language == "yaml"]
+    configs = [yaml.safe_load("\n".join(fence.lines)) for fence in blocks]
+    return [config for config in configs if isinstance(config, dict) and "repos" in config]
+
+
+def test_pre_commit_configs_pin_this_release_of_these_hooks() -> None:
+    """A release bump changes the version in pyproject.toml: the pages' ``rev:`` must follow,
+    and the hooks they name are those of .pre-commit-hooks.yaml."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML (installed with mkdocs) reads the blocks")
+    version = tomllib.loads(_text(ROOT / "pyproject.toml"))["project"]["version"]
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(_text(HOOKS_YAML))}
+    repos = [repo for config in _pre_commit_configs(yaml) for repo in config["repos"]]
+    remote = [repo for repo in repos if repo["repo"] != "local"]
+    assert remote, "no page shows a .pre-commit-config.yaml that uses mpfix's repository"
+    for repo in remote:
+        assert (repo["repo"], repo["rev"]) == (REPOSITORY, f"v{version}")
+        assert {hook["id"] for hook in repo["hooks"]} <= set(hooks), "a hook that .pre-commit-hooks.yaml lacks"
+    # A local hook of the same name runs the same command.
+    for hook in [hook for repo in repos if repo["repo"] == "local" for hook in repo["hooks"]]:
+        ours = hooks[hook["id"]]
+        assert hook["entry"].split() == [*ours["entry"].split(), *ours["args"]]
+        assert hook["types"] == ours["types"]
 
 
 # -- the built site ----------------------------------------------------------------------
