@@ -445,6 +445,26 @@ def test_explain_turns_a_collapsed_block_into_a_section_and_its_tabs_into_subsec
     )
 
 
+def test_explain_turns_a_collapsed_block_and_its_tabs_into_headings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "snippets/rule/kept.unchanged.py", "print('kept')\n")
+    page = write(
+        tmp_path,
+        "rules/rule.md",
+        '## Fix\n\nFixed.\n\n??? note "Edge cases"\n\n    Left alone:\n\n    === "Kept"\n\n'
+        '        ```python\n        --8<-- "rule/kept.unchanged.py"\n        ```\n\n## See also\n',
+    )
+    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
+
+    result = mpfix("explain", "MP001")
+
+    assert result.stdout == (
+        "## Fix\n\nFixed.\n\n### Edge cases\n\nLeft alone:\n\n#### Kept\n\n"
+        "```python\nprint('kept')\n```\n\n## See also\n"
+    )
+
+
 def test_explain_an_unknown_rule_exits_2() -> None:
     result = mpfix("explain", "MP999")
 

@@ -25,6 +25,11 @@ from pathlib import Path
 import pytest
 from programs import run_program
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 from codemods.registry import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,24 +37,16 @@ DOCS = ROOT / "docs"
 SNIPPETS = DOCS / "snippets"
 MKDOCS_YML = ROOT / "mkdocs.yml"
 
-RULE_PAGE_HEADINGS = [
-    "What it does",
-    "Why is this bad?",
-    "Example",
-    "Fix",
-    "Fix safety",
-    "Options",
-    "References",
-]
-# The short layout: a lead sentence and the fix safety under the title, then these
-# sections, then "Options" (for a rule that has options) and "See also", each optional.
-SHORT_RULE_PAGE_HEADINGS = ["Why is this bad?", "Example", "Fix"]
-SHORT_RULE_PAGE_ENDINGS = ([], ["Options"], ["See also"], ["Options", "See also"])
+# The sections a reader finds on every rule page, in this order (others may come between).
+RULE_PAGE_SECTIONS = ["Why is this bad?", "Example", "Fix"]
+FIX_SAFETY_LINE = re.compile(r"Fix safety: \*\*(?P<safety>safe|unsafe|none)\*\*")
+# Words of prose at most: the first sentence; what a reader meets before opening the
+# collapsed block; the whole page.
+SENTENCE_WORDS, LEAD_WORDS, PAGE_WORDS = 35, 300, 700
 RULES_TABLE_HEADER = ["Code", "Name", "Fix safety", "Summary"]
 # A pymdownx.snippets include: --8<-- "path" (or 'path'), relative to docs/snippets.
 INCLUDE = re.compile(r"""--8<--\s+(["'])(?P<path>.+?)\1""")
-# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`
-# or a `.reported.py` (whose fix by hand is its `.unchanged.py`).
+# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`.
 TESTED_SNIPPET = re.compile(r"[a-z0-9-]+/[a-z0-9-]+\.(before\.py|after\.py|unchanged\.py|reported\.py|out)")
 # The markers that docs/hooks.py replaces with the mpfix command's output at build time.
 MARKER = re.compile(r"^<!--\s*mpfix-(?P<kind>help|run)(?::\s*(?P<args>[^>]*?))?\s*-->[ \t]*$", re.MULTILINE)
@@ -166,15 +163,87 @@ def _load_mkdocs_yml() -> dict:
     return yaml.load(_text(MKDOCS_YML), Loader=Loader)
 
 
-@pytest.mark.parametrize("spec", RULES, ids=lambda spec: spec.code)
-def test_every_rule_has_a_page_with_ruffs_headings(spec) -> None:
+# -- the rule pages' template -------------------------------------------------------------
+
+CODE_SPAN = re.compile(r"`[^`]*`")
+LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+TAB_TITLE = re.compile(r'\s*===\+?\s+"')  # a content tab's label: `=== "Before"`
+COLLAPSED = re.compile(r"\?\?\?\+?\s")  # a collapsed block: `??? note "Edge cases..."`
+
+
+def _words(lines: list[str]) -> int:
+    """The words a reader reads in ``lines``: link text without its address, no markup."""
+    text = LINK_TARGET.sub("]", " ".join(lines))
+    return sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+def _sentences(paragraph: str) -> int:
+    return len(SENTENCE_END.findall(LINK_TARGET.sub("]", CODE_SPAN.sub("code", paragraph))))
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """The blocks of ``lines`` between blank lines, each on one line."""
+    paragraphs, current = [], []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    return paragraphs
+
+
+def _split_collapsed(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The prose lines outside the collapsed block, and those inside it (its title
+    included): the block is its ``???`` line and the indented lines under it."""
+    outside: list[str] = []
+    inside: list[str] = []
+    in_block = False
+    for line in lines:
+        if COLLAPSED.match(line):
+            in_block = True
+        elif line.strip() and not line.startswith(" "):
+            in_block = False
+        (inside if in_block else outside).append(line)
+    return outside, inside
+
+
+def _section(markdown: str, heading: str) -> str:
+    """The text of ``## heading``, up to the next heading of its level."""
+    match = re.search(rf"^## {re.escape(heading)}\n(?P<body>.*?)(?=^## |\Z)", markdown, re.MULTILINE | re.DOTALL)
+    assert match, f"no ## {heading}"
+    return match["body"]
+
+
+@pytest.mark.parametrize("spec", RULES, ids=lambda spec: spec.name)
+def test_rule_pages_follow_the_template(spec) -> None:
+    """A rule page says in one sentence what the rule finds and how far its fix is
+    trusted, shows its example once, and keeps the detail in a collapsed block."""
     page = DOCS / "rules" / f"{spec.name}.md"
-    assert page.is_file(), f"{spec.code} has no page at {page.relative_to(ROOT)}"
-    lines = list(_outside_code(_text(page)))
+    markdown = _text(page)
+    lines = [line for line in _outside_code(markdown) if not TAB_TITLE.match(line)]
     assert lines[0] == f"# {spec.name} ({spec.code})"
+    lead, safety, *_ = _paragraphs(lines[1:])
+    assert _sentences(lead) == 1 and SENTENCE_END.search(lead[-1]), f"the first paragraph is not one sentence: {lead!r}"
+    assert _words([lead]) <= SENTENCE_WORDS, f"the first sentence is long: {lead!r}"
+    fix_safety = FIX_SAFETY_LINE.match(safety)
+    assert fix_safety, f"no 'Fix safety:' line after the first paragraph: {safety!r}"
+    assert fix_safety["safety"] == str(spec.safety)
+
     headings = [line[3:].strip() for line in lines if line.startswith("## ")]
-    short = headings[:3] == SHORT_RULE_PAGE_HEADINGS and headings[3:] in SHORT_RULE_PAGE_ENDINGS
-    assert short or headings == RULE_PAGE_HEADINGS, headings
+    assert [heading for heading in headings if heading in RULE_PAGE_SECTIONS] == RULE_PAGE_SECTIONS
+    # RuleSpec declares no options: the rules read only the settings that every rule shares.
+    assert "Options" not in headings
+
+    example = INCLUDE.search(_section(markdown, "Example"))
+    assert example, "the Example shows no snippet"
+    assert example["path"].endswith((".before.py", ".reported.py")), "the Example starts with its Before"
+    assert _includes(page).count(example["path"]) == 1, f"{example['path']} is shown more than once"
+
+    outside, inside = _split_collapsed(lines[1:])
+    assert _words(outside) <= LEAD_WORDS, "too much prose outside the collapsed block"
+    assert _words(outside) + _words(inside) <= PAGE_WORDS, "too much prose on the page"
 
 
 def test_rules_table_matches_the_registry_row_for_row() -> None:
@@ -219,9 +288,8 @@ def _check_tested_include(path: str, language: str) -> None:
     assert TESTED_SNIPPET.fullmatch(path), f"{path} is not a snippet that the snippet tests run"
     if path.endswith(".out"):
         assert language == "text", f"{path}: output goes in a ```text block"
-        case = SNIPPETS / path.removesuffix(".out")
-        originals = [case.with_name(case.name + kind) for kind in (".before.py", ".reported.py")]
-        assert any(original.is_file() for original in originals), f"{path} is no tested program's output"
+        before = SNIPPETS / (path.removesuffix(".out") + ".before.py")
+        assert before.is_file(), f"{path} is no before/after pair's output, so no test checks it"
     else:
         assert language == "python", f"{path}: a Python snippet goes in a ```python block"
 
@@ -297,6 +365,36 @@ def test_prose_programs_of_several_files_run_under_spawn(page: Path, tmp_path: P
     [script] = [name for name, source in files.items() if 'if __name__ == "__main__":' in source]
     run = run_program(tmp_path / script, "spawn", timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+REPOSITORY = "https://github.com/mpfix/mpfix"
+HOOKS_YAML = ROOT / ".pre-commit-hooks.yaml"
+
+
+def _pre_commit_configs(yaml) -> list[dict]:
+    """The YAML blocks of the pages that are a ``.pre-commit-config.yaml``."""
+    blocks = [fence for page in PROSE_PAGES for fence in _fences(page) if fence.language == "yaml"]
+    configs = [yaml.safe_load("\n".join(fence.lines)) for fence in blocks]
+    return [config for config in configs if isinstance(config, dict) and "repos" in config]
+
+
+def test_pre_commit_configs_pin_this_release_of_these_hooks() -> None:
+    """A release bump changes the version in pyproject.toml: the pages' ``rev:`` must follow,
+    and the hooks they name are those of .pre-commit-hooks.yaml."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML (installed with mkdocs) reads the blocks")
+    version = tomllib.loads(_text(ROOT / "pyproject.toml"))["project"]["version"]
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(_text(HOOKS_YAML))}
+    repos = [repo for config in _pre_commit_configs(yaml) for repo in config["repos"]]
+    remote = [repo for repo in repos if repo["repo"] != "local"]
+    assert remote, "no page shows a .pre-commit-config.yaml that uses mpfix's repository"
+    for repo in remote:
+        assert (repo["repo"], repo["rev"]) == (REPOSITORY, f"v{version}")
+        assert {hook["id"] for hook in repo["hooks"]} <= set(hooks), "a hook that .pre-commit-hooks.yaml lacks"
+    # A local hook of the same name runs the same command.
+    for hook in [hook for repo in repos if repo["repo"] == "local" for hook in repo["hooks"]]:
+        ours = hooks[hook["id"]]
+        assert hook["entry"].split() == [*ours["entry"].split(), *ours["args"]]
+        assert hook["types"] == ours["types"]
 
 
 # -- the built site ----------------------------------------------------------------------

@@ -247,6 +247,79 @@ def test_search_finds_each_rule_by_its_code(reader: Reader) -> None:
     reader.assert_clean()
 
 
+# The code block of the page whose first line is the longest, shown (the collapsed block
+# around it opened, its tab chosen): the boxes of that line's text, of the part of the block
+# that shows code (its padding box: the text scrolls within it), and of the copy button.
+# None until the site's script has given the block its button.
+LONGEST_FIRST_LINE = """
+const firstLine = (code) => code.textContent.split("\\n")[0];
+const code = [...document.querySelectorAll("pre > code")]
+  .reduce((longest, code) => firstLine(code).length > firstLine(longest).length ? code : longest);
+const button = code.parentElement.querySelector("button[data-md-type='copy'], button.md-clipboard");
+if (!button) return null;
+const ancestors = [];
+for (let element = code; element; element = element.parentElement) ancestors.unshift(element);
+for (const element of ancestors) {  // outermost first: a tab in a closed block does not switch
+  if (element.tagName === "DETAILS") element.open = true;
+  if (element.classList.contains("tabbed-block")) {
+    const index = [...element.parentElement.children].indexOf(element);
+    element.closest(".tabbed-set").querySelectorAll(":scope > .tabbed-labels > label")[index].click();
+  }
+}
+code.scrollIntoView({block: "center"});
+const range = document.createRange();
+const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+const length = firstLine(code).length;
+let seen = 0;
+for (let node = walker.nextNode(), first = true; node; node = walker.nextNode(), first = false) {
+  if (first) range.setStart(node, 0);
+  if (seen + node.length >= length) { range.setEnd(node, length - seen); break; }
+  seen += node.length;
+}
+const box = (r) => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+const outer = code.getBoundingClientRect();
+const left = outer.left + code.clientLeft, top = outer.top + code.clientTop;
+return {
+  line: firstLine(code),
+  text: [...range.getClientRects()].filter((r) => r.width > 0).map(box),
+  shown: {left: left, top: top, right: left + code.clientWidth, bottom: top + code.clientHeight},
+  button: box(button.getBoundingClientRect()),
+};
+"""
+
+
+def _overlap(one: dict[str, float], other: dict[str, float]) -> bool:
+    return (
+        one["left"] < other["right"]
+        and other["left"] < one["right"]
+        and one["top"] < other["bottom"]
+        and other["top"] < one["bottom"]
+    )
+
+
+def _clipped(box: dict[str, float], to: dict[str, float]) -> dict[str, float]:
+    return {
+        "left": max(box["left"], to["left"]),
+        "top": max(box["top"], to["top"]),
+        "right": min(box["right"], to["right"]),
+        "bottom": min(box["bottom"], to["bottom"]),
+    }
+
+
+def test_the_copy_button_covers_no_code(reader: Reader) -> None:
+    """On a phone's screen a long first line runs on under the copy button: the button
+    covers none of the text that the block shows, at the line's start as the page opens."""
+    reader.driver.set_window_size(500, 1000)
+    reader.open("rules/import-side-effects/")
+    boxes = reader.wait(lambda driver: driver.execute_script(LONGEST_FIRST_LINE), "no copy button on the code")
+    line, button = boxes["line"], boxes["button"]
+    assert boxes["text"], f"the first line {line!r} is not shown"
+    assert max(box["right"] for box in boxes["text"]) > button["left"], f"{line!r} is too short to test the button"
+    shown = [_clipped(box, boxes["shown"]) for box in boxes["text"]]
+    assert [box for box in shown if _overlap(box, button)] == [], f"the copy button covers {line!r}"
+    reader.assert_clean()
+
+
 def test_home_page_pair_copy_buttons_and_dark_mode(reader: Reader) -> None:
     reader.open("")
     _check_before_after_tabs(reader)

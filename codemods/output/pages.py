@@ -23,25 +23,9 @@ def rule_page(name: str) -> tuple[Path, Path] | None:
     return None
 
 
-def first_paragraph(markdown: str, section: str) -> str | None:
-    """The first paragraph of the ``## section`` of a page, on one line; None without one."""
-    lines = markdown.splitlines()
-    try:
-        start = lines.index(f"## {section}") + 1
-    except ValueError:
-        return None
-    return _paragraph(lines[start:])
-
-
-def lead_paragraph(markdown: str) -> str | None:
-    """The paragraph right under a page's ``# title``, on one line; None without one."""
-    lines = markdown.splitlines()
-    start = next((index + 1 for index, line in enumerate(lines) if line.startswith("# ")), None)
-    return None if start is None else _paragraph(lines[start:])
-
-
-def _paragraph(lines: list[str]) -> str | None:
-    """The first paragraph of ``lines``, on one line, if it comes before the next heading."""
+def _first_paragraph_of(lines: list[str]) -> str | None:
+    """The paragraph that ``lines`` start with (after blank lines), on one line; None
+    when a heading comes first."""
     paragraph: list[str] = []
     for line in lines:
         if line.startswith("#") or (not line.strip() and paragraph):
@@ -51,16 +35,31 @@ def _paragraph(lines: list[str]) -> str | None:
     return " ".join(paragraph) or None
 
 
+def first_paragraph(markdown: str, section: str) -> str | None:
+    """The first paragraph of the ``## section`` of a page, on one line; None without one."""
+    lines = markdown.splitlines()
+    try:
+        start = lines.index(f"## {section}") + 1
+    except ValueError:
+        return None
+    return _first_paragraph_of(lines[start:])
+
+
+def lead_paragraph(markdown: str) -> str | None:
+    """The paragraph under a page's title, on one line: a rule page's one sentence."""
+    lines = markdown.splitlines()
+    title = next((index for index, line in enumerate(lines) if line.startswith("# ")), None)
+    return None if title is None else _first_paragraph_of(lines[title + 1 :])
+
+
 def rule_help(name: str) -> tuple[str, str] | None:
-    """What a rule checks and why it matters, from its page: the first paragraph of
-    *What it does* (or, on a page without that section, the lead sentence under the
-    title) and of *Why is this bad?*, for tools that show guidance (SARIF)."""
+    """What a rule checks and why it matters, from its page: the sentence under its
+    title and the first paragraph of *Why is this bad?*, for tools that show guidance (SARIF)."""
     found = rule_page(name)
     if found is None:
         return None
     markdown = found[0].read_text(encoding="utf-8")
-    what = first_paragraph(markdown, "What it does") or lead_paragraph(markdown)
-    why = first_paragraph(markdown, "Why is this bad?")
+    what, why = lead_paragraph(markdown), first_paragraph(markdown, "Why is this bad?")
     return (what, why) if what and why else None
 
 
@@ -84,9 +83,9 @@ def _plain_link(link: re.Match[str]) -> str:
 
 
 _HEADING = re.compile(r"#{1,6}(?=\s)")
-# A mkdocs-material content tab (=== "Before"), or a block whose content is indented under
-# its title like a tab's: a collapsible or plain admonition (??? note "Edge cases").
-_TAB = re.compile(r'(?:===|\?\?\?|!!!)\+?\s+(?:[\w-]+\s+)?"(?P<title>[^"]*)"\s*$')
+# A content tab (`=== "Before"`) or a collapsed block (`??? note "Edge cases"`): a title
+# over indented content.
+_TITLED = re.compile(r'(?:===\+?|\?\?\?\+?\s+[\w-]+)\s+"(?P<title>[^"]*)"\s*$')
 _SNIPPET = re.compile(r'--8<--\s+"(?P<path>[^"]+)"\s*$')  # a pymdownx.snippets include
 
 
@@ -100,11 +99,11 @@ def _snippet_text(include: str, snippets: Path) -> str:
 
 
 def render_rule_page(markdown: str, snippets: Path) -> str:
-    """A rule page as plain Markdown for a terminal: snippets inlined, tabs as headings,
-    links as their text (and address, for another page)."""
+    """A rule page as plain Markdown for a terminal: snippets inlined, tabs and collapsed
+    blocks as headings, links as their text (and address, for another page)."""
     out: list[str] = []
     level = 1  # of the last heading, so that tabs become the level below it
-    tab_indents: list[int] = []  # the content indentation of each open tab (or admonition)
+    tab_indents: list[int] = []  # the content indentation of each open tab or block
     in_code = False  # inside a fenced code block, `#` starts a comment, not a heading
     for line in markdown.splitlines():
         indent = len(line) - len(line.lstrip(" "))
@@ -117,7 +116,7 @@ def render_rule_page(markdown: str, snippets: Path) -> str:
         stripped = line.lstrip(" ")
         if stripped.startswith(("```", "~~~")):
             in_code = not in_code
-        if not in_code and (tab := _TAB.match(stripped)) is not None:
+        if not in_code and (tab := _TITLED.match(stripped)) is not None:
             out.append("#" * min(level + 1 + len(tab_indents), 6) + " " + tab["title"])
             tab_indents.append((tab_indents[-1] if tab_indents else 0) + indent + 4)
         elif (snippet := _SNIPPET.match(stripped)) is not None:
