@@ -46,7 +46,8 @@ SENTENCE_WORDS, LEAD_WORDS, PAGE_WORDS = 35, 300, 700
 RULES_TABLE_HEADER = ["Code", "Name", "Fix safety", "Summary"]
 # A pymdownx.snippets include: --8<-- "path" (or 'path'), relative to docs/snippets.
 INCLUDE = re.compile(r"""--8<--\s+(["'])(?P<path>.+?)\1""")
-# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`.
+# The snippet files that tests/test_snippets.py runs; a `.out` file only beside a `.before.py`
+# or a `.reported.py` (whose fix by hand is its `.unchanged.py`).
 TESTED_SNIPPET = re.compile(r"[a-z0-9-]+/[a-z0-9-]+\.(before\.py|after\.py|unchanged\.py|reported\.py|out)")
 # The markers that docs/hooks.py replaces with the mpfix command's output at build time.
 MARKER = re.compile(r"^<!--\s*mpfix-(?P<kind>help|run)(?::\s*(?P<args>[^>]*?))?\s*-->[ \t]*$", re.MULTILINE)
@@ -288,8 +289,9 @@ def _check_tested_include(path: str, language: str) -> None:
     assert TESTED_SNIPPET.fullmatch(path), f"{path} is not a snippet that the snippet tests run"
     if path.endswith(".out"):
         assert language == "text", f"{path}: output goes in a ```text block"
-        before = SNIPPETS / (path.removesuffix(".out") + ".before.py")
-        assert before.is_file(), f"{path} is no before/after pair's output, so no test checks it"
+        case = SNIPPETS / path.removesuffix(".out")
+        originals = [case.with_name(case.name + kind) for kind in (".before.py", ".reported.py")]
+        assert any(original.is_file() for original in originals), f"{path} is no tested program's output"
     else:
         assert language == "python", f"{path}: a Python snippet goes in a ```python block"
 
