@@ -1,0 +1,58 @@
+"""Fixes that change several files at once, as one unit.
+
+A rule plans such a fix from the texts of the project's modules; here each new text is
+checked as the engine checks its own (it parses and compiles), and the texts are handed
+back whole, so that the runner applies them to every file or to none. Pure: texts in,
+texts out.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from codemods.model import Finding
+from codemods.rules._base import Unfixable
+from codemods.rules.ipc_outside_parent import across_fix
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The new text of each file the fix changes (path -> text), and its title."""
+
+    texts: dict[str, str]
+    title: str
+
+
+# The rules whose findings may have a fix across files: the finding's file, the line of
+# the finding, and the texts of the project's modules that may import it.
+_PLANNERS: dict[str, Callable[[str, int, Mapping[str, str]], across_fix.Plan]] = {"MP003": across_fix.plan}
+
+
+def may_fix(finding: Finding) -> bool:
+    """Whether a fix across files may exist for this finding, which has none of its own."""
+    return finding.code in _PLANNERS and not finding.fixable(unsafe_fixes=True)
+
+
+def fix_across(path: str, finding: Finding, texts: Mapping[str, str]) -> Fix | None:
+    """The fix of ``finding`` (in the file at ``path``) across ``texts``; None when its rule
+    cannot prove one sound, or when a text it makes does not compile."""
+    try:
+        plan = _PLANNERS[finding.code](path, finding.line, texts)
+    except Unfixable:
+        return None
+    if not all(_compiles(text) for text in plan.texts.values()):
+        return None
+    return Fix(plan.texts, plan.title)
+
+
+def _compiles(text: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(text, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True

@@ -1,0 +1,125 @@
+"""The round of fixes that change several files, after each file's own fixes have settled.
+
+A finding whose rule may fix it across files (see codemods.across) is planned from the
+texts the files would have after their own fixes, and from every file of the run that may
+import its module. A plan is taken only when every file it changes is one the run was
+asked about, none of them is already part of another such fix, and each new text, analysed
+again with the project as it would then be, gives no further fix and no error: a second
+run changes nothing. The files of a taken fix are marked to be written together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from codemods.analysis.project.model import module_name
+from codemods.model import FileResult, Finding, Safety
+from codemods.run import project
+from codemods.run.discover import decode, read
+from codemods.run.request import Job, Request
+
+Analysed = list[tuple[FileResult, bytes | None]]
+
+
+class _Files:
+    """The run's files, each read (again) from disk only when a plan needs it."""
+
+    def __init__(self, analysed: Analysed) -> None:
+        self.results = {result.path: result for result, _ in analysed}
+        self.originals = {result.path: original for result, original in analysed if original is not None}
+
+    def original(self, path: str) -> bytes | None:
+        if path not in self.originals:
+            try:
+                self.originals[path] = read(path)
+            except OSError:
+                return None
+        return self.originals[path]
+
+    def text(self, path: str) -> str | None:
+        """The text of the file after its own fixes; None when it cannot take part."""
+        result = self.results[path]
+        if result.errors:
+            return None
+        if result.fixed is not None:
+            return result.fixed
+        data = self.original(path)
+        try:
+            return decode(data)[0] if data is not None else None
+        except (SyntaxError, UnicodeDecodeError):
+            return None
+
+    def importers(self, home: str) -> Iterator[str]:
+        """The files that may import ``home``: they name its module and say ``import``."""
+        stem = module_name(home)[0].rpartition(".")[2].encode("utf-8", "surrogateescape")
+        for path in self.results:
+            data = self.original(path) if path != home else None
+            if data is not None and stem in data and b"import" in data:
+                yield path
+
+
+def fix_across(analysed: Analysed, request: Request) -> Analysed:
+    """``analysed`` with the fixes across files taken; the bytes read as the original of
+    each file they change."""
+    from codemods import across  # the engine's side: loaded only when a finding may need it
+
+    files = _Files(analysed)
+    for home, result in list(files.results.items()):
+        for finding in [f for f in result.findings if across.may_fix(f)]:
+            texts = {path: text for path in [home, *files.importers(home)] if (text := files.text(path)) is not None}
+            if home not in texts or result.together:
+                continue
+            fix = across.fix_across(home, finding, texts)
+            if fix is None or any(path not in files.results or files.results[path].together for path in fix.texts):
+                continue
+            rechecked = _rechecked(fix.texts, files, request)
+            if rechecked is not None:
+                fixed = finding.noted(None, fix=Safety.SAFE, fix_title=fix.title)
+                _take(files, home, fixed, fix.texts, rechecked)
+    return [
+        (result, files.originals.get(result.path) if result.fixed is not None else None)
+        for result in files.results.values()
+    ]
+
+
+def _rechecked(texts: dict[str, str], files: _Files, request: Request) -> dict[str, FileResult] | None:
+    """Each new text analysed again, as the files would be after the fix; None when one of
+    them has an error or a fix of its own left."""
+    from codemods.run import workers
+
+    encoded: dict[str, bytes] = {}
+    for path, text in texts.items():
+        try:
+            encoded[path] = text.encode(files.results[path].encoding)
+        except UnicodeEncodeError:
+            return None
+    views = project.build(encoded, {}, None)
+    found: dict[str, FileResult] = {}
+    for path, data in encoded.items():
+        rules = request.options.rules if request.rules_for is None else request.rules_for(path)
+        options = replace(request.options, rules=rules)
+        # Every rule, as if the prefilter had passed them all: a second look, not a quick one.
+        again = workers.analyse_in_process(Job(path, data, options, rules, views.get(path)))
+        if again.errors or again.fixed is not None:
+            return None
+        found[path] = again
+    return found
+
+
+def _take(files: _Files, home: str, fixed: Finding, texts: dict[str, str], rechecked: dict[str, FileResult]) -> None:
+    """Mark every file of the fix as changed by it, the finding as fixed, the files as one unit."""
+    for path, text in texts.items():
+        result = files.results[path]
+        if result.source is None:
+            result.source = files.text(path)
+        result.fixed = text
+        result.remaining = rechecked[path].findings
+        result.together = tuple(other for other in texts if other != path)
+        if path == home:
+            result.findings = [fixed if _same(f, fixed) else f for f in result.findings]
+            result.applied = [*result.applied, fixed]
+
+
+def _same(finding: Finding, fixed: Finding) -> bool:
+    return (finding.code, finding.line, finding.column) == (fixed.code, fixed.line, fixed.column)
