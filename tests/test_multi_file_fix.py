@@ -219,3 +219,26 @@ def test_the_page_shows_the_project_before_and_after() -> None:
         ("main.py", AFTER["main.py"]),
     ]
     assert f"```text\n{FINDING} [*]\n```" in page
+
+
+def test_files_named_alone_see_the_importers_beside_them(project: Path) -> None:
+    (project / "stats.py").write_text("from workers import results\n\nprint(results.qsize())\n", encoding="utf-8")
+    before = files(project)
+    assert concise("check", "workers.py", "main.py") == (1, [FINDING + NOT_FIXED])
+    assert mpfix("fix", "workers.py", "main.py")[0] == 1
+    assert files(project) == before
+
+
+def test_files_named_alone_are_fixed_together(project: Path) -> None:
+    assert mpfix("fix", "workers.py", "main.py")[0] == 0
+    assert files(project) == AFTER
+
+
+def test_a_module_with_fixes_of_its_own_gets_this_one_on_the_next_run(project: Path) -> None:
+    # MP001 guards the start first; the next run hands the queue over.
+    workers = BEFORE["workers.py"] + "\n\nmp.Process(target=print).start()\n"
+    (project / "workers.py").write_text(workers, encoding="utf-8")
+    assert mpfix("fix", ".")[0] == 1
+    assert files(project)["main.py"] == BEFORE["main.py"]
+    mpfix("fix", ".")
+    assert files(project)["main.py"] == AFTER["main.py"]

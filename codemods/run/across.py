@@ -10,7 +10,7 @@ run changes nothing. The files of a taken fix are marked to be written together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 from dataclasses import replace
 
 from codemods.analysis.project.model import module_name
@@ -23,13 +23,17 @@ Analysed = list[tuple[FileResult, bytes | None]]
 
 
 class _Files:
-    """The run's files, each read (again) from disk only when a plan needs it."""
+    """The run's files, each read (again) from disk only when a plan needs it, and the
+    files beside those named alone that import them, which a plan reads but never changes."""
 
-    def __init__(self, analysed: Analysed) -> None:
+    def __init__(self, analysed: Analysed, context: dict[str, bytes]) -> None:
         self.results = {result.path: result for result, _ in analysed}
         self.originals = {result.path: original for result, original in analysed if original is not None}
+        run = {os.path.abspath(path) for path in self.results}
+        self.context = {path: data for path, data in context.items() if os.path.abspath(path) not in run}
 
     def original(self, path: str) -> bytes | None:
+        """The bytes of a file of the run as read (kept: a fix may be written over them)."""
         if path not in self.originals:
             try:
                 self.originals[path] = read(path)
@@ -42,21 +46,45 @@ class _Files:
         result = self.results[path]
         if result.errors:
             return None
-        if result.fixed is not None:
-            return result.fixed
-        data = self.original(path)
-        try:
-            return decode(data)[0] if data is not None else None
-        except (SyntaxError, UnicodeDecodeError):
-            return None
+        return result.fixed if result.fixed is not None else _decoded(self.original(path))
 
-    def importers(self, home: str) -> Iterator[str]:
-        """The files that may import ``home``: they name its module and say ``import``."""
+    def project(self, home: str) -> dict[str, str] | None:
+        """The text of ``home`` and of every file that may import it (it names its module
+        and says ``import``); None when one of them cannot be read."""
         stem = module_name(home)[0].rpartition(".")[2].encode("utf-8", "surrogateescape")
-        for path in self.results:
-            data = self.original(path) if path != home else None
-            if data is not None and stem in data and b"import" in data:
-                yield path
+        texts: dict[str, str] = {}
+        for path in [*self.results, *self.context]:
+            if path == home:
+                text = self.text(path)
+            else:
+                data = self.context.get(path) if path in self.context else _read(path)
+                if data is None or self.results.get(path, _READABLE).errors:
+                    return None
+                if stem not in data or b"import" not in data:
+                    continue  # the bytes of files that cannot import it are not kept
+                text = self.text(path) if path in self.results else _decoded(data)
+            if text is None:
+                return None
+            texts[path] = text
+        return texts
+
+
+# A file whose result has no error.
+_READABLE = FileResult("")
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        return read(path)
+    except OSError:
+        return None
+
+
+def _decoded(data: bytes | None) -> str | None:
+    try:
+        return decode(data)[0] if data is not None else None
+    except (SyntaxError, UnicodeDecodeError):
+        return None
 
 
 def fix_across(analysed: Analysed, request: Request) -> Analysed:
@@ -64,19 +92,23 @@ def fix_across(analysed: Analysed, request: Request) -> Analysed:
     each file they change."""
     from codemods import across  # the engine's side: loaded only when a finding may need it
 
-    files = _Files(analysed)
+    named_alone = [path for path in request.paths if os.path.isfile(path)]
+    files = _Files(analysed, project.neighbours(named_alone))
     for home, result in list(files.results.items()):
+        # A file with fixes of its own is left to the next run: its finding's line is in
+        # the text as read, not in the text after those fixes.
+        if result.fixed is not None or result.together:
+            continue
         for finding in [f for f in result.findings if across.may_fix(f)]:
-            texts = {path: text for path in [home, *files.importers(home)] if (text := files.text(path)) is not None}
-            if home not in texts or result.together:
-                continue
-            fix = across.fix_across(home, finding, texts)
+            texts = files.project(home)
+            fix = across.fix_across(home, finding, texts) if texts is not None else None
             if fix is None or any(path not in files.results or files.results[path].together for path in fix.texts):
                 continue
             rechecked = _rechecked(fix.texts, files, request)
             if rechecked is not None:
                 fixed = finding.noted(None, fix=Safety.SAFE, fix_title=fix.title)
                 _take(files, home, fixed, fix.texts, rechecked)
+                break
     return [
         (result, files.originals.get(result.path) if result.fixed is not None else None)
         for result in files.results.values()
