@@ -36,11 +36,21 @@ def may_fix(finding: Finding) -> bool:
     return finding.code in _PLANNERS and not finding.fixable(unsafe_fixes=True)
 
 
-def fix_across(path: str, finding: Finding, texts: Mapping[str, str]) -> Fix | None:
-    """The fix of ``finding`` (in the file at ``path``) across ``texts``; None when its rule
-    cannot prove one sound, or when a text it makes does not compile."""
+def fix_across(path: str, finding: Finding, project: Callable[[str], Mapping[str, str] | None]) -> Fix | None:
+    """The fix of ``finding`` (in the file at ``path``); None when its rule cannot prove
+    one sound, or when a text it makes does not compile. ``project(file)`` gives the texts
+    of that file and of every module of the project that may import it (None: one of
+    them cannot be read)."""
+    texts = project(path)
+    if texts is None:
+        return None
     try:
         plan = _PLANNERS[finding.code](path, finding.line, texts)
+        for other, names in plan.unbound.items():
+            importers = project(other)
+            if importers is None:
+                return None
+            across_fix.check_unbound(other, names, importers)
     except Unfixable:
         return None
     if not all(_compiles(text) for text in plan.texts.values()):

@@ -242,3 +242,13 @@ def test_a_module_with_fixes_of_its_own_gets_this_one_on_the_next_run(project: P
     assert files(project)["main.py"] == BEFORE["main.py"]
     mpfix("fix", ".")
     assert files(project)["main.py"] == AFTER["main.py"]
+
+
+def test_another_module_that_imports_the_queue_from_the_script(project: Path) -> None:
+    (project / "report.py").write_text("from main import results\n\nprint(results)\n", encoding="utf-8")
+    assert_reported_not_fixed(project)
+
+
+def test_processes_started_in_a_context_of_their_own(project: Path) -> None:
+    main = BEFORE["main.py"].replace("mp.Process(", 'mp.get_context("spawn").Process(')
+    assert_reported_not_fixed(project, {"main.py": main})

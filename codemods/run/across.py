@@ -50,7 +50,10 @@ class _Files:
 
     def project(self, home: str) -> dict[str, str] | None:
         """The text of ``home`` and of every file that may import it (it names its module
-        and says ``import``); None when one of them cannot be read."""
+        and says ``import``); None when one of them cannot be read, or ``home`` is not a
+        file of the run."""
+        if home not in self.results:
+            return None
         stem = module_name(home)[0].rpartition(".")[2].encode("utf-8", "surrogateescape")
         texts: dict[str, str] = {}
         for path in [*self.results, *self.context]:
@@ -100,8 +103,7 @@ def fix_across(analysed: Analysed, request: Request) -> Analysed:
         if result.fixed is not None or result.together:
             continue
         for finding in [f for f in result.findings if across.may_fix(f)]:
-            texts = files.project(home)
-            fix = across.fix_across(home, finding, texts) if texts is not None else None
+            fix = across.fix_across(home, finding, files.project)
             if fix is None or any(path not in files.results or files.results[path].together for path in fix.texts):
                 continue
             rechecked = _rechecked(fix.texts, files, request)

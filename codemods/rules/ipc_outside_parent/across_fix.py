@@ -21,7 +21,7 @@ from libcst.metadata import PositionProvider
 
 from codemods.analysis.facts import ModuleFacts
 from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import Creation, creation_of
+from codemods.analysis.ipc import Creation, StartMethods, creation_of
 from codemods.analysis.names import ApiResolver, api_of
 from codemods.analysis.project.model import absolute, module_name
 from codemods.analysis.statements import declared_names, names_in, plain_positional
@@ -36,6 +36,9 @@ class Plan:
 
     texts: dict[str, str]
     title: str
+    # The names that a file other than the object's module no longer binds at module
+    # level (the script's import of the object): no other module may import them from it.
+    unbound: dict[str, frozenset[str]]
 
 
 class _Parsed:
@@ -84,7 +87,7 @@ def plan(home: str, line: int, texts: Mapping[str, str]) -> Plan:
     }
     where = os.path.relpath(script_path, os.path.dirname(home) or ".")
     title = f"Create `{name}` under the `__main__` guard of {where} and pass it to `{target.name.value}`"
-    return Plan(fixed, title)
+    return Plan(fixed, title, {script_path: frozenset({name})})
 
 
 def _take_parameter(own: _Parsed, creation: Creation, target: cst.FunctionDef, keyword_only: bool) -> str:
@@ -152,6 +155,17 @@ def _only_reader(own: _Parsed, creation: Creation) -> cst.FunctionDef:
     if uses:
         raise Unfixable(f"{own.path} uses `{function}` on line {own.line(uses[0])}")
     return target
+
+
+def check_unbound(path: str, names: frozenset[str], texts: Mapping[str, str]) -> None:
+    """Unfixable when a module of ``texts`` imports one of ``names`` from the module at
+    ``path``, or imports that module itself."""
+    for other, text in texts.items():
+        if other == path:
+            continue
+        for node, what in _imports_of(other, text, module_name(path)[0]):
+            if what == "module" or {a.name for a in node.names} & {*names, "*"}:  # type: ignore[attr-defined]
+                raise Unfixable(f"{other} imports from {path} on line {node.lineno}")
 
 
 def _only_importer(home: str, texts: Mapping[str, str], names: set[str]) -> tuple[str, ast.ImportFrom]:
@@ -242,12 +256,15 @@ def _starts(script: _Parsed, target: cst.FunctionDef, guard: cst.If) -> list[cst
     more argument; Unfixable when the script uses the target in any other way."""
     name = target.name.value
     _, uses = script.only_binding(name)
+    methods = StartMethods(script.module, script.api)
     calls: list[cst.Call] = []
     for node in uses:
         _in_guard(script, node, guard, name)
         call = script.facts.parents.get(script.facts.parents.get(node)) if _is_target(script, node) else None
         if not isinstance(call, cst.Call) or script.api.call_api(call) != "Process":
             raise Unfixable(f"{script.path} uses `{name}` on line {script.line(node)}, not as a `Process` target")
+        if methods.method(call) != methods.default:
+            raise Unfixable(f"the start on line {script.line(call)} asks for a start method of its own")
         check_arguments(call, target.params, not plain_positional(target.params), script.line(call))
         calls.append(call)
     if not calls:
