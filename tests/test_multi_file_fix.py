@@ -115,6 +115,30 @@ def test_the_fixed_project_gives_the_squares_under_every_start_method(project: P
     assert (run.stdout, run.returncode) == ("[0, 1, 4]\n", 0), run.stderr
 
 
+def test_a_target_with_defaults_takes_it_as_a_keyword(project: Path) -> None:
+    (project / "workers.py").write_text(BEFORE["workers.py"].replace("work(n)", "work(n, scale=1)"), encoding="utf-8")
+    mpfix("fix", ".")
+    assert files(project) == {
+        "main.py": AFTER["main.py"].replace("args=(i, results)", 'args=(i,), kwargs={"results": results}'),
+        "workers.py": AFTER["workers.py"].replace("work(n, results)", "work(n, scale=1, *, results)"),
+    }
+
+
+def test_a_package_run_as_a_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "workers.py").write_text(BEFORE["workers.py"], encoding="utf-8")
+    (package / "main.py").write_text(BEFORE["main.py"].replace("from workers", "from .workers"), encoding="utf-8")
+    assert mpfix("fix", ".")[0] == 0
+    assert files(package) == {
+        "__init__.py": "",
+        "main.py": AFTER["main.py"].replace("from workers", "from .workers"),
+        "workers.py": AFTER["workers.py"],
+    }
+
+
 # -- left alone: a use that the fix cannot see or rewrite -------------------------------
 
 
