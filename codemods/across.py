@@ -26,9 +26,9 @@ class Fix:
     title: str
 
 
-# The rules whose findings may have a fix across files: the finding's file, the line of
-# the finding, and the texts of the project's modules that may import it.
-_PLANNERS: dict[str, Callable[[str, int, Mapping[str, str]], across_fix.Plan]] = {"MP003": across_fix.plan}
+# The rules whose findings may have a fix across files: the finding's file, its line,
+# and the texts of the project's modules.
+_PLANNERS: dict[str, Callable[[str, int, across_fix.Project], across_fix.Plan]] = {"MP003": across_fix.plan}
 
 
 def may_fix(finding: Finding) -> bool:
@@ -36,21 +36,22 @@ def may_fix(finding: Finding) -> bool:
     return finding.code in _PLANNERS and not finding.fixable(unsafe_fixes=True)
 
 
-def fix_across(path: str, finding: Finding, project: Callable[[str], Mapping[str, str] | None]) -> Fix | None:
+def fix_across(path: str, finding: Finding, project: Callable[[str, bool], Mapping[str, str] | None]) -> Fix | None:
     """The fix of ``finding`` (in the file at ``path``); None when its rule cannot prove
-    one sound, or when a text it makes does not compile. ``project(file)`` gives the texts
-    of that file and of every module of the project that may import it (None: one of
-    them cannot be read)."""
-    texts = project(path)
-    if texts is None:
-        return None
+    one sound, or when a text it makes does not compile. ``project(file, only_itself)``
+    gives the texts of that file and of every module of the project that may import it
+    (or its own alone); None when one of them cannot be read."""
+
+    def texts(of: str, *, only_itself: bool = False) -> Mapping[str, str]:
+        found = project(of, only_itself)
+        if found is None:
+            raise Unfixable(f"{of} or a module that may import it cannot be read")
+        return found
+
     try:
         plan = _PLANNERS[finding.code](path, finding.line, texts)
         for other, names in plan.unbound.items():
-            importers = project(other)
-            if importers is None:
-                return None
-            across_fix.check_unbound(other, names, importers)
+            across_fix.check_unbound(other, names, texts(other))
     except Unfixable:
         return None
     if not all(_compiles(text) for text in plan.texts.values()):

@@ -192,6 +192,18 @@ def test_a_start_whose_arguments_cannot_be_extended(project: Path) -> None:
     assert_reported_not_fixed(project, {"main.py": main})
 
 
+def test_a_pool_task_is_left_to_be_fixed_by_hand(project: Path) -> None:
+    main = BEFORE["main.py"].replace(
+        "    ps = [mp.Process(target=work, args=(i,)) for i in range(3)]\n    for p in ps:\n        p.start()\n",
+        "    ps = range(3)\n    with mp.Pool(2) as pool:\n        pool.map(work, ps)\n",
+    )
+    (project / "main.py").write_text(main, encoding="utf-8")
+    code, [line] = concise("check", ".")
+    assert (code, line.endswith("through the pool's `initializer=`")) == (1, True)
+    assert mpfix("fix", ".")[0] == 1
+    assert files(project) == {**BEFORE, "main.py": main}
+
+
 def test_a_file_named_alone_brings_the_other_only_to_read(project: Path) -> None:
     assert concise("check", "workers.py") == (1, [FINDING + NOT_FIXED])
     assert mpfix("fix", "workers.py")[0] == 1

@@ -48,12 +48,15 @@ class _Files:
             return None
         return result.fixed if result.fixed is not None else _decoded(self.original(path))
 
-    def project(self, home: str) -> dict[str, str] | None:
-        """The text of ``home`` and of every file that may import it (it names its module
-        and says ``import``); None when one of them cannot be read, or ``home`` is not a
-        file of the run."""
+    def project(self, home: str, only_itself: bool) -> dict[str, str] | None:
+        """The text of ``home`` and (unless ``only_itself``) of every file that may import
+        it (it names its module and says ``import``); None when one of them cannot be
+        read, or ``home`` is not a file of the run."""
         if home not in self.results:
             return None
+        if only_itself:
+            text = self.text(home)
+            return None if text is None else {home: text}
         stem = module_name(home)[0].rpartition(".")[2].encode("utf-8", "surrogateescape")
         texts: dict[str, str] = {}
         for path in [*self.results, *self.context]:

@@ -15,6 +15,7 @@ import ast
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -28,6 +29,13 @@ from codemods.analysis.statements import declared_names, names_in, plain_positio
 from codemods.rewrite.handover import Edits, add_parameter
 from codemods.rules._base import Unfixable
 from codemods.rules.ipc_outside_parent.target_handover import check_arguments, extend_start
+
+
+class Project(Protocol):
+    def __call__(self, path: str, *, only_itself: bool = False) -> Mapping[str, str]:
+        """The text of the module at ``path`` and of every module that may import it (or
+        its own alone); raises Unfixable when one of them cannot be read."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -71,13 +79,16 @@ class _Parsed:
         return assignments[0].node, [access.node for access in assignments[0].references]
 
 
-def plan(home: str, line: int, texts: Mapping[str, str]) -> Plan:
-    """The fix of the MP003 finding at ``line`` of ``home``; ``texts`` holds every module
-    of the project that may import ``home`` (path -> text)."""
+def plan(home: str, line: int, project: Project) -> Plan:
+    """The fix of the MP003 finding at ``line`` of ``home``. ``project(home)`` gives the
+    texts of ``home`` and of every module of the project that may import it; it is asked
+    only once ``home`` alone allows a fix."""
+    texts = project(home, only_itself=True)
     own = _Parsed(home, texts[home])
     creation = _creation_at(own, line)
     name = creation.names[0]
     target = _only_reader(own, creation)
+    texts = project(home)
     script_path, imported = _only_importer(home, texts, {name, target.name.value})
     script = _Parsed(script_path, texts[script_path])
     keyword_only = not plain_positional(target.params)
