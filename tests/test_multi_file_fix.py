@@ -115,6 +115,14 @@ def test_the_fixed_project_gives_the_squares_under_every_start_method(project: P
     assert (run.stdout, run.returncode) == ("[0, 1, 4]\n", 0), run.stderr
 
 
+def test_the_comments_of_the_creation_move_with_it(project: Path) -> None:
+    workers = BEFORE["workers.py"].replace("results = mp.Queue()", "# one for all\nresults = mp.Queue()  # bounded")
+    (project / "workers.py").write_text(workers, encoding="utf-8")
+    mpfix("fix", ".")
+    made = "    # one for all\n    results = mp.Queue()  # bounded\n"
+    assert files(project) == {**AFTER, "main.py": AFTER["main.py"].replace("    results = mp.Queue()\n", made)}
+
+
 def test_a_target_with_defaults_takes_it_as_a_keyword(project: Path) -> None:
     (project / "workers.py").write_text(BEFORE["workers.py"].replace("work(n)", "work(n, scale=1)"), encoding="utf-8")
     mpfix("fix", ".")

@@ -14,7 +14,7 @@ import os
 from dataclasses import replace
 
 from codemods.analysis.project.model import module_name
-from codemods.model import FileResult, Finding, Safety
+from codemods.model import ErrorKind, FileError, FileResult, Finding, Safety
 from codemods.run import project
 from codemods.run.discover import decode, read
 from codemods.run.request import Job, Request
@@ -106,7 +106,12 @@ def fix_across(analysed: Analysed, request: Request) -> Analysed:
         if result.fixed is not None or result.together:
             continue
         for finding in [f for f in result.findings if across.may_fix(f)]:
-            fix = across.fix_across(home, finding, files.project)
+            try:
+                fix = across.fix_across(home, finding, files.project)
+            except Exception as exc:  # a bug in a rule costs its finding's fix, not the run
+                message = f"internal error in a fix across files: {type(exc).__name__}: {exc}"
+                result.errors.append(FileError(home, ErrorKind.INTERNAL, message))
+                break
             if fix is None or any(path not in files.results or files.results[path].together for path in fix.texts):
                 continue
             rechecked = _rechecked(fix.texts, files, request)

@@ -129,8 +129,11 @@ def _create_and_pass(
     starts = _starts(script, target, guard)
     uses = [*starts, *_reads_in_guard(script, name, guard)]
     anchor = next(s for s in guard.body.body if any(_within(script, node, s) for node in uses))
-    made = cst.SimpleStatementLine(
-        [cst.Assign([cst.AssignTarget(cst.Name(name))], creation.call.with_changes(func=spelled))]
+    # The creation as it was, comments included, spelled with the script's import.
+    assign = creation.statement.body[0]
+    made = creation.statement.with_changes(
+        body=[assign.with_changes(value=creation.call.with_changes(func=spelled))],
+        leading_lines=[line for line in creation.statement.leading_lines if line.comment is not None],
     )
     edits = Edits()
     edits.change(statement, lambda node: _without_name(node, name))
