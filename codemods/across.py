@@ -26,14 +26,9 @@ class Fix:
     title: str
 
 
-# The rules whose findings may have a fix across files: the finding's file, its line,
-# and the texts of the project's modules.
+# The planner of each rule whose spec says it fixes across files: the finding's file, its
+# line, and the texts of the project's modules.
 _PLANNERS: dict[str, Callable[[str, int, across_fix.Project], across_fix.Plan]] = {"MP003": across_fix.plan}
-
-
-def may_fix(finding: Finding) -> bool:
-    """Whether a fix across files may exist for this finding, which has none of its own."""
-    return finding.code in _PLANNERS and not finding.fixable(unsafe_fixes=True)
 
 
 def fix_across(path: str, finding: Finding, project: Callable[[str, bool], Mapping[str, str] | None]) -> Fix | None:

@@ -129,6 +129,9 @@ class RuleSpec:
     # of at least one of these groups.
     needles: tuple[tuple[bytes, ...], ...] = field(default=())
     page: str = ""  # its page on the site, when not rules/<name>/
+    # Some of its findings have no fix in their file but may have one that changes other
+    # files too, planned once every file is analysed (see codemods.across).
+    fixes_across_files: bool = False
 
     @property
     def url(self) -> str:

@@ -10,12 +10,16 @@ run changes nothing. The files of a taken fix are marked to be written together.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from codemods.analysis.project.model import module_name
 from codemods.model import ErrorKind, FileError, FileResult, Finding, Safety
+from codemods.registry import BY_CODE
 from codemods.run import project
+from codemods.run.cache import digest
 from codemods.run.discover import decode, read
 from codemods.run.request import Job, Request
 
@@ -96,8 +100,8 @@ def _decoded(data: bytes | None) -> str | None:
 def fix_across(analysed: Analysed, request: Request) -> Analysed:
     """``analysed`` with the fixes across files taken; the bytes read as the original of
     each file they change."""
-    from codemods import across  # the engine's side: loaded only when a finding may need it
-
+    if not any(map(may_fix, (finding for result, _ in analysed for finding in result.findings))):
+        return analysed
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     files = _Files(analysed, project.neighbours(named_alone))
     for home, result in list(files.results.items()):
@@ -105,24 +109,105 @@ def fix_across(analysed: Analysed, request: Request) -> Analysed:
         # the text as read, not in the text after those fixes.
         if result.fixed is not None or result.together:
             continue
-        for finding in [f for f in result.findings if across.may_fix(f)]:
+        for finding in [f for f in result.findings if may_fix(f)]:
             try:
-                fix = across.fix_across(home, finding, files.project)
+                outcome = _outcome(files, home, finding, request)
             except Exception as exc:  # a bug in a rule costs its finding's fix, not the run
                 message = f"internal error in a fix across files: {type(exc).__name__}: {exc}"
                 result.errors.append(FileError(home, ErrorKind.INTERNAL, message))
                 break
-            if fix is None or any(path not in files.results or files.results[path].together for path in fix.texts):
-                continue
-            rechecked = _rechecked(fix.texts, files, request)
-            if rechecked is not None:
-                fixed = finding.noted(None, fix=Safety.SAFE, fix_title=fix.title)
-                _take(files, home, fixed, fix.texts, rechecked)
+            if outcome is not None and not any(files.results[path].together for path in outcome.texts):
+                _take(files, home, finding.noted(None, fix=Safety.SAFE, fix_title=outcome.title), outcome)
                 break
+    if request.cache is not None:
+        request.cache.save()
     return [
         (result, files.originals.get(result.path) if result.fixed is not None else None)
         for result in files.results.values()
     ]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A fix across files, checked: the new texts, its title, the findings left in each."""
+
+    texts: dict[str, str]
+    title: str
+    remaining: dict[str, list[Finding]]
+
+    def to_entry(self) -> dict:
+        remaining = {path: [finding.to_dict() for finding in found] for path, found in self.remaining.items()}
+        return {"texts": self.texts, "title": self.title, "remaining": remaining}
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> _Outcome:
+        remaining = {path: [Finding.from_dict(item) for item in found] for path, found in entry["remaining"].items()}
+        return cls(entry["texts"], entry["title"], remaining)
+
+
+def _outcome(files: _Files, home: str, finding: Finding, request: Request) -> _Outcome | None:
+    """The checked fix of ``finding``, or None. Taken from the cache when the files that
+    the plan read then have the same texts now (so a second run need not load libcst)."""
+    scans: dict[str, dict[str, str]] = {}
+
+    def scanned(path: str, only_itself: bool) -> dict[str, str] | None:
+        texts = files.project(path, only_itself)
+        if texts is not None and path != home:  # the texts of ``home`` and its importers are in the key
+            scans[f"{path}\0{int(only_itself)}"] = _digests(texts)
+        return texts
+
+    own = files.project(home, False)
+    if own is None:
+        return None
+    key = json.dumps([finding.to_dict(), _digests(own)], sort_keys=True).encode()
+    salt = f"{_SALT}:{request.options.salt()}:{_rules(request, own)}"
+    entry = request.cache.get(key, salt) if request.cache is not None else None
+    if entry is not None and all(_digests(files.project(*_split(k)) or {}) == v for k, v in entry["scans"].items()):
+        return _Outcome.from_entry(entry["fix"]) if entry["fix"] is not None else None
+    outcome = _planned(files, home, finding, request, scanned)
+    if request.cache is not None:
+        request.cache.put(key, salt, {"scans": scans, "fix": outcome.to_entry() if outcome else None})
+    return outcome
+
+
+# Outcomes share the results' cache file, under a key of their own.
+_SALT = "fix-across-1"
+
+
+def _digests(texts: dict[str, str]) -> dict[str, str]:
+    return {path: digest(text.encode("utf-8", "surrogatepass")) for path, text in texts.items()}
+
+
+def _split(key: str) -> tuple[str, bool]:
+    path, _, only_itself = key.rpartition("\0")
+    return path, only_itself == "1"
+
+
+def _rules(request: Request, paths: dict[str, str]) -> str:
+    """The rules of each file, when they differ from file to file (per-file ignores)."""
+    if request.rules_for is None:
+        return ""
+    return json.dumps({path: [spec.code for spec in request.rules_for(path)] for path in sorted(paths)})
+
+
+def _planned(
+    files: _Files, home: str, finding: Finding, request: Request, scanned: Callable[[str, bool], dict[str, str] | None]
+) -> _Outcome | None:
+    from codemods import across  # the engine's side, with libcst: only when no cached outcome answers
+
+    fix = across.fix_across(home, finding, scanned)
+    if fix is None or any(path not in files.results for path in fix.texts):
+        return None
+    rechecked = _rechecked(fix.texts, files, request)
+    if rechecked is None:
+        return None
+    return _Outcome(fix.texts, fix.title, {path: again.findings for path, again in rechecked.items()})
+
+
+def may_fix(finding: Finding) -> bool:
+    """Whether a fix across files may exist for this finding, which has none of its own."""
+    spec = BY_CODE.get(finding.code)
+    return spec is not None and spec.fixes_across_files and finding.fix is Safety.NONE
 
 
 def _rechecked(texts: dict[str, str], files: _Files, request: Request) -> dict[str, FileResult] | None:
@@ -149,15 +234,15 @@ def _rechecked(texts: dict[str, str], files: _Files, request: Request) -> dict[s
     return found
 
 
-def _take(files: _Files, home: str, fixed: Finding, texts: dict[str, str], rechecked: dict[str, FileResult]) -> None:
+def _take(files: _Files, home: str, fixed: Finding, outcome: _Outcome) -> None:
     """Mark every file of the fix as changed by it, the finding as fixed, the files as one unit."""
-    for path, text in texts.items():
+    for path, text in outcome.texts.items():
         result = files.results[path]
         if result.source is None:
             result.source = files.text(path)
         result.fixed = text
-        result.remaining = rechecked[path].findings
-        result.together = tuple(other for other in texts if other != path)
+        result.remaining = outcome.remaining[path]
+        result.together = tuple(other for other in outcome.texts if other != path)
         if path == home:
             result.findings = [fixed if _same(f, fixed) else f for f in result.findings]
             result.applied = [*result.applied, fixed]

@@ -16,6 +16,7 @@ from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.registry import SCOPE, matching
 from codemods.run import project
+from codemods.run.across import fix_across
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
 from codemods.run.request import Job, Options, Progress, Request
@@ -207,9 +208,7 @@ def run(request: Request) -> list[FileResult]:
     """
     # The bytes are kept only where they will be written (to check that the file is unchanged).
     analysed = [(result, original if result.fixed is not None else None) for result, original in analyse(request)]
-    if request.options.fix and any(not result.errors and result.findings for result, _ in analysed):
-        from codemods.run.across import fix_across
-
+    if request.options.fix:
         analysed = fix_across(analysed, request)
     if request.write:
         write_all([(result, original) for result, original in analysed if original is not None])
