@@ -108,6 +108,14 @@ def test_json_lists_the_edits_of_each_file(project: Path) -> None:
     ]
 
 
+def test_sarif_changes_each_file(project: Path) -> None:
+    _, output = mpfix("check", ".", "--output-format", "sarif")
+    [result] = json.loads(output[: output.rindex("}") + 1])["runs"][0]["results"]
+    [fix] = result["fixes"]
+    changed = [change["artifactLocation"]["uri"].rsplit("/", 1)[-1] for change in fix["artifactChanges"]]
+    assert changed == ["workers.py", "main.py"]
+
+
 @pytest.mark.parametrize("method", START_METHODS)
 def test_the_fixed_project_gives_the_squares_under_every_start_method(project: Path, method: str) -> None:
     mpfix("fix", ".")
