@@ -129,6 +129,9 @@ class RuleSpec:
     # of at least one of these groups.
     needles: tuple[tuple[bytes, ...], ...] = field(default=())
     page: str = ""  # its page on the site, when not rules/<name>/
+    # Some of its findings have no fix in their file but may have one that changes other
+    # files too, planned once every file is analysed (see codemods.across).
+    fixes_across_files: bool = False
 
     @property
     def url(self) -> str:
@@ -184,6 +187,9 @@ class FileResult:
     source: str | None = None  # the text as read, when there is something to show (a diff, findings)
     encoding: str = "utf-8"  # as detected; "utf-8-sig" keeps a byte order mark
     errors: list[FileError] = field(default_factory=list)
+    # The other files that ``fixed`` goes with: a fix that changes several files is
+    # written to all of them or to none.
+    together: tuple[str, ...] = ()
 
     def resolved(self, unsafe_fixes: bool) -> list[Finding]:
         """The findings that the fixes resolve, when they were computed and reach the file."""
@@ -204,6 +210,6 @@ class FileResult:
 
     def fixes_lost(self, error: FileError | None = None) -> None:
         """The fixes do not reach the file (an error, or the user said no): it keeps every finding."""
-        self.fixed, self.applied, self.remaining = None, [], self.findings
+        self.fixed, self.applied, self.remaining, self.together = None, [], self.findings, ()
         if error is not None:
             self.errors.append(error)

@@ -79,6 +79,7 @@ RULES: tuple[RuleSpec, ...] = (
         summary="A queue, lock or shared value is created where the processes that use it cannot share it",
         safety=Safety.SAFE,
         needles=_every(_MP, _FACTORIES, _any(b"Process", b"Pool")),
+        fixes_across_files=True,
     ),
     RuleSpec(
         code="MP004",

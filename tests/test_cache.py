@@ -118,3 +118,19 @@ def test_an_unchanged_program_of_several_modules_is_answered_from_the_cache(tmp_
     second = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
     assert first.returncode == second.returncode == 1 and findings(second) == findings(first)
     assert imported_libcst(first) and not imported_libcst(second)
+
+
+IMPORTS_BOTH = STARTS_WORK.replace("import work", "import results, work") + "    print(results.get(timeout=5))\n"
+
+
+def test_a_fix_across_files_is_answered_from_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "workers.py").write_text(WORKERS)
+    (tmp_path / "main.py").write_text(IMPORTS_BOTH)
+    first = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    second = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert "shares [*]\n" in findings(first) and findings(second) == findings(first)
+    assert imported_libcst(first) and not imported_libcst(second)
+    # A new module that imports the queue: the cached plan no longer holds.
+    (tmp_path / "stats.py").write_text("from workers import results\n")
+    third = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert "; not fixed: the children are started in main.py" in findings(third)

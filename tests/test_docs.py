@@ -353,7 +353,8 @@ PROGRAMS = [page for page in PROSE_PAGES if any(fence.title for fence in _fences
 @pytest.mark.parametrize("page", PROGRAMS, ids=lambda page: page.stem)
 def test_prose_programs_of_several_files_run_under_spawn(page: Path, tmp_path: Path) -> None:
     """The titled Python blocks of a page are the files of one program: mpfix finds
-    nothing in them, and the file with the main guard runs under spawn."""
+    nothing in them, and the file with the main guard runs under spawn. A title shown
+    twice (a program before and after `mpfix fix`) stands for its last block."""
     from typer.testing import CliRunner
 
     from codemods.cli import app

@@ -65,6 +65,7 @@ LAYERS = (
     ("run", "codemods.run"),
     ("output", "codemods.output"),
     ("engine", "codemods.engine"),
+    ("engine", "codemods.across"),  # the door of the fixes across files, beside the engine
     ("kit", "codemods.rules._base"),
     ("rules", "codemods.rules"),
     ("rewrite", "codemods.rewrite"),

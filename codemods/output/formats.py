@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from codemods.edits import Edit
 from codemods.model import FileError, Finding, Safety
 from codemods.output import text
 from codemods.output.shown import Shown
@@ -92,18 +93,12 @@ def _json_finding(file: Shown, finding: Finding, unsafe_fixes: bool) -> dict[str
     fix = None
     if finding.fix is not Safety.NONE:
         edits = file.fix_edits(finding, unsafe_fixes)
-        fix = {
-            "applicability": finding.fix.value,
-            "message": finding.fix_title,
-            "edits": [
-                {
-                    "content": edit.content,
-                    "location": _location(edit.row, edit.column),
-                    "end_location": _location(edit.end_row, edit.end_column),
-                }
-                for edit in edits
-            ],
-        }
+        fix = {"applicability": finding.fix.value, "message": finding.fix_title, "edits": _json_edits(edits)}
+        if file.others and edits:
+            # A fix across files: the edits of the other files it changes, file by file.
+            fix["other_files"] = [
+                {"filename": _filename(path), "edits": _json_edits(others)} for path, others in file.others
+            ]
     return {
         "code": finding.code,
         "name": finding.name,
@@ -114,6 +109,17 @@ def _json_finding(file: Shown, finding: Finding, unsafe_fixes: bool) -> dict[str
         "fix": fix,
         "url": _url(finding.code),
     }
+
+
+def _json_edits(edits: Sequence[Edit]) -> list[dict[str, Any]]:
+    return [
+        {
+            "content": edit.content,
+            "location": _location(edit.row, edit.column),
+            "end_location": _location(edit.end_row, edit.end_column),
+        }
+        for edit in edits
+    ]
 
 
 def _url(code: str) -> str | None:

@@ -77,8 +77,13 @@ def _result(file: Shown, finding: Finding, index: dict[str, int], unsafe_fixes: 
         result["fixes"] = [
             {
                 "description": {"text": finding.fix_title or "Apply mpfix's fix"},
+                # A fix across files changes each of its files: one change per file.
                 "artifactChanges": [
-                    {"artifactLocation": artifact, "replacements": [_replacement(edit) for edit in edits]}
+                    {"artifactLocation": artifact, "replacements": [_replacement(edit) for edit in edits]},
+                    *(
+                        {"artifactLocation": _artifact(path), "replacements": [_replacement(edit) for edit in others]}
+                        for path, others in file.others
+                    ),
                 ],
             }
         ]

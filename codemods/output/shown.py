@@ -21,6 +21,8 @@ class Shown:
     findings: list[Finding]
     text: str | None
     fixed: str | None = None  # what `fix` would make of ``text``, in a check run
+    # The other files that the file's fix changes, each with its edits (a fix across files).
+    others: tuple[tuple[str, tuple[Edit, ...]], ...] = ()
 
     @cached_property
     def edits(self) -> list[Edit]:
@@ -43,4 +45,19 @@ def shown(results: Sequence[FileResult], *, after_fix: bool) -> list[Shown]:
             for result in results
             if result.remaining
         ]
-    return [Shown(result.path, result.findings, result.source, result.fixed) for result in results if result.findings]
+    by_path = {result.path: result for result in results}
+    return [
+        Shown(result.path, result.findings, result.source, result.fixed, _others(result, by_path))
+        for result in results
+        if result.findings
+    ]
+
+
+def _others(result: FileResult, by_path: dict[str, FileResult]) -> tuple[tuple[str, tuple[Edit, ...]], ...]:
+    """The edits that the file's fix makes to the other files it changes."""
+    others = [by_path[path] for path in result.together if path in by_path]
+    return tuple(
+        (other.path, tuple(text_edits(other.source, other.fixed)))
+        for other in others
+        if other.source is not None and other.fixed is not None
+    )

@@ -196,6 +196,8 @@ def _fixed_findings(result: FileResult, unsafe_fixes: bool) -> str:
 
 def fixed_line(result: FileResult, unsafe_fixes: bool) -> str:
     """What a fix run changed in one file."""
+    if result.together and not result.resolved(unsafe_fixes):
+        return f"{result.path}: changed by the fix of a finding in {', '.join(result.together)}"
     return f"{result.path}: fixed {_fixed_findings(result, unsafe_fixes)}"
 
 

@@ -16,10 +16,11 @@ from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
 from codemods.registry import SCOPE, matching
 from codemods.run import project
+from codemods.run.across import fix_across
 from codemods.run.cache import from_entry, to_entry
 from codemods.run.discover import discover, read
 from codemods.run.request import Job, Options, Progress, Request
-from codemods.run.write import os_error, signals_deferred, write_fixed
+from codemods.run.write import os_error, signals_deferred, write_all
 from codemods.suppressions import might_suppress
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
@@ -207,8 +208,8 @@ def run(request: Request) -> list[FileResult]:
     """
     # The bytes are kept only where they will be written (to check that the file is unchanged).
     analysed = [(result, original if result.fixed is not None else None) for result, original in analyse(request)]
+    if request.options.fix:
+        analysed = fix_across(analysed, request)
     if request.write:
-        for result, original in analysed:
-            if result.fixed is not None and original is not None:
-                write_fixed(result, original)
+        write_all([(result, original) for result, original in analysed if original is not None])
     return [result for result, _ in analysed]

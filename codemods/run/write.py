@@ -40,6 +40,87 @@ def write_fixed(result: FileResult, original: bytes) -> bool:
     return True
 
 
+def write_all(fixed: list[tuple[FileResult, bytes]]) -> None:
+    """Write each fixed file over the bytes it was read as; the files of a fix that
+    changes several are written together (see ``write_together``)."""
+    by_path = dict((result.path, (result, original)) for result, original in fixed)
+    written: set[str] = set()
+    for result, original in fixed:
+        if result.path in written or result.fixed is None:
+            continue
+        if not result.together:
+            write_fixed(result, original)
+            continue
+        unit = [result.path, *result.together]
+        written.update(unit)
+        write_together([by_path[path] for path in unit if path in by_path], expected=len(unit))
+
+
+def write_together(unit: list[tuple[FileResult, bytes]], expected: int) -> bool:
+    """Write every file of ``unit`` (``expected`` files) or none: each new text goes to a
+    temporary file beside its target first, and only when all are on the disk, and no
+    target changed since it was read, are they renamed over their targets; a rename that
+    fails puts the files renamed before it back. On failure every result keeps its
+    findings, and the one that failed gains the error."""
+    results = [result for result, _ in unit]
+    if len(unit) != expected:  # a file of the fix is not to be written: none is
+        _lost_together(results, None, None)
+        return False
+    staged: list[tuple[str, str, bytes]] = []  # target, temporary, original
+    with signals_deferred():
+        current = results[0]
+        try:
+            for current, original in unit:
+                target = os.path.realpath(current.path)
+                staged.append((target, _staged(target, current.encoded()), original))
+            for (target, _, original), current in zip(staged, results, strict=True):
+                if read(target) != original:
+                    raise ChangedOnDisk(f"{current.path}: changed on disk")
+        except OSError as exc:
+            for _, temporary_path, _ in staged:
+                os.unlink(temporary_path)
+            _lost_together(results, current, exc)
+            return False
+        return _rename_all(staged, results)
+
+
+def _staged(target: str, data: bytes) -> str:
+    """A temporary file beside ``target`` holding ``data``, with the target's mode."""
+    before = os.stat(target)
+    if not before.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "read-only file, not written")
+    folder, name = os.path.split(target)
+    temporary.remove_stale(folder or ".", name)
+    return _written(data, before, folder or ".", name, unnamed=False)
+
+
+def _rename_all(staged: list[tuple[str, str, bytes]], results: list[FileResult]) -> bool:
+    done: list[tuple[str, bytes]] = []
+    for index, (target, temporary_path, original) in enumerate(staged):
+        try:
+            os.replace(temporary_path, target)
+        except OSError as exc:
+            for _, left, _ in staged[index:]:
+                os.unlink(left)
+            for renamed, before in done:
+                _write_atomically(renamed, before, None)
+            _lost_together(results, results[index], exc)
+            return False
+        done.append((target, original))
+    return True
+
+
+def _lost_together(results: list[FileResult], failed: FileResult | None, why: OSError | None) -> None:
+    """Every file of a fix across files keeps its findings; the one that failed says why."""
+    paths = ", ".join(result.path for result in results)
+    for result in results:
+        if result is failed and why is not None:
+            message = "changed on disk while mpfix ran" if isinstance(why, ChangedOnDisk) else why.strerror or str(why)
+            result.fixes_lost(FileError(result.path, ErrorKind.WRITE, f"{message}; none of {paths} written"))
+        else:
+            result.fixes_lost()
+
+
 @contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back until the block is done, then deliver them as before.

@@ -29,7 +29,7 @@ def check_target(ipc: IpcModule, name: str, names: Sequence[str], placed: Placed
     keyword_only = not plain_positional(function.params)
     for call in ipc.uses[name].targets:
         ipc.check_site(call, names, placed, f"the start of `{name}`")
-        _check_arguments(call, function.params, keyword_only, ipc.line_of(call))
+        check_arguments(call, function.params, keyword_only, ipc.line_of(call))
 
 
 def pass_to_target(ipc: IpcModule, name: str, names: Sequence[str], edits: Edits) -> None:
@@ -41,22 +41,24 @@ def pass_to_target(ipc: IpcModule, name: str, names: Sequence[str], edits: Edits
             node = add_parameter(node, new, keyword_only)
         return node
 
-    def add_arguments(call: cst.Call) -> cst.Call:
-        word = "kwargs" if keyword_only else "args"
-        if keyword(call, word) is None:
-            empty = cst.Dict([]) if keyword_only else cst.Tuple([])
-            call = add_keyword(call, word, empty, after="args" if keyword(call, "args") else "target")
-        for new in names:
-            add = add_dict_entry if keyword_only else append_element
-            call = change_keyword(call, word, lambda value, new=new, add=add: add(value, new))  # type: ignore[misc]
-        return call
-
     edits.change(function, add_parameters)
     for call in ipc.uses[name].targets:
-        edits.change(call, add_arguments)
+        edits.change(call, lambda call: extend_start(call, names, keyword_only))
 
 
-def _check_arguments(call: cst.Call, params: cst.Parameters, keyword_only: bool, line: int) -> None:
+def extend_start(call: cst.Call, names: Sequence[str], keyword_only: bool) -> cst.Call:
+    """A start of the target that passes ``names`` too: last in ``args=``, or in ``kwargs=``."""
+    word = "kwargs" if keyword_only else "args"
+    if keyword(call, word) is None:
+        empty = cst.Dict([]) if keyword_only else cst.Tuple([])
+        call = add_keyword(call, word, empty, after="args" if keyword(call, "args") else "target")
+    for new in names:
+        add = add_dict_entry if keyword_only else append_element
+        call = change_keyword(call, word, lambda value, new=new, add=add: add(value, new))  # type: ignore[misc]
+    return call
+
+
+def check_arguments(call: cst.Call, params: cst.Parameters, keyword_only: bool, line: int) -> None:
     if any(arg.star for arg in call.args) or positional(call):
         raise Unfixable(f"the start on line {line} passes unpacked or positional arguments")
     if keyword_only:

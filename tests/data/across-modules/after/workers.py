@@ -1,0 +1,2 @@
+def work(n, results):
+    results.put(n * n)
