@@ -499,3 +499,174 @@ def test_a_pool_no_module_uses_is_still_unused(program: Path) -> None:
     write(program, {"helpers.py": POOL_HELPERS, "main.py": main.replace("range(4)))", "range(4))))")})
     unused = UNCLOSED.format(why="it is never used; remove it")
     assert mpfix("check", "--select", "MP011", ".") == (1, [unused])
+
+
+# -- MP014: a global of the worker's module that the script sets in the parent ------------
+
+SCALER = """\
+CONFIG = None
+
+
+def work(x):
+    return x * CONFIG["factor"]
+"""
+CONFIGURES = f"""\
+from multiprocessing import Pool
+
+import scaler
+
+
+def main():
+    scaler.CONFIG = {{"factor": 3}}
+    with Pool(2) as pool:
+        print(pool.map(scaler.work, range(5)))
+
+
+{GUARD}
+    main()
+"""
+CONFIG_FINDING = (
+    "scaler.py:5:16: MP014 `work` runs in a child process that main.py starts on line 9 and reads `CONFIG`, which "
+    "the parent assigns at run time (main.py:7, in `main()`): under spawn and forkserver the child sees `CONFIG` as "
+    "this module's import leaves it; not fixed: hand it over where main.py makes the pool: an `initializer=` that "
+    "sets the worker's `CONFIG`, given the value in `initargs=`"
+)
+
+
+def test_a_global_the_script_assigns_through_the_module(program: Path) -> None:
+    write(program, {"scaler.py": SCALER, "main.py": CONFIGURES})
+    assert mpfix("check", ".") == (1, [CONFIG_FINDING])
+    assert mpfix("check", "scaler.py") == (1, [CONFIG_FINDING])
+    assert mpfix("fix", ".") == (1, [CONFIG_FINDING])  # reported, not fixed
+    assert [(program / name).read_text(encoding="utf-8") for name in ("scaler.py", "main.py")] == [SCALER, CONFIGURES]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_assigned_global_is_none_in_spawned_children(program: Path, method: str) -> None:
+    write(program, {"scaler.py": SCALER, "main.py": CONFIGURES})
+    run = run_program(program / "main.py", method)
+    if method == "fork":
+        assert run.stdout == "[0, 3, 6, 9, 12]\n"
+    else:
+        assert run.returncode != 0 and "TypeError" in run.stderr
+
+
+def test_a_global_the_module_sets_at_import_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": SCALER.replace("CONFIG = None", 'CONFIG = {"factor": 3}'), "main.py": CONFIGURES}
+    files["main.py"] = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "")
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_global_the_children_never_read_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": SCALER.replace('CONFIG["factor"]', "3"), "main.py": CONFIGURES}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_global_set_again_once_the_pool_is_done_is_left_alone(program: Path) -> None:
+    main = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "").replace(
+        "range(5)))\n", 'range(5)))\n    scaler.CONFIG = {"factor": 3}\n'
+    )
+    write(program, {"scaler.py": SCALER.replace("CONFIG = None", 'CONFIG = {"factor": 3}'), "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_global_set_at_the_scripts_import_is_set_in_every_child(program: Path) -> None:
+    main = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "").replace(
+        "\n\ndef main", '\nscaler.CONFIG = {"factor": 3}\n\n\ndef main'
+    )
+    write(program, {"scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
+def test_a_global_that_an_initializer_sets_in_each_worker_is_left_alone(program: Path) -> None:
+    scaler = SCALER + "\n\ndef setup(config):\n    global CONFIG\n    CONFIG = config\n"
+    main = CONFIGURES.replace("Pool(2)", "Pool(2, initializer=scaler.setup, initargs=(scaler.CONFIG,))")
+    write(program, {"scaler.py": scaler, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
+def test_a_global_of_forked_children_is_left_alone(program: Path) -> None:
+    main = CONFIGURES.replace("from multiprocessing import Pool", "import multiprocessing as mp").replace(
+        "Pool(2)", 'mp.get_context("fork").Pool(2)'
+    )
+    write(program, {"scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+LOADER = """\
+CONFIG = None
+
+
+def scale(x):
+    return x * CONFIG["factor"]
+
+
+def load():
+    global CONFIG
+    CONFIG = {"factor": 3}
+"""
+LOADS = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "    scaler.load()\n").replace(
+    "scaler.work", "scaler.scale"
+)
+
+
+def test_a_global_that_a_function_of_its_module_assigns_for_the_script(program: Path) -> None:
+    write(program, {"scaler.py": LOADER, "main.py": LOADS})
+    expected = CONFIG_FINDING.replace("`work`", "`scale`").replace(
+        "(main.py:7, in `main()`)", "(scaler.py:10, in `load()`, which main.py calls on line 7 in `main()`)"
+    )
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").returncode != 0
+
+
+def test_a_function_of_the_module_that_only_reads_is_left_alone(program: Path) -> None:
+    loader = LOADER.replace("    global CONFIG\n    CONFIG = ", "    return ")
+    write(program, {"scaler.py": loader, "main.py": LOADS})
+    assert mpfix("check", ".") == (0, [])
+
+
+COLLECTOR = """\
+SEEN = []
+
+
+def count(label):
+    print(label, len(SEEN))
+"""
+EXTENDS = f"""\
+import multiprocessing as mp
+
+from collector import SEEN, count
+
+{GUARD}
+    SEEN.extend([1, 2, 3])
+    p = mp.Process(target=count, args=("seen",))
+    p.start()
+    p.join()
+"""
+SEEN_FINDING = (
+    "collector.py:5:22: MP014 `count` runs in a child process that main.py starts on line 7 and reads `SEEN`, "
+    "which the parent changes at run time (main.py:6, under the `__main__` guard): under spawn and forkserver the "
+    "child sees `SEEN` as this module's import leaves it; not fixed: pass it to `count` in `args=` where main.py "
+    "starts the process"
+)
+
+
+def test_a_list_the_script_extends_for_a_process_target(program: Path) -> None:
+    write(program, {"collector.py": COLLECTOR, "main.py": EXTENDS})
+    assert mpfix("check", ".") == (1, [SEEN_FINDING])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == ("seen 3\n" if method == "fork" else "seen 0\n")
+
+
+def test_a_list_the_script_rebinds_is_its_own(program: Path) -> None:
+    main = EXTENDS.replace("SEEN.extend([1, 2, 3])", "SEEN = [1, 2, 3]")
+    write(program, {"collector.py": COLLECTOR, "main.py": main})
+    assert mpfix("check", ".") == (0, [])

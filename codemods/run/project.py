@@ -21,7 +21,7 @@ from codemods.run.cache import ResultCache
 from codemods.run.discover import PYTHON_SUFFIXES, read
 
 # Summaries share the results' cache file, under a key of their own.
-_SALT = "module-summary-2"
+_SALT = "module-summary-3"
 # How far from a file that names multiprocessing the model follows imports.
 _DEPTH = 2
 

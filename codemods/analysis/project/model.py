@@ -65,6 +65,23 @@ class LostUpdate:
 
 
 @dataclass(frozen=True)
+class StaleRead:
+    """A module-level name that a function of this module reads while it runs in a child
+    that another module starts, and that the parent sets at run time (MP014)."""
+
+    reader: str  # the function that reads it: the one handed over, or one that it calls
+    entry: str  # the function handed over
+    kind: str  # how: "target", "task" or "initializer"
+    name: str
+    by: str  # the module that starts the child (relative to this file's folder)
+    start_line: int
+    how: str  # "assigns" or "changes"
+    where: str  # the file where the parent sets it (relative to this file's folder)
+    line: int
+    via: str  # how the parent gets there: "under the `__main__` guard", "in `main()`", ...
+
+
+@dataclass(frozen=True)
 class ProjectView:
     """What one file's rules learn from the other files (small, picklable, cacheable)."""
 
@@ -74,12 +91,21 @@ class ProjectView:
     lambdas: tuple[ForeignLambda, ...] = ()
     child_import: str = ""  # why child processes import this module; "" when they do not
     lost_updates: tuple[LostUpdate, ...] = ()
+    stale_reads: tuple[StaleRead, ...] = ()
 
     def digest(self) -> str:
         """Part of the file's cache key: a change in another file that changes what this
         file's rules see changes it."""
         data = {**asdict(self), "rules": sorted(self.rules)}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def relative(path: str, seen_from: str) -> str:
+    """``path`` as a user reading ``seen_from``'s findings knows it: from its folder."""
+    try:
+        return os.path.relpath(path, os.path.dirname(os.path.abspath(seen_from)))
+    except ValueError:  # another drive
+        return path
 
 
 def module_name(path: str, is_package_folder: Mapping[str, bool] | None = None) -> tuple[str, str]:

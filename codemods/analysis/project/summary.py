@@ -15,32 +15,13 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codemods.analysis.project import changes
-from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, TASK_METHODS
+from codemods.analysis.project import changes, parent
+from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
 from codemods.libraries import canonical
 
 # How a name read through a context of ``multiprocessing.get_context(...)`` is qualified.
 CONTEXT_PREFIX = "multiprocessing.get_context."
 
-# Calls whose effect a reader sees or waits for, by qualified name (MP013 names the same).
-SIDE_EFFECTS = {
-    "builtins.print": "prints",
-    "builtins.input": "reads input",
-    "builtins.open": "opens a file",
-    "time.sleep": "sleeps",
-    "os.system": "runs a command",
-    "subprocess.run": "runs a command",
-    "subprocess.call": "runs a command",
-    "subprocess.check_call": "runs a command",
-    "subprocess.check_output": "runs a command",
-    "subprocess.Popen": "runs a command",
-    "urllib.request.urlopen": "reads from the network",
-    "requests.get": "reads from the network",
-    "requests.post": "writes to the network",
-    "socket.create_connection": "opens a network connection",
-    "shutil.rmtree": "deletes files",
-    "os.remove": "deletes a file",
-}
 # The APIs whose call starts processes; a module-level one is an import-time start.
 STARTS = frozenset({"Process", "Pool", "ProcessPoolExecutor", "Manager"})
 # Module-level objects that connect processes only when the parent hands them over (a
@@ -91,6 +72,8 @@ class ModuleSummary:
     containers: list[str] = field(default_factory=list)  # module-level names bound to a list, dict, set...
     changes: dict[str, list[list[Any]]] = field(default_factory=dict)  # top-level def -> [name, line, what]
     imported_reads: dict[str, int] = field(default_factory=dict)  # when it starts children: dotted name -> line
+    calls: dict[str, list[str]] = field(default_factory=dict)  # top-level def -> top-level defs it names
+    parent_sets: list[list[Any]] = field(default_factory=list)  # a script's: see parent.parent_sets
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -257,17 +240,21 @@ class _Summarizer:
             if isinstance(target, ast.Name)
         }
 
-    def _pool_names(self) -> set[str]:
-        """Names bound to a pool: ``p = Pool()``, ``with Pool() as p``."""
-        names: set[str] = set()
-        for node in self.nodes.of(ast.Assign):
-            if isinstance(node.value, ast.Call) and self.api(node.value) in POOLS:
-                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        for node in self.nodes.of(ast.With, ast.AsyncWith):
-            for item in node.items:
-                made = isinstance(item.context_expr, ast.Call) and self.api(item.context_expr) in POOLS
-                if made and isinstance(item.optional_vars, ast.Name):
-                    names.add(item.optional_vars.id)
+    def _pool_names(self) -> dict[str, bool]:
+        """Names bound to a pool (``p = Pool()``, ``with Pool() as p``), each with whether
+        every pool it is bound to is made on a ``fork`` context."""
+        names: dict[str, bool] = {}
+        made = [(node.value, node.targets) for node in self.nodes.of(ast.Assign)]
+        made += [
+            (item.context_expr, [item.optional_vars])
+            for node in self.nodes.of(ast.With, ast.AsyncWith)
+            for item in node.items
+        ]
+        for value, targets in made:
+            if isinstance(value, ast.Call) and self.api(value) in POOLS:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        names[target.id] = names.get(target.id, True) and self._fork_context(value.func)
         return names
 
     # -- what runs at import -------------------------------------------------------------
@@ -318,6 +305,9 @@ class _Summarizer:
             }  # fmt: skip
             if reads:
                 self.summary.reads[statement.name] = sorted(reads)
+            named = {node.id for node in names if node.id in self.defined and node.id not in local}
+            if named - {statement.name}:
+                self.summary.calls[statement.name] = sorted(named - {statement.name})
             changed = changes.changes(nodes, module_names, set(self.sources), self.qualified)
             if changed:
                 self.summary.changes[statement.name] = changed
@@ -332,6 +322,15 @@ class _Summarizer:
         skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, _FUNCTIONS) and s.name in handed}
         per_statement = self.nodes.per_statement
         self.summary.imported_reads = changes.imported_reads(per_statement, skipped, set(self.sources), self.qualified)
+        if self.summary.guarded:
+            self._parent_sets(handed)
+
+    def _parent_sets(self, handed: set[str]) -> None:
+        body, per_statement = self.tree.body, self.nodes.per_statement
+        guards = {i for i, statement in enumerate(body) if is_main_guard(statement)}
+        for index, function in parent.parent_statements(body, per_statement, guards, handed).items():
+            found = parent.parent_sets(body[index], per_statement[index], function, set(self.sources), self.qualified)
+            self.summary.parent_sets += found
 
     # -- handovers -----------------------------------------------------------------------
 
@@ -354,7 +353,7 @@ class _Summarizer:
             elif isinstance(node.func, ast.Attribute) and node.func.attr in TASK_METHODS and node.args:
                 pool = self._pool_of(node.func.value)
                 if pool is not None:
-                    self._hand(node.args[0], "task", pool, node)
+                    self._hand(node.args[0], "task", pool[0], node, forked=pool[1])
 
     def _fork_context(self, func: ast.expr) -> bool:
         """``get_context("fork").Process`` or ``ctx.Process`` of such a context: the child
@@ -364,19 +363,20 @@ class _Summarizer:
             return self.contexts.get(value.id) == "fork"
         return isinstance(value, ast.Call) and _first_text(value) == "fork"
 
-    def _pool_of(self, receiver: ast.expr) -> str | None:
-        if isinstance(receiver, ast.Call) and self.api(receiver) in POOLS:
-            return self.api(receiver)
+    def _pool_of(self, receiver: ast.expr) -> tuple[str, bool] | None:
+        """The API of the pool that ``receiver`` names, and whether its workers are forked."""
+        if isinstance(receiver, ast.Call) and (api := self.api(receiver)) in POOLS:
+            return api, self._fork_context(receiver.func)
         if isinstance(receiver, ast.Name) and receiver.id in self.pools:
-            return "Pool"
+            return "Pool", self.pools[receiver.id]
         return None
 
-    def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call) -> None:
+    def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call, forked: bool = False) -> None:
         parts = dotted(given) if given is not None else None
         callee = self.qualified(given) if given is not None and parts else None
         if callee is None or callee.startswith("builtins.") or parts is None:
             return
-        fork_only = self._fork_context(call.func)
+        fork_only = forked or self._fork_context(call.func)
         written = ".".join(parts)
         self.summary.handovers.append(Handover(callee, written, kind, api, call.lineno, fork_only))
 
