@@ -627,6 +627,24 @@ def test_a_global_that_a_function_of_its_module_assigns_for_the_script(program: 
     assert run_program(program / "main.py", "spawn").returncode != 0
 
 
+def test_a_global_assigned_by_a_helper_of_the_function_the_script_calls(program: Path) -> None:
+    loader = LOADER.replace("def load():", "def setup():\n    load()\n\n\ndef load():")
+    write(program, {"scaler.py": loader, "main.py": LOADS.replace("scaler.load()", "scaler.setup()")})
+    expected = CONFIG_FINDING.replace("`work`", "`scale`").replace(
+        "(main.py:7, in `main()`)",
+        "(scaler.py:14, in `load()`, which `setup()` calls, which main.py calls on line 7 in `main()`)",
+    )
+    assert mpfix("check", ".") == (1, [expected])
+
+
+def test_a_function_that_the_modules_import_runs_too_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": LOADER + "\n\nload()\n", "main.py": LOADS}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
 def test_a_function_of_the_module_that_only_reads_is_left_alone(program: Path) -> None:
     loader = LOADER.replace("    global CONFIG\n    CONFIG = ", "    return ")
     write(program, {"scaler.py": loader, "main.py": LOADS})

@@ -80,11 +80,16 @@ def _settings(project: Project, by: str) -> Iterator[_Setting]:
         if called is None or called[0] == by:
             continue
         home, name = called
-        for changed, changed_line, changed_what in project.summaries[home].changes.get(name, ()):
-            owner = project.owner(home, changed) if "." in changed else (home, changed)
-            if owner is not None and _sets(project, owner, changed_what):
-                where = f"in `{name}()`, which {relative(by, home)} calls on line {line} {via}"
-                yield _Setting(owner, _how(changed_what), home, changed_line, where, spans)
+        summary = project.summaries[home]
+        # What the module's own import runs, every child's import runs too.
+        at_import = {f for loaded in summary.loaded for f in _reached(project, home, loaded)}
+        for function in [f for f in _reached(project, home, name) if f not in at_import]:
+            for changed, changed_line, changed_what in summary.changes.get(function, ()):
+                owner = project.owner(home, changed) if "." in changed else (home, changed)
+                if owner is not None and _sets(project, owner, changed_what):
+                    through = "" if function == name else f"`{name}()` calls, which "
+                    where = f"in `{function}()`, which {through}{relative(by, home)} calls on line {line} {via}"
+                    yield _Setting(owner, _how(changed_what), home, changed_line, where, spans)
 
 
 def _sets(project: Project, owner: tuple[str, str], what: str) -> bool:

@@ -74,6 +74,7 @@ class ModuleSummary:
     imported_reads: dict[str, int] = field(default_factory=dict)  # when it starts children: dotted name -> line
     calls: dict[str, list[str]] = field(default_factory=dict)  # top-level def -> top-level defs it names
     parent_sets: list[list[Any]] = field(default_factory=list)  # a script's: see parent.parent_sets
+    loaded: list[str] = field(default_factory=list)  # top-level defs that its import names (and may run)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -271,6 +272,8 @@ class _Summarizer:
                     if api in SHARED_OBJECTS:
                         summary.shared[target.id] = [api, statement.lineno]
             for node in nodes:
+                if isinstance(node, ast.Name) and node.id in self.defined and id(node) in at_load:
+                    summary.loaded += [node.id] if node.id not in summary.loaded else []
                 if not isinstance(node, ast.Call) or id(node) not in at_load:
                     continue
                 api = self.api(node)
