@@ -688,3 +688,41 @@ def test_a_list_the_script_rebinds_is_its_own(program: Path) -> None:
     main = EXTENDS.replace("SEEN.extend([1, 2, 3])", "SEEN = [1, 2, 3]")
     write(program, {"collector.py": COLLECTOR, "main.py": main})
     assert mpfix("check", ".") == (0, [])
+
+
+# -- sys.path: a script that adds a folder before it imports from it ---------------------
+
+ADDS_TO_PATH = 'import os\nimport sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))\n\n'
+ADDS_LIB = CONFIGURES.replace("import scaler\n", ADDS_TO_PATH + "import scaler\n")
+LIB_FINDING = CONFIG_FINDING.replace("scaler.py:", "lib/scaler.py:", 1).replace("main.py", "../main.py")
+LIB_FINDING = LIB_FINDING.replace("on line 9", "on line 14").replace(":7,", ":12,")
+
+
+@pytest.mark.parametrize(
+    "adds",
+    [
+        'sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))',
+        'sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))',
+        'sys.path.append("lib")',
+    ],
+)
+def test_a_folder_the_script_adds_to_sys_path_is_searched(program: Path, adds: str) -> None:
+    main = ADDS_LIB.replace('sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))', adds)
+    main = main.replace("import os\n", "import os\nfrom pathlib import Path\n" if "Path" in adds else "import os\n")
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    shift = 1 if "Path" in adds else 0
+    expected = LIB_FINDING.replace("on line 14", f"on line {14 + shift}").replace(":12,", f":{12 + shift},")
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").returncode != 0
+
+
+def test_without_the_sys_path_change_the_folder_is_not_searched(program: Path) -> None:
+    main = ADDS_LIB.replace('sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))', "")
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_folder_computed_otherwise_is_not_followed(program: Path) -> None:
+    main = ADDS_LIB.replace('os.path.join(os.path.dirname(__file__), "lib")', 'os.environ.get("LIB", "lib")')
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])

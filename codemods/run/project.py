@@ -142,9 +142,9 @@ def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
     children import, up to _DEPTH imports away."""
     folders: dict[str, bool] = {}
     names = {path: module_name(path, folders)[0] for path in summaries.found}
-    roots = sorted({module_name(path, folders)[1] for path in summaries.found})
     frontier = list(summaries.found)
     for _ in range(_DEPTH):
+        roots = _roots(summaries.found, folders)
         reached: list[str] = []
         for path in frontier:
             for wanted in sorted(_wanted(names, path, summaries.found[path])):
@@ -156,6 +156,15 @@ def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
                     names[home] = module_name(home, folders)[0]
                     reached.append(home)
         frontier = reached
+
+
+def _roots(found: Mapping[str, ModuleSummary], folders: dict[str, bool]) -> list[str]:
+    """The folders that imports are searched in: the root of each module's package, and
+    the folders that modules add to ``sys.path``."""
+    roots = {module_name(path, folders)[1] for path in found}
+    for path, summary in found.items():
+        roots |= {os.path.normpath(os.path.join(os.path.dirname(path), added)) for added in summary.path_folders}
+    return sorted(roots)
 
 
 def _find_importers(summaries: Summaries, rest: list[str]) -> None:

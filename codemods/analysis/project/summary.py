@@ -15,7 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codemods.analysis.project import changes, parent
+from codemods.analysis.project import changes, parent, syspath
 from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
 from codemods.libraries import canonical
 
@@ -75,6 +75,7 @@ class ModuleSummary:
     calls: dict[str, list[str]] = field(default_factory=dict)  # top-level def -> top-level defs it names
     parent_sets: list[list[Any]] = field(default_factory=list)  # a script's: see parent.parent_sets
     loaded: list[str] = field(default_factory=list)  # top-level defs that its import names (and may run)
+    path_folders: list[str] = field(default_factory=list)  # added to sys.path: relative to its folder, or absolute
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -345,6 +346,8 @@ class _Summarizer:
                 read += [node.attr] if node.attr not in read else []
         for node in sorted(self.nodes.of(ast.Call), key=lambda n: (n.lineno, n.col_offset)):
             name = self.qualified(node.func)
+            if name in syspath.ADDERS and (folder := syspath.added_folder(node, self.qualified)) is not None:
+                self.summary.path_folders.append(folder)
             if name in ("multiprocessing.set_start_method", "multiprocessing.get_context"):
                 self.summary.forks |= _first_text(node) == "fork" and name.endswith("set_start_method")
             api = canonical(name) if name else None
