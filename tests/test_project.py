@@ -275,6 +275,34 @@ def test_a_pool_that_an_importer_uses_is_reported_not_moved(program: Path, main:
     assert code == 1 and (program / "helpers.py").read_text(encoding="utf-8") == POOL_HELPERS
 
 
+# A module that names multiprocessing but starts nothing is read only when it may import
+# a module that does: by its name, or by ``from . import`` in the package.
+NAMES_MULTIPROCESSING = (
+    "import multiprocessing\n\nfrom {module} import pool, square\n\n{guard}\n"
+    "    print(multiprocessing.cpu_count() > 0, pool.map(square, range(4)))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        (
+            {"helpers.py": POOL_HELPERS, "main.py": NAMES_MULTIPROCESSING.format(module="helpers", guard=GUARD)},
+            "helpers.py",
+        ),
+        (
+            {"pkg/__init__.py": POOL_HELPERS, "pkg/main.py": NAMES_MULTIPROCESSING.format(module=".", guard=GUARD)},
+            "pkg/__init__.py",
+        ),
+    ],
+    ids=["by-name", "relative"],
+)
+def test_an_importer_that_names_multiprocessing_only(program: Path, files: dict[str, str], where: str) -> None:
+    write(program, files)
+    expected = POOL_FINDING.replace("helpers.py:", where + ":").replace("on line 1", "on line 3")
+    assert mpfix("check", "--select", "MP001", ".") == (1, [expected])
+
+
 def test_without_the_importer_the_guard_is_still_added(program: Path) -> None:
     write(program, {"helpers.py": POOL_HELPERS})
     code, found = mpfix("check", "--select", "MP001", ".")

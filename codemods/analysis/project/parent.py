@@ -15,9 +15,9 @@ from typing import Any
 
 from codemods.analysis.project import changes
 from codemods.analysis.project.apis import POOLS
+from codemods.analysis.project.nodes import FUNCTIONS
 from codemods.libraries import canonical
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
@@ -27,7 +27,7 @@ def parent_statements(
     """The indices of the top-level statements that only the parent runs, each with the
     name of its function ("" for a guard). ``guards``: the indices of the ``__main__``
     guards; ``handed``: the names of the functions handed to children."""
-    functions = {s.name: i for i, s in enumerate(body) if isinstance(s, _FUNCTIONS)}
+    functions = {s.name: i for i, s in enumerate(body) if isinstance(s, FUNCTIONS)}
     named = [
         {functions[n.id] for n in nodes if isinstance(n, ast.Name) and n.id in functions} for nodes in per_statement
     ]
@@ -110,7 +110,7 @@ def _ended_pools(body: list[ast.stmt], qualified: changes.Qualify) -> list[tuple
 def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
     """The blocks of a compound statement, but those of nested functions and classes
     (their code runs at another time)."""
-    if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+    if isinstance(statement, (*FUNCTIONS, ast.ClassDef)):
         return
     for field in ("body", "orelse", "finalbody"):
         inner = getattr(statement, field, None)

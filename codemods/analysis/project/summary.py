@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from codemods.analysis.project import changes, parent, syspath
 from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
-from codemods.libraries import canonical
+from codemods.analysis.project.nodes import FUNCTIONS, Nodes, is_main_guard
+from codemods.libraries import canonical, spellings
 
 # How a name read through a context of ``multiprocessing.get_context(...)`` is qualified.
 CONTEXT_PREFIX = "multiprocessing.get_context."
@@ -28,7 +30,6 @@ STARTS = frozenset({"Process", "Pool", "ProcessPoolExecutor", "Manager"})
 # Manager started at import is a process start, not an object a child can share).
 SHARED_OBJECTS = IPC_FACTORIES - {"Manager"}
 _BUILTINS = frozenset(dir(builtins))
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Top-level statements whose effects count: bare calls, which run whenever the module is
 # imported and whose value nothing keeps (a child may need what ``CONFIG = load()`` or
 # ``with open(...)`` gives, so repeating those is how it gets it).
@@ -88,6 +89,16 @@ class ModuleSummary:
         return summary
 
 
+def may_start(data: bytes) -> bool:
+    """Whether a module's bytes may hand a callable to a child or start processes at
+    import: they name, as a word, an API that starts processes (an alias or a context
+    still spells it)."""
+    return _STARTING.search(data) is not None
+
+
+_STARTING = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(spellings(STARTS))) + rb")\b")
+
+
 def summarize(data: bytes) -> ModuleSummary | None:
     """The summary of a module's bytes; None when Python cannot parse them."""
     with warnings.catch_warnings():
@@ -102,19 +113,6 @@ def summarize(data: bytes) -> ModuleSummary | None:
         return None
 
 
-def is_main_guard(statement: ast.stmt) -> bool:
-    if not (isinstance(statement, ast.If) and isinstance(statement.test, ast.Compare)):
-        return False
-    test = statement.test
-    sides = [test.left, *test.comparators]
-    return (
-        len(sides) == 2
-        and isinstance(test.ops[0], ast.Eq)
-        and any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-        and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
-    )
-
-
 def dotted(node: ast.expr) -> list[str] | None:
     """``a.b.c`` as ``["a", "b", "c"]``; None for anything but names and attributes."""
     parts: list[str] = []
@@ -127,58 +125,13 @@ def dotted(node: ast.expr) -> list[str] | None:
     return parts[::-1]
 
 
-class _Nodes:
-    """One walk of a module: its nodes by type, the nodes of each top-level statement, and
-    which nodes run when the module is imported (outside functions, lambdas and the guard)."""
-
-    def __init__(self, tree: ast.Module) -> None:
-        self.by_type: dict[type, list[ast.AST]] = {}
-        self.per_statement: list[list[ast.AST]] = []
-        self.at_load: set[int] = set()
-        for statement in tree.body:
-            own: list[ast.AST] = []
-            loads = not (isinstance(statement, _FUNCTIONS) or is_main_guard(statement))
-            stack: list[tuple[ast.AST, bool]] = [(statement, loads)]
-            while stack:
-                node, load = stack.pop()
-                own.append(node)
-                self.by_type.setdefault(node.__class__, []).append(node)
-                if load:
-                    self.at_load.add(id(node))
-                inner = load and not isinstance(node, (*_FUNCTIONS, ast.Lambda))
-                for child in _children(node):
-                    stack.append((child, inner))
-            self.per_statement.append(own)
-
-    def of(self, *types: type) -> list[Any]:
-        return [node for kind in types for node in self.by_type.get(kind, ())]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    kind = node.__class__
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-    found: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            found += [item for item in value if isinstance(item, ast.AST)]
-        elif isinstance(value, ast.AST):
-            found.append(value)
-    return found
-
-
 class _Summarizer:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
-        self.nodes = _Nodes(tree)
+        self.nodes = Nodes(tree)
         self.summary = summary = ModuleSummary()
         summary.guarded = any(is_main_guard(statement) for statement in tree.body)
-        self.defined = {s.name for s in tree.body if isinstance(s, (*_FUNCTIONS, ast.ClassDef))}
+        self.defined = {s.name for s in tree.body if isinstance(s, (*FUNCTIONS, ast.ClassDef))}
         self._imports()
         self.sources = {i.bound: self._full(i) for i in summary.imports}
         self.contexts: dict[str, str | None] = {}
@@ -290,12 +243,12 @@ class _Summarizer:
         module_names = {
             node.id
             for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True)
-            if not isinstance(statement, _FUNCTIONS)
+            if not isinstance(statement, FUNCTIONS)
             for node in nodes
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
         }
         for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
-            if not isinstance(statement, _FUNCTIONS):
+            if not isinstance(statement, FUNCTIONS):
                 continue
             self.summary.functions.append(statement.name)
             names = [node for node in nodes if isinstance(node, ast.Name)]
@@ -323,7 +276,7 @@ class _Summarizer:
         if not self.summary.handovers:
             return
         handed = {h.callee for h in self.summary.handovers}
-        skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, _FUNCTIONS) and s.name in handed}
+        skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, FUNCTIONS) and s.name in handed}
         per_statement = self.nodes.per_statement
         self.summary.imported_reads = changes.imported_reads(per_statement, skipped, set(self.sources), self.qualified)
         if self.summary.guarded:

@@ -41,7 +41,7 @@ def views(project: Project) -> dict[str, ProjectView]:
         starts[home].append(ChildStart(name, handover.kind, relative(by, home), handover.line))
         started = f"`{name}` runs in child processes that {relative(by, home)} starts on line {handover.line}"
         child_modules.setdefault(home, started)
-    for path, summary in project.summaries.items():
+    for path, summary in project.modules():
         if summary.guarded and any(not h.fork_only for h in summary.handovers) and not summary.forks:
             child_modules.setdefault(path, "")  # the script: its own import-time work is MP013's single-file case
     imported = _imported_by_children(project, child_modules)
@@ -49,7 +49,7 @@ def views(project: Project) -> dict[str, ProjectView]:
     lost = _lost_updates(project)
     stale = stale_reads(project)
     found: dict[str, ProjectView] = {}
-    for path, summary in project.summaries.items():
+    for path, summary in project.modules():
         rules = set()
         own_starts = tuple(starts.get(path, ()))
         read = {n for s in own_starts for n in summary.reads.get(s.function, ())}
@@ -90,7 +90,7 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
     while pending:
         path = pending.pop()
         for found in project.summaries[path].imports:
-            home = project.by_name.get(project.imported_module(path, found))
+            home = project.home(project.imported_module(path, found))
             if not found.at_load or home is None or home in seen:
                 continue
             seen.add(home)
@@ -104,12 +104,16 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
 
 
 def _importers(project: Project) -> dict[str, list[Importer]]:
-    """Who imports each module, and which of its names they use."""
+    """Who imports each module that starts processes at import, and which of its names
+    they use."""
     found: dict[str, list[Importer]] = defaultdict(list)
-    for path, summary in project.summaries.items():
+    starters = {project.names[path] for path, summary in project.modules() if summary.starts}
+    for path, summary in project.modules():
         for item in summary.imports:
+            if starters.isdisjoint(project.import_names(path, item)):
+                continue  # it imports no module that starts processes at import
             module = project.imported_module(path, item)
-            home = project.by_name.get(module)
+            home = project.home(module)
             if home is None or home == path:
                 continue
             if item.name is not None and not module.endswith("." + item.name):
