@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
 from codemods.analysis.project.summary import ModuleSummary, may_start, summarize
+from codemods.analysis.project.syspath import may_add_to_path
 from codemods.analysis.project.views import views
 from codemods.registry import SCOPE
 from codemods.run.cache import ResultCache
@@ -29,9 +30,9 @@ _DEPTH = 2
 class Summaries:
     """Module summaries by file, each read from the cache by the file's content when it can.
 
-    A module whose bytes name no API that starts processes is summarised only when the
-    model asks for it: it hands no work to a child and starts nothing at import, so it
-    matters only as a module that another one leads to.
+    A module whose bytes name no API that starts processes (nor change ``sys.path``) is
+    summarised only when the model asks for it: it hands no work to a child and starts
+    nothing at import, so it matters only as a module that another one leads to.
     """
 
     def __init__(self, cache: ResultCache | None) -> None:
@@ -45,7 +46,7 @@ class Summaries:
         if path in self.known:
             return
         self.known[path] = data
-        if may_start(data):
+        if may_start(data) or may_add_to_path(data):
             self.add(path, data)
 
     def add(self, path: str, data: bytes) -> ModuleSummary | None:
@@ -68,12 +69,6 @@ class Summaries:
 
     def waiting(self) -> dict[str, bytes]:
         return {path: data for path, data in self.known.items() if data is not None}
-
-    def read_and_add(self, path: str) -> ModuleSummary | None:
-        try:
-            return self.add(path, read(path))
-        except OSError:
-            return None
 
 
 def _from_entry(entry: dict | None) -> ModuleSummary | None:
@@ -163,38 +158,36 @@ def build(
 
 
 def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
-    """Summarise the modules that the summarised ones hand work from or that their
-    children import, up to _DEPTH imports away."""
+    """Know the modules that the summarised ones hand work from or that their children
+    import, up to _DEPTH imports away."""
     folders: dict[str, bool] = {}
     names = {path: module_name(path, folders)[0] for path in summaries.found}
+    roots = {module_name(path, folders)[1] for path in summaries.known}
     frontier = list(summaries.found)
     for _ in range(_DEPTH):
-        roots = _roots(summaries, folders)
+        searched = sorted(roots | _added_folders(summaries))
         reached: list[str] = []
         for path in frontier:
             for wanted in sorted(_wanted(names, path, summaries.found[path])):
-                home = locate(wanted, roots)
-                if home is None or home in summaries.found:
+                home = locate(wanted, searched)
+                if home is None or home in summaries.known:
                     continue
-                if home in summaries.known:
-                    summary = summaries.load(home)
-                elif home in files:
-                    summary = summaries.add(home, files[home])
-                else:
-                    summary = summaries.read_and_add(home)
-                if summary is not None:
+                data = files[home] if home in files else _read(home)
+                if data is not None:
+                    summaries.know(home, data)
+                if home in summaries.found:  # not waiting: it may hand work on in turn
                     names[home] = module_name(home, folders)[0]
                     reached.append(home)
         frontier = reached
 
 
-def _roots(summaries: Summaries, folders: dict[str, bool]) -> list[str]:
-    """The folders that imports are searched in: the root of each module's package, and
-    the folders that the modules summarised add to ``sys.path``."""
-    roots = {module_name(path, folders)[1] for path in summaries.known}
-    for path, summary in summaries.found.items():
-        roots |= {os.path.normpath(os.path.join(os.path.dirname(path), added)) for added in summary.path_folders}
-    return sorted(roots)
+def _added_folders(summaries: Summaries) -> set[str]:
+    """The folders that the modules summarised add to ``sys.path``."""
+    return {
+        os.path.normpath(os.path.join(os.path.dirname(path), added))
+        for path, summary in summaries.found.items()
+        for added in summary.path_folders
+    }
 
 
 def _find_importers(summaries: Summaries, rest: list[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Callable
 
 # The module's file, as a path in its own folder: the folders found are relative to it.
@@ -20,6 +21,13 @@ _SAME = frozenset(
 )
 _SAME_METHODS = frozenset({"resolve", "absolute"})
 ADDERS = frozenset({"sys.path.insert", "sys.path.append"})
+# ``path.insert(`` of ``sys.path`` (or ``from sys import path``), or an alias of ``path``.
+_ADDING = re.compile(rb"\bpath\s*\.\s*(?:insert|append)\b|\bpath\s+as\b")
+
+
+def may_add_to_path(data: bytes) -> bool:
+    """Whether a module's bytes may call ``sys.path.insert`` or ``sys.path.append``."""
+    return _ADDING.search(data) is not None
 
 
 def added_folder(call: ast.Call, qualified: Callable[[ast.expr], str | None]) -> str | None:
