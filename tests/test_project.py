@@ -594,6 +594,12 @@ def test_a_global_the_children_never_read_is_left_alone(program: Path) -> None:
     assert unchanged_by_fix(program, files)
 
 
+def test_a_parameter_named_as_the_global_is_left_alone(program: Path) -> None:
+    scaler = SCALER.replace("def work(x):", "def work(x, CONFIG={'factor': 3}):")
+    write(program, {"scaler.py": scaler, "main.py": CONFIGURES})
+    assert mpfix("check", ".") == (0, [])
+
+
 def test_a_global_set_again_once_the_pool_is_done_is_left_alone(program: Path) -> None:
     main = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "").replace(
         "range(5)))\n", 'range(5)))\n    scaler.CONFIG = {"factor": 3}\n'

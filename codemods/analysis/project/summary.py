@@ -253,6 +253,7 @@ class _Summarizer:
             self.summary.functions.append(statement.name)
             names = [node for node in nodes if isinstance(node, ast.Name)]
             local = {node.id for node in names if isinstance(node.ctx, ast.Store)}
+            local |= {node.arg for node in nodes if isinstance(node, ast.arg)}  # parameters too
             declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
             reads = {
                 node.id
