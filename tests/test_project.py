@@ -277,6 +277,34 @@ def test_a_pool_that_an_importer_uses_is_reported_not_moved(program: Path, main:
     assert code == 1 and (program / "helpers.py").read_text(encoding="utf-8") == POOL_HELPERS
 
 
+# A module that names multiprocessing but starts nothing is read only when it may import
+# a module that does: by its name, or by ``from . import`` in the package.
+NAMES_MULTIPROCESSING = (
+    "import multiprocessing\n\nfrom {module} import pool, square\n\n{guard}\n"
+    "    print(multiprocessing.cpu_count() > 0, pool.map(square, range(4)))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        (
+            {"helpers.py": POOL_HELPERS, "main.py": NAMES_MULTIPROCESSING.format(module="helpers", guard=GUARD)},
+            "helpers.py",
+        ),
+        (
+            {"pkg/__init__.py": POOL_HELPERS, "pkg/main.py": NAMES_MULTIPROCESSING.format(module=".", guard=GUARD)},
+            "pkg/__init__.py",
+        ),
+    ],
+    ids=["by-name", "relative"],
+)
+def test_an_importer_that_names_multiprocessing_only(program: Path, files: dict[str, str], where: str) -> None:
+    write(program, files)
+    expected = POOL_FINDING.replace("helpers.py:", where + ":").replace("on line 1", "on line 3")
+    assert mpfix("check", "--select", "MP001", ".") == (1, [expected])
+
+
 def test_without_the_importer_the_guard_is_still_added(program: Path) -> None:
     write(program, {"helpers.py": POOL_HELPERS})
     code, found = mpfix("check", "--select", "MP001", ".")
@@ -501,3 +529,236 @@ def test_a_pool_no_module_uses_is_still_unused(program: Path) -> None:
     write(program, {"helpers.py": POOL_HELPERS, "main.py": main.replace("range(4)))", "range(4))))")})
     unused = UNCLOSED.format(why="it is never used; remove it")
     assert mpfix("check", "--select", "MP011", ".") == (1, [unused])
+
+
+# -- MP014: a global of the worker's module that the script sets in the parent ------------
+
+SCALER = """\
+CONFIG = None
+
+
+def work(x):
+    return x * CONFIG["factor"]
+"""
+CONFIGURES = f"""\
+from multiprocessing import Pool
+
+import scaler
+
+
+def main():
+    scaler.CONFIG = {{"factor": 3}}
+    with Pool(2) as pool:
+        print(pool.map(scaler.work, range(5)))
+
+
+{GUARD}
+    main()
+"""
+CONFIG_FINDING = (
+    "scaler.py:5:16: MP014 `work` runs in a child process that main.py starts on line 9 and reads `CONFIG`, which "
+    "the parent assigns at run time (main.py:7, in `main()`): under spawn and forkserver the child sees `CONFIG` as "
+    "this module's import leaves it; not fixed: hand it over where main.py makes the pool: an `initializer=` that "
+    "sets the worker's `CONFIG`, given the value in `initargs=`"
+)
+
+
+def test_a_global_the_script_assigns_through_the_module(program: Path) -> None:
+    write(program, {"scaler.py": SCALER, "main.py": CONFIGURES})
+    assert mpfix("check", ".") == (1, [CONFIG_FINDING])
+    assert mpfix("check", "scaler.py") == (1, [CONFIG_FINDING])
+    assert mpfix("fix", ".") == (1, [CONFIG_FINDING])  # reported, not fixed
+    assert [(program / name).read_text(encoding="utf-8") for name in ("scaler.py", "main.py")] == [SCALER, CONFIGURES]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_assigned_global_is_none_in_spawned_children(program: Path, method: str) -> None:
+    write(program, {"scaler.py": SCALER, "main.py": CONFIGURES})
+    run = run_program(program / "main.py", method)
+    if method == "fork":
+        assert run.stdout == "[0, 3, 6, 9, 12]\n"
+    else:
+        assert run.returncode != 0 and "TypeError" in run.stderr
+
+
+def test_a_global_the_module_sets_at_import_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": SCALER.replace("CONFIG = None", 'CONFIG = {"factor": 3}'), "main.py": CONFIGURES}
+    files["main.py"] = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "")
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_global_the_children_never_read_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": SCALER.replace('CONFIG["factor"]', "3"), "main.py": CONFIGURES}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    assert unchanged_by_fix(program, files)
+
+
+def test_a_parameter_named_as_the_global_is_left_alone(program: Path) -> None:
+    scaler = SCALER.replace("def work(x):", "def work(x, CONFIG={'factor': 3}):")
+    write(program, {"scaler.py": scaler, "main.py": CONFIGURES})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_global_set_again_once_the_pool_is_done_is_left_alone(program: Path) -> None:
+    main = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "").replace(
+        "range(5)))\n", 'range(5)))\n    scaler.CONFIG = {"factor": 3}\n'
+    )
+    write(program, {"scaler.py": SCALER.replace("CONFIG = None", 'CONFIG = {"factor": 3}'), "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_global_set_at_the_scripts_import_is_set_in_every_child(program: Path) -> None:
+    main = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "").replace(
+        "\n\ndef main", '\nscaler.CONFIG = {"factor": 3}\n\n\ndef main'
+    )
+    write(program, {"scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
+def test_a_global_that_an_initializer_sets_in_each_worker_is_left_alone(program: Path) -> None:
+    scaler = SCALER + "\n\ndef setup(config):\n    global CONFIG\n    CONFIG = config\n"
+    main = CONFIGURES.replace("Pool(2)", "Pool(2, initializer=scaler.setup, initargs=(scaler.CONFIG,))")
+    write(program, {"scaler.py": scaler, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
+def test_a_global_of_forked_children_is_left_alone(program: Path) -> None:
+    main = CONFIGURES.replace("from multiprocessing import Pool", "import multiprocessing as mp").replace(
+        "Pool(2)", 'mp.get_context("fork").Pool(2)'
+    )
+    write(program, {"scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+LOADER = """\
+CONFIG = None
+
+
+def scale(x):
+    return x * CONFIG["factor"]
+
+
+def load():
+    global CONFIG
+    CONFIG = {"factor": 3}
+"""
+LOADS = CONFIGURES.replace('    scaler.CONFIG = {"factor": 3}\n', "    scaler.load()\n").replace(
+    "scaler.work", "scaler.scale"
+)
+
+
+def test_a_global_that_a_function_of_its_module_assigns_for_the_script(program: Path) -> None:
+    write(program, {"scaler.py": LOADER, "main.py": LOADS})
+    expected = CONFIG_FINDING.replace("`work`", "`scale`").replace(
+        "(main.py:7, in `main()`)", "(scaler.py:10, in `load()`, which main.py calls on line 7 in `main()`)"
+    )
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").returncode != 0
+
+
+def test_a_global_assigned_by_a_helper_of_the_function_the_script_calls(program: Path) -> None:
+    loader = LOADER.replace("def load():", "def setup():\n    load()\n\n\ndef load():")
+    write(program, {"scaler.py": loader, "main.py": LOADS.replace("scaler.load()", "scaler.setup()")})
+    expected = CONFIG_FINDING.replace("`work`", "`scale`").replace(
+        "(main.py:7, in `main()`)",
+        "(scaler.py:14, in `load()`, which `setup()` calls, which main.py calls on line 7 in `main()`)",
+    )
+    assert mpfix("check", ".") == (1, [expected])
+
+
+def test_a_function_that_the_modules_import_runs_too_is_left_alone(program: Path) -> None:
+    files = {"scaler.py": LOADER + "\n\nload()\n", "main.py": LOADS}
+    write(program, files)
+    assert mpfix("check", ".") == (0, [])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == "[0, 3, 6, 9, 12]\n"
+
+
+def test_a_function_of_the_module_that_only_reads_is_left_alone(program: Path) -> None:
+    loader = LOADER.replace("    global CONFIG\n    CONFIG = ", "    return ")
+    write(program, {"scaler.py": loader, "main.py": LOADS})
+    assert mpfix("check", ".") == (0, [])
+
+
+COLLECTOR = """\
+SEEN = []
+
+
+def count(label):
+    print(label, len(SEEN))
+"""
+EXTENDS = f"""\
+import multiprocessing as mp
+
+from collector import SEEN, count
+
+{GUARD}
+    SEEN.extend([1, 2, 3])
+    p = mp.Process(target=count, args=("seen",))
+    p.start()
+    p.join()
+"""
+SEEN_FINDING = (
+    "collector.py:5:22: MP014 `count` runs in a child process that main.py starts on line 7 and reads `SEEN`, "
+    "which the parent changes at run time (main.py:6, under the `__main__` guard): under spawn and forkserver the "
+    "child sees `SEEN` as this module's import leaves it; not fixed: pass it to `count` in `args=` where main.py "
+    "starts the process"
+)
+
+
+def test_a_list_the_script_extends_for_a_process_target(program: Path) -> None:
+    write(program, {"collector.py": COLLECTOR, "main.py": EXTENDS})
+    assert mpfix("check", ".") == (1, [SEEN_FINDING])
+    for method in START_METHODS:
+        assert run_program(program / "main.py", method).stdout == ("seen 3\n" if method == "fork" else "seen 0\n")
+
+
+def test_a_list_the_script_rebinds_is_its_own(program: Path) -> None:
+    main = EXTENDS.replace("SEEN.extend([1, 2, 3])", "SEEN = [1, 2, 3]")
+    write(program, {"collector.py": COLLECTOR, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+# -- sys.path: a script that adds a folder before it imports from it ---------------------
+
+ADDS_TO_PATH = 'import os\nimport sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))\n\n'
+ADDS_LIB = CONFIGURES.replace("import scaler\n", ADDS_TO_PATH + "import scaler\n")
+LIB_FINDING = CONFIG_FINDING.replace("scaler.py:", "lib/scaler.py:", 1).replace("main.py", "../main.py")
+LIB_FINDING = LIB_FINDING.replace("on line 9", "on line 14").replace(":7,", ":12,")
+
+
+@pytest.mark.parametrize(
+    "adds",
+    [
+        'sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))',
+        'sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))',
+        'sys.path.append("lib")',
+    ],
+)
+def test_a_folder_the_script_adds_to_sys_path_is_searched(program: Path, adds: str) -> None:
+    main = ADDS_LIB.replace('sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))', adds)
+    main = main.replace("import os\n", "import os\nfrom pathlib import Path\n" if "Path" in adds else "import os\n")
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    shift = 1 if "Path" in adds else 0
+    expected = LIB_FINDING.replace("on line 14", f"on line {14 + shift}").replace(":12,", f":{12 + shift},")
+    assert mpfix("check", ".") == (1, [expected])
+    assert run_program(program / "main.py", "spawn").returncode != 0
+
+
+def test_without_the_sys_path_change_the_folder_is_not_searched(program: Path) -> None:
+    main = ADDS_LIB.replace('sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))', "")
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])
+
+
+def test_a_folder_computed_otherwise_is_not_followed(program: Path) -> None:
+    main = ADDS_LIB.replace('os.path.join(os.path.dirname(__file__), "lib")', 'os.environ.get("LIB", "lib")')
+    write(program, {"lib/scaler.py": SCALER, "main.py": main})
+    assert mpfix("check", ".") == (0, [])

@@ -17,7 +17,7 @@ from codemods.analysis.guard import is_main_guard
 from codemods.analysis.import_lines import is_import_line
 from codemods.analysis.names import EXIT_CALLS, TRIGGERS, spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.project.summary import SIDE_EFFECTS
+from codemods.analysis.project.apis import SIDE_EFFECTS
 from codemods.analysis.reachability import ChildRead, imported_only, reach_of
 from codemods.analysis.statements import (
     calls_in,

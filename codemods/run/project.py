@@ -14,28 +14,45 @@ import re
 from collections.abc import Iterable, Mapping
 
 from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
-from codemods.analysis.project.summary import ModuleSummary, summarize
+from codemods.analysis.project.summary import ModuleSummary, may_start, summarize
+from codemods.analysis.project.syspath import may_add_to_path
 from codemods.analysis.project.views import views
 from codemods.registry import SCOPE
 from codemods.run.cache import ResultCache
 from codemods.run.discover import PYTHON_SUFFIXES, read
 
 # Summaries share the results' cache file, under a key of their own.
-_SALT = "module-summary-2"
+_SALT = "module-summary-3"
 # How far from a file that names multiprocessing the model follows imports.
 _DEPTH = 2
 
 
 class Summaries:
-    """Module summaries by file, each read from the cache by the file's content when it can."""
+    """Module summaries by file, each read from the cache by the file's content when it can.
+
+    A module whose bytes name no API that starts processes (nor change ``sys.path``) is
+    summarised only when the model asks for it: it hands no work to a child and starts
+    nothing at import, so it matters only as a module that another one leads to.
+    """
 
     def __init__(self, cache: ResultCache | None) -> None:
         self.cache = cache
         self.found: dict[str, ModuleSummary] = {}
+        # Every module known, in the order it became known, with its bytes while it waits
+        # to be summarised (None once summarised, or when it does not parse).
+        self.known: dict[str, bytes | None] = {}
+
+    def know(self, path: str, data: bytes) -> None:
+        if path in self.known:
+            return
+        self.known[path] = data
+        if may_start(data) or may_add_to_path(data):
+            self.add(path, data)
 
     def add(self, path: str, data: bytes) -> ModuleSummary | None:
         if path in self.found:
             return self.found[path]
+        self.known[path] = None
         entry = self.cache.get(data, _SALT) if self.cache is not None else None
         summary = _from_entry(entry) or summarize(data)
         if summary is None:
@@ -45,11 +62,13 @@ class Summaries:
         self.found[path] = summary
         return summary
 
-    def read_and_add(self, path: str) -> ModuleSummary | None:
-        try:
-            return self.add(path, read(path))
-        except OSError:
-            return None
+    def load(self, path: str) -> ModuleSummary | None:
+        """The summary of a module known, made now if it waits."""
+        data = self.known.get(path)
+        return self.add(path, data) if data is not None else self.found.get(path)
+
+    def waiting(self) -> dict[str, bytes]:
+        return {path: data for path, data in self.known.items() if data is not None}
 
 
 def _from_entry(entry: dict | None) -> ModuleSummary | None:
@@ -122,45 +141,59 @@ def build(
     summaries = Summaries(cache)
     for path, data in files.items():
         if _names_scope(data):
-            summaries.add(path, data)
+            summaries.know(path, data)
     for path, data in context.items():
         if path in files:
             continue
         if _names_scope(data):
-            summaries.add(path, data)
+            summaries.know(path, data)
         else:
             rest.append(path)
     if not summaries.found:
-        return {}
+        return {}  # nothing starts a process or hands work to one
     _follow_imports(summaries, files)
-    _find_importers(summaries, [path for path in rest if path not in summaries.found])
-    return {given.get(path, path): view for path, view in views(Project(summaries.found)).items()}
+    _find_importers(summaries, [path for path in rest if path not in summaries.known])
+    project = Project(summaries.known, summaries.found, summaries.load)
+    return {given.get(path, path): view for path, view in views(project).items()}
 
 
 def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
-    """Summarise the modules that the summarised ones hand work from or that their
-    children import, up to _DEPTH imports away."""
+    """Know the modules that the summarised ones hand work from or that their children
+    import, up to _DEPTH imports away."""
     folders: dict[str, bool] = {}
     names = {path: module_name(path, folders)[0] for path in summaries.found}
-    roots = sorted({module_name(path, folders)[1] for path in summaries.found})
+    roots = {module_name(path, folders)[1] for path in summaries.known}
     frontier = list(summaries.found)
     for _ in range(_DEPTH):
+        searched = sorted(roots | _added_folders(summaries))
         reached: list[str] = []
         for path in frontier:
             for wanted in sorted(_wanted(names, path, summaries.found[path])):
-                home = locate(wanted, roots)
-                if home is None or home in summaries.found:
+                home = locate(wanted, searched)
+                if home is None or home in summaries.known:
                     continue
-                summary = summaries.add(home, files[home]) if home in files else summaries.read_and_add(home)
-                if summary is not None:
+                data = files[home] if home in files else _read(home)
+                if data is not None:
+                    summaries.know(home, data)
+                if home in summaries.found:  # not waiting: it may hand work on in turn
                     names[home] = module_name(home, folders)[0]
                     reached.append(home)
         frontier = reached
 
 
+def _added_folders(summaries: Summaries) -> set[str]:
+    """The folders that the modules summarised add to ``sys.path``."""
+    return {
+        os.path.normpath(os.path.join(os.path.dirname(path), added))
+        for path, summary in summaries.found.items()
+        for added in summary.path_folders
+    }
+
+
 def _find_importers(summaries: Summaries, rest: list[str]) -> None:
-    """Summarise the files of ``rest`` that may import a module that starts processes at
-    import (they name it): what they take from it is what MP001's fix must keep."""
+    """Summarise the modules waiting, and the files of ``rest``, that may import a module
+    that starts processes at import (they name it): what they take from it is what MP001's
+    fix must keep."""
     starters = [path for path, summary in summaries.found.items() if summary.starts]
     # A name that is no UTF-8 (a file name's undecodable bytes) cannot be imported: its
     # needle matches nothing, as it should.
@@ -168,9 +201,15 @@ def _find_importers(summaries: Summaries, rest: list[str]) -> None:
     needles.discard(b"")
     if not needles:
         return
-    for path in rest:
-        data = _read(path)
-        if data is not None and b"import" in data and any(needle in data for needle in needles):
+    # A module that names multiprocessing was always summarised: one that imports the
+    # package by ``from . import x``, without naming it, counts too.
+    relative = any(os.path.basename(path) == "__init__.py" for path in starters)
+    waiting = summaries.waiting()
+    for path in [*waiting, *rest]:
+        data = waiting[path] if path in waiting else _read(path)
+        if data is None or b"import" not in data:
+            continue
+        if any(needle in data for needle in needles) or (relative and path in waiting and b"from ." in data):
             summaries.add(path, data)
 
 

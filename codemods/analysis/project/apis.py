@@ -46,3 +46,23 @@ CONTAINER_CALLS = frozenset(
     {"builtins.list", "builtins.dict", "builtins.set", "collections.defaultdict", "collections.Counter",
      "collections.OrderedDict", "collections.deque"}
 )  # fmt: skip
+
+# Calls whose effect a reader sees or waits for, by qualified name (MP013 names the same).
+SIDE_EFFECTS = {
+    "builtins.print": "prints",
+    "builtins.input": "reads input",
+    "builtins.open": "opens a file",
+    "time.sleep": "sleeps",
+    "os.system": "runs a command",
+    "subprocess.run": "runs a command",
+    "subprocess.call": "runs a command",
+    "subprocess.check_call": "runs a command",
+    "subprocess.check_output": "runs a command",
+    "subprocess.Popen": "runs a command",
+    "urllib.request.urlopen": "reads from the network",
+    "requests.get": "reads from the network",
+    "requests.post": "writes to the network",
+    "socket.create_connection": "opens a network connection",
+    "shutil.rmtree": "deletes files",
+    "os.remove": "deletes a file",
+}

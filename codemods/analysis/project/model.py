@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 
 from codemods.analysis.project.summary import Handover, Import, ModuleSummary
@@ -65,6 +65,23 @@ class LostUpdate:
 
 
 @dataclass(frozen=True)
+class StaleRead:
+    """A module-level name that a function of this module reads while it runs in a child
+    that another module starts, and that the parent sets at run time (MP014)."""
+
+    reader: str  # the function that reads it: the one handed over, or one that it calls
+    entry: str  # the function handed over
+    kind: str  # how: "target", "task" or "initializer"
+    name: str
+    by: str  # the module that starts the child (relative to this file's folder)
+    start_line: int
+    how: str  # "assigns" or "changes"
+    where: str  # the file where the parent sets it (relative to this file's folder)
+    line: int
+    via: str  # how the parent gets there: "under the `__main__` guard", "in `main()`", ...
+
+
+@dataclass(frozen=True)
 class ProjectView:
     """What one file's rules learn from the other files (small, picklable, cacheable)."""
 
@@ -74,12 +91,21 @@ class ProjectView:
     lambdas: tuple[ForeignLambda, ...] = ()
     child_import: str = ""  # why child processes import this module; "" when they do not
     lost_updates: tuple[LostUpdate, ...] = ()
+    stale_reads: tuple[StaleRead, ...] = ()
 
     def digest(self) -> str:
         """Part of the file's cache key: a change in another file that changes what this
         file's rules see changes it."""
         data = {**asdict(self), "rules": sorted(self.rules)}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def relative(path: str, seen_from: str) -> str:
+    """``path`` as a user reading ``seen_from``'s findings knows it: from its folder."""
+    try:
+        return os.path.relpath(path, os.path.dirname(os.path.abspath(seen_from)))
+    except ValueError:  # another drive
+        return path
 
 
 def module_name(path: str, is_package_folder: Mapping[str, bool] | None = None) -> tuple[str, str]:
@@ -123,18 +149,60 @@ def locate(name: str, roots: list[str]) -> str | None:
     return None
 
 
-class Project:
-    """The modules under the paths given, by name, with their summaries."""
+class _Summaries(dict[str, ModuleSummary]):
+    """Summaries by file, each made when it is first asked for."""
 
-    def __init__(self, summaries: Mapping[str, ModuleSummary]) -> None:
-        self.summaries = dict(summaries)
+    def __init__(self, load: Callable[[str], ModuleSummary | None]) -> None:
+        super().__init__()
+        self.load = load
+
+    def __missing__(self, path: str) -> ModuleSummary:
+        summary = self.load(path)
+        if summary is None:
+            raise KeyError(path)
+        self[path] = summary
+        return summary
+
+
+class Project:
+    """The modules under the paths given, by name, with their summaries.
+
+    ``paths`` are the modules known, in order: the first of two files of one name that
+    Python can parse is the module. ``ready`` are the summaries made already; ``load``
+    gives another file's summary (None when it does not parse), when the model needs it.
+    """
+
+    def __init__(
+        self,
+        paths: Iterable[str],
+        ready: Mapping[str, ModuleSummary],
+        load: Callable[[str], ModuleSummary | None],
+    ) -> None:
+        self.paths = list(dict.fromkeys(paths))
+        self.summaries = _Summaries(load)
+        self.summaries.update(ready)
         self.names: dict[str, str] = {}
-        self.by_name: dict[str, str] = {}
+        self.files: dict[str, list[str]] = {}  # module name -> the files that may be it
         folders: dict[str, bool] = {}
-        for path in self.summaries:
+        for path in self.paths:
             name, _ = module_name(path, folders)
             self.names[path] = name
-            self.by_name.setdefault(name, path)
+            self.files.setdefault(name, []).append(path)
+
+    def home(self, name: str) -> str | None:
+        """The file of the module named ``name``."""
+        return next((path for path in self.files.get(name, ()) if self.parses(path)), None)
+
+    def parses(self, path: str) -> bool:
+        try:
+            self.summaries[path]
+        except KeyError:
+            return False
+        return True
+
+    def modules(self) -> list[tuple[str, ModuleSummary]]:
+        """The modules summarised so far, in the order they are known."""
+        return [(path, self.summaries[path]) for path in self.paths if path in self.summaries]
 
     def is_package(self, path: str) -> bool:
         return os.path.basename(path) == "__init__.py"
@@ -142,10 +210,14 @@ class Project:
     def imported_module(self, path: str, found: Import) -> str:
         """The absolute name of the module an import loads (a submodule for ``from
         pkg import mod``)."""
+        module, submodule = self.import_names(path, found)
+        return submodule if submodule is not None and self.home(submodule) is not None else module
+
+    def import_names(self, path: str, found: Import) -> tuple[str, str | None]:
+        """The absolute names of the module that an import loads and, for ``from pkg
+        import name``, of the submodule it may be."""
         module = absolute(found.module, self.names[path], self.is_package(path))
-        if found.name is not None and f"{module}.{found.name}" in self.by_name:
-            return f"{module}.{found.name}"
-        return module
+        return module, (f"{module}.{found.name}" if found.name is not None else None)
 
     def resolve(self, path: str, callee: str, hops: int = 0) -> tuple[str, str] | None:
         """(file, top-level name) that a dotted ``callee`` of the file at ``path`` names
@@ -154,7 +226,7 @@ class Project:
             return None
         name = absolute(callee, self.names[path], self.is_package(path)) if callee.startswith(".") else callee
         module, _, attribute = name.rpartition(".")
-        home = self.by_name.get(module)
+        home = self.home(module)
         if home is None:
             return None
         summary = self.summaries[home]
@@ -170,14 +242,14 @@ class Project:
         """(file, module-level name) of a dotted name (``store.RESULTS``) as the file at
         ``path`` writes it; None when the module is not in the project."""
         module, _, name = dotted.rpartition(".")
-        home = self.by_name.get(absolute(module, self.names[path], self.is_package(path)))
+        home = self.home(absolute(module, self.names[path], self.is_package(path)))
         return (home, name) if home is not None else None
 
     def handovers(self, forked: bool = False) -> Iterator[tuple[str, str, str, Handover]]:
         """(file handing over, file of the callable, its name, the handover) across files;
         with ``forked``, also those to children that are forked (which inherit the
         parent's objects, but still change only their own copies)."""
-        for path, summary in self.summaries.items():
+        for path, summary in self.modules():
             if summary.forks and not forked:
                 continue  # every child is forked: it inherits the parent's objects
             for handover in summary.handovers:

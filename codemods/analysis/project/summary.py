@@ -11,43 +11,25 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codemods.analysis.project import changes
-from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, TASK_METHODS
-from codemods.libraries import canonical
+from codemods.analysis.project import changes, parent, syspath
+from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
+from codemods.analysis.project.nodes import FUNCTIONS, Nodes, is_main_guard
+from codemods.libraries import canonical, spellings
 
 # How a name read through a context of ``multiprocessing.get_context(...)`` is qualified.
 CONTEXT_PREFIX = "multiprocessing.get_context."
 
-# Calls whose effect a reader sees or waits for, by qualified name (MP013 names the same).
-SIDE_EFFECTS = {
-    "builtins.print": "prints",
-    "builtins.input": "reads input",
-    "builtins.open": "opens a file",
-    "time.sleep": "sleeps",
-    "os.system": "runs a command",
-    "subprocess.run": "runs a command",
-    "subprocess.call": "runs a command",
-    "subprocess.check_call": "runs a command",
-    "subprocess.check_output": "runs a command",
-    "subprocess.Popen": "runs a command",
-    "urllib.request.urlopen": "reads from the network",
-    "requests.get": "reads from the network",
-    "requests.post": "writes to the network",
-    "socket.create_connection": "opens a network connection",
-    "shutil.rmtree": "deletes files",
-    "os.remove": "deletes a file",
-}
 # The APIs whose call starts processes; a module-level one is an import-time start.
 STARTS = frozenset({"Process", "Pool", "ProcessPoolExecutor", "Manager"})
 # Module-level objects that connect processes only when the parent hands them over (a
 # Manager started at import is a process start, not an object a child can share).
 SHARED_OBJECTS = IPC_FACTORIES - {"Manager"}
 _BUILTINS = frozenset(dir(builtins))
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Top-level statements whose effects count: bare calls, which run whenever the module is
 # imported and whose value nothing keeps (a child may need what ``CONFIG = load()`` or
 # ``with open(...)`` gives, so repeating those is how it gets it).
@@ -91,6 +73,10 @@ class ModuleSummary:
     containers: list[str] = field(default_factory=list)  # module-level names bound to a list, dict, set...
     changes: dict[str, list[list[Any]]] = field(default_factory=dict)  # top-level def -> [name, line, what]
     imported_reads: dict[str, int] = field(default_factory=dict)  # when it starts children: dotted name -> line
+    calls: dict[str, list[str]] = field(default_factory=dict)  # top-level def -> top-level defs it names
+    parent_sets: list[list[Any]] = field(default_factory=list)  # a script's: see parent.parent_sets
+    loaded: list[str] = field(default_factory=list)  # top-level defs that its import names (and may run)
+    path_folders: list[str] = field(default_factory=list)  # added to sys.path: relative to its folder, or absolute
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +87,16 @@ class ModuleSummary:
         summary.imports = [Import(**item) for item in data["imports"]]
         summary.handovers = [Handover(**item) for item in data["handovers"]]
         return summary
+
+
+def may_start(data: bytes) -> bool:
+    """Whether a module's bytes may hand a callable to a child or start processes at
+    import: they name, as a word, an API that starts processes (an alias or a context
+    still spells it)."""
+    return _STARTING.search(data) is not None
+
+
+_STARTING = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(spellings(STARTS))) + rb")\b")
 
 
 def summarize(data: bytes) -> ModuleSummary | None:
@@ -117,19 +113,6 @@ def summarize(data: bytes) -> ModuleSummary | None:
         return None
 
 
-def is_main_guard(statement: ast.stmt) -> bool:
-    if not (isinstance(statement, ast.If) and isinstance(statement.test, ast.Compare)):
-        return False
-    test = statement.test
-    sides = [test.left, *test.comparators]
-    return (
-        len(sides) == 2
-        and isinstance(test.ops[0], ast.Eq)
-        and any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-        and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
-    )
-
-
 def dotted(node: ast.expr) -> list[str] | None:
     """``a.b.c`` as ``["a", "b", "c"]``; None for anything but names and attributes."""
     parts: list[str] = []
@@ -142,58 +125,13 @@ def dotted(node: ast.expr) -> list[str] | None:
     return parts[::-1]
 
 
-class _Nodes:
-    """One walk of a module: its nodes by type, the nodes of each top-level statement, and
-    which nodes run when the module is imported (outside functions, lambdas and the guard)."""
-
-    def __init__(self, tree: ast.Module) -> None:
-        self.by_type: dict[type, list[ast.AST]] = {}
-        self.per_statement: list[list[ast.AST]] = []
-        self.at_load: set[int] = set()
-        for statement in tree.body:
-            own: list[ast.AST] = []
-            loads = not (isinstance(statement, _FUNCTIONS) or is_main_guard(statement))
-            stack: list[tuple[ast.AST, bool]] = [(statement, loads)]
-            while stack:
-                node, load = stack.pop()
-                own.append(node)
-                self.by_type.setdefault(node.__class__, []).append(node)
-                if load:
-                    self.at_load.add(id(node))
-                inner = load and not isinstance(node, (*_FUNCTIONS, ast.Lambda))
-                for child in _children(node):
-                    stack.append((child, inner))
-            self.per_statement.append(own)
-
-    def of(self, *types: type) -> list[Any]:
-        return [node for kind in types for node in self.by_type.get(kind, ())]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    kind = node.__class__
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-    found: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            found += [item for item in value if isinstance(item, ast.AST)]
-        elif isinstance(value, ast.AST):
-            found.append(value)
-    return found
-
-
 class _Summarizer:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
-        self.nodes = _Nodes(tree)
+        self.nodes = Nodes(tree)
         self.summary = summary = ModuleSummary()
         summary.guarded = any(is_main_guard(statement) for statement in tree.body)
-        self.defined = {s.name for s in tree.body if isinstance(s, (*_FUNCTIONS, ast.ClassDef))}
+        self.defined = {s.name for s in tree.body if isinstance(s, (*FUNCTIONS, ast.ClassDef))}
         self._imports()
         self.sources = {i.bound: self._full(i) for i in summary.imports}
         self.contexts: dict[str, str | None] = {}
@@ -257,17 +195,21 @@ class _Summarizer:
             if isinstance(target, ast.Name)
         }
 
-    def _pool_names(self) -> set[str]:
-        """Names bound to a pool: ``p = Pool()``, ``with Pool() as p``."""
-        names: set[str] = set()
-        for node in self.nodes.of(ast.Assign):
-            if isinstance(node.value, ast.Call) and self.api(node.value) in POOLS:
-                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        for node in self.nodes.of(ast.With, ast.AsyncWith):
-            for item in node.items:
-                made = isinstance(item.context_expr, ast.Call) and self.api(item.context_expr) in POOLS
-                if made and isinstance(item.optional_vars, ast.Name):
-                    names.add(item.optional_vars.id)
+    def _pool_names(self) -> dict[str, bool]:
+        """Names bound to a pool (``p = Pool()``, ``with Pool() as p``), each with whether
+        every pool it is bound to is made on a ``fork`` context."""
+        names: dict[str, bool] = {}
+        made = [(node.value, node.targets) for node in self.nodes.of(ast.Assign)]
+        made += [
+            (item.context_expr, [item.optional_vars])
+            for node in self.nodes.of(ast.With, ast.AsyncWith)
+            for item in node.items
+        ]
+        for value, targets in made:
+            if isinstance(value, ast.Call) and self.api(value) in POOLS:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        names[target.id] = names.get(target.id, True) and self._fork_context(value.func)
         return names
 
     # -- what runs at import -------------------------------------------------------------
@@ -284,6 +226,8 @@ class _Summarizer:
                     if api in SHARED_OBJECTS:
                         summary.shared[target.id] = [api, statement.lineno]
             for node in nodes:
+                if isinstance(node, ast.Name) and node.id in self.defined and id(node) in at_load:
+                    summary.loaded += [node.id] if node.id not in summary.loaded else []
                 if not isinstance(node, ast.Call) or id(node) not in at_load:
                     continue
                 api = self.api(node)
@@ -299,16 +243,17 @@ class _Summarizer:
         module_names = {
             node.id
             for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True)
-            if not isinstance(statement, _FUNCTIONS)
+            if not isinstance(statement, FUNCTIONS)
             for node in nodes
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
         }
         for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
-            if not isinstance(statement, _FUNCTIONS):
+            if not isinstance(statement, FUNCTIONS):
                 continue
             self.summary.functions.append(statement.name)
             names = [node for node in nodes if isinstance(node, ast.Name)]
             local = {node.id for node in names if isinstance(node.ctx, ast.Store)}
+            local |= {node.arg for node in nodes if isinstance(node, ast.arg)}  # parameters too
             declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
             reads = {
                 node.id
@@ -318,6 +263,9 @@ class _Summarizer:
             }  # fmt: skip
             if reads:
                 self.summary.reads[statement.name] = sorted(reads)
+            named = {node.id for node in names if node.id in self.defined and node.id not in local}
+            if named - {statement.name}:
+                self.summary.calls[statement.name] = sorted(named - {statement.name})
             changed = changes.changes(nodes, module_names, set(self.sources), self.qualified)
             if changed:
                 self.summary.changes[statement.name] = changed
@@ -329,9 +277,18 @@ class _Summarizer:
         if not self.summary.handovers:
             return
         handed = {h.callee for h in self.summary.handovers}
-        skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, _FUNCTIONS) and s.name in handed}
+        skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, FUNCTIONS) and s.name in handed}
         per_statement = self.nodes.per_statement
         self.summary.imported_reads = changes.imported_reads(per_statement, skipped, set(self.sources), self.qualified)
+        if self.summary.guarded:
+            self._parent_sets(handed)
+
+    def _parent_sets(self, handed: set[str]) -> None:
+        body, per_statement = self.tree.body, self.nodes.per_statement
+        guards = {i for i, statement in enumerate(body) if is_main_guard(statement)}
+        for index, function in parent.parent_statements(body, per_statement, guards, handed).items():
+            found = parent.parent_sets(body[index], per_statement[index], function, set(self.sources), self.qualified)
+            self.summary.parent_sets += found
 
     # -- handovers -----------------------------------------------------------------------
 
@@ -343,6 +300,8 @@ class _Summarizer:
                 read += [node.attr] if node.attr not in read else []
         for node in sorted(self.nodes.of(ast.Call), key=lambda n: (n.lineno, n.col_offset)):
             name = self.qualified(node.func)
+            if name in syspath.ADDERS and (folder := syspath.added_folder(node, self.qualified)) is not None:
+                self.summary.path_folders.append(folder)
             if name in ("multiprocessing.set_start_method", "multiprocessing.get_context"):
                 self.summary.forks |= _first_text(node) == "fork" and name.endswith("set_start_method")
             api = canonical(name) if name else None
@@ -354,7 +313,7 @@ class _Summarizer:
             elif isinstance(node.func, ast.Attribute) and node.func.attr in TASK_METHODS and node.args:
                 pool = self._pool_of(node.func.value)
                 if pool is not None:
-                    self._hand(node.args[0], "task", pool, node)
+                    self._hand(node.args[0], "task", pool[0], node, forked=pool[1])
 
     def _fork_context(self, func: ast.expr) -> bool:
         """``get_context("fork").Process`` or ``ctx.Process`` of such a context: the child
@@ -364,19 +323,20 @@ class _Summarizer:
             return self.contexts.get(value.id) == "fork"
         return isinstance(value, ast.Call) and _first_text(value) == "fork"
 
-    def _pool_of(self, receiver: ast.expr) -> str | None:
-        if isinstance(receiver, ast.Call) and self.api(receiver) in POOLS:
-            return self.api(receiver)
+    def _pool_of(self, receiver: ast.expr) -> tuple[str, bool] | None:
+        """The API of the pool that ``receiver`` names, and whether its workers are forked."""
+        if isinstance(receiver, ast.Call) and (api := self.api(receiver)) in POOLS:
+            return api, self._fork_context(receiver.func)
         if isinstance(receiver, ast.Name) and receiver.id in self.pools:
-            return "Pool"
+            return "Pool", self.pools[receiver.id]
         return None
 
-    def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call) -> None:
+    def _hand(self, given: ast.expr | None, kind: str, api: str, call: ast.Call, forked: bool = False) -> None:
         parts = dotted(given) if given is not None else None
         callee = self.qualified(given) if given is not None and parts else None
         if callee is None or callee.startswith("builtins.") or parts is None:
             return
-        fork_only = self._fork_context(call.func)
+        fork_only = forked or self._fork_context(call.func)
         written = ".".join(parts)
         self.summary.handovers.append(Handover(callee, written, kind, api, call.lineno, fork_only))
 

@@ -8,11 +8,12 @@
 - MP001: the modules that import this one, which starts processes at import.
 - MP008: the changes this module's functions make to module-level names while they run
   in children that another module starts, when that module then reads the name.
+- MP014: the module-level names this module's functions read while they run in children
+  that another module starts, when that module's parent code sets them.
 """
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 
 from codemods.analysis.project.model import (
@@ -22,15 +23,9 @@ from codemods.analysis.project.model import (
     LostUpdate,
     Project,
     ProjectView,
+    relative,
 )
-
-
-def _relative(path: str, seen_from: str) -> str:
-    """``path`` as a user reading ``seen_from``'s findings knows it: from its folder."""
-    try:
-        return os.path.relpath(path, os.path.dirname(os.path.abspath(seen_from)))
-    except ValueError:  # another drive
-        return path
+from codemods.analysis.project.stale import stale_reads
 
 
 def views(project: Project) -> dict[str, ProjectView]:
@@ -41,19 +36,20 @@ def views(project: Project) -> dict[str, ProjectView]:
     for by, home, name, handover in project.handovers():
         summary = project.summaries[home]
         if name in summary.lambdas:
-            lambdas[by].append(ForeignLambda(handover.written, _relative(home, by), summary.lambdas[name]))
+            lambdas[by].append(ForeignLambda(handover.written, relative(home, by), summary.lambdas[name]))
             continue
-        starts[home].append(ChildStart(name, handover.kind, _relative(by, home), handover.line))
-        started = f"`{name}` runs in child processes that {_relative(by, home)} starts on line {handover.line}"
+        starts[home].append(ChildStart(name, handover.kind, relative(by, home), handover.line))
+        started = f"`{name}` runs in child processes that {relative(by, home)} starts on line {handover.line}"
         child_modules.setdefault(home, started)
-    for path, summary in project.summaries.items():
+    for path, summary in project.modules():
         if summary.guarded and any(not h.fork_only for h in summary.handovers) and not summary.forks:
             child_modules.setdefault(path, "")  # the script: its own import-time work is MP013's single-file case
     imported = _imported_by_children(project, child_modules)
     importers = _importers(project)
     lost = _lost_updates(project)
+    stale = stale_reads(project)
     found: dict[str, ProjectView] = {}
-    for path, summary in project.summaries.items():
+    for path, summary in project.modules():
         rules = set()
         own_starts = tuple(starts.get(path, ()))
         read = {n for s in own_starts for n in summary.reads.get(s.function, ())}
@@ -69,6 +65,8 @@ def views(project: Project) -> dict[str, ProjectView]:
             rules.add("MP001")
         if lost.get(path):
             rules.add("MP008")
+        if stale.get(path):
+            rules.add("MP014")
         if rules:
             found[path] = ProjectView(
                 frozenset(rules),
@@ -77,6 +75,7 @@ def views(project: Project) -> dict[str, ProjectView]:
                 tuple(lambdas.get(path, ())),
                 why if "MP013" in rules else "",
                 tuple(lost.get(path, ())),
+                tuple(stale.get(path, ())),
             )
     return found
 
@@ -91,12 +90,12 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
     while pending:
         path = pending.pop()
         for found in project.summaries[path].imports:
-            home = project.by_name.get(project.imported_module(path, found))
+            home = project.home(project.imported_module(path, found))
             if not found.at_load or home is None or home in seen:
                 continue
             seen.add(home)
             pending.append(home)
-            importer = _relative(path, home)
+            importer = relative(path, home)
             if path in child_modules and not child_modules[path]:
                 why[home] = f"{importer} imports it on line {found.line} and starts child processes"
             else:
@@ -105,19 +104,23 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
 
 
 def _importers(project: Project) -> dict[str, list[Importer]]:
-    """Who imports each module, and which of its names they use."""
+    """Who imports each module that starts processes at import, and which of its names
+    they use."""
     found: dict[str, list[Importer]] = defaultdict(list)
-    for path, summary in project.summaries.items():
+    starters = {project.names[path] for path, summary in project.modules() if summary.starts}
+    for path, summary in project.modules():
         for item in summary.imports:
+            if starters.isdisjoint(project.import_names(path, item)):
+                continue  # it imports no module that starts processes at import
             module = project.imported_module(path, item)
-            home = project.by_name.get(module)
+            home = project.home(module)
             if home is None or home == path:
                 continue
             if item.name is not None and not module.endswith("." + item.name):
                 names: tuple[str, ...] = (item.name,)
             else:
                 names = tuple(summary.attributes.get(item.bound, ()))
-            found[home].append(Importer(_relative(path, home), item.line, names))
+            found[home].append(Importer(relative(path, home), item.line, names))
     return found
 
 
@@ -137,6 +140,6 @@ def _lost_updates(project: Project) -> dict[str, list[LostUpdate]]:
             if not what.startswith("assigns") and owner[1] not in project.summaries[owner[0]].containers:
                 continue  # a method of something else (a queue's ``put`` is no lost change)
             kind = "target" if handover.kind == "target" else "task"
-            update = LostUpdate(function, kind, name, what, line, _relative(by, home), handover.line, read_lines[owner])
+            update = LostUpdate(function, kind, name, what, line, relative(by, home), handover.line, read_lines[owner])
             found[home] += [update] if update not in found[home] else []
     return found

@@ -16,9 +16,11 @@ import libcst as cst
 from codemods.analysis.ipc import StartMethods, creation_of, manager_names
 from codemods.analysis.parent_writes import ParentWrites, Write, parent_writes_of
 from codemods.analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
+from codemods.analysis.project.model import StaleRead
 from codemods.analysis.reachability import ChildRead
 from codemods.analysis.statements import MUTATING_METHODS
 from codemods.rules._base import RuleVisitor, Unfixable
+from codemods.rules.stale_global_read.across import message
 from codemods.rules.stale_global_read.handover import Handover
 from codemods.rules.stale_global_read.order import Order
 
@@ -65,10 +67,29 @@ class StaleGlobalRead(RuleVisitor):
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
+        self.reported: set[str] = set()
+        self._check_here(node)
+        if self.facts.project is not None and self.facts.project.stale_reads:
+            self._check_across(self.facts.project.stale_reads)
+        return False
+
+    def _check_across(self, stale_reads: tuple[StaleRead, ...]) -> None:
+        """The names that another module's parent code sets for a child it starts here."""
+        reads = self.reach.child_reads((), ())
+        for stale in stale_reads:
+            found = [read for read in reads if read.reader == stale.reader and read.name == stale.name]
+            if not found or stale.name in self.reported:
+                continue
+            self.reported.add(stale.name)
+            text, why = message(stale)
+            self.report(min(found, key=self._line).node, text, not_fixed=why)
+
+    def _check_here(self, node: cst.Module) -> None:
+        """The names that this module's parent code sets for the children it starts."""
         self.writes = writes = parent_writes_of(self.facts)
         names = writes.run_time_names() - self._shared_objects(writes)
         if not names:
-            return False
+            return
         self.methods = StartMethods(node, self.api)
         self.order = Order(self.facts, writes)
         reads = self.reach.child_reads(writes.parent_only, writes.guards)
@@ -84,8 +105,8 @@ class StaleGlobalRead(RuleVisitor):
                 continue
             running = set().union(*(reached[entry] for entry in entries))
             first = min((read for read in reads if read.name == name and read.reader in running), key=self._line)
+            self.reported.add(name)
             self._check(first, entries, readers & running, relevant)
-        return False
 
     def _line(self, read: ChildRead) -> int:
         return self.line(read.node)
