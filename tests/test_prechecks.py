@@ -746,6 +746,20 @@ with ThreadPool(2) as pool:
         id="MP009-thread-pool",
     ),
     pytest.param(
+        "MP009",
+        """\
+import torch
+from datasets import load_dataset
+
+
+def test_map():
+    ds = load_dataset("x").map(lambda row: row, num_proc=2)
+    loader = torch.utils.data.DataLoader(ds, batch_size=2)
+    return list(loader)
+""",
+        id="MP009-a-loader-but-no-pool",
+    ),
+    pytest.param(
         "MP021",
         """\
 import multiprocessing as mp
