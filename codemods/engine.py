@@ -261,7 +261,7 @@ def prefiltered(
     if not needled and not across:
         return []
     facts = AstFacts(tree)
-    return [spec for spec in specs if spec in across or (spec in needled and spec.load().precheck(facts))]
+    return [spec for spec in specs if spec in across or (spec in needled and spec.load().may_find(facts))]
 
 
 def analyze(

@@ -281,6 +281,9 @@ def _by_qualified_name() -> dict[str, tuple[str, Library]]:
 
 
 BY_QUALIFIED_NAME = _by_qualified_name()
+# Every canonical API name of the table, and those that start no process.
+EVERY_API = frozenset(api for api, _ in BY_QUALIFIED_NAME.values())
+THREAD_SIDE = frozenset({"ThreadPool", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
 # The library that makes a context: ``get_context`` of each multiprocessing-like module.
 CONTEXT_MAKERS = {
     f"{module}.get_context": library for library in LIBRARIES if library.mirrors for module in library.modules

@@ -239,6 +239,26 @@ if __name__ == "__main__":
         id="MP004-context-value-under-open",
     ),
     pytest.param(
+        "MP004",
+        """\
+import torch
+
+
+def work(counter):
+    counter.value += 1
+
+
+if __name__ == "__main__":
+    total = torch.multiprocessing.Value("i", 0)
+    ps = [torch.multiprocessing.Process(target=work, args=(total,)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+""",
+        id="MP004-torch-value-through-the-package",
+    ),
+    pytest.param(
         "MP005",
         """\
 from multiprocessing import Pool as P
@@ -719,6 +739,59 @@ SKIPPED = [
         "MP004",
         """\
 import multiprocessing as mp
+from datasets import Value
+
+
+def work(counter):
+    counter.value += 1
+
+
+features = Value("int64")
+mp.Process(target=work, args=(features,)).start()
+""",
+        id="MP004-a-value-of-another-library",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+from multiprocessing.pool import ThreadPool
+
+with ThreadPool(2) as pool:
+    print(pool.map(lambda x: x * 2, range(3)))
+""",
+        id="MP009-thread-pool",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+import torch
+from datasets import load_dataset
+
+
+def test_map():
+    ds = load_dataset("x").map(lambda row: row, num_proc=2)
+    loader = torch.utils.data.DataLoader(ds, batch_size=2)
+    return list(loader)
+""",
+        id="MP009-a-loader-but-no-pool",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+from queue import Queue
+
+q = Queue()
+p = mp.Process(target=print)
+p.start()
+p.terminate()
+""",
+        id="MP021-a-thread-queue",
+    ),
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
 
 
 def work(counter):
@@ -972,7 +1045,7 @@ def test_the_rule_finds_it_with_and_without_the_prefilters(code: str, text: str)
 def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
     spec = registry.BY_CODE[code]
     assert code not in _codes(text, precheck=False)
-    assert not (registry.matching(text.encode(), [spec]) and spec.load().precheck(AstFacts(ast.parse(text))))
+    assert not (registry.matching(text.encode(), [spec]) and spec.load().may_find(AstFacts(ast.parse(text))))
 
 
 # The lists of a rule's test module (tests/test_<rule>.py) whose cases each have a finding.
@@ -1009,7 +1082,7 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
     assert cases, f"tests/test_{spec.name.replace('-', '_')}.py has no case in {', '.join(WITH_FINDINGS)}"
     for case, text in cases:
         assert registry.matching(text.encode(), [spec]), case
-        assert spec.load().precheck(AstFacts(ast.parse(text))), case
+        assert spec.load().may_find(AstFacts(ast.parse(text))), case
 
 
 # Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
@@ -1041,7 +1114,7 @@ p.join()
 
 @pytest.mark.parametrize(("code", "text", "expected"), PRECHECKED)
 def test_the_precheck_answers(code: str, text: str, expected: bool) -> None:
-    assert registry.BY_CODE[code].load().precheck(AstFacts(ast.parse(text))) is expected
+    assert registry.BY_CODE[code].load().may_find(AstFacts(ast.parse(text))) is expected
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar, overload
 
+from codemods.analysis.api_refs import ApiRefs
 from codemods.analysis.names import spellings
 from codemods.analysis.project.apis import POOLS, TASK_METHODS
 
@@ -101,9 +102,7 @@ class AstFacts:
     @overload
     def nodes(self, kind: type[N], /, *, levels: Collection[int] = EVERYWHERE) -> list[N]: ...
     @overload
-    def nodes(
-        self, kind: type[N], kind2: type[N2], /, *, levels: Collection[int] = EVERYWHERE
-    ) -> list[N | N2]: ...
+    def nodes(self, kind: type[N], kind2: type[N2], /, *, levels: Collection[int] = EVERYWHERE) -> list[N | N2]: ...
     @overload
     def nodes(
         self, kind: type[N], kind2: type[N2], kind3: type[N3], /, *, levels: Collection[int] = EVERYWHERE
@@ -161,6 +160,19 @@ class AstFacts:
                     full = alias.name if alias.asname else bound
                 sources.setdefault(bound, set()).add(full)
         return sources
+
+    @cached_property
+    def _api_refs(self) -> ApiRefs | None:
+        if self._sources is None:
+            return None
+        assignments = self.nodes(ast.Assign, ast.AnnAssign)
+        return ApiRefs(self._sources, assignments, self.nodes(ast.Name, ast.Attribute))
+
+    def refers_to(self, apis: Collection[str], rule: str | None = None) -> bool:
+        """Whether some name of the module may resolve, through the library table, to one
+        of the canonical ``apis`` of a library that ``rule`` applies to (see
+        codemods.analysis.api_refs); always so under a star import."""
+        return self._api_refs is None or self._api_refs.refers_to(apis, rule)
 
     def may_resolve_to(self, expr: ast.expr, qualified: Collection[str]) -> bool:
         """Whether libcst's qualified names of ``expr`` may include one of ``qualified``:

@@ -64,6 +64,8 @@ def _candidates(body: Sequence[cst.BaseStatement], guard: int) -> set[int]:
 
 
 class ImportSideEffects(RuleVisitor):
+    APIS = None  # as missing-main-guard: a `datasets` import can start a pool
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """One ``__main__`` guard, some call spelled like a process start, and a call

@@ -50,6 +50,8 @@ def _ast_holders(facts: AstFacts) -> set[int]:
 
 
 class LostAsyncResult(RuleVisitor):
+    APIS = None  # `x.apply_async(...)` loses its errors on any receiver
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)

@@ -19,6 +19,7 @@ from codemods.analysis.ipc import positional
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
 from codemods.analysis.project.apis import POOLS, TASK_METHODS
+from codemods.libraries import EVERY_API
 from codemods.rules._base import RuleVisitor, Unfixable
 
 # What cannot be pickled when stored on ``self``: a thread pool refuses as a process pool does.
@@ -42,6 +43,8 @@ def _first_param(function: cst.FunctionDef) -> str | None:
 
 
 class PoolPickledWithSelf(RuleVisitor):
+    APIS = EVERY_API  # a thread pool on `self` cannot be pickled either
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A pool stored on an attribute, and a task that is an attribute of a name

@@ -37,6 +37,8 @@ CLEANUP = frozenset({"close", "join_thread", "cancel_join_thread"})
 
 
 class TerminateWithIpc(RuleVisitor):
+    APIS = SHARED
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A ``.terminate()``, ``.kill()``, ``.terminate_workers()`` or ``.kill_workers()``

@@ -19,6 +19,7 @@ from codemods.analysis.bindings import bound_node
 from codemods.analysis.facts import findall
 from codemods.analysis.names import spellings
 from codemods.analysis.prechecks import AstFacts, callee_name
+from codemods.libraries import EVERY_API
 from codemods.rules._base import RuleVisitor, Unfixable
 from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
 
@@ -92,6 +93,8 @@ def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
 
 
 class PoolNotClosed(RuleVisitor):
+    APIS = EVERY_API  # thread pools too
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """``NAME = <a call named like a pool, or imported as one>(...)`` in a scope whose

@@ -54,6 +54,8 @@ def _chained(call: cst.Call) -> cst.Call | None:
 
 
 class SerialResultWait(RuleVisitor):
+    APIS = None  # `x.apply_async(...).get()` in a loop waits serially on any receiver
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A loop that calls a method named ``apply``, or both a submission and its wait

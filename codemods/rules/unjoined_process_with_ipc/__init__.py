@@ -35,6 +35,8 @@ UNSAFE = "the code after this block now waits for the processes to finish"
 
 
 class UnjoinedProcessWithIpc(RuleVisitor):
+    APIS = SEMAPHORED
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A call spelled like ``Process``, a ``start()`` call, and a name spelled like one of

@@ -81,6 +81,8 @@ def _lock_call(small: cst.BaseSmallStatement) -> tuple[str, str] | None:
 
 
 class UnlockedSharedValue(RuleVisitor):
+    APIS = FACTORIES
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A call spelled like a factory, and in a function or class ``v.value += ...``,
@@ -288,5 +290,6 @@ def _ast_may_be_shared(facts: AstFacts, factories: frozenset[str]) -> set[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {target.id for target in targets if isinstance(target, ast.Name)}
     return names
+
 
 RULE = UnlockedSharedValue

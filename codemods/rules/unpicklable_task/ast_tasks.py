@@ -82,23 +82,26 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
     tasks = AstTasks.of(facts)
     if not (tasks.names or tasks.mangled or facts.nodes(ast.Lambda)):
         return False
-    pools = facts.aliases(spellings(pools_spelled))
-    for call in facts.method_calls(TASK_METHODS):
+    # Each place a task goes needs its API: a name that may resolve to it (to a library
+    # that pickles with pickle).
+    made_here = {api for api in (*pools_spelled, "Process", "spawn", "DataLoader") if facts.refers_to({api}, "MP009")}
+    pools = facts.aliases(spellings(pools_spelled & made_here))
+    for call in facts.method_calls(TASK_METHODS) if pools else ():
         given = positional_args(call)
         task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
         if task is not None and receiver is not None and may_be_instance(receiver, pools) and tasks.may_fail(task):
             return True
-    for call in facts.calls_to(facts.aliases(spellings({"Process"}))):
+    for call in facts.calls_to(facts.aliases(spellings({"Process"} & made_here))):
         given = positional_args(call)
         target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
         if target is not None and tasks.may_fail(target):
             return True
-    for call in facts.calls_to(facts.aliases(spellings({"spawn"}))):
+    for call in facts.calls_to(facts.aliases(spellings({"spawn"} & made_here))):
         function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
         if function is not None and tasks.may_fail(function):
             return True
-    for call in facts.calls_to(facts.aliases(WORKER_CLASSES)):
+    for call in facts.calls_to(facts.aliases(WORKER_CLASSES)) if "DataLoader" in made_here else ():
         if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
             return True
     for call in facts.calls_to(pools):
