@@ -93,7 +93,7 @@ MAY_IMPORT = {
     "output": {"output", "model", "registry", "edits", "suppressions"},
     "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions", "edits"},
     "rules": {"kit", "analysis", "project", "rewrite", "model", "libraries"},
-    "kit": {"analysis", "project", "model", "registry"},
+    "kit": {"analysis", "project", "model", "registry", "libraries"},
     "rewrite": {"rewrite", "analysis", "project", "model"},
     "analysis": {"analysis", "project", "model", "libraries"},
     "project": {"project", "model", "libraries"},
