@@ -331,12 +331,12 @@ def main():
 from torch.utils.data import DataLoader
 
 
-def _collate_fn(batch):
+def _main_collate_fn(batch):
     return batch
 
 
 def main():
-    loader = DataLoader(range(8), num_workers=2, collate_fn=_collate_fn, multiprocessing_context="spawn")
+    loader = DataLoader(range(8), num_workers=2, collate_fn=_main_collate_fn, multiprocessing_context="spawn")
     print(list(loader))
 """,
     )
