@@ -4,12 +4,14 @@ unchanged tree reads no file that the byte prefilter passes over.
 
 A file whose stamp changed is read again and its facts recomputed. An edit that keeps the
 size and puts back the modification time goes unseen until the file is touched (or the
-run asked not to use the cache). The index is one ``marshal`` file of plain tuples beside
-the results, written only when something changed; one that cannot be read is rebuilt.
+run asked not to use the cache). The index is a ``marshal`` file of plain tuples beside
+the results for each folder, written only when something in it changed; one that cannot
+be read is rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import tempfile
@@ -22,8 +24,8 @@ from codemods.registry import RULES, SCOPE, matching
 from codemods.suppressions import might_suppress
 
 Stamp = tuple[int, int, int]  # st_size, st_mtime_ns, st_ino
-# The most recently seen paths are kept up to this many.
-MAX_PATHS = 200_000
+# The most recently changed files of a folder are kept up to this many.
+MAX_PER_FOLDER = 20_000
 FORMAT = "1"
 
 
@@ -70,70 +72,85 @@ def signature() -> str:
 # A record: (size, mtime_ns, inode, needled codes, names scope, may suppress, importer
 # needles, imports one of them); the last two are None until the project model asks.
 _Record = tuple
+_Shard = dict[str, _Record]  # the records of one folder's files, by name
 
 
 class FileIndex:
-    """Byte facts by path and stamp, loaded from and saved to ``path``."""
+    """Byte facts by path and stamp, one file in ``directory`` per folder of the files: a
+    run loads the folders it looks into, and writes those whose files changed."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.records: dict[str, _Record] = self._load()
-        self.dirty = False
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.shards: dict[str, _Shard] = {}  # by folder, loaded when first asked
+        self.dirty: set[str] = set()
         # Records are by absolute path: a relative one names another file from another folder.
-        self.folder = os.getcwd()
+        self.cwd = os.getcwd()
         self.seen: dict[str, Stamp] = {}  # the stamps of the files this run asked about
 
-    def _load(self) -> dict[str, _Record]:
-        try:
-            with open(self.path, "rb") as file:
-                loaded = marshal.load(file)
-        except (OSError, EOFError, ValueError, TypeError):
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
+    def _file(self, folder: str) -> Path:
+        name = hashlib.sha256(folder.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        return self.directory / f"{name}.marshal"
+
+    def _shard(self, folder: str) -> _Shard:
+        shard = self.shards.get(folder)
+        if shard is None:
+            try:
+                with open(self._file(folder), "rb") as file:
+                    shard = marshal.load(file)
+            except (OSError, EOFError, ValueError, TypeError):
+                shard = {}
+            self.shards[folder] = shard = shard if isinstance(shard, dict) else {}
+        return shard
 
     def _key(self, path: str) -> str:
-        return os.path.normpath(os.path.join(self.folder, path))
+        return os.path.normpath(os.path.join(self.cwd, path))
 
-    def _valid(self, path: str, status: Stamp) -> _Record | None:
-        record = self.records.get(path)
+    def _valid(self, key: str, status: Stamp) -> _Record | None:
+        folder, name = os.path.split(key)
+        record = self._shard(folder).get(name)
         if not isinstance(record, tuple) or len(record) != 8 or record[:3] != status:
             return None
         return record
 
+    def _store(self, key: str, record: _Record) -> None:
+        folder, name = os.path.split(key)
+        shard = self._shard(folder)
+        if shard.get(name) != record:
+            shard.pop(name, None)  # the most recently changed go last, and are kept longest
+            shard[name] = record
+            self.dirty.add(folder)
+
     def facts(self, path: str, status: Stamp) -> ByteFacts | None:
         """The facts of ``path`` when its stamp is still ``status``."""
-        path = self._key(path)
-        self.seen[path] = status
-        record = self._valid(path, status)
+        key = self._key(path)
+        self.seen[key] = status
+        record = self._valid(key, status)
         return None if record is None else ByteFacts(frozenset(record[3]), record[4], record[5])
 
     def put(self, path: str, status: Stamp, facts: ByteFacts) -> None:
-        record = (*status, tuple(sorted(facts.needled)), facts.names_scope, facts.may_suppress, None, None)
-        path = self._key(path)
-        self.seen[path] = status
-        if self.records.get(path) != record:
-            self.records.pop(path, None)  # the most recently changed go last, and are kept longest
-            self.records[path] = record
-            self.dirty = True
+        key = self._key(path)
+        self.seen[key] = status
+        self._store(key, (*status, tuple(sorted(facts.needled)), facts.names_scope, facts.may_suppress, None, None))
 
     def imports_one(self, path: str, needles: tuple[bytes, ...]) -> bool | None:
         """Whether ``path`` may import a module that ``needles`` name, as found while its
         stamp was the one this run saw; None when not known."""
-        path = self._key(path)
-        record = self._valid(path, self.seen[path]) if path in self.seen else None
+        key = self._key(path)
+        record = self._valid(key, self.seen[key]) if key in self.seen else None
         return record[7] if record is not None and record[6] == needles else None
 
     def put_imports_one(self, path: str, needles: tuple[bytes, ...], verdict: bool) -> None:
-        path = self._key(path)
-        record = self._valid(path, self.seen[path]) if path in self.seen else None
-        if record is not None and record[6:] != (needles, verdict):
-            self.records[path] = (*record[:6], needles, verdict)
-            self.dirty = True
+        key = self._key(path)
+        record = self._valid(key, self.seen[key]) if key in self.seen else None
+        if record is not None:
+            self._store(key, (*record[:6], needles, verdict))
 
     def save(self) -> None:
-        """Write the index when it changed; one that cannot be written is skipped."""
-        if self.dirty and save_file(self.path, marshal.dumps(dict(list(self.records.items())[-MAX_PATHS:]))):
-            self.dirty = False
+        """Write the folders whose records changed; one that cannot be written is skipped."""
+        for folder in sorted(self.dirty):
+            records = list(self.shards[folder].items())[-MAX_PER_FOLDER:]
+            if save_file(self._file(folder), marshal.dumps(dict(records))):
+                self.dirty.discard(folder)
 
 
 def save_file(path: Path, data: bytes) -> bool:

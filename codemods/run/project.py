@@ -171,9 +171,9 @@ def _find_importers(summaries: Summaries, rest: list[str]) -> None:
     needles.discard(b"")
     if not needles:
         return
-    known = summaries.cache.files if summaries.cache is not None else None
+    known, ordered = summaries.cache.files if summaries.cache is not None else None, tuple(sorted(needles))
     for path in rest:
-        if _may_import(path, tuple(sorted(needles)), known) and (data := _read(path)) is not None:
+        if _may_import(path, ordered, known) and (data := _read(path)) is not None:
             summaries.add(path, data)
 
 
