@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -185,12 +186,20 @@ def test_a_corrupt_file_index_is_rebuilt(tmp_path: Path) -> None:
     assert rebuilt.returncode == 1 and "MP001" in findings(rebuilt) and not rebuilt.stderr.count("Error")
 
 
-def test_another_version_of_mpfix_has_caches_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from codemods.run import cache
 
-    this = cache.ResultCache(tmp_path)
-    this_files = (this.path, this.files.directory)
+    this = cache.ResultCache(tmp_path).path
     monkeypatch.setattr(cache, "mpfix_version", lambda: "0.0.0-another")
-    other = cache.ResultCache(tmp_path)
 
-    assert other.path != this_files[0] and other.files.directory != this_files[1]
+    assert cache.ResultCache(tmp_path).path != this
+
+
+def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from codemods.registry import RULES
+    from codemods.run import cache, index
+
+    this = cache.ResultCache(tmp_path).files.directory
+    monkeypatch.setattr(index, "RULES", (replace(RULES[0], needles=((b"another",),)), *RULES[1:]))
+
+    assert cache.ResultCache(tmp_path).files.directory != this

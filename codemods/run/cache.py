@@ -71,7 +71,7 @@ class ResultCache:
     @cached_property
     def files(self) -> FileIndex:
         """What the run learnt of each file's bytes, by path and stamp."""
-        name = f"files-{digest((mpfix_version() + FORMAT + signature()).encode())[:16]}"
+        name = f"files-{digest(signature().encode())[:16]}"
         return FileIndex((self.directory or default_directory()) / name)
 
     @cached_property

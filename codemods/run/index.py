@@ -26,6 +26,9 @@ from codemods.suppressions import might_suppress
 Stamp = tuple[int, int, int]  # st_size, st_mtime_ns, st_ino
 # The most recently changed files of a folder are kept up to this many.
 MAX_PER_FOLDER = 20_000
+# The index does not depend on mpfix's version (finding it costs a clean run a tenth of
+# its start-up) but on the needles, which ``signature`` spells out, and on this: change
+# it with what ``ByteFacts.of`` or the project model's test for importers look for.
 FORMAT = "1"
 
 
@@ -64,7 +67,8 @@ def stamp(status: os.stat_result) -> Stamp:
 
 
 def signature() -> str:
-    """What the facts depend on besides the bytes: the needles of this build of mpfix."""
+    """What the facts depend on besides the bytes: the needles of this build of mpfix, and
+    how it looks for them."""
     needles = [(spec.code, sorted(map(sorted, spec.needles))) for spec in RULES]
     return repr((FORMAT, needles, sorted(SCOPE)))
 
