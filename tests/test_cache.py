@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 UNGUARDED = "import multiprocessing as mp\nmp.Process(target=print).start()\n"
 GUARDED = "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Process(target=print).start()\n"
@@ -120,6 +123,7 @@ def test_an_unchanged_program_of_several_modules_is_answered_from_the_cache(tmp_
     assert imported_libcst(first) and not imported_libcst(second)
 
 
+<<<<<<< HEAD
 IMPORTS_BOTH = STARTS_WORK.replace("import work", "import results, work") + "    print(results.get(timeout=5))\n"
 
 
@@ -134,3 +138,85 @@ def test_a_fix_across_files_is_answered_from_the_cache(tmp_path: Path) -> None:
     (tmp_path / "stats.py").write_text("from workers import results\n")
     third = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
     assert "; not fixed: the children are started in main.py" in findings(third)
+=======
+# Of the same length as UNGUARDED, but no multiprocessing: the prefilter passes over it.
+CLEAN = "import threading as th\nth.Thread(target=print).start()  # one\n"
+
+
+def test_an_edit_that_keeps_the_size_and_modification_time_goes_unseen_as_in_ruff(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(CLEAN)
+    assert len(CLEAN) == len(UNGUARDED)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 0
+    before = script.stat()
+    with open(script, "r+") as file:  # in place: the same inode
+        file.write(UNGUARDED)
+    os.utime(script, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 0
+    assert mpfix("check", "--no-cache", ".", cwd=tmp_path).returncode == 1
+
+
+def test_a_file_the_prefilter_passed_over_is_read_again_once_its_modification_time_changes(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(CLEAN)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 0
+    before = script.stat()
+    script.write_text(UNGUARDED)
+    os.utime(script, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    again = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert again.returncode == 1 and "MP001" in findings(again)
+
+
+def test_a_touched_but_unchanged_file_is_answered_from_the_cache(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED)
+    first = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    os.utime(script, ns=(script.stat().st_atime_ns, script.stat().st_mtime_ns + 1_000_000))
+    touched = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert touched.returncode == first.returncode == 1 and findings(touched) == findings(first)
+    assert not imported_libcst(touched)
+
+
+def cache_files() -> dict[Path, int]:
+    """Every file of the cache, with its modification time."""
+    return {path: path.stat().st_mtime_ns for path in Path(os.environ["MPFIX_CACHE_DIR"]).rglob("*") if path.is_file()}
+
+
+def test_a_run_that_learns_nothing_new_writes_no_cache_file(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    written = cache_files()
+    assert any(path.suffix == ".marshal" for path in written) and any(path.suffix == ".json" for path in written)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    assert cache_files() == written
+
+
+def test_a_corrupt_file_index_is_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text(UNGUARDED)
+    assert mpfix("check", ".", cwd=tmp_path).returncode == 1
+    for path in cache_files():
+        if path.suffix == ".marshal":
+            path.write_bytes(b"\x00not marshal")
+    rebuilt = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert rebuilt.returncode == 1 and "MP001" in findings(rebuilt) and not rebuilt.stderr.count("Error")
+
+
+def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from codemods.run import cache
+
+    this = cache.ResultCache(tmp_path).path
+    monkeypatch.setattr(cache, "mpfix_version", lambda: "0.0.0-another")
+
+    assert cache.ResultCache(tmp_path).path != this
+
+
+def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from codemods.registry import RULES
+    from codemods.run import cache, index
+
+    this = cache.ResultCache(tmp_path).files.directory
+    monkeypatch.setattr(index, "RULES", (replace(RULES[0], needles=((b"another",),)), *RULES[1:]))
+
+    assert cache.ResultCache(tmp_path).files.directory != this
+>>>>>>> cache20

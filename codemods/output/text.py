@@ -75,7 +75,7 @@ def _frame(finding: Finding, source: str | None, colour: bool) -> tuple[list[str
     A finding on one line is underlined with carets; the lines of a longer one are marked
     with ``>`` (the first and last few of them, when there are many).
     """
-    lines = [line.rstrip("\r\n") for line in lines_of(source)] if source is not None else []
+    lines = lines_of(source) if source is not None else []
     first, last = finding.line, min(finding.end_line, len(lines))
     if not lines or not 1 <= first <= len(lines):
         return [], 0
@@ -92,7 +92,7 @@ def _frame(finding: Finding, source: str | None, colour: bool) -> tuple[list[str
         if previous is not None and number != previous + 1:
             out.append(_paint(" " * width + " :", _BOLD + _BLUE, colour))
         previous = number
-        text = lines[number - 1]
+        text = lines[number - 1].rstrip("\r\n")  # only the lines shown: a file may be long
         marker = "" if single else ("> " if first <= number <= last else "  ")
         out.append((_paint(f"{number:>{width}} |", _BOLD + _BLUE, colour) + f" {marker}{text}").rstrip())
         if single and number == first:

@@ -14,12 +14,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from codemods.model import FileResult, Finding
+from codemods.run.index import FileIndex, save_file, signature
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # What an entry holds, and how a run reads it: a change starts a new cache file, even
@@ -69,6 +69,12 @@ class ResultCache:
         return (self.directory or default_directory()) / name
 
     @cached_property
+    def files(self) -> FileIndex:
+        """What the run learnt of each file's bytes, by path and stamp."""
+        name = f"files-{digest(signature().encode())[:16]}"
+        return FileIndex((self.directory or default_directory()) / name)
+
+    @cached_property
     def entries(self) -> dict[str, Entry]:
         return self._load()
 
@@ -93,23 +99,15 @@ class ResultCache:
         self.dirty = True
 
     def save(self) -> None:
-        """Write the cache atomically; a cache that cannot be written is skipped."""
+        """Write the cache (and its index of files) when it changed; a cache that cannot be
+        written is skipped."""
+        if "files" in self.__dict__:  # only when this run used it
+            self.files.save()
         if not self.dirty:
             return
         entries = dict(list(self.entries.items())[-MAX_ENTRIES:])
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".results-", suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(entries, file, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            return
-        self.dirty = False
+        if save_file(self.path, json.dumps(entries, separators=(",", ":")).encode("utf-8")):
+            self.dirty = False
 
 
 def to_entry(result: FileResult) -> Entry:

@@ -60,7 +60,7 @@ def discover(
     seen: set[str] = set()
     for path in paths:
         is_dir = os.path.isdir(path)
-        if files.force_exclude and _excluded(path, is_dir, os.curdir, exclude, None):
+        if files.force_exclude and _excluded(path, is_dir, exclude):
             continue
         if is_dir:
             ignores = _enclosing_gitignores(path) if files.respect_gitignore else None
@@ -104,30 +104,49 @@ def _walk(
         return
     if ignores is not None:
         ignores = ignores + _gitignore_of(folder)
+    # Each entry's path relative to each folder that patterns are relative to, as this
+    # folder's relative path and its name: one relpath per folder, not per entry.
+    excludes = [(_relative(folder, base or root), spec) for base, spec in exclude]
+    gitignores = None if ignores is None else [(_relative(folder, base), spec) for base, spec in ignores]
     for entry in entries:
         # Without following links, a symlink is neither a folder nor a file: it is skipped.
         is_dir = entry.is_dir(follow_symlinks=False)
-        if _excluded(entry.path, is_dir, root, exclude, ignores):
+        if not is_dir and not (entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file(follow_symlinks=False)):
+            continue
+        if _excluded_entry(entry.name + ("/" if is_dir else ""), excludes, gitignores):
             continue
         if is_dir:
             yield from _walk(entry.path, root, exclude, ignores, on_error)
-        elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file(follow_symlinks=False):
+        else:
             yield entry.path
 
 
-def _excluded(
-    path: str, is_dir: bool, root: str, exclude: _Excludes, ignores: _Ignores | None
+def _relative(folder: str, base: str) -> str:
+    """The prefix that makes a name in ``folder`` relative to ``base``."""
+    relative = os.path.relpath(folder, base)
+    return "" if relative == os.curdir else relative + "/"
+
+
+def _excluded_entry(
+    name: str, excludes: list[tuple[str, GitIgnoreSpec]], ignores: list[tuple[str, GitIgnoreSpec]] | None
 ) -> bool:
-    # A trailing slash lets folder-only patterns such as `build/` match.
-    suffix = "/" if is_dir else ""
-    if any(spec.match_file(os.path.relpath(path, base or root) + suffix) for base, spec in exclude):
+    """Whether the entry ``name`` of a folder is excluded, given the folder's path relative
+    to each base of ``excludes`` and ``ignores``. A folder's name ends with a slash, so
+    that folder-only patterns such as `build/` match."""
+    if any(spec.match_file(prefix + name) for prefix, spec in excludes):
         return True
     # The nearest .gitignore that has a say decides, as in git.
-    for base, spec in reversed(ignores or []):
-        verdict = spec.check_file(os.path.relpath(path, base) + suffix).include
+    for prefix, spec in reversed(ignores or []):
+        verdict = spec.check_file(prefix + name).include
         if verdict is not None:
             return verdict
     return False
+
+
+def _excluded(path: str, is_dir: bool, exclude: _Excludes) -> bool:
+    """Whether the excludes name a path given explicitly (relative to the current folder)."""
+    suffix = "/" if is_dir else ""  # lets folder-only patterns such as `build/` match
+    return any(spec.match_file(os.path.relpath(path, base or os.curdir) + suffix) for base, spec in exclude)
 
 
 def _gitignore_of(folder: str) -> _Ignores:
@@ -154,11 +173,18 @@ def _enclosing_gitignores(folder: str) -> _Ignores:
 # -- reading --------------------------------------------------------------------------
 
 
+def regular_status(path: str) -> os.stat_result:
+    """A file's status; OSError for anything but a regular file."""
+    status = os.stat(path)
+    # Opening a fifo blocks until someone writes to it, and a device may never end.
+    if not stat.S_ISREG(status.st_mode):
+        raise OSError("not a regular file")
+    return status
+
+
 def read(path: str) -> bytes:
     """A file's bytes; OSError for anything but a regular file."""
-    # Opening a fifo blocks until someone writes to it, and a device may never end.
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError("not a regular file")
+    regular_status(path)
     with open(path, "rb") as file:
         return file.read()
 

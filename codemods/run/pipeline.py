@@ -14,14 +14,13 @@ from functools import partial
 
 from codemods.analysis.project.model import ProjectView
 from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
-from codemods.registry import SCOPE, matching
 from codemods.run import project
 from codemods.run.across import fix_across
 from codemods.run.cache import from_entry, to_entry
-from codemods.run.discover import discover, read
+from codemods.run.discover import discover, read, regular_status
+from codemods.run.index import ByteFacts, stamp
 from codemods.run.request import Job, Options, Progress, Request
 from codemods.run.write import os_error, signals_deferred, write_all
-from codemods.suppressions import might_suppress
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"
@@ -42,19 +41,14 @@ def prefilter(
     ``SCOPE`` (a broken file that uses multiprocessing is reported, not passed over) or,
     when unused suppressions are reported, holds a suppression comment to judge.
     """
-    needled = tuple(matching(data, rules))
-    if needled or (rules and any(word in data for word in SCOPE)):
-        return needled
-    if report_unused_suppressions and might_suppress(data):
-        return needled
-    return None
+    return ByteFacts.of(data, rules).prefilter(rules, report_unused_suppressions)
 
 
-def _prefilter(data: bytes, options: Options) -> tuple[RuleSpec, ...] | None:
+def _prefilter(facts: ByteFacts, options: Options) -> tuple[RuleSpec, ...] | None:
     """:func:`prefilter` with the run's options: every rule when the prefilter is off."""
     if not options.prefilter:
         return options.rules
-    return prefilter(data, options.rules, report_unused_suppressions=options.report_unused_suppressions)
+    return facts.prefilter(options.rules, options.report_unused_suppressions)
 
 
 def _too_large(path: str, data: bytes) -> FileResult | None:
@@ -82,7 +76,7 @@ def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     """Analyse one file's bytes, shown as ``path`` (the entry point for stdin); the
     modules beside ``path``, when there are any, are its project."""
     view = project.build({path: data}, project.neighbours([path]), None).get(path) if path != STDIN else None
-    needled = _prefilter(data, options)
+    needled = _prefilter(ByteFacts.of(data, options.rules), options)
     if needled is None and view is None:
         return FileResult(path)
     from codemods.run import workers
@@ -113,15 +107,26 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         return options if rules_for is None else replace(options, rules=rules_for(path))
 
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
+    index = cache.files if cache is not None else None
 
     def settle(path: str) -> None:
-        """Read the file, and settle it here or keep it for the project and the workers."""
+        """Settle the file here, from what the index knows of it or from its bytes, or
+        keep it for the project and the workers."""
+        file_options = options_for(path)
         try:
+            status = stamp(regular_status(path))  # before reading: an edit made meanwhile shows next run
+            known = index.facts(path, status) if index is not None else None
+            if known is not None and _prefilter(known, file_options) is None:
+                done[path] = (FileResult(path), None)
+                return
             data = read(path)
         except OSError as exc:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
             return
-        needled = _prefilter(data, options_for(path))
+        facts = known or ByteFacts.of(data)
+        if index is not None:
+            index.put(path, status, facts)
+        needled = _prefilter(facts, file_options)
         if needled is None:
             # Nothing will be written: keeping the bytes of every file of a large tree
             # until the end would hold the whole tree in memory.

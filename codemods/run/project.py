@@ -20,6 +20,7 @@ from codemods.analysis.project.views import views
 from codemods.registry import SCOPE
 from codemods.run.cache import ResultCache
 from codemods.run.discover import PYTHON_SUFFIXES, read
+from codemods.run.index import FileIndex
 
 # Summaries share the results' cache file, under a key of their own.
 _SALT = "module-summary-3"
@@ -54,11 +55,13 @@ class Summaries:
             return self.found[path]
         self.known[path] = None
         entry = self.cache.get(data, _SALT) if self.cache is not None else None
-        summary = _from_entry(entry) or summarize(data)
+        summary = _from_entry(entry)
         if summary is None:
-            return None
-        if self.cache is not None and entry != (json := summary.to_json()):
-            self.cache.put(data, _SALT, json)
+            summary = summarize(data)
+            if summary is None:
+                return None
+            if self.cache is not None:
+                self.cache.put(data, _SALT, summary.to_json())
         self.found[path] = summary
         return summary
 
@@ -205,12 +208,25 @@ def _find_importers(summaries: Summaries, rest: list[str]) -> None:
     # package by ``from . import x``, without naming it, counts too.
     relative = any(os.path.basename(path) == "__init__.py" for path in starters)
     waiting = summaries.waiting()
-    for path in [*waiting, *rest]:
-        data = waiting[path] if path in waiting else _read(path)
-        if data is None or b"import" not in data:
-            continue
-        if any(needle in data for needle in needles) or (relative and path in waiting and b"from ." in data):
+    for path, data in waiting.items():
+        if b"import" in data and (any(n in data for n in needles) or (relative and b"from ." in data)):
             summaries.add(path, data)
+    known, ordered = summaries.cache.files if summaries.cache is not None else None, tuple(sorted(needles))
+    for path in rest:
+        if path not in waiting and _may_import(path, ordered, known) and (data := _read(path)) is not None:
+            summaries.add(path, data)
+
+
+def _may_import(path: str, needles: tuple[bytes, ...], known: FileIndex | None) -> bool:
+    """Whether ``path`` says ``import`` and names one of ``needles``; the index answers
+    for a file unchanged since it last looked."""
+    verdict = known.imports_one(path, needles) if known is not None else None
+    if verdict is None:
+        data = _read(path)
+        verdict = data is not None and b"import" in data and any(needle in data for needle in needles)
+        if known is not None:
+            known.put_imports_one(path, needles, verdict)
+    return verdict
 
 
 def _read(path: str) -> bytes | None:
