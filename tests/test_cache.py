@@ -123,7 +123,6 @@ def test_an_unchanged_program_of_several_modules_is_answered_from_the_cache(tmp_
     assert imported_libcst(first) and not imported_libcst(second)
 
 
-<<<<<<< HEAD
 IMPORTS_BOTH = STARTS_WORK.replace("import work", "import results, work") + "    print(results.get(timeout=5))\n"
 
 
@@ -138,7 +137,8 @@ def test_a_fix_across_files_is_answered_from_the_cache(tmp_path: Path) -> None:
     (tmp_path / "stats.py").write_text("from workers import results\n")
     third = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
     assert "; not fixed: the children are started in main.py" in findings(third)
-=======
+
+
 # Of the same length as UNGUARDED, but no multiprocessing: the prefilter passes over it.
 CLEAN = "import threading as th\nth.Thread(target=print).start()  # one\n"
 
@@ -219,4 +219,3 @@ def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.Monkey
     monkeypatch.setattr(index, "RULES", (replace(RULES[0], needles=((b"another",),)), *RULES[1:]))
 
     assert cache.ResultCache(tmp_path).files.directory != this
->>>>>>> cache20
