@@ -31,66 +31,19 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import corpora
+from measure import ENV, MPFIX, NAIVE, Measure, memory, own_peak_mb, run_once
 from per_file import Survey, count_files, survey
 
-ROOT = Path(__file__).resolve().parent.parent
-# The mpfix measured is this checkout's, installed or not.
-sys.path.insert(0, str(ROOT))
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-
-# ru_maxrss is in kilobytes on Linux, in bytes on macOS.
-RSS_PER_MB = 2**20 if sys.platform == "darwin" else 1024
-
-# Each Python contender writes its own peak memory and that of the largest of its finished
-# child processes (the workers) to the file named first (see Measure.run): os.wait4 gives
-# only the larger of the two on Linux, and the waited process's own on macOS.
-# MPFIX is `python -m codemods ARGS...` run through runpy, as -m does (so that workers
-# started by spawn or forkserver import the same main module).
-MPFIX = """
-import resource, runpy, sys
-WHO = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
-peaks = sys.argv.pop(1)
-try:
-    runpy.run_module("codemods", run_name="__main__", alter_sys=True)
-finally:
-    with open(peaks, "w") as out:
-        print(*(resource.getrusage(who).ru_maxrss for who in WHO), file=out)
-"""
-NAIVE = """
-import pathlib, resource, sys
-import libcst as cst
-from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider, PositionProvider
-from concurrent.futures import ProcessPoolExecutor
-WHO = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
-
-def scan(path):
-    try:
-        module = cst.parse_module(pathlib.Path(path).read_bytes())
-        MetadataWrapper(module).resolve_many([ScopeProvider, QualifiedNameProvider, PositionProvider])
-    except Exception:
-        pass
-
-if __name__ == "__main__":
-    peaks, corpus = sys.argv[1:]
-    files = [str(p) for p in pathlib.Path(corpus).rglob("*.py")]
-    with ProcessPoolExecutor() as pool:
-        list(pool.map(scan, files, chunksize=8))
-    with open(peaks, "w") as out:
-        print(*(resource.getrusage(who).ru_maxrss for who in WHO), file=out)
-"""
 # What a pre-commit hook hands mpfix most of the time: a small file with nothing to do.
 CLEAN_FILE = '''\
 """Word counts."""
@@ -119,49 +72,11 @@ WARM_TARGET_S = {"stdlib": 0.3}
 TREE_WARM_TARGET_S, TREE_FILES = 1.0, 40_000
 STARTUP_TARGET_S, SLOWEST_FILE_TARGET_S, MEMORY_TARGET_MB = 0.12, 1.0, 300
 
+SIDE_BY_SIDE = (
+    *("corpus", "files", "mpfix cold", "mpfix warm", "ruff", FLOOR_ONE, FLOOR),
+    *("cold mpfix / ruff", f"cold mpfix / {FLOOR}", "slowest file", "peak memory of a cold run"),
+)
 Target = tuple[str, str, bool]  # (target, measured, met)
-
-
-@dataclass
-class Measure:
-    name: str
-    command: list[str]
-    slow: bool = False
-    peaks_file: Path | None = None  # where the command writes its peaks (see MPFIX)
-    walls: list[float] = field(default_factory=list)
-    main_mb: list[float] = field(default_factory=list)
-    worker_mb: list[float] = field(default_factory=list)
-
-    def run(self, env: dict[str, str]) -> None:
-        wall, peak_mb = run_once(self.name, self.command, env)
-        self.walls.append(wall)
-        if self.peaks_file is None:
-            self.main_mb.append(peak_mb)
-        else:
-            main, workers = self.peaks_file.read_text().split()
-            self.main_mb.append(int(main) / RSS_PER_MB)
-            self.worker_mb.append(int(workers) / RSS_PER_MB)
-
-
-def run_once(name: str, command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time and peak memory (MB) of one run of ``command``.
-
-    The peak is at least this process's own (see own_peak_mb): Linux carries the peak of
-    the process that starts a command over into the command's own.
-    """
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    # 2 is mpfix's exit code when some files cannot be analysed (the standard library has
-    # files with syntax errors on purpose); anything else means the run did not finish.
-    if (code := os.waitstatus_to_exitcode(status)) not in (0, 2):
-        print(f"warning: a run of {name} exited with {code}", file=sys.stderr)
-    return wall, usage.ru_maxrss / RSS_PER_MB
-
-
-def own_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / RSS_PER_MB
 
 
 def contenders(corpus: Path, listing: Path, peaks_dir: Path, skip_slow: bool) -> list[Measure]:
@@ -227,14 +142,6 @@ def print_survey(surveyed: Survey) -> None:
         print(f"| {path} | {seconds:.3f} |")
 
 
-def memory(measure: Measure) -> tuple[str, float]:
-    """A run's peak memory, main and largest worker, as text, and the larger of the two (MB)."""
-    main_mb, worker_mb = max(measure.main_mb), max(measure.worker_mb, default=0)
-    if not worker_mb:
-        return f"{main_mb:.0f} MB (no workers)", main_mb
-    return f"main {main_mb:.0f} MB, largest worker {worker_mb:.0f} MB", max(main_mb, worker_mb)
-
-
 def corpus_targets(
     label: str, medians: dict[str, float], cold: Measure, slowest: list[tuple[str, float]]
 ) -> list[Target]:
@@ -257,7 +164,7 @@ def corpus_targets(
     return targets
 
 
-def bench(corpus: corpora.Corpus, runs: int, slow_runs: int, skip_slow: bool) -> list[Target]:
+def bench(corpus: corpora.Corpus, runs: int, slow_runs: int, skip_slow: bool) -> tuple[list[Target], str]:
     with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as cache:
         listing = Path(scratch) / "files.txt"
         # In a process of its own, so that this one, which starts the contenders, stays small.
@@ -279,7 +186,24 @@ def bench(corpus: corpora.Corpus, runs: int, slow_runs: int, skip_slow: bool) ->
     print_survey(surveyed)
     speedup = medians[COLD_ONE_JOB] / medians[COLD]
     print(f"\nspeed-up of the default ({JOBS} jobs) over --jobs 1: {speedup:.2f}x")
-    return corpus_targets(corpus.label, medians, by_name[COLD], surveyed.slowest)
+    row = side_by_side(corpus.label, surveyed, medians, by_name[COLD])
+    return corpus_targets(corpus.label, medians, by_name[COLD], surveyed.slowest), row
+
+
+def side_by_side(label: str, surveyed: Survey, medians: dict[str, float], cold: Measure) -> str:
+    """One corpus's row of the summary: the cold, warm, ruff and floor medians, the ratios
+    the targets judge, the slowest file and the cold run's peak memory."""
+
+    def seconds(name: str) -> str:
+        return f"{medians[name]:.2f}" if name in medians else "–"
+
+    def ratio(name: str) -> str:
+        return f"{medians[COLD] / medians[name]:.2f}" if name in medians else "–"
+
+    slowest = f"{surveyed.slowest[0][1]:.2f}" if surveyed.slowest else "–"
+    cells = [label, f"{surveyed.found:,}", *map(seconds, (COLD, WARM, RUFF, FLOOR_ONE, FLOOR))]
+    cells += [ratio(RUFF), ratio(FLOOR), slowest, memory(cold)[0]]
+    return f"| {' | '.join(cells)} |"
 
 
 def bench_tree(source: corpora.Corpus, files: int, workdir: Path, runs: int) -> list[Target]:
@@ -382,12 +306,18 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.gettempdir()) / "mpfix-bench"
     workdir.mkdir(parents=True, exist_ok=True)
     targets = startup(workdir, 3 if args.quick else max(args.runs, 10))
+    rows = []
     for name in args.corpus or ["stdlib", "django", "datasets", "dense"]:
         corpus = corpora.prepare(name, workdir)
         if corpus is not None:
-            targets += bench(corpus, args.runs, min(args.slow_runs, args.runs), args.skip_slow)
+            found, row = bench(corpus, args.runs, min(args.slow_runs, args.runs), args.skip_slow)
+            targets += found
+            rows.append(row)
     if args.tree_files and (source := corpora.prepare(args.tree_from, workdir)) is not None:
         targets += bench_tree(source, args.tree_files, workdir, args.runs)
+    print("\n## Side by side (medians, seconds)\n")
+    print(f"| {' | '.join(SIDE_BY_SIDE)} |\n|{'---|' * len(SIDE_BY_SIDE)}")
+    print(*rows, sep="\n")
     print("\n## Targets\n\n| target | measured | met |\n|---|---|---|")
     for target, measured, met in targets:
         print(f"| {target} | {measured} | {'yes' if met else 'no'} |")

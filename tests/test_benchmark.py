@@ -22,6 +22,7 @@ SCAN = ROOT / "benchmarks" / "scan.py"
 # The benchmark's modules import one another as scripts beside each other do.
 sys.path.insert(0, str(SCAN.parent))
 import corpora  # noqa: E402
+import measure  # noqa: E402
 import per_file  # noqa: E402
 import scan as scan_script  # noqa: E402
 
@@ -140,6 +141,11 @@ def test_scan_prints_every_table(tmp_path: Path, with_ruff: bool) -> None:
     else:
         assert len(measures) == 1  # --quick builds no big tree
     assert names[2:] == expected_targets
+
+    (summary,) = table(output, "| corpus |")  # one row, one corpus
+    assert summary[:2] == [corpus, "3"]
+    assert len(summary) == len(scan_script.SIDE_BY_SIDE)
+    assert (summary[4] == "–") != with_ruff  # ruff's time
     for _, measured, met in targets:
         assert re.search(NUMBER, measured) or measured in ("imported", "not imported")
         assert met in ("yes", "no")
@@ -267,8 +273,8 @@ def test_the_survey_lists_the_files_found_and_the_slowest_first(tmp_path: Path) 
     assert per_file.count_files(corpus) == 3
 
 
-def measured(name: str, walls: list[float], main_mb: float = 40, worker_mb: float = 0) -> scan_script.Measure:
-    return scan_script.Measure(name, [], walls=walls, main_mb=[main_mb], worker_mb=[worker_mb] if worker_mb else [])
+def measured(name: str, walls: list[float], main_mb: float = 40, worker_mb: float = 0) -> measure.Measure:
+    return measure.Measure(name, [], walls=walls, main_mb=[main_mb], worker_mb=[worker_mb] if worker_mb else [])
 
 
 def targets_of(label: str, cold: float, slowest_s: float = 0.5, worker_mb: float = 100) -> dict[str, tuple[str, bool]]:
