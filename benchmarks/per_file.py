@@ -12,6 +12,10 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by the functions that need them, once the checkout is on sys.path
+    from codemods.model import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -38,19 +42,27 @@ def reaches_libcst(source: str) -> bool:
     return bool(prefiltered(source, tree, RULES))
 
 
+def needled(data: bytes) -> tuple[RuleSpec, ...] | None:
+    """The rules whose needles a file's bytes hold, every rule selected; None when the
+    runner hands the file to no worker (the byte prefilter, or its size, rules it out)."""
+    from codemods.registry import RULES
+    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter
+
+    return prefilter(data, RULES) if len(data) <= MAX_FILE_SIZE else None
+
+
 def seconds_alone(path: str, data: bytes) -> float:
     """The time of `mpfix check`'s work on one file, every rule selected, in this process:
     the byte prefilter and, when the file passes it, what a worker does with the file
     (codemods.run.workers.analyse_file, without what other modules tell it)."""
     from codemods.registry import RULES
-    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter
     from codemods.run.request import Job, Options
     from codemods.run.workers import analyse_file
 
     start = time.perf_counter()
-    needled = prefilter(data, RULES)
-    if needled is not None and len(data) <= MAX_FILE_SIZE:
-        analyse_file(Job(path, data, Options(RULES), needled))
+    rules = needled(data)
+    if rules is not None:
+        analyse_file(Job(path, data, Options(RULES), rules))
     return time.perf_counter() - start
 
 
@@ -63,7 +75,6 @@ def survey(corpus: Path, listing: Path, slowest: int = 10) -> Survey:
     from codemods import engine  # noqa: F401  # mpfix: ignore[import-in-task]
     from codemods.registry import RULES  # mpfix: ignore[import-in-task]
     from codemods.run.discover import decode, discover  # mpfix: ignore[import-in-task]
-    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter  # mpfix: ignore[import-in-task]
 
     for spec in RULES:
         spec.load()  # the rules' modules, which a worker imports with its first file
@@ -77,7 +88,7 @@ def survey(corpus: Path, listing: Path, slowest: int = 10) -> Survey:
         found += 1
         size += len(data) / 1e6
         times.append((os.path.relpath(path, corpus), seconds_alone(path, data)))
-        if prefilter(data, RULES) is not None and len(data) <= MAX_FILE_SIZE:
+        if needled(data) is not None:
             prefiltered += 1
             try:
                 parsed += reaches_libcst(decode(data)[0])
