@@ -135,7 +135,8 @@ def test_scan_prints_every_table(tmp_path: Path, with_ruff: bool) -> None:
         expected_targets.insert(0, f"{corpus}: cold mpfix / ruff at most 1")
         # Two copies of the three files make the five asked for.
         assert "2 copies of" in output
-        assert_measures(measures[1], ["mpfix (first run, fills the cache)", "mpfix (warm cache)"])
+        assert re.search(rf"^The cache filled by a cold run over one copy: {NUMBER} s\.$", output, re.MULTILINE)
+        assert_measures(measures[1], ["mpfix (first run on the tree)", "mpfix (warm cache)"])
         tree_targets = ["warm run under 1 s", "peak memory of the first run under 300 MB"]
         expected_targets += [f"6-file tree: {target}" for target in tree_targets]
     else:
@@ -304,3 +305,14 @@ def test_each_corpus_is_held_to_its_own_targets() -> None:
         "datasets: peak memory of a cold run under 300 MB",
         "datasets: no file over 1 s",
     }
+
+
+def test_the_big_tree_alone(tmp_path: Path) -> None:
+    tree = ["--quick", "--tree-only", "--tree-from", str(tmp_path / "corpus"), "--tree-files", "3"]
+    output, _ = scan(tmp_path, without_ruff(os.environ.get("PATH", "")), *tree)
+    assert_measures(table(output, "| contender |"), ["mpfix (first run on the tree)", "mpfix (warm cache)"])
+    assert "| corpus |" not in output
+    assert [row[0] for row in table(output, "| target |")][2:] == [
+        "3-file tree: warm run under 1 s",
+        "3-file tree: peak memory of the first run under 300 MB",
+    ]
