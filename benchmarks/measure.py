@@ -22,14 +22,14 @@ RSS_PER_MB = 2**20 if sys.platform == "darwin" else 1024
 # Each Python contender writes its own peak memory and that of the largest of its finished
 # child processes (the workers) to the file named first (see Measure.run): os.wait4 gives
 # only the larger of the two on Linux, and the waited process's own on macOS.
-# MPFIX is `python -m codemods ARGS...` run through runpy, as -m does (so that workers
+# MPFIX is `python -m mpfix ARGS...` run through runpy, as -m does (so that workers
 # started by spawn or forkserver import the same main module).
 MPFIX = """
 import resource, runpy, sys
 WHO = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
 peaks = sys.argv.pop(1)
 try:
-    runpy.run_module("codemods", run_name="__main__", alter_sys=True)
+    runpy.run_module("mpfix", run_name="__main__", alter_sys=True)
 finally:
     with open(peaks, "w") as out:
         print(*(resource.getrusage(who).ru_maxrss for who in WHO), file=out)

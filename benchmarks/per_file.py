@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported by the functions that need them, once the checkout is on sys.path
-    from codemods.model import RuleSpec
+    from mpfix.model import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,10 @@ class Survey:
 
 
 def reaches_libcst(source: str) -> bool:
-    """Whether mpfix parses ``source`` with libcst: as codemods.engine.analyze decides,
+    """Whether mpfix parses ``source`` with libcst: as mpfix.engine.analyze decides,
     when some rule's needles and ``ast`` pre-check let it through (or Python cannot parse it)."""
-    from codemods.engine import prefiltered
-    from codemods.registry import RULES
+    from mpfix.engine import prefiltered
+    from mpfix.registry import RULES
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -45,8 +45,8 @@ def reaches_libcst(source: str) -> bool:
 def needled(data: bytes) -> tuple[RuleSpec, ...] | None:
     """The rules whose needles a file's bytes hold, every rule selected; None when the
     runner hands the file to no worker (the byte prefilter, or its size, rules it out)."""
-    from codemods.registry import RULES
-    from codemods.run.pipeline import MAX_FILE_SIZE, prefilter
+    from mpfix.registry import RULES
+    from mpfix.run.pipeline import MAX_FILE_SIZE, prefilter
 
     return prefilter(data, RULES) if len(data) <= MAX_FILE_SIZE else None
 
@@ -54,10 +54,10 @@ def needled(data: bytes) -> tuple[RuleSpec, ...] | None:
 def seconds_alone(path: str, data: bytes) -> float:
     """The time of `mpfix check`'s work on one file, every rule selected, in this process:
     the byte prefilter and, when the file passes it, what a worker does with the file
-    (codemods.run.workers.analyse_file, without what other modules tell it)."""
-    from codemods.registry import RULES
-    from codemods.run.request import Job, Options
-    from codemods.run.workers import analyse_file
+    (mpfix.run.workers.analyse_file, without what other modules tell it)."""
+    from mpfix.registry import RULES
+    from mpfix.run.request import Job, Options
+    from mpfix.run.workers import analyse_file
 
     start = time.perf_counter()
     rules = needled(data)
@@ -72,9 +72,9 @@ def survey(corpus: Path, listing: Path, slowest: int = 10) -> Survey:
     ``slowest`` of them alone through mpfix with their time."""
     # Imported here, in the one task that needs them, after the checkout is on sys.path;
     # the engine (and libcst) before the first file is timed, as a worker does when it starts.
-    from codemods import engine  # noqa: F401  # mpfix: ignore[import-in-task]
-    from codemods.registry import RULES  # mpfix: ignore[import-in-task]
-    from codemods.run.discover import decode, discover  # mpfix: ignore[import-in-task]
+    from mpfix import engine  # noqa: F401  # mpfix: ignore[import-in-task]
+    from mpfix.registry import RULES  # mpfix: ignore[import-in-task]
+    from mpfix.run.discover import decode, discover  # mpfix: ignore[import-in-task]
 
     for spec in RULES:
         spec.load()  # the rules' modules, which a worker imports with its first file
@@ -100,6 +100,6 @@ def survey(corpus: Path, listing: Path, slowest: int = 10) -> Survey:
 
 def count_files(corpus: Path) -> int:
     """How many Python files mpfix finds in ``corpus``."""
-    from codemods.run.discover import discover  # mpfix: ignore[import-in-task]
+    from mpfix.run.discover import discover  # mpfix: ignore[import-in-task]
 
     return sum(1 for _ in discover([str(corpus)]))

@@ -248,7 +248,7 @@ def startup(workdir: Path, runs: int) -> list[Target]:
     """`mpfix check` on one small file that names nothing multiprocessing-related."""
     clean = workdir / "clean.py"
     clean.write_text(CLEAN_FILE)
-    command = [sys.executable, "-m", "codemods", "check", str(clean)]
+    command = [sys.executable, "-m", "mpfix", "check", str(clean)]
     with tempfile.TemporaryDirectory() as cache:
         env = {**ENV, "MPFIX_CACHE_DIR": cache}
         walls = [run_once("mpfix check (start-up)", command, env)[0] for _ in range(runs)]

@@ -1,8 +1,8 @@
 """mpfix: find and fix multiprocessing code that breaks under spawn, forkserver or fork.
 
-The public API, loaded on first use so that ``import codemods`` does not import libcst::
+The public API, loaded on first use so that ``import mpfix`` does not import libcst::
 
-    from codemods import check_source, fix_source
+    from . import check_source, fix_source
     findings = check_source(source)
     fixed = fix_source(source)
 
@@ -15,27 +15,27 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from codemods.api import check_source, fix_edits
-    from codemods.edits import Edit, apply_edits
-    from codemods.engine import FixError, Result, SourceError, analyze, fix_source
-    from codemods.model import Finding, RuleSpec, Safety
-    from codemods.registry import RULES, UnknownRuleError
+    from .api import check_source, fix_edits
+    from .edits import Edit, apply_edits
+    from .engine import FixError, Result, SourceError, analyze, fix_source
+    from .model import Finding, RuleSpec, Safety
+    from .registry import RULES, UnknownRuleError
 
-_HOMES = {
-    "check_source": "codemods.api",
-    "fix_edits": "codemods.api",
-    "fix_source": "codemods.engine",
-    "analyze": "codemods.engine",
-    "Result": "codemods.engine",
-    "SourceError": "codemods.engine",
-    "FixError": "codemods.engine",
-    "Edit": "codemods.edits",
-    "apply_edits": "codemods.edits",
-    "Finding": "codemods.model",
-    "RuleSpec": "codemods.model",
-    "Safety": "codemods.model",
-    "RULES": "codemods.registry",
-    "UnknownRuleError": "codemods.registry",
+_HOMES = {  # each name's module in this package
+    "check_source": "api",
+    "fix_edits": "api",
+    "fix_source": "engine",
+    "analyze": "engine",
+    "Result": "engine",
+    "SourceError": "engine",
+    "FixError": "engine",
+    "Edit": "edits",
+    "apply_edits": "edits",
+    "Finding": "model",
+    "RuleSpec": "model",
+    "Safety": "model",
+    "RULES": "registry",
+    "UnknownRuleError": "registry",
 }
 __all__ = [
     "RULES",
@@ -58,7 +58,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOMES[name]), name)
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
 
 
 def __dir__() -> list[str]:

@@ -1,6 +1,6 @@
-"""`python -m codemods`: the `mpfix` command."""
+"""`python -m mpfix`: the `mpfix` command."""
 
-from codemods.cli import main
+from .cli import main
 
 # Worker processes started by spawn or forkserver import this module as `__mp_main__`.
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from codemods.model import Finding
-from codemods.rules._base import Unfixable
-from codemods.rules.ipc_outside_parent import across_fix
+from .model import Finding
+from .rules._base import Unfixable
+from .rules.ipc_outside_parent import across_fix
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,10 @@ def fix_across(path: str, finding: Finding, project: Callable[[str, bool], Mappi
     gives the texts of that file and of every module of the project that may import it
     (or its own alone); None when one of them cannot be read."""
 
-    def texts(of: str, *, only_itself: bool = False) -> Mapping[str, str]:
-        found = project(of, only_itself)
+    def texts(path: str, *, only_itself: bool = False) -> Mapping[str, str]:
+        found = project(path, only_itself)
         if found is None:
-            raise Unfixable(f"{of} or a module that may import it cannot be read")
+            raise Unfixable(f"{path} or a module that may import it cannot be read")
         return found
 
     try:

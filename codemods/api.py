@@ -2,16 +2,16 @@
 
 For editors and tools that hold a file's text in memory. Suppression comments are
 honoured as on the command line; configuration files are not read (pass ``select`` and
-``ignore``, or use the settings of ``codemods.cli.config`` yourself).
+``ignore``, or use the settings of ``mpfix.cli.config`` yourself).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from codemods import engine, registry
-from codemods.edits import Edit, text_edits
-from codemods.model import Finding
+from . import engine, registry
+from .edits import Edit, text_edits
+from .model import Finding
 
 
 def check_source(

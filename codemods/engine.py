@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods import registry, suppressions
-from codemods.analysis.facts import ModuleFacts, analysing
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.project.model import ProjectView
-from codemods.edits import lines_of
-from codemods.model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
-from codemods.rewrite.nodes import ReplaceNodes
-from codemods.rules._base import Candidate, RuleVisitor
+from . import registry, suppressions
+from .analysis.facts import ModuleFacts, analysing
+from .analysis.prechecks import AstFacts
+from .analysis.project.model import ProjectView
+from .edits import lines_of
+from .model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
+from .rewrite.nodes import ReplaceNodes
+from .rules._base import Candidate, RuleVisitor
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16

@@ -2,7 +2,7 @@
 pools and processes are called, how tasks go in and results come out, how they start and
 pickle, and which rules they make moot.
 
-``codemods.analysis.names`` resolves every callee through this table, the registry builds
+``mpfix.analysis.names`` resolves every callee through this table, the registry builds
 its byte needles from it, and the Libraries docs page shows it. Adding a library is one
 entry here plus its tests. Standard library only: the registry imports it.
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from codemods.rules._base import RuleVisitor
+    from .rules._base import RuleVisitor
 
 
 def not_fixed_note(reason: object) -> str:
@@ -130,7 +130,7 @@ class RuleSpec:
     needles: tuple[tuple[bytes, ...], ...] = field(default=())
     page: str = ""  # its page on the site, when not rules/<name>/
     # Some of its findings have no fix in their file but may have one that changes other
-    # files too, planned once every file is analysed (see codemods.across).
+    # files too, planned once every file is analysed (see mpfix.across).
     fixes_across_files: bool = False
 
     @property
@@ -140,7 +140,7 @@ class RuleSpec:
 
     @property
     def module_name(self) -> str:
-        return "codemods.rules." + self.name.replace("-", "_")
+        return f"{__package__}.rules." + self.name.replace("-", "_")
 
     def load(self) -> type[RuleVisitor]:
         """The rule's visitor class: the one class its module defines with this code."""

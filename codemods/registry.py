@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from codemods.libraries import needles
-from codemods.model import RuleSpec, Safety
+from .libraries import needles
+from .model import RuleSpec, Safety
 
 Needles = tuple[tuple[bytes, ...], ...]
 
@@ -30,7 +30,7 @@ def _every(*parts: Needles) -> Needles:
 
 
 # The rules resolve every API through the module's imports, and an import spells what it
-# imports: an API of a library of codemods.libraries needs the library's needle in the file
+# imports: an API of a library of mpfix.libraries needs the library's needle in the file
 # (`multiprocess` of `multiprocessing`, `torch.multiprocessing` and `pathos.multiprocessing`,
 # `billiard`...), and the API's own last name (`Pool` of `mp.get_context("spawn").Pool`,
 # `ProcessingPool`, `WorkerPool`, `Value` of `from multiprocessing import Value as V`); a
@@ -40,10 +40,10 @@ _PROCESS = _every(_MP, _any(b"Process"))  # also BaseProcess
 # also ThreadPool, ProcessingPool, WorkerPool, loky's get_reusable_executor
 _POOL = (*_every(_MP, _any(b"Pool", b"executor")), (b"ProcessPoolExecutor",))
 # A function reaches a child as `Process(target=f)` or `pool.map(f, ...)` (or apply,
-# apply_async, imap, starmap, submit...), see codemods.analysis.entries.
+# apply_async, imap, starmap, submit...), see mpfix.analysis.entries.
 _TARGET = _every(_PROCESS, _any(b"target"))
 _TASK = _every(_POOL, _any(b"map", b"apply", b"submit"))
-# What MP001 and MP013 count as starting processes (codemods.analysis.names.TRIGGERS).
+# What MP001 and MP013 count as starting processes (mpfix.analysis.names.TRIGGERS).
 _STARTS = _every(
     _MP,
     _any(
@@ -51,7 +51,7 @@ _STARTS = _every(
         b"Parallel", b"executor", b"DataLoader", b"num_proc",
     ),
 )  # fmt: skip
-# The last names of the factories of inter-process objects (codemods.analysis.ipc.IPC_FACTORIES).
+# The last names of the factories of inter-process objects (mpfix.analysis.ipc.IPC_FACTORIES).
 _FACTORIES = _any(
     b"Queue", b"Pipe", b"Lock", b"Semaphore", b"Condition", b"Event", b"Barrier", b"Value", b"Array", b"Manager"
 )

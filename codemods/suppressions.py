@@ -21,9 +21,9 @@ import tokenize
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from codemods.edits import Edit, lines_of
-from codemods.model import Finding, RuleSpec, Safety
-from codemods.registry import BY_CODE, BY_NAME
+from .edits import Edit, lines_of
+from .model import Finding, RuleSpec, Safety
+from .registry import BY_CODE, BY_NAME
 
 # Reported for a suppression that suppressed nothing (with --report-unused-suppressions).
 UNUSED = RuleSpec(

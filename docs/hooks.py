@@ -8,7 +8,7 @@ Two markers, each alone on a line of a page:
   the repository's root (for example ``check examples/``), so a page's sample output is
   the real one.
 
-The command runs as ``python -m codemods`` in a subprocess with a fixed terminal (100
+The command runs as ``python -m mpfix`` in a subprocess with a fixed terminal (100
 columns, no colour), whatever terminal or CI runs the build. Set in mkdocs.yml
 (``hooks:``); the tests build the site and compare (tests/test_docs.py).
 """
@@ -48,7 +48,7 @@ def terminal_env(columns: int = WIDTH) -> dict[str, str]:
 def mpfix_output(args: list[str], cwd: Path, columns: int = WIDTH) -> tuple[int, str]:
     """Exit code and output (standard output, then standard error) of ``mpfix ARGS``."""
     run = subprocess.run(
-        [sys.executable, "-m", "codemods", *args],
+        [sys.executable, "-m", "mpfix", *args],
         check=False,
         cwd=cwd,
         env=terminal_env(columns),

@@ -3,9 +3,9 @@ without a fix, and fixed only with --unsafe-fixes."""
 
 from __future__ import annotations
 
-from codemods import registry
-from codemods.engine import Result, analyze
-from codemods.model import Safety, TargetVersion
+from mpfix import registry
+from mpfix.engine import Result, analyze
+from mpfix.model import Safety, TargetVersion
 
 
 class RuleCases:

@@ -11,17 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpfix as package  # `mpfix` is this module's command runner
 import pytest
+from mpfix.cli import app
+from mpfix.model import FileResult
+from mpfix.run import pipeline, workers
 from typer.testing import CliRunner
-
-import codemods
-from codemods.cli import app
-from codemods.model import FileResult
-from codemods.run import pipeline, workers
 
 # A script that starts a pool at module level: MP001 reports line 2 and fixes it safely.
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
-FIXED = codemods.fix_source(UNGUARDED)
+FIXED = package.fix_source(UNGUARDED)
 GUARD = 'if __name__ == "__main__":'
 
 ERROR_LINE = re.compile(r"(?P<path>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: error: (?P<message>.+)")
@@ -118,7 +117,7 @@ def test_newer_syntax_that_libcst_knows_is_analysed_even_where_this_python_canno
 
     assert finding_paths(mpfix("check", "--output-format", "concise", "script.py").stdout) == ["script.py"]
     assert mpfix("fix", "script.py").exit_code == 0
-    assert script.read_text(encoding="utf-8") == codemods.fix_source(source)
+    assert script.read_text(encoding="utf-8") == package.fix_source(source)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +196,7 @@ def test_a_fix_is_written_back_in_the_files_own_encoding(
 
     assert mpfix("fix", "script.py").exit_code == 0
 
-    assert script.read_bytes() == prefix + codemods.fix_source(source).encode(encoding)
+    assert script.read_bytes() == prefix + package.fix_source(source).encode(encoding)
     assert GUARD in script.read_bytes().decode(encoding)
 
 
@@ -257,7 +256,7 @@ def test_mixed_line_endings_tabs_and_form_feeds_survive_a_fix(project: Path) -> 
     assert mpfix("fix", "script.py").exit_code == 0
 
     fixed = script.read_bytes()
-    assert fixed == codemods.fix_source(source).encode()
+    assert fixed == package.fix_source(source).encode()
     assert GUARD.encode() in fixed
     for line in source.splitlines(keepends=True)[:3]:  # the lines above the fix, endings and all
         assert line.encode() in fixed

@@ -15,9 +15,9 @@ GUARDED = "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Proc
 
 
 def mpfix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -X importtime -m codemods ...`: stderr also lists every module imported."""
+    """`python -X importtime -m mpfix ...`: stderr also lists every module imported."""
     return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "codemods", *args],
+        [sys.executable, "-X", "importtime", "-m", "mpfix", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -203,7 +203,7 @@ def test_a_corrupt_file_index_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from codemods.run import cache
+    from mpfix.run import cache
 
     this = cache.ResultCache(tmp_path).path
     monkeypatch.setattr(cache, "mpfix_version", lambda: "0.0.0-another")
@@ -212,8 +212,8 @@ def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.Mon
 
 
 def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from codemods.registry import RULES
-    from codemods.run import cache, index
+    from mpfix.registry import RULES
+    from mpfix.run import cache, index
 
     this = cache.ResultCache(tmp_path).files.directory
     monkeypatch.setattr(index, "RULES", (replace(RULES[0], needles=((b"another",),)), *RULES[1:]))

@@ -10,12 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpfix as package  # `mpfix` is this module's command runner
 import pytest
+from mpfix.cli import app, commands
+from mpfix.output import text
 from typer.testing import CliRunner
-
-import codemods
-from codemods.cli import app, commands
-from codemods.output import text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -37,10 +36,10 @@ def mpfix(*args: str, stdin: bytes | None = None):
 
 
 def mpfix_process(*args: str, cwd: Path, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """`python -m codemods ...` in a fresh interpreter, importing this checkout."""
+    """`python -m mpfix ...` in a fresh interpreter, importing this checkout."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(
-        [sys.executable, *python_flags, "-m", "codemods", *args],
+        [sys.executable, *python_flags, "-m", "mpfix", *args],
         check=False,
         cwd=cwd,
         env=env,
@@ -211,7 +210,7 @@ def test_fix_from_stdin_writes_the_fixed_source_to_stdout(project: Path) -> None
 
     assert result.exit_code == 0
     assert GUARD in result.stdout
-    assert result.stdout == codemods.fix_source(UNGUARDED)
+    assert result.stdout == package.fix_source(UNGUARDED)
     assert list(project.iterdir()) == []
 
 
@@ -351,7 +350,7 @@ def test_a_latin_1_coding_cookie_is_read_and_written_in_latin_1(project: Path) -
 
     fixed = (project / "script.py").read_bytes()
     assert b"caf\xe9" in fixed  # é in latin-1, not its two UTF-8 bytes
-    assert fixed == codemods.fix_source(source).encode("latin-1")
+    assert fixed == package.fix_source(source).encode("latin-1")
 
 
 def test_a_utf8_byte_order_mark_is_kept(project: Path) -> None:
@@ -360,7 +359,7 @@ def test_a_utf8_byte_order_mark_is_kept(project: Path) -> None:
 
     assert mpfix("fix", "script.py").exit_code == 0
 
-    assert (project / "script.py").read_bytes() == bom + codemods.fix_source(UNGUARDED).encode()
+    assert (project / "script.py").read_bytes() == bom + package.fix_source(UNGUARDED).encode()
 
 
 def test_fix_keeps_the_file_mode_and_leaves_no_temporary_file(project: Path) -> None:
@@ -483,10 +482,10 @@ def test_version_is_the_installed_distributions() -> None:
     assert (result.exit_code, result.stdout) == (0, f"mpfix {expected}\n")
 
 
-# -- a real process: python -m codemods -----------------------------------------------
+# -- a real process: python -m mpfix -----------------------------------------------
 
 
-def test_python_m_codemods_fixes_a_folder_with_worker_processes(tmp_path: Path) -> None:
+def test_python_m_mpfix_fixes_a_folder_with_worker_processes(tmp_path: Path) -> None:
     for number in range(4):
         write(tmp_path, f"script{number}.py", UNGUARDED)
 
@@ -507,35 +506,35 @@ def test_files_that_fail_the_prefilter_are_never_parsed(tmp_path: Path) -> None:
     assert "libcst" not in skipped.stderr
     # Nor the workers' process machinery, the result cache's version look-up or the SARIF
     # writer: a run over clean files starts quickly.
-    for module in ("codemods.run.workers", "concurrent.futures", "importlib.metadata", "codemods.output.sarif"):
+    for module in ("mpfix.run.workers", "concurrent.futures", "importlib.metadata", "mpfix.output.sarif"):
         assert f" {module}\n" not in skipped.stderr, module
 
     # The control: a file that passes the prefilter does load libcst, and the workers.
     parsed = mpfix_process("check", "--jobs", "1", "script.py", cwd=tmp_path, python_flags=("-X", "importtime"))
     assert parsed.returncode == 1
     assert "libcst" in parsed.stderr
-    assert " codemods.run.workers\n" in parsed.stderr
+    assert " mpfix.run.workers\n" in parsed.stderr
 
 
 def test_importing_the_cli_or_the_package_does_not_import_libcst() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     imported = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import codemods, codemods.cli"],
+        [sys.executable, "-X", "importtime", "-c", "import mpfix, mpfix.cli"],
         check=False,
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
-    assert "codemods.cli" in imported.stderr
+    assert "mpfix.cli" in imported.stderr
     assert "libcst" not in imported.stderr
 
     # The public API is there all the same, loaded on first use.
-    use = "import codemods; print(codemods.RULES[0].code, codemods.Safety.SAFE, codemods.analyze.__name__)"
+    use = "import mpfix; print(mpfix.RULES[0].code, mpfix.Safety.SAFE, mpfix.analyze.__name__)"
     used = subprocess.run([sys.executable, "-c", use], check=False, capture_output=True, text=True, env=env, timeout=60)
     assert used.stdout == "MP001 safe analyze\n", used.stderr
-    for name in codemods.__all__:
-        assert getattr(codemods, name) is not None
+    for name in package.__all__:
+        assert getattr(package, name) is not None
 
 
 # -- exit codes -----------------------------------------------------------------------
@@ -564,7 +563,7 @@ def test_exit_non_zero_on_fix_exits_1_when_a_fix_was_written(project: Path) -> N
     assert nothing_left.exit_code == 0
 
     piped = mpfix("fix", "--exit-non-zero-on-fix", "-", stdin=UNGUARDED.encode())
-    assert (piped.exit_code, piped.stdout) == (1, codemods.fix_source(UNGUARDED))
+    assert (piped.exit_code, piped.stdout) == (1, package.fix_source(UNGUARDED))
 
 
 def test_exit_zero_and_exit_non_zero_on_fix_contradict_each_other(project: Path) -> None:
@@ -588,22 +587,22 @@ def test_fix_cannot_write_a_diff(project: Path) -> None:
 
 
 def test_the_library_api_checks_and_fixes_text_and_honours_suppressions() -> None:
-    [finding] = codemods.check_source(UNGUARDED, select=["MP001"])
-    assert (finding.code, finding.line, finding.column, finding.fix) == ("MP001", 2, 6, codemods.Safety.SAFE)
+    [finding] = package.check_source(UNGUARDED, select=["MP001"])
+    assert (finding.code, finding.line, finding.column, finding.fix) == ("MP001", 2, 6, package.Safety.SAFE)
 
     suppressed = UNGUARDED.replace("as p:", "as p:  # mpfix: ignore[MP001]")
-    assert codemods.check_source(suppressed, select=["MP001"]) == []
-    assert codemods.fix_source(suppressed, select=["MP001"]) == suppressed
-    assert [f.code for f in codemods.check_source(suppressed, select=["MP001"], report_unused_suppressions=True)] == []
+    assert package.check_source(suppressed, select=["MP001"]) == []
+    assert package.fix_source(suppressed, select=["MP001"]) == suppressed
+    assert [f.code for f in package.check_source(suppressed, select=["MP001"], report_unused_suppressions=True)] == []
 
-    edits = codemods.fix_edits(UNGUARDED, select=["MP001"])
-    assert codemods.apply_edits(UNGUARDED, edits) == codemods.fix_source(UNGUARDED, select=["MP001"])
-    assert codemods.fix_edits(LIBRARY) == []
+    edits = package.fix_edits(UNGUARDED, select=["MP001"])
+    assert package.apply_edits(UNGUARDED, edits) == package.fix_source(UNGUARDED, select=["MP001"])
+    assert package.fix_edits(LIBRARY) == []
 
-    with pytest.raises(codemods.SourceError):
-        codemods.check_source(UNPARSABLE)
-    with pytest.raises(codemods.UnknownRuleError):
-        codemods.check_source(UNGUARDED, select=["NOPE42"])
+    with pytest.raises(package.SourceError):
+        package.check_source(UNPARSABLE)
+    with pytest.raises(package.UnknownRuleError):
+        package.check_source(UNGUARDED, select=["NOPE42"])
 
 
 def test_the_examples_of_the_api_page_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -616,4 +615,4 @@ def test_the_examples_of_the_api_page_run(tmp_path: Path, monkeypatch: pytest.Mo
     for example in examples:
         exec(compile(example, "docs/api.md", "exec"), namespace)  # the page's own examples
 
-    assert len(examples) >= 3 and namespace["fixed"] == codemods.fix_source(UNGUARDED, select=["MP001"])
+    assert len(examples) >= 3 and namespace["fixed"] == package.fix_source(UNGUARDED, select=["MP001"])

@@ -12,15 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
+from mpfix.engine import LATER_FIX, Result
+from mpfix.model import FileResult, Finding, Safety
+from mpfix.output import text
+from mpfix.registry import RULES
+from mpfix.run.pipeline import run
+from mpfix.run.request import Options, Request
 from typer.testing import CliRunner
-
-from codemods.cli import app
-from codemods.engine import LATER_FIX, Result
-from codemods.model import FileResult, Finding, Safety
-from codemods.output import text
-from codemods.registry import RULES
-from codemods.run.pipeline import run
-from codemods.run.request import Options, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,12 +134,12 @@ def _environment(**changes: str | None) -> dict[str, str]:
 
 
 def on_a_terminal(*args: str, cwd: Path, **env: str) -> str:
-    """What `python -m codemods ARGS` writes to a pseudo-terminal."""
+    """What `python -m mpfix ARGS` writes to a pseudo-terminal."""
     import pty  # POSIX only
 
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "codemods", *args], cwd=cwd, env=_environment(**env), stdout=follower, stderr=follower
+        [sys.executable, "-m", "mpfix", *args], cwd=cwd, env=_environment(**env), stdout=follower, stderr=follower
     )
     os.close(follower)
     chunks = []
@@ -159,7 +158,7 @@ def on_a_terminal(*args: str, cwd: Path, **env: str) -> str:
 
 def in_a_pipe(*args: str, cwd: Path, **env: str) -> str:
     run = subprocess.run(
-        [sys.executable, "-m", "codemods", *args], cwd=cwd, env=_environment(**env), capture_output=True, text=True
+        [sys.executable, "-m", "mpfix", *args], cwd=cwd, env=_environment(**env), capture_output=True, text=True
     )
     return run.stdout
 
@@ -380,6 +379,6 @@ def test_explain_on_a_terminal_is_rendered_markdown_through_a_pager(tmp_path: Pa
 
 
 def test_the_cli_starts_without_rich() -> None:
-    code = "import sys, codemods.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'))"
+    code = "import sys, mpfix.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'))"
     run = subprocess.run([sys.executable, "-c", code], env=_environment(), capture_output=True, text=True)
     assert run.stdout == "[]\n", run.stderr

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
+from mpfix.registry import RULES
 from typer.testing import CliRunner
-
-from codemods.cli import app
-from codemods.registry import RULES
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -30,7 +30,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from codemods.registry import RULES
+from mpfix.registry import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -330,9 +330,8 @@ def _prose_examples() -> list:
 def test_prose_examples_compile_and_whole_programs_run_under_spawn(page: Path, fence: Fence, tmp_path: Path) -> None:
     """Inline Python on the other pages compiles; a whole program (one with a main guard)
     runs under spawn, the start method that breaks the most, and mpfix finds nothing in it."""
+    from mpfix.cli import app
     from typer.testing import CliRunner
-
-    from codemods.cli import app
 
     source = "\n".join(fence.lines) + "\n"
     compile(source, f"{page.name}:{fence.line}", "exec")
@@ -355,9 +354,8 @@ def test_prose_programs_of_several_files_run_under_spawn(page: Path, tmp_path: P
     """The titled Python blocks of a page are the files of one program: mpfix finds
     nothing in them, and the file with the main guard runs under spawn. A title shown
     twice (a program before and after `mpfix fix`) stands for its last block."""
+    from mpfix.cli import app
     from typer.testing import CliRunner
-
-    from codemods.cli import app
 
     files = {fence.title: "\n".join(fence.lines) + "\n" for fence in _fences(page) if fence.title}
     for name, source in files.items():
@@ -491,7 +489,7 @@ def test_the_site_builds_in_strict_mode(site: Path) -> None:
 
 def test_cli_reference_has_the_help_of_every_command() -> None:
     typer_main = pytest.importorskip("typer.main")
-    from codemods.cli import app
+    from mpfix.cli import app
 
     commands = sorted(typer_main.get_command(app).commands)  # type: ignore[attr-defined]
     helps = [args for page, kind, args in _markers() if page == "cli.md" and kind == "help"]
@@ -506,16 +504,15 @@ def test_built_page_shows_what_mpfix_prints_now(site: Path, page: str, kind: str
     """Each marker became the output of the command as it is now: the help from the Typer
     app itself, the sample output from a run of ``mpfix`` from the repository's root."""
     if kind == "help":
+        from mpfix.cli import app
         from typer.testing import CliRunner
-
-        from codemods.cli import app
 
         result = CliRunner().invoke(app, [*args, "--help"], prog_name="mpfix", env=PLAIN_TERMINAL, terminal_width=100)
         assert result.exit_code == 0, result.output
         expected = _normalise(result.output)
     else:
         run = subprocess.run(
-            [sys.executable, "-m", "codemods", *args],
+            [sys.executable, "-m", "mpfix", *args],
             check=False,
             cwd=ROOT,
             env={**os.environ, **PLAIN_TERMINAL},

@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
 from programs import DEFAULT_RUN, START_METHODS, run_program
 from typer.testing import CliRunner
-
-from codemods.cli import app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # A script that picks its start method itself runs only under its own choice.

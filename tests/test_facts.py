@@ -1,6 +1,6 @@
 """The shared module facts answer as libcst's own metadata and matchers would.
 
-Rules read parents, scopes and qualified names through ``codemods.analysis.facts`` and find nodes
+Rules read parents, scopes and qualified names through ``mpfix.analysis.facts`` and find nodes
 through its index; here every answer is compared with libcst's, over the documentation's
 programs and the bundled examples.
 """
@@ -18,8 +18,7 @@ from libcst.metadata import (
     QualifiedNameProvider,
     ScopeProvider,
 )
-
-from codemods.analysis.facts import ModuleFacts, analysing, findall
+from mpfix.analysis.facts import ModuleFacts, analysing, findall
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])

@@ -7,10 +7,9 @@ start method the module sets.
 from __future__ import annotations
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
 
 CASES = RuleCases("MP018")
 UNSAFE = "the workers start by spawn"

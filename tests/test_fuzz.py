@@ -39,8 +39,7 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 import hypothesmith
 import libcst
-
-from codemods.engine import NotReproducible, Result, SourceError, analyze
+from mpfix.engine import NotReproducible, Result, SourceError, analyze
 
 # Generated code is full of `1()` and `"a" is 1`: the warnings say so, the engine does not care.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

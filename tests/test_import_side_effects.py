@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety
 
 MP013 = [registry.BY_CODE["MP013"]]
 CASES = RuleCases("MP013")

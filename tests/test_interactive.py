@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mpfix
 import pytest
+from mpfix.cli import app
+from mpfix.cli.interactive import HELP, PROMPT
 from typer.testing import CliRunner
 
-import codemods
-from codemods.cli import app
-from codemods.cli.interactive import HELP, PROMPT
-
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
-FIXED = codemods.fix_source(UNGUARDED, select=["MP001"])
+FIXED = mpfix.fix_source(UNGUARDED, select=["MP001"])
 NAMES = ["a.py", "b.py", "c.py"]
 
 
@@ -145,7 +144,7 @@ def test_a_diff_longer_than_the_screen_is_paged_and_the_file_named_again_above_t
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root), "PAGER": "cat", "LINES": "24", "COLUMNS": "80", "TERM": "xterm"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "codemods", "fix", "-i", "--no-cache", "--select", "MP001", "a.py"],
+        [sys.executable, "-m", "mpfix", "fix", "-i", "--no-cache", "--select", "MP001", "a.py"],
         cwd=project, env=env, stdin=follower, stdout=follower, stderr=follower,
     )  # fmt: skip
     os.close(follower)

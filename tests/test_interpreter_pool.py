@@ -6,8 +6,7 @@ the tests hold on every supported Python."""
 from __future__ import annotations
 
 import pytest
-
-from codemods.engine import analyze
+from mpfix.engine import analyze
 
 INTERPRETERS = """\
 import concurrent.futures as cf

@@ -15,9 +15,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import mpfix
 import pytest
-
-import codemods
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process table from /proc")
 
@@ -37,7 +36,7 @@ class Corpus:
             source = f"# job {number}\n" + UNGUARDED.replace("[-1]", f"[-{number}]")
             self.files[f"job{number:03}.py"] = (
                 source.encode(),
-                codemods.fix_source(source).encode(),
+                mpfix.fix_source(source).encode(),
                 MODES[number % len(MODES)],
             )
         folder.mkdir()
@@ -193,8 +192,8 @@ def test_an_interrupt_at_any_moment_leaves_each_file_old_or_new_and_nothing_behi
 
 _CRASHING_DRIVER = """
 import os, sys
-from codemods.cli import main
-from codemods.run import workers
+from mpfix.cli import main
+from mpfix.run import workers
 
 analyse = workers.analyse_file
 
@@ -235,5 +234,5 @@ def test_a_worker_that_dies_costs_its_file_one_error_and_the_fix_run_goes_on(tmp
         + "Fixed 4 findings in 4 files, 0 remaining. 1 file could not be processed.\n"
     )
     assert (tmp_path / "crash.py").read_text(encoding="utf-8") == UNGUARDED + "# crash\n"
-    fixed = codemods.fix_source(UNGUARDED)
+    fixed = mpfix.fix_source(UNGUARDED)
     assert all((tmp_path / f"script{number}.py").read_text(encoding="utf-8") == fixed for number in range(4))

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
 
 MP010 = [registry.BY_CODE["MP010"]]
 CASES = RuleCases("MP010")

@@ -37,14 +37,27 @@ def _resolved(module: str, alias: str) -> str:
     return f"{module}.{alias}" if f"{module}.{alias}" in PATHS else module
 
 
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The module that ``from <node.module> import ...`` names, relative imports made
+    absolute: ``from ..model import`` in codemods/run/cache.py names codemods.model."""
+    if not node.level:
+        return node.module or ""
+    package = _name(path).split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    base = package[: len(package) - node.level + 1]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
 def _imports(path: Path) -> list[Import]:
     found: list[Import] = []
 
     def walk(node: ast.AST, at_load: bool, type_checking: bool) -> None:
         if isinstance(node, ast.Import):
             found.extend(Import(alias.name, at_load, type_checking) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.extend(Import(_resolved(node.module, alias.name), at_load, type_checking) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(path, node)
+            found.extend(Import(_resolved(module, alias.name), at_load, type_checking) for alias in node.names)
         for child in ast.iter_child_nodes(node):
             in_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             guarded = isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
@@ -55,6 +68,23 @@ def _imports(path: Path) -> list[Import]:
 
 
 IMPORTS = {module: _imports(path) for module, path in PATHS.items()}
+
+
+@pytest.mark.parametrize("module", sorted(PATHS))
+def test_the_package_imports_itself_only_relatively(module: str) -> None:
+    """The folder is installed as the package ``mpfix``: an import that names the folder
+    (``codemods``) or the package would break one of the two."""
+    tree = ast.parse(PATHS[module].read_text(encoding="utf-8"))
+    named = [
+        name
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names] if isinstance(node, ast.Import)
+            else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+            else []
+        )
+    ]
+    assert [name for name in named if name.split(".")[0] in ("codemods", "mpfix")] == []
 
 # The layers, innermost last; a module belongs to the first whose prefix it has.
 LAYERS = (

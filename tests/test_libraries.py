@@ -1,4 +1,4 @@
-"""The libraries of codemods.libraries, on their real installs: their pitfalls are found
+"""The libraries of mpfix.libraries, on their real installs: their pitfalls are found
 and fixed, the fixed programs print the same under every start method, and the rules that
 a library makes moot stay silent."""
 
@@ -8,12 +8,11 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from mpfix.analysis.names import canonical
+from mpfix.engine import analyze
+from mpfix.libraries import LIBRARIES
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods.analysis.names import canonical
-from codemods.engine import analyze
-from codemods.libraries import LIBRARIES
 
 MISSING_GUARD = RuleCases("MP001")
 UNPICKLABLE = RuleCases("MP009")
@@ -577,7 +576,7 @@ def _names(names: tuple[str, ...], call: bool = False) -> str:
 
 
 def library_table() -> str:
-    """The table of the Libraries page, made from codemods.libraries."""
+    """The table of the Libraries page, made from mpfix.libraries."""
     rows = [TABLE_HEADER, "|" + " --- |" * TABLE_HEADER.count(" | ") + " --- |"]
     for library in LIBRARIES:
         cells = [

@@ -12,11 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
 
 CASES = RuleCases("MP017")
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets" / "library-sets-start-method"

@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety, TargetVersion
+from mpfix.rules.map_materializes_iterable import DRAINED_UNSAFE, EXECUTOR_DRAINED_UNSAFE
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety, TargetVersion
-from codemods.rules.map_materializes_iterable import DRAINED_UNSAFE, EXECUTOR_DRAINED_UNSAFE
 
 MP005 = [registry.BY_CODE["MP005"]]
 CASES = RuleCases("MP005")

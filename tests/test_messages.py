@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Finding
-from codemods.output.text import finding_block, split_message
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Finding
+from mpfix.output.text import finding_block, split_message
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
 # The snippets with findings: what each rule fixes, and what it reports without a fix.

@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
 from programs import START_METHODS, run_program
 from typer.testing import CliRunner
-
-from codemods.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "tests" / "data" / "fork-pinned-project"

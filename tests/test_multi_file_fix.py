@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
 from typer.testing import CliRunner
 
-from codemods.cli import app
 from tests.programs import START_METHODS, run_program
 
 ROOT = Path(__file__).resolve().parent.parent

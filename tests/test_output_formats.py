@@ -7,14 +7,13 @@ import os
 import re
 from pathlib import Path
 
+import mpfix as package  # `mpfix` is this module's command runner
 import pytest
+from mpfix.cli import app
+from mpfix.edits import Edit, apply_edits
+from mpfix.model import DOCS_URL, Finding, Safety
+from mpfix.output.text import finding_block
 from typer.testing import CliRunner
-
-import codemods
-from codemods.cli import app
-from codemods.edits import Edit, apply_edits
-from codemods.model import DOCS_URL, Finding, Safety
-from codemods.output.text import finding_block
 
 DATA = Path(__file__).resolve().parent / "data"
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
@@ -188,7 +187,7 @@ def test_json_lists_findings_with_their_fixes_as_edits(project: Path) -> None:
         )
         for e in fixable["fix"]["edits"]
     ]
-    assert apply_edits(UNGUARDED, edits) == codemods.fix_source(UNGUARDED)
+    assert apply_edits(UNGUARDED, edits) == package.fix_source(UNGUARDED)
     assert edits[0].row == 2  # the edit starts where the change does, not at the top of the file
     assert (reported["filename"], reported["fix"]) == (str(project / "reported.py"), None)
 
@@ -234,7 +233,7 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(project: Path) -> None:
     [run] = log["runs"]
     assert run["tool"]["driver"]["name"] == "mpfix"
     rules = run["tool"]["driver"]["rules"]
-    assert [rule["id"] for rule in rules] == [spec.code for spec in codemods.RULES] + ["MP000"]
+    assert [rule["id"] for rule in rules] == [spec.code for spec in package.RULES] + ["MP000"]
     assert [(r["ruleId"], rules[r["ruleIndex"]]["id"]) for r in run["results"]] == [("MP001", "MP001")] * 2
     location = run["results"][1]["locations"][0]["physicalLocation"]
     assert location == {
@@ -263,7 +262,7 @@ def test_sarif_carries_each_fix_as_replacements_that_give_the_fixed_file(project
         )
         for r in change["replacements"]
     ]
-    assert apply_edits(UNGUARDED, edits) == codemods.fix_source(UNGUARDED)
+    assert apply_edits(UNGUARDED, edits) == package.fix_source(UNGUARDED)
 
 
 def test_sarif_names_a_file_outside_the_working_directory_by_its_file_uri(project: Path) -> None:
@@ -373,13 +372,13 @@ def test_sarif_rules_carry_their_page_and_guidance_from_it(project: Path) -> Non
     assert guard["help"]["markdown"].endswith(f"\n\n[MP001 missing-main-guard]({url})")
     # Every rule's page gives both paragraphs; the unused-suppression code links its section.
     described = [code for code, rule in rules.items() if rule["fullDescription"]["text"].startswith("Check")]
-    assert described == [spec.code for spec in codemods.RULES]
+    assert described == [spec.code for spec in package.RULES]
     assert rules["MP000"]["helpUri"].endswith("/suppressions/#unused-suppressions")
 
 
 def test_the_rule_urls_are_pages_of_the_site() -> None:
     site = yaml_site_url()
-    for spec in codemods.RULES:
+    for spec in package.RULES:
         assert spec.url.startswith(site) and (ROOT_DOCS / "rules" / f"{spec.name}.md").is_file()
     assert "## Unused suppressions" in (ROOT_DOCS / "suppressions.md").read_text(encoding="utf-8")
 

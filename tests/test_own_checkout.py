@@ -33,7 +33,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def mpfix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "codemods", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+        [sys.executable, "-m", "mpfix", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
     )
 
 

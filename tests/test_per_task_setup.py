@@ -4,11 +4,10 @@ initializer, left alone and reported."""
 from __future__ import annotations
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety
 
 MP007 = [registry.BY_CODE["MP007"]]
 CASES = RuleCases("MP007")

@@ -4,12 +4,11 @@ and reported."""
 from __future__ import annotations
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety
 
 MP011 = [registry.BY_CODE["MP011"]]
 CASES = RuleCases("MP011")

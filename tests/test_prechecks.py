@@ -12,18 +12,17 @@ import ast
 import importlib
 
 import pytest
-
-from codemods import registry
-from codemods.analysis.names import TRIGGERS, spellings
-from codemods.analysis.prechecks import AstFacts, is_main_guard_test
-from codemods.analysis.project.apis import IPC_FACTORIES, TASK_METHODS
-from codemods.engine import SourceError, analyze
-from codemods.libraries import LIBRARIES
-from codemods.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
-from codemods.rules.lost_async_result import ASYNC_METHODS
-from codemods.rules.per_task_setup import SPELLINGS
-from codemods.rules.unlocked_shared_value import FACTORIES
-from codemods.run.pipeline import prefilter
+from mpfix import registry
+from mpfix.analysis.names import TRIGGERS, spellings
+from mpfix.analysis.prechecks import AstFacts, is_main_guard_test
+from mpfix.analysis.project.apis import IPC_FACTORIES, TASK_METHODS
+from mpfix.engine import SourceError, analyze
+from mpfix.libraries import LIBRARIES
+from mpfix.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
+from mpfix.rules.lost_async_result import ASYNC_METHODS
+from mpfix.rules.per_task_setup import SPELLINGS
+from mpfix.rules.unlocked_shared_value import FACTORIES
+from mpfix.run.pipeline import prefilter
 
 # Programs with a finding of the rule they are filed under, and of no other rule.
 FOUND = [

@@ -14,9 +14,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
-from codemods import registry
-from codemods.engine import SourceError, analyze
+from mpfix import registry
+from mpfix.engine import SourceError, analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mpfix.cli import app
 from typer.testing import CliRunner
 
-from codemods.cli import app
 from tests.programs import START_METHODS, run_program
 
 GUARD = 'if __name__ == "__main__":'

@@ -43,7 +43,7 @@ FIX_SUMMARY = re.compile(
 # (here the test runner, which may be large): VmHWM counts this program's own pages only.
 _MEASURED = """
 import json, os, re, resource, sys
-from codemods.cli import main
+from mpfix.cli import main
 
 def own_peak():
     try:

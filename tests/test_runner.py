@@ -12,14 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from codemods.model import ErrorKind, FileError, FileResult
-from codemods.registry import RULES
-from codemods.run import workers
-from codemods.run.discover import decode, discover
-from codemods.run.pipeline import check_bytes, run
-from codemods.run.request import Options, Request
-from codemods.run.write import write_atomically
+from mpfix.model import ErrorKind, FileError, FileResult
+from mpfix.registry import RULES
+from mpfix.run import workers
+from mpfix.run.discover import decode, discover
+from mpfix.run.pipeline import check_bytes, run
+from mpfix.run.request import Options, Request
+from mpfix.run.write import write_atomically
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
 GUARD = 'if __name__ == "__main__":'
@@ -180,7 +179,7 @@ def test_bytes_that_fail_the_prefilter_are_not_parsed() -> None:
 
 
 def test_the_needles_are_looked_for_in_the_runner_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from codemods import registry
+    from mpfix import registry
 
     looked_again: list[bytes] = []
     matching = registry.matching
@@ -301,9 +300,9 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
 
 _HOLD_WORKERS = """
 import sys, time
-from codemods.registry import RULES
-from codemods.run.pipeline import analyse
-from codemods.run.request import Options, Request
+from mpfix.registry import RULES
+from mpfix.run.pipeline import analyse
+from mpfix.run.request import Options, Request
 results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))
 next(results)
 print("workers started", flush=True)

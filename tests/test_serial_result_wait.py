@@ -6,12 +6,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety
 
 MP002 = [registry.BY_CODE["MP002"]]
 CASES = RuleCases("MP002")

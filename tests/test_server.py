@@ -1,6 +1,6 @@
 """`mpfix server`, driven by a real language client over stdin and stdout (pytest-lsp).
 
-Each test starts the server as an editor would (`python -m codemods server`), opens files
+Each test starts the server as an editor would (`python -m mpfix server`), opens files
 of a project in a temporary folder, and checks what the editor would show and write.
 """
 
@@ -18,12 +18,11 @@ import pytest
 import pytest_lsp
 import typer.main
 from lsprotocol import types
+from mpfix.cli import app
+from mpfix.model import DOCS_URL
+from mpfix.registry import BY_NAME
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from typer.testing import CliRunner
-
-from codemods.cli import app
-from codemods.model import DOCS_URL
-from codemods.registry import BY_NAME
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +30,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, "-m", "codemods", "server"]
+SERVER = [sys.executable, "-m", "mpfix", "server"]
 
 
 def _server_env(cache: Path) -> dict[str, str]:
@@ -365,7 +364,7 @@ def _session(tmp_path: Path, opened: Path, language: str) -> subprocess.Complete
         _message("shutdown", None, 2),
         _message("exit", None),
     ]
-    command = [sys.executable, "-X", "importtime", "-m", "codemods", "server"]
+    command = [sys.executable, "-X", "importtime", "-m", "mpfix", "server"]
     return subprocess.run(
         command, input=b"".join(messages), capture_output=True, env=_server_env(tmp_path / "cache"), timeout=60
     )
@@ -404,7 +403,7 @@ def _snippets(language: str) -> list[str]:
 def _real_command() -> list[str]:
     """The console script that pyproject.toml installs, and the command that starts the server."""
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    [script] = [name for name, target in scripts.items() if target == "codemods.cli:main"]
+    [script] = [name for name, target in scripts.items() if target == "mpfix.cli:main"]
     assert "server" in typer.main.get_command(app).commands  # type: ignore[attr-defined]
     return [script, "server"]
 

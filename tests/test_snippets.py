@@ -27,12 +27,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.libraries import LIBRARIES
+from mpfix.model import Safety
 from programs import DEFAULT_RUN, START_METHODS, Run, run_program
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.libraries import LIBRARIES
-from codemods.model import Safety
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
 # The first of the methods this platform supports is its default.

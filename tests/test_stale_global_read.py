@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mpfix.engine import analyze
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods.engine import analyze
 
 CASES = RuleCases("MP014")
 

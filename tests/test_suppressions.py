@@ -11,12 +11,11 @@ import tokenize
 from pathlib import Path
 
 import pytest
+from mpfix import suppressions
+from mpfix.cli import app
+from mpfix.edits import apply_edits
+from mpfix.model import Finding
 from typer.testing import CliRunner
-
-from codemods import suppressions
-from codemods.cli import app
-from codemods.edits import apply_edits
-from codemods.model import Finding
 
 HEAD = "import multiprocessing as mp\n"
 BODY = "    print(p.map(abs, [-1]))\n"
@@ -258,7 +257,7 @@ def test_directives_know_the_findings_they_cover() -> None:
 
 def _ignored(source: str) -> str | None:
     """``source`` with its first MP001 finding ignored by the comment ``ignore_edit`` writes."""
-    from codemods import engine
+    from mpfix import engine
 
     [finding] = [found for found in engine.analyze(source, fix=False).findings if found.code == "MP001"]
     edit = suppressions.ignore_edit(source, finding)

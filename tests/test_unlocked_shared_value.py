@@ -12,14 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
+from mpfix.model import Safety
+from mpfix.rules.unlocked_shared_value import WHY_NOT
+from mpfix.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
-from codemods.model import Safety
-from codemods.rules.unlocked_shared_value import WHY_NOT
-from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW
 
 MP004 = [registry.BY_CODE["MP004"]]
 CASES = RuleCases("MP004")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mpfix import registry
+from mpfix.engine import analyze
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods import registry
-from codemods.engine import analyze
 
 MP009 = [registry.BY_CODE["MP009"]]
 CASES = RuleCases("MP009")

@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mpfix.model import TargetVersion
 from programs import START_METHODS, run_program
 from rule_cases import RuleCases
-
-from codemods.model import TargetVersion
 
 PY314 = RuleCases("MP009", target_version=TargetVersion.PY314)
 PY315 = RuleCases("MP009", target_version=TargetVersion.PY315)

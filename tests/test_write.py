@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from codemods.run import temporary
-from codemods.run.write import write_atomically
+from mpfix.run import temporary
+from mpfix.run.write import write_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +108,7 @@ def test_a_run_killed_while_writing_leaves_nothing_the_next_run_keeps(tmp_path: 
     path = tmp_path / "tool.py"
     path.write_bytes(b"old\n")
     program = (
-        "import sys\nfrom codemods.run.write import write_atomically\n"
+        "import sys\nfrom mpfix.run.write import write_atomically\n"
         "print('ready', flush=True)\n"
         "while True:\n    write_atomically(sys.argv[1], b'x' * 1_000_000)\n"
     )

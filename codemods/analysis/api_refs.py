@@ -1,8 +1,8 @@
 """Which library APIs a module may refer to, on Python's ``ast``: the cheap twin of
-codemods.analysis.names, for the pre-checks.
+mpfix.analysis.names, for the pre-checks.
 
 libcst's qualified names of an expression come from what imports bind to its root name
-(``mp`` in ``mp.get_context("spawn").Pool``), and codemods.analysis.names follows a name
+(``mp`` in ``mp.get_context("spawn").Pool``), and mpfix.analysis.names follows a name
 assigned from ``get_context(...)`` as that context. Here every import and every such
 assignment in the module counts, whatever its scope, so the answer over-approximates: a
 module where no name may resolve to an API through the library table cannot give a rule
@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable, Mapping
 
-from codemods.libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
+from ..libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
 
 
 def _chain(expr: ast.expr) -> tuple[str, list[str]] | None:
@@ -59,12 +59,15 @@ class ApiRefs:
 
     def _note_context(self, node: ast.stmt) -> None:
         """Record ``ctx`` of ``ctx = mp.get_context(...)`` as that context's maker."""
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign):
+            value, targets = node.value, [node.target]
         if not isinstance(value, ast.Call) or (chain := _chain(value.func)) is None:
             return
         root, parts = chain
         makers = {".".join([r, *parts]) for r in self._roots(root)} & CONTEXT_MAKERS.keys()
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[union-attr]
         for target in targets if makers else ():
             if isinstance(target, ast.Name):
                 self._contexts.setdefault(target.id, set()).update(makers)

@@ -12,8 +12,8 @@ from collections.abc import Collection
 import libcst as cst
 from libcst.metadata import Assignment, BaseAssignment, ParentNodeProvider, ScopeProvider
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.names import ApiResolver, api_of
+from .facts import ModuleFacts
+from .names import ApiResolver, api_of
 
 MAX_DEPTH = 4  # how many bindings (alias of alias, parameter of a caller's parameter) to follow
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import Assignment, Scope
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.ipc import pool_initializer
-from codemods.analysis.names import ApiResolver, api_of
-from codemods.analysis.project.apis import POOLS, TASK_METHODS
-from codemods.analysis.reachability import ModuleReach, reach_of
+from .facts import ModuleFacts
+from .ipc import pool_initializer
+from .names import ApiResolver, api_of
+from .project.apis import POOLS, TASK_METHODS
+from .reachability import ModuleReach, reach_of
 
 
 @dataclass

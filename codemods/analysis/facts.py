@@ -33,7 +33,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.analysis.project.model import ProjectView
+from .project.model import ProjectView
 
 _T = TypeVar("_T")
 _MISSING: Any = object()

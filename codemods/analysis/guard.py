@@ -8,8 +8,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
-from codemods.analysis.facts import findall
-from codemods.analysis.names import ApiResolver
+from .facts import findall
+from .names import ApiResolver
 
 
 def _is_name_dunder(node: cst.BaseExpression) -> bool:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.names import ApiResolver
-from codemods.analysis.project.apis import IPC_FACTORIES, MANAGER_PROXIES
+from .facts import findall
+from .names import ApiResolver
+from .project.apis import IPC_FACTORIES, MANAGER_PROXIES
 
 # How many arguments may come before `initializer` positionally: Pool(processes, initializer,
 # ...), ProcessPoolExecutor(max_workers, mp_context, initializer, ...).

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from codemods.analysis.bindings import Bindings
-from codemods.analysis.loop_body import Path, body_facts, read_paths
+from .bindings import Bindings
+from .loop_body import Path, body_facts, read_paths
 
 LARGE_RANGE = 1_000_000  # a range() with fewer numbers is a small input
 # A generator expression over fewer items than this, all from literals and constant

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from codemods.analysis.statements import PURE_BUILTINS, reads_only
+from .statements import PURE_BUILTINS, reads_only
 
 Path = tuple[str, ...]
 

@@ -3,7 +3,7 @@
 Rules never match text: a callee is resolved through libcst's QualifiedNameProvider (so
 ``import multiprocessing as mp``, ``from multiprocessing import Pool as P`` and
 ``from concurrent import futures`` all resolve) and then mapped, through the table of
-codemods.libraries, to one canonical API name and its library (``torch.multiprocessing.Pool``
+mpfix.libraries, to one canonical API name and its library (``torch.multiprocessing.Pool``
 and ``billiard.Pool`` are "Pool" too). Names bound to a ``get_context(...)`` are followed
 as contexts. A rule's resolver hears only the libraries that the rule applies to: a rule
 that a library makes moot never sees its API.
@@ -17,10 +17,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
-from codemods.analysis.facts import ModuleFacts, findall
-from codemods.libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
-from codemods.libraries import canonical as canonical
-from codemods.libraries import spellings as spellings
+from ..libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
+from ..libraries import canonical as canonical
+from ..libraries import spellings as spellings
+from .facts import ModuleFacts, findall
 
 
 class ApiResolver:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from codemods.analysis.entries import Entries, entries_of
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.names import api_of
-from codemods.analysis.project.apis import POOLS
-from codemods.analysis.reachability import ModuleReach, reach_of
-from codemods.analysis.statements import MUTATING_METHODS, calls_in, names_in
+from .entries import Entries, entries_of
+from .facts import ModuleFacts
+from .guard import is_main_guard
+from .names import api_of
+from .project.apis import POOLS
+from .reachability import ModuleReach, reach_of
+from .statements import MUTATING_METHODS, calls_in, names_in
 
 _STARTERS = frozenset({"Process", *POOLS})
 _NOT_DATA = (cst.Import, cst.ImportFrom, cst.FunctionDef, cst.ClassDef)

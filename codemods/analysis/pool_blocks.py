@@ -7,9 +7,9 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.bindings import Bindings
-from codemods.analysis.facts import findall
-from codemods.analysis.loop_body import Path, dotted
+from .bindings import Bindings
+from .facts import findall
+from .loop_body import Path, dotted
 
 # Calls that wait for tasks or read their results: after one, a task may have run to its end.
 _WAITS = ("join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply")

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar, overload
 
-from codemods.analysis.api_refs import ApiRefs
-from codemods.analysis.names import spellings
-from codemods.analysis.project.apis import POOLS, TASK_METHODS
+from .api_refs import ApiRefs
+from .names import spellings
+from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
 N2 = TypeVar("N2", bound=ast.AST)
@@ -66,7 +66,7 @@ def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
 
 @dataclass(frozen=True)
 class Entries:
-    """Top-level functions that may run in a child (the ``ast`` twin of codemods.analysis.entries):
+    """Top-level functions that may run in a child (the ``ast`` twin of mpfix.analysis.entries):
     a superset, since callees are known by their last name only."""
 
     targets: frozenset[str]  # Process(target=f)
@@ -171,7 +171,7 @@ class AstFacts:
     def refers_to(self, apis: Collection[str], rule: str | None = None) -> bool:
         """Whether some name of the module may resolve, through the library table, to one
         of the canonical ``apis`` of a library that ``rule`` applies to (see
-        codemods.analysis.api_refs); always so under a star import."""
+        mpfix.analysis.api_refs); always so under a star import."""
         return self._api_refs is None or self._api_refs.refers_to(apis, rule)
 
     def may_resolve_to(self, expr: ast.expr, qualified: Collection[str]) -> bool:
@@ -240,13 +240,13 @@ class AstFacts:
     @cached_property
     def guards(self) -> tuple[int, int]:
         """How many top-level statements are surely, and how many may be, ``__main__``
-        guards as codemods.analysis.guard sees them (see :func:`is_main_guard_test`)."""
+        guards as mpfix.analysis.guard sees them (see :func:`is_main_guard_test`)."""
         tests = [s.test for s in self.tree.body if isinstance(s, ast.If) and not s.orelse]
         return sum(is_main_guard_test(t, strict=True) for t in tests), sum(is_main_guard_test(t) for t in tests)
 
     @cached_property
     def entries(self) -> Entries:
-        """The top-level functions handed to a child, found as codemods.analysis.entries finds them."""
+        """The top-level functions handed to a child, found as mpfix.analysis.entries finds them."""
         process = self.aliases(spellings({"Process"}))
         pools = self.aliases(spellings(POOLS))
         made = self._pool_names(pools)
@@ -326,13 +326,13 @@ def calls_one_of(call: ast.Call, names: Collection[str], methods: Collection[str
 
 
 def may_be_instance(expr: ast.expr, names: Collection[str]) -> bool:
-    """The shapes that codemods.analysis.bindings' ``is_instance`` proves: a call of a callee spelled
+    """The shapes that mpfix.analysis.bindings' ``is_instance`` proves: a call of a callee spelled
     like one of ``names``, or a plain name (whose bindings only libcst follows)."""
     return isinstance(expr, ast.Name) or (isinstance(expr, ast.Call) and callee_name(expr) in names)
 
 
 def positional_args(call: ast.Call) -> list[ast.expr]:
-    """The positional arguments, ``*args`` left out (as codemods.analysis.ipc.positional)."""
+    """The positional arguments, ``*args`` left out (as mpfix.analysis.ipc.positional)."""
     return [arg for arg in call.args if not isinstance(arg, ast.Starred)]
 
 
@@ -359,7 +359,7 @@ def _is_main_string(node: ast.expr, strict: bool) -> bool:
 
 
 def is_main_guard_test(test: ast.expr, strict: bool = False) -> bool:
-    """The ``ast`` twin of :func:`codemods.analysis.guard.is_main_test`; ``strict``: only tests
+    """The ``ast`` twin of :func:`mpfix.analysis.guard.is_main_test`; ``strict``: only tests
     that libcst's twin surely accepts, otherwise also those it may accept."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return False

@@ -23,8 +23,8 @@ import libcst as cst
 from libcst.metadata import Access, Assignment, ComprehensionScope, GlobalScope, Scope
 from libcst.metadata.scope_provider import LocalScope
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.statements import is_import
+from .facts import ModuleFacts
+from .statements import is_import
 
 # Pool methods whose ``callback=`` and ``error_callback=`` run in the parent's result thread.
 _CALLBACK_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})

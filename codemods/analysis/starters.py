@@ -7,10 +7,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import ModuleFacts, findall
-from codemods.analysis.guard import is_main_guard, is_script
-from codemods.analysis.names import TRIGGERS, ApiResolver, api_of
-from codemods.analysis.statements import calls_in
+from .facts import ModuleFacts, findall
+from .guard import is_main_guard, is_script
+from .names import TRIGGERS, ApiResolver, api_of
+from .statements import calls_in
 
 
 class Starters:

@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterator
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_test
+from .facts import findall
+from .guard import is_main_test
 
 # Builtins whose calls have no side effect worth keeping in order.
 PURE_BUILTINS = frozenset(

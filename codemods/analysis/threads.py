@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
-from codemods.analysis.names import ApiResolver
-from codemods.analysis.statements import calls_in, is_definition, names_in
+from .names import ApiResolver
+from .statements import calls_in, is_definition, names_in
 
 THREAD_CALLS = frozenset({"threading.Thread", "threading.Timer", "_thread.start_new_thread", "_thread.start_new"})
 THREAD_CLASS = "threading.Thread"

@@ -3,7 +3,7 @@
 A torch ``DataLoader`` whose ``num_workers`` is not 0 starts its workers when it is
 iterated (``for batch in loader``, ``iter(loader)``, ``enumerate(loader)``...), and a
 Hugging Face ``Dataset.map(..., num_proc=N)`` starts a pool. Which classes and arguments
-these are is the table's (codemods.libraries: ``workers_keyword``).
+these are is the table's (mpfix.libraries: ``workers_keyword``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
-from codemods.analysis.facts import findall
-from codemods.analysis.names import ApiResolver, spellings
-from codemods.analysis.statements import calls_in
-from codemods.libraries import LIBRARIES, Library
+from ..libraries import LIBRARIES, Library
+from .facts import findall
+from .names import ApiResolver, spellings
+from .statements import calls_in
 
 # What the pre-checks look for: the classes and keywords that ask for workers.
 WORKER_KEYWORDS = frozenset(library.workers_keyword for library in LIBRARIES if library.workers_keyword)

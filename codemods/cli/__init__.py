@@ -6,6 +6,6 @@ Nothing here imports libcst: start-up stays fast, and a run over files that the 
 rejects never loads it (the runner imports the engine only when a file needs it).
 """
 
-from codemods.cli.commands import app, main
+from .commands import app, main
 
 __all__ = ["app", "main"]

@@ -16,8 +16,18 @@ from typing import Annotated, NoReturn, TextIO
 
 import typer
 
-from codemods.cli import config, interactive
-from codemods.cli.options import (
+from ..model import FileResult
+from ..output import text
+from ..output.formats import OutputFormat, render
+from ..output.pages import render_rule_page, rule_page
+from ..output.shown import shown
+from ..registry import RULES, UnknownRuleError, lookup
+from ..run.cache import ResultCache
+from ..run.pipeline import analyse, check_bytes, run
+from ..run.request import Progress, Request
+from ..run.write import write_fixed
+from . import config, interactive
+from .options import (
     ExitNonZeroOnFix,
     ExitZero,
     Format,
@@ -28,16 +38,6 @@ from codemods.cli.options import (
     Statistics,
     with_shared_options,
 )
-from codemods.model import FileResult
-from codemods.output import text
-from codemods.output.formats import OutputFormat, render
-from codemods.output.pages import render_rule_page, rule_page
-from codemods.output.shown import shown
-from codemods.registry import RULES, UnknownRuleError, lookup
-from codemods.run.cache import ResultCache
-from codemods.run.pipeline import analyse, check_bytes, run
-from codemods.run.request import Progress, Request
-from codemods.run.write import write_fixed
 
 STDIN = "-"
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -370,7 +370,7 @@ def server() -> None:
         import pygls  # noqa: F401
     except ImportError:
         _fail('the language server needs pygls and lsprotocol: pip install "mpfix[lsp]"')
-    from codemods.server.app import serve
+    from ..server.app import serve
 
     serve()
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from codemods.model import RuleSpec, TargetVersion
-from codemods.registry import RULES, UnknownRuleError, select
-from codemods.run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
-from codemods.run.request import Options
+from ..model import RuleSpec, TargetVersion
+from ..registry import RULES, UnknownRuleError, select
+from ..run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
+from ..run.request import Options
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import typer
 
-from codemods.model import FileResult
+from ..model import FileResult
 
 PROMPT = "Apply this fix? [y]es, [n]o, [a]ll remaining, [q]uit: "
 HELP = (

@@ -16,9 +16,9 @@ from typing import Annotated, Any, get_type_hints
 import typer
 from typer.core import TyperCommand
 
-from codemods.cli.config import ConfigError, Layer
-from codemods.model import TargetVersion
-from codemods.output.formats import OutputFormat
+from ..model import TargetVersion
+from ..output.formats import OutputFormat
+from .config import ConfigError, Layer
 
 RULES_PANEL, FILES_PANEL, OUTPUT_PANEL, CONFIG_PANEL = "Rules", "Files", "Output", "Configuration"
 

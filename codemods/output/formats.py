@@ -13,12 +13,12 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from codemods.edits import Edit
-from codemods.model import FileError, Finding, Safety
-from codemods.output import text
-from codemods.output.shown import Shown
-from codemods.registry import BY_CODE
-from codemods.suppressions import UNUSED
+from ..edits import Edit
+from ..model import FileError, Finding, Safety
+from ..registry import BY_CODE
+from ..suppressions import UNUSED
+from . import text
+from .shown import Shown
 
 
 class OutputFormat(str, enum.Enum):
@@ -72,7 +72,7 @@ def render(
         annotations = [github_annotation(file.path, finding) for file in files for finding in file.findings]
         return "".join(line + "\n" for line in annotations + [github_error(error) for error in errors])
     if fmt is OutputFormat.SARIF:
-        from codemods.output import sarif  # and importlib.metadata with it: loaded for SARIF only
+        from . import sarif  # and importlib.metadata with it: loaded for SARIF only
 
         return _json(sarif.log(files, unsafe_fixes=unsafe_fixes, errors=errors))
     raise ValueError(f"{fmt.value} shows fixes, not findings")

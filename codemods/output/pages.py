@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codemods.model import DOCS_URL
+from ..model import DOCS_URL
 
 
 def rule_page(name: str) -> tuple[Path, Path] | None:

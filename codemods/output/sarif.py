@@ -15,14 +15,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codemods.output.pages import rule_help
-from codemods.registry import RULES
-from codemods.suppressions import UNUSED
+from ..registry import RULES
+from ..suppressions import UNUSED
+from .pages import rule_help
 
 if TYPE_CHECKING:  # pragma: no cover
-    from codemods.edits import Edit
-    from codemods.model import FileError, Finding, RuleSpec
-    from codemods.output.shown import Shown
+    from ..edits import Edit
+    from ..model import FileError, Finding, RuleSpec
+    from .shown import Shown
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"

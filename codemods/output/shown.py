@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from codemods.edits import Edit, text_edits
-from codemods.model import FileResult, Finding
+from ..edits import Edit, text_edits
+from ..model import FileResult, Finding
 
 
 @dataclass(frozen=True)

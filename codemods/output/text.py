@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from codemods.edits import lines_of
-from codemods.model import FileError, FileResult, Finding, RuleSpec, Safety
+from ..edits import lines_of
+from ..model import FileError, FileResult, Finding, RuleSpec, Safety
 
 FIX_COMMAND = "`mpfix fix`"
 UNSAFE_FIX_COMMAND = "`mpfix fix --unsafe-fixes`"

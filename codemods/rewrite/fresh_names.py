@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import Scope
 
-from codemods.analysis.facts import ModuleFacts
+from ..analysis.facts import ModuleFacts
 
 _BUILTINS = frozenset(dir(builtins))
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
+from .nodes import as_block_statement, leading_lines, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)
 

@@ -16,11 +16,11 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, Assignment, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
-from codemods.analysis.facts import ModuleFacts, findall
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.reachability import ModuleReach, reach_of
-from codemods.rewrite.handover import Edits
-from codemods.rewrite.nodes import leading_lines
+from ..analysis.facts import ModuleFacts, findall
+from ..analysis.guard import is_main_guard
+from ..analysis.reachability import ModuleReach, reach_of
+from .handover import Edits
+from .nodes import leading_lines
 
 # Module attributes that Python sets on import and libcst does not resolve.
 _MODULE_DUNDERS = frozenset({"__file__", "__spec__", "__loader__", "__package__", "__builtins__", "__doc__"})

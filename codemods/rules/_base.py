@@ -22,13 +22,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import Bindings, bindings_of
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.names import ApiResolver, api_of
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.reachability import ModuleReach, reach_of
-from codemods.libraries import EVERY_API, THREAD_SIDE
-from codemods.model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note, unsafe_note
+from ..analysis.bindings import Bindings, bindings_of
+from ..analysis.facts import ModuleFacts
+from ..analysis.names import ApiResolver, api_of
+from ..analysis.prechecks import AstFacts
+from ..analysis.reachability import ModuleReach, reach_of
+from ..libraries import EVERY_API, THREAD_SIDE
+from ..model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note, unsafe_note
 
 
 class Unfixable(Exception):
@@ -67,7 +67,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     def __init_subclass__(cls, **kwargs: object) -> None:
         """A rule's spec is the registry entry named after its module, by convention."""
         super().__init_subclass__(**kwargs)
-        from codemods.registry import BY_NAME
+        from ..registry import BY_NAME
 
         cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
 
@@ -80,7 +80,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """False only when this rule can find nothing in a module with these ``ast``
-        facts (see codemods.analysis.prechecks); the default lets every module through."""
+        facts (see mpfix.analysis.prechecks); the default lets every module through."""
         return True
 
     def __init__(self, facts: ModuleFacts, target_version: TargetVersion = TargetVersion.PY310) -> None:

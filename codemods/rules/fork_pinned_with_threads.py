@@ -16,13 +16,13 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.entries import entries_of
-from codemods.analysis.facts import findall
-from codemods.analysis.ipc import requested_method
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
-from codemods.analysis.threads import THREAD_CALLS, THREAD_CLASS
-from codemods.rules._base import RuleVisitor
+from ..analysis.entries import entries_of
+from ..analysis.facts import findall
+from ..analysis.ipc import requested_method
+from ..analysis.names import spellings
+from ..analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
+from ..analysis.threads import THREAD_CALLS, THREAD_CLASS
+from ._base import RuleVisitor
 
 PINS = frozenset({"set_start_method", "get_context"})
 THREAD_POOLS = frozenset({"ThreadPool", "ThreadPoolExecutor"})

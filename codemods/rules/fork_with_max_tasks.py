@@ -13,9 +13,9 @@ import ast
 
 import libcst as cst
 
-from codemods.analysis.ipc import keyword, positional, replaces_workers
-from codemods.analysis.prechecks import AstFacts, keyword_value
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.ipc import keyword, positional, replaces_workers
+from ..analysis.prechecks import AstFacts, keyword_value
+from ._base import RuleVisitor, Unfixable
 
 MESSAGE = (
     "`max_tasks_per_child` with {what} raises `ValueError`{when}: the executor replaces its workers, "

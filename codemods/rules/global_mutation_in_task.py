@@ -19,14 +19,14 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.analysis.bindings import bound_node
-from codemods.analysis.entries import Entries, entries_of
-from codemods.analysis.facts import findall
-from codemods.analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
-from codemods.analysis.project.apis import CONTAINER_CALLS, MUTATORS
-from codemods.analysis.project.model import LostUpdate
-from codemods.analysis.statements import is_definition
-from codemods.rules._base import RuleVisitor
+from ..analysis.bindings import bound_node
+from ..analysis.entries import Entries, entries_of
+from ..analysis.facts import findall
+from ..analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
+from ..analysis.project.apis import CONTAINER_CALLS, MUTATORS
+from ..analysis.project.model import LostUpdate
+from ..analysis.statements import is_definition
+from ._base import RuleVisitor
 
 CONTAINER_LITERALS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 AST_CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)

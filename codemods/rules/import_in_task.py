@@ -21,17 +21,17 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from codemods.analysis.bindings import bound_node
-from codemods.analysis.entries import entries_of
-from codemods.analysis.facts import findall
-from codemods.analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.statements import declared_names, is_docstring, names_in, pure_assignment, pure_definition
-from codemods.model import Safety
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import Edits
-from codemods.rewrite.hoisting import Hoisting, no_blank_first
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.bindings import bound_node
+from ..analysis.entries import entries_of
+from ..analysis.facts import findall
+from ..analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
+from ..analysis.prechecks import AstFacts
+from ..analysis.statements import declared_names, is_docstring, names_in, pure_assignment, pure_definition
+from ..model import Safety
+from ..rewrite.fresh_names import FreshNames
+from ..rewrite.handover import Edits
+from ..rewrite.hoisting import Hoisting, no_blank_first
+from ._base import RuleVisitor, Unfixable
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.import_lines import is_import_line
-from codemods.analysis.names import EXIT_CALLS, TRIGGERS, spellings
-from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.project.apis import SIDE_EFFECTS
-from codemods.analysis.reachability import ChildRead, imported_only, reach_of
-from codemods.analysis.statements import (
+from ..analysis.facts import findall
+from ..analysis.guard import is_main_guard
+from ..analysis.import_lines import is_import_line
+from ..analysis.names import EXIT_CALLS, TRIGGERS, spellings
+from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.project.apis import SIDE_EFFECTS
+from ..analysis.reachability import ChildRead, imported_only, reach_of
+from ..analysis.statements import (
     calls_in,
     definition_time_parts,
     is_definition,
@@ -28,14 +28,14 @@ from codemods.analysis.statements import (
     pure_assignment,
     pure_definition,
 )
-from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
-from codemods.rules._base import RuleVisitor
+from ..rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
+from ._base import RuleVisitor
 
 # Methods that parse the command line, whatever the parser's name.
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
 _SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
 GUARD = '`if __name__ == "__main__":`'
-# What codemods.analysis.statements.is_definition skips.
+# What mpfix.analysis.statements.is_definition skips.
 _AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
 # Bare calls at module level, whose value nothing keeps (as the project model reads them).

@@ -14,16 +14,16 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import GlobalScope
 
-from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_guard, is_script
-from codemods.analysis.ipc import keyword, positional
-from codemods.analysis.names import canonical, spellings
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.reachability import reach_of
-from codemods.analysis.starters import starters_of
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import add_keyword
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.facts import findall
+from ..analysis.guard import is_main_guard, is_script
+from ..analysis.ipc import keyword, positional
+from ..analysis.names import canonical, spellings
+from ..analysis.prechecks import AstFacts
+from ..analysis.reachability import reach_of
+from ..analysis.starters import starters_of
+from ..rewrite.fresh_names import FreshNames
+from ..rewrite.handover import add_keyword
+from ._base import RuleVisitor, Unfixable
 
 # The module-level functions and classes of multiprocessing that use the start method
 # in force, each the name of the same callable on a context.

@@ -16,11 +16,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemods.analysis.ipc import keyword
-from codemods.analysis.names import spellings
-from codemods.analysis.pool_blocks import terminated_after
-from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
-from codemods.rules._base import RuleVisitor
+from ..analysis.ipc import keyword
+from ..analysis.names import spellings
+from ..analysis.pool_blocks import terminated_after
+from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
+from ._base import RuleVisitor
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes
 # `error_callback` as its fifth positional argument.

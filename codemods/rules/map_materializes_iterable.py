@@ -6,7 +6,7 @@ Where the results are read once, by a ``for`` loop, a comprehension or a builtin
 ``sum()``, ``pool.imap(f, it, chunksize=64)`` reads the input and hands out results as it
 goes, and so does ``executor.map(f, it, buffersize=64)`` from Python 3.14 on (the target
 version says whether the code may use it). Anything else is reported with what to do. Which inputs count is
-codemods.analysis.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
+mpfix.analysis.lazy_input's business; this module decides whether ``imap()`` keeps the meaning.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from libcst.metadata import (
     Scope,
 )
 
-from codemods.analysis.facts import findall
-from codemods.analysis.lazy_input import Input, LazyInputs, constant_int
-from codemods.analysis.loop_body import BodyFacts, body_facts, conflicts
-from codemods.analysis.names import EXIT_CALLS, spellings
-from codemods.analysis.pool_blocks import runs_last, with_block
-from codemods.analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
-from codemods.model import TargetVersion
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import add_keyword
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.facts import findall
+from ..analysis.lazy_input import Input, LazyInputs, constant_int
+from ..analysis.loop_body import BodyFacts, body_facts, conflicts
+from ..analysis.names import EXIT_CALLS, spellings
+from ..analysis.pool_blocks import runs_last, with_block
+from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
+from ..model import TargetVersion
+from ..rewrite.fresh_names import FreshNames
+from ..rewrite.handover import add_keyword
+from ._base import RuleVisitor, Unfixable
 
 METHODS = frozenset({"map", "starmap"})
 POOLS = frozenset({"Pool"})  # process pools only; ThreadPool.map does the same, see the page
@@ -88,7 +88,7 @@ class MapMaterializesIterable(RuleVisitor):
         """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
         name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
         expression, a call, a name or an attribute such as ``sys.stdin`` (see
-        codemods.analysis.lazy_input)."""
+        mpfix.analysis.lazy_input)."""
         pools = facts.aliases(spellings(POOLS | EXECUTORS))
         return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 

@@ -20,9 +20,9 @@ import ast
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 
-from codemods.analysis.entries import entries_of
-from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.rules._base import RuleVisitor
+from ..analysis.entries import entries_of
+from ..analysis.prechecks import AstFacts, callee_name
+from ._base import RuleVisitor
 
 GETPPID = "os.getppid"
 GETPID = "os.getpid"

@@ -20,15 +20,15 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from codemods.analysis.entries import entries_of
-from codemods.analysis.facts import findall
-from codemods.analysis.ipc import keyword, pool_initializer
-from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.statements import declared_names, is_docstring, is_import
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import Edits, add_keyword, placeholder
-from codemods.rewrite.hoisting import Hoisting
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.entries import entries_of
+from ..analysis.facts import findall
+from ..analysis.ipc import keyword, pool_initializer
+from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.statements import declared_names, is_docstring, is_import
+from ..rewrite.fresh_names import FreshNames
+from ..rewrite.handover import Edits, add_keyword, placeholder
+from ..rewrite.hoisting import Hoisting
+from ._base import RuleVisitor, Unfixable
 
 CONNECTION = "opens a database connection"
 SETUP = {

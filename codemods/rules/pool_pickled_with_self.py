@@ -14,13 +14,13 @@ from collections.abc import Iterable
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.ipc import positional
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.analysis.project.apis import POOLS, TASK_METHODS
-from codemods.libraries import EVERY_API
-from codemods.rules._base import RuleVisitor, Unfixable
+from ..analysis.facts import findall
+from ..analysis.ipc import positional
+from ..analysis.names import spellings
+from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.project.apis import POOLS, TASK_METHODS
+from ..libraries import EVERY_API
+from ._base import RuleVisitor, Unfixable
 
 # What cannot be pickled when stored on ``self``: a thread pool refuses as a process pool does.
 STORED = POOLS | {"ThreadPool"}

@@ -14,11 +14,11 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
-from codemods.analysis.facts import findall
-from codemods.analysis.ipc import IPC_FACTORIES, keyword, positional
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import AstFacts
-from codemods.rules._base import RuleVisitor
+from ..analysis.facts import findall
+from ..analysis.ipc import IPC_FACTORIES, keyword, positional
+from ..analysis.names import spellings
+from ..analysis.prechecks import AstFacts
+from ._base import RuleVisitor
 
 # What stops each kind of worker, by its canonical API name.
 STOPPING = {

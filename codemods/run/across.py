@@ -1,6 +1,6 @@
 """The round of fixes that change several files, after each file's own fixes have settled.
 
-A finding whose rule may fix it across files (see codemods.across) is planned from the
+A finding whose rule may fix it across files (see mpfix.across) is planned from the
 texts the files would have after their own fixes, and from every file of the run that may
 import its module. A plan is taken only when every file it changes is one the run was
 asked about, none of them is already part of another such fix, and each new text, analysed
@@ -15,13 +15,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from codemods.analysis.project.model import module_name
-from codemods.model import ErrorKind, FileError, FileResult, Finding, Safety
-from codemods.registry import BY_CODE
-from codemods.run import project
-from codemods.run.cache import digest
-from codemods.run.discover import decode, read
-from codemods.run.request import Job, Request
+from ..analysis.project.model import module_name
+from ..model import ErrorKind, FileError, FileResult, Finding, Safety
+from ..registry import BY_CODE
+from . import project
+from .cache import digest
+from .discover import decode, read
+from .request import Job, Request
 
 Analysed = list[tuple[FileResult, bytes | None]]
 
@@ -193,7 +193,7 @@ def _rules(request: Request, paths: dict[str, str]) -> str:
 def _planned(
     files: _Files, home: str, finding: Finding, request: Request, scanned: Callable[[str, bool], dict[str, str] | None]
 ) -> _Outcome | None:
-    from codemods import across  # the engine's side, with libcst: only when no cached outcome answers
+    from .. import across  # the engine's side, with libcst: only when no cached outcome answers
 
     fix = across.fix_across(home, finding, scanned)
     if fix is None or any(path not in files.results for path in fix.texts):
@@ -213,7 +213,7 @@ def may_fix(finding: Finding) -> bool:
 def _rechecked(texts: dict[str, str], files: _Files, request: Request) -> dict[str, FileResult] | None:
     """Each new text analysed again, as the files would be after the fix; None when one of
     them has an error or a fix of its own left."""
-    from codemods.run import workers
+    from . import workers
 
     encoded: dict[str, bytes] = {}
     for path, text in texts.items():

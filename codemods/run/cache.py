@@ -18,8 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from codemods.model import FileResult, Finding
-from codemods.run.index import FileIndex, save_file, signature
+from ..model import FileResult, Finding
+from .index import FileIndex, save_file, signature
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # What an entry holds, and how a run reads it: a change starts a new cache file, even

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from codemods.model import RuleSpec
-from codemods.registry import RULES, SCOPE, matching
-from codemods.suppressions import might_suppress
+from ..model import RuleSpec
+from ..registry import RULES, SCOPE, matching
+from ..suppressions import might_suppress
 
 Stamp = tuple[int, int, int]  # st_size, st_mtime_ns, st_ino
 # The most recently changed files of a folder are kept up to this many.

@@ -12,15 +12,15 @@ from contextlib import closing
 from dataclasses import replace
 from functools import partial
 
-from codemods.analysis.project.model import ProjectView
-from codemods.model import ErrorKind, FileError, FileResult, RuleSpec
-from codemods.run import project
-from codemods.run.across import fix_across
-from codemods.run.cache import from_entry, to_entry
-from codemods.run.discover import discover, read, regular_status
-from codemods.run.index import ByteFacts, stamp
-from codemods.run.request import Job, Options, Progress, Request
-from codemods.run.write import os_error, signals_deferred, write_all
+from ..analysis.project.model import ProjectView
+from ..model import ErrorKind, FileError, FileResult, RuleSpec
+from . import project
+from .across import fix_across
+from .cache import from_entry, to_entry
+from .discover import discover, read, regular_status
+from .index import ByteFacts, stamp
+from .request import Job, Options, Progress, Request
+from .write import os_error, signals_deferred, write_all
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"
@@ -79,7 +79,7 @@ def check_bytes(path: str, data: bytes, options: Options) -> FileResult:
     needled = _prefilter(ByteFacts.of(data, options.rules), options)
     if needled is None and view is None:
         return FileResult(path)
-    from codemods.run import workers
+    from . import workers
 
     job = Job(path, data, options, _needled(needled or (), options, view), view)
     return _too_large(path, data) or workers.analyse_in_process(job)
@@ -193,7 +193,7 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
         return
     from multiprocessing import get_context
 
-    from codemods.run import workers
+    from . import workers
 
     context = None if request.start_method is None else get_context(request.start_method)
     yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)

@@ -13,14 +13,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
-from codemods.analysis.project.model import Project, ProjectView, absolute, locate, module_name
-from codemods.analysis.project.summary import ModuleSummary, may_start, summarize
-from codemods.analysis.project.syspath import may_add_to_path
-from codemods.analysis.project.views import views
-from codemods.registry import SCOPE
-from codemods.run.cache import ResultCache
-from codemods.run.discover import PYTHON_SUFFIXES, read
-from codemods.run.index import FileIndex
+from ..analysis.project.model import Project, ProjectView, absolute, locate, module_name
+from ..analysis.project.summary import ModuleSummary, may_start, summarize
+from ..analysis.project.syspath import may_add_to_path
+from ..analysis.project.views import views
+from ..registry import SCOPE
+from .cache import ResultCache
+from .discover import PYTHON_SUFFIXES, read
+from .index import FileIndex
 
 # Summaries share the results' cache file, under a key of their own.
 _SALT = "module-summary-3"
@@ -213,8 +213,8 @@ def _find_importers(summaries: Summaries, rest: list[str]) -> None:
             summaries.add(path, data)
     known, ordered = summaries.cache.files if summaries.cache is not None else None, tuple(sorted(needles))
     for path in rest:
-        if path not in waiting and _may_import(path, ordered, known) and (data := _read(path)) is not None:
-            summaries.add(path, data)
+        if path not in waiting and _may_import(path, ordered, known) and (read_now := _read(path)) is not None:
+            summaries.add(path, read_now)
 
 
 def _may_import(path: str, needles: tuple[bytes, ...], known: FileIndex | None) -> bool:

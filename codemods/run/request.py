@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codemods.model import RuleSpec, TargetVersion
-from codemods.run.discover import FileFilter
+from ..model import RuleSpec, TargetVersion
+from .discover import FileFilter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from codemods.analysis.project.model import ProjectView
-    from codemods.run.cache import ResultCache
+    from ..analysis.project.model import ProjectView
+    from .cache import ResultCache
 
 # (files done, files found): called from discovery on, as files are found, then analysed.
 Progress = Callable[[int, int], None]

@@ -18,9 +18,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import ClassVar
 
-from codemods.model import ErrorKind, FileError, FileResult
-from codemods.run.discover import decode
-from codemods.run.request import Job, Progress
+from ..model import ErrorKind, FileError, FileResult
+from .discover import decode
+from .request import Job, Progress
 
 # Starting worker processes (each imports libcst) costs more than analysing this many files.
 IN_PROCESS_MAX = 2
@@ -29,7 +29,7 @@ IN_PROCESS_MAX = 2
 def analyse_file(job: Job) -> FileResult:
     """The work of one file, in a worker or in-process; the prefilter has passed."""
     # Loaded here, not at module level, so that the parent process never imports libcst.
-    from codemods import engine  # mpfix: ignore[import-in-task]
+    from .. import engine  # mpfix: ignore[import-in-task]
 
     path, options = job.path, job.options
     try:
@@ -125,7 +125,7 @@ def _load_engine(lifeline: Connection) -> None:
     # A worker holds both ends of the queue it takes work from, so when mpfix dies without
     # shutting the pool down (SIGTERM, SIGKILL) the worker would wait for work forever.
     threading.Thread(target=_end_with, args=(lifeline,), daemon=True).start()
-    import codemods.engine  # noqa: F401
+    from .. import engine  # noqa: F401
 
 
 def _malloc_trim() -> Callable[[int], int] | None:

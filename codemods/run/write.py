@@ -12,9 +12,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from codemods.model import ErrorKind, FileError, FileResult
-from codemods.run import temporary
-from codemods.run.discover import read
+from ..model import ErrorKind, FileError, FileResult
+from . import temporary
+from .discover import read
 
 
 def os_error(path: str, exc: OSError, kind: ErrorKind) -> FileError:

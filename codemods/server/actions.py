@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from codemods.edits import Edit, text_edits
-from codemods.model import Finding, Safety
-from codemods.registry import BY_CODE
-from codemods.server.diagnostics import Reported
-from codemods.server.positions import Lines
-from codemods.suppressions import ignore_edit
+from ..edits import Edit, text_edits
+from ..model import Finding, Safety
+from ..registry import BY_CODE
+from ..suppressions import ignore_edit
+from .diagnostics import Reported
+from .positions import Lines
 
 FIX_ALL = "source.fixAll.mpfix"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL]

@@ -12,14 +12,14 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from codemods.cli.config import ConfigError, Settings
-from codemods.run.cache import ResultCache, mpfix_version
-from codemods.run.discover import PYTHON_SUFFIXES
-from codemods.server import actions, diagnostics
-from codemods.server.checker import Checker, Document
-from codemods.server.diagnostics import Reported
-from codemods.server.hover import hover
-from codemods.server.positions import Lines
+from ..cli.config import ConfigError, Settings
+from ..run.cache import ResultCache, mpfix_version
+from ..run.discover import PYTHON_SUFFIXES
+from . import actions, diagnostics
+from .checker import Checker, Document
+from .diagnostics import Reported
+from .hover import hover
+from .positions import Lines
 
 DEBOUNCE_SECONDS = 0.3
 

@@ -14,12 +14,12 @@ import os
 import tokenize
 from dataclasses import dataclass, replace
 
-from codemods.cli import config
-from codemods.model import FileResult, Finding, Safety
-from codemods.run.cache import ResultCache, from_entry, to_entry
-from codemods.run.discover import discover
-from codemods.run.pipeline import check_bytes
-from codemods.run.request import Options
+from ..cli import config
+from ..model import FileResult, Finding, Safety
+from ..run.cache import ResultCache, from_entry, to_entry
+from ..run.discover import discover
+from ..run.pipeline import check_bytes
+from ..run.request import Options
 
 STDIN = "-"  # the name a file without a path is checked under, as on the command line
 
@@ -74,7 +74,7 @@ class Checker:
 
     def fix_one(self, document: Document, settings: config.Settings, finding: Finding) -> str | None:
         """The text with the fix of ``finding`` alone applied; None when it cannot be."""
-        from codemods import engine
+        from .. import engine
 
         try:
             result = engine.analyze(

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from codemods.model import FileResult, Finding
-from codemods.registry import BY_CODE
-from codemods.server.positions import Lines
+from ..model import FileResult, Finding
+from ..registry import BY_CODE
+from .positions import Lines
 
 SOURCE = "mpfix"
 

@@ -6,9 +6,9 @@ import re
 
 from lsprotocol import types
 
-from codemods.registry import BY_CODE, BY_NAME
-from codemods.server.positions import Lines
-from codemods.suppressions import scan
+from ..registry import BY_CODE, BY_NAME
+from ..suppressions import scan
+from .positions import Lines
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from codemods.edits import Edit, lines_of
+from ..edits import Edit, lines_of
 
 
 class Lines:

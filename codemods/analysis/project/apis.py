@@ -1,4 +1,4 @@
-"""Which canonical APIs (see codemods.libraries) create inter-process objects or take tasks.
+"""Which canonical APIs (see mpfix.libraries) create inter-process objects or take tasks.
 
 Standard library only: the project model, which the runner builds without libcst, names
 the APIs as the rules do.
@@ -6,7 +6,7 @@ the APIs as the rules do.
 
 from __future__ import annotations
 
-# Canonical names (see codemods.analysis.names) of the factories of inter-process objects.
+# Canonical names (see mpfix.analysis.names) of the factories of inter-process objects.
 IPC_FACTORIES = frozenset(
     {
         "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Lock", "RLock", "Semaphore",

@@ -9,7 +9,7 @@ import ast
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from codemods.analysis.project.apis import CONTAINER_CALLS, MUTATORS
+from .apis import CONTAINER_CALLS, MUTATORS
 
 _CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 

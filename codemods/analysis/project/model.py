@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 
-from codemods.analysis.project.summary import Handover, Import, ModuleSummary
+from .summary import Handover, Import, ModuleSummary
 
 # A re-export chain longer than this is not followed (and a cycle ends).
 _MAX_HOPS = 4

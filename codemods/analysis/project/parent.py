@@ -13,10 +13,10 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from codemods.analysis.project import changes
-from codemods.analysis.project.apis import POOLS
-from codemods.analysis.project.nodes import FUNCTIONS
-from codemods.libraries import canonical
+from ...libraries import canonical
+from . import changes
+from .apis import POOLS
+from .nodes import FUNCTIONS
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -55,6 +55,7 @@ def parent_sets(
     through ``from store import DATA``), and of each call of another module's function
     (what: "calls"), which may set that module's globals. ``spans``: [first, last] lines
     of the pools' ``with`` statements that surely ended before it."""
+    assert isinstance(statement, (ast.If, *FUNCTIONS)), "a guard or a function, as parent_statements gives"
     body = statement.body
     first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
     nodes = [n for n in nodes if first <= getattr(n, "lineno", first) <= last]  # a guard's ``else`` runs in children
@@ -73,7 +74,7 @@ def parent_sets(
 
 def _foreign_calls(
     nodes: list[ast.AST], imported: set[str], qualified: changes.Qualify
-) -> Iterator[tuple[ast.AST, str]]:
+) -> Iterator[tuple[ast.Call, str]]:
     for node in nodes:
         if not isinstance(node, ast.Call):
             continue

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from codemods.analysis.project.model import Project, StaleRead, relative
+from .model import Project, StaleRead, relative
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codemods.analysis.project import changes, parent, syspath
-from codemods.analysis.project.apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
-from codemods.analysis.project.nodes import FUNCTIONS, Nodes, is_main_guard
-from codemods.libraries import canonical, spellings
+from ...libraries import canonical, spellings
+from . import changes, parent, syspath
+from .apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
+from .nodes import FUNCTIONS, Nodes, is_main_guard
 
 # How a name read through a context of ``multiprocessing.get_context(...)`` is qualified.
 CONTEXT_PREFIX = "multiprocessing.get_context."

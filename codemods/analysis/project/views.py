@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from codemods.analysis.project.model import (
+from .model import (
     ChildStart,
     ForeignLambda,
     Importer,
@@ -25,7 +25,7 @@ from codemods.analysis.project.model import (
     ProjectView,
     relative,
 )
-from codemods.analysis.project.stale import stale_reads
+from .stale import stale_reads
 
 
 def views(project: Project) -> dict[str, ProjectView]:

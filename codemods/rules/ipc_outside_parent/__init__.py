@@ -14,26 +14,26 @@ from collections.abc import Collection, Sequence
 
 import libcst as cst
 
-from codemods.analysis.entries import Uses
-from codemods.analysis.ipc import Creation
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import MODULE, AstFacts, callee_name
-from codemods.analysis.project.apis import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES
-from codemods.analysis.project.model import ChildStart
-from codemods.analysis.reachability import ChildRead
-from codemods.analysis.statements import calls_in, names_in
-from codemods.rewrite.handover import Edits, placeholder
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.ipc_outside_parent.across import advice, shared_across
-from codemods.rules.ipc_outside_parent.ipc_plan import STARTERS, IpcModule, Placed
-from codemods.rules.ipc_outside_parent.pool_handover import first_task, hand_to_pools, plan_pools
-from codemods.rules.ipc_outside_parent.target_handover import check_target, pass_to_target
+from ...analysis.entries import Uses
+from ...analysis.ipc import Creation
+from ...analysis.names import spellings
+from ...analysis.prechecks import MODULE, AstFacts, callee_name
+from ...analysis.project.apis import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES
+from ...analysis.project.model import ChildStart
+from ...analysis.reachability import ChildRead
+from ...analysis.statements import calls_in, names_in
+from ...rewrite.handover import Edits, placeholder
+from .._base import RuleVisitor, Unfixable
+from .across import advice, shared_across
+from .ipc_plan import STARTERS, IpcModule, Placed
+from .pool_handover import first_task, hand_to_pools, plan_pools
+from .target_handover import check_target, pass_to_target
 
 GUARD = "`__main__` guard"
 
 
 def _ast_creation(statement: ast.stmt, factories: Collection[str], proxies: Collection[str]) -> bool:
-    """The ``ast`` twin of codemods.analysis.ipc.creation_of, by last names: ``NAME = Queue()``,
+    """The ``ast`` twin of mpfix.analysis.ipc.creation_of, by last names: ``NAME = Queue()``,
     ``a, b = Pipe()``, ``NAME = manager.dict()``."""
     if not (
         isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from codemods.analysis.project.model import ChildStart
-from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
+from ...analysis.project.model import ChildStart
+from .ipc_plan import IpcModule, Placed
 
 _HOW = {
     "target": "pass it to `{function}` as an argument from the code that starts the process",

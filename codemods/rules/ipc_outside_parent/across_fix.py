@@ -20,15 +20,15 @@ from typing import Protocol
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import Creation, StartMethods, creation_of
-from codemods.analysis.names import ApiResolver, api_of
-from codemods.analysis.project.model import absolute, module_name
-from codemods.analysis.statements import declared_names, names_in, plain_positional
-from codemods.rewrite.handover import Edits, add_parameter
-from codemods.rules._base import Unfixable
-from codemods.rules.ipc_outside_parent.target_handover import check_arguments, extend_start
+from ...analysis.facts import ModuleFacts
+from ...analysis.guard import is_main_guard
+from ...analysis.ipc import Creation, StartMethods, creation_of
+from ...analysis.names import ApiResolver, api_of
+from ...analysis.project.model import absolute, module_name
+from ...analysis.statements import declared_names, names_in, plain_positional
+from ...rewrite.handover import Edits, add_parameter
+from .._base import Unfixable
+from .target_handover import check_arguments, extend_start
 
 
 class Project(Protocol):
@@ -129,6 +129,8 @@ def _create_and_pass(
     starts = _starts(script, target, guard)
     uses = [*starts, *_reads_in_guard(script, name, guard)]
     anchor = next(s for s in guard.body.body if any(_within(script, node, s) for node in uses))
+    if not isinstance(anchor, cst.BaseStatement):
+        raise Unfixable(f"the `__main__` guard of {script.path} is on one line")
     # The creation as it was, comments included, spelled with the script's import.
     assign = creation.statement.body[0]
     made = creation.statement.with_changes(
@@ -248,7 +250,7 @@ def _guard(script: _Parsed) -> cst.If:
     guards = [s for s in script.module.body if is_main_guard(s)]
     if len(guards) != 1:
         raise Unfixable(f"{script.path} has no single `__main__` guard to create it in")
-    return guards[0]  # type: ignore[return-value]
+    return guards[0]
 
 
 def _within(script: _Parsed, node: cst.CSTNode, statement: cst.CSTNode) -> bool:
@@ -274,7 +276,8 @@ def _starts(script: _Parsed, target: cst.FunctionDef, guard: cst.If) -> list[cst
     calls: list[cst.Call] = []
     for node in uses:
         _in_guard(script, node, guard, name)
-        call = script.facts.parents.get(script.facts.parents.get(node)) if _is_target(script, node) else None
+        arg = script.facts.parents.get(node) if _is_target(script, node) else None
+        call = script.facts.parents.get(arg) if arg is not None else None
         if not isinstance(call, cst.Call) or script.api.call_api(call) != "Process":
             raise Unfixable(f"{script.path} uses `{name}` on line {script.line(node)}, not as a `Process` target")
         if methods.method(call) != methods.default:

@@ -26,17 +26,17 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import GlobalScope, Scope
 
-from codemods.analysis.bindings import bound_node
-from codemods.analysis.entries import entries_of
-from codemods.analysis.facts import ModuleFacts, findall
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import Creation, StartMethods, creation_of, manager_names
-from codemods.analysis.names import api_of
-from codemods.analysis.project.apis import POOLS
-from codemods.analysis.reachability import reach_of
-from codemods.analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
-from codemods.rewrite.handover import Edits, placeholder
-from codemods.rules._base import Unfixable
+from ...analysis.bindings import bound_node
+from ...analysis.entries import entries_of
+from ...analysis.facts import ModuleFacts, findall
+from ...analysis.guard import is_main_guard
+from ...analysis.ipc import Creation, StartMethods, creation_of, manager_names
+from ...analysis.names import api_of
+from ...analysis.project.apis import POOLS
+from ...analysis.reachability import reach_of
+from ...analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
+from ...rewrite.handover import Edits, placeholder
+from .._base import Unfixable
 
 STARTERS = frozenset({"Process", "Manager", *POOLS})
 

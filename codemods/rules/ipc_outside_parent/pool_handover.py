@@ -14,9 +14,9 @@ from functools import partial
 
 import libcst as cst
 
-from codemods.analysis.ipc import keyword, pool_initializer
-from codemods.analysis.statements import declared_names, plain_positional
-from codemods.rewrite.handover import (
+from ...analysis.ipc import keyword, pool_initializer
+from ...analysis.statements import declared_names, plain_positional
+from ...rewrite.handover import (
     Edits,
     add_keyword,
     append_element,
@@ -24,8 +24,8 @@ from codemods.rewrite.handover import (
     extend_initializer,
     make_initializer,
 )
-from codemods.rules._base import Unfixable
-from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
+from .._base import Unfixable
+from .ipc_plan import IpcModule, Placed
 
 
 @dataclass

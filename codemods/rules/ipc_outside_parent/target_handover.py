@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.analysis.ipc import keyword, positional
-from codemods.analysis.statements import declared_names, plain_positional
-from codemods.rewrite.handover import Edits, add_dict_entry, add_keyword, add_parameter, append_element, change_keyword
-from codemods.rules._base import Unfixable
-from codemods.rules.ipc_outside_parent.ipc_plan import IpcModule, Placed
+from ...analysis.ipc import keyword, positional
+from ...analysis.statements import declared_names, plain_positional
+from ...rewrite.handover import Edits, add_dict_entry, add_keyword, add_parameter, append_element, change_keyword
+from .._base import Unfixable
+from .ipc_plan import IpcModule, Placed
 
 
 def check_target(ipc: IpcModule, name: str, names: Sequence[str], placed: Placed | None) -> None:

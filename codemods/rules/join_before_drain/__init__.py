@@ -14,12 +14,12 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import AstFacts, keyword_value
-from codemods.rewrite.nodes import leading_lines, split_blank_prefix
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.join_before_drain.queue_reads import READS, QueueReads, receiver_of
+from ...analysis.facts import findall
+from ...analysis.names import spellings
+from ...analysis.prechecks import AstFacts, keyword_value
+from ...rewrite.nodes import leading_lines, split_blank_prefix
+from .._base import RuleVisitor, Unfixable
+from .queue_reads import READS, QueueReads, receiver_of
 
 TITLE = "Join the processes after reading the queue"
 

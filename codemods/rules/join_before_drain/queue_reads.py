@@ -15,12 +15,12 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.bindings import Bindings
-from codemods.analysis.facts import findall
-from codemods.analysis.ipc import keyword
-from codemods.analysis.names import EXIT_CALLS, ApiResolver
-from codemods.analysis.statements import PURE_BUILTINS
-from codemods.rules._base import Unfixable
+from ...analysis.bindings import Bindings
+from ...analysis.facts import findall
+from ...analysis.ipc import keyword
+from ...analysis.names import EXIT_CALLS, ApiResolver
+from ...analysis.statements import PURE_BUILTINS
+from .._base import Unfixable
 
 QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 READS = frozenset({"get", "get_nowait", "empty", "qsize"})

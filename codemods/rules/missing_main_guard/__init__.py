@@ -6,15 +6,15 @@ import ast
 
 import libcst as cst
 
-from codemods.analysis.guard import is_main_guard, is_script
-from codemods.analysis.names import TRIGGERS, spellings
-from codemods.analysis.prechecks import AstFacts, callee_name, calls_one_of
-from codemods.analysis.project.model import Importer
-from codemods.analysis.reachability import reach_of
-from codemods.analysis.starters import starters_of
-from codemods.analysis.worker_starts import WORKER_CLASSES, WORKER_KEYWORDS, WorkerStarts
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.missing_main_guard.guard_plan import GuardPlan, ImporterLoss
+from ...analysis.guard import is_main_guard, is_script
+from ...analysis.names import TRIGGERS, spellings
+from ...analysis.prechecks import AstFacts, callee_name, calls_one_of
+from ...analysis.project.model import Importer
+from ...analysis.reachability import reach_of
+from ...analysis.starters import starters_of
+from ...analysis.worker_starts import WORKER_CLASSES, WORKER_KEYWORDS, WorkerStarts
+from .._base import RuleVisitor, Unfixable
+from .guard_plan import GuardPlan, ImporterLoss
 
 GUARD = '`if __name__ == "__main__":`'
 # What a module that imports this one no longer runs once the script part is guarded.
@@ -112,7 +112,7 @@ class MissingMainGuard(RuleVisitor):
 
 def _may_start_workers(call: ast.Call) -> bool:
     """A call spelled like a ``DataLoader``, or given ``num_proc``: one that may make what
-    codemods.analysis.worker_starts finds."""
+    mpfix.analysis.worker_starts finds."""
     return callee_name(call) in WORKER_CLASSES or any(k.arg in WORKER_KEYWORDS for k in call.keywords)
 
 

@@ -22,11 +22,11 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Access, Assignment, GlobalScope
 
-from codemods.analysis.facts import findall
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.names import ApiResolver
-from codemods.analysis.reachability import ModuleReach, imported_only
-from codemods.analysis.statements import (
+from ...analysis.facts import findall
+from ...analysis.guard import is_main_guard
+from ...analysis.names import ApiResolver
+from ...analysis.reachability import ModuleReach, imported_only
+from ...analysis.statements import (
     PURE_BUILTINS,
     calls_in,
     definition_time_parts,
@@ -39,10 +39,10 @@ from codemods.analysis.statements import (
     pure_definition,
     root_name,
 )
-from codemods.analysis.threads import ModuleThreads
-from codemods.rewrite.guard import DEFAULT_TEST, guard_body, make_guard
-from codemods.rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
-from codemods.rules._base import Unfixable
+from ...analysis.threads import ModuleThreads
+from ...rewrite.guard import DEFAULT_TEST, guard_body, make_guard
+from ...rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
+from .._base import Unfixable
 
 Statement = TypeVar("Statement", bound=cst.BaseStatement)
 

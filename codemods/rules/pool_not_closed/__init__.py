@@ -15,13 +15,13 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.bindings import bound_node
-from codemods.analysis.facts import findall
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import AstFacts, callee_name
-from codemods.libraries import EVERY_API
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.pool_not_closed.pool_uses import CLOSING, PoolUses, Uses
+from ...analysis.bindings import bound_node
+from ...analysis.facts import findall
+from ...analysis.names import spellings
+from ...analysis.prechecks import AstFacts, callee_name
+from ...libraries import EVERY_API
+from .._base import RuleVisitor, Unfixable
+from .pool_uses import CLOSING, PoolUses, Uses
 
 KINDS = ("ThreadPool", "Pool", "ProcessPoolExecutor", "ProcessingPool")
 WORKERS = {

@@ -16,10 +16,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
-from codemods.analysis.bindings import Bindings, bound_node
-from codemods.analysis.facts import findall
-from codemods.analysis.loop_body import body_facts
-from codemods.rules._base import Unfixable
+from ...analysis.bindings import Bindings, bound_node
+from ...analysis.facts import findall
+from ...analysis.loop_body import body_facts
+from .._base import Unfixable
 
 CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors

@@ -9,14 +9,14 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ClassScope, PositionProvider, ScopeProvider
 
-from codemods.analysis.lazy_input import Input, LazyInputs
-from codemods.analysis.names import EXIT_CALLS, spellings
-from codemods.analysis.prechecks import AstFacts, may_be_instance
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.serial_result_wait.batch_plan import COMPREHENSIONS, BatchPlan
-from codemods.rules.serial_result_wait.host import SerialByDesign
-from codemods.rules.serial_result_wait.loop_split import Wait
+from ...analysis.lazy_input import Input, LazyInputs
+from ...analysis.names import EXIT_CALLS, spellings
+from ...analysis.prechecks import AstFacts, may_be_instance
+from ...rewrite.fresh_names import FreshNames
+from .._base import RuleVisitor, Unfixable
+from .batch_plan import COMPREHENSIONS, BatchPlan
+from .host import SerialByDesign
+from .loop_split import Wait
 
 POOLS = frozenset({"Pool", "ThreadPool"})
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}

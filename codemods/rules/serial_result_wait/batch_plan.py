@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.loop_body import (
+from ...analysis.facts import findall
+from ...analysis.loop_body import (
     BodyFacts,
     body_facts,
     conflicts,
@@ -26,18 +26,18 @@ from codemods.analysis.loop_body import (
     read_paths,
     target_names,
 )
-from codemods.analysis.statements import PURE_BUILTINS
-from codemods.rules._base import Unfixable
-from codemods.rules.serial_result_wait.host import Host, SerialByDesign
-from codemods.rules.serial_result_wait.loop_parts import (
+from ...analysis.statements import PURE_BUILTINS
+from .._base import Unfixable
+from .host import Host, SerialByDesign
+from .loop_parts import (
     clauses_of,
     elements_of,
     finite,
     flat_statements,
     noisy_statement,
 )
-from codemods.rules.serial_result_wait.loop_split import Wait, split_comprehension, split_for
-from codemods.rules.serial_result_wait.result_flow import ResultFlow
+from .loop_split import Wait, split_comprehension, split_for
+from .result_flow import ResultFlow
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp

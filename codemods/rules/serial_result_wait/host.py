@@ -6,7 +6,7 @@ from typing import Protocol
 
 import libcst as cst
 
-from codemods.analysis.lazy_input import Input
+from ...analysis.lazy_input import Input
 
 
 class SerialByDesign(Exception):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from codemods.analysis.loop_body import first_side_effect, target_names
+from ...analysis.loop_body import first_side_effect, target_names
 
 # Builtins whose result is a finite collection (when they return at all).
 FINITE_CALLS = frozenset({"range", "list", "tuple", "sorted", "set", "frozenset", "dict", "reversed"})

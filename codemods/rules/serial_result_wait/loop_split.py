@@ -19,10 +19,10 @@ from typing import TypeVar
 
 import libcst as cst
 
-from codemods.analysis.loop_body import read_paths, target_names
-from codemods.rewrite.nodes import ReplaceNodes as Swap
-from codemods.rewrite.nodes import leading_lines
-from codemods.rules.serial_result_wait.loop_parts import elements_of
+from ...analysis.loop_body import read_paths, target_names
+from ...rewrite.nodes import ReplaceNodes as Swap
+from ...rewrite.nodes import leading_lines
+from .loop_parts import elements_of
 
 Expression = TypeVar("Expression", bound=cst.BaseExpression)
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Collection, Iterable
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.facts import findall
-from codemods.analysis.loop_body import BodyFacts, Path, conflicts, read_paths
+from ...analysis.facts import findall
+from ...analysis.loop_body import BodyFacts, Path, conflicts, read_paths
 
 Order = Callable[[cst.CSTNode, cst.CSTNode], bool]
 # Exits that stop the loop; `raise`, `assert` and `sys.exit()` are error paths, after which

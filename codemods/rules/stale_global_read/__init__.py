@@ -13,16 +13,16 @@ import ast
 
 import libcst as cst
 
-from codemods.analysis.ipc import StartMethods, creation_of, manager_names
-from codemods.analysis.parent_writes import ParentWrites, Write, parent_writes_of
-from codemods.analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
-from codemods.analysis.project.model import StaleRead
-from codemods.analysis.reachability import ChildRead
-from codemods.analysis.statements import MUTATING_METHODS
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.stale_global_read.across import message
-from codemods.rules.stale_global_read.handover import Handover
-from codemods.rules.stale_global_read.order import Order
+from ...analysis.ipc import StartMethods, creation_of, manager_names
+from ...analysis.parent_writes import ParentWrites, Write, parent_writes_of
+from ...analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
+from ...analysis.project.model import StaleRead
+from ...analysis.reachability import ChildRead
+from ...analysis.statements import MUTATING_METHODS
+from .._base import RuleVisitor, Unfixable
+from .across import message
+from .handover import Handover
+from .order import Order
 
 
 def _changed_name(node: ast.AST) -> str | None:

@@ -8,7 +8,7 @@ there, or in a third place), which no rewrite of this file can do.
 
 from __future__ import annotations
 
-from codemods.analysis.project.model import StaleRead
+from ...analysis.project.model import StaleRead
 
 _HOW = {
     "target": "pass it to `{entry}` in `args=` where {by} starts the process",

@@ -19,12 +19,12 @@ from functools import partial
 import libcst as cst
 from libcst.metadata import GlobalScope
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.ipc import keyword, pool_initializer, positional
-from codemods.analysis.parent_writes import ParentWrites, Write
-from codemods.analysis.statements import declared_names, plain_positional
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import (
+from ...analysis.facts import ModuleFacts
+from ...analysis.ipc import keyword, pool_initializer, positional
+from ...analysis.parent_writes import ParentWrites, Write
+from ...analysis.statements import declared_names, plain_positional
+from ...rewrite.fresh_names import FreshNames
+from ...rewrite.handover import (
     Edits,
     add_keyword,
     add_parameter,
@@ -33,8 +33,8 @@ from codemods.rewrite.handover import (
     extend_initializer,
     make_initializer,
 )
-from codemods.rules._base import Unfixable
-from codemods.rules.stale_global_read.order import Order
+from .._base import Unfixable
+from .order import Order
 
 # Last names of calls whose results pickle refuses: files, locks, threads, sockets, connections.
 UNPICKLABLE = frozenset(

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.analysis.facts import ModuleFacts
-from codemods.analysis.parent_writes import ParentWrites
+from ...analysis.facts import ModuleFacts
+from ...analysis.parent_writes import ParentWrites
 
 _DEPTH = 8  # how many calls deep the order is followed
 

@@ -15,13 +15,13 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import keyword, positional
-from codemods.analysis.names import EXIT_CALLS, spellings
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.statements import is_definition, is_import
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.unjoined_process_with_ipc.handles import HandleFinder, Handles
+from ...analysis.guard import is_main_guard
+from ...analysis.ipc import keyword, positional
+from ...analysis.names import EXIT_CALLS, spellings
+from ...analysis.prechecks import AstFacts
+from ...analysis.statements import is_definition, is_import
+from .._base import RuleVisitor, Unfixable
+from .handles import HandleFinder, Handles
 
 # What reaches a child as a named semaphore: the objects that hold a lock or a semaphore.
 SEMAPHORED = frozenset(

@@ -12,10 +12,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Assignment
 
-from codemods.analysis.ipc import keyword
+from ...analysis.ipc import keyword
 
 if TYPE_CHECKING:
-    from codemods.rules._base import RuleVisitor
+    from .._base import RuleVisitor
 
 # What a parent may ask of a process that waits for it, or stops it: nothing to report then.
 MANAGED = frozenset({"join", "terminate", "kill", "close", "is_alive", "exitcode", "sentinel"})

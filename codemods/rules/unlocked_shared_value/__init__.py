@@ -14,14 +14,14 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.facts import findall
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
-from codemods.analysis.reachability import reach_of
-from codemods.analysis.statements import is_definition, pure_expression
-from codemods.rules._base import RuleVisitor
-from codemods.rules.unlocked_shared_value.lone_process import runs_alone
-from codemods.rules.unlocked_shared_value.shared_values import PLAIN_LOCK, RAW, SharedValues
+from ...analysis.facts import findall
+from ...analysis.names import spellings
+from ...analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
+from ...analysis.reachability import reach_of
+from ...analysis.statements import is_definition, pure_expression
+from .._base import RuleVisitor
+from .lone_process import runs_alone
+from .shared_values import PLAIN_LOCK, RAW, SharedValues
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})
 # Locks and their kin that a `with` may hold (beyond anything whose name says "lock").

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from codemods.analysis.entries import entries_of
-from codemods.analysis.facts import ModuleFacts, findall
-from codemods.analysis.names import api_of
+from ...analysis.entries import entries_of
+from ...analysis.facts import ModuleFacts, findall
+from ...analysis.names import api_of
 
-# Canonical APIs (see codemods.analysis.names) that run code in other processes or threads.
+# Canonical APIs (see mpfix.analysis.names) that run code in other processes or threads.
 WORKER_APIS = frozenset({"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
 _START = m.Call(func=m.Attribute(attr=m.Name("start")))
 _WRITE_TARGET = m.Attribute() | m.Subscript()

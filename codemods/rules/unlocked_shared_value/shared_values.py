@@ -18,9 +18,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.bindings import Bindings
-from codemods.analysis.ipc import keyword, pool_initializer, positional
-from codemods.analysis.project.apis import POOLS
+from ...analysis.bindings import Bindings
+from ...analysis.ipc import keyword, pool_initializer, positional
+from ...analysis.project.apis import POOLS
 
 # What guards a shared object's reads and writes.
 REENTRANT = "rlock"  # the default lock: an RLock, which `with v.get_lock():` may hold around `v.value`

@@ -5,7 +5,7 @@ pickles its target under spawn and forkserver. Pickle refers to a function or cl
 its module and name, so a lambda, a function or class defined inside a function (and
 methods of its instances) never pickle, and one defined under the ``__main__`` guard is
 not found by a child that imports the module without running the guard. The safe fix
-moves the function to module level (codemods.rewrite.hoisting says when that changes nothing).
+moves the function to module level (mpfix.rewrite.hoisting says when that changes nothing).
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from codemods.analysis.bindings import bound_node
-from codemods.analysis.guard import is_main_guard
-from codemods.analysis.ipc import StartMethods, keyword, positional
-from codemods.analysis.prechecks import AstFacts
-from codemods.analysis.project.apis import TASK_METHODS
-from codemods.analysis.worker_starts import loader_callback
-from codemods.rewrite.fresh_names import FreshNames
-from codemods.rewrite.handover import Edits, add_keyword
-from codemods.rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
-from codemods.rules._base import RuleVisitor, Unfixable
-from codemods.rules.unpicklable_task import mangled
-from codemods.rules.unpicklable_task.ast_tasks import may_find
-from codemods.rules.unpicklable_task.foreign import foreign_lambda
-from codemods.rules.unpicklable_task.naming import lambda_name
+from ...analysis.bindings import bound_node
+from ...analysis.guard import is_main_guard
+from ...analysis.ipc import StartMethods, keyword, positional
+from ...analysis.prechecks import AstFacts
+from ...analysis.project.apis import TASK_METHODS
+from ...analysis.worker_starts import loader_callback
+from ...rewrite.fresh_names import FreshNames
+from ...rewrite.handover import Edits, add_keyword
+from ...rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
+from .._base import RuleVisitor, Unfixable
+from . import mangled
+from .ast_tasks import may_find
+from .foreign import foreign_lambda
+from .naming import lambda_name
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.

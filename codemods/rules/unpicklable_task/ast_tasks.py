@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from codemods.analysis.names import spellings
-from codemods.analysis.prechecks import (
+from ...analysis.names import spellings
+from ...analysis.prechecks import (
     FUNCTION,
     AstFacts,
     callee_name,
@@ -16,9 +16,9 @@ from codemods.analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
-from codemods.analysis.project.apis import TASK_METHODS
-from codemods.analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
-from codemods.rules.unpicklable_task.mangled import mangled_methods
+from ...analysis.project.apis import TASK_METHODS
+from ...analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
+from .mangled import mangled_methods
 
 
 @dataclass(frozen=True)

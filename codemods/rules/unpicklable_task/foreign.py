@@ -3,7 +3,7 @@ and only that module can be changed to fix it, so the finding is reported only."
 
 from __future__ import annotations
 
-from codemods.analysis.project.model import ProjectView
+from ...analysis.project.model import ProjectView
 
 
 def foreign_lambda(project: ProjectView | None, written: str) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from codemods.rules._base import Unfixable
+from .._base import Unfixable
 
 WHY = (
     "multiprocessing sends a bound method by its `__name__`, and the child looks up the unmangled name "
