@@ -211,7 +211,7 @@ def test_cr_only_line_endings_are_kept_or_the_file_is_not_touched(project: Path)
     result = mpfix("fix", "unterminated.py", "terminated.py")
 
     assert "[*]" not in checked.stdout and "fixable" not in checked.stdout
-    assert "not fixed: libcst does not give this file back byte for byte" in checked.stdout
+    assert "Not fixed: libcst does not give this file back byte for byte" in checked.stdout
     assert result.exit_code == 1  # the finding in terminated.py is left
     assert result.stderr == ""
     assert unterminated.read_bytes() == FIXED.rstrip("\n").replace("\n", "\r").encode()
