@@ -23,6 +23,40 @@ FIXES = [
         """\
 import multiprocessing as mp
 
+# The square of a number.
+square = lambda x, power=2: x**power  # one line
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(square, [1, 2, 3]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+# The square of a number.
+def square(x, power=2):  # one line
+    return x**power
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(square, [1, 2, 3]))
+
+
+if __name__ == "__main__":
+    main()
+""",
+        id="name-bound-to-a-lambda-at-module-level-becomes-a-def",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
 if __name__ == "__main__":
     with mp.Pool(2) as pool:
         print(pool.map(lambda s: s.upper(), ["a", "b"]))
@@ -597,6 +631,7 @@ def main():
 
 # What the fixed programs print, under every start method.
 RUNS = {
+    "name-bound-to-a-lambda-at-module-level-becomes-a-def": "[1, 4, 9]\n",
     "nested-target-moves-with-the-nested-function-it-calls": "10\n",
     "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
     "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
@@ -1049,7 +1084,20 @@ def main(name):
         """\
 import multiprocessing as mp
 
-square = lambda x: x * x
+
+def main():
+    square = lambda x: x * x
+    with mp.Pool(2) as pool:
+        return pool.map(square, [1])
+""",
+        "define it with `def square(...)` at module level",
+        id="name-bound-to-a-lambda-in-a-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+square = cube = lambda x: x * x
 
 
 def main():
@@ -1057,7 +1105,19 @@ def main():
         return pool.map(square, [1])
 """,
         "define it with `def square(...)` at module level",
-        id="name-bound-to-a-lambda",
+        id="lambda-bound-to-two-names",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    square = lambda x: x * x
+    with mp.Pool(2) as pool:
+        print(pool.map(square, [1]))
+""",
+        "define it with `def square(...)` at module level",
+        id="name-bound-to-a-lambda-under-the-guard",
     ),
     pytest.param(
         """\

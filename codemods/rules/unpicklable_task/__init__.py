@@ -4,8 +4,9 @@ Pools and process executors pickle every task under every start method; ``Proces
 pickles its target under spawn and forkserver. Pickle refers to a function or class by
 its module and name, so a lambda, a function or class defined inside a function (and
 methods of its instances) never pickle, and one defined under the ``__main__`` guard is
-not found by a child that imports the module without running the guard. The safe fix
-moves the function to module level (mpfix.rewrite.hoisting says when that changes nothing).
+not found by a child that imports the module without running the guard. The safe fixes
+move the function to module level (mpfix.rewrite.hoisting says when that changes nothing)
+or make a module-level ``NAME = lambda`` a def (.named_lambda).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .._base import RuleVisitor, Unfixable
 from . import mangled
 from .ast_tasks import may_find
 from .foreign import foreign_lambda
+from .named_lambda import define, lone_line
 from .naming import lambda_name
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
@@ -60,15 +62,14 @@ class Problem:
     moves: cst.Lambda | cst.FunctionDef | None = None  # what the fix would move
     reason: str | None = None  # what to do by hand, when there is nothing to move
     renames: cst.FunctionDef | None = None  # a method with a mangled name, to rename
+    defines: cst.SimpleStatementLine | None = None  # a module-level ``NAME = lambda``, to make a def
 
 
 class UnpicklableTask(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
-        """A task handed to ``x.map()`` (or another task method), a target to a call
-        spelled like ``Process`` or an initializer to one spelled like a pool, which may be
-        a lambda, a def or class inside a function or the guard, a method of such a class,
-        or one of those in ``partial()``."""
+        """A task, target or initializer handed to a pool or process that may be a lambda, a
+        def or class inside a function or the guard, or a method or ``partial()`` of one."""
         return may_find(facts, POOLS)
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -203,7 +204,8 @@ class UnpicklableTask(RuleVisitor):
         assign = self.bindings.parent(target) if isinstance(target, cst.AssignTarget) else None
         if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Lambda):
             reason = f"define it with `def {name.value}(...)` at module level"
-            return Problem(f"`{name.value}`, a lambda", LAMBDA, True, reason=reason)
+            defines = lone_line(self.module, self.parents.get(assign), assign)
+            return Problem(f"`{name.value}`, a lambda", LAMBDA, True, reason=reason, defines=defines)
         return None
 
     def _enclosing(self, node: cst.CSTNode | None) -> str:
@@ -215,6 +217,8 @@ class UnpicklableTask(RuleVisitor):
     # -- the fix ---------------------------------------------------------------------
 
     def _fix(self, problem: Problem, site: Site) -> tuple[cst.Module, str]:
+        if problem.defines is not None:
+            return define(self.module, problem.defines)
         function = problem.moves
         if function is None:
             raise Unfixable(problem.reason)
