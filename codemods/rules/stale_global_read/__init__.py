@@ -49,6 +49,21 @@ def _ast_run_time_names(facts: AstFacts) -> set[str]:
     return names | {name for node in found if (name := _changed_name(node)) is not None}
 
 
+def _ast_reached(facts: AstFacts, entries: frozenset[str]) -> set[str]:
+    """``entries`` and the top-level functions they mention, transitively (as
+    mpfix.analysis.parent_writes' ``reached_from``)."""
+    mentions = {
+        name: {node.id for node in ast.walk(function) if isinstance(node, ast.Name)} & facts.functions.keys()
+        for name, function in facts.functions.items()
+    }
+    found, todo = set(entries), list(entries)
+    while todo:
+        for called in mentions[todo.pop()] - found:
+            found.add(called)
+            todo.append(called)
+    return found
+
+
 def _join(names: list[str]) -> str:
     quoted = [f"`{name}`" for name in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
@@ -58,12 +73,14 @@ class StaleGlobalRead(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A function handed to a child, and a name that the parent may set at run time
-        (see ``_ast_run_time_names``) read in some function."""
+        (see ``_ast_run_time_names``) read in it or in a function it mentions."""
         if not facts.entries.runs_in_child:
             return False
         written = _ast_run_time_names(facts)
         return bool(written) and any(
-            node.id in written for node in facts.nodes(ast.Name, levels=(FUNCTION,)) if isinstance(node.ctx, ast.Load)
+            isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
+            for name in _ast_reached(facts, facts.entries.runs_in_child)
+            for node in ast.walk(facts.functions[name])
         )
 
     def visit_Module(self, node: cst.Module) -> bool:
