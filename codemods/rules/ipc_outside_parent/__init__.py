@@ -50,6 +50,8 @@ def _join(names: Sequence[str]) -> str:
 
 
 class IpcOutsideParent(RuleVisitor):
+    APIS = IPC_FACTORIES  # a manager's proxies need its Manager()
+
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """A function that runs in a child (or a ``Process`` subclass), and ``NAME = <a
