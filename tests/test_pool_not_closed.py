@@ -809,10 +809,13 @@ def test_fire_and_forget_closed_and_joined_is_left_alone() -> None:
 @pytest.mark.parametrize("method", START_METHODS)
 def test_fire_and_forget_fixed_prints_what_it_printed(method: str, tmp_path) -> None:
     # A longer wait than the program's two seconds, so that a loaded machine starts the
-    # workers and runs the task within it before and after the fix alike.
+    # workers and runs the task within it before and after the fix alike; and a task that
+    # takes a second, so that "submitted" comes first however the threads are scheduled.
     for name, program in [("before.py", FIRE_AND_FORGET), ("after.py", FIRE_AND_FORGET_FIXED)]:
         path = tmp_path / name
-        path.write_text(program.replace("time.sleep(2)", "time.sleep(8)"), encoding="utf-8")
+        slow = program.replace("time.sleep(2)", "time.sleep(8)")
+        slow = slow.replace("    return n * n", "    time.sleep(1)\n    return n * n")
+        path.write_text(slow, encoding="utf-8")
         run = run_program(path, method, timeout=60)
         assert (run.returncode, run.stdout) == (0, "submitted\ndone: 9\nbye\n"), (name, run.stderr)
 

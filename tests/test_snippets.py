@@ -58,6 +58,10 @@ PITFALL_UNDER_FORK = {
 }
 # Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.
 PITFALL_TIMEOUT = {"join-before-drain": 5}
+# Rules whose pitfall is a race that the program usually loses: the parent's exit removes
+# a lock or queue before the child has opened it. A loaded machine can let the child win
+# one run, so the pitfall must show in one of these many runs.
+PITFALL_RACE_RUNS = {"unjoined-process-with-ipc": 3}
 # Rules whose snippets run only on a newer Python than the oldest supported, by the API they use.
 RUNS_FROM = {"fork-with-max-tasks": (3, 11)}  # ProcessPoolExecutor(max_tasks_per_child=...)
 
@@ -119,7 +123,8 @@ def test_every_snippet_folder_is_a_rule() -> None:
 
 
 def test_the_pitfall_tables_name_rules_and_cases_that_exist() -> None:
-    for rule in PITFALL_ANY_START_METHOD | PITFALL_UNDER_FORK.keys() | PITFALL_TIMEOUT.keys():
+    named = PITFALL_ANY_START_METHOD | PITFALL_UNDER_FORK.keys() | PITFALL_TIMEOUT.keys() | PITFALL_RACE_RUNS.keys()
+    for rule in named:
         assert rule in registry.BY_NAME, rule
     for rule, cases in PITFALL_UNDER_FORK.items():
         for case in cases:
@@ -212,5 +217,8 @@ def test_before_shows_the_pitfall_and_keeps_its_meaning_under_fork(before: Path,
         run = _run(before, method)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
     else:
-        run = _run(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
+        for _ in range(PITFALL_RACE_RUNS.get(rule, 1)):
+            run = _run(before, method, timeout=PITFALL_TIMEOUT.get(rule, 30), stop_on="Error")
+            if (run.returncode, run.stdout) != (0, expected):
+                break
         assert (run.returncode, run.stdout) != (0, expected), "the pitfall did not show"
