@@ -24,6 +24,7 @@ from .facts import ModuleFacts
 from .guard import is_main_guard
 from .names import api_of
 from .project.apis import POOLS
+from .project.parent import closure
 from .reachability import ModuleReach, reach_of
 from .statements import MUTATING_METHODS, calls_in, names_in
 
@@ -82,12 +83,7 @@ class ParentWrites:
             if not any(a.references for a in self.reach.global_scope.assignments[name])
         }  # fmt: skip
         roots |= {name for name in unreferenced if self._starts_processes(name)}
-        found, todo = set(roots), list(roots)
-        while todo:
-            for called in (self.mentions[todo.pop()] & self.parent_only) - found:
-                found.add(called)
-                todo.append(called)
-        return found
+        return closure(roots, lambda name: self.mentions[name] & self.parent_only)
 
     def runner(self, node: cst.CSTNode) -> tuple[str, str | None]:
         """Who runs ``node``: ("parent", function or None for the guard), ("import", None)
@@ -108,12 +104,7 @@ class ParentWrites:
 
     def reached_from(self, entry: str) -> set[str]:
         """``entry`` and the top-level functions it mentions, transitively."""
-        found, todo = {entry}, [entry]
-        while todo:
-            for called in (self.mentions.get(todo.pop(), set()) & set(self.mentions)) - found:
-                found.add(called)
-                todo.append(called)
-        return found
+        return closure({entry}, lambda name: self.mentions.get(name, set()) & self.mentions.keys())
 
     # -- the writes ----------------------------------------------------------------------
 

@@ -10,13 +10,15 @@ is no parent code: a child's import repeats what it does.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Set
+from typing import Any, TypeVar
 
 from ...libraries import canonical
 from . import changes
 from .apis import POOLS
 from .nodes import FUNCTIONS
+
+T = TypeVar("T")
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -33,16 +35,17 @@ def parent_statements(
     ]
     at_import = {i for i in range(len(body)) if i not in guards and i not in functions.values()}
     in_children = {functions[name] for name in handed if name in functions}
-    others = _closure(at_import | in_children, named)
-    return {i: getattr(body[i], "name", "") for i in sorted(_closure(guards, named) - others)}
+    others = closure(at_import | in_children, named.__getitem__)
+    return {i: getattr(body[i], "name", "") for i in sorted(closure(guards, named.__getitem__) - others)}
 
 
-def _closure(start: set[int], named: list[set[int]]) -> set[int]:
+def closure(start: Iterable[T], edges: Callable[[T], Set[T]]) -> set[T]:
+    """``start`` and everything ``edges`` leads to from it, transitively."""
     found, pending = set(start), list(start)
     while pending:
-        for index in named[pending.pop()] - found:
-            found.add(index)
-            pending.append(index)
+        for reached in edges(pending.pop()) - found:
+            found.add(reached)
+            pending.append(reached)
     return found
 
 

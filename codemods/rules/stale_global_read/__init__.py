@@ -17,6 +17,7 @@ from ...analysis.ipc import StartMethods, creation_of, manager_names
 from ...analysis.parent_writes import ParentWrites, Write, parent_writes_of
 from ...analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
 from ...analysis.project.model import StaleRead
+from ...analysis.project.parent import closure
 from ...analysis.reachability import ChildRead
 from ...analysis.statements import MUTATING_METHODS
 from .._base import RuleVisitor, Unfixable
@@ -56,12 +57,7 @@ def _ast_reached(facts: AstFacts, entries: frozenset[str]) -> set[str]:
         name: {node.id for node in ast.walk(function) if isinstance(node, ast.Name)} & facts.functions.keys()
         for name, function in facts.functions.items()
     }
-    found, todo = set(entries), list(entries)
-    while todo:
-        for called in mentions[todo.pop()] - found:
-            found.add(called)
-            todo.append(called)
-    return found
+    return closure(entries, mentions.__getitem__)
 
 
 def _join(names: list[str]) -> str:
