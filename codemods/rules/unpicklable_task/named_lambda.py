@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...analysis.guard import is_main_guard
 from ...rewrite.handover import Edits
 from ...rewrite.hoisting import lambda_as_def
 
 
 def lone_line(module: cst.Module, line: cst.CSTNode | None, assign: cst.Assign) -> cst.SimpleStatementLine | None:
-    """``line``, when it is a top-level statement of ``module`` (outside the guard, which
-    a child does not run) that holds ``NAME = lambda`` alone, with a single plain name."""
-    if not isinstance(line, cst.SimpleStatementLine) or line.body != (assign,) or line not in module.body:
+    """``line``, when it is a top-level statement of ``module`` (so not under the guard,
+    which a child does not run) that holds ``NAME = lambda`` alone, with a single plain name."""
+    if not isinstance(line, cst.SimpleStatementLine) or list(line.body) != [assign] or line not in module.body:
         return None
     one_name = len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
-    return line if one_name and not any(is_main_guard(s) and line in s.body.body for s in module.body) else None
+    return line if one_name else None
 
 
 def define(module: cst.Module, line: cst.SimpleStatementLine) -> tuple[cst.Module, str]:
