@@ -21,9 +21,8 @@ import pytest
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads the process table from /proc")
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
-MPFIX = Path(sys.executable).parent / "mpfix"
 MODES = (0o644, 0o600, 0o755, 0o640)
-CORPUS_SIZE = 120
+CORPUS_SIZE = 60
 
 
 class Corpus:
@@ -67,23 +66,44 @@ class Corpus:
 
 
 # A shell runs background jobs with SIGINT ignored, and Python keeps an ignored SIGINT
-# ignored: this resets it before running mpfix, which then turns Ctrl-C into
-# KeyboardInterrupt as in a terminal.
-_WITH_DEFAULT_SIGINT = (
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
-)
+# ignored: this driver turns Ctrl-C back into KeyboardInterrupt, as in a terminal. SIGUSR1
+# makes it (and its forked workers) print every thread's stack, should a run ever hang.
+_DRIVER = """
+import faulthandler, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+faulthandler.register(signal.SIGUSR1, all_threads=True)
+from mpfix.cli import main
+sys.argv[0] = "mpfix"
+main()
+"""
 
 
 def start_fix(folder: Path, *options: str) -> subprocess.Popen:
     """`mpfix fix` in a session of its own, so that its workers can be found and signalled."""
-    log = open(folder.parent / "mpfix.log", "ab")  # noqa: SIM115 - closed by the child's exit
+    log = open(folder.parent / "mpfix.log", "wb")  # noqa: SIM115 - closed by the child's exit
     return subprocess.Popen(
-        [sys.executable, "-c", _WITH_DEFAULT_SIGINT, str(MPFIX), "fix", "--jobs", "2", "--no-progress", *options, "."],
+        [sys.executable, "-c", _DRIVER, "fix", "--jobs", "2", "--no-progress", *options, "."],
         cwd=folder,
         stdout=log,
         stderr=log,
         start_new_session=True,
     )
+
+
+def wait_for(process: subprocess.Popen, folder: Path, what: str) -> int:
+    """The run's exit code; a run that has not ended after two minutes (ten times a whole
+    run on a loaded machine) fails the test with every thread's stack of its processes."""
+    try:
+        return process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        group = [pid for pid, _, pgid in _processes() if pgid == process.pid]
+        for pid in group:
+            os.kill(pid, signal.SIGUSR1)
+        time.sleep(2)
+        for pid in group:
+            os.kill(pid, signal.SIGKILL)
+        log = (folder.parent / "mpfix.log").read_text(encoding="utf-8", errors="replace")
+        pytest.fail(f"{what}: mpfix hangs; its processes' stacks:\n{log}")
 
 
 def _processes() -> list[tuple[int, int, int]]:
@@ -127,7 +147,7 @@ def timed_run(corpus: Corpus, *options: str) -> float:
     corpus.reset()
     began = time.monotonic()
     process = start_fix(corpus.folder, *options)
-    assert process.wait(timeout=300) == 0
+    assert wait_for(process, corpus.folder, "an uninterrupted run") == 0
     assert corpus.fixed_count() == CORPUS_SIZE
     return time.monotonic() - began
 
@@ -151,14 +171,15 @@ def wait_for_the_first_write(process: subprocess.Popen, corpus: Corpus) -> None:
         time.sleep(0.001)
 
 
+@pytest.mark.timeout(900)  # above the two minutes each run gets, so that a hang shows its stacks
 def test_an_interrupt_at_any_moment_leaves_each_file_old_or_new_and_nothing_behind(tmp_path: Path) -> None:
     corpus = Corpus(tmp_path / "corpus")
-    cache = Path(os.environ["MPFIX_CACHE_DIR"])
-    timed_run(corpus)  # fills the cache
+    cache = Path(os.environ["MPFIX_CACHE_DIR"])  # empty: each test has its own
     # A cold run spends its time analysing, a warm one (every result in the cache) mostly
     # writing; each kind of interrupt comes at a seeded random moment of each, and once
     # more in the middle of writing.
-    durations = {"cold": timed_run(corpus, "--no-cache"), "warm": timed_run(corpus)}
+    durations = {"cold": timed_run(corpus)}  # fills the cache
+    durations["warm"] = timed_run(corpus)
     rng = random.Random(20240611)
     outcomes: Counter[str] = Counter()
 
@@ -172,7 +193,7 @@ def test_an_interrupt_at_any_moment_leaves_each_file_old_or_new_and_nothing_behi
             else:
                 time.sleep(rng.uniform(0, durations[moment]))
             interrupt(process, how)
-            returncode = process.wait(timeout=300)
+            returncode = wait_for(process, corpus.folder, f"{how} at the {moment} moment")
 
             left = wait_until_gone(process.pid)
             for pid in left:  # a failing run leaves nothing behind either
