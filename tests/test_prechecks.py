@@ -718,6 +718,49 @@ if __name__ == "__main__":
         id="MP015-aliased-semaphore",
     ),
     pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+def run(lock):
+    mp.Process(target=print, args=(lock,)).start()
+
+if __name__ == "__main__":
+    run(mp.Lock())
+""",
+        id="MP015-started-without-a-name",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    event = mp.Event()
+    workers = [mp.Process(target=print, args=(event,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+""",
+        id="MP015-a-list-of-them",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+def run():
+    lock = mp.Lock()
+    worker = mp.Process(target=print, args=(lock,))
+    worker.start()
+
+    def wait(worker):
+        worker.join()
+
+    return wait
+""",
+        id="MP015-joined-only-by-another-binding",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp
@@ -1012,6 +1055,32 @@ if __name__ == "__main__":
     worker.start()
 """,
         id="MP015-nothing-handed",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+def test_share():
+    queue = mp.Queue()
+    worker = mp.Process(target=print, args=(queue,))
+    worker.start()
+    queue.put(1)
+    worker.join()
+""",
+        id="MP015-joined-in-its-function",
+    ),
+    pytest.param(
+        "MP015",
+        """\
+import multiprocessing as mp
+
+def start_all(lock, workers):
+    workers.append(mp.Process(target=print, args=(lock,)))
+    for worker in workers:
+        worker.start()
+""",
+        id="MP015-handed-on-as-made",
     ),
     pytest.param(
         "MP018",

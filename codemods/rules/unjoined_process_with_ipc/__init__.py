@@ -21,6 +21,7 @@ from ...analysis.names import EXIT_CALLS, spellings
 from ...analysis.prechecks import AstFacts
 from ...analysis.statements import is_definition, is_import
 from .._base import RuleVisitor, Unfixable
+from . import precheck
 from .handles import HandleFinder, Handles
 
 # What reaches a child as a named semaphore: the objects that hold a lock or a semaphore.
@@ -39,13 +40,15 @@ class UnjoinedProcessWithIpc(RuleVisitor):
 
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
-        """A call spelled like ``Process``, a ``start()`` call, and a name spelled like one of
-        :data:`SEMAPHORED` (a factory, or an annotation)."""
-        if not facts.calls_to(facts.aliases(spellings({"Process"}))) or not facts.method_calls(["start"]):
+        """A call spelled like ``Process``, a ``start()`` call, a name spelled like one of
+        :data:`SEMAPHORED` (a factory, or an annotation), and a ``Process(...)`` call that
+        hands one over in a shape this rule reports (see precheck.may_find)."""
+        processes = facts.aliases(spellings({"Process"}))
+        if not facts.calls_to(processes) or not facts.method_calls(["start"]):
             return False
         kinds = facts.aliases(spellings(SEMAPHORED))
         names = {n.id for n in facts.nodes(ast.Name)} | {n.attr for n in facts.nodes(ast.Attribute)}
-        return bool(names & kinds)
+        return bool(names & kinds) and precheck.may_find(facts, processes, kinds)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.bindings.makes(node, {"Process"}):
