@@ -761,6 +761,20 @@ def run():
         id="MP015-joined-only-by-another-binding",
     ),
     pytest.param(
+        "MP012",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+def run(xs):
+    with ProcessPoolExecutor() as pool:
+        for x in xs:
+            if x:
+                print(handle)
+            handle = pool.submit(abs, x)
+""",
+        id="MP012-read-only-before-it-is-bound",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp
@@ -1083,6 +1097,45 @@ def start_all(lock, workers):
         id="MP015-handed-on-as-made",
     ),
     pytest.param(
+        "MP012",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+def test_state():
+    with ProcessPoolExecutor() as executor:
+        future = executor.submit(abs, -1)
+        assert future.result() == 1
+""",
+        id="MP012-assigned-and-read",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+def run(chunks):
+    with ProcessPoolExecutor() as pool:
+        futures = {pool.submit(abs, chunk) for chunk in chunks}
+        return [future.result() for future in as_completed(futures)]
+""",
+        id="MP012-a-set-of-them-read",
+    ),
+    pytest.param(
+        "MP012",
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+def run():
+    tasks = []
+    with ProcessPoolExecutor() as pool:
+        tasks.append(pool.submit(abs, -1))
+        tasks.append(pool.submit(abs, -2))
+    for task in tasks:
+        task.result()
+""",
+        id="MP012-appended-and-read",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp
@@ -1312,3 +1365,33 @@ self.pool.map(elsewhere, [1])
 """
     entries = AstFacts(ast.parse(source)).entries
     assert (entries.targets, entries.tasks, entries.initializers) == ({"target"}, {"task"}, {"init"})
+
+
+@pytest.mark.parametrize(
+    ("later", "binds"),
+    [
+        ("tasks = []", True),
+        ("del tasks", True),
+        ("for tasks in runs: pass", True),
+        ("import tasks", True),
+        ("from queue import Queue as tasks", True),
+        ("def tasks(): pass", True),
+        ("class tasks: pass", True),
+        ("try:\n    pass\nexcept OSError as tasks:\n    pass", True),
+        ("match run:\n    case [*tasks]: pass", True),
+        ("[(tasks := x) for x in runs]", True),
+        ("print(tasks)", False),
+        ("def other():\n    tasks = []", False),  # another scope's
+        ("lambda tasks: tasks", False),
+    ],
+)
+def test_a_later_binding_is_seen_in_the_scope(later: str, binds: bool) -> None:
+    body = "".join(f"    {line}\n" for line in later.splitlines())
+    tree = ast.parse(f"def run(runs):\n    tasks = []\n    tasks.append(1)\n{body}")
+    function = tree.body[0]
+    append = function.body[1]
+    scopes = AstFacts(tree).scopes
+    assert scopes.binds_after(function, "tasks", after=append) is binds
+    assert scopes.binds_after(function, "tasks", after=function.body[-1]) is False
+    reads = list(scopes.reads(function, "tasks", after=function.body[0]))
+    assert sorted(read.lineno for read in reads) == [3] + ([4] if later == "print(tasks)" else [])

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, TypeVar, overload
 
 from .api_refs import ApiRefs
+from .ast_scopes import AstScopes
 from .names import spellings
 from .project.apis import POOLS, TASK_METHODS
 
@@ -92,6 +93,11 @@ class AstFacts:
     @cached_property
     def _levels(self) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
         return _index(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
+
+    @cached_property
+    def scopes(self) -> AstScopes:
+        """Parents, scopes and reads of names: for the pre-checks that follow a binding."""
+        return AstScopes(self.tree)
 
     @classmethod
     def of(cls, module: AstFacts | ast.Module) -> AstFacts:

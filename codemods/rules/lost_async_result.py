@@ -16,6 +16,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from ..analysis.ast_scopes import AstScopes
 from ..analysis.ipc import keyword
 from ..analysis.names import spellings
 from ..analysis.pool_blocks import terminated_after
@@ -37,16 +38,44 @@ def _ast_hears_of_errors(call: ast.Call) -> bool:
     return keyword_value(call, "error_callback") is not None or len(positional_args(call)) >= 5 or unpacks(call)
 
 
-def _ast_holders(facts: AstFacts) -> set[int]:
-    """The expressions (by id) whose place ``_lost`` may report: statements of their own,
-    values assigned to plain names, arguments that ``X.append()`` and its kin take."""
-    holders = {id(n.value) for n in facts.nodes(ast.Expr)}
-    holders |= {id(n.value) for n in facts.nodes(ast.Assign) if all(isinstance(t, ast.Name) for t in n.targets)}
-    holders |= {id(n.value) for n in facts.nodes(ast.AnnAssign) if isinstance(n.target, ast.Name) and n.value}
-    for call in facts.method_calls(FILLING):
-        if isinstance(call.func.value, ast.Name):  # type: ignore[attr-defined]
-            holders |= {id(arg) for arg in positional_args(call)}
-    return holders
+def _ast_may_be_lost(facts: AstFacts, call: ast.Call) -> bool:
+    """The ``ast`` twin of ``_lost``: where the handle (or a comprehension of them) goes is
+    a place ``_lost`` reports, unless the same scope surely reads it later: a statement of
+    its own, a value assigned to plain names that are not read after, an argument of
+    ``X.append()`` and its kin where ``X`` is not read after but to be filled."""
+    scopes = facts.scopes
+    holder: ast.expr = call
+    parent = scopes.parent(call)
+    if isinstance(parent, (ast.ListComp, ast.SetComp)) and parent.elt is call:
+        holder, parent = parent, scopes.parent(parent)
+    if isinstance(parent, ast.Expr):
+        return True
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is holder:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        scope = scopes.scope_of(parent)
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        return len(names) == len(targets) and not any(any(scopes.reads(scope, n, after=parent)) for n in names)
+    container = _filled(parent)
+    if container is None or not (isinstance(parent, ast.Call) and any(arg is holder for arg in parent.args)):
+        return False
+    scope = scopes.scope_of(container)
+    if scopes.binds_after(scope, container.id, after=container):
+        return True  # a later read may read another binding
+    return all(_fills(read, scopes) for read in scopes.reads(scope, container.id, after=container))
+
+
+def _fills(read: ast.Name, scopes: AstScopes) -> bool:
+    """``read`` is the ``X`` of ``X.append(...)`` or its kin."""
+    attribute = scopes.parent(read)
+    return attribute is not None and _filled(scopes.parent(attribute)) is read
+
+
+def _filled(call: ast.AST | None) -> ast.Name | None:
+    """``X`` of ``X.append(...)`` or its kin; None for any other node."""
+    func = call.func if isinstance(call, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in FILLING and isinstance(func.value, ast.Name):
+        return func.value
+    return None
 
 
 class LostAsyncResult(RuleVisitor):
@@ -55,17 +84,11 @@ class LostAsyncResult(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
         """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
-        without an error callback, where ``_lost`` looks: a statement of its own, the value
-        assigned to plain names, or an argument of ``X.append(...)`` and its kin, each also
-        as the element of a list or set comprehension."""
+        without an error callback, whose handle may be lost (see ``_ast_may_be_lost``)."""
         calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
         executors = facts.aliases(spellings(EXECUTORS))
         calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
-        if not calls:
-            return False
-        holders = _ast_holders(facts)
-        comprehensions = {id(n.elt): n for n in facts.nodes(ast.ListComp, ast.SetComp)}
-        return any(id(comprehensions.get(id(call), call)) in holders for call in calls)
+        return any(_ast_may_be_lost(facts, call) for call in calls)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

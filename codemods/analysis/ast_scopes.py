@@ -1,0 +1,105 @@
+"""Where a node sits on Python's ``ast``, and which names its own scope reads: what a
+pre-check needs to tell, without libcst's scope analysis, that a binding is used.
+
+As libcst's scope analysis sees it, a read refers to the bindings of its name in its own
+scope that come before it in the source (or, when none does, to the enclosing scope's):
+a name read in the same scope as a binding, after it, reads that binding. Reads in nested
+functions, classes, lambdas and comprehensions, which may bind the name anew, are left
+out, so that an answer of "read" is sure and one of "not read" may be wrong the safe way.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from functools import cached_property
+
+# The nodes that open a scope.
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *COMPREHENSIONS)
+
+
+class AstScopes:
+    """Parents and scopes of one module's ``ast``, worked out when first asked."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+
+    @cached_property
+    def _parents(self) -> dict[int, ast.AST]:
+        return {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self._parents.get(id(node))
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        """The innermost node of :data:`SCOPES` that holds ``node`` (the module at the top)."""
+        current = self.parent(node)
+        while current is not None and not isinstance(current, SCOPES):
+            current = self.parent(current)
+        return current if current is not None else self.tree
+
+    def reads(self, scope: ast.AST, name: str, after: ast.AST) -> Iterator[ast.Name]:
+        """Each read of ``name`` in ``scope`` itself that comes after the node ``after``."""
+        end = _end(after)
+        for node in _own_nodes(scope):
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+                continue
+            if (node.lineno, node.col_offset) >= end:
+                yield node
+
+    def binds_after(self, scope: ast.AST, name: str, after: ast.AST) -> bool:
+        """``scope`` may bind ``name`` after the node ``after`` (or anywhere, where a binding
+        has no place of its own in the source)."""
+        end = _end(after)
+        for node in _own_nodes(scope):
+            if isinstance(node, COMPREHENSIONS):  # a comprehension's := binds in this scope
+                walrus = [n for n in ast.walk(node) if isinstance(n, ast.NamedExpr) and _names(n.target, name)]
+                if any(_end(n) > end for n in walrus):
+                    return True
+            elif _binds(node, name) and (getattr(node, "end_lineno", None) is None or _end(node) > end):
+                return True
+        return False
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """``node`` binds ``name`` in the scope it is in: a store or ``del``, a ``def`` or
+    ``class``, an import, ``except ... as``, a capture of ``match``."""
+    if isinstance(node, ast.Name):
+        return node.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler, ast.MatchAs)):
+        return node.name == name
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name.split(".")[0]) == name
+    if isinstance(node, ast.MatchStar):
+        return node.name == name
+    if isinstance(node, ast.MatchMapping):
+        return node.rest == name
+    return False
+
+
+def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``scope``'s own body, and the first iterable of each comprehension in
+    it, which is evaluated here. A def's decorators, defaults and annotations and a class's
+    bases belong to the enclosing scope: they are left out, which errs the safe way."""
+    if isinstance(scope, ast.Lambda):
+        pending: list[ast.AST] = [scope.body]
+    elif isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        pending = list(scope.body)
+    else:
+        return
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, COMPREHENSIONS):
+            pending.append(node.generators[0].iter)
+        elif not isinstance(node, SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
