@@ -775,6 +775,42 @@ def run(xs):
         id="MP012-read-only-before-it-is-bound",
     ),
     pytest.param(
+        "MP009",
+        """\
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+def run():
+    with ProcessPoolExecutor() as pool:
+        pool.submit(lambda: 1).result()
+    with ThreadPoolExecutor() as pool:
+        pool.submit(lambda: 2).result()
+""",
+        id="MP009-a-thread-pool-bound-after",
+    ),
+    pytest.param(
+        "MP008",
+        """\
+import multiprocessing
+
+TOTAL = 0
+
+def add(x):
+    global TOTAL
+    TOTAL += x
+
+def work(x):
+    add(x)
+    return x
+
+if __name__ == "__main__":
+    with multiprocessing.Pool() as pool:
+        pool.map(work, [1])
+    print(TOTAL)
+""",
+        id="MP008-in-a-helper-of-the-task",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp
@@ -1134,6 +1170,44 @@ def run():
         task.result()
 """,
         id="MP012-appended-and-read",
+    ),
+    pytest.param(
+        "MP009",
+        """\
+import concurrent.futures
+import multiprocessing
+
+def test_threads():
+    def minimize():
+        return 1
+
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        tasks = [pool.submit(minimize), pool.submit(lambda: 2)]
+        pool = None
+    return tasks
+""",
+        id="MP009-a-thread-pool-by-name",
+    ),
+    pytest.param(
+        "MP008",
+        """\
+import multiprocessing
+
+TRACE = None
+
+def configure():
+    global TRACE
+    TRACE = print
+
+def work(x):
+    return x
+
+if __name__ == "__main__":
+    configure()
+    with multiprocessing.Pool() as pool:
+        pool.map(work, [1])
+""",
+        id="MP008-global-only-where-no-child-runs",
     ),
     pytest.param(
         "MP018",

@@ -11,8 +11,10 @@ out, so that an answer of "read" is sure and one of "not read" may be wrong the 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from functools import cached_property
+
+from .project.parent import closure
 
 # The nodes that open a scope.
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -61,12 +63,50 @@ class AstScopes:
                 return True
         return False
 
+    def bound_to_others(self, name: ast.Name, callees: Collection[str]) -> bool:
+        """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
+        ``with``) the result of a call whose callee is spelled as none of ``callees``.
+
+        That binding is among those the read refers to, so libcst's bindings cannot prove
+        ``name`` to be made by one of ``callees``.
+        """
+        start = (name.lineno, name.col_offset)
+        for node in _own_nodes(self.scope_of(name)):
+            if isinstance(node, ast.Assign) and _end(node) <= start:
+                made = [node.value] if any(_names(target, name.id) for target in node.targets) else []
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                items = [i for i in node.items if _names(i.optional_vars, name.id)]
+                made = [i.context_expr for i in items if _end(i.context_expr) <= start]
+            else:
+                continue
+            if any(isinstance(call, ast.Call) and _callee(call) not in callees for call in made):
+                return True
+        return False
+
+
+def reached_functions(
+    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], entries: Collection[str]
+) -> set[str]:
+    """The top-level ``functions`` among ``entries`` and those they mention, transitively (as
+    mpfix.analysis.parent_writes' ``reached_from``): every function that may run when an
+    entry runs, and more."""
+    mentions = {
+        name: {node.id for node in ast.walk(function) if isinstance(node, ast.Name)} & functions.keys()
+        for name, function in functions.items()
+    }
+    return closure(entries, lambda name: mentions.get(name, set())) & functions.keys()
+
+
+def _callee(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
 
 
-def _names(node: ast.AST, name: str) -> bool:
+def _names(node: ast.AST | None, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
 

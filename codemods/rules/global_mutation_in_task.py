@@ -19,10 +19,11 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from ..analysis.ast_scopes import reached_functions
 from ..analysis.bindings import bound_node
 from ..analysis.entries import Entries, entries_of
 from ..analysis.facts import findall
-from ..analysis.prechecks import FUNCTION, MODULE, AstFacts, callee_name
+from ..analysis.prechecks import MODULE, AstFacts, callee_name
 from ..analysis.project.apis import CONTAINER_CALLS, MUTATORS
 from ..analysis.project.model import LostUpdate
 from ..analysis.statements import is_definition
@@ -59,16 +60,17 @@ def _ast_change(node: ast.AST, containers: set[str]) -> bool:
 class GlobalMutationInTask(RuleVisitor):
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
-        """A process target or pool task, and in a function a ``global`` statement or an
+        """A process target or pool task, and in it or a function it mentions (the rule's
+        helpers that only children call are among those) a ``global`` statement or an
         in-place change of a name that module-level code binds to a container."""
         if not facts.entries.targets_or_tasks:
             return False
-        if facts.nodes(ast.Global, levels=(FUNCTION,)):
+        reached = reached_functions(facts.functions, facts.entries.targets_or_tasks)
+        nodes = [node for name in reached for node in ast.walk(facts.functions[name])]
+        if any(isinstance(node, ast.Global) for node in nodes):
             return True
         containers = _ast_containers(facts)
-        return bool(containers) and any(
-            _ast_change(node, containers) for node in facts.nodes(ast.Call, ast.Subscript, levels=(FUNCTION,))
-        )
+        return bool(containers) and any(_ast_change(node, containers) for node in nodes)
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.reported: set[tuple[int, str]] = set()

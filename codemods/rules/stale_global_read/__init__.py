@@ -13,11 +13,11 @@ import ast
 
 import libcst as cst
 
+from ...analysis.ast_scopes import reached_functions
 from ...analysis.ipc import StartMethods, creation_of, manager_names
 from ...analysis.parent_writes import ParentWrites, Write, parent_writes_of
 from ...analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
 from ...analysis.project.model import StaleRead
-from ...analysis.project.parent import closure
 from ...analysis.reachability import ChildRead
 from ...analysis.statements import MUTATING_METHODS
 from .._base import RuleVisitor, Unfixable
@@ -50,16 +50,6 @@ def _ast_run_time_names(facts: AstFacts) -> set[str]:
     return names | {name for node in found if (name := _changed_name(node)) is not None}
 
 
-def _ast_reached(facts: AstFacts, entries: frozenset[str]) -> set[str]:
-    """``entries`` and the top-level functions they mention, transitively (as
-    mpfix.analysis.parent_writes' ``reached_from``)."""
-    mentions = {
-        name: {node.id for node in ast.walk(function) if isinstance(node, ast.Name)} & facts.functions.keys()
-        for name, function in facts.functions.items()
-    }
-    return closure(entries, mentions.__getitem__)
-
-
 def _join(names: list[str]) -> str:
     quoted = [f"`{name}`" for name in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
@@ -75,7 +65,7 @@ class StaleGlobalRead(RuleVisitor):
         written = _ast_run_time_names(facts)
         return bool(written) and any(
             isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
-            for name in _ast_reached(facts, facts.entries.runs_in_child)
+            for name in reached_functions(facts.functions, facts.entries.runs_in_child)
             for node in ast.walk(facts.functions[name])
         )
 

@@ -90,7 +90,11 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
         given = positional_args(call)
         task = given[0] if given else keyword_value(call, "func") or keyword_value(call, "fn")
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
-        if task is not None and receiver is not None and may_be_instance(receiver, pools) and tasks.may_fail(task):
+        if task is None or receiver is None or not may_be_instance(receiver, pools):
+            continue
+        if isinstance(receiver, ast.Name) and facts.scopes.bound_to_others(receiver, pools):
+            continue  # a thread pool, say: the rule proves its receivers to be process pools
+        if tasks.may_fail(task):
             return True
     for call in facts.calls_to(facts.aliases(spellings({"Process"} & made_here))):
         given = positional_args(call)
