@@ -196,6 +196,23 @@ class TerminateTest:
         ],
         id="attribute-pool-waited-for-or-not-the-one-stopped",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+from celery import shared_task
+
+
+@shared_task
+def refresh(n):
+    with mp.Pool(2) as pool:
+        pool.apply_async(abs, (n,))
+        pool.close()
+        pool.join()
+""",
+        [(9, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`")],
+        id="a-process-pool-beside-celery",
+    ),
 ]
 
 
@@ -344,6 +361,22 @@ class TerminateTest:
         self.pool.join()
 """,
         id="attribute-pool-stopped-on-purpose",
+    ),
+    pytest.param(
+        """\
+from celery import shared_task
+
+
+@shared_task
+def add(x, y):
+    return x + y
+
+
+def schedule(signature):
+    add.apply_async((2, 2), countdown=10)
+    signature.apply_async()
+""",
+        id="celery-tasks-sent-and-forgotten",
     ),
 ]
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     BaseAssignment,
     ScopeProvider,
 )
 
 from ..analysis.ast_scopes import AstScopes
+from ..analysis.facts import findall
 from ..analysis.ipc import keyword
 from ..analysis.names import spellings
 from ..analysis.pool_blocks import terminated_after
@@ -26,6 +29,11 @@ from ._base import RuleVisitor
 # Pool methods whose name no other common API has: found on any receiver. Each takes
 # `error_callback` as its fifth positional argument.
 ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+# The pools that have them. Celery's tasks have an `apply_async` too, whose result is
+# thrown away on purpose (the worker logs a failure): in a module that imports Celery,
+# only a receiver proven to be one of these pools is reported.
+ASYNC_POOLS = frozenset({"Pool", "ThreadPool"})
+CELERY = "celery"
 EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
 # Methods that only put something into a container: a container used only by these is
 # never read.
@@ -36,6 +44,18 @@ COMPREHENSIONS = (cst.ListComp, cst.SetComp)
 def _ast_hears_of_errors(call: ast.Call) -> bool:
     """The ``ast`` twin of ``_hears_of_errors``."""
     return keyword_value(call, "error_callback") is not None or len(positional_args(call)) >= 5 or unpacks(call)
+
+
+def _ast_imports(facts: AstFacts, package: str) -> bool:
+    """The module imports ``package`` or one of its modules (absolutely)."""
+    for node in facts.nodes(ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            names = [node.module] if node.module and not node.level else []
+        if any(name.split(".")[0] == package for name in names):
+            return True
+    return False
 
 
 def _ast_may_be_lost(facts: AstFacts, call: ast.Call) -> bool:
@@ -78,6 +98,17 @@ def _filled(call: ast.AST | None) -> ast.Name | None:
     return None
 
 
+def _packages(node: cst.CSTNode) -> list[str]:
+    """The top-level packages that an ``import`` or an absolute ``from ... import`` names."""
+    if isinstance(node, cst.Import):
+        names = [get_full_name_for_node(alias.name) for alias in node.names]
+    elif isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
+        names = [get_full_name_for_node(node.module)]
+    else:
+        names = []
+    return [name.split(".")[0] for name in names if name]
+
+
 class LostAsyncResult(RuleVisitor):
     APIS = None  # `x.apply_async(...)` loses its errors on any receiver
 
@@ -86,9 +117,15 @@ class LostAsyncResult(RuleVisitor):
         """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
         without an error callback, whose handle may be lost (see ``_ast_may_be_lost``)."""
         calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
+        if _ast_imports(facts, CELERY):
+            pools = facts.aliases(spellings(ASYNC_POOLS))
+            calls = [c for c in calls if may_be_instance(c.func.value, pools)]  # type: ignore[attr-defined]
         executors = facts.aliases(spellings(EXECUTORS))
         calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
         return any(_ast_may_be_lost(facts, call) for call in calls)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._celery = any(CELERY in _packages(imported) for imported in findall(node, m.Import() | m.ImportFrom()))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -98,6 +135,8 @@ class LostAsyncResult(RuleVisitor):
         if method in ASYNC_METHODS:
             if self._hears_of_errors(node):
                 return
+            if self._celery and not self.bindings.is_instance(func.value, ASYNC_POOLS):
+                return  # a Celery task's, most likely
         elif method != "submit" or not self.bindings.is_instance(func.value, EXECUTORS):
             return
         how = self._lost(node)
