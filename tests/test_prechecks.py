@@ -1210,6 +1210,21 @@ if __name__ == "__main__":
         id="MP008-global-only-where-no-child-runs",
     ),
     pytest.param(
+        "MP002",
+        """\
+from concurrent.futures import ThreadPoolExecutor
+
+def interleave(iterators):
+    with ThreadPoolExecutor() as executor:
+        futures = [executor.submit(next, it) for it in iterators]
+        for i in range(len(iterators)):
+            result = futures[i].result()
+            futures[i] = executor.submit(next, iterators[i])
+            yield result
+""",
+        id="MP002-prefetching-into-a-list",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp

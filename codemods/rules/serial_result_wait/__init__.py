@@ -29,16 +29,35 @@ RETRY = "the wait is inside `try`: a retry or timeout pattern handles each task 
 
 
 def _waits_for_tasks(nodes: Iterable[ast.AST], pools: Collection[str]) -> bool:
-    """Among ``nodes``, calls that may submit a task and wait for it (see ``_wait``):
-    ``pool.apply()``, or a submission and its wait (``apply_async`` and ``get``)."""
-    methods = {
-        node.func.attr
-        for node in nodes
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and (node.func.attr != "apply" or may_be_instance(node.func.value, pools))
-    }
-    return "apply" in methods or any(submit in methods and wait in methods for submit, wait in WAIT_OF.items())
+    """Among ``nodes``, a call that may submit a task and wait for it, in a shape that
+    ``_wait`` knows: ``pool.apply()``, ``X.apply_async(...).get()`` (or ``submit`` and
+    ``result``), or ``h.get()`` where ``nodes`` bind ``h = X.apply_async(...)``."""
+    nodes = list(nodes)
+    handles = set()  # (name, the wait of what it is bound to)
+    for node in nodes:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, submitted = node.targets[0], _submits(node.value)
+        if isinstance(target, ast.Name) and submitted is not None:
+            handles.add((target.id, WAIT_OF[submitted]))
+    for node in nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method, receiver = node.func.attr, node.func.value
+        if method == "apply" and may_be_instance(receiver, pools):
+            return True
+        if method in WAIT_OF.values() and (
+            WAIT_OF.get(_submits(receiver) or "") == method
+            or (isinstance(receiver, ast.Name) and (receiver.id, method) in handles)
+        ):
+            return True
+    return False
+
+
+def _submits(node: ast.AST) -> str | None:
+    """The method of ``X.apply_async(...)`` or ``X.submit(...)``; None for anything else."""
+    func = node.func if isinstance(node, ast.Call) else None
+    return func.attr if isinstance(func, ast.Attribute) and func.attr in WAIT_OF else None
 
 
 def _chained(call: cst.Call) -> cst.Call | None:
@@ -58,10 +77,10 @@ class SerialResultWait(RuleVisitor):
 
     @classmethod
     def precheck(cls, facts: AstFacts) -> bool:
-        """A loop that calls a method named ``apply``, or both a submission and its wait
-        (``apply_async`` and ``get``, ``submit`` and ``result``)."""
+        """A loop that calls a method named ``apply``, or waits for a submission in a shape
+        the rule knows (see ``_waits_for_tasks``)."""
         pools = facts.aliases(spellings(POOLS))
-        if not _waits_for_tasks(facts.method_calls(["apply", *WAIT_OF, *WAIT_OF.values()]), pools):
+        if not _waits_for_tasks([*facts.method_calls(["apply", *WAIT_OF.values()]), *facts.nodes(ast.Assign)], pools):
             return False
         return any(_waits_for_tasks(ast.walk(loop), pools) for loop in facts.nodes(*AST_LOOPS))
 
