@@ -1469,6 +1469,7 @@ self.pool.map(elsewhere, [1])
         ("try:\n    pass\nexcept OSError as tasks:\n    pass", True),
         ("match run:\n    case [*tasks]: pass", True),
         ("[(tasks := x) for x in runs]", True),
+        ("def later(default=(tasks := [])): pass", True),
         ("print(tasks)", False),
         ("def other():\n    tasks = []", False),  # another scope's
         ("lambda tasks: tasks", False),

@@ -55,13 +55,11 @@ class AstScopes:
         has no place of its own in the source)."""
         end = _end(after)
         for node in _own_nodes(scope):
-            if isinstance(node, COMPREHENSIONS):  # a comprehension's := binds in this scope
-                walrus = [n for n in ast.walk(node) if isinstance(n, ast.NamedExpr) and _names(n.target, name)]
-                if any(_end(n) > end for n in walrus):
-                    return True
-            elif _binds(node, name) and (getattr(node, "end_lineno", None) is None or _end(node) > end):
+            if _binds(node, name) and (getattr(node, "end_lineno", None) is None or _end(node) > end):
                 return True
-        return False
+        # A := in a comprehension binds in this scope, and so does one in a default or a
+        # decorator, which _own_nodes leaves out: each counts, wherever it is.
+        return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in ast.walk(scope))
 
     def bound_to_others(self, name: ast.Name, callees: Collection[str]) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
@@ -129,7 +127,8 @@ def _binds(node: ast.AST, name: str) -> bool:
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes of ``scope``'s own body, and the first iterable of each comprehension in
     it, which is evaluated here. A def's decorators, defaults and annotations and a class's
-    bases belong to the enclosing scope: they are left out, which errs the safe way."""
+    bases belong to the enclosing scope: they are left out, so that fewer reads are found
+    (the safe way); ``binds_after`` looks for the one binding they may hold, a :=."""
     if isinstance(scope, ast.Lambda):
         pending: list[ast.AST] = [scope.body]
     elif isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
