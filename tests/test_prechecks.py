@@ -1225,6 +1225,30 @@ def interleave(iterators):
         id="MP002-prefetching-into-a-list",
     ),
     pytest.param(
+        "MP012",
+        """\
+from celery import shared_task
+
+@shared_task
+def add(x, y):
+    return x + y
+
+def test_chain():
+    signature = add.s(2, 2)
+    signature.apply_async()
+    chain = add.s(2, 2) | add.s(4)
+    chain.apply_async()
+
+def test_local_task(app):
+    @app.task
+    def task(x):
+        return x
+
+    task.apply_async((1,))
+""",
+        id="MP012-a-celery-signature",
+    ),
+    pytest.param(
         "MP018",
         """\
 import multiprocessing as mp

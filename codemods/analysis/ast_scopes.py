@@ -63,13 +63,20 @@ class AstScopes:
 
     def bound_to_others(self, name: ast.Name, callees: Collection[str]) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
-        ``with``) the result of a call whose callee is spelled as none of ``callees``.
+        ``with``) something other than a name or a call of one of ``callees``: a call of
+        another callee, an attribute, an operation; or a ``def``, a ``class`` or an import
+        binds it there.
 
-        That binding is among those the read refers to, so libcst's bindings cannot prove
-        ``name`` to be made by one of ``callees``.
+        That binding is among those the read refers to, so libcst's bindings (which follow
+        names, and see a call of an API as making it) cannot prove ``name`` to be made by
+        one of ``callees``.
         """
         start = (name.lineno, name.col_offset)
         for node in _own_nodes(self.scope_of(name)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias)):
+                if _binds(node, name.id) and _end(node) <= start:
+                    return True  # a def, a class or an import: libcst's bindings prove nothing of it
+                continue
             if isinstance(node, ast.Assign) and _end(node) <= start:
                 made = [node.value] if any(_names(target, name.id) for target in node.targets) else []
             elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -77,7 +84,7 @@ class AstScopes:
                 made = [i.context_expr for i in items if _end(i.context_expr) <= start]
             else:
                 continue
-            if any(isinstance(call, ast.Call) and _callee(call) not in callees for call in made):
+            if any(_made_otherwise(value, callees) for value in made):
                 return True
         return False
 
@@ -93,6 +100,12 @@ def reached_functions(
         for name, function in functions.items()
     }
     return closure(entries, lambda name: mentions.get(name, set())) & functions.keys()
+
+
+def _made_otherwise(value: ast.expr, callees: Collection[str]) -> bool:
+    if isinstance(value, ast.Call):
+        return _callee(value) not in callees
+    return not isinstance(value, ast.Name)
 
 
 def _callee(call: ast.Call) -> str | None:

@@ -58,6 +58,14 @@ def _ast_imports(facts: AstFacts, package: str) -> bool:
     return False
 
 
+def _may_be_pool(facts: AstFacts, receiver: ast.expr, pools: frozenset[str]) -> bool:
+    """``receiver`` may be proven one of ``pools`` (see mpfix.analysis.bindings'
+    ``is_instance``): no binding before it makes it something else."""
+    if isinstance(receiver, ast.Name) and facts.scopes.bound_to_others(receiver, pools):
+        return False
+    return may_be_instance(receiver, pools)
+
+
 def _ast_may_be_lost(facts: AstFacts, call: ast.Call) -> bool:
     """The ``ast`` twin of ``_lost``: where the handle (or a comprehension of them) goes is
     a place ``_lost`` reports, unless the same scope surely reads it later: a statement of
@@ -119,7 +127,7 @@ class LostAsyncResult(RuleVisitor):
         calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
         if _ast_imports(facts, CELERY):
             pools = facts.aliases(spellings(ASYNC_POOLS))
-            calls = [c for c in calls if may_be_instance(c.func.value, pools)]  # type: ignore[attr-defined]
+            calls = [c for c in calls if _may_be_pool(facts, c.func.value, pools)]  # type: ignore[attr-defined]
         executors = facts.aliases(spellings(EXECUTORS))
         calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
         return any(_ast_may_be_lost(facts, call) for call in calls)
