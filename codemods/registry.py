@@ -8,7 +8,9 @@ without importing libcst. Standard library only.
 
 from __future__ import annotations
 
+import collections
 import difflib
+import functools
 from collections.abc import Iterable
 
 from .libraries import needles
@@ -292,16 +294,40 @@ def select(selectors: Iterable[str] | None = None, ignore: Iterable[str] | None 
     )
 
 
-def matching(data: bytes, specs: Iterable[RuleSpec]) -> list[RuleSpec]:
-    """The rules of ``specs`` whose needles ``data`` holds: the only ones that can match it."""
-    found: dict[bytes, bool] = {}  # the rules share needles: each is looked for once
+def matching(data: bytes, specs: Iterable[RuleSpec], found: dict[bytes, bool] | None = None) -> list[RuleSpec]:
+    """The rules of ``specs`` whose needles ``data`` holds: the only ones that can match it.
+    ``found``: whether ``data`` holds each of some needles, as far as the caller looked."""
+    found = {} if found is None else found  # the rules share needles: each is looked for once
 
     def has(needle: bytes) -> bool:
         if needle not in found:
             found[needle] = needle in data
         return found[needle]
 
+    specs = tuple(specs)
+    # Most files hold none of the few needles that every group needs one of: one look for
+    # each of those settles them, instead of walking the thousands of groups.
+    if not any(map(has, _gate(specs))):
+        return []
     return [spec for spec in specs if any(all(map(has, group)) for group in spec.needles)]
+
+
+@functools.lru_cache(maxsize=64)
+def _gate(specs: tuple[RuleSpec, ...]) -> tuple[bytes, ...]:
+    """Needles of which every group of ``specs`` holds one: a file holding none of them
+    matches no rule of ``specs``. The libraries' needles first (rare in files that do not
+    use them), then, greedily, those that most of the other groups hold."""
+    open_groups = [frozenset(group) for spec in specs for group in spec.needles]
+    gate: list[bytes] = [needle for needle in SCOPE if any(needle in group for group in open_groups)]
+    # A group is held by a file only if each of its needles is: one needle that holds a
+    # gate needle (``multiprocessing`` holds ``multiprocess``) is as good as the gate's.
+    open_groups = [group for group in open_groups if not any(g in needle for g in gate for needle in group)]
+    while open_groups:
+        counts = collections.Counter(needle for group in open_groups for needle in group)
+        needle = min(counts, key=lambda n: (-counts[n], n))
+        gate.append(needle)
+        open_groups = [group for group in open_groups if not any(needle in other for other in group)]
+    return tuple(gate)
 
 
 # A file that names one of these is read and parsed even when no rule's needles match it,

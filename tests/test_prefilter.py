@@ -77,3 +77,21 @@ def test_prefilters_hide_no_finding(spec: registry.RuleSpec) -> None:
         assert _findings(True)[name].get(spec.code, []) == by_rule.get(spec.code, []), name
         if by_rule.get(spec.code):
             assert registry.matching(texts[name].encode("utf-8"), [spec]), name
+
+
+@pytest.mark.parametrize("spec", registry.RULES, ids=lambda spec: spec.code)
+def test_a_file_holding_one_group_of_needles_matches_its_rule(spec: registry.RuleSpec) -> None:
+    """Each group of needles is enough, alone, whatever rules are asked about: the quick
+    look that settles most files (a few needles one of which every group holds) never
+    turns one away."""
+    for group in spec.needles:
+        data = b"\n".join(group)
+        assert spec in registry.matching(data, registry.RULES), group
+        assert registry.matching(data, [spec]) == [spec], group
+
+
+def test_a_file_holding_no_library_or_pool_word_matches_nothing() -> None:
+    data = b"import os\nfrom concurrent import futures\nprint(os.getpid(), futures.wait)\n"
+    assert registry.matching(data, registry.RULES) == []
+    pooled = b"import multiprocessing\nmultiprocessing.Pool(2).map(abs, [1])\n"
+    assert registry.matching(data + pooled, registry.RULES)

@@ -44,11 +44,9 @@ class ByteFacts:
     @classmethod
     def of(cls, data: bytes, rules: Sequence[RuleSpec] = RULES) -> ByteFacts:
         """The facts of ``data``, for the rules of ``rules``."""
-        return cls(
-            frozenset(spec.code for spec in matching(data, rules)),
-            any(word in data for word in SCOPE),
-            might_suppress(data),
-        )
+        found = {word: word in data for word in SCOPE}  # the needles' look for these is not repeated
+        names_scope = any(found.values())
+        return cls(frozenset(spec.code for spec in matching(data, rules, found)), names_scope, might_suppress(data))
 
     def prefilter(
         self, rules: Sequence[RuleSpec], report_unused_suppressions: bool = False
