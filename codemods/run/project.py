@@ -157,7 +157,7 @@ def build(
     _follow_imports(summaries, files)
     _find_importers(summaries, [path for path in rest if path not in summaries.known])
     project = Project(summaries.known, summaries.found, summaries.load)
-    return {given.get(path, path): view for path, view in views(project).items()}
+    return {given.get(path, path): view for path, view in views(project, given).items()}
 
 
 def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:

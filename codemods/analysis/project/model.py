@@ -50,6 +50,16 @@ class ForeignLambda:
 
 
 @dataclass(frozen=True)
+class SentLambda:
+    """A module-level lambda of this module that another module hands to a child."""
+
+    name: str
+    kind: str  # "target", "task" or "initializer"
+    by: str  # the module that hands it over (relative to this file's folder)
+    line: int
+
+
+@dataclass(frozen=True)
 class LostUpdate:
     """A change that a function of this module makes to a module-level name while it
     runs in a child that another module starts, and that module then reads the name."""
@@ -92,6 +102,7 @@ class ProjectView:
     child_import: str = ""  # why child processes import this module; "" when they do not
     lost_updates: tuple[LostUpdate, ...] = ()
     stale_reads: tuple[StaleRead, ...] = ()
+    sent_lambdas: tuple[SentLambda, ...] = ()
 
     def digest(self) -> str:
         """Part of the file's cache key: a change in another file that changes what this

@@ -2,7 +2,9 @@
 
 - MP003: the functions of this module that another module starts in a child, where this
   module creates an IPC object at import that those functions read.
-- MP009: names handed to a child here that another module binds to a lambda.
+- MP009: names handed to a child here that another module binds to a lambda, when that
+  module is not one the run checks; and the lambdas of this module that another module
+  hands to a child, when it is.
 - MP013: this module is imported by child processes (the script that starts them, or
   the module of their target, imports it) and does work at import.
 - MP001: the modules that import this one, which starts processes at import.
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from .model import (
     ChildStart,
@@ -23,18 +26,25 @@ from .model import (
     LostUpdate,
     Project,
     ProjectView,
+    SentLambda,
     relative,
 )
 from .stale import stale_reads
 
 
-def views(project: Project) -> dict[str, ProjectView]:
-    """The view of every file that other files tell something (the others have none)."""
+def views(project: Project, checked: Collection[str] = ()) -> dict[str, ProjectView]:
+    """The view of every file that other files tell something (the others have none).
+    ``checked``: the files of the run, which a finding (and a fix) may be in; the other
+    modules of the project are only read."""
     starts: dict[str, list[ChildStart]] = defaultdict(list)
     lambdas: dict[str, list[ForeignLambda]] = defaultdict(list)
+    sent: dict[str, list[SentLambda]] = defaultdict(list)
     child_modules: dict[str, str] = {}  # a module children import -> why
     for by, home, name, handover in project.handovers():
         summary = project.summaries[home]
+        if name in summary.lambdas and home in checked:
+            sent[home].append(SentLambda(name, handover.kind, relative(by, home), handover.line))
+            continue
         if name in summary.lambdas:
             lambdas[by].append(ForeignLambda(handover.written, relative(home, by), summary.lambdas[name]))
             continue
@@ -55,7 +65,7 @@ def views(project: Project) -> dict[str, ProjectView]:
         read = {n for s in own_starts for n in summary.reads.get(s.function, ())}
         if read & set(summary.shared):
             rules.add("MP003")
-        if lambdas.get(path):
+        if lambdas.get(path) or sent.get(path):
             rules.add("MP009")
         why = imported.get(path, "")
         if why and summary.effects:
@@ -76,6 +86,7 @@ def views(project: Project) -> dict[str, ProjectView]:
                 why if "MP013" in rules else "",
                 tuple(lost.get(path, ())),
                 tuple(stale.get(path, ())),
+                tuple(sent.get(path, ())),
             )
     return found
 

@@ -28,9 +28,9 @@ from ...rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from .._base import RuleVisitor, Unfixable
 from . import mangled
 from .ast_tasks import may_find
-from .foreign import foreign_lambda
+from .foreign import foreign_lambda, sent_lambdas
 from .named_lambda import define, lone_line
-from .naming import lambda_name
+from .naming import lambda_name, parameter_names
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -76,6 +76,12 @@ class UnpicklableTask(RuleVisitor):
         self.starts = StartMethods(node, self.api)
         self.hoisting = Hoisting(self.facts)
         self.names = FreshNames.of(self.facts)
+        for sent in sent_lambdas(node, self.facts.project, self.reach.global_scope, LAMBDA):
+            target = sent.assign.targets[0].target
+            if sent.fix is None:
+                self.report(target, sent.message, not_fixed=sent.reason)
+            else:
+                self.report(target, sent.message, fix=(node, sent.fix[0]), fix_title=sent.fix[1])
 
     def visit_Call(self, node: cst.Call) -> None:
         site = self._site(node)
@@ -296,14 +302,14 @@ class UnpicklableTask(RuleVisitor):
         if (
             site.noun != "target"
             or not isinstance(enclosing, cst.FunctionDef)
-            or _parameter_names(function.params)
+            or parameter_names(function.params)
             or len(given) > 2
             or keyword(site.call, "args") is not None
             or keyword(site.call, "kwargs") is not None
         ):
             return []
         first_read: dict[str, tuple[int, int]] = {}
-        for name in _parameter_names(enclosing.params):
+        for name in parameter_names(enclosing.params):
             assignments = scope.assignments[name]
             if len(assignments) != 1:
                 continue  # rebound: its value may change before the child starts
@@ -389,12 +395,6 @@ class UnpicklableTask(RuleVisitor):
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
         site = self._site(call) if isinstance(call, cst.Call) else None
         return site is not None and site.task is node
-
-
-def _parameter_names(params: cst.Parameters) -> list[str]:
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return [param.name.value for param in every]
 
 
 RULE = UnpicklableTask

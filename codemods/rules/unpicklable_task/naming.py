@@ -1,4 +1,5 @@
-"""The module-level name of a lambda that MP009 turns into a function."""
+"""Names for MP009's fixes: the module-level name of a lambda that becomes a function,
+and the parameters of a def."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def lambda_name(lambda_: cst.Lambda, parents: Mapping[cst.CSTNode, cst.CSTNode],
     # ``_load`` and ``__init__`` read as ``load`` and ``init``.
     place = owner.name.value.strip("_") if isinstance(owner, cst.FunctionDef) else "main" if under_guard else ""
     return "_" + "_".join(part for part in (place, noun) if part)
+
+
+def parameter_names(params: cst.Parameters) -> list[str]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return [param.name.value for param in every]
