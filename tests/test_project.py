@@ -207,7 +207,8 @@ def test_a_lambda_from_another_module_handed_to_a_pool(program: Path) -> None:
 def test_the_lambda_becomes_a_def_in_its_own_module(program: Path) -> None:
     write(program, {"helpers.py": "# the task\nsquare = lambda x: x * x  # squares\n", "main.py": POOLED})
     assert mpfix("fix", ".") == (0, [])
-    assert (program / "helpers.py").read_text(encoding="utf-8") == "# the task\ndef square(x):  # squares\n    return x * x\n"
+    defined = "# the task\ndef square(x):  # squares\n    return x * x\n"
+    assert (program / "helpers.py").read_text(encoding="utf-8") == defined
     assert (program / "main.py").read_text(encoding="utf-8") == POOLED
     assert mpfix("check", ".") == (0, [])
     assert unchanged_by_fix(program, {"helpers.py": (program / "helpers.py").read_text(encoding="utf-8")})
