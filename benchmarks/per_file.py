@@ -6,10 +6,8 @@ Run in a process of its own (see scan.bench): it imports mpfix's engine and libc
 
 from __future__ import annotations
 
-import ast
 import os
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,18 +26,12 @@ class Survey:
 
 
 def reaches_libcst(source: str) -> bool:
-    """Whether mpfix parses ``source`` with libcst: as mpfix.engine.analyze decides,
-    when some rule's needles and ``ast`` pre-check let it through (or Python cannot parse it)."""
-    from mpfix.engine import prefiltered
+    """Whether mpfix parses ``source`` with libcst: as mpfix.screening decides, when some
+    rule's needles and ``ast`` pre-check let it through (or Python cannot parse it)."""
     from mpfix.registry import RULES
+    from mpfix.screening import screen
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True
-    return bool(prefiltered(source, tree, RULES))
+    return bool(screen(source, RULES).passed)
 
 
 def needled(data: bytes) -> tuple[RuleSpec, ...] | None:

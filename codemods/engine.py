@@ -18,12 +18,12 @@ import libcst as cst
 
 from . import registry, suppressions
 from .analysis.facts import ModuleFacts, analysing
-from .analysis.prechecks import AstFacts
 from .analysis.project.model import ProjectView
 from .edits import lines_of
 from .model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
 from .rewrite.nodes import ReplaceNodes
 from .rules._base import Candidate, RuleVisitor
+from .screening import Screen, python_ast, screen
 
 # Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
 MAX_ROUNDS = 16
@@ -214,18 +214,8 @@ def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list
     return ReplaceNodes({id(node): replacement for node, replacement in swaps.items()}).apply(module), chosen
 
 
-def _python_ast(source: str) -> ast.Module | None:
-    """The module as the running interpreter parses it; None when it cannot."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ast.parse(source, "<mpfix>")
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-
-
 def _compiles(source: str) -> bool:
-    return _python_ast(source) is not None
+    return python_ast(source) is not None
 
 
 def _unsuppressed(
@@ -244,26 +234,6 @@ def _findings(candidates: list[Candidate], unused: list[Finding]) -> list[Findin
     return sorted([c.finding for c in candidates] + unused, key=Finding.sort_key)
 
 
-def prefiltered(
-    source: str,
-    tree: ast.Module,
-    specs: Sequence[RuleSpec],
-    needled: Collection[RuleSpec] | None = None,
-    project: ProjectView | None = None,
-) -> list[RuleSpec]:
-    """The rules of ``specs`` that may find something in ``source`` (whose ``ast`` is
-    ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes,
-    or what other modules tell (``project``) may give the rule a finding here.
-    ``needled``: the rules whose needles the caller already found in the bytes."""
-    across = {spec for spec in specs if project is not None and spec.code in project.rules}
-    if needled is None:
-        needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
-    if not needled and not across:
-        return []
-    facts = AstFacts(tree)
-    return [spec for spec in specs if spec in across or (spec in needled and spec.load().may_find(facts))]
-
-
 def analyze(
     source: str,
     *,
@@ -276,6 +246,7 @@ def analyze(
     only: Finding | None = None,
     target_version: TargetVersion = TargetVersion.PY310,
     project: ProjectView | None = None,
+    screened: Screen | None = None,
 ) -> Result:
     """Find problems in ``source`` and, when ``fix``, apply the fixes up to a fixpoint.
 
@@ -287,17 +258,21 @@ def analyze(
     names the rules of ``rules`` whose needles the caller already found in the file's
     bytes (the runner's prefilter), so they are not looked for again; None looks here.
     ``project`` is what the other modules of the program tell this file's rules.
+    ``screened``: the caller's :func:`mpfix.screening.screen` of ``source`` with these
+    rules, needles and project, so that it is not done again.
 
     With ``report_unused_suppressions``, suppression comments that suppress nothing are
     findings too (MP000, without a fix). ``target_version``: the oldest Python the code
     runs on, which a fix may use what it adds. Raises SourceError when ``source`` does not
     parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
+    specs = tuple(rules) if rules is not None else registry.RULES
+    if screened is None:
+        screened = screen(source, specs, needled, project) if precheck else Screen(python_ast(source), frozenset(specs))
     try:
         return _analyze_source(
-            source, rules, fix, unsafe_fixes, report_unused_suppressions, precheck, needled,
-            only, target_version, project,
-        )  # fmt: skip
+            source, specs, fix, unsafe_fixes, report_unused_suppressions, screened, only, target_version, project
+        )
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
         # hundred deep (such as the thousands of implicitly concatenated strings of the
@@ -308,28 +283,23 @@ def analyze(
 
 def _analyze_source(
     source: str,
-    rules: Iterable[RuleSpec] | None,
+    specs: tuple[RuleSpec, ...],
     fix: bool,
     unsafe_fixes: bool,
     report_unused_suppressions: bool,
-    precheck: bool,
-    needled: Collection[RuleSpec] | None,
+    screened: Screen,
     only: Finding | None,
     target: TargetVersion,
     project: ProjectView | None,
 ) -> Result:
-    specs = tuple(rules) if rules is not None else registry.RULES
-    visitors = [spec.load() for spec in specs]
-    tree = _python_ast(source)
+    tree = screened.tree
     # The pre-filters decide what the first pass runs; once a fix changed the code, every
     # selected rule looks at the result.
-    first_pass = visitors
-    if tree is not None and precheck:
-        passed = set(prefiltered(source, tree, specs, needled, project))
-        first_pass = [v for v in visitors if v.SPEC in passed]
-    if not first_pass:
+    if not screened.passed:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
+    visitors = [spec.load() for spec in specs]
+    first_pass = [v for v in visitors if v.SPEC in screened.passed]
     if tree is None:
         _refuse_what_python_finds_too_deep(source)
     # Every fix regenerates the whole file from libcst's tree, so the tree must give the

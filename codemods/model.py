@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.prechecks import AstFacts
     from .rules._base import RuleVisitor
 
 
@@ -141,6 +142,14 @@ class RuleSpec:
     @property
     def module_name(self) -> str:
         return f"{__package__}.rules." + self.name.replace("-", "_")
+
+    def may_find(self, facts: AstFacts) -> bool:
+        """False only when this rule can find nothing in a module with these ``ast`` facts:
+        no name refers to the ``APIS`` of its pre-check module (mpfix.prechecks, which
+        never imports libcst), or that module's ``precheck`` says no."""
+        module = importlib.import_module(f"{__package__}.prechecks." + self.name.replace("-", "_"))
+        apis: frozenset[str] | None = module.APIS
+        return (apis is None or facts.refers_to(apis, self.code)) and bool(module.precheck(facts))
 
     def load(self) -> type[RuleVisitor]:
         """The rule's visitor class: the one class its module defines with this code."""

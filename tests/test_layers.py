@@ -96,10 +96,16 @@ LAYERS = (
     ("output", "codemods.output"),
     ("engine", "codemods.engine"),
     ("engine", "codemods.across"),  # the door of the fixes across files, beside the engine
+    ("screening", "codemods.screening"),
     ("kit", "codemods.rules._base"),
     ("rules", "codemods.rules"),
     ("rewrite", "codemods.rewrite"),
+    ("prechecks", "codemods.prechecks"),
     ("project", "codemods.analysis.project"),
+    # What the pre-checks ask of Python's ast, without libcst.
+    ("ast", "codemods.analysis.prechecks"),
+    ("ast", "codemods.analysis.ast_scopes"),
+    ("ast", "codemods.analysis.api_refs"),
     ("analysis", "codemods.analysis"),
     ("suppressions", "codemods.suppressions"),
     ("edits", "codemods.edits"),
@@ -119,13 +125,18 @@ MAY_IMPORT = {
     "server": {"server", "run", "output", "registry", "model", "suppressions", "edits"},
     "cli": {"cli", "run", "output", "registry", "model"},  # and the server, inside its command
     # and the engine, inside the workers' functions; the runner builds the project model
-    "run": {"run", "project", "model", "registry", "suppressions"},
+    "run": {"run", "screening", "project", "model", "registry", "suppressions"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"rules", "kit", "registry", "analysis", "project", "rewrite", "model", "suppressions", "edits"},
-    "rules": {"kit", "analysis", "project", "rewrite", "model", "libraries"},
-    "kit": {"analysis", "project", "model", "registry", "libraries"},
-    "rewrite": {"rewrite", "analysis", "project", "model"},
-    "analysis": {"analysis", "project", "model", "libraries"},
+    "engine": {"screening", "rules", "kit", "registry", "analysis", "ast", "project", "rewrite", "model"}
+    | {"suppressions", "edits"},
+    # The rules' pre-checks are found by name (RuleSpec.may_find), never imported here.
+    "screening": {"ast", "project", "registry", "model"},
+    "rules": {"kit", "prechecks", "analysis", "ast", "project", "rewrite", "model", "libraries"},
+    "kit": {"analysis", "ast", "project", "model", "registry", "libraries"},
+    "rewrite": {"rewrite", "analysis", "ast", "project", "model"},
+    "prechecks": {"prechecks", "ast", "project", "libraries"},
+    "analysis": {"analysis", "ast", "project", "model", "libraries"},
+    "ast": {"ast", "project", "libraries"},
     "project": {"project", "model", "libraries"},
     "suppressions": {"model", "registry", "edits"},
     "edits": set(),
@@ -134,8 +145,9 @@ MAY_IMPORT = {
     "model": set(),
 }
 LIBCST_FREE = (
-    "server", "cli", "run", "project", "output", "registry", "libraries", "model", "suppressions", "edits", "package"
-)
+    "server", "cli", "run", "screening", "prechecks", "ast", "project", "output", "registry", "libraries", "model",
+    "suppressions", "edits", "package",
+)  # fmt: skip
 
 
 def layer(module: str) -> str:

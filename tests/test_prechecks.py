@@ -18,10 +18,10 @@ from mpfix.analysis.prechecks import AstFacts, is_main_guard_test
 from mpfix.analysis.project.apis import IPC_FACTORIES, TASK_METHODS
 from mpfix.engine import SourceError, analyze
 from mpfix.libraries import LIBRARIES
-from mpfix.rules.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
-from mpfix.rules.lost_async_result import ASYNC_METHODS
-from mpfix.rules.per_task_setup import SPELLINGS
-from mpfix.rules.unlocked_shared_value import FACTORIES
+from mpfix.prechecks.fork_pinned_with_threads import THREAD_CALLS, THREAD_POOLS
+from mpfix.prechecks.lost_async_result import ASYNC_METHODS
+from mpfix.prechecks.per_task_setup import SPELLINGS
+from mpfix.prechecks.unlocked_shared_value import FACTORIES
 from mpfix.run.pipeline import prefilter
 
 # Programs with a finding of the rule they are filed under, and of no other rule.
@@ -823,10 +823,106 @@ def run(numbers):
 """,
         id="MP018-aliased-executor",
     ),
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
+from multiprocessing import Value as V
+
+
+def work(n):
+    total = None
+    total = V("i", n)
+    total.value += 1
+
+
+if __name__ == "__main__":
+    for _ in range(2):
+        mp.Process(target=work, args=(1,)).start()
+""",
+        id="MP004-aliased-value-bound-after-none",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+
+
+def work(q):
+    q.put(1)
+
+
+if __name__ == "__main__":
+    a, b = mp.Pipe()
+    p = mp.Process(target=work, args=(a,))
+    p.start()
+    p.terminate(); print(b.recv())
+""",
+        id="MP021-other-end-on-the-stop-line",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+
+
+def work(q):
+    q.put(1)
+
+
+if __name__ == "__main__":
+    q = mp.Queue()
+    first = mp.Process(target=work, args=(q,))
+    second = mp.Process(target=work, args=(q,))
+    first.start()
+    second.start()
+    first.terminate()
+    second.join()
+""",
+        id="MP021-handed-to-another-process-before-the-stop",
+    ),
 ]
 
 # Clean code that a rule's needles or pre-check lets no further, each with why.
 SKIPPED = [
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
+
+
+def work(counter, results, failures):
+    with counter.get_lock():
+        counter.value += 1
+    chosen = results if counter.value % 2 else failures
+    chosen[-1] = chosen[-1] + 1
+
+
+if __name__ == "__main__":
+    c = mp.Value("i", 0)
+    mp.Process(target=work, args=(c, [0], [0])).start()
+""",
+        id="MP004-a-local-bound-to-an-expression",
+    ),
+    pytest.param(
+        "MP021",
+        """\
+import multiprocessing as mp
+
+
+def work(counter):
+    with counter.get_lock():
+        counter.value += 1
+
+
+def run():
+    counter = mp.Value("i", 0)
+    pool = mp.Pool(2, initializer=work, initargs=(counter,))
+    pool.terminate()
+    pool.join()
+""",
+        id="MP021-shared-object-unused-after-the-stop",
+    ),
     pytest.param(
         "MP004",
         """\
@@ -1279,7 +1375,7 @@ def test_the_rule_finds_it_with_and_without_the_prefilters(code: str, text: str)
 def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
     spec = registry.BY_CODE[code]
     assert code not in _codes(text, precheck=False)
-    assert not (registry.matching(text.encode(), [spec]) and spec.load().may_find(AstFacts(ast.parse(text))))
+    assert not (registry.matching(text.encode(), [spec]) and spec.may_find(AstFacts(ast.parse(text))))
 
 
 # The lists of a rule's test module (tests/test_<rule>.py) whose cases each have a finding.
@@ -1316,7 +1412,7 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
     assert cases, f"tests/test_{spec.name.replace('-', '_')}.py has no case in {', '.join(WITH_FINDINGS)}"
     for case, text in cases:
         assert registry.matching(text.encode(), [spec]), case
-        assert spec.load().may_find(AstFacts(ast.parse(text))), case
+        assert spec.may_find(AstFacts(ast.parse(text))), case
 
 
 # Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
@@ -1348,7 +1444,7 @@ p.join()
 
 @pytest.mark.parametrize(("code", "text", "expected"), PRECHECKED)
 def test_the_precheck_answers(code: str, text: str, expected: bool) -> None:
-    assert registry.BY_CODE[code].load().may_find(AstFacts(ast.parse(text))) is expected
+    assert registry.BY_CODE[code].may_find(AstFacts(ast.parse(text))) is expected
 
 
 @pytest.mark.parametrize(

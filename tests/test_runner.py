@@ -404,3 +404,23 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
         FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a rule blew up")
     ]
     assert [finding.code for finding in script.findings] == ["MP001"]
+
+
+def _imports_libcst(folder: Path, text: str, *args: str) -> tuple[bool, str]:
+    """Whether `mpfix check` of a file holding ``text`` imports libcst, and its output."""
+    (folder / "program.py").write_text(text, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mpfix", "check", "program.py", "--no-cache", *args],
+        cwd=folder, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    return "libcst" in imported, run.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_no_rule_must_analyse_in_full_loads_no_libcst(tmp_path: Path, jobs: str) -> None:
+    # It names multiprocessing, so it passes the byte prefilter; the pre-checks settle it.
+    clean = f"import multiprocessing as mp\n\n{GUARD}\n    with mp.Pool(2) as p:\n        print(p.map(abs, [-1]))\n"
+    assert _imports_libcst(tmp_path, clean, "--jobs", jobs) == (False, "All checks passed!\n")
+    loaded, output = _imports_libcst(tmp_path, UNGUARDED, "--jobs", jobs)
+    assert loaded and "MP001" in output

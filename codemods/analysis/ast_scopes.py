@@ -61,7 +61,7 @@ class AstScopes:
         # decorator, which _own_nodes leaves out: each counts, wherever it is.
         return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in ast.walk(scope))
 
-    def bound_to_others(self, name: ast.Name, callees: Collection[str]) -> bool:
+    def bound_to_others(self, name: ast.Name, callees: Collection[str], none_binds: bool = True) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
         ``with``) something other than a name or a call of one of ``callees``: a call of
         another callee, an attribute, an operation; or a ``def``, a ``class`` or an import
@@ -69,7 +69,8 @@ class AstScopes:
 
         That binding is among those the read refers to, so libcst's bindings (which follow
         names, and see a call of an API as making it) cannot prove ``name`` to be made by
-        one of ``callees``.
+        one of ``callees``. Unless ``none_binds``, ``name = None`` is no such binding (a
+        caller that, as libcst's users may, passes over it).
         """
         start = (name.lineno, name.col_offset)
         for node in _own_nodes(self.scope_of(name)):
@@ -84,6 +85,8 @@ class AstScopes:
                 made = [i.context_expr for i in items if _end(i.context_expr) <= start]
             else:
                 continue
+            if not none_binds:
+                made = [value for value in made if not (isinstance(value, ast.Constant) and value.value is None)]
             if any(_made_otherwise(value, callees) for value in made):
                 return True
         return False

@@ -21,6 +21,7 @@ from ..libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_conte
 from ..libraries import canonical as canonical
 from ..libraries import spellings as spellings
 from .facts import ModuleFacts, findall
+from .project.apis import TRIGGERS as TRIGGERS
 
 
 class ApiResolver:
@@ -111,16 +112,3 @@ def api_of(facts: ModuleFacts, rule: str | None = None) -> ApiResolver:
 # Calls that exit the interpreter.
 EXIT_CALLS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort"})
 
-# Calls that must run only in the parent, and what they do there.
-TRIGGERS = {
-    "Process": "starts processes",
-    "spawn": "starts processes",
-    "Pool": "starts processes",
-    "ProcessingPool": "starts processes",
-    "WorkerPool": "starts processes",
-    "Parallel": "starts processes",
-    "Manager": "starts processes",
-    "ProcessPoolExecutor": "starts processes",
-    "set_start_method": "sets the start method",
-    "freeze_support": "prepares a frozen executable",
-}

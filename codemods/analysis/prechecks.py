@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar, overload
 
+from ..libraries import spellings
 from .api_refs import ApiRefs
 from .ast_scopes import AstScopes
-from .names import spellings
 from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)

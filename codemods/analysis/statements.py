@@ -9,6 +9,7 @@ import libcst.matchers as m
 
 from .facts import findall
 from .guard import is_main_test
+from .project.apis import MUTATING_METHODS as MUTATING_METHODS
 
 # Builtins whose calls have no side effect worth keeping in order.
 PURE_BUILTINS = frozenset(
@@ -80,14 +81,6 @@ READ_ONLY_METHODS = frozenset(
     }
 )  # fmt: skip
 
-# Methods of dict, list and set that change their object.
-MUTATING_METHODS = frozenset(
-    {
-        "add", "append", "clear", "difference_update", "discard", "extend", "insert", "intersection_update",
-        "pop", "popitem", "remove", "reverse", "setdefault", "sort", "symmetric_difference_update", "update",
-        "__delitem__", "__setitem__",
-    }
-)  # fmt: skip
 
 
 def reads_only(call: cst.Call) -> bool:

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from .names import ApiResolver
+from .project.apis import THREAD_CALLS as THREAD_CALLS
 from .statements import calls_in, is_definition, names_in
 
-THREAD_CALLS = frozenset({"threading.Thread", "threading.Timer", "_thread.start_new_thread", "_thread.start_new"})
 THREAD_CLASS = "threading.Thread"
 # Calls that make a thread and start it at once.
 _STARTING_CALLS = frozenset({"_thread.start_new_thread", "_thread.start_new"})

@@ -14,12 +14,12 @@ from libcst.helpers import get_full_name_for_node
 
 from ..libraries import LIBRARIES, Library
 from .facts import findall
-from .names import ApiResolver, spellings
+from .names import ApiResolver
+from .project.apis import LOADER_CALLBACKS as LOADER_CALLBACKS
+from .project.apis import WORKER_CLASSES as WORKER_CLASSES
+from .project.apis import WORKER_KEYWORDS as WORKER_KEYWORDS
 from .statements import calls_in
 
-# What the pre-checks look for: the classes and keywords that ask for workers.
-WORKER_KEYWORDS = frozenset(library.workers_keyword for library in LIBRARIES if library.workers_keyword)
-WORKER_CLASSES = spellings({api for library in LIBRARIES if library.workers_keyword for api in library.apis.values()})
 # Builtins that iterate their argument.
 _ITERATING = frozenset(
     {"iter", "next", "list", "tuple", "set", "sorted", "enumerate", "zip", "sum", "any", "all", "max", "min"}
@@ -139,8 +139,6 @@ def _imported_modules(node: cst.Import | cst.ImportFrom) -> list[str]:
     return [get_full_name_for_node(node.module) or ""]
 
 
-# What a DataLoader's workers call, and so receive pickled under spawn and forkserver.
-LOADER_CALLBACKS = ("collate_fn", "worker_init_fn")
 
 
 def loader_callback(call: cst.Call, api: ApiResolver) -> tuple[str, cst.BaseExpression] | None:

@@ -12,8 +12,31 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterator
 
-from ...analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args
-from .handles import MANAGED
+from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args
+from ..libraries import spellings
+
+# What reaches a child as a named semaphore: the objects that hold a lock or a semaphore.
+SEMAPHORED = frozenset(
+    {
+        "Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
+        "Condition", "Event", "Barrier", "Value", "Array",
+    }
+)  # fmt: skip
+APIS = SEMAPHORED
+# What a parent may ask of a process that waits for it, or stops it: nothing to report then.
+MANAGED = frozenset({"join", "terminate", "kill", "close", "is_alive", "exitcode", "sentinel"})
+
+
+def precheck(facts: AstFacts) -> bool:
+    """A call spelled like ``Process``, a ``start()`` call, a name spelled like one of
+    :data:`SEMAPHORED` (a factory, or an annotation), and a ``Process(...)`` call that
+    hands one over in a shape this rule reports (see ``may_find``)."""
+    processes = facts.aliases(spellings({"Process"}))
+    if not facts.calls_to(processes) or not facts.method_calls(["start"]):
+        return False
+    kinds = facts.aliases(spellings(SEMAPHORED))
+    names = {n.id for n in facts.nodes(ast.Name)} | {n.attr for n in facts.nodes(ast.Attribute)}
+    return bool(names & kinds) and may_find(facts, processes, kinds)
 
 
 def may_find(facts: AstFacts, processes: Collection[str], kinds: Collection[str]) -> bool:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ...analysis.names import spellings
-from ...analysis.prechecks import (
+from ..analysis.prechecks import (
     FUNCTION,
     AstFacts,
     callee_name,
@@ -16,9 +15,16 @@ from ...analysis.prechecks import (
     may_be_instance,
     positional_args,
 )
-from ...analysis.project.apis import TASK_METHODS
-from ...analysis.worker_starts import LOADER_CALLBACKS, WORKER_CLASSES
-from .mangled import mangled_methods
+from ..analysis.project.apis import LOADER_CALLBACKS, POOLS, TASK_METHODS, WORKER_CLASSES
+from ..libraries import EVERY_API, THREAD_SIDE, spellings
+
+APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
+
+
+def precheck(facts: AstFacts) -> bool:
+    """A task, target or initializer handed to a pool or process that may be a lambda, a
+    def or class inside a function or the guard, or a method or ``partial()`` of one."""
+    return may_find(facts, POOLS)
 
 
 @dataclass(frozen=True)
@@ -114,3 +120,19 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
         if any(tasks.may_fail(value) for value in given):
             return True
     return False
+
+
+def is_mangled(name: str) -> bool:
+    """Python mangles ``__name`` inside a class body, but not ``__name__``."""
+    return name.startswith("__") and not name.endswith("__")
+
+
+def mangled_methods(tree: ast.Module) -> set[str]:
+    """The pre-check's twin: the mangled names of the methods defined in any class."""
+    return {
+        statement.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.FunctionDef) and is_mangled(statement.name)
+    }

@@ -25,9 +25,7 @@ from libcst.metadata import (
 from ..analysis.bindings import Bindings, bindings_of
 from ..analysis.facts import ModuleFacts
 from ..analysis.names import ApiResolver, api_of
-from ..analysis.prechecks import AstFacts
 from ..analysis.reachability import ModuleReach, reach_of
-from ..libraries import EVERY_API, THREAD_SIDE
 from ..model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note, unsafe_note
 
 
@@ -57,11 +55,6 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     """Base class of every rule; the engine runs all rules in one batched pass."""
 
     SPEC: ClassVar[RuleSpec]
-    # A module can give this rule a finding only if some name in it may resolve to one of
-    # these APIs of a library that the rule applies to (None: no such condition). Every
-    # rule that resolves what it finds through the library table has one; by default, the
-    # process side of the table.
-    APIS: ClassVar[frozenset[str] | None] = EVERY_API - THREAD_SIDE
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -70,18 +63,6 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         from ..registry import BY_NAME
 
         cls.SPEC = BY_NAME[cls.__module__.rsplit(".", 1)[-1].replace("_", "-")]
-
-    @classmethod
-    def may_find(cls, facts: AstFacts) -> bool:
-        """False only when this rule can find nothing in a module with these ``ast`` facts:
-        no name refers to its :attr:`APIS`, or its :meth:`precheck` says no."""
-        return (cls.APIS is None or facts.refers_to(cls.APIS, cls.SPEC.code)) and cls.precheck(facts)
-
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """False only when this rule can find nothing in a module with these ``ast``
-        facts (see mpfix.analysis.prechecks); the default lets every module through."""
-        return True
 
     def __init__(self, facts: ModuleFacts, target_version: TargetVersion = TargetVersion.PY310) -> None:
         super().__init__()

@@ -11,21 +11,16 @@ hides code that needs ``fork``: without it, the rules named in the message find 
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 import libcst.matchers as m
 
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.ipc import requested_method
-from ..analysis.names import spellings
-from ..analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
 from ..analysis.threads import THREAD_CALLS, THREAD_CLASS
+from ..prechecks.fork_pinned_with_threads import PINS, THREAD_POOLS
 from ._base import RuleVisitor
 
-PINS = frozenset({"set_start_method", "get_context"})
-THREAD_POOLS = frozenset({"ThreadPool", "ThreadPoolExecutor"})
 # The rules that find code that works under fork only; with none of their findings left,
 # the program runs under the default start method.
 FORK_DEPENDENT_RULES = (
@@ -34,23 +29,7 @@ FORK_DEPENDENT_RULES = (
 )
 
 
-def _ast_pins_fork(call: ast.Call) -> bool:
-    args = positional_args(call)
-    method = args[0] if args else keyword_value(call, "method")
-    return isinstance(method, ast.Constant) and method.value == "fork"
-
-
 class ForkPinnedWithThreads(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A ``set_start_method("fork")`` or ``get_context("fork")``, and a call or a base
-        class spelled like a thread or a thread pool."""
-        if not any(_ast_pins_fork(call) for call in facts.calls_to(PINS)):
-            return False
-        last_names = {name.rsplit(".", 1)[-1] for name in THREAD_CALLS}
-        threads = facts.aliases(last_names | spellings(THREAD_POOLS))
-        bases = (base for node in facts.nodes(ast.ClassDef) for base in node.bases)
-        return bool(facts.calls_to(threads)) or any(base_name(base) in threads for base in bases)
 
     def visit_Module(self, node: cst.Module) -> None:
         pins = [call for call in findall(node, m.Call()) if isinstance(call, cst.Call) and self._pins_fork(call)]

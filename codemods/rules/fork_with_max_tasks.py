@@ -9,12 +9,9 @@ then import the main module and get their tasks by pickle, as the spawn rules ch
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from ..analysis.ipc import keyword, positional, replaces_workers
-from ..analysis.prechecks import AstFacts, keyword_value
 from ._base import RuleVisitor, Unfixable
 
 MESSAGE = (
@@ -28,10 +25,6 @@ UNSAFE = (
 
 
 class ForkWithMaxTasks(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A call that passes ``max_tasks_per_child=``."""
-        return any(keyword_value(call, "max_tasks_per_child") is not None for call in facts.nodes(ast.Call))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.api.call_api(node) != "ProcessPoolExecutor" or not replaces_workers(node):

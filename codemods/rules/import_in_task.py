@@ -10,7 +10,6 @@ once per process, so an import in it costs nothing per task: it is not reported.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import re
 from collections.abc import Iterator, Sequence
@@ -25,7 +24,6 @@ from ..analysis.bindings import bound_node
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.import_lines import FROM_IMPORTS, is_import_line, lazy_imports
-from ..analysis.prechecks import AstFacts
 from ..analysis.statements import declared_names, is_docstring, names_in, pure_assignment, pure_definition
 from ..model import Safety
 from ..rewrite.fresh_names import FreshNames
@@ -136,14 +134,6 @@ def _without_local_reasons(comment: str) -> str | None:
 
 
 class ImportInTask(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A process target or pool task with an import statement in it."""
-        return any(
-            isinstance(inner, (ast.Import, ast.ImportFrom))
-            for name in facts.entries.targets_or_tasks
-            for inner in ast.walk(facts.functions[name])
-        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.hoisting = Hoisting(self.facts)

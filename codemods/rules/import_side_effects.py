@@ -6,7 +6,6 @@ is no such work: it runs only when the module cannot go on, in a child as in the
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 
 import libcst as cst
@@ -15,8 +14,7 @@ import libcst.matchers as m
 from ..analysis.facts import findall
 from ..analysis.guard import is_main_guard
 from ..analysis.import_lines import is_import_line
-from ..analysis.names import EXIT_CALLS, TRIGGERS, spellings
-from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.names import EXIT_CALLS, TRIGGERS
 from ..analysis.project.apis import SIDE_EFFECTS
 from ..analysis.reachability import ChildRead, imported_only, reach_of
 from ..analysis.statements import (
@@ -28,15 +26,11 @@ from ..analysis.statements import (
     pure_assignment,
     pure_definition,
 )
+from ..prechecks.import_side_effects import _ARGV_METHODS
 from ..rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from ._base import RuleVisitor
 
-# Methods that parse the command line, whatever the parser's name.
-_ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
-_SIDE_EFFECT_SPELLINGS = frozenset({name.rsplit(".", 1)[-1] for name in SIDE_EFFECTS} | _ARGV_METHODS)
 GUARD = '`if __name__ == "__main__":`'
-# What mpfix.analysis.statements.is_definition skips.
-_AST_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
 # Bare calls at module level, whose value nothing keeps (as the project model reads them).
 _UNCONDITIONAL = (cst.Expr,)
@@ -64,23 +58,7 @@ def _candidates(body: Sequence[cst.BaseStatement], guard: int) -> set[int]:
 
 
 class ImportSideEffects(RuleVisitor):
-    APIS = None  # as missing-main-guard: a `datasets` import can start a pool
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """One ``__main__`` guard, some call spelled like a process start, and a call
-        spelled like a side effect that runs at import: in a top-level statement that is no
-        definition, import or guard."""
-        surely, maybe = facts.guards
-        if surely > 1 or maybe < 1 or not facts.calls_to(facts.aliases(spellings(TRIGGERS))):
-            return False
-        effects = facts.aliases(_SIDE_EFFECT_SPELLINGS)
-        return any(
-            (isinstance(call.func, ast.Attribute) and call.func.attr in _ARGV_METHODS)
-            or (callee_name(call) in effects and facts.may_resolve_to(call.func, SIDE_EFFECTS))
-            for statement, call in facts.import_time_calls
-            if not isinstance(statement, _AST_DEFINITIONS)
-        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self._check_in_script(node)

@@ -17,8 +17,7 @@ from libcst.metadata import GlobalScope
 from ..analysis.facts import findall
 from ..analysis.guard import is_main_guard, is_script
 from ..analysis.ipc import keyword, positional
-from ..analysis.names import canonical, spellings
-from ..analysis.prechecks import AstFacts
+from ..analysis.names import canonical
 from ..analysis.reachability import reach_of
 from ..analysis.starters import starters_of
 from ..rewrite.fresh_names import FreshNames
@@ -43,12 +42,6 @@ UNSAFE = (
 
 
 class LibrarySetsStartMethod(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A call spelled like ``set_start_method``, in a module with no main guard (with
-        one, the module is a script)."""
-        surely_guarded, _ = facts.guards
-        return not surely_guarded and bool(facts.calls_to(facts.aliases(spellings({"set_start_method"}))))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.api.call_api(node) != "set_start_method" or is_script(self.module, self.api):

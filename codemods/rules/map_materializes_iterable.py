@@ -11,7 +11,6 @@ mpfix.analysis.lazy_input's business; this module decides whether ``imap()`` kee
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 import libcst as cst
@@ -23,16 +22,14 @@ from libcst.metadata import (
 from ..analysis.facts import findall
 from ..analysis.lazy_input import Input, LazyInputs, constant_int
 from ..analysis.loop_body import BodyFacts, body_facts, conflicts
-from ..analysis.names import EXIT_CALLS, spellings
+from ..analysis.names import EXIT_CALLS
 from ..analysis.pool_blocks import runs_last, with_block
-from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, unpacks
 from ..model import TargetVersion
+from ..prechecks.map_materializes_iterable import EXECUTORS, METHODS, POOLS
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import add_keyword
 from ._base import RuleVisitor, Unfixable
 
-METHODS = frozenset({"map", "starmap"})
-POOLS = frozenset({"Pool"})  # process pools only; ThreadPool.map does the same, see the page
 # imap() sends one item a message by default, which costs far more than most tasks; 64
 # items a message is near map()'s speed and keeps little in flight (see the page).
 DEFAULT_CHUNKSIZE = 64
@@ -45,19 +42,11 @@ STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
 LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
 TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
 LAZY_POOL_MAP = f"`imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
-EXECUTORS = frozenset({"ProcessPoolExecutor"})
 # Tasks submitted ahead of the results read: 64 keeps up to 64 workers busy, and little in flight.
 DEFAULT_BUFFERSIZE = 64
 BUFFERED = TargetVersion.PY314  # Executor.map() takes buffersize from Python 3.14 on
 LAZY_EXECUTOR_MAP = f"`map(..., buffersize={DEFAULT_BUFFERSIZE})`"
 EXECUTOR_TITLE = f"Submit the tasks as the results are read, with `map(..., buffersize={DEFAULT_BUFFERSIZE})`"
-
-
-def _ast_lazy_map(call: ast.Call, pools: frozenset[str]) -> bool:
-    if unpacks(call) or not may_be_instance(call.func.value, pools):  # type: ignore[attr-defined]
-        return False
-    iterable = call.args[1] if len(call.args) > 1 else keyword_value(call, "iterable")
-    return isinstance(iterable, (ast.GeneratorExp, ast.Call, ast.Name, ast.Attribute))
 
 
 @dataclass(frozen=True)
@@ -83,14 +72,6 @@ EXECUTOR_DRAINED_UNSAFE = (
 
 
 class MapMaterializesIterable(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
-        name or a call spelled like ``Pool``, whose ``it`` may be lazy: a generator
-        expression, a call, a name or an attribute such as ``sys.stdin`` (see
-        mpfix.analysis.lazy_input)."""
-        pools = facts.aliases(spellings(POOLS | EXECUTORS))
-        return any(_ast_lazy_map(call, pools) for call in facts.method_calls(METHODS))
 
     def visit_Module(self, node: cst.Module) -> None:
         self.inputs = LazyInputs(self.bindings)

@@ -15,13 +15,10 @@ children of its own under every start method.
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 
 from ..analysis.entries import entries_of
-from ..analysis.prechecks import AstFacts, callee_name
 from ._base import RuleVisitor
 
 GETPPID = "os.getppid"
@@ -37,10 +34,6 @@ CHILDREN_ADVICE = (
 )
 
 
-def _ast_getppid(node: ast.expr, names: frozenset[str]) -> bool:
-    return isinstance(node, ast.Call) and callee_name(node) in names
-
-
 def _pid_argument(process: cst.Call) -> cst.BaseExpression | None:
     """The ``pid`` that ``psutil.Process(...)`` is given, when it is its only argument."""
     if len(process.args) != 1 or process.args[0].star:
@@ -49,21 +42,7 @@ def _pid_argument(process: cst.Call) -> cst.BaseExpression | None:
     return process.args[0].value if keyword is None or keyword.value == "pid" else None
 
 
-def _ast_lists_children(facts: AstFacts) -> bool:
-    """An ``x.children()`` call inside a function."""
-    calls = facts.nodes(ast.Call, levels=(2,))
-    return any(isinstance(call.func, ast.Attribute) and call.func.attr == "children" for call in calls)
-
-
 class ParentPidAssumption(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A comparison of a call spelled like ``getppid()`` inside a function."""
-        names = facts.aliases({"getppid"})
-        compares = facts.nodes(ast.Compare, levels=(2,))
-        if any(_ast_getppid(side, names) for c in compares for side in [c.left, *c.comparators]):
-            return True
-        return _ast_lists_children(facts) and bool(facts.calls_to(names) or facts.method_calls({"parent"}))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         sides = [node.left, *(target.comparator for target in node.comparisons)]

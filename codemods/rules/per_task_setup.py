@@ -9,7 +9,6 @@ top of the task into a generated pool initializer that binds the module-level ``
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 import libcst as cst
@@ -23,7 +22,6 @@ from libcst.metadata import (
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.ipc import keyword, pool_initializer
-from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.statements import declared_names, is_docstring, is_import
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import Edits, add_keyword, placeholder
@@ -45,20 +43,10 @@ SETUP = {
 }
 FILE_LOADERS = {"pickle.load": "loads a pickle", "json.load": "loads a JSON file"}  # when given a file it opens
 OPEN = frozenset({"builtins.open", "io.open"})
-SPELLINGS = frozenset({"connect", "Connect", "Session", "session", "Client", "client", "resource", "load", "read"})
 TITLE = "Create it once per worker, in a pool initializer"
 
 
 class PerTaskSetup(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A pool task that calls something spelled like a setup call."""
-        names = facts.aliases(SPELLINGS)
-        return any(
-            isinstance(call, ast.Call) and callee_name(call) in names
-            for task in facts.entries.tasks
-            for call in ast.walk(facts.functions[task])
-        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.hoisting = Hoisting(self.facts)

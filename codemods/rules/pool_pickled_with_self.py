@@ -8,7 +8,6 @@ which pickles by its qualified name and carries no object along.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable
 
 import libcst as cst
@@ -16,25 +15,9 @@ import libcst.matchers as m
 
 from ..analysis.facts import findall
 from ..analysis.ipc import positional
-from ..analysis.names import spellings
-from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import POOLS, TASK_METHODS
-from ..libraries import EVERY_API
+from ..prechecks.pool_pickled_with_self import STORED
 from ._base import RuleVisitor, Unfixable
-
-# What cannot be pickled when stored on ``self``: a thread pool refuses as a process pool does.
-STORED = POOLS | {"ThreadPool"}
-
-
-def _ast_stores_pool(facts: AstFacts) -> bool:
-    """``x.attr = Pool(...)`` (or an executor, or ``ctx.Pool(...)``) somewhere."""
-    pools = facts.aliases(spellings(STORED))
-    return any(
-        isinstance(node.value, ast.Call)
-        and callee_name(node.value) in pools
-        and any(isinstance(target, ast.Attribute) for target in node.targets)
-        for node in facts.nodes(ast.Assign)
-    )
 
 
 def _first_param(function: cst.FunctionDef) -> str | None:
@@ -43,20 +26,7 @@ def _first_param(function: cst.FunctionDef) -> str | None:
 
 
 class PoolPickledWithSelf(RuleVisitor):
-    APIS = EVERY_API  # a thread pool on `self` cannot be pickled either
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A pool stored on an attribute, and a task that is an attribute of a name
-        (``self.work``) handed to a pool method."""
-        if not _ast_stores_pool(facts):
-            return False
-        return any(
-            (args := [a for a in call.args if not isinstance(a, ast.Starred)])
-            and isinstance(args[0], ast.Attribute)
-            and isinstance(args[0].value, ast.Name)
-            for call in facts.method_calls(TASK_METHODS)
-        )
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}

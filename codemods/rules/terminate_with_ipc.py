@@ -15,21 +15,12 @@ import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
 from ..analysis.facts import findall
-from ..analysis.ipc import IPC_FACTORIES, keyword, positional
-from ..analysis.names import spellings
-from ..analysis.prechecks import AstFacts
+from ..analysis.ipc import keyword, positional
+from ..prechecks.terminate_with_ipc import SHARED, STOPPING
 from ._base import RuleVisitor
 
-# What stops each kind of worker, by its canonical API name.
-STOPPING = {
-    "Process": frozenset({"terminate", "kill"}),
-    "Pool": frozenset({"terminate"}),
-    "ProcessPoolExecutor": frozenset({"terminate_workers", "kill_workers"}),  # Python 3.14
-}
 # Where each hands objects to its workers: (keyword, position) of the tuple of arguments.
 HANDED = {"Process": ("args", 3), "Pool": ("initargs", 2), "ProcessPoolExecutor": ("initargs", 3)}
-# The objects that a stopped process can leave broken or locked (raw shared memory has no lock).
-SHARED = IPC_FACTORIES - {"RawValue", "RawArray", "Manager"}
 # The objects that hold a lock while a process uses them (a queue or pipe holds a message).
 LOCKING = SHARED - {"Queue", "JoinableQueue", "SimpleQueue", "Pipe"}
 # Calls on a queue that only let it go.
@@ -37,14 +28,7 @@ CLEANUP = frozenset({"close", "join_thread", "cancel_join_thread"})
 
 
 class TerminateWithIpc(RuleVisitor):
-    APIS = SHARED
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A ``.terminate()``, ``.kill()``, ``.terminate_workers()`` or ``.kill_workers()``
-        call, and a call spelled like a queue, pipe or lock."""
-        stops = facts.method_calls(set().union(*STOPPING.values()))
-        return bool(stops) and bool(facts.calls_to(facts.aliases(spellings(SHARED))))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

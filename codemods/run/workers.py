@@ -19,23 +19,29 @@ from multiprocessing.context import BaseContext
 from typing import ClassVar
 
 from ..model import ErrorKind, FileError, FileResult
+from ..screening import screen
 from .discover import decode
 from .request import Job, Progress
 
-# Starting worker processes (each imports libcst) costs more than analysing this many files.
+# Starting worker processes (each imports libcst for the first file it analyses in full)
+# costs more than analysing this many files.
 IN_PROCESS_MAX = 2
 
 
 def analyse_file(job: Job) -> FileResult:
     """The work of one file, in a worker or in-process; the prefilter has passed."""
-    # Loaded here, not at module level, so that the parent process never imports libcst.
-    from .. import engine  # mpfix: ignore[import-in-task]
-
     path, options = job.path, job.options
     try:
         text, encoding = decode(job.data)
     except (SyntaxError, UnicodeDecodeError) as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.DECODE, f"cannot decode: {exc}")])
+    screened = screen(text, options.rules, job.needled, job.project) if options.prefilter else None
+    if screened is not None and not screened.passed and not options.report_unused_suppressions:
+        return FileResult(path, encoding=encoding)  # what the engine gives it, without importing libcst
+    # Loaded here, not at module level, and only for a file that a rule must analyse in
+    # full: a process that has no such file never imports libcst.
+    from .. import engine  # mpfix: ignore[import-in-task]
+
     try:
         result = engine.analyze(
             text,
@@ -47,6 +53,7 @@ def analyse_file(job: Job) -> FileResult:
             precheck=options.prefilter,
             needled=job.needled,
             project=job.project,
+            screened=screened,
         )
     except engine.SourceError as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.PARSE, str(exc), exc.line, exc.column)])
@@ -119,13 +126,12 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
     os.register_at_fork(after_in_child=_Lifeline.close_inherited)
 
 
-def _load_engine(lifeline: Connection) -> None:
-    """Worker initializer: end this worker when mpfix ends, and import libcst and the
-    engine once per worker, not per file."""
+def _start_worker(lifeline: Connection) -> None:
+    """Worker initializer: end this worker when mpfix ends. The engine, and with it
+    libcst, is imported with the first file that a rule must analyse in full."""
     # A worker holds both ends of the queue it takes work from, so when mpfix dies without
     # shutting the pool down (SIGTERM, SIGKILL) the worker would wait for work forever.
     threading.Thread(target=_end_with, args=(lifeline,), daemon=True).start()
-    from .. import engine  # noqa: F401
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -182,7 +188,7 @@ def analysed(
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(pending)),
         mp_context=context,
-        initializer=_load_engine,
+        initializer=_start_worker,
         initargs=(lifeline.reader,),
     )
     retry = _OneAtATime(lifeline, context)
@@ -223,7 +229,7 @@ class _OneAtATime:
 
     def __call__(self, job: Job) -> FileResult:
         self.pool = self.pool or ProcessPoolExecutor(
-            max_workers=1, mp_context=self.context, initializer=_load_engine, initargs=(self.lifeline.reader,)
+            max_workers=1, mp_context=self.context, initializer=_start_worker, initargs=(self.lifeline.reader,)
         )
         try:
             return self.pool.submit(analyse_and_trim, job).result()

@@ -6,6 +6,8 @@ the APIs as the rules do.
 
 from __future__ import annotations
 
+from ...libraries import LIBRARIES, spellings
+
 # Canonical names (see mpfix.analysis.names) of the factories of inter-process objects.
 IPC_FACTORIES = frozenset(
     {
@@ -66,3 +68,36 @@ SIDE_EFFECTS = {
     "shutil.rmtree": "deletes files",
     "os.remove": "deletes a file",
 }
+
+# Calls that must run only in the parent, and what they do there.
+TRIGGERS = {
+    "Process": "starts processes",
+    "spawn": "starts processes",
+    "Pool": "starts processes",
+    "ProcessingPool": "starts processes",
+    "WorkerPool": "starts processes",
+    "Parallel": "starts processes",
+    "Manager": "starts processes",
+    "ProcessPoolExecutor": "starts processes",
+    "set_start_method": "sets the start method",
+    "freeze_support": "prepares a frozen executable",
+}
+
+# Calls that start a thread (qualified names).
+THREAD_CALLS = frozenset({"threading.Thread", "threading.Timer", "_thread.start_new_thread", "_thread.start_new"})
+
+# What the pre-checks look for: the classes and keywords that ask for workers.
+WORKER_KEYWORDS = frozenset(library.workers_keyword for library in LIBRARIES if library.workers_keyword)
+WORKER_CLASSES = spellings({api for library in LIBRARIES if library.workers_keyword for api in library.apis.values()})
+
+# Methods of dict, list and set that change their object.
+MUTATING_METHODS = frozenset(
+    {
+        "add", "append", "clear", "difference_update", "discard", "extend", "insert", "intersection_update",
+        "pop", "popitem", "remove", "reverse", "setdefault", "sort", "symmetric_difference_update", "update",
+        "__delitem__", "__setitem__",
+    }
+)  # fmt: skip
+
+# What a DataLoader's workers call, and so receive pickled under spawn and forkserver.
+LOADER_CALLBACKS = ("collate_fn", "worker_init_fn")

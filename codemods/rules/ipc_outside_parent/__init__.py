@@ -9,16 +9,13 @@ the rewrites live in ipc_plan, beside it; this module decides and words the find
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 
 from ...analysis.entries import Uses
 from ...analysis.ipc import Creation
-from ...analysis.names import spellings
-from ...analysis.prechecks import MODULE, AstFacts, callee_name
-from ...analysis.project.apis import EXCLUSIVE, IPC_FACTORIES, MANAGER_PROXIES
+from ...analysis.project.apis import EXCLUSIVE
 from ...analysis.project.model import ChildStart
 from ...analysis.reachability import ChildRead
 from ...analysis.statements import calls_in, names_in
@@ -32,39 +29,13 @@ from .target_handover import check_target, pass_to_target
 GUARD = "`__main__` guard"
 
 
-def _ast_creation(statement: ast.stmt, factories: Collection[str], proxies: Collection[str]) -> bool:
-    """The ``ast`` twin of mpfix.analysis.ipc.creation_of, by last names: ``NAME = Queue()``,
-    ``a, b = Pipe()``, ``NAME = manager.dict()``."""
-    if not (
-        isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.value, ast.Call)
-    ):
-        return False
-    func = statement.value.func
-    proxy = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in proxies
-    return proxy or callee_name(statement.value) in factories
-
-
 def _join(names: Sequence[str]) -> str:
     quoted = [f"`{name}`" for name in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 class IpcOutsideParent(RuleVisitor):
-    APIS = IPC_FACTORIES  # a manager's proxies need its Manager()
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A function that runs in a child (or a ``Process`` subclass), and ``NAME = <a
-        call spelled like an IPC factory, or a manager's proxy method>`` where the rule
-        looks for creations: in code only the parent runs (module level, the guard), or
-        at the top of such a function."""
-        entries = facts.entries.runs_in_child
-        if not (entries or facts.process_classes):
-            return False
-        factories = facts.aliases(spellings(IPC_FACTORIES))
-        proxies = MANAGER_PROXIES if facts.calls_to(facts.aliases(spellings({"Manager"}))) else frozenset()
-        tops = [statement for name in entries for statement in facts.functions[name].body]
-        return any(_ast_creation(s, factories, proxies) for s in [*facts.nodes(ast.Assign, levels=(MODULE,)), *tops])
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.ipc = IpcModule(self.facts, self.line)

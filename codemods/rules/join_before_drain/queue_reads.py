@@ -20,10 +20,10 @@ from ...analysis.facts import findall
 from ...analysis.ipc import keyword
 from ...analysis.names import EXIT_CALLS, ApiResolver
 from ...analysis.statements import PURE_BUILTINS
+from ...prechecks.join_before_drain import READS
 from .._base import Unfixable
 
 QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
-READS = frozenset({"get", "get_nowait", "empty", "qsize"})
 _QUIET_SMALL = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Pass, cst.Break, cst.Continue)
 
 

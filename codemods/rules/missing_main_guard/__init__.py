@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from ...analysis.guard import is_main_guard, is_script
-from ...analysis.names import TRIGGERS, spellings
-from ...analysis.prechecks import AstFacts, callee_name, calls_one_of
 from ...analysis.project.model import Importer
 from ...analysis.reachability import reach_of
 from ...analysis.starters import starters_of
-from ...analysis.worker_starts import WORKER_CLASSES, WORKER_KEYWORDS, WorkerStarts
+from ...analysis.worker_starts import WorkerStarts
 from .._base import RuleVisitor, Unfixable
 from .guard_plan import GuardPlan, ImporterLoss
 
@@ -29,24 +25,7 @@ SCRIPT_PARTS = {
 class MissingMainGuard(RuleVisitor):
     # A module that imports Hugging Face `datasets` starts a pool with `.map(num_proc=N)`,
     # which names no API of the table.
-    APIS = None
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A call at module level, outside the guard, of something spelled like a trigger
-        (a bare name only when the module does not define it: ``mp.Pool()`` still counts
-        next to a ``class Pool``), of a ``Process`` subclass, or of a top-level function
-        that leads to one."""
-        triggers = facts.aliases(spellings(TRIGGERS))
-        names = triggers - facts.locally_defined
-        calls = [call for _, call in facts.import_time_calls]
-        if any(calls_one_of(call, names, triggers) for call in calls):
-            return True
-        if any(_may_start_workers(call) for call in calls):
-            return True
-        classes = facts.process_classes
-        local = {call.func.id for call in calls if isinstance(call.func, ast.Name)} & (classes | set(facts.functions))
-        return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))
 
     def visit_Module(self, node: cst.Module) -> bool:
         starters = starters_of(self.facts, self.SPEC.code)
@@ -108,12 +87,6 @@ class MissingMainGuard(RuleVisitor):
         if captured.rebound_on is not None:
             value += f" from line {captured.rebound_on}"
         return f"a module that imports this one would no longer run {part} and get {value}"
-
-
-def _may_start_workers(call: ast.Call) -> bool:
-    """A call spelled like a ``DataLoader``, or given ``num_proc``: one that may make what
-    mpfix.analysis.worker_starts finds."""
-    return callee_name(call) in WORKER_CLASSES or any(k.arg in WORKER_KEYWORDS for k in call.keywords)
 
 
 def _lost_by_importers(importers: tuple[Importer, ...], moved: set[str]) -> str | None:

@@ -19,9 +19,9 @@ from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProv
 from ...analysis.bindings import Bindings, bound_node
 from ...analysis.facts import findall
 from ...analysis.loop_body import body_facts
+from ...prechecks.pool_not_closed import CLOSING
 from .._base import Unfixable
 
-CLOSING = frozenset({"close", "terminate", "shutdown", "join", "__enter__", "__exit__"})
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors
 TASKS = frozenset(
     {"map", "starmap", "apply", "apply_async", "map_async", "starmap_async", "imap", "imap_unordered", "submit"}

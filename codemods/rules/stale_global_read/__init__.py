@@ -9,45 +9,16 @@ program seemed to work. The fix hands the parent's value over explicitly (handov
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
-from ...analysis.ast_scopes import reached_functions
 from ...analysis.ipc import StartMethods, creation_of, manager_names
 from ...analysis.parent_writes import ParentWrites, Write, parent_writes_of
-from ...analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
 from ...analysis.project.model import StaleRead
 from ...analysis.reachability import ChildRead
-from ...analysis.statements import MUTATING_METHODS
 from .._base import RuleVisitor, Unfixable
 from .across import message
 from .handover import Handover
 from .order import Order
-
-
-def _changed_name(node: ast.AST) -> str | None:
-    """``x`` of ``x.append(...)`` (and the other in-place methods), ``x[k] = v``, ``x.a = v``
-    or ``del x[k]``."""
-    if isinstance(node, ast.Call):
-        func = node.func
-        changed = func.value if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS else None
-    elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        changed = node.value
-    else:
-        return None
-    return changed.id if isinstance(changed, ast.Name) else None
-
-
-def _ast_run_time_names(facts: AstFacts) -> set[str]:
-    """Names that the parent may set at run time: bound anywhere in a ``__main__`` guard,
-    declared ``global`` in a function, or changed in place in a function or a guard."""
-    guards = [s for s in facts.tree.body if isinstance(s, ast.If) and is_main_guard_test(s.test)]
-    in_guards = [node for guard in guards for node in ast.walk(guard)]
-    names = {node.id for node in in_guards if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
-    names |= {name for node in facts.nodes(ast.Global, levels=(FUNCTION,)) for name in node.names}
-    found = [*facts.nodes(ast.Call, ast.Subscript, ast.Attribute, levels=(FUNCTION,)), *in_guards]
-    return names | {name for node in found if (name := _changed_name(node)) is not None}
 
 
 def _join(names: list[str]) -> str:
@@ -56,18 +27,6 @@ def _join(names: list[str]) -> str:
 
 
 class StaleGlobalRead(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A function handed to a child, and a name that the parent may set at run time
-        (see ``_ast_run_time_names``) read in it or in a function it mentions."""
-        if not facts.entries.runs_in_child:
-            return False
-        written = _ast_run_time_names(facts)
-        return bool(written) and any(
-            isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
-            for name in reached_functions(facts.functions, facts.entries.runs_in_child)
-            for node in ast.walk(facts.functions[name])
-        )
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.reported: set[str] = set()

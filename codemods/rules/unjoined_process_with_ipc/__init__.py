@@ -10,46 +10,22 @@ done; handles_of, beside this module, finds the handles and how they are started
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 import libcst.matchers as m
 
 from ...analysis.guard import is_main_guard
 from ...analysis.ipc import keyword, positional
-from ...analysis.names import EXIT_CALLS, spellings
-from ...analysis.prechecks import AstFacts
+from ...analysis.names import EXIT_CALLS
 from ...analysis.statements import is_definition, is_import
+from ...prechecks.unjoined_process_with_ipc import SEMAPHORED
 from .._base import RuleVisitor, Unfixable
-from . import precheck
 from .handles import HandleFinder, Handles
 
-# What reaches a child as a named semaphore: the objects that hold a lock or a semaphore.
-SEMAPHORED = frozenset(
-    {
-        "Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
-        "Condition", "Event", "Barrier", "Value", "Array",
-    }
-)  # fmt: skip
 QUEUES = frozenset({"Queue", "JoinableQueue", "SimpleQueue"})
 UNSAFE = "the code after this block now waits for the processes to finish"
 
 
 class UnjoinedProcessWithIpc(RuleVisitor):
-    APIS = SEMAPHORED
-
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A call spelled like ``Process``, a ``start()`` call, a name spelled like one of
-        :data:`SEMAPHORED` (a factory, or an annotation), and a ``Process(...)`` call that
-        hands one over in a shape this rule reports (see precheck.may_find)."""
-        processes = facts.aliases(spellings({"Process"}))
-        if not facts.calls_to(processes) or not facts.method_calls(["start"]):
-            return False
-        kinds = facts.aliases(spellings(SEMAPHORED))
-        names = {n.id for n in facts.nodes(ast.Name)} | {n.attr for n in facts.nodes(ast.Attribute)}
-        return bool(names & kinds) and precheck.may_find(facts, processes, kinds)
-
     def visit_Call(self, node: cst.Call) -> None:
         if not self.bindings.makes(node, {"Process"}):
             return

@@ -13,12 +13,11 @@ import libcst.matchers as m
 from libcst.metadata import Assignment
 
 from ...analysis.ipc import keyword
+from ...prechecks.unjoined_process_with_ipc import MANAGED
 
 if TYPE_CHECKING:
     from .._base import RuleVisitor
 
-# What a parent may ask of a process that waits for it, or stops it: nothing to report then.
-MANAGED = frozenset({"join", "terminate", "kill", "close", "is_alive", "exitcode", "sentinel"})
 # Calls by which a parent hears from a child: a child that put, marked a task done, set,
 # notified or arrived has opened everything it was handed.
 HEARS = frozenset({"get", "get_nowait", "join", "wait", "wait_for"})

@@ -8,22 +8,17 @@ write inside may take it again) around the statement makes the update atomic.
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
 from ...analysis.facts import findall
-from ...analysis.names import spellings
-from ...analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from ...analysis.reachability import reach_of
 from ...analysis.statements import is_definition, pure_expression
 from .._base import RuleVisitor
 from .lone_process import runs_alone
 from .shared_values import PLAIN_LOCK, RAW, SharedValues
 
-FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})
 # Locks and their kin that a `with` may hold (beyond anything whose name says "lock").
 LOCK_APIS = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition"})
 THREADING_LOCKS = frozenset(f"threading.{name}" for name in LOCK_APIS)
@@ -81,23 +76,7 @@ def _lock_call(small: cst.BaseSmallStatement) -> tuple[str, str] | None:
 
 
 class UnlockedSharedValue(RuleVisitor):
-    APIS = FACTORIES
 
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A call spelled like a factory, and in a function or class ``v.value += ...``,
-        ``v[i] += ...`` or ``v.value = <an expression that reads v>`` that no ``with`` on
-        something lock-like holds, where ``v`` may be shared: a parameter, or a name
-        assigned such a call or another name."""
-        factories = facts.aliases(spellings(FACTORIES))
-        if not facts.calls_to(factories):
-            return False
-        nodes = facts.nodes(ast.AugAssign, ast.Assign, levels=(CLASS, FUNCTION))
-        updates = {id(node): base for node in nodes if (base := _ast_updated(node))}
-        if not updates:
-            return False
-        shared, held = _ast_may_be_shared(facts, factories), _ast_held(facts)
-        return any(base in shared and node not in held for node, base in updates.items())
 
     def visit_Module(self, node: cst.Module) -> None:
         self.shared = SharedValues(self.bindings)
@@ -237,59 +216,6 @@ class UnlockedSharedValue(RuleVisitor):
             inner = cst.SimpleStatementLine([statement], trailing_whitespace=line.trailing_whitespace)
             return line, cst.IndentedBlock([cst.With([lock], cst.IndentedBlock([inner]))])
         return None
-
-
-def _ast_held(facts: AstFacts) -> set[int]:
-    """The statements (by id) that ``_held`` surely finds held: in the body of a ``with``
-    on something lock-like (see ``_lock_like``), in the same function."""
-    held: set[int] = set()
-    for node in facts.nodes(ast.With, ast.AsyncWith):
-        if any(_ast_lock_like(item.context_expr) for item in node.items):
-            inside: list[ast.AST] = list(node.body)
-            while inside:
-                child = inside.pop()
-                held.add(id(child))
-                if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                    inside.extend(ast.iter_child_nodes(child))
-    return held
-
-
-def _ast_lock_like(item: ast.expr) -> bool:
-    """Any name or attribute, or a call whose callee's name says "lock"."""
-    if not isinstance(item, ast.Call):
-        return True
-    func = item.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return "lock" in name.lower()
-
-
-def _ast_updated(statement: ast.AugAssign | ast.Assign) -> str | None:
-    """``v`` when ``statement`` may be what ``_check`` is given: ``v.value`` or ``v[...]``
-    updated, by an augmented assignment or by one whose value reads ``v``."""
-    targets = [statement.target] if isinstance(statement, ast.AugAssign) else statement.targets
-    target = targets[0] if len(targets) == 1 else None
-    if not ((isinstance(target, ast.Attribute) and target.attr == "value") or isinstance(target, ast.Subscript)):
-        return None
-    base = target.value
-    if not isinstance(base, ast.Name):
-        return None
-    if isinstance(statement, ast.AugAssign) or any(
-        isinstance(n, ast.Name) and n.id == base.id for n in ast.walk(statement.value)
-    ):
-        return base.id
-    return None
-
-
-def _ast_may_be_shared(facts: AstFacts, factories: frozenset[str]) -> set[str]:
-    """Names that ``SharedValues.lock_of`` may prove shared: parameters, and names assigned
-    a call spelled like a factory or another name (every other binding proves nothing)."""
-    names = {arg.arg for arg in facts.nodes(ast.arg)}
-    for node in facts.nodes(ast.Assign, ast.AnnAssign):
-        value = node.value
-        if isinstance(value, ast.Name) or (isinstance(value, ast.Call) and callee_name(value) in factories):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names |= {target.id for target in targets if isinstance(target, ast.Name)}
-    return names
 
 
 RULE = UnlockedSharedValue

@@ -19,7 +19,6 @@ from libcst.metadata import PositionProvider
 from ...analysis.bindings import bound_node
 from ...analysis.guard import is_main_guard
 from ...analysis.ipc import StartMethods, keyword, positional
-from ...analysis.prechecks import AstFacts
 from ...analysis.project.apis import TASK_METHODS
 from ...analysis.worker_starts import loader_callback
 from ...rewrite.fresh_names import FreshNames
@@ -27,7 +26,6 @@ from ...rewrite.handover import Edits, add_keyword
 from ...rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
 from .._base import RuleVisitor, Unfixable
 from . import mangled
-from .ast_tasks import may_find
 from .foreign import foreign_lambda, sent_lambdas
 from .named_lambda import define, lone_line
 from .naming import lambda_name, parameter_names
@@ -66,12 +64,6 @@ class Problem:
 
 
 class UnpicklableTask(RuleVisitor):
-    @classmethod
-    def precheck(cls, facts: AstFacts) -> bool:
-        """A task, target or initializer handed to a pool or process that may be a lambda, a
-        def or class inside a function or the guard, or a method or ``partial()`` of one."""
-        return may_find(facts, POOLS)
-
     def visit_Module(self, node: cst.Module) -> None:
         self.starts = StartMethods(node, self.api)
         self.hoisting = Hoisting(self.facts)

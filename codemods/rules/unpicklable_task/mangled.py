@@ -10,12 +10,12 @@ such methods, but multiprocessing registers its own reducer for methods and stil
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Mapping
 
 import libcst as cst
 
+from ...prechecks.unpicklable_task import is_mangled
 from .._base import Unfixable
 
 WHY = (
@@ -24,11 +24,6 @@ WHY = (
 )
 # Name mangling keeps subclasses apart, and the file cannot tell what other modules do.
 RENAME_RISK = "a base or subclass in another module may define the new name, or another module may use the mangled one"
-
-
-def is_mangled(name: str) -> bool:
-    """Python mangles ``__name`` inside a class body, but not ``__name__``."""
-    return name.startswith("__") and not name.endswith("__")
 
 
 def mangled_method(task: cst.BaseExpression, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.FunctionDef | None:
@@ -114,14 +109,3 @@ def _enclosing_method(
 def _first_parameter(function: cst.FunctionDef) -> str | None:
     given = [*function.params.posonly_params, *function.params.params]
     return given[0].name.value if given else None
-
-
-def mangled_methods(tree: ast.Module) -> set[str]:
-    """The pre-check's twin: the mangled names of the methods defined in any class."""
-    return {
-        statement.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ClassDef)
-        for statement in node.body
-        if isinstance(statement, ast.FunctionDef) and is_mangled(statement.name)
-    }

@@ -1,0 +1,19 @@
+"""The `ast` pre-check of import-in-task: False only when the rule can find nothing."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis.prechecks import AstFacts
+from ..libraries import EVERY_API, THREAD_SIDE
+
+APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
+
+
+def precheck(facts: AstFacts) -> bool:
+    """A process target or pool task with an import statement in it."""
+    return any(
+        isinstance(inner, (ast.Import, ast.ImportFrom))
+        for name in facts.entries.targets_or_tasks
+        for inner in ast.walk(facts.functions[name])
+    )
