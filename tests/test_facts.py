@@ -15,6 +15,7 @@ import pytest
 from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
+    PositionProvider,
     QualifiedNameProvider,
     ScopeProvider,
 )
@@ -74,3 +75,24 @@ def test_parents_scopes_and_qualified_names_are_libcsts(module: cst.Module) -> N
         expected = names[node]
         expected = expected() if callable(expected) else expected
         assert facts.get_metadata(QualifiedNameProvider, node) == expected
+
+
+# Line endings, a header and a footer of comments, a first line of blanks, decorators,
+# a statement on the last line without its newline: what the positions' line count meets.
+UNUSUAL = [
+    "# header\n\n\nimport os\n\n\n@dec\n# inside\nclass A:\n    def f(self):\n        return (1,\n    2)\n# footer\n",
+    "import os\r\nx = 1\r\n\r\nif x:\r\n    y = '''a\r\nb'''\r\n",
+    "x = 1\rif x:\r    y = 2\r",
+    "\n\n   \nx = [1,\n     2]; y = 3\nz = 4",
+    '"""Doc\n\nstring."""\n\\\nx = 1\n',
+]
+
+
+@pytest.mark.parametrize("text", [*UNUSUAL, *(path.read_text(encoding="utf-8") for path in PROGRAMS)])
+def test_positions_are_libcsts_one_statement_at_a_time(text: str) -> None:
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    facts = ModuleFacts(module)
+    # Backwards, so that a statement's positions are computed before those before it.
+    for node in reversed(list(_walk(module))):
+        assert facts.positions[node] == expected[node]

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import (
+    CodeRange,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
@@ -106,6 +107,66 @@ class _QualifiedNames(Mapping):
         raise TypeError("qualified names are computed one node at a time")
 
 
+class _Positions(Mapping):
+    """PositionProvider's table, computed one top-level statement at a time, when a node
+    of it is asked for. libcst computes the positions of every node of the module at once,
+    at some seven times the cost of generating its code, where a finding needs a few; a
+    top-level statement's positions are those of a module of it alone, moved down by the
+    lines of the code before it."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.known: dict[cst.CSTNode, CodeRange] = {}
+        self.done: set[int] = set()  # the top-level statements computed, by id
+        self.lines_before: dict[int, int] | None = None  # by id of a top-level statement
+        self.whole: Mapping | None = None
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.known.get(node)
+        if found is not None:
+            return found
+        statement = self._top_level(node)
+        if statement is None:  # the module, its header or footer, or no node of it
+            if self.whole is None:
+                self.whole = self.facts.wrapper.resolve(PositionProvider)
+            return self.whole[node]
+        if id(statement) not in self.done:
+            self.done.add(id(statement))
+            self._compute(statement)
+        return self.known[node]
+
+    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        module, parents = self.facts.module, self.facts.parents
+        while (parent := parents.get(node)) is not None and parent is not module:
+            node = parent
+        return node if parent is module and isinstance(node, cst.BaseStatement) else None
+
+    def _compute(self, statement: cst.CSTNode) -> None:
+        module = self.facts.module
+        if self.lines_before is None:
+            self.lines_before, line = {}, len(module.header)
+            for other in module.body:
+                self.lines_before[id(other)] = line
+                line += _line_count(module.code_for_node(other))
+        before = self.lines_before[id(statement)]
+        alone = module.with_changes(body=[statement], header=(), footer=(), has_trailing_newline=True)
+        for node, where in MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider).items():
+            if node is not alone:
+                start, end = where.start, where.end
+                self.known[node] = CodeRange((start.line + before, start.column), (end.line + before, end.column))
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        raise TypeError("positions are computed one top-level statement at a time")
+
+    def __len__(self) -> int:
+        raise TypeError("positions are computed one top-level statement at a time")
+
+
+def _line_count(code: str) -> int:
+    """The lines ``code`` ends, whichever of ``\n``, ``\r\n`` and ``\r`` end them."""
+    return code.count("\n") + code.count("\r") - code.count("\r\n")
+
+
 class _Tables(Mapping):
     """Provider -> table, each built on first use."""
 
@@ -145,6 +206,7 @@ class ModuleFacts:
         self._index: _Index | None = None
         self._resolved: dict[type, Mapping] = {}
         self._qualified_names: _QualifiedNames | None = None
+        self._positions: _Positions | None = None
         self._memo: dict[object, object] = {}
 
     @property
@@ -168,7 +230,9 @@ class ModuleFacts:
 
     @property
     def positions(self) -> Mapping:
-        return self._resolve(PositionProvider)
+        if self._positions is None:
+            self._positions = _Positions(self)
+        return self._positions
 
     @property
     def qualified_names(self) -> Mapping:
