@@ -267,9 +267,11 @@ def analyze(
     parse (or nests too deeply to analyse), FixError when a fix misbehaves.
     """
     specs = tuple(rules) if rules is not None else registry.RULES
-    if screened is None:
-        screened = screen(source, specs, needled, project) if precheck else Screen(python_ast(source), frozenset(specs))
     try:
+        if screened is None and precheck:
+            screened = screen(source, specs, needled, project)
+        elif screened is None:
+            screened = Screen(python_ast(source), frozenset(specs))
         return _analyze_source(
             source, specs, fix, unsafe_fixes, report_unused_suppressions, screened, only, target_version, project
         )

@@ -35,7 +35,10 @@ def analyse_file(job: Job) -> FileResult:
         text, encoding = decode(job.data)
     except (SyntaxError, UnicodeDecodeError) as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.DECODE, f"cannot decode: {exc}")])
-    screened = screen(text, options.rules, job.needled, job.project) if options.prefilter else None
+    try:
+        screened = screen(text, options.rules, job.needled, job.project) if options.prefilter else None
+    except RecursionError:  # the engine says why the file cannot be analysed
+        screened = None
     if screened is not None and not screened.passed and not options.report_unused_suppressions:
         return FileResult(path, encoding=encoding)  # what the engine gives it, without importing libcst
     # Loaded here, not at module level, and only for a file that a rule must analyse in
