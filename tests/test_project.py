@@ -227,6 +227,15 @@ def test_a_lambda_sharing_its_line_is_reported_in_its_own_module(program: Path) 
     assert mpfix("check", ".") == (1, [found + "; not fixed: define it with `def square(...)` on a line of its own"])
 
 
+def test_a_lambda_of_another_module_as_a_process_target(program: Path) -> None:
+    started = f"import multiprocessing as mp\n\nfrom helpers import square\n\n{GUARD}\n"
+    started += "    p = mp.Process(target=square, args=(3,))\n    p.start()\n    p.join()\n"
+    write(program, {"helpers.py": LAMBDA_HELPERS, "main.py": started})
+    target = "as a process target on line 6, which pickles it under spawn and forkserver"
+    found = SENT_LAMBDA_FINDING.replace("as a pool task on line 7, which pickles it", target)
+    assert mpfix("check", ".") == (1, [found + " [*]"])
+
+
 def test_a_name_bound_again_after_its_lambda_is_left_alone(program: Path) -> None:
     write(program, {"helpers.py": LAMBDA_HELPERS + "square = abs\n", "main.py": POOLED})
     assert mpfix("check", ".") == (0, [])

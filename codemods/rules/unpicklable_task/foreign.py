@@ -62,9 +62,11 @@ def sent_lambdas(module: cst.Module, project: ProjectView | None, scope: GlobalS
         item = handed.pop(target.value)
         if len(scope.assignments[item.name]) != 1:
             continue  # which of its values the other module imports is not plain to see
+        # A pool pickles its tasks under every start method; fork copies a process's target.
+        when = "" if item.kind == "task" else " under spawn and forkserver"
         message = (
             f"`{item.name}` is a lambda, and {item.by} hands it to child processes as {HANDED_AS[item.kind]} on "
-            f"line {item.line}, which pickles it: {why}"
+            f"line {item.line}, which pickles it{when}: {why}"
         )
         lone = lone_line(module, line, assign)
         fix = define(module, lone) if lone is not None else None
