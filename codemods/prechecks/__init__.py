@@ -5,5 +5,7 @@ to one of these APIs of a library the rule applies to; None: no such condition) 
 facts (see mpfix.analysis.prechecks).
 
 Nothing here imports libcst, so the runner learns which files need a rule's full
-analysis before it pays for libcst.
+analysis before it pays for libcst. A helper here described as the twin of ``_name``
+over-approximates, on ``ast``, what the function or method of that name in the rule's
+own module (mpfix.rules) answers on libcst.
 """

@@ -84,7 +84,7 @@ class AstTasks:
 
 
 def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
-    """The rule's pre-check (see ``UnpicklableTask.precheck``), on ``ast`` alone."""
+    """The question of :func:`precheck`: may some task, target or initializer not pickle?"""
     tasks = AstTasks.of(facts)
     if not (tasks.names or tasks.mangled or facts.nodes(ast.Lambda)):
         return False
