@@ -1419,6 +1419,14 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
 PRECHECKED = [
     ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),
     ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n", False),
+    # A list, a parameter or a call of no lazy maker is read whole anyway.
+    ("MP005", "from multiprocessing import Pool\ndef run(xs):\n    with Pool() as p:\n        p.map(f, xs)\n", False),
+    ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, load(path))\n", False),
+    ("MP005", "from multiprocessing import Pool\nxs = load()\nwith Pool() as p:\n    p.map(f, xs)\n", False),
+    ("MP005", "from multiprocessing import Pool\nwith Pool() as p, open(a) as fh:\n    p.map(f, fh)\n", True),
+    ("MP005", "from multiprocessing import Pool\nfrom itertools import count as c\nPool().map(f, c())\n", True),
+    ("MP005", "from multiprocessing import Pool\nimport sys\nwith Pool() as p:\n    p.map(f, sys.stdin)\n", True),
+    ("MP005", "from multiprocessing import Pool\ndef g():\n    yield 1\nxs = g()\nys = xs\nPool().map(f, ys)\n", True),
     (
         "MP010",
         """\
