@@ -1447,6 +1447,45 @@ p.join()
     ),
     ("MP011", "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(f, xs)\n", False),
     ("MP011", "from multiprocessing import Pool as P\np = P()\n", True),
+    # The list a child changes and reads is its own: no module-level name is set at run time.
+    (
+        "MP014",
+        """\
+from multiprocessing import Process
+
+
+def work():
+    seen = []
+    seen.append(1)
+    print(seen)
+
+
+if __name__ == "__main__":
+    Process(target=work).start()
+""",
+        False,
+    ),
+    (
+        "MP014",
+        """\
+from multiprocessing import Process
+
+
+def work():
+    print(seen)
+
+
+def load():
+    global seen
+    seen = [1]
+
+
+if __name__ == "__main__":
+    load()
+    Process(target=work).start()
+""",
+        True,
+    ),
 ]
 
 

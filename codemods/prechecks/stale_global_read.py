@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_scopes import reached_functions
-from ..analysis.prechecks import FUNCTION, AstFacts, is_main_guard_test
+from ..analysis.prechecks import FUNCTION, MODULE, AstFacts, is_main_guard_test
 from ..analysis.project.apis import MUTATING_METHODS
 from ..libraries import EVERY_API, THREAD_SIDE
 
@@ -34,15 +34,28 @@ def _ast_run_time_names(facts: AstFacts) -> set[str]:
     return names | {name for node in found if (name := _changed_name(node)) is not None}
 
 
+def _module_names(facts: AstFacts) -> set[str]:
+    """Every name that module-level code binds (the ``__main__`` guard's included), that a
+    function declares ``global``, or that a ``:=`` binds: a superset of the names in the
+    module's global scope that may hold data (imports, ``def`` and ``class`` never do)."""
+    names = {node.id for node in facts.nodes(ast.Name, levels=(MODULE,)) if not isinstance(node.ctx, ast.Load)}
+    names |= {name for node in facts.nodes(ast.Global) for name in node.names}
+    names |= {node.target.id for node in facts.nodes(ast.NamedExpr) if isinstance(node.target, ast.Name)}
+    captures = facts.nodes(ast.ExceptHandler, ast.MatchAs, ast.MatchStar, levels=(MODULE,))
+    names |= {node.name for node in captures if node.name}
+    names |= {node.rest for node in facts.nodes(ast.MatchMapping, levels=(MODULE,)) if node.rest}
+    return names
+
+
 APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 
 
 def precheck(facts: AstFacts) -> bool:
-    """A function handed to a child, and a name that the parent may set at run time
-    (see ``_ast_run_time_names``) read in it or in a function it mentions."""
+    """A function handed to a child, and a module-level name that the parent may set at
+    run time (see ``_ast_run_time_names``) read in it or in a function it mentions."""
     if not facts.entries.runs_in_child:
         return False
-    written = _ast_run_time_names(facts)
+    written = _ast_run_time_names(facts) & _module_names(facts)
     return bool(written) and any(
         isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
         for name in reached_functions(facts.functions, facts.entries.runs_in_child)
