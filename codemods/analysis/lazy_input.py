@@ -16,8 +16,8 @@ import libcst as cst
 
 from .bindings import Bindings
 from .loop_body import Path, body_facts, read_paths
+from .project.apis import LARGE_RANGE
 
-LARGE_RANGE = 1_000_000  # a range() with fewer numbers is a small input
 # A generator expression over fewer items than this, all from literals and constant
 # ranges, is a small input too. Its items may be large objects, where a range()'s are
 # small numbers, so the bar is lower.

@@ -101,3 +101,6 @@ MUTATING_METHODS = frozenset(
 
 # What a DataLoader's workers call, and so receive pickled under spawn and forkserver.
 LOADER_CALLBACKS = ("collate_fn", "worker_init_fn")
+
+# A range() with fewer numbers is a small input for Pool.map() (map-materializes-iterable).
+LARGE_RANGE = 1_000_000
