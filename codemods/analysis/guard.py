@@ -8,8 +8,8 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
-from .facts import findall
-from .names import ApiResolver
+from .facts import ModuleFacts, findall
+from .names import api_of
 
 
 def _is_name_dunder(node: cst.BaseExpression) -> bool:
@@ -53,10 +53,15 @@ def is_main_guard(statement: cst.CSTNode | None) -> TypeGuard[cst.If]:
     return isinstance(statement, cst.If) and statement.orelse is None and is_main_test(statement.test)
 
 
-def is_script(module: cst.Module, api: ApiResolver) -> bool:
+def is_script(facts: ModuleFacts) -> bool:
     """Whether the file is evidently run as a program rather than imported: it has a
     ``#!`` line or a main guard already, or it reads its command line (``sys.argv``,
-    ``argparse``)."""
+    ``argparse``). Worked out once per module."""
+    return facts.memo(is_script, lambda: _is_script(facts))
+
+
+def _is_script(facts: ModuleFacts) -> bool:
+    module = facts.module
     first = module.header[0].comment if module.header else None
     if first is not None and first.value.startswith("#!"):
         return True
@@ -64,8 +69,12 @@ def is_script(module: cst.Module, api: ApiResolver) -> bool:
         return True
     if any(_imports_argparse(statement) for statement in findall(module, m.Import() | m.ImportFrom())):
         return True
-    argv = findall(module, m.Name("argv") | m.Attribute(attr=m.Name("argv")))
-    return any("sys.argv" in api.qualified_names(node) for node in argv)
+    api = api_of(facts)
+    for node in facts.index.find(module, (cst.Name, cst.Attribute)) or ():
+        spelled = node.value if isinstance(node, cst.Name) else node.attr.value  # type: ignore[attr-defined]
+        if spelled == "argv" and "sys.argv" in api.qualified_names(node):
+            return True
+    return False
 
 
 def _imports_argparse(statement: cst.CSTNode) -> bool:

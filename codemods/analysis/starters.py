@@ -14,8 +14,9 @@ from .statements import calls_in
 
 
 class Starters:
-    def __init__(self, module: cst.Module, api: ApiResolver) -> None:
-        self.module = module
+    def __init__(self, facts: ModuleFacts, api: ApiResolver) -> None:
+        self.facts = facts
+        self.module = facts.module
         self.api = api
         self.names: dict[str, str] = {}  # top-level functions and classes whose call starts processes
         self._find_starters()
@@ -46,7 +47,7 @@ class Starters:
         library-sets-start-method (MP017) gives it a context of its own instead."""
         calls = [call for _, found in self.module_level() for call in found]
         only_start_method = all(self.api.call_api(call) == "set_start_method" for call in calls)
-        return bool(calls) and only_start_method and not is_script(self.module, self.api)
+        return bool(calls) and only_start_method and not is_script(self.facts)
 
     def _find_starters(self) -> None:
         """Top-level functions and classes whose call starts processes, transitively."""
@@ -93,4 +94,4 @@ def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
 def starters_of(facts: ModuleFacts, rule: str | None = None) -> Starters:
     """The module's starters, shared by every rule; ``rule``: as the resolver that rule hears
     finds them (a library that makes the rule moot starts nothing for it)."""
-    return facts.memo((Starters, rule), lambda: Starters(facts.module, api_of(facts, rule)))
+    return facts.memo((Starters, rule), lambda: Starters(facts, api_of(facts, rule)))

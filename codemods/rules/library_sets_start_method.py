@@ -44,7 +44,7 @@ UNSAFE = (
 class LibrarySetsStartMethod(RuleVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.api.call_api(node) != "set_start_method" or is_script(self.module, self.api):
+        if self.api.call_api(node) != "set_start_method" or is_script(self.facts):
             return
         scope = self.scopes.get(node)
         if not isinstance(scope, GlobalScope):

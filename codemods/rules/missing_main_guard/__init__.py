@@ -73,7 +73,7 @@ class MissingMainGuard(RuleVisitor):
         if lost is not None:
             self.report(call, message, not_fixed=lost)
             return
-        imported = bool(importers) or not is_script(module, self.api)
+        imported = bool(importers) or not is_script(self.facts)
         captured = plan.captured_for_importers() if imported else None
         if captured is None:
             self.report(call, message, fix=(module, new_module), fix_title=title)
