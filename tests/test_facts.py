@@ -20,6 +20,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 from mpfix.analysis.facts import ModuleFacts, analysing, findall
+from mpfix.analysis.statements import names_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])
@@ -54,6 +55,14 @@ def test_findall_gives_libcsts_nodes_in_libcsts_order(module: cst.Module) -> Non
         for root in roots:
             for matcher in MATCHERS:
                 assert [id(n) for n in findall(root, matcher)] == [id(n) for n in m.findall(root, matcher)]
+
+
+def test_names_in_answers_from_the_index_as_its_visitor_would(module: cst.Module) -> None:
+    nodes = list(_walk(module))
+    walked = [names_in(node) for node in nodes]  # no module under analysis: the visitor walks
+    with analysing(ModuleFacts(module)):
+        assert [names_in(node) for node in nodes] == walked
+    assert any(walked)
 
 
 def test_a_tree_outside_the_module_is_walked_as_libcst_would(module: cst.Module) -> None:

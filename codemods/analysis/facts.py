@@ -286,6 +286,14 @@ def _types_of(matcher: object) -> list[type] | None:
     return [kind] if isinstance(kind, type) and issubclass(kind, cst.CSTNode) else None
 
 
+def indexed(tree: cst.CSTNode, types: Sequence[type]) -> tuple[list[cst.CSTNode], Mapping] | None:
+    """The nodes of ``types`` in ``tree`` (itself included), in source order, and the
+    parents of the module under analysis; None when ``tree`` is not part of that module."""
+    facts = _active
+    found = facts.index.find(tree, types) if facts is not None else None
+    return None if found is None else (found, facts.parents)  # type: ignore[union-attr]
+
+
 def findall(tree: cst.CSTNode, matcher: Any) -> Sequence[cst.CSTNode]:
     """``libcst.matchers.findall``, answered from the index of the module under analysis.
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 import libcst as cst
 import libcst.matchers as m
 
-from .facts import findall
+from .facts import findall, indexed
 from .guard import is_main_test
 from .project.apis import MUTATING_METHODS as MUTATING_METHODS
 
@@ -60,6 +60,18 @@ def names_in(node: cst.CSTNode | None) -> set[str]:
     """Every variable name mentioned under ``node``, bound or read, at any depth."""
     if node is None:
         return set()
+    found = indexed(node, (cst.Name,))
+    if found is not None:  # what _Names visits, answered from the module's index
+        names, parents = found
+        return {
+            name.value  # type: ignore[attr-defined]
+            for name in names
+            if name is node
+            or not (
+                ((parent := parents[name]).__class__ is cst.Attribute and parent.attr is name)
+                or (parent.__class__ is cst.Arg and parent.keyword is name)
+            )
+        }
     visitor = _Names()
     node.visit(visitor)
     return visitor.names
@@ -275,7 +287,8 @@ def is_docstring(statement: cst.CSTNode) -> bool:
 
 def declared_names(function: cst.FunctionDef) -> set[str]:
     """The names that ``function`` or a function nested in it declares global or nonlocal."""
-    return {item.name.value for node in findall(function, m.Global() | m.Nonlocal()) for item in node.names}  # type: ignore[attr-defined]
+    found = findall(function, m.Global() | m.Nonlocal())
+    return {item.name.value for node in found if isinstance(node, (cst.Global, cst.Nonlocal)) for item in node.names}
 
 
 def plain_positional(params: cst.Parameters) -> bool:
