@@ -406,15 +406,37 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
     assert [finding.code for finding in script.findings] == ["MP001"]
 
 
-def _imports_libcst(folder: Path, text: str, *args: str) -> tuple[bool, str]:
-    """Whether `mpfix check` of a file holding ``text`` imports libcst, and its output."""
+def _imported(folder: Path, text: str, *args: str) -> tuple[set[str], str]:
+    """The modules that `mpfix check` of a file holding ``text`` imports, and its output."""
     (folder / "program.py").write_text(text, encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "mpfix", "check", "program.py", "--no-cache", *args],
         cwd=folder, capture_output=True, text=True, check=False,
     )  # fmt: skip
     imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
-    return "libcst" in imported, run.stdout
+    return imported, run.stdout
+
+
+def _imports_libcst(folder: Path, text: str, *args: str) -> tuple[bool, str]:
+    """Whether `mpfix check` of a file holding ``text`` imports libcst, and its output."""
+    imported, output = _imported(folder, text, *args)
+    return "libcst" in imported, output
+
+
+def test_a_file_that_names_no_multiprocessing_api_loads_neither_the_project_model_nor_gitignore_patterns(
+    tmp_path: Path,
+) -> None:
+    imported, output = _imported(tmp_path, "import os\n\nprint(os.getcwd())\n")
+    assert output == "All checks passed!\n"
+    assert not imported & {"pathspec", "mpfix.analysis.project.model", "mpfix.analysis.project.summary"}
+    # A folder is walked with its exclusions; a module that starts processes is summarised.
+    (tmp_path / "pool.py").write_text(f"import multiprocessing as mp\n\n{GUARD}\n    mp.Pool(2).close()\n")
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mpfix", "check", ".", "--no-cache"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    walked = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert {"pathspec", "mpfix.analysis.project.model"} <= walked
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -22,12 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, Any
 
 from ..model import RuleSpec, TargetVersion
 from ..registry import RULES, UnknownRuleError, select
+
+if TYPE_CHECKING:  # imported with the first per-file ignore asked for
+    from pathspec import GitIgnoreSpec
 from ..run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
 from ..run.request import Options
 
@@ -105,6 +106,8 @@ class Settings:
 
     @cached_property
     def _per_file(self) -> list[tuple[str | None, GitIgnoreSpec, tuple[RuleSpec, ...]]]:
+        from pathspec import GitIgnoreSpec
+
         return [(base, GitIgnoreSpec.from_lines([glob]), specs) for (base, glob), specs in self.per_file_ignores]
 
     def rules_for(self, path: str) -> tuple[RuleSpec, ...]:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..analysis.project.model import module_name
+from ..analysis.project.paths import module_name
 from ..model import ErrorKind, FileError, FileResult, Finding, Safety
 from ..registry import BY_CODE
 from . import project

@@ -12,8 +12,10 @@ import stat
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # imported when first needed: a run over named files never is
+    from pathspec import GitIgnoreSpec
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 # As ruff's defaults: tool caches, virtualenvs, build output and VCS folders.
@@ -25,8 +27,8 @@ DEFAULT_EXCLUDES = (
 
 Pattern = tuple[str | None, str]  # (the folder it is relative to, None for each folder named; pattern)
 OnError = Callable[[str, str], None]  # (path, message)
-_Ignores = list[tuple[str, GitIgnoreSpec]]  # (folder, its .gitignore), outermost first
-_Excludes = list[tuple[str | None, GitIgnoreSpec]]  # (folder the patterns are relative to, patterns)
+_Ignores = list[tuple[str, "GitIgnoreSpec"]]  # (folder, its .gitignore), outermost first
+_Excludes = list[tuple[str | None, "GitIgnoreSpec"]]  # (folder the patterns are relative to, patterns)
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,17 @@ def discover(
     not exist. ``on_error`` hears of folders that cannot be listed.
     """
     patterns = [*files.exclude, *((None, pattern) for pattern in excludes)]
-    exclude = _compile(patterns)
+    exclude: _Excludes | None = None  # compiled when first needed
     seen: set[str] = set()
     for path in paths:
         is_dir = os.path.isdir(path)
-        if files.force_exclude and _excluded(path, is_dir, exclude):
-            continue
+        if files.force_exclude:
+            exclude = _compile(patterns) if exclude is None else exclude
+            if _excluded(path, is_dir, exclude):
+                continue
         if is_dir:
             ignores = _enclosing_gitignores(path) if files.respect_gitignore else None
-            inside = exclude if files.force_exclude else _compile(_not_excluding(path, patterns))
+            inside = exclude if exclude is not None else _compile(_not_excluding(path, patterns))
             found: Iterable[str] = _walk(path, path, inside, ignores, on_error)
         else:
             found = [path]
@@ -79,7 +83,13 @@ def _compile(patterns: Iterable[Pattern]) -> _Excludes:
     by_base: dict[str | None, list[str]] = {}
     for base, pattern in patterns:
         by_base.setdefault(base, []).append(pattern)
-    return [(base, GitIgnoreSpec.from_lines(lines)) for base, lines in by_base.items()]
+    return [(base, _spec(lines)) for base, lines in by_base.items()]
+
+
+def _spec(lines: list[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(lines)
 
 
 def _not_excluding(folder: str, patterns: Iterable[Pattern]) -> list[Pattern]:
@@ -87,7 +97,7 @@ def _not_excluding(folder: str, patterns: Iterable[Pattern]) -> list[Pattern]:
     return [
         (base, pattern)
         for base, pattern in patterns
-        if base is None or not GitIgnoreSpec.from_lines([pattern]).match_file(os.path.relpath(folder, base) + "/")
+        if base is None or not _spec([pattern]).match_file(os.path.relpath(folder, base) + "/")
     ]
 
 
@@ -152,7 +162,7 @@ def _excluded(path: str, is_dir: bool, exclude: _Excludes) -> bool:
 def _gitignore_of(folder: str) -> _Ignores:
     try:
         with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as file:
-            return [(folder, GitIgnoreSpec.from_lines(file.read().splitlines()))]
+            return [(folder, _spec(file.read().splitlines()))]
     except OSError:
         return []
 

@@ -11,8 +11,8 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
-from ..analysis.project.model import ProjectView
 from ..model import ErrorKind, FileError, FileResult, RuleSpec
 from . import project
 from .across import fix_across
@@ -21,6 +21,9 @@ from .discover import discover, read, regular_status
 from .index import ByteFacts, stamp
 from .request import Job, Options, Progress, Request
 from .write import os_error, signals_deferred, write_all
+
+if TYPE_CHECKING:
+    from ..analysis.project.model import ProjectView
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"

@@ -12,15 +12,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ..analysis.project.model import Project, ProjectView, absolute, locate, module_name
-from ..analysis.project.summary import ModuleSummary, may_start, summarize
-from ..analysis.project.syspath import may_add_to_path
-from ..analysis.project.views import views
+from ..analysis.project.paths import absolute, locate, module_name
 from ..registry import SCOPE
-from .cache import ResultCache
 from .discover import PYTHON_SUFFIXES, read
-from .index import FileIndex
+
+if TYPE_CHECKING:  # the model is imported once some file names a multiprocessing API
+    from ..analysis.project.model import ProjectView
+    from ..analysis.project.summary import ModuleSummary
+    from .cache import ResultCache
+    from .index import FileIndex
 
 # Summaries share the results' cache file, under a key of their own.
 _SALT = "module-summary-3"
@@ -46,6 +48,9 @@ class Summaries:
     def know(self, path: str, data: bytes) -> None:
         if path in self.known:
             return
+        from ..analysis.project.summary import may_start
+        from ..analysis.project.syspath import may_add_to_path
+
         self.known[path] = data
         if may_start(data) or may_add_to_path(data):
             self.add(path, data)
@@ -54,6 +59,8 @@ class Summaries:
         if path in self.found:
             return self.found[path]
         self.known[path] = None
+        from ..analysis.project.summary import summarize
+
         entry = self.cache.get(data, _SALT) if self.cache is not None else None
         summary = _from_entry(entry)
         if summary is None:
@@ -77,6 +84,8 @@ class Summaries:
 def _from_entry(entry: dict | None) -> ModuleSummary | None:
     """The cached summary; None when there is none, or one of another shape (written by
     another build of mpfix that shares the version)."""
+    from ..analysis.project.summary import ModuleSummary
+
     try:
         return ModuleSummary.from_json(entry) if entry else None
     except (TypeError, KeyError):
@@ -154,6 +163,9 @@ def build(
             rest.append(path)
     if not summaries.found:
         return {}  # nothing starts a process or hands work to one
+    from ..analysis.project.model import Project
+    from ..analysis.project.views import views
+
     _follow_imports(summaries, files)
     _find_importers(summaries, [path for path in rest if path not in summaries.known])
     project = Project(summaries.known, summaries.found, summaries.load)
