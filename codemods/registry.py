@@ -11,12 +11,27 @@ from __future__ import annotations
 import collections
 import difflib
 import functools
+import re
 from collections.abc import Iterable
 
 from .libraries import needles
 from .model import RuleSpec, Safety
 
 Needles = tuple[tuple[bytes, ...], ...]
+
+
+def holds(data: bytes, needle: bytes) -> bool:
+    """Whether ``data`` holds ``needle``. A needle that ends in ``(`` is a call: its word,
+    then the call's parenthesis, with nothing but what Python lets stand between two tokens
+    (spaces, line breaks, comments, backslashes that continue a line)."""
+    if needle[-1:] != b"(":
+        return needle in data
+    return needle[:-1] in data and _call(needle).search(data) is not None
+
+
+@functools.cache
+def _call(needle: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(needle[:-1]) + rb"(?:[ \t\f\r\n\\]|#[^\r\n]*)*\(")
 
 
 def _any(*needles: bytes) -> Needles:
@@ -71,9 +86,11 @@ RULES: tuple[RuleSpec, ...] = (
         name="serial-result-wait",
         summary="A loop submits one task and waits for its result before submitting the next",
         safety=Safety.SAFE,
-        # `X.apply_async(...).get()` and `X.submit(...).result()` on any receiver; `apply()`
-        # on a proven pool only.
-        needles=((b"apply_async", b"get"), (b"submit", b"result"), *_every(_MP, _any(b"Pool"), _any(b"apply"))),
+        # `X.apply_async(...).get()` and `X.submit(...).result()` on any receiver, each a
+        # call; `apply()` on a proven pool only.
+        needles=(
+            (b"apply_async(", b"get("), (b"submit(", b"result("), *_every(_MP, _any(b"Pool"), _any(b"apply"))
+        ),
     ),
     RuleSpec(
         code="MP003",
@@ -301,7 +318,7 @@ def matching(data: bytes, specs: Iterable[RuleSpec], found: dict[bytes, bool] | 
 
     def has(needle: bytes) -> bool:
         if needle not in found:
-            found[needle] = needle in data
+            found[needle] = holds(data, needle)
         return found[needle]
 
     specs = tuple(specs)

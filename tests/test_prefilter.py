@@ -95,3 +95,12 @@ def test_a_file_holding_no_library_or_pool_word_matches_nothing() -> None:
     assert registry.matching(data, registry.RULES) == []
     pooled = b"import multiprocessing\nmultiprocessing.Pool(2).map(abs, [1])\n"
     assert registry.matching(data + pooled, registry.RULES)
+
+
+def test_a_call_needle_holds_the_word_called_however_python_lets_the_call_be_spelled() -> None:
+    serial = registry.BY_CODE["MP002"]
+    form = b'html = \'<input type="submit">\'\nresult = render(html)\n'
+    assert serial not in registry.matching(form, registry.RULES)
+    for call in (b"ex.submit(f)", b"ex.submit (f)", b"[ex.submit  # one task\n (f)]", b"ex.submit \\\n(f)"):
+        data = b"futures = [" + call + b"]\nprint(futures[0].result())\n"
+        assert serial in registry.matching(data, registry.RULES), call
