@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from functools import cached_property
 
 from ..analysis.prechecks import AstFacts, base_name, keyword_value, may_be_instance, unpacks
 from ..analysis.project.apis import LARGE_RANGE
@@ -61,23 +62,31 @@ class _Inputs:
     counts whatever it reads."""
 
     def __init__(self, facts: AstFacts) -> None:
+        self.facts = facts
         self.callees = facts.aliases(LAZY_CALLEES)
         self.ranges = facts.aliases(RANGES)
         self.streams = facts.aliases(STREAMS)
-        self.generators = frozenset(
-            node.name
-            for node in facts.nodes(ast.FunctionDef)
-            if any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(node))
+
+    def _generator(self, name: str) -> bool:
+        """A ``def`` of ``name`` somewhere in the module yields."""
+        return any(
+            node.name == name and any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(node))
+            for node in self.facts.nodes(ast.FunctionDef)
         )
-        self.values: dict[str, list[ast.expr]] = {}  # what each name is bound to by `=` or `with ... as`
-        for assign in facts.nodes(ast.Assign):
+
+    @cached_property
+    def values(self) -> dict[str, list[ast.expr]]:
+        """What each name is bound to by ``=`` or ``with ... as``, anywhere in the module."""
+        values: dict[str, list[ast.expr]] = {}
+        for assign in self.facts.nodes(ast.Assign):
             for target in assign.targets:
                 if isinstance(target, ast.Name):
-                    self.values.setdefault(target.id, []).append(assign.value)
-        for with_node in facts.nodes(ast.With, ast.AsyncWith):
+                    values.setdefault(target.id, []).append(assign.value)
+        for with_node in self.facts.nodes(ast.With, ast.AsyncWith):
             for item in with_node.items:
                 if isinstance(item.optional_vars, ast.Name):
-                    self.values.setdefault(item.optional_vars.id, []).append(item.context_expr)
+                    values.setdefault(item.optional_vars.id, []).append(item.context_expr)
+        return values
 
     def may_be_lazy(self, node: ast.expr, depth: int = 0) -> bool:
         if isinstance(node, ast.GeneratorExp):
@@ -86,7 +95,7 @@ class _Inputs:
             return True
         if isinstance(node, ast.Call):
             callee = base_name(node.func)
-            if callee in self.callees or (isinstance(node.func, ast.Name) and callee in self.generators):
+            if callee in self.callees or (isinstance(node.func, ast.Name) and self._generator(node.func.id)):
                 return True
             return callee in self.ranges and not _small_range(node)
         if isinstance(node, ast.Name) and depth < MAX_DEPTH:
