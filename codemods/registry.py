@@ -31,7 +31,9 @@ def holds(data: bytes, needle: bytes) -> bool:
 
 @functools.cache
 def _call(needle: bytes) -> re.Pattern[bytes]:
-    return re.compile(re.escape(needle[:-1]) + rb"(?:[ \t\f\r\n\\]|#[^\r\n]*)*\(")
+    # One way to match each character: a comment runs to the end of its line, so that a
+    # banner of hashes is not split in every way before the search gives up on it.
+    return re.compile(re.escape(needle[:-1]) + rb"(?:[ \t\f\r\n\\]|#[^\r\n]*(?![^\r\n]))*\(")
 
 
 def _any(*needles: bytes) -> Needles:

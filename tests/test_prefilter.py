@@ -104,3 +104,7 @@ def test_a_call_needle_holds_the_word_called_however_python_lets_the_call_be_spe
     for call in (b"ex.submit(f)", b"ex.submit (f)", b"[ex.submit  # one task\n (f)]", b"ex.submit \\\n(f)"):
         data = b"futures = [" + call + b"]\nprint(futures[0].result())\n"
         assert serial in registry.matching(data, registry.RULES), call
+    # A banner of hashes after the word is one comment, looked at once (not in every way it
+    # could be split, which would take longer than any run).
+    banner = b"handler = form.submit  " + b"#" * 80 + b"\nprint(handler.result())\n"
+    assert serial not in registry.matching(banner, registry.RULES)
