@@ -249,3 +249,48 @@ worker.join()
 def test_one_rule_of_the_two_takes_a_module_level_start_method(source: str, code: str) -> None:
     rules = [registry.BY_CODE["MP001"], registry.BY_CODE["MP017"]]
     assert {finding.code for finding in analyze(source, rules=rules).findings} == {code}
+
+
+FORCING_LIBRARY = """\
+import multiprocessing
+
+multiprocessing.set_start_method("spawn", force=True)
+
+
+def method():
+    return multiprocessing.get_start_method()
+"""
+FORCED_PROGRAM = """\
+import multiprocessing
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("{method}")
+    import forcing
+
+    print(forcing.method())
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_forced_start_method_is_said_to_replace_the_programs_without_a_word(tmp_path: Path, method: str) -> None:
+    [finding] = CASES.check(FORCING_LIBRARY).findings
+    assert "`multiprocessing.set_start_method(..., force=True)` runs when this module is imported" in finding.message
+    assert "replaces, without a word, the start method that the program chose" in finding.message
+    assert "RuntimeError" not in finding.message
+    # As the message says: no error, and the program's method is gone.
+    (tmp_path / "forcing.py").write_text(FORCING_LIBRARY, encoding="utf-8")
+    (tmp_path / "main.py").write_text(FORCED_PROGRAM.format(method=method), encoding="utf-8")
+    run = run_program(tmp_path / "main.py", "default")
+    assert (run.returncode, run.stdout) == (0, "spawn\n"), run.stderr
+
+
+def test_a_forced_start_method_in_a_function_is_said_to_replace_the_method_in_force() -> None:
+    source = "import multiprocessing as mp\n\n\ndef setup():\n    mp.set_start_method('spawn', True)\n"
+    [finding] = CASES.check(source).findings
+    assert "with `force=True` it replaces, without a word, the start method that the program or another" in (
+        finding.message
+    )
+    unforced = CASES.check(source.replace(", True", "")).findings
+    assert ["a second call fails with `RuntimeError: context has already been set`" in f.message for f in unforced] == [
+        True
+    ]

@@ -3,7 +3,8 @@
 ``set_start_method()`` chooses the start method for the whole program, once: a second
 call raises ``RuntimeError: context has already been set``. A library that calls it when
 imported breaks every program that chose a method first, and every spawned child, which
-sets the parent's method before it imports the library. The library's own processes
+sets the parent's method before it imports the library; with ``force=True`` nothing fails,
+and the program's method is replaced without a word. The library's own processes
 keep their method through a context of their own: ``ctx = mp.get_context("spawn")``,
 then ``ctx.Pool()``, ``ctx.Process()``, ``ctx.Queue()``...
 """
@@ -52,11 +53,18 @@ class LibrarySetsStartMethod(RuleVisitor):
             return
         if not starters_of(self.facts, self.SPEC.code).only_a_library_choosing_its_start_method():
             return  # a script part that starts processes too: missing-main-guard (MP001) guards it
-        message = (
-            f"`{self.module.code_for_node(node.func)}()` runs when this module is imported: a program that "
-            "chose its start method first fails with `RuntimeError: context has already been set`, and so "
-            "does every spawned child that imports this module"
-        )
+        if _forced(node):
+            message = (
+                f"`{self.module.code_for_node(node.func)}(..., force=True)` runs when this module is imported: it "
+                "replaces, without a word, the start method that the program chose, for every process the program "
+                "starts afterwards"
+            )
+        else:
+            message = (
+                f"`{self.module.code_for_node(node.func)}()` runs when this module is imported: a program that "
+                "chose its start method first fails with `RuntimeError: context has already been set`, and so "
+                "does every spawned child that imports this module"
+            )
         try:
             fix = ContextPlan(self, node).build()
         except Unfixable as why:
@@ -75,7 +83,13 @@ class LibrarySetsStartMethod(RuleVisitor):
             return
         message = (
             f"`{self.module.code_for_node(node.func)}()` sets the start method of the whole program from a "
-            "module that is imported: a second call fails with `RuntimeError: context has already been set`"
+            "module that is imported: "
+            + (
+                "with `force=True` it replaces, without a word, the start method that the program or another "
+                "library chose"
+                if _forced(node)
+                else "a second call fails with `RuntimeError: context has already been set`"
+            )
         )
         advice = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
         self.report(node, message, not_fixed=advice)
@@ -83,6 +97,16 @@ class LibrarySetsStartMethod(RuleVisitor):
     def _referenced(self, name: str) -> bool:
         global_scope = self.scopes[self.module]
         return any(assignment.references for assignment in global_scope.assignments[name])  # type: ignore[union-attr]
+
+
+def _forced(call: cst.Call) -> bool:
+    """``set_start_method(method, force=...)`` with a force that may be true: such a call
+    replaces the method in force instead of failing."""
+    arg = keyword(call, "force")
+    if arg is None:
+        given = positional(call)
+        arg = given[1] if len(given) > 1 else None
+    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
 
 
 class ContextPlan:
