@@ -446,3 +446,15 @@ def test_a_file_no_rule_must_analyse_in_full_loads_no_libcst(tmp_path: Path, job
     assert _imports_libcst(tmp_path, clean, "--jobs", jobs) == (False, "All checks passed!\n")
     loaded, output = _imports_libcst(tmp_path, UNGUARDED, "--jobs", jobs)
     assert loaded and "MP001" in output
+
+
+@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+def test_the_workers_summarise_modules_as_this_process_would(method: str) -> None:
+    from mpfix.analysis.project.summary import summarize
+
+    snippets = Path(__file__).resolve().parent.parent / "docs" / "snippets"
+    datas = [path.read_bytes() for path in sorted(snippets.rglob("*.py"))[:30]] + [b"def broken(:\n"]
+    assert len(datas) > workers.SUMMARIES_IN_PROCESS_MAX
+    here = [summarize(data) for data in datas]
+    assert here[-1] is None and sum(summary is not None and bool(summary.handovers) for summary in here) > 5
+    assert workers.summaries(datas, 2, multiprocessing.get_context(method)) == here

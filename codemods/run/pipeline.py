@@ -24,6 +24,7 @@ from .write import os_error, signals_deferred, write_all
 
 if TYPE_CHECKING:
     from ..analysis.project.model import ProjectView
+    from ..analysis.project.summary import ModuleSummary
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"
@@ -147,7 +148,11 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
     views = project.build(
-        {path: data for path, (data, _) in passed.items()}, project.neighbours(named_alone), cache, skipped
+        {path: data for path, (data, _) in passed.items()},
+        project.neighbours(named_alone),
+        cache,
+        skipped,
+        partial(_summaries, request),
     )
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
@@ -200,6 +205,16 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
 
     context = None if request.start_method is None else get_context(request.start_method)
     yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)
+
+
+def _summaries(request: Request, datas: list[bytes]) -> list[ModuleSummary | None]:
+    """The project model's summaries of ``datas``, made by the request's worker processes."""
+    from multiprocessing import get_context
+
+    from . import workers
+
+    context = None if request.start_method is None else get_context(request.start_method)
+    return workers.summaries(datas, request.jobs or os.cpu_count() or 1, context)
 
 
 def _of_all(progress: Progress, settled: int, total: int, analysed: int, _pending: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..analysis.project.paths import absolute, locate, module_name
@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # the model is imported once some file names a multiprocessin
     from ..analysis.project.summary import ModuleSummary
     from .cache import ResultCache
     from .index import FileIndex
+
+# Summaries of many modules' bytes at once, in their order (None: a module Python cannot parse).
+SummarizeMany = Callable[[list[bytes]], list["ModuleSummary | None"]]
 
 # Summaries share the results' cache file, under a key of their own.
 _SALT = "module-summary-3"
@@ -54,6 +57,35 @@ class Summaries:
         self.known[path] = data
         if may_start(data) or may_add_to_path(data):
             self.add(path, data)
+
+    def know_all(self, found: Mapping[str, bytes], summarize_many: SummarizeMany | None = None) -> None:
+        """:meth:`know` each of ``found`` (path -> bytes), in its order, the summaries that
+        the cache does not hold made by ``summarize_many`` all at once."""
+        if not found:
+            return
+        from ..analysis.project.summary import may_start, summarize
+        from ..analysis.project.syspath import may_add_to_path
+
+        wanted: list[str] = []
+        for path, data in found.items():
+            if path not in self.known:
+                self.known[path] = data
+                if may_start(data) or may_add_to_path(data):
+                    wanted.append(path)
+        cached = {path: self._cached(found[path]) for path in wanted}
+        missing = [path for path in wanted if cached[path] is None]
+        made = dict(zip(missing, (summarize_many or _each(summarize))([found[p] for p in missing]), strict=True))
+        for path in wanted:
+            self.known[path] = None
+            summary = cached[path] or made[path]
+            if summary is None:
+                continue
+            if path in made and self.cache is not None:
+                self.cache.put(found[path], _SALT, summary.to_json())
+            self.found[path] = summary
+
+    def _cached(self, data: bytes) -> ModuleSummary | None:
+        return _from_entry(self.cache.get(data, _SALT)) if self.cache is not None else None
 
     def add(self, path: str, data: bytes) -> ModuleSummary | None:
         if path in self.found:
@@ -90,6 +122,10 @@ def _from_entry(entry: dict | None) -> ModuleSummary | None:
         return ModuleSummary.from_json(entry) if entry else None
     except (TypeError, KeyError):
         return None
+
+
+def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
+    return lambda datas: [summarize(data) for data in datas]
 
 
 def _names_scope(data: bytes) -> bool:
@@ -136,14 +172,19 @@ def _wanted(project_names: dict[str, str], path: str, summary: ModuleSummary) ->
 
 
 def build(
-    files: Mapping[str, bytes], context: Mapping[str, bytes], cache: ResultCache | None, others: Iterable[str] = ()
+    files: Mapping[str, bytes],
+    context: Mapping[str, bytes],
+    cache: ResultCache | None,
+    others: Iterable[str] = (),
+    summarize_many: SummarizeMany | None = None,
 ) -> dict[str, ProjectView]:
     """The view of each file that the other modules tell something.
 
     ``files`` (path -> bytes) are the files that the run reads anyway and that passed the
     prefilter; ``context`` (path -> bytes) are files that only tell; ``others`` are
     the run's remaining files, read again only when they may import a module that starts
-    processes at import.
+    processes at import. ``summarize_many`` summarises the files that name an API, all at
+    once (the run hands them to its workers); by default one after the other, here.
     """
     # Paths are absolute inside the model, so that a file reached through an import is the
     # file the run was given; the views are handed back under the paths as given.
@@ -151,16 +192,15 @@ def build(
     files = {os.path.abspath(path): data for path, data in files.items()}
     rest = [os.path.abspath(path) for path in others]
     summaries = Summaries(cache)
-    for path, data in files.items():
-        if _names_scope(data):
-            summaries.know(path, data)
+    first = {path: data for path, data in files.items() if _names_scope(data)}
     for path, data in context.items():
         if path in files:
             continue
         if _names_scope(data):
-            summaries.know(path, data)
+            first.setdefault(path, data)
         else:
             rest.append(path)
+    summaries.know_all(first, summarize_many)
     if not summaries.found:
         return {}  # nothing starts a process or hands work to one
     from ..analysis.project.model import Project

@@ -16,16 +16,21 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model import ErrorKind, FileError, FileResult
 from ..screening import screen
 from .discover import decode
 from .request import Job, Progress
 
+if TYPE_CHECKING:
+    from ..analysis.project.summary import ModuleSummary
+
 # Starting worker processes (each imports libcst for the first file it analyses in full)
 # costs more than analysing this many files.
 IN_PROCESS_MAX = 2
+# ... and more than summarising this many modules for the project model.
+SUMMARIES_IN_PROCESS_MAX = 8
 
 
 def analyse_file(job: Job) -> FileResult:
@@ -219,6 +224,32 @@ def analysed(
         # A consumer that stops early (an interactive quit) leaves nothing running behind.
         pool.shutdown(cancel_futures=True)
         retry.close()
+        lifeline.close()
+
+
+def summaries(datas: list[bytes], jobs: int, context: BaseContext | None = None) -> list[ModuleSummary | None]:
+    """The project model's summaries of ``datas``, in their order, made by a pool of
+    ``jobs`` workers (here, for a few, or when a worker dies)."""
+    from ..analysis.project.summary import summarize
+
+    if jobs <= 1 or len(datas) <= SUMMARIES_IN_PROCESS_MAX:
+        return [summarize(data) for data in datas]
+    lifeline = _Lifeline()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
+    )
+    try:
+        # The largest first, a few to a message, so that no worker is left with a big one last.
+        order = sorted(range(len(datas)), key=lambda i: -len(datas[i]))
+        made = pool.map(summarize, [datas[i] for i in order], chunksize=max(1, len(datas) // (jobs * 8)))
+        found: list[ModuleSummary | None] = [None] * len(datas)
+        for index, summary in zip(order, made, strict=True):
+            found[index] = summary
+        return found
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the summaries are made here
+        return [summarize(data) for data in datas]
+    finally:
+        pool.shutdown(cancel_futures=True)
         lifeline.close()
 
 
