@@ -94,6 +94,13 @@ UNUSUAL = [
     "x = 1\rif x:\r    y = 2\r",
     "\n\n   \nx = [1,\n     2]; y = 3\nz = 4",
     '"""Doc\n\nstring."""\n\\\nx = 1\n',
+    # Blocks of their own indentation, a comment that ends a block, one-line bodies.
+    "class A:\n  x = 1\n  def f(self):\n        if self:\n         return [1,\n 2]\n        else: return 2\n"
+    "  # the end of A\n\nif True: a = 1; b = 2\nelse:\n\tc = 3\n",
+    "def f():\r\n    for x in y:\r\n        try:\r\n            pass\r\n        finally:\r\n\r\n"
+    "            @dec\r\n            def g(): ...\r\n    # end\r\n",
+    "def f(a, b):\n    if a:\n        pass\n    elif b:  # b\n        x = 1\n"
+    "    elif a + b: y = 2\n    else:\n        z = 3\n",
 ]
 
 
@@ -101,7 +108,10 @@ UNUSUAL = [
 def test_positions_are_libcsts_one_statement_at_a_time(text: str) -> None:
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    facts = ModuleFacts(module)
-    # Backwards, so that a statement's positions are computed before those before it.
-    for node in reversed(list(_walk(module))):
-        assert facts.positions[node] == expected[node]
+    nodes = list(_walk(module))
+    # Backwards, so that a statement's positions are computed before those of the
+    # statements around it; then forwards, the other way round.
+    for order in (reversed(nodes), nodes):
+        facts = ModuleFacts(module)
+        for node in order:
+            assert facts.positions[node] == expected[node]

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import libcst as cst
 import libcst.matchers as m
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
@@ -33,6 +34,7 @@ from libcst.metadata import (
     QualifiedNameProvider,
     ScopeProvider,
 )
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from .project.model import ProjectView
 
@@ -108,16 +110,23 @@ class _QualifiedNames(Mapping):
 
 
 class _Positions(Mapping):
-    """PositionProvider's table, computed one top-level statement at a time, when a node
-    of it is asked for. libcst computes the positions of every node of the module at once,
-    at some seven times the cost of generating its code, where a finding needs a few; a
-    top-level statement's positions are those of a module of it alone, moved down by the
-    lines of the code before it."""
+    """PositionProvider's table, computed one statement at a time, when a node of it is
+    asked for. libcst computes the positions of every node of the module at once, at some
+    seven times the cost of generating its code, where a finding needs a few.
+
+    A statement's positions are those that libcst's own codegen state gives when it
+    generates the statement alone, starting where the statement starts, with the
+    indentation of the blocks around it. Both come from one plain generation of the
+    top-level statement that holds it (see ``_Starts``), so that a finding in a class of a
+    thousand lines costs the positions of the method it is in, not of the class."""
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.known: dict[cst.CSTNode, CodeRange] = {}
-        self.done: set[int] = set()  # the top-level statements computed, by id
+        # statement -> the lines before it, its first column, the indentation of its blocks
+        self.starts: dict[cst.CSTNode, tuple[int, int, tuple[str, ...]]] = {}
+        self.recorded: set[int] = set()  # the top-level statements whose statements' starts are known, by id
+        self.done: set[int] = set()  # the statements computed, by id
         self.lines_before: dict[int, int] | None = None  # by id of a top-level statement
         self.whole: Mapping | None = None
 
@@ -125,41 +134,95 @@ class _Positions(Mapping):
         found = self.known.get(node)
         if found is not None:
             return found
-        statement = self._top_level(node)
-        if statement is None:  # the module, its header or footer, or no node of it
+        top, inner = self._statements(node)
+        if top is None or inner is None:  # the module, its header or footer, or no node of it
             if self.whole is None:
                 self.whole = self.facts.wrapper.resolve(PositionProvider)
             return self.whole[node]
-        if id(statement) not in self.done:
-            self.done.add(id(statement))
-            self._compute(statement)
+        if id(top) not in self.recorded:
+            self.recorded.add(id(top))
+            self._record_starts(top)
+        if id(inner) not in self.done:
+            self.done.add(id(inner))
+            self._compute(inner)
         return self.known[node]
 
-    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode | None:
+    def _statements(self, node: cst.CSTNode) -> tuple[cst.CSTNode | None, cst.CSTNode | None]:
+        """The top-level statement that holds ``node`` and the innermost statement that does
+        (``node`` itself if it is one); None for a node of no statement of the module."""
         module, parents = self.facts.module, self.facts.parents
+        inner = node if isinstance(node, cst.BaseStatement) else None
         while (parent := parents.get(node)) is not None and parent is not module:
             node = parent
-        return node if parent is module and isinstance(node, cst.BaseStatement) else None
+            if inner is None and isinstance(node, cst.BaseStatement):
+                inner = node
+        if parent is module and isinstance(node, cst.BaseStatement):
+            return node, inner
+        return None, None
 
-    def _compute(self, statement: cst.CSTNode) -> None:
+    def _record_starts(self, top: cst.CSTNode) -> None:
         module = self.facts.module
         if self.lines_before is None:
             self.lines_before, line = {}, len(module.header)
             for other in module.body:
                 self.lines_before[id(other)] = line
                 line += _line_count(module.code_for_node(other))
-        before = self.lines_before[id(statement)]
-        alone = module.with_changes(body=[statement], header=(), footer=(), has_trailing_newline=True)
-        for node, where in MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider).items():
-            if node is not alone:
-                start, end = where.start, where.end
-                self.known[node] = CodeRange((start.line + before, start.column), (end.line + before, end.column))
+        state = _Starts(module.default_indent, module.default_newline)
+        top._codegen(state)
+        line, column, at = self.lines_before[id(top)], 0, 0
+        tokens = state.tokens
+        for statement, (index, indents) in state.starts.items():  # in the order generated
+            text = "".join(tokens[at:index])
+            line += _line_count(text)
+            last_break = max(text.rfind("\n"), text.rfind("\r"))
+            column = column + len(text) if last_break < 0 else len(text) - last_break - 1
+            at = index
+            self.starts[statement] = (line, column, indents)  # an `elif` starts within its line
+
+    def _compute(self, statement: cst.CSTNode) -> None:
+        module = self.facts.module
+        before, column, indents = self.starts[statement]
+        recorder = _Recorder()
+        state = PositionProvidingCodegenState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            provider=recorder,  # type: ignore[arg-type]  # all the state asks of it is _computed
+            indent_tokens=list(indents),
+            line=before + 1,
+            column=column,
+        )
+        parent = self.facts.parents.get(statement)
+        if isinstance(parent, cst.If) and parent.orelse is statement:
+            statement._codegen(state, is_elif=True)  # its parent writes `elif`, not `if`
+        else:
+            statement._codegen(state)
+        self.known.update(recorder._computed)
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
-        raise TypeError("positions are computed one top-level statement at a time")
+        raise TypeError("positions are computed one statement at a time")
 
     def __len__(self) -> int:
-        raise TypeError("positions are computed one top-level statement at a time")
+        raise TypeError("positions are computed one statement at a time")
+
+
+class _Starts(CodegenState):
+    """libcst's plain codegen state, noting where each statement starts: how many tokens
+    come before it, and the indentation of the blocks around it."""
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        super().__init__(default_indent, default_newline)
+        self.starts: dict[cst.CSTNode, tuple[int, tuple[str, ...]]] = {}
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.BaseStatement):
+            self.starts[node] = (len(self.tokens), tuple(self.indent_tokens))
+
+
+class _Recorder:
+    """Where PositionProvidingCodegenState writes the positions it computes."""
+
+    def __init__(self) -> None:
+        self._computed: dict[cst.CSTNode, CodeRange] = {}
 
 
 def _line_count(code: str) -> int:
