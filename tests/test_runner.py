@@ -15,7 +15,7 @@ import pytest
 from mpfix.model import ErrorKind, FileError, FileResult
 from mpfix.registry import RULES
 from mpfix.run import workers
-from mpfix.run.discover import decode, discover
+from mpfix.run.discover import DEFAULT_EXCLUDES, decode, discover
 from mpfix.run.pipeline import check_bytes, run
 from mpfix.run.request import Options, Request
 from mpfix.run.write import write_atomically
@@ -68,6 +68,25 @@ def test_discover_applies_extra_excludes(tmp_path: Path) -> None:
     write(tmp_path, "app/models.py")
 
     assert found(tmp_path, excludes=("migrations/", "*_pb2.py")) == [str(tmp_path / "app" / "models.py")]
+
+
+EXCLUDE_PATTERNS = [
+    *DEFAULT_EXCLUDES, "/build/", "docs/**/gen", "*_pb2.py", "tmp*", "a b", "build\t", "#comment", "", "**", "*",
+]  # fmt: skip
+PATHS = [
+    "build", "build/", "a/build/x.py", "builds/", "x.egg-info/", "a/.git/", "docs/a/b/gen", "docs/gen", "m_pb2.py",
+    "tmpdir/", "a b/", "src/app.py", "comment", "#comment", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pattern", EXCLUDE_PATTERNS)
+def test_an_exclude_is_asked_only_of_paths_that_may_match_and_answers_as_gitignore_patterns(pattern: str) -> None:
+    from mpfix.run.discover import _compile, _spec
+
+    for patterns in ([pattern], [*DEFAULT_EXCLUDES, pattern], [pattern, "!keep.py"], [pattern, "[ab].py"]):
+        [(_, quick)] = _compile((None, each) for each in patterns)
+        spec = _spec(patterns)
+        assert [quick.match_file(path) for path in PATHS] == [spec.match_file(path) for path in PATHS], patterns
 
 
 def test_nested_gitignore_files_apply_below_their_folder(tmp_path: Path) -> None:
