@@ -804,3 +804,26 @@ def test_a_folder_computed_otherwise_is_not_followed(program: Path) -> None:
     main = ADDS_LIB.replace('os.path.join(os.path.dirname(__file__), "lib")', 'os.environ.get("LIB", "lib")')
     write(program, {"lib/scaler.py": SCALER, "main.py": main})
     assert mpfix("check", ".") == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("data", "starts", "adds"),
+    [
+        (b"from multiprocessing import Process\n", True, False),
+        (b"with ProcessPoolExecutor() as ex:\n    pass\n", True, False),
+        (b"class MyProcessor:\n    pool_size = 2  # a Pooled thing\n", False, False),
+        (b"import sys\nsys.path.insert(0, here)\n", False, True),
+        (b"from sys import path as p\n", False, True),
+        (b"sys . path\n  .append(here)\n", False, True),
+        (b"classpath.insert(0, x)\nmypath as_list\n", False, False),
+        (b"Process", True, False),
+        (b"path.append", False, True),
+    ],
+)
+def test_the_model_reads_a_module_that_names_an_api_or_adds_to_sys_path_as_a_word(
+    data: bytes, starts: bool, adds: bool
+) -> None:
+    from mpfix.analysis.project.summary import may_start
+    from mpfix.analysis.project.syspath import may_add_to_path
+
+    assert (may_start(data), may_add_to_path(data)) == (starts, adds)

@@ -93,10 +93,10 @@ def may_start(data: bytes) -> bool:
     """Whether a module's bytes may hand a callable to a child or start processes at
     import: they name, as a word, an API that starts processes (an alias or a context
     still spells it)."""
-    return _STARTING.search(data) is not None
+    return syspath.starts_a_word(_STARTING, data)
 
 
-_STARTING = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(spellings(STARTS))) + rb")\b")
+_STARTING = re.compile(rb"(?:" + b"|".join(re.escape(n.encode()) for n in sorted(spellings(STARTS))) + rb")\b")
 
 
 def summarize(data: bytes) -> ModuleSummary | None:
