@@ -49,14 +49,9 @@ class Summaries:
         self.known: dict[str, bytes | None] = {}
 
     def know(self, path: str, data: bytes) -> None:
-        if path in self.known:
-            return
-        from ..analysis.project.summary import may_start
-        from ..analysis.project.syspath import may_add_to_path
-
-        self.known[path] = data
-        if may_start(data) or may_add_to_path(data):
-            self.add(path, data)
+        """Know a module; summarise it now when its bytes may start a process or change
+        ``sys.path`` (an API named, ``sys.path.insert``)."""
+        self.know_all({path: data})
 
     def know_all(self, found: Mapping[str, bytes], summarize_many: SummarizeMany | None = None) -> None:
         """:meth:`know` each of ``found`` (path -> bytes), in its order, the summaries that
