@@ -236,7 +236,7 @@ def summaries(datas: list[bytes], jobs: int, context: BaseContext | None = None)
         return [summarize(data) for data in datas]
     lifeline = _Lifeline()
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
+        max_workers=min(jobs, len(datas)), mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
     )
     try:
         # The largest first, a few to a message, so that no worker is left with a big one last.
