@@ -290,7 +290,8 @@ def test_a_forced_start_method_in_a_function_is_said_to_replace_the_method_in_fo
     assert "with `force=True` it replaces, without a word, the start method that the program or another" in (
         finding.message
     )
-    unforced = CASES.check(source.replace(", True", "")).findings
-    assert ["a second call fails with `RuntimeError: context has already been set`" in f.message for f in unforced] == [
-        True
-    ]
+    for unforced_call in ("", ", force=False", ", None"):
+        unforced = CASES.check(source.replace(", True", unforced_call)).findings
+        assert [
+            "a second call fails with `RuntimeError: context has already been set`" in f.message for f in unforced
+        ] == [True], unforced_call
