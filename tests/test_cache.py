@@ -222,3 +222,22 @@ def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.Monkey
     monkeypatch.setattr(index, "RULES", (replace(RULES[0], needles=((b"another",),)), *RULES[1:]))
 
     assert cache.ResultCache(tmp_path).files.directory != this
+
+
+def test_a_copy_that_runs_from_its_sources_has_results_of_its_own_after_each_edit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from mpfix.run import cache
+
+    package = tmp_path / "mpfix"
+    (package / "rules").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    rule = package / "rules" / "a_rule.py"
+    rule.write_text("FOUND = 1\n")
+    monkeypatch.setattr(cache, "__file__", str(package / "run" / "cache.py"))
+    before = cache.ResultCache(tmp_path).path
+
+    assert cache.ResultCache(tmp_path).path == before  # nothing changed: the same results
+    rule.write_text("FOUND = 22\n")  # the version stays, the code does not
+    assert cache.ResultCache(tmp_path).path != before
+    assert cache.mpfix_build().startswith(cache.mpfix_version() + "+")

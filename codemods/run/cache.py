@@ -1,8 +1,9 @@
 """A content-hash cache of per-file results, so a second run over an unchanged tree is
 nearly free.
 
-One JSON file per mpfix version, in the user's cache directory, maps the SHA-256 of a
-file's bytes and the settings it was analysed with to what the engine said of them.
+One JSON file per mpfix version (per state of its sources, for a copy that runs from
+them), in the user's cache directory, maps the SHA-256 of a file's bytes and the settings
+it was analysed with to what the engine said of them.
 Nothing about the file's name or time is trusted: the same bytes and settings give the
 same result. A cache that cannot be read or parsed is ignored and rebuilt; one that
 cannot be written is skipped.
@@ -51,6 +52,29 @@ def mpfix_version() -> str:
         return "unknown"
 
 
+def mpfix_build() -> str:
+    """The version, and for a copy of mpfix that runs from its sources (an editable
+    install, or none) the names, sizes and times of its modules: there the code changes
+    while the version stays, and results of the old code must not be served for it."""
+    from importlib import metadata
+
+    version = mpfix_version()
+    package = Path(__file__).resolve().parent.parent
+    try:
+        installed = Path(str(metadata.distribution("mpfix").locate_file("mpfix/__init__.py")))
+    except metadata.PackageNotFoundError:
+        installed = None
+    if installed is not None and installed.exists() and installed.resolve() == package / "__init__.py":
+        return version  # installed from a wheel: its version names its code
+    stamps = []
+    for folder, _, names in os.walk(package):
+        for name in names:
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                stamps.append(f"{os.path.relpath(folder, package)}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return version + "+" + digest("\n".join(sorted(stamps)).encode())[:16]
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -65,7 +89,7 @@ class ResultCache:
     # Found and read when first used: a run whose files all fail the prefilter never is.
     @cached_property
     def path(self) -> Path:
-        name = f"results-{digest((mpfix_version() + FORMAT).encode())[:16]}.json"
+        name = f"results-{digest((mpfix_build() + FORMAT).encode())[:16]}.json"
         return (self.directory or default_directory()) / name
 
     @cached_property
