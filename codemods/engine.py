@@ -300,8 +300,14 @@ def _analyze_source(
     if not screened.passed:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
+    decided = [Candidate(finding) for findings in screened.decided.values() for finding in findings]
+    undecided = screened.passed - screened.decided.keys()
+    if not undecided:  # every rule decided on ``ast``, and none has a fix: libcst has nothing to do
+        candidates, unused = _unsuppressed(decided, source, specs, report_unused_suppressions)
+        findings = _findings(candidates, unused)
+        return Result(source=source, findings=findings, fixed=source, remaining=findings)
     visitors = [spec.load() for spec in specs]
-    first_pass = [v for v in visitors if v.SPEC in screened.passed]
+    first_pass = [v for v in visitors if v.SPEC in undecided]
     if tree is None:
         _refuse_what_python_finds_too_deep(source)
     # Every fix regenerates the whole file from libcst's tree, so the tree must give the
@@ -311,9 +317,8 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
-    candidates, unused = _unsuppressed(
-        _analyse(module, first_pass, target, project), source, specs, report_unused_suppressions
-    )
+    found = sorted([*_analyse(module, first_pass, target, project), *decided], key=lambda c: c.finding.sort_key())
+    candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
     # Generating the whole text again costs a tenth of the analysis: only a fix needs it.
     if any(c.replacement is not None for c in candidates) and module.code != code:
         candidates = _without_fixes(candidates, NOT_REPRODUCIBLE)

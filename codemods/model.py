@@ -151,11 +151,18 @@ class RuleSpec:
         apis: frozenset[str] | None = module.APIS
         return (apis is None or facts.refers_to(apis, self.code)) and bool(module.precheck(facts))
 
+    def decide(self, facts: AstFacts) -> list[Finding] | None:
+        """The rule's findings in a module with these ``ast`` facts, made on ``ast`` by its
+        pre-check module's ``decide`` as its libcst side would make them (none has a fix);
+        None when the rule has no ``decide``, or it cannot tell without libcst."""
+        module = importlib.import_module(f"{__package__}.prechecks." + self.name.replace("-", "_"))
+        decide = getattr(module, "decide", None)
+        return None if decide is None else decide(facts, self)
+
     def load(self) -> type[RuleVisitor]:
         """The rule's visitor class: the one class its module defines with this code."""
         module = importlib.import_module(self.module_name)
         return module.RULE
-
 
 
 class ErrorKind(str, enum.Enum):

@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from . import registry
 from .analysis.prechecks import AstFacts
 from .analysis.project.model import ProjectView
-from .model import RuleSpec
+from .model import Finding, RuleSpec
 
 
 @dataclass(frozen=True)
 class Screen:
-    """A source text's ``ast`` (None when the running interpreter cannot parse it) and the
-    rules that may find something in it."""
+    """A source text's ``ast`` (None when the running interpreter cannot parse it), the
+    rules that may find something in it, and what those that decide on ``ast`` found."""
 
     tree: ast.Module | None
     passed: frozenset[RuleSpec]
+    # The findings of the passed rules that decided on ``ast`` (RuleSpec.decide): these
+    # need no libcst.
+    decided: Mapping[RuleSpec, tuple[Finding, ...]] = field(default_factory=dict)
 
 
 def python_ast(source: str) -> ast.Module | None:
@@ -41,17 +44,19 @@ def prefiltered(
     specs: Sequence[RuleSpec],
     needled: Collection[RuleSpec] | None = None,
     project: ProjectView | None = None,
+    facts: AstFacts | None = None,
 ) -> list[RuleSpec]:
     """The rules of ``specs`` that may find something in ``source`` (whose ``ast`` is
     ``tree``): its bytes hold the rule's needles, and the rule's ``ast`` pre-check passes,
     or what other modules tell (``project``) may give the rule a finding here.
-    ``needled``: the rules whose needles the caller already found in the bytes."""
+    ``needled``: the rules whose needles the caller already found in the bytes; ``facts``:
+    the facts of ``tree``, when the caller has them."""
     across = {spec for spec in specs if project is not None and spec.code in project.rules}
     if needled is None:
         needled = registry.matching(source.encode("utf-8", "surrogatepass"), specs)
     if not needled and not across:
         return []
-    facts = AstFacts(tree)
+    facts = facts or AstFacts(tree, source)
     return [spec for spec in specs if spec in across or (spec in needled and spec.may_find(facts))]
 
 
@@ -61,9 +66,18 @@ def screen(
     needled: Collection[RuleSpec] | None = None,
     project: ProjectView | None = None,
 ) -> Screen:
-    """The ``ast`` of ``source`` and the rules of ``specs`` it passes (see ``prefiltered``);
-    every rule when Python cannot parse it (libcst may, and reports why not)."""
+    """The ``ast`` of ``source``, the rules of ``specs`` it passes (see ``prefiltered``)
+    and the findings of those that decide on ``ast``; every rule, none decided, when
+    Python cannot parse it (libcst may, and reports why not)."""
     tree = python_ast(source)
     if tree is None:
         return Screen(None, frozenset(specs))
-    return Screen(tree, frozenset(prefiltered(source, tree, specs, needled, project)))
+    facts = AstFacts(tree, source)
+    passed = prefiltered(source, tree, specs, needled, project, facts)
+    decided = {}
+    for spec in passed:
+        if project is None or spec.code not in project.rules:  # what other modules tell is libcst's to read
+            found = spec.decide(facts)
+            if found is not None:
+                decided[spec] = tuple(found)
+    return Screen(tree, frozenset(passed), decided)

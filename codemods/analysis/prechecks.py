@@ -20,49 +20,19 @@ from typing import Any, TypeVar, overload
 
 from ..libraries import spellings
 from .api_refs import ApiRefs
+from .ast_api import AstApi, AstNames
+from .ast_findings import AstSource
+from .ast_index import CLASS as CLASS
+from .ast_index import EVERYWHERE as EVERYWHERE
+from .ast_index import FUNCTION as FUNCTION
+from .ast_index import MODULE as MODULE
+from .ast_index import index_of
 from .ast_scopes import AstScopes
 from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
 N2 = TypeVar("N2", bound=ast.AST)
 N3 = TypeVar("N3", bound=ast.AST)
-
-# How deep in definitions a node sits: outside every def, class and lambda (module-level
-# code, the ``__main__`` guard included); in class bodies only; in a function or lambda
-# (a def's decorators and defaults count as its inside: no statement lives there).
-MODULE, CLASS, FUNCTION = 0, 1, 2
-EVERYWHERE = (MODULE, CLASS, FUNCTION)
-_INSIDE = {ast.ClassDef: CLASS, ast.FunctionDef: FUNCTION, ast.AsyncFunctionDef: FUNCTION, ast.Lambda: FUNCTION}
-_FIELDS: dict[type, tuple[str, ...]] = {}  # each node type's fields, but for the Load/Store/Del marker
-
-
-def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
-    """The nodes of ``tree`` by level and type: one walk, without ``ast.walk``'s overhead."""
-    levels: tuple[dict[type[ast.AST], list[ast.AST]], ...] = ({}, {}, {})
-    stacks: tuple[list[ast.AST], ...] = ([tree], [], [])
-    for level, found in enumerate(levels):
-        stack = stacks[level]
-        while stack:
-            node = stack.pop()
-            kind = node.__class__
-            nodes = found.get(kind)
-            if nodes is None:
-                found[kind] = [node]
-            else:
-                nodes.append(node)
-            push = stacks[max(level, _INSIDE.get(kind, MODULE))].append
-            fields = _FIELDS.get(kind)
-            if fields is None:
-                fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-            for name in fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            push(item)
-                elif isinstance(value, ast.AST):
-                    push(value)
-    return levels
 
 
 @dataclass(frozen=True)
@@ -86,18 +56,40 @@ class Entries:
 class AstFacts:
     """One module's ``ast``, indexed once for the pre-checks of every rule."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, text: str = "") -> None:
         self.tree = tree
+        self.text = text  # the source, for the rules that decide on ``ast`` (see RuleSpec.decide)
         self._aliases: dict[frozenset[str], frozenset[str]] = {}
+        self._apis: dict[str, AstApi] = {}
 
     @cached_property
     def _levels(self) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
-        return _index(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
+        return index_of(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
 
     @cached_property
     def scopes(self) -> AstScopes:
         """Parents, scopes and reads of names: for the pre-checks that follow a binding."""
         return AstScopes(self.tree)
+
+    @cached_property
+    def source(self) -> AstSource:
+        return AstSource(self.text, self.scopes)
+
+    def api(self, rule: str) -> AstApi:
+        """Callees resolved as rule ``rule`` hears them (see mpfix.analysis.ast_api)."""
+        if rule not in self._apis:
+            self._apis[rule] = AstApi(self._names, rule)
+        return self._apis[rule]
+
+    @cached_property
+    def _names(self) -> AstNames:
+        return AstNames(self)
+
+    def top_level_of(self, node: ast.AST) -> ast.AST:
+        """The statement of the module's body that holds ``node``."""
+        while (parent := self.scopes.parent(node)) is not None and parent is not self.tree:
+            node = parent
+        return node
 
     @classmethod
     def of(cls, module: AstFacts | ast.Module) -> AstFacts:

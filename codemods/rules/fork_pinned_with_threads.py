@@ -18,15 +18,8 @@ from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.ipc import requested_method
 from ..analysis.threads import THREAD_CALLS, THREAD_CLASS
-from ..prechecks.fork_pinned_with_threads import PINS, THREAD_POOLS
+from ..prechecks.fork_pinned_with_threads import ADVICE, PINS, THREAD_POOLS, message
 from ._base import RuleVisitor
-
-# The rules that find code that works under fork only; with none of their findings left,
-# the program runs under the default start method.
-FORK_DEPENDENT_RULES = (
-    "missing-main-guard (MP001), ipc-outside-parent (MP003), unpicklable-task (MP009) and "
-    "import-side-effects (MP013)"
-)
 
 
 class ForkPinnedWithThreads(RuleVisitor):
@@ -43,16 +36,8 @@ class ForkPinnedWithThreads(RuleVisitor):
             return
         first = self.module.code_for_node(threads[0].func if isinstance(threads[0], cst.Call) else threads[0].name)
         for pin in pins:
-            message = (
-                f"`{self.module.code_for_node(pin)}` pins the start method to fork in a program that also "
-                f"starts threads (`{first}` on line {self.line(threads[0])}): a lock that another thread holds at "
-                "the fork stays locked in the child for good, and a child that needs it hangs"
-            )
-            advice = (
-                "remove the pin, so that the default start method (forkserver on Linux since Python 3.14) "
-                f"applies, and fix what {FORK_DEPENDENT_RULES} then report"
-            )
-            self.report(pin, message, not_fixed=advice)
+            said = message(self.module.code_for_node(pin), first, self.line(threads[0]))
+            self.report(pin, said, not_fixed=ADVICE)
 
     def _pins_fork(self, call: cst.Call) -> bool:
         return self.api.call_api(call) in PINS and requested_method(call) == "fork"

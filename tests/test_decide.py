@@ -1,0 +1,197 @@
+"""Rules that decide on Python's ``ast`` (RuleSpec.decide) give the findings their libcst
+side gives, to the character, or leave the file to libcst; a file that only such rules
+pass is checked without libcst."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+from mpfix import engine, registry
+from mpfix.analysis.prechecks import AstFacts
+from mpfix.engine import analyze
+from mpfix.model import Finding
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
+DECIDING = [spec for spec in registry.RULES if spec.decide(AstFacts(ast.parse(""), "")) is not None]
+
+
+def _texts() -> list[tuple[str, str]]:
+    """(id, program) of every case of every rule's tests, and every snippet of the site."""
+    texts = []
+    for spec in registry.RULES:
+        tests = importlib.import_module("test_" + spec.name.replace("-", "_"))
+        for name, listed in vars(tests).items():
+            if not (name.isupper() and isinstance(listed, (list, dict))):
+                continue
+            named = listed.items() if isinstance(listed, dict) else enumerate(listed)
+            for key, case in named:
+                for value in getattr(case, "values", case if isinstance(case, tuple) else (case,)):
+                    if isinstance(value, str) and "\n" in value:
+                        texts.append((f"{spec.code}-{name}[{key}]", value))
+    texts += [(path.name, path.read_text(encoding="utf-8")) for path in sorted(DOCS.rglob("*.py"))]
+    return texts
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _by_libcst(text: str, spec: registry.RuleSpec) -> list[Finding]:
+    return analyze(text, rules=[spec], fix=False, precheck=False).findings
+
+
+def _decided(text: str, spec: registry.RuleSpec) -> list[Finding] | None:
+    found = spec.decide(AstFacts(ast.parse(text), text))
+    return None if found is None else _sorted(found)
+
+
+def test_some_rules_decide_on_ast() -> None:
+    assert [spec.code for spec in DECIDING] == ["MP019"]
+
+
+@pytest.mark.parametrize("spec", DECIDING, ids=lambda spec: spec.code)
+def test_a_decision_on_ast_is_what_libcst_finds(spec: registry.RuleSpec) -> None:
+    decided = 0
+    for case, text in _texts():
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue  # a part of a program
+        if not spec.may_find(AstFacts(tree, text)):
+            continue
+        found = _decided(text, spec)
+        if found is not None:
+            decided += 1
+            assert found == _sorted(_by_libcst(text, spec)), case
+    assert decided >= 5  # the decisions are made, not all left to libcst
+
+
+PINNED = """\
+import multiprocessing as mp
+import threading
+
+
+def beat():
+    pass
+
+
+threading.Thread(target=beat).start()
+mp.set_start_method("fork")
+"""
+
+IN_A_FUNCTION = """\
+import multiprocessing as mp
+
+
+def f():
+    import threading
+
+    threading.Thread(target=f).start()
+    mp.set_start_method("fork")
+"""
+IN_ANOTHER_FUNCTION = """\
+import multiprocessing as mp
+
+
+def f():
+    import threading
+
+
+def g():
+    threading.Thread(target=f).start()
+
+
+mp.set_start_method("fork")
+"""
+DECORATED_CLASS = """\
+import multiprocessing as mp
+import threading
+
+
+@dataclass
+class Beat(threading.Thread):
+    pass
+
+
+mp.set_start_method("fork")
+"""
+THREAD_POOL = """\
+import multiprocessing as mp
+from multiprocessing.pool import ThreadPool
+
+ThreadPool(2)
+mp.set_start_method("fork")
+"""
+IN_A_TARGET = """\
+import multiprocessing as mp
+import threading
+
+
+def work():
+    threading.Thread(target=work).start()
+
+
+mp.Process(target=work).start()
+mp.set_start_method("fork")
+"""
+PIN = 'mp.set_start_method("fork")'
+ALIASED = "from multiprocessing import set_start_method as ssm\n"
+
+# (id, program, whether the rule decides on ``ast``): each is held to libcst's findings.
+CASES = [
+    ("plain", PINNED, True),
+    ("no-threads", PINNED.replace("threading.Thread(target=beat).start()\n", ""), True),
+    ("another-method", PINNED.replace('"fork"', '"spawn"'), True),
+    ("concatenated", PINNED.replace('"fork"', '"fo" "rk"'), True),
+    ("keyword", PINNED.replace('"fork"', 'method="fork"'), True),
+    ("context", PINNED.replace(PIN, 'ctx = mp.get_context("fork")'), True),
+    ("non-ascii-before", PINNED.replace(PIN, f'x = "é€"; {PIN}'), True),
+    ("aliased", ALIASED + PINNED.replace("mp.set_start_method", "ssm"), True),
+    ("by-name", PINNED.replace("import threading", "from threading import Thread").replace("threading.", ""), True),
+    ("imported-in-a-function", IN_A_FUNCTION, True),
+    ("imported-in-another-function", IN_ANOTHER_FUNCTION, True),
+    ("thread-class-decorated", DECORATED_CLASS, True),
+    ("thread-pool", THREAD_POOL, True),
+    # The call in parentheses of its own (libcst counts them as the call's), or in a call's.
+    ("parenthesised", PINNED.replace(PIN, f"({PIN})"), False),
+    ("argument", PINNED.replace(PIN, 'use(mp.get_context("fork"))'), False),
+    # A name both imported and assigned: only libcst's scopes tell which a use reads.
+    ("rebound", PINNED + "mp = None\n", False),
+    ("library-named-local", PINNED.replace("import threading\n", "threading = load()\n"), False),
+    # The thread may run in children only: which thread is named first takes libcst.
+    ("thread-in-a-target", IN_A_TARGET, False),
+]
+
+
+@pytest.mark.parametrize(("text", "decides"), [pytest.param(t, d, id=i) for i, t, d in CASES])
+def test_the_rule_decides_where_ast_is_sure_and_agrees_with_libcst(text: str, decides: bool) -> None:
+    spec = registry.BY_CODE["MP019"]
+    found = _decided(text, spec)
+    assert (found is not None) == decides
+    if found is not None:
+        assert found == _sorted(_by_libcst(text, spec))
+
+
+def test_a_file_that_only_deciding_rules_pass_is_checked_without_libcst(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_libcst(code: str) -> None:
+        raise AssertionError("libcst parsed the file")
+
+    monkeypatch.setattr(engine, "_parse", no_libcst)
+    result = analyze(PINNED, rules=[registry.BY_CODE["MP019"]], fix=True)
+
+    assert [(f.code, f.line, f.column) for f in result.findings] == [("MP019", 10, 1)]
+    assert result.findings[0].message.startswith('`mp.set_start_method("fork")` pins the start method to fork')
+    assert "(`threading.Thread` on line 9)" in result.findings[0].message
+    assert result.fixed == PINNED
+
+
+def test_a_suppression_comment_covers_a_decision_on_ast() -> None:
+    text = PINNED.replace('mp.set_start_method("fork")', 'mp.set_start_method("fork")  # noqa: MP019')
+
+    mp019 = [registry.BY_CODE["MP019"]]
+
+    assert [f.code for f in analyze(PINNED, rules=mp019, fix=False).findings] == ["MP019"]
+    assert analyze(text, rules=mp019, fix=False).findings == []
