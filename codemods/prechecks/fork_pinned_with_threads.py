@@ -1,15 +1,19 @@
-"""The `ast` pre-check of fork-pinned-with-threads: False only when the rule can find nothing."""
+"""The `ast` pre-check of fork-pinned-with-threads (False only when the rule can find nothing), and
+its findings, decided on `ast` as the rule's libcst side makes them."""
 
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE, full_name
 from ..analysis.ast_findings import one_string
 from ..analysis.prechecks import AstFacts, base_name, keyword_value, positional_args
 from ..analysis.project.apis import THREAD_CALLS
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
-from ..model import Finding, RuleSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Finding, RuleSpec
 
 PINS = frozenset({"set_start_method", "get_context"})
 THREAD_POOLS = frozenset({"ThreadPool", "ThreadPoolExecutor"})

@@ -1,11 +1,30 @@
-"""The `ast` pre-check of library-sets-start-method: False only when the rule can find nothing."""
+"""The `ast` pre-check of library-sets-start-method (False only when the rule can find nothing), and
+its findings in functions, decided on `ast` as the rule's libcst side makes them."""
 
 from __future__ import annotations
 
-from ..analysis.prechecks import AstFacts
+import ast
+from typing import TYPE_CHECKING
+
+from ..analysis.ast_api import UNSURE, full_name
+from ..analysis.ast_reach import AstReach
+from ..analysis.prechecks import AstFacts, keyword_value, positional_args
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Finding, RuleSpec
+
 APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
+ADVICE = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
+
+
+def in_function_message(func: str, forced: bool) -> str:
+    """What the rule says of ``func(...)`` called in a function of a module that is imported."""
+    return f"`{func}()` sets the start method of the whole program from a module that is imported: " + (
+        "with `force=True` it replaces, without a word, the start method that the program or another library chose"
+        if forced
+        else "a second call fails with `RuntimeError: context has already been set`"
+    )
 
 
 def precheck(facts: AstFacts) -> bool:
@@ -13,3 +32,80 @@ def precheck(facts: AstFacts) -> bool:
     one, the module is a script)."""
     surely_guarded, _ = facts.guards
     return not surely_guarded and bool(facts.calls_to(facts.aliases(spellings({"set_start_method"}))))
+
+
+def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
+    """The rule's findings, as its libcst side makes them, for calls in functions of a
+    module with no ``__main__`` guard; None where that side must tell (a call at module
+    level, whose fix it builds)."""
+    api, source = facts.api(spec.code), facts.source
+    script = _is_script(facts)
+    if script is not False:
+        return [] if script else None
+    reach = AstReach(facts)
+    names = facts.aliases(spellings({"set_start_method"}))
+    calls = []
+    for call in facts.nodes(ast.Call):
+        if (full_name(call.func) or "").rsplit(".", 1)[-1] not in names:
+            continue
+        called = api.call_api(call)
+        if called is UNSURE:
+            return None
+        if called == "set_start_method":
+            calls.append(call)
+    if not calls:
+        return []
+    parent_only = reach.parent_only()
+    if parent_only is UNSURE:
+        return None
+    referenced = {name for name in parent_only if reach.uses(name)}  # type: ignore[union-attr]
+    found = []
+    for call in calls:
+        top, _ = reach.top_scope(call)
+        if top is None:
+            return None  # at module level: the rule may fix it
+        if reach.in_parent_only(call, referenced):
+            continue
+        func = source.code(call.func)
+        if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
+            return None
+        found.append(source.finding(spec, call, in_function_message(func, _forced(call)), ADVICE))
+    return found
+
+
+def _forced(call: ast.Call) -> bool:
+    """The ``ast`` twin of the rule's ``_forced``: a ``force`` that may be true."""
+    arg = keyword_value(call, "force")
+    if arg is None:
+        given = positional_args(call)
+        arg = given[1] if len(given) > 1 else None
+    return arg is not None and not (isinstance(arg, ast.Constant) and (arg.value is False or arg.value is None))
+
+
+def _is_script(facts: AstFacts) -> bool | None:
+    """``guard.is_script``: a ``#!`` line, a main guard, ``argparse`` imported or
+    ``sys.argv`` read; None when only libcst can tell."""
+    surely, maybe = facts.guards
+    if surely:
+        return True
+    if maybe or facts.text.startswith("\ufeff"):
+        return None
+    first = facts.source.lines[0] if facts.source.lines else ""
+    if first.lstrip(" \t\f").startswith("#!"):
+        return True
+    for node in facts.nodes(ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.ImportFrom):
+            if not node.level and node.module == "argparse":
+                return True
+        elif any(alias.name == "argparse" for alias in node.names):
+            return True
+    names = facts.api("").names
+    reads: list[ast.Name | ast.Attribute] = [*facts.nodes(ast.Name), *facts.nodes(ast.Attribute)]
+    for read in reads:
+        if (read.id if isinstance(read, ast.Name) else read.attr) == "argv":
+            found = names.qualified_names(read)
+            if found is UNSURE:
+                return None
+            if "sys.argv" in found:  # type: ignore[operator]
+                return True
+    return False

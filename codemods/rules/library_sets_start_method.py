@@ -21,6 +21,7 @@ from ..analysis.ipc import keyword, positional
 from ..analysis.names import canonical
 from ..analysis.reachability import reach_of
 from ..analysis.starters import starters_of
+from ..prechecks.library_sets_start_method import ADVICE, in_function_message
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import add_keyword
 from ._base import RuleVisitor, Unfixable
@@ -81,18 +82,8 @@ class LibrarySetsStartMethod(RuleVisitor):
         called = {name for name in reach.parent_only(guards) if self._referenced(name)}
         if scope is None or reach.runs_in_parent_only(scope, called, guards):  # type: ignore[arg-type]
             return
-        message = (
-            f"`{self.module.code_for_node(node.func)}()` sets the start method of the whole program from a "
-            "module that is imported: "
-            + (
-                "with `force=True` it replaces, without a word, the start method that the program or another "
-                "library chose"
-                if _forced(node)
-                else "a second call fails with `RuntimeError: context has already been set`"
-            )
-        )
-        advice = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
-        self.report(node, message, not_fixed=advice)
+        message = in_function_message(self.module.code_for_node(node.func), _forced(node))
+        self.report(node, message, not_fixed=ADVICE)
 
     def _referenced(self, name: str) -> bool:
         global_scope = self.scopes[self.module]
