@@ -143,6 +143,7 @@ mp.Process(target=work).start()
 mp.set_start_method("fork")
 """
 PIN = 'mp.set_start_method("fork")'
+NAMED_LIKE_A_CONTEXT = 'import multiprocessing as mp\nfrom ctx import Thread\n\nThread()\nctx = mp.get_context("fork")\n'
 ALIASED = "from multiprocessing import set_start_method as ssm\n"
 
 # (id, program, whether the rule decides on ``ast``): each is held to libcst's findings.
@@ -166,6 +167,8 @@ CASES = [
     # A name both imported and assigned: only libcst's scopes tell which a use reads.
     ("rebound", PINNED + "mp = None\n", False),
     ("library-named-local", PINNED.replace("import threading\n", "threading = load()\n"), False),
+    # A module named as a context is: the libcst side reads the head of the name as that context.
+    ("a-module-named-like-a-context", NAMED_LIKE_A_CONTEXT, False),
     # The thread may run in children only: which thread is named first takes libcst.
     ("thread-in-a-target", IN_A_TARGET, False),
 ]

@@ -104,6 +104,8 @@ class AstNames:
         if scope is None:
             return set()  # imported only in scopes that this use does not see
         (real,) = reals
+        if real.partition(".")[0] in self._context_names:
+            return UNSURE  # ApiResolver reads the head of the name as the context
         return {real + dot + rest}
 
     def _binding_scope(self, node: ast.AST, scopes: dict[int, tuple[set[str], int]]) -> int | _Unsure | None:
