@@ -143,7 +143,13 @@ mp.Process(target=work).start()
 mp.set_start_method("fork")
 """
 PIN = 'mp.set_start_method("fork")'
-NAMED_LIKE_A_CONTEXT = 'import multiprocessing as mp\nfrom ctx import Thread\n\nThread()\nctx = mp.get_context("fork")\n'
+NAMED_LIKE_A_CONTEXT = """\
+import multiprocessing as mp
+from ctx import Thread
+
+Thread()
+ctx = mp.get_context("fork")
+"""
 ALIASED = "from multiprocessing import set_start_method as ssm\n"
 
 # (id, program, whether the rule decides on ``ast``): each is held to libcst's findings.
