@@ -63,14 +63,36 @@ def _ast_may_be_shared(facts: AstFacts, factories: frozenset[str]) -> set[str]:
     return names
 
 
+def _unproven_parameter(facts: AstFacts, base: ast.Name) -> bool:
+    """``base`` is a parameter of the function whose own scope reads it, and one that
+    ``SharedValues._handed`` proves nothing of: the function is decorated, or it is a
+    method whose name its class never mentions (no call of it passes anything that
+    libcst follows). The parameter binds before the body, so it is among the bindings
+    that the read refers to, and one unproven binding leaves ``lock_of`` with None."""
+    function = facts.scopes.scope_of(base)
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    arguments = function.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+    if not any(arg is not None and arg.arg == base.id for arg in every):
+        return False
+    if function.decorator_list:
+        return True
+    owner = facts.scopes.parent(function)
+    return isinstance(owner, ast.ClassDef) and not any(
+        isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(owner)
+    )
+
+
 APIS = FACTORIES
 
 
 def precheck(facts: AstFacts) -> bool:
     """A call spelled like a factory, and in a function or class ``v.value += ...``,
     ``v[i] += ...`` or ``v.value = <an expression that reads v>`` that no ``with`` on
-    something lock-like holds, where ``v`` may be shared: a parameter, or a name
-    assigned such a call or another name."""
+    something lock-like holds, where ``v`` may be shared: a parameter (not one of a
+    decorated function or of a method that its class never names), or a name assigned
+    such a call or another name."""
     factories = facts.aliases(spellings(FACTORIES))
     if not facts.calls_to(factories):
         return False
@@ -82,6 +104,9 @@ def precheck(facts: AstFacts) -> bool:
     # A base bound before, in its own scope, to anything but a name, a factory's call
     # or None is one that ``SharedValues.lock_of`` cannot prove shared.
     return any(
-        base.id in shared and node not in held and not facts.scopes.bound_to_others(base, factories, none_binds=False)
+        base.id in shared
+        and node not in held
+        and not facts.scopes.bound_to_others(base, factories, none_binds=False)
+        and not _unproven_parameter(facts, base)
         for node, base in updates.items()
     )
