@@ -6,6 +6,7 @@ import ast
 import operator
 from functools import cached_property
 
+from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, base_name, keyword_value, may_be_instance, unpacks
 from ..analysis.project.apis import LARGE_RANGE
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
@@ -103,11 +104,139 @@ class _Inputs:
         return False
 
 
-def _ast_lazy_map(call: ast.Call, pools: frozenset[str], inputs: _Inputs) -> bool:
-    if unpacks(call) or not may_be_instance(call.func.value, pools):  # type: ignore[attr-defined]
+class _Receivers:
+    """Which receivers mpfix.analysis.bindings' ``is_instance`` may prove to be a pool or
+    an executor, loosened: a call that ``makes`` may count (its API as the rule hears it,
+    or ``ctx.Pool()`` on a name that some assignment binds to what may be
+    ``get_context()``), and a name counts when some binding of it that may reach the read
+    may (``is_instance`` needs every binding that reaches the name to bind one, so at
+    least one of them): an assignment or ``with ... as`` of what may be one, an
+    annotation, or a parameter of an undecorated function that some call by its bare name
+    passes what may be one. The bindings that may reach a read are those of its own scope
+    and the scopes around it (libcst's referents are among them), or every binding of a
+    name that some ``global`` or ``nonlocal`` declares."""
+
+    def __init__(self, facts: AstFacts, apis: frozenset[str]) -> None:
+        self.facts = facts
+        self.apis = apis
+        self.api = facts.api("MP005")
+
+    def _sure_not(self, call: ast.Call, apis: frozenset[str]) -> bool:
+        found = self.api.call_api(call)
+        return found is not UNSURE and found not in apis
+
+    @cached_property
+    def _contexts(self) -> frozenset[str]:
+        """Names that some ``NAME = <call>`` binds to what may be ``get_context()``."""
+        return frozenset(
+            target.id
+            for node in self.facts.nodes(ast.Assign)
+            if isinstance(node.value, ast.Call) and not self._sure_not(node.value, frozenset({"get_context"}))
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        )
+
+    @cached_property
+    def _bindings(self) -> dict[str, list[tuple[ast.AST, ast.AST]]]:
+        """(scope, node) of what may bind each name to an instance: the value assigned,
+        the ``with`` item's expression, an annotated assignment, or the parameter."""
+        scope_of = self.facts.scopes.scope_of
+        bound: dict[str, list[tuple[ast.AST, ast.AST]]] = {}
+        for node in self.facts.nodes(ast.Assign, ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    value = node if isinstance(node, ast.AnnAssign) else node.value
+                    bound.setdefault(target.id, []).append((scope_of(node), value))
+        for with_node in self.facts.nodes(ast.With, ast.AsyncWith):
+            for item in with_node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    bound.setdefault(item.optional_vars.id, []).append((scope_of(with_node), item.context_expr))
+        for function in self.facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+            arguments = function.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            for arg in every:
+                if arg is not None:
+                    bound.setdefault(arg.arg, []).append((function, arg))
+        return bound
+
+    @cached_property
+    def _declared(self) -> frozenset[str]:
+        """Names that a ``global`` or ``nonlocal`` declares somewhere."""
+        return frozenset(name for node in self.facts.nodes(ast.Global, ast.Nonlocal) for name in node.names)
+
+    def _reaching(self, name: ast.Name) -> list[ast.AST]:
+        """The bindings of ``name`` in its scope or a scope around it."""
+        found = self._bindings.get(name.id, [])
+        if name.id in self._declared:
+            return [node for _, node in found]
+        scopes = self.facts.scopes
+        around = [scopes.scope_of(name)]
+        while not isinstance(around[-1], ast.Module):
+            around.append(scopes.scope_of(around[-1]))
+        ids = {id(scope) for scope in around}
+        return [node for scope, node in found if id(scope) in ids]
+
+    @cached_property
+    def _calls(self) -> dict[str, list[ast.Call]]:
+        """The calls of each bare name."""
+        calls: dict[str, list[ast.Call]] = {}
+        for call in self.facts.nodes(ast.Call):
+            if isinstance(call.func, ast.Name):
+                calls.setdefault(call.func.id, []).append(call)
+        return calls
+
+    def may_be(self, expr: ast.expr, seen: set[tuple[str, int]]) -> bool:
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if not self._sure_not(expr, self.apis):
+                return True
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr in self.apis
+                and isinstance(func.value, ast.Name)
+                and func.value.id in self._contexts
+            )
+        if not isinstance(expr, ast.Name):
+            return False
+        key = (expr.id, id(self.facts.scopes.scope_of(expr)))
+        if key in seen:
+            return False  # a path through a name twice proves nothing its shorter twin does not
+        seen.add(key)
+        return any(self._binds(node, seen) for node in self._reaching(expr))
+
+    def _binds(self, node: ast.AST, seen: set[tuple[str, int]]) -> bool:
+        if isinstance(node, ast.AnnAssign):
+            return True  # its annotation may name one
+        if isinstance(node, ast.arg):
+            return node.annotation is not None or self._passed(node, seen)
+        return isinstance(node, ast.expr) and self.may_be(node, seen)
+
+    def _passed(self, param: ast.arg, seen: set[tuple[str, int]]) -> bool:
+        """Some call of the parameter's undecorated function, by its bare name, passes
+        what may be one (``_every_call_passes`` needs every call to)."""
+        arguments = self.facts.scopes.parent(param)
+        function = self.facts.scopes.parent(arguments) if arguments is not None else None
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.decorator_list:
+            return False
+        assert isinstance(arguments, ast.arguments)
+        positional = [*arguments.posonlyargs, *arguments.args]
+        for call in self._calls.get(function.name, ()):
+            if any(isinstance(a, ast.Starred) for a in call.args):
+                continue
+            index = positional.index(param) if param in positional else len(call.args)
+            value = call.args[index] if index < len(call.args) else keyword_value(call, param.arg)
+            if value is not None and self.may_be(value, seen):
+                return True
+        return False
+
+
+def _ast_lazy_map(call: ast.Call, pools: frozenset[str], inputs: _Inputs, receivers: _Receivers) -> bool:
+    receiver = call.func.value  # type: ignore[attr-defined]
+    if unpacks(call) or not may_be_instance(receiver, pools):
         return False
     iterable = call.args[1] if len(call.args) > 1 else keyword_value(call, "iterable")
-    return iterable is not None and inputs.may_be_lazy(iterable)
+    return iterable is not None and inputs.may_be_lazy(iterable) and receivers.may_be(receiver, set())
 
 
 APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
@@ -117,10 +246,12 @@ def precheck(facts: AstFacts) -> bool:
     """``pool.map(f, it)`` or ``pool.starmap(f, it)``, without unpacked arguments, on a
     name or a call spelled like ``Pool``, whose ``it`` may be lazy (see ``_Inputs``): a
     generator expression, ``sys.stdin``, a call of ``open()``, an ``itertools`` counter or
-    a generator function of the module, a large ``range()``, or a name bound to one."""
+    a generator function of the module, a large ``range()``, or a name bound to one; and
+    whose receiver may be proven a pool or an executor (see ``_Receivers``)."""
     calls = facts.method_calls(METHODS)
     if not calls:
         return False
     pools = facts.aliases(spellings(POOLS | EXECUTORS))
     inputs = _Inputs(facts)
-    return any(_ast_lazy_map(call, pools, inputs) for call in calls)
+    receivers = _Receivers(facts, POOLS | EXECUTORS)
+    return any(_ast_lazy_map(call, pools, inputs, receivers) for call in calls)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
+from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import EVERY_API, spellings
 
@@ -21,11 +22,43 @@ _AST_SCOPES = (
 )
 
 
-def _ast_pool_name(node: ast.AST, pools: Collection[str]) -> str | None:
-    """``NAME`` of ``NAME = <a call spelled like a pool>``."""
+def _ast_pool_name(node: ast.AST, pools: Collection[str], makes: Callable[[ast.Call], bool]) -> str | None:
+    """``NAME`` of ``NAME = <a call spelled like a pool, that may make one>``."""
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
         return None
-    return node.targets[0].id if isinstance(node.value, ast.Call) and callee_name(node.value) in pools else None
+    value = node.value
+    return node.targets[0].id if isinstance(value, ast.Call) and callee_name(value) in pools and makes(value) else None
+
+
+def _makes(facts: AstFacts) -> Callable[[ast.Call], bool]:
+    """Whether a call may be one that mpfix.analysis.bindings' ``makes`` sees make one of
+    KINDS: its API as the rule hears it may be one, or it is ``ctx.<kind>()`` on a name
+    that some ``ctx = <call>`` binds to what may be ``get_context()`` (``makes`` needs
+    every binding of ``ctx`` to be such an assignment)."""
+    api = facts.api("MP011")
+
+    def may_be(call: ast.Call, apis: Collection[str]) -> bool:
+        found = api.call_api(call)
+        return found is UNSURE or found in apis
+
+    contexts = {
+        target.id
+        for node in facts.nodes(ast.Assign)
+        if isinstance(node.value, ast.Call) and may_be(node.value, {"get_context"})
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+    def makes(call: ast.Call) -> bool:
+        func = call.func
+        return may_be(call, KINDS) or (
+            isinstance(func, ast.Attribute)
+            and func.attr in KINDS
+            and isinstance(func.value, ast.Name)
+            and func.value.id in contexts
+        )
+
+    return makes
 
 
 def _ast_scopes(tree: ast.Module) -> Iterator[list[ast.AST]]:
@@ -43,11 +76,11 @@ def _ast_scopes(tree: ast.Module) -> Iterator[list[ast.AST]]:
         yield nodes
 
 
-def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str]) -> bool:
+def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str], makes: Callable[[ast.Call], bool]) -> bool:
     """A pool bound to a name in this scope that the scope's own code never closes (the
     twin of ``Uses.closed``, which also sees the references in nested scopes), or whose
     name is declared global or nonlocal."""
-    made = {name for node in nodes if (name := _ast_pool_name(node, pools))}
+    made = {name for node in nodes if (name := _ast_pool_name(node, pools, makes))}
     closed: set[str] = set()
     declared: set[str] = set()
     for node in nodes if made else ():
@@ -70,9 +103,14 @@ APIS = EVERY_API  # thread pools too
 
 
 def precheck(facts: AstFacts) -> bool:
-    """``NAME = <a call named like a pool, or imported as one>(...)`` in a scope whose
-    own code never closes ``NAME`` (``NAME.close()``, ``with NAME``, ``del NAME``...)."""
+    """``NAME = <a call named like a pool, or imported as one>(...)``, that may make a pool
+    as the rule's ``makes`` sees it (see ``_makes``: ``self.Pool()`` makes none), in a
+    scope whose own code never closes ``NAME`` (``NAME.close()``, ``with NAME``, ``del
+    NAME``...)."""
     pools = facts.aliases(spellings(KINDS))
-    if not any(_ast_pool_name(n, pools) for n in facts.nodes(ast.Assign)):
+    if not any(callee_name(n.value) in pools for n in facts.nodes(ast.Assign) if isinstance(n.value, ast.Call)):
         return False
-    return any(_ast_unclosed(nodes, pools) for nodes in _ast_scopes(facts.tree))
+    makes = _makes(facts)
+    if not any(_ast_pool_name(n, pools, makes) for n in facts.nodes(ast.Assign)):
+        return False
+    return any(_ast_unclosed(nodes, pools, makes) for nodes in _ast_scopes(facts.tree))
