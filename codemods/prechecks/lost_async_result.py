@@ -87,16 +87,152 @@ def _filled(call: ast.AST | None) -> ast.Name | None:
     return None
 
 
+# -- stopped on purpose: the ``ast`` twin of mpfix.analysis.pool_blocks' ``terminated_after`` --
+
+# pool_blocks' ``_WAITS``: a call of one of these, or of ``wait()`` or ``as_completed()``,
+# may wait for the task.
+WAITS = frozenset({"join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply"})
+STOPS = frozenset({"terminate", "terminate_workers", "kill_workers"})
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BLANK = b" \t\f"
+
+
+def _dotted(node: ast.expr) -> tuple[str, ...] | None:
+    """``a.b.c`` as ``("a", "b", "c")``; None for anything but names and attributes."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else (*base, node.attr)
+    return None
+
+
+def _root(node: ast.expr) -> ast.Name:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    assert isinstance(node, ast.Name)  # a dotted path starts from a name
+    return node
+
+
+def _surely_terminated(facts: AstFacts, call: ast.Call) -> bool:
+    """libcst's ``terminated_after`` surely says yes: a statement after the call's, in its
+    block or one around it in the same function, is ``pool.terminate()`` (or another call
+    that ends the pool's tasks) on the same path from the same bindings, and no statement
+    before it may wait for tasks or store into the path. Each ``ast`` body is libcst's
+    block plus, at most, small statements that share a line with the call's: those may
+    only make this say no."""
+    pool = call.func.value if isinstance(call.func, ast.Attribute) else None
+    path = _dotted(pool) if pool is not None else None
+    if pool is None or path is None or not facts.text:
+        return False
+    scopes = facts.scopes
+    node: ast.AST = call
+    while not isinstance(node, _FUNCTIONS):
+        parent = scopes.parent(node)
+        if parent is None:
+            return False
+        if isinstance(node, ast.stmt):
+            body = next((b for f in ("body", "orelse", "finalbody") if node in (b := getattr(parent, f, []))), [])
+            for later in body[[id(s) for s in body].index(id(node)) + 1 :] if body else ():
+                if _stops(facts, later, pool, path, call):
+                    return True
+                if _may_wait_or_store(later, path):
+                    return False
+        node = parent
+    return False
+
+
+def _stops(facts: AstFacts, statement: ast.stmt, pool: ast.expr, path: tuple[str, ...], call: ast.Call) -> bool:
+    """``statement`` is, as libcst sees it, a line of its own that holds one call that ends
+    the tasks of the pool at ``path``, and its root name refers to the bindings that the
+    call's does: same scope, and nothing binds the name from the call's statement on."""
+    stop = statement.value if isinstance(statement, ast.Expr) else None
+    if not (isinstance(stop, ast.Call) and isinstance(stop.func, ast.Attribute)):
+        return False
+    method = stop.func.attr
+    cancels = any(
+        k.arg == "cancel_futures" and isinstance(k.value, ast.Constant) and k.value.value is True for k in stop.keywords
+    )
+    if not (method in STOPS or (method == "shutdown" and cancels)) or _dotted(stop.func.value) != path:
+        return False
+    if not _own_line(facts, statement):
+        return False
+    root, other = _root(pool), _root(stop.func.value)
+    scope = facts.scopes.scope_of(root)
+    if facts.scopes.scope_of(other) is not scope:
+        return False
+    line = _statement_of(facts, call).lineno
+    return not any(_binds(node, root.id) and getattr(node, "lineno", line) >= line for node in ast.walk(scope))
+
+
+def _statement_of(facts: AstFacts, node: ast.AST) -> ast.stmt:
+    while not isinstance(node, ast.stmt):
+        parent = facts.scopes.parent(node)
+        assert parent is not None  # every expression lies in a statement
+        node = parent
+    return node
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """``node`` may bind ``name`` (in any scope: more than needed)."""
+    if isinstance(node, ast.Name):
+        return node.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.arg):
+        return node.arg == name
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name.split(".")[0]) == name
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    return any(getattr(node, field, None) == name for field in ("name", "rest"))
+
+
+def _own_line(facts: AstFacts, statement: ast.stmt) -> bool:
+    """The statement is a logical line of its own (libcst's one-statement
+    ``SimpleStatementLine``): only blanks before it on its first line, no backslash ending
+    the line above, and after it no more than a semicolon and a comment."""
+    lines = facts.source.lines
+    end = statement.end_lineno or statement.lineno
+    if end > len(lines):
+        return False
+    first = lines[statement.lineno - 1].encode("utf-8")
+    if first[: statement.col_offset].strip(_BLANK):
+        return False
+    above = lines[statement.lineno - 2].rstrip("\r\n") if statement.lineno > 1 else ""
+    if above.endswith("\\"):
+        return False
+    rest = lines[end - 1].encode("utf-8")[statement.end_col_offset :].strip()
+    rest = rest[1:].strip() if rest.startswith(b";") else rest
+    return not rest or rest.startswith(b"#")
+
+
+def _may_wait_or_store(statement: ast.stmt, path: tuple[str, ...]) -> bool:
+    """``statement`` may call something that waits for tasks, or store into ``path`` or
+    an object it hangs from (pool_blocks' ``WAITING`` and ``_stores_into``, and more)."""
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr in WAITS) or (
+                isinstance(func, ast.Name) and func.id in ("wait", "as_completed")
+            ):
+                return True
+        elif isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+            stored = _dotted(node)
+            if stored is not None and stored == path[: len(stored)]:
+                return True
+    return False
+
+
 APIS = None  # `x.apply_async(...)` loses its errors on any receiver
 
 
 def precheck(facts: AstFacts) -> bool:
     """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
-    without an error callback, whose handle may be lost (see ``_ast_may_be_lost``)."""
+    without an error callback, whose handle may be lost (see ``_ast_may_be_lost``) and
+    whose pool is not surely stopped on purpose after it (see ``_surely_terminated``)."""
     calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
     if _ast_imports(facts, CELERY):
         pools = facts.aliases(spellings(ASYNC_POOLS))
         calls = [c for c in calls if _may_be_pool(facts, c.func.value, pools)]  # type: ignore[attr-defined]
     executors = facts.aliases(spellings(EXECUTORS))
     calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
-    return any(_ast_may_be_lost(facts, call) for call in calls)
+    return any(_ast_may_be_lost(facts, call) and not _surely_terminated(facts, call) for call in calls)

@@ -4,8 +4,10 @@ functions, classes and lambdas that pickle cannot find by name."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import (
     FUNCTION,
     AstFacts,
@@ -98,28 +100,52 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None  # a method call
         if task is None or receiver is None or not may_be_instance(receiver, pools):
             continue
+        if isinstance(receiver, ast.Call) and not may_make(facts, receiver, POOLS):
+            continue  # made by no pool that the rule hears (one of a library that pickles with dill)
         if isinstance(receiver, ast.Name) and facts.scopes.bound_to_others(receiver, pools):
             continue  # a thread pool, say: the rule proves its receivers to be process pools
         if tasks.may_fail(task):
             return True
     for call in facts.calls_to(facts.aliases(spellings({"Process"} & made_here))):
+        if not may_make(facts, call, {"Process"}):
+            continue
         given = positional_args(call)
         target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
         if target is not None and tasks.may_fail(target):
             return True
     for call in facts.calls_to(facts.aliases(spellings({"spawn"} & made_here))):
+        if facts.api("MP009").call_api(call) not in (UNSURE, "spawn"):
+            continue
         function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
         if function is not None and tasks.may_fail(function):
             return True
     for call in facts.calls_to(facts.aliases(WORKER_CLASSES)) if "DataLoader" in made_here else ():
+        if facts.api("MP009").call_api(call) not in (UNSURE, "DataLoader"):
+            continue
         if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
             return True
     for call in facts.calls_to(pools):
+        if not may_make(facts, call, POOLS):
+            continue
         initializer = keyword_value(call, "initializer")
         given = [initializer] if initializer is not None else positional_args(call)[1:3]
         if any(tasks.may_fail(value) for value in given):
             return True
     return False
+
+
+def may_make(facts: AstFacts, call: ast.Call, apis: Collection[str]) -> bool:
+    """mpfix.analysis.bindings' ``makes``, as the rule hears it, may say yes: the call may
+    resolve to one of ``apis`` (``facts.api``, deaf to the libraries that make the rule
+    moot), or it is ``ctx.API(...)`` on a name that some assignment binds (a
+    ``ctx = get_context()`` of a function's own)."""
+    if (found := facts.api("MP009").call_api(call)) is UNSURE or found in apis:
+        return True
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in apis):
+        return False
+    name = func.value.id
+    return any(node.id == name and not isinstance(node.ctx, ast.Load) for node in facts.nodes(ast.Name))
 
 
 def is_mangled(name: str) -> bool:
