@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, keyword_value
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 
@@ -36,15 +37,59 @@ READS = frozenset({"get", "get_nowait", "empty", "qsize"})
 APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 
 
+def _putters(facts: AstFacts) -> set[str]:
+    """The names of the functions (at any level) that call ``x.put()`` or
+    ``x.put_nowait()`` on a plain name: the only targets ``_put_by`` finds puts in."""
+    return {
+        function.name
+        for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
+        if any(
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("put", "put_nowait")
+            and isinstance(n.func.value, ast.Name)
+            for n in ast.walk(function)
+        )
+    }
+
+
+def _may_make_process(facts: AstFacts, call: ast.Call, contexts: set[str]) -> bool:
+    """``bindings.makes(call, {"Process"})`` may hold: the resolver says ``Process`` (or
+    is unsure), or the call is ``ctx.Process(...)`` on a name assigned some call, which
+    may be a ``get_context()`` of a function's own. ``self.Process(...)`` is neither."""
+    if facts.api("MP010").call_api(call) in ("Process", UNSURE):
+        return True
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == "Process" and isinstance(func.value, ast.Name) and (
+        func.value.id in contexts
+    )
+
+
 def precheck(facts: AstFacts) -> bool:
-    """A call spelled like ``Process`` with ``target=f``, a ``put()``, and a block in
-    which a statement that joins (``p.join()``) comes before one that reads a queue
-    (``q.get()``...) or hands something to a function (which may read it)."""
+    """A call that may make a ``Process`` with ``target=f``, where ``f`` is the name of a
+    function that calls ``put()`` on a plain name, and a block in which a statement that
+    joins (``p.join()``) comes before one that reads a queue (``q.get()``...) or hands
+    something to a function (which may read it). A process whose target is an attribute
+    (``self.Process(target=self._child)``), or a function that puts nothing, puts into no
+    queue the rule can see, so it finds nothing."""
     joins = {id(call) for call in facts.method_calls(["join"]) if _ast_join(call)}
     if not joins or not facts.method_calls(["put", "put_nowait"]):
         return False
     starts = facts.calls_to(facts.aliases(spellings({"Process"})))
-    if not any(isinstance(keyword_value(call, "target"), ast.Name) for call in starts):
+    putters = _putters(facts)
+    contexts = {
+        target.id
+        for node in facts.nodes(ast.Assign)
+        if isinstance(node.value, ast.Call)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    if not any(
+        isinstance(target := keyword_value(call, "target"), ast.Name)
+        and target.id in putters
+        and _may_make_process(facts, call, contexts)
+        for call in starts
+    ):
         return False
     for block in facts.blocks():
         first = next((i for i, s in enumerate(block) if any(id(n) in joins for n in ast.walk(s))), None)
