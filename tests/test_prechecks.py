@@ -1375,7 +1375,7 @@ def test_the_rule_finds_it_with_and_without_the_prefilters(code: str, text: str)
 def test_clean_code_stops_at_the_prefilters(code: str, text: str) -> None:
     spec = registry.BY_CODE[code]
     assert code not in _codes(text, precheck=False)
-    assert not (registry.matching(text.encode(), [spec]) and spec.may_find(AstFacts(ast.parse(text))))
+    assert not (registry.matching(text.encode(), [spec]) and spec.may_find(AstFacts(ast.parse(text), text)))
 
 
 # The lists of a rule's test module (tests/test_<rule>.py) whose cases each have a finding.
@@ -1412,11 +1412,247 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
     assert cases, f"tests/test_{spec.name.replace('-', '_')}.py has no case in {', '.join(WITH_FINDINGS)}"
     for case, text in cases:
         assert registry.matching(text.encode(), [spec]), case
-        assert spec.may_find(AstFacts(ast.parse(text))), case
+        assert spec.may_find(AstFacts(ast.parse(text), text)), case
 
 
 # Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
 PRECHECKED = [
+    # Workers made by no API the rules resolve, targets that put nothing, a pipe's two ends.
+    (
+        "MP010",
+        "import multiprocessing as mp\n"
+        "def work(q):\n"
+        "    q.put(1)\n"
+        "class T:\n"
+        "    def test(self):\n"
+        "        q = mp.Queue()\n"
+        "        p = self.Process(target=work, args=(q,))\n"
+        "        p.start()\n"
+        "        p.join()\n"
+        "        q.get()\n",
+        False,
+    ),
+    (
+        "MP010",
+        "import multiprocessing as mp\n"
+        "def work(q):\n"
+        "    q.close()\n"
+        "def main():\n"
+        "    q = mp.Queue()\n"
+        "    q.put(1)\n"
+        "    p = mp.Process(target=work, args=(q,))\n"
+        "    p.start()\n"
+        "    p.join()\n"
+        "    q.get()\n",
+        False,
+    ),
+    (
+        "MP010",
+        "import multiprocessing as mp\n"
+        "q = mp.Queue()\n"
+        "def work():\n"
+        "    q.put(1)\n"
+        "def main():\n"
+        "    ctx = mp.get_context('spawn')\n"
+        "    p = ctx.Process(target=work)\n"
+        "    p.start()\n"
+        "    p.join()\n"
+        "    q.get()\n",
+        True,
+    ),
+    (
+        "MP021",
+        "import multiprocessing as mp\n"
+        "def f(q): pass\n"
+        "class T:\n"
+        "    def test(self):\n"
+        "        q = mp.Queue()\n"
+        "        p = self.Process(target=f, args=(q,))\n"
+        "        p.start()\n"
+        "        p.terminate()\n"
+        "        q.get()\n",
+        False,
+    ),
+    (
+        "MP021",
+        "import multiprocessing as mp\n"
+        "def f(s): pass\n"
+        "def test():\n"
+        "    s = mp.Semaphore(0)\n"
+        "    p = mp.Process(target=f, args=(s,))\n"
+        "    p.start()\n"
+        "    p.terminate()\n"
+        "def other():\n"
+        "    s = 1\n"
+        "    print(s)\n",
+        False,
+    ),
+    (
+        "MP021",
+        "import multiprocessing as mp\n"
+        "def f(c): pass\n"
+        "def main():\n"
+        "    a, b = mp.Pipe()\n"
+        "    p1 = mp.Process(target=f, args=(a,))\n"
+        "    p2 = mp.Process(target=f, args=(b,))\n"
+        "    p1.start(); p2.start()\n"
+        "    p1.terminate()\n",
+        True,
+    ),
+    # A receiver or a stored object that resolves to no pool, as the rules resolve it.
+    (
+        "MP005",
+        "from multiprocessing import Pool\n"
+        "def g():\n"
+        "    yield 1\n"
+        "class T:\n"
+        "    def test(self):\n"
+        "        with self.Pool(1) as p:\n"
+        "            p.map(f, g())\n",
+        False,
+    ),
+    (
+        "MP005",
+        "import multiprocessing as mp\n"
+        "def g():\n"
+        "    yield 1\n"
+        "def a():\n"
+        "    p = mp.Pool()\n"
+        "    p.close()\n"
+        "def b(self):\n"
+        "    with self.Pool() as p:\n"
+        "        p.map(f, g())\n",
+        False,
+    ),
+    (
+        "MP005",
+        "import multiprocessing as mp\n"
+        "def g():\n"
+        "    yield 1\n"
+        "def run(p):\n"
+        "    p.map(f, g())\n"
+        "run(mp.Pool())\n",
+        True,
+    ),
+    (
+        "MP005",
+        "import multiprocessing as mp\n"
+        "def g():\n"
+        "    yield 1\n"
+        "def run():\n"
+        "    ctx = mp.get_context('spawn')\n"
+        "    with ctx.Pool() as p:\n"
+        "        p.map(f, g())\n",
+        True,
+    ),
+    (
+        "MP011",
+        "from multiprocessing import Pool\n"
+        "class T:\n"
+        "    def test(self):\n"
+        "        o = self.manager.Pool(processes=4)\n"
+        "        o.map(f, xs)\n",
+        False,
+    ),
+    (
+        "MP011",
+        "import multiprocessing as mp\n"
+        "def run():\n"
+        "    ctx = mp.get_context('spawn')\n"
+        "    p = ctx.Pool()\n"
+        "    p.map(f, xs)\n",
+        True,
+    ),
+    (
+        "MP016",
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "class T:\n"
+        "    @classmethod\n"
+        "    def setUpClass(cls):\n"
+        "        cls.Pool = multiprocessing.Pool\n"
+        "        cls.pool = cls.Pool(4)\n"
+        "\n"
+        "    def test(self):\n"
+        "        self.pool.map(self.work, [1])\n"
+        "\n"
+        "    def work(self, x):\n"
+        "        return x\n",
+        False,
+    ),
+    (
+        "MP016",
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "class T:\n"
+        "    def __init__(self):\n"
+        '        ctx = multiprocessing.get_context("spawn")\n'
+        "        self.pool = ctx.Pool(4)\n"
+        "\n"
+        "    def run(self, xs):\n"
+        "        return self.pool.map(self.work, xs)\n"
+        "\n"
+        "    def work(self, x):\n"
+        "        return x\n",
+        True,
+    ),
+    # A shared value updated through a parameter that nothing proves shared.
+    (
+        "MP004",
+        "from multiprocessing import Process, Value\n"
+        "\n"
+        "\n"
+        "class T:\n"
+        "    @classmethod\n"
+        "    def bump(cls, v):\n"
+        "        v.value += 1\n"
+        "\n"
+        "    def test(self):\n"
+        '        v = Value("i", 0)\n'
+        "        for _ in range(2):\n"
+        "            Process(target=self.bump, args=(v,)).start()\n",
+        False,
+    ),
+    (
+        "MP004",
+        "from multiprocessing import Process, Value\n"
+        "\n"
+        "\n"
+        "def bump(v):\n"
+        "    v.value += 1\n"
+        "\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        '    v = Value("i", 0)\n'
+        "    for _ in range(2):\n"
+        "        Process(target=bump, args=(v,)).start()\n",
+        True,
+    ),
+    # A handle dropped just before its pool is terminated on purpose.
+    ("MP012", "def f(pool):\n    r = pool.map_async(abs, [1])\n    pool.terminate()\n", False),
+    ("MP012", "def f(pool):\n    r = pool.map_async(abs, [1])\n    x = 1; pool.terminate()\n", True),
+    # A library that pickles with dill: unpicklable-task is moot for it.
+    (
+        "MP009",
+        "import multiprocess as mp\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    mp.Process(target=lambda: 1).start()\n",
+        False,
+    ),
+    (
+        "MP009",
+        "import multiprocess\n"
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "def f():\n"
+        "    ctx = multiprocessing.get_context('spawn')\n"
+        "    ctx.Process(target=lambda: 1).start()\n",
+        True,
+    ),
     ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),
     ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n", False),
     # A list, a parameter or a call of no lazy maker is read whole anyway.
@@ -1494,7 +1730,7 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize(("code", "text", "expected"), PRECHECKED)
 def test_the_precheck_answers(code: str, text: str, expected: bool) -> None:
-    assert registry.BY_CODE[code].may_find(AstFacts(ast.parse(text))) is expected
+    assert registry.BY_CODE[code].may_find(AstFacts(ast.parse(text), text)) is expected
 
 
 @pytest.mark.parametrize(
