@@ -167,6 +167,8 @@ CASES = [
     ("imported-in-another-function", IN_ANOTHER_FUNCTION, True),
     ("thread-class-decorated", DECORATED_CLASS, True),
     ("thread-pool", THREAD_POOL, True),
+    # A context's own set_start_method() is the library's, as the libcst side follows it.
+    ("through-a-context", PINNED.replace(PIN, 'ctx = mp.get_context()\nctx.set_start_method("fork")'), False),
     # The call in parentheses of its own (libcst counts them as the call's), or in a call's.
     ("parenthesised", PINNED.replace(PIN, f"({PIN})"), False),
     ("argument", PINNED.replace(PIN, 'use(mp.get_context("fork"))'), False),

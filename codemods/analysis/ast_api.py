@@ -89,11 +89,13 @@ class AstNames:
             return set()
         head, dot, rest = name.partition(".")
         imports, others = self._bindings
+        if head in self._context_names:
+            return UNSURE  # ApiResolver follows the name as a context: ``ctx.Queue`` is ``Queue``
         if head not in imports:
             if head in others and head in _API_HEADS:
                 return UNSURE  # a local named like a library: libcst gives it a local name that may match
             return set()  # a local's name, or none: no library's API
-        if head in others or head in self._context_names:
+        if head in others:
             return UNSURE
         reals = {real for found, _ in imports[head].values() for real in found}
         if len(reals) != 1:
