@@ -1417,6 +1417,100 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
 
 # Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
 PRECHECKED = [
+    # A queue of the standard library's queue module; a worker that starts children of its own;
+    # workers made through self.Process, and a pipe's end, which nothing shows is a process's.
+    (
+        "MP003",
+        "import multiprocessing as mp\n"
+        "\n"
+        "\n"
+        "def child(q):\n"
+        "    q.put(1)\n"
+        "\n"
+        "\n"
+        "def work():\n"
+        "    q = mp.Queue()\n"
+        "    p = mp.Process(target=child, args=(q,))\n"
+        "    p.start()\n"
+        "    p.join()\n"
+        "\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        "    mp.Process(target=work).start()\n",
+        False,
+    ),
+    (
+        "MP003",
+        "import multiprocessing as mp\n"
+        "import queue\n"
+        "\n"
+        "jobs = queue.Queue()\n"
+        "\n"
+        "\n"
+        "def work(lock):\n"
+        "    with lock:\n"
+        "        jobs.put(1)\n"
+        "\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        "    mp.Process(target=work, args=(mp.Lock(),)).start()\n",
+        False,
+    ),
+    (
+        "MP003",
+        "import multiprocessing as mp\n"
+        "\n"
+        'ctx = mp.get_context("spawn")\n'
+        "inbox = ctx.Queue()\n"
+        "\n"
+        "\n"
+        "def take():\n"
+        "    inbox.get()\n"
+        "\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        "    ctx.Process(target=take).start()\n"
+        "    inbox.put(1)\n",
+        True,
+    ),
+    (
+        "MP015",
+        "import multiprocessing as mp\n"
+        "import unittest\n"
+        "\n"
+        "\n"
+        "class TestShare(unittest.TestCase):\n"
+        "    Process = mp.Process\n"
+        "\n"
+        "    def test_share(self):\n"
+        "        q = mp.Queue()\n"
+        "        p = self.Process(target=print, args=(q,))\n"
+        "        p.start()\n",
+        False,
+    ),
+    (
+        "MP015",
+        "import multiprocessing as mp\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        "    lock = mp.Lock()\n"
+        "    reader, writer = mp.Pipe()\n"
+        "    p = mp.Process(target=print, args=(writer,))\n"
+        "    p.start()\n",
+        False,
+    ),
+    (
+        "MP015",
+        "import multiprocessing as mp\n"
+        "\n"
+        "\n"
+        "def run():\n"
+        '    ctx = mp.get_context("spawn")\n'
+        "    lock = ctx.Lock()\n"
+        "    worker = ctx.Process(target=print, args=(lock,))\n"
+        "    worker.start()\n",
+        True,
+    ),
     # Workers made by no API the rules resolve, targets that put nothing, a pipe's two ends.
     (
         "MP010",

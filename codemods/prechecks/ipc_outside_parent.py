@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterator
 
-from ..analysis.ast_api import UNSURE, AstApi, full_name
+from ..analysis.ast_api import UNSURE, AstApi
 from ..analysis.prechecks import MODULE, AstFacts, callee_name, is_main_guard_test
 from ..analysis.project.apis import IPC_FACTORIES, MANAGER_PROXIES, POOLS
 from ..libraries import LIBRARIES, spellings
@@ -29,7 +29,7 @@ def precheck(facts: AstFacts) -> bool:
     entries = facts.entries.runs_in_child
     if not (entries or facts.process_classes):
         return False
-    api = ContextAware(facts, facts.api(RULE))
+    api = facts.api(RULE)
     factories = facts.aliases(spellings(IPC_FACTORIES))
     managers = _managers(facts, api)
     if any(_creation(s, api, factories, managers) for s in facts.nodes(ast.Assign, levels=(MODULE,))):
@@ -46,7 +46,7 @@ def _may_be(found: object, apis: Collection[str]) -> bool:
     return found is UNSURE or found in apis or (found is None and not HEARS_ALL)
 
 
-def _creation(statement: ast.stmt, api: ContextAware, factories: Collection[str], managers: Collection[str]) -> bool:
+def _creation(statement: ast.stmt, api: AstApi, factories: Collection[str], managers: Collection[str]) -> bool:
     """The ``ast`` twin of mpfix.analysis.ipc.creation_of: ``NAME = Queue()``, ``a, b =
     Pipe()`` (a callee spelled like an IPC factory, or imported as one, that may resolve
     to one), ``NAME = manager.dict()`` with ``manager`` one of ``managers``."""
@@ -66,7 +66,7 @@ def _creation(statement: ast.stmt, api: ContextAware, factories: Collection[str]
     )
 
 
-def _managers(facts: AstFacts, api: ContextAware) -> frozenset[str]:
+def _managers(facts: AstFacts, api: AstApi) -> frozenset[str]:
     """The twin of mpfix.analysis.ipc.manager_names, a superset: names bound to a call that
     may be ``Manager()``, by ``name = ...`` or ``with ... as name``."""
     names: set[str] = set()
@@ -80,7 +80,7 @@ def _managers(facts: AstFacts, api: ContextAware) -> frozenset[str]:
     return frozenset(names)
 
 
-def _starts_children(function: ast.AST, api: ContextAware) -> bool:
+def _starts_children(function: ast.AST, api: AstApi) -> bool:
     """Whether ``function`` surely calls ``Process``, ``Manager`` or a pool where the rule's
     ``calls_in(definition, whole_functions=True)`` sees it: the rule then reports none of
     its creations."""
@@ -100,24 +100,3 @@ def _calls_seen(node: ast.AST) -> Iterator[ast.Call]:
             pending += current.orelse
         else:
             pending.extend(ast.iter_child_nodes(current))
-
-
-class ContextAware:
-    """``facts.api(...)``'s ``call_api``, UNSURE where the callee's dotted name begins with
-    a name assigned ``get_context(...)``: ApiResolver reads such a head as the context
-    wherever it is bound (``spawn.Queue()`` of ``spawn = mp.get_context("spawn")``),
-    which the ``ast`` resolver does not follow for a head that no import binds."""
-
-    def __init__(self, facts: AstFacts, api: AstApi) -> None:
-        self.api = api
-        makers = facts.aliases({"get_context"})
-        heads: set[str] = set()
-        for node in facts.nodes(ast.Assign, ast.AnnAssign):
-            if isinstance(node.value, ast.Call) and callee_name(node.value) in makers:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                heads.update(t.id for t in targets if isinstance(t, ast.Name))
-        self.heads = frozenset(heads)
-
-    def call_api(self, call: ast.Call) -> str | object | None:
-        head, dot, _ = (full_name(call.func) or "").partition(".")
-        return UNSURE if dot and head in self.heads else self.api.call_api(call)

@@ -16,7 +16,6 @@ from functools import cached_property
 from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, callee_name, keyword_value, positional_args
 from ..libraries import spellings
-from .ipc_outside_parent import ContextAware
 
 RULE = "MP015"
 
@@ -67,7 +66,7 @@ class _Instances:
 
     def __init__(self, facts: AstFacts) -> None:
         self.facts = facts
-        self.api = ContextAware(facts, facts.api(RULE))
+        self.api = facts.api(RULE)
         self._binds: dict[str, list[ast.AST]] | None = None
 
     def makes(self, call: ast.Call, apis: Collection[str]) -> bool:
