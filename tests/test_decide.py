@@ -143,6 +143,7 @@ mp.Process(target=work).start()
 mp.set_start_method("fork")
 """
 PIN = 'mp.set_start_method("fork")'
+LOCAL_CONTEXT = '\n\ndef run():\n    ctx = mp.get_context()\n    ctx.set_start_method("fork")\n'
 NAMED_LIKE_A_CONTEXT = """\
 import multiprocessing as mp
 from ctx import Thread
@@ -169,6 +170,7 @@ CASES = [
     ("thread-pool", THREAD_POOL, True),
     # A context's own set_start_method() is the library's, as the libcst side follows it.
     ("through-a-context", PINNED.replace(PIN, 'ctx = mp.get_context()\nctx.set_start_method("fork")'), False),
+    ("through-a-local-context", PINNED + LOCAL_CONTEXT, True),
     # The call in parentheses of its own (libcst counts them as the call's), or in a call's.
     ("parenthesised", PINNED.replace(PIN, f"({PIN})"), False),
     ("argument", PINNED.replace(PIN, 'use(mp.get_context("fork"))'), False),

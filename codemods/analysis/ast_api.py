@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from ..libraries import BY_QUALIFIED_NAME, CONTEXT_MAKERS, Library, through_context
+from .ast_index import MODULE
 from .project.apis import THREAD_CALLS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,11 +90,12 @@ class AstNames:
             return set()
         head, dot, rest = name.partition(".")
         imports, others = self._bindings
-        if head in self._context_names:
+        contexts, module_names = self._contexts
+        if head in contexts and head in module_names:
             return UNSURE  # ApiResolver follows the name as a context: ``ctx.Queue`` is ``Queue``
         if head not in imports:
-            if head in others and head in _API_HEADS:
-                return UNSURE  # a local named like a library: libcst gives it a local name that may match
+            if head in others and (head in _API_HEADS or self._outer_names_contexts):
+                return UNSURE  # a local named like a library (or under a scope named like a context)
             return set()  # a local's name, or none: no library's API
         if head in others:
             return UNSURE
@@ -106,7 +108,7 @@ class AstNames:
         if scope is None:
             return set()  # imported only in scopes that this use does not see
         (real,) = reals
-        if real.partition(".")[0] in self._context_names:
+        if real.partition(".")[0] in contexts:
             return UNSURE  # ApiResolver reads the head of the name as the context
         return {real + dot + rest}
 
@@ -127,9 +129,11 @@ class AstNames:
             own = False
 
     @cached_property
-    def _context_names(self) -> frozenset[str]:
-        """Names assigned a call that may be ``get_context(...)``: ApiResolver follows
-        them as contexts."""
+    def _contexts(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The names assigned, anywhere, a call that may be ``get_context(...)``, which
+        ApiResolver follows as contexts when a qualified name begins with one; and the
+        names that the module's scope (or a ``global``) may bind, the only ones whose
+        qualified names begin with themselves (a function's own are under its name)."""
         makers = {"get_context"} | {
             alias.asname
             for node in self.facts.nodes(ast.ImportFrom)
@@ -142,7 +146,24 @@ class AstNames:
             if isinstance(value, ast.Call) and (full_name(value.func) or "").rsplit(".", 1)[-1] in makers:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 found.update(t.id for t in targets if isinstance(t, ast.Name))
-        return frozenset(found)
+        nodes = self.facts.nodes
+        module = {node.id for node in nodes(ast.Name, levels=(MODULE,)) if not isinstance(node.ctx, ast.Load)}
+        definitions = nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, levels=(MODULE,))
+        module.update(node.name for node in definitions)
+        module.update(name for node in nodes(ast.Import, ast.ImportFrom, levels=(MODULE,)) for name, _ in _bound(node))
+        module.update(name for node in nodes(ast.Global) for name in node.names)
+        return frozenset(found), frozenset(module)
+
+    @cached_property
+    def _outer_names_contexts(self) -> bool:
+        """A top-level function or class named as a context is: a local's qualified name
+        begins with it."""
+        contexts = self._contexts[0]
+        return any(
+            getattr(node, "name", None) in contexts
+            for node in self.facts.tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        )
 
 class AstApi:
     """Canonical API names of one module's callees, heard as rule ``rule`` hears them (a
