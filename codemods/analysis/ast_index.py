@@ -4,6 +4,7 @@ definitions they sit, for the pre-checks (mpfix.analysis.prechecks) to ask of.""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 # How deep in definitions a node sits: outside every def, class and lambda (module-level
 # code, the ``__main__`` guard included); in class bodies only; in a function or lambda
@@ -41,3 +42,39 @@ def index_of(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]
                 elif isinstance(value, ast.AST):
                     push(value)
     return levels
+
+
+def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+    return fields
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` (the same nodes, in the same order, but for the Load/Store/Del markers),
+    without its generators' overhead."""
+    todo = [node]
+    for current in todo:
+        yield current
+        for name in _fields(current.__class__):
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                todo.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+
+
+def parents_of(tree: ast.AST) -> dict[int, ast.AST]:
+    """The parent of every node of ``tree`` but the root, by the child's id."""
+    parents: dict[int, ast.AST] = {}
+    for node in walk(tree):
+        for name in _fields(node.__class__):
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        parents[id(item)] = node
+            elif isinstance(value, ast.AST):
+                parents[id(value)] = node
+    return parents

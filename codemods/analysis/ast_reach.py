@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .ast_api import UNSURE, _Unsure
+from .ast_index import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .prechecks import AstFacts
@@ -120,7 +121,7 @@ class AstReach:
         roots += [n.returns for n in facts.nodes(*_FUNCTIONS)]
         roots += [c for c in facts.nodes(ast.Call) if _last(c.func) in _TYPING_CALLS]
         for root in roots:
-            for node in ast.walk(root) if root is not None else ():
+            for node in walk(root) if root is not None else ():
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     texts.append(node.value)
         return frozenset(re.findall(r"\w+", " ".join(texts)))

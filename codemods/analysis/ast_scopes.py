@@ -14,6 +14,7 @@ import ast
 from collections.abc import Collection, Iterator, Mapping
 from functools import cached_property
 
+from .ast_index import parents_of, walk
 from .project.parent import closure
 
 # The nodes that open a scope.
@@ -29,7 +30,7 @@ class AstScopes:
 
     @cached_property
     def _parents(self) -> dict[int, ast.AST]:
-        return {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+        return parents_of(self.tree)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self._parents.get(id(node))
@@ -59,7 +60,7 @@ class AstScopes:
                 return True
         # A := in a comprehension binds in this scope, and so does one in a default or a
         # decorator, which _own_nodes leaves out: each counts, wherever it is.
-        return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in ast.walk(scope))
+        return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in walk(scope))
 
     def bound_to_others(self, name: ast.Name, callees: Collection[str], none_binds: bool = True) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
@@ -99,7 +100,7 @@ def reached_functions(
     mpfix.analysis.parent_writes' ``reached_from``): every function that may run when an
     entry runs, and more."""
     mentions = {
-        name: {node.id for node in ast.walk(function) if isinstance(node, ast.Name)} & functions.keys()
+        name: {node.id for node in walk(function) if isinstance(node, ast.Name)} & functions.keys()
         for name, function in functions.items()
     }
     return closure(entries, lambda name: mentions.get(name, set())) & functions.keys()

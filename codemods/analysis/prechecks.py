@@ -26,7 +26,7 @@ from .ast_index import CLASS as CLASS
 from .ast_index import EVERYWHERE as EVERYWHERE
 from .ast_index import FUNCTION as FUNCTION
 from .ast_index import MODULE as MODULE
-from .ast_index import index_of
+from .ast_index import index_of, walk
 from .ast_scopes import AstScopes
 from .project.apis import POOLS, TASK_METHODS
 
@@ -294,7 +294,7 @@ class AstFacts:
         """Top-level functions that call a bare name in ``names`` or a method in
         ``methods``, directly or through each other: ``main`` in ``def main(): run()``
         with ``def run(): Pool()``."""
-        calls = {name: [n for n in ast.walk(f) if isinstance(n, ast.Call)] for name, f in self.functions.items()}
+        calls = {name: [n for n in walk(f) if isinstance(n, ast.Call)] for name, f in self.functions.items()}
         callees = {name: {c.func.id for c in found if isinstance(c.func, ast.Name)} for name, found in calls.items()}
         callers = {name for name, found in calls.items() if any(calls_one_of(c, names, methods) for c in found)}
         while grown := {name for name, called in callees.items() if called & callers} - callers:

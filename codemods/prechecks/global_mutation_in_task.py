@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import reached_functions
 from ..analysis.prechecks import MODULE, AstFacts, callee_name
 from ..analysis.project.apis import CONTAINER_CALLS, MUTATORS
@@ -46,7 +47,7 @@ def precheck(facts: AstFacts) -> bool:
     if not facts.entries.targets_or_tasks:
         return False
     reached = reached_functions(facts.functions, facts.entries.targets_or_tasks)
-    nodes = [node for name in reached for node in ast.walk(facts.functions[name])]
+    nodes = [node for name in reached for node in walk(facts.functions[name])]
     if any(isinstance(node, ast.Global) for node in nodes):
         return True
     containers = _ast_containers(facts)

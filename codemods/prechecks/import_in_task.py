@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts
 from ..libraries import EVERY_API, THREAD_SIDE
 
@@ -15,5 +16,5 @@ def precheck(facts: AstFacts) -> bool:
     return any(
         isinstance(inner, (ast.Import, ast.ImportFrom))
         for name in facts.entries.targets_or_tasks
-        for inner in ast.walk(facts.functions[name])
+        for inner in walk(facts.functions[name])
     )

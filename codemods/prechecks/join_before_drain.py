@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, keyword_value
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 
@@ -28,7 +29,7 @@ def _ast_reads(statement: ast.stmt) -> bool:
             (isinstance(n.func, ast.Attribute) and n.func.attr in READS)
             or (isinstance(n.func, ast.Name) and bool(n.args or n.keywords))
         )
-        for n in ast.walk(statement)
+        for n in walk(statement)
     )
 
 
@@ -48,7 +49,7 @@ def _putters(facts: AstFacts) -> set[str]:
             and isinstance(n.func, ast.Attribute)
             and n.func.attr in ("put", "put_nowait")
             and isinstance(n.func.value, ast.Name)
-            for n in ast.walk(function)
+            for n in walk(function)
         )
     }
 
@@ -92,7 +93,7 @@ def precheck(facts: AstFacts) -> bool:
     ):
         return False
     for block in facts.blocks():
-        first = next((i for i, s in enumerate(block) if any(id(n) in joins for n in ast.walk(s))), None)
+        first = next((i for i, s in enumerate(block) if any(id(n) in joins for n in walk(s))), None)
         if first is not None and any(_ast_reads(s) for s in block[first + 1 :]):
             return True
     return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import AstScopes
 from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
 from ..libraries import spellings
@@ -162,7 +163,7 @@ def _stops(facts: AstFacts, statement: ast.stmt, pool: ast.expr, path: tuple[str
     if facts.scopes.scope_of(other) is not scope:
         return False
     line = _statement_of(facts, call).lineno
-    return not any(_binds(node, root.id) and getattr(node, "lineno", line) >= line for node in ast.walk(scope))
+    return not any(_binds(node, root.id) and getattr(node, "lineno", line) >= line for node in walk(scope))
 
 
 def _statement_of(facts: AstFacts, node: ast.AST) -> ast.stmt:
@@ -208,7 +209,7 @@ def _own_line(facts: AstFacts, statement: ast.stmt) -> bool:
 def _may_wait_or_store(statement: ast.stmt, path: tuple[str, ...]) -> bool:
     """``statement`` may call something that waits for tasks, or store into ``path`` or
     an object it hangs from (pool_blocks' ``WAITING`` and ``_stores_into``, and more)."""
-    for node in ast.walk(statement):
+    for node in walk(statement):
         if isinstance(node, ast.Call):
             func = node.func
             if (isinstance(func, ast.Attribute) and func.attr in WAITS) or (

@@ -7,6 +7,7 @@ import operator
 from functools import cached_property
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, base_name, keyword_value, may_be_instance, unpacks
 from ..analysis.project.apis import LARGE_RANGE
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
@@ -71,7 +72,7 @@ class _Inputs:
     def _generator(self, name: str) -> bool:
         """A ``def`` of ``name`` somewhere in the module yields."""
         return any(
-            node.name == name and any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in ast.walk(node))
+            node.name == name and any(isinstance(inner, (ast.Yield, ast.YieldFrom)) for inner in walk(node))
             for node in self.facts.nodes(ast.FunctionDef)
         )
 

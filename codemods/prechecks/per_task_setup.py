@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import EVERY_API, THREAD_SIDE
 
@@ -18,5 +19,5 @@ def precheck(facts: AstFacts) -> bool:
     return any(
         isinstance(call, ast.Call) and callee_name(call) in names
         for task in facts.entries.tasks
-        for call in ast.walk(facts.functions[task])
+        for call in walk(facts.functions[task])
     )

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Collection
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import POOLS, TASK_METHODS
 from ..libraries import EVERY_API, spellings
@@ -69,7 +70,7 @@ def _stored(facts: AstFacts, methods: list[ast.FunctionDef | ast.AsyncFunctionDe
         if own is None:
             continue
         for statement in method.body:
-            for node in ast.walk(statement):
+            for node in walk(statement):
                 if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                     continue
                 for target in node.targets:
@@ -100,7 +101,7 @@ def _class_may_find(facts: AstFacts, cls: ast.ClassDef) -> bool:
         if own is None or method.decorator_list:
             continue
         for statement in method.body:
-            for call in ast.walk(statement):
+            for call in walk(statement):
                 if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
                     continue
                 if call.func.attr not in TASK_METHODS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable
 
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, may_be_instance
 from ..libraries import spellings
 
@@ -54,4 +55,4 @@ def precheck(facts: AstFacts) -> bool:
     pools = facts.aliases(spellings(POOLS))
     if not _waits_for_tasks([*facts.method_calls(["apply", *WAIT_OF.values()]), *facts.nodes(ast.Assign)], pools):
         return False
-    return any(_waits_for_tasks(ast.walk(loop), pools) for loop in facts.nodes(*AST_LOOPS))
+    return any(_waits_for_tasks(walk(loop), pools) for loop in facts.nodes(*AST_LOOPS))

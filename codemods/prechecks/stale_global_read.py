@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import reached_functions
 from ..analysis.prechecks import FUNCTION, MODULE, AstFacts, is_main_guard_test
 from ..analysis.project.apis import MUTATING_METHODS
@@ -27,7 +28,7 @@ def _ast_run_time_names(facts: AstFacts) -> set[str]:
     """Names that the parent may set at run time: bound anywhere in a ``__main__`` guard,
     declared ``global`` in a function, or changed in place in a function or a guard."""
     guards = [s for s in facts.tree.body if isinstance(s, ast.If) and is_main_guard_test(s.test)]
-    in_guards = [node for guard in guards for node in ast.walk(guard)]
+    in_guards = [node for guard in guards for node in walk(guard)]
     names = {node.id for node in in_guards if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
     names |= {name for node in facts.nodes(ast.Global, levels=(FUNCTION,)) for name in node.names}
     found = [*facts.nodes(ast.Call, ast.Subscript, ast.Attribute, levels=(FUNCTION,)), *in_guards]
@@ -59,5 +60,5 @@ def precheck(facts: AstFacts) -> bool:
     return bool(written) and any(
         isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
         for name in reached_functions(facts.functions, facts.entries.runs_in_child)
-        for node in ast.walk(facts.functions[name])
+        for node in walk(facts.functions[name])
     )

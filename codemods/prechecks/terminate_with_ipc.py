@@ -6,6 +6,7 @@ import ast
 import re
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, callee_name, positional_args
 from ..analysis.project.apis import IPC_FACTORIES
 from ..libraries import spellings
@@ -170,7 +171,7 @@ def _annotation_words(facts: AstFacts) -> set[str]:
     texts = [
         node.value
         for root in roots
-        for node in (ast.walk(root) if root is not None else ())
+        for node in (walk(root) if root is not None else ())
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     ]
     return set(re.findall(r"\w+", " ".join(texts)))
@@ -185,7 +186,7 @@ def _target_names(target: ast.expr) -> set[str]:
     attributes' names (``a`` of ``self.a``)."""
     return {
         n.id if isinstance(n, ast.Name) else n.attr
-        for n in ast.walk(target)
+        for n in walk(target)
         if isinstance(n, (ast.Name, ast.Attribute))
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from ..libraries import spellings
 
@@ -45,7 +46,7 @@ def _ast_updated(statement: ast.AugAssign | ast.Assign) -> ast.Name | None:
     if not isinstance(base, ast.Name):
         return None
     if isinstance(statement, ast.AugAssign) or any(
-        isinstance(n, ast.Name) and n.id == base.id for n in ast.walk(statement.value)
+        isinstance(n, ast.Name) and n.id == base.id for n in walk(statement.value)
     ):
         return base
     return None
@@ -80,7 +81,7 @@ def _unproven_parameter(facts: AstFacts, base: ast.Name) -> bool:
         return True
     owner = facts.scopes.parent(function)
     return isinstance(owner, ast.ClassDef) and not any(
-        isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(owner)
+        isinstance(node, ast.Name) and node.id == function.name for node in walk(owner)
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import walk
 from ..analysis.prechecks import (
     FUNCTION,
     AstFacts,
@@ -48,7 +49,7 @@ class AstTasks:
                 node
                 for guard in facts.tree.body
                 if isinstance(guard, ast.If) and is_main_guard_test(guard.test)
-                for node in ast.walk(guard)
+                for node in walk(guard)
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
             ),
         ]
@@ -157,7 +158,7 @@ def mangled_methods(tree: ast.Module) -> set[str]:
     """The pre-check's twin: the mangled names of the methods defined in any class."""
     return {
         statement.name
-        for node in ast.walk(tree)
+        for node in walk(tree)
         if isinstance(node, ast.ClassDef)
         for statement in node.body
         if isinstance(statement, ast.FunctionDef) and is_mangled(statement.name)
