@@ -174,6 +174,7 @@ CASES = [
     # The call in parentheses of its own (libcst counts them as the call's), or in a call's.
     ("parenthesised", PINNED.replace(PIN, f"({PIN})"), False),
     ("argument", PINNED.replace(PIN, 'use(mp.get_context("fork"))'), False),
+    ("in-an-f-string", PINNED.replace(PIN, 'print(f"{mp.get_context(\'fork\')}")'), False),
     # A name both imported and assigned: only libcst's scopes tell which a use reads.
     ("rebound", PINNED + "mp = None\n", False),
     ("library-named-local", PINNED.replace("import threading\n", "threading = load()\n"), False),

@@ -55,6 +55,8 @@ class AstSource:
         are those of the statement that holds the node, up to it."""
         statement: ast.AST | None = node
         while statement is not None and not isinstance(statement, ast.stmt):
+            if isinstance(statement, ast.JoinedStr):
+                return True  # in an f-string, whose tokens differ from one Python to another
             statement = self.scopes.parent(statement)
         first = statement.lineno if statement is not None else node.lineno
         line, column = node.lineno, self.column(node.lineno, node.col_offset)
