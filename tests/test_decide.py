@@ -218,6 +218,7 @@ SETS_CASES = [
     ("a-default-read-at-import", LAMBDA_DEFAULT, True),
     ("a-script-by-its-argv", "import sys\n" + SETS + "\nprint(sys.argv)\n", True),
     ("a-script-by-its-first-line", "#!/usr/bin/env python\n" + SETS, True),
+    ("a-script-by-its-argv-imported", "from sys import argv\n" + SETS, True),
     # At module level the rule may fix the call: libcst's to build.
     ("a-method-of-the-same-name", METHOD_OF_THE_SAME_NAME + "\nsetup()\n", True),
     ("module-level", SETS + '\nmp.set_start_method("fork")\n', False),
