@@ -10,10 +10,10 @@ import libcst.matchers as m
 from .bindings import Bindings
 from .facts import findall
 from .loop_body import Path, dotted
+from .project.apis import POOL_STOPS, POOL_WAITS
 
 # Calls that wait for tasks or read their results: after one, a task may have run to its end.
-_WAITS = ("join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply")
-WAITING = m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, _WAITS))) | m.Name("wait") | m.Name("as_completed"))
+WAITING = m.Call(func=m.Attribute(attr=m.OneOf(*map(m.Name, POOL_WAITS))) | m.Name("wait") | m.Name("as_completed"))
 
 
 def with_block(bindings: Bindings, pool: cst.BaseExpression, node: cst.CSTNode) -> cst.With | None:
@@ -95,7 +95,7 @@ def _stops(bindings: Bindings, statement: cst.BaseStatement, pool: cst.BaseExpre
         return False
     method = stop.func.attr.value
     cancels = m.Arg(keyword=m.Name("cancel_futures"), value=m.Name("True"))
-    ends = method in ("terminate", "terminate_workers", "kill_workers") or (
+    ends = method in POOL_STOPS or (
         method == "shutdown" and any(m.matches(a, cancels) for a in stop.args)
     )
     return ends and _same_object(bindings, stop.func.value, pool)

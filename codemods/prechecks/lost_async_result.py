@@ -7,6 +7,7 @@ import ast
 from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import AstScopes
 from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
+from ..analysis.project.apis import POOL_STOPS, POOL_WAITS
 from ..libraries import spellings
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes
@@ -90,10 +91,10 @@ def _filled(call: ast.AST | None) -> ast.Name | None:
 
 # -- stopped on purpose: the ``ast`` twin of mpfix.analysis.pool_blocks' ``terminated_after`` --
 
-# pool_blocks' ``_WAITS``: a call of one of these, or of ``wait()`` or ``as_completed()``,
+# pool_blocks' ``WAITING``: a call of one of these, or of ``wait()`` or ``as_completed()``,
 # may wait for the task.
-WAITS = frozenset({"join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply"})
-STOPS = frozenset({"terminate", "terminate_workers", "kill_workers"})
+WAITS = frozenset(POOL_WAITS)
+STOPS = POOL_STOPS
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _BLANK = b" \t\f"
 

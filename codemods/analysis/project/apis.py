@@ -104,3 +104,9 @@ LOADER_CALLBACKS = ("collate_fn", "worker_init_fn")
 
 # A range() with fewer numbers is a small input for Pool.map() (map-materializes-iterable).
 LARGE_RANGE = 1_000_000
+
+# Calls on a pool that may wait for its tasks (``pool.join()``, ``future.result()``...),
+# besides ``wait()`` and ``as_completed()``; and the methods that stop a pool's tasks
+# (``shutdown(cancel_futures=True)`` too): lost-async-result lets a handle go before a stop.
+POOL_WAITS = ("join", "get", "wait", "result", "exception", "shutdown", "map", "starmap", "apply")
+POOL_STOPS = frozenset({"terminate", "terminate_workers", "kill_workers"})

@@ -32,13 +32,11 @@ from ...analysis.facts import ModuleFacts, findall
 from ...analysis.guard import is_main_guard
 from ...analysis.ipc import Creation, StartMethods, creation_of, manager_names
 from ...analysis.names import api_of
-from ...analysis.project.apis import POOLS
 from ...analysis.reachability import reach_of
 from ...analysis.statements import definition_time_parts, is_definition, is_import, names_in, pure_assignment
+from ...prechecks.ipc_outside_parent import STARTERS as STARTERS
 from ...rewrite.handover import Edits, placeholder
 from .._base import Unfixable
-
-STARTERS = frozenset({"Process", "Manager", *POOLS})
 
 
 @dataclass(frozen=True)
