@@ -12,7 +12,7 @@ from ..libraries import LIBRARIES, spellings
 
 APIS = IPC_FACTORIES  # a manager's proxies need its Manager()
 RULE = "MP003"
-# What a worker may call to start children of its own (ipc_plan.STARTERS): it is then left alone.
+# What a worker may call to start children of its own: the rule then leaves it alone.
 STARTERS = frozenset({"Process", "Manager", *POOLS})
 # The rule finds creations through a resolver that hears every library; the rule's own
 # resolver hears the same while no library makes the rule moot (else a call it resolves
