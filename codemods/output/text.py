@@ -297,11 +297,14 @@ class Progress:
         self.minimum = minimum
         self.interval = interval
         self.drawn = False
-        self.last = 0.0
+        self.last: float | None = None  # when the counter was last drawn
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if total < self.minimum or (done < total and now - self.last < self.interval):
+        # The first count is drawn at once: the clock may read less than one interval
+        # (it counts from the machine's start).
+        recent = self.last is not None and now - self.last < self.interval
+        if total < self.minimum or (done < total and recent):
             return
         self.last = now
         self.stream.write(f"\rmpfix: {done}/{total} files")
