@@ -51,6 +51,18 @@ def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` (in the same order, but for the Load/Store/Del markers), as a list."""
+    found: list[ast.AST] = []
+    for name in _fields(node.__class__):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
 def walk(node: ast.AST) -> Iterator[ast.AST]:
     """``ast.walk`` (the same nodes, in the same order, but for the Load/Store/Del markers),
     without its generators' overhead."""

@@ -26,7 +26,7 @@ from .ast_index import CLASS as CLASS
 from .ast_index import EVERYWHERE as EVERYWHERE
 from .ast_index import FUNCTION as FUNCTION
 from .ast_index import MODULE as MODULE
-from .ast_index import index_of, walk
+from .ast_index import children, index_of, walk
 from .ast_scopes import AstScopes
 from .project.apis import POOLS, TASK_METHODS
 
@@ -129,6 +129,11 @@ class AstFacts:
         if key not in self._aliases:
             self._aliases[key] = key | {asname for name, asname in self._imported if name in key}
         return self._aliases[key]
+
+    @cached_property
+    def stored(self) -> frozenset[str]:
+        """The names that some ``Name`` node stores or deletes, anywhere in the module."""
+        return frozenset(node.id for node in self.nodes(ast.Name) if not isinstance(node.ctx, ast.Load))
 
     @cached_property
     def _imported(self) -> frozenset[tuple[str, str]]:
@@ -387,4 +392,4 @@ def import_time_calls(statement: ast.stmt) -> Iterator[ast.Call]:
         elif isinstance(node, ast.If) and is_main_guard_test(node.test, strict=True):
             pending += node.orelse
         else:
-            pending.extend(ast.iter_child_nodes(node))
+            pending.extend(children(node))

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Collection, Iterator
 
 from ..analysis.ast_api import UNSURE, AstApi
+from ..analysis.ast_index import children
 from ..analysis.prechecks import MODULE, AstFacts, callee_name, is_main_guard_test
 from ..analysis.project.apis import IPC_FACTORIES, MANAGER_PROXIES, POOLS
 from ..libraries import LIBRARIES, spellings
@@ -99,4 +100,4 @@ def _calls_seen(node: ast.AST) -> Iterator[ast.Call]:
         if isinstance(current, ast.If) and is_main_guard_test(current.test):
             pending += current.orelse
         else:
-            pending.extend(ast.iter_child_nodes(current))
+            pending.extend(children(current))

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable, Collection, Iterator
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_index import children
 from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import EVERY_API, spellings
 
@@ -65,14 +66,14 @@ def _ast_scopes(tree: ast.Module) -> Iterator[list[ast.AST]]:
     """The nodes of each scope, without those of the scopes inside it."""
     scopes: list[ast.AST] = [tree]
     while scopes:
-        nodes, pending = [], list(ast.iter_child_nodes(scopes.pop()))
+        nodes, pending = [], list(children(scopes.pop()))
         while pending:
             node = pending.pop()
             nodes.append(node)
             if isinstance(node, _AST_SCOPES):
                 scopes.append(node)
             else:
-                pending.extend(ast.iter_child_nodes(node))
+                pending.extend(children(node))
         yield nodes
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_index import walk
+from ..analysis.ast_index import children, walk
 from ..analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
 from ..libraries import spellings
 
@@ -22,7 +22,7 @@ def _ast_held(facts: AstFacts) -> set[int]:
                 child = inside.pop()
                 held.add(id(child))
                 if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                    inside.extend(ast.iter_child_nodes(child))
+                    inside.extend(children(child))
     return held
 
 
