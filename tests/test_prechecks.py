@@ -1747,6 +1747,46 @@ PRECHECKED = [
         "    ctx.Process(target=lambda: 1).start()\n",
         True,
     ),
+    # A receiver that a function never binds is the module's (or an enclosing function's):
+    # an import, or a method's self that nothing passes a pool, is no pool; a pool made
+    # there, or by a function that declares it global, or annotated as one, may be.
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\nimport dask.bag as db\n\n\n"
+        "def f():\n    return db.map(lambda x: x, [1])\n",
+        False,
+    ),
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+        "class Bag:\n    def get(self, key):\n        return self.map(lambda d: d[key])\n",
+        False,
+    ),
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\n\npool = ProcessPoolExecutor()\n\n\n"
+        "def f():\n    return pool.submit(lambda: 1)\n",
+        True,
+    ),
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+        "def start():\n    global pool\n    pool = ProcessPoolExecutor()\n\n\n"
+        "def f():\n    return pool.submit(lambda: 1)\n",
+        True,
+    ),
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+        "def f():\n    pool = ProcessPoolExecutor()\n\n    def g():\n        return pool.submit(lambda: 1)\n\n    return g\n",
+        True,
+    ),
+    (
+        "MP009",
+        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+        "class Bag:\n    def get(self, pool: ProcessPoolExecutor):\n        return pool.submit(lambda: 1)\n",
+        True,
+    ),
     ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),
     ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n", False),
     # A list, a parameter or a call of no lazy maker is read whole anyway.

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Collection, Iterator, Mapping
 from functools import cached_property
 
-from .ast_index import parents_of, walk
+from .ast_index import children, parents_of, walk
 from .project.parent import closure
 
 # The nodes that open a scope.
@@ -61,6 +61,81 @@ class AstScopes:
         # A := in a comprehension binds in this scope, and so does one in a default or a
         # decorator, which _own_nodes leaves out: each counts, wherever it is.
         return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in walk(scope))
+
+    def not_instance(self, name: ast.Name, callees: Collection[str]) -> bool:
+        """mpfix.analysis.bindings' ``is_instance`` cannot prove ``name`` made by one of
+        ``callees``: :meth:`bound_to_others`; or an unannotated parameter of a function
+        whose calls libcst cannot follow; or a name its own
+        function never binds, read from the scope of the module or of an enclosing
+        function, where some binding makes it something else or none binds it at all."""
+        if self.bound_to_others(name, callees):
+            return True
+        scope = self.scope_of(name)
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if _is_parameter(scope, name.id):
+            return self._unproven_parameter(scope, name.id)
+        while isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and not _binds_in(scope, name.id):
+            scope = self.scope_of(scope)
+            while isinstance(scope, ast.ClassDef):  # a class's names are not seen by its methods
+                scope = self.scope_of(scope)
+        if not isinstance(scope, ast.Module) or name.id in self._declared:
+            return False  # a function's own, or a global that some function may assign
+        for node in self._module_bindings.get(name.id, ()):
+            if not isinstance(node, ast.Name):
+                return True  # a def, a class, an import...: libcst's bindings prove nothing of it
+            parent = self.parent(node)
+            if isinstance(parent, ast.Assign) and node in parent.targets:
+                made = parent.value
+            elif isinstance(parent, ast.withitem) and parent.optional_vars is node:
+                made = parent.context_expr
+            else:
+                continue
+            if _made_otherwise(made, callees):
+                return True
+        return name.id not in self._module_bindings  # a builtin, or a name bound nowhere
+
+    @cached_property
+    def _declared(self) -> frozenset[str]:
+        """The names that some ``global`` or ``nonlocal`` statement declares."""
+        return frozenset(
+            name for node in walk(self.tree) if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names
+        )
+
+    @cached_property
+    def _module_bindings(self) -> dict[str, list[ast.AST]]:
+        """The nodes of the module's own code that bind each name. A ``:=`` in a
+        comprehension, a decorator or a default is left out: libcst proves nothing of a
+        name it binds, so a name bound there too is no instance either way."""
+        found: dict[str, list[ast.AST]] = {}
+        for node in _own_nodes(self.tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                found.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)):
+                if node.name:
+                    found.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.alias):
+                found.setdefault(node.asname or node.name.split(".")[0], []).append(node)
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                found.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                found.setdefault(node.rest, []).append(node)
+        return found
+
+    def _unproven_parameter(self, function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
+        """``is_instance`` proves nothing of the parameter ``name`` of ``function``: a
+        lambda's, or an unannotated one of a decorated function or of a method whose
+        class never names it (no call of it passes anything that libcst follows)."""
+        if isinstance(function, ast.Lambda):
+            return True
+        if any(arg.arg == name and arg.annotation is not None for arg in _parameters(function)):
+            return False
+        if function.decorator_list:
+            return True
+        owner = self.parent(function)
+        return isinstance(owner, ast.ClassDef) and not any(
+            isinstance(node, ast.Name) and node.id == function.name for node in walk(owner)
+        )
 
     def bound_to_others(self, name: ast.Name, callees: Collection[str], none_binds: bool = True) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
@@ -141,6 +216,28 @@ def _binds(node: ast.AST, name: str) -> bool:
     return False
 
 
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.arg]:
+    arguments = function.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+    return [arg for arg in every if arg is not None]
+
+
+def _is_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
+    return any(arg.arg == name for arg in _parameters(function))
+
+
+def _binds_in(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
+    """``function`` may bind ``name`` in its own scope (more than that: anything inside it
+    that binds the name, a parameter or a ``global`` or ``nonlocal`` of it counts)."""
+    return any(
+        _binds(node, name)
+        or (isinstance(node, ast.arg) and node.arg == name)
+        or (isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names)
+        for node in walk(function)
+        if node is not function
+    )
+
+
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes of ``scope``'s own body, and the first iterable of each comprehension in
     it, which is evaluated here. A def's decorators, defaults and annotations and a class's
@@ -158,4 +255,4 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
         if isinstance(node, COMPREHENSIONS):
             pending.append(node.generators[0].iter)
         elif not isinstance(node, SCOPES):
-            pending.extend(ast.iter_child_nodes(node))
+            pending.extend(children(node))

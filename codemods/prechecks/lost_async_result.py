@@ -44,7 +44,7 @@ def _ast_imports(facts: AstFacts, package: str) -> bool:
 def _may_be_pool(facts: AstFacts, receiver: ast.expr, pools: frozenset[str]) -> bool:
     """``receiver`` may be proven one of ``pools`` (see mpfix.analysis.bindings'
     ``is_instance``): no binding before it makes it something else."""
-    if isinstance(receiver, ast.Name) and facts.scopes.bound_to_others(receiver, pools):
+    if isinstance(receiver, ast.Name) and facts.scopes.not_instance(receiver, pools):
         return False
     return may_be_instance(receiver, pools)
 
@@ -236,5 +236,5 @@ def precheck(facts: AstFacts) -> bool:
         pools = facts.aliases(spellings(ASYNC_POOLS))
         calls = [c for c in calls if _may_be_pool(facts, c.func.value, pools)]  # type: ignore[attr-defined]
     executors = facts.aliases(spellings(EXECUTORS))
-    calls += [c for c in facts.method_calls(["submit"]) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
+    calls += [c for c in facts.method_calls(["submit"]) if _may_be_pool(facts, c.func.value, executors)]  # type: ignore[attr-defined]
     return any(_ast_may_be_lost(facts, call) and not _surely_terminated(facts, call) for call in calls)

@@ -66,7 +66,7 @@ class AstTasks:
                 ):
                     made_by.setdefault(target.id, set()).add(node.value.func.id)
         classes = {node.name for node in nested if isinstance(node, ast.ClassDef)}
-        return cls(names, classes, made_by, facts.aliases({"partial"}), mangled_methods(facts.tree))
+        return cls(names, classes, made_by, facts.aliases({"partial"}), mangled_methods(facts))
 
     def may_fail(self, task: ast.expr) -> bool:
         if isinstance(task, ast.Lambda):
@@ -103,7 +103,7 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
             continue
         if isinstance(receiver, ast.Call) and not may_make(facts, receiver, POOLS):
             continue  # made by no pool that the rule hears (one of a library that pickles with dill)
-        if isinstance(receiver, ast.Name) and facts.scopes.bound_to_others(receiver, pools):
+        if isinstance(receiver, ast.Name) and facts.scopes.not_instance(receiver, pools):
             continue  # a thread pool, say: the rule proves its receivers to be process pools
         if tasks.may_fail(task):
             return True
@@ -145,8 +145,7 @@ def may_make(facts: AstFacts, call: ast.Call, apis: Collection[str]) -> bool:
     func = call.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in apis):
         return False
-    name = func.value.id
-    return any(node.id == name and not isinstance(node.ctx, ast.Load) for node in facts.nodes(ast.Name))
+    return func.value.id in facts.stored
 
 
 def is_mangled(name: str) -> bool:
@@ -154,12 +153,11 @@ def is_mangled(name: str) -> bool:
     return name.startswith("__") and not name.endswith("__")
 
 
-def mangled_methods(tree: ast.Module) -> set[str]:
+def mangled_methods(facts: AstFacts) -> set[str]:
     """The pre-check's twin: the mangled names of the methods defined in any class."""
     return {
         statement.name
-        for node in walk(tree)
-        if isinstance(node, ast.ClassDef)
+        for node in facts.nodes(ast.ClassDef)
         for statement in node.body
         if isinstance(statement, ast.FunctionDef) and is_mangled(statement.name)
     }
