@@ -1752,39 +1752,181 @@ PRECHECKED = [
     # there, or by a function that declares it global, or annotated as one, may be.
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\nimport dask.bag as db\n\n\n"
-        "def f():\n    return db.map(lambda x: x, [1])\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "import dask.bag as db\n"
+        "\n"
+        "\n"
+        "def f():\n"
+        "    return db.map(lambda x: x, [1])\n",
         False,
     ),
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
-        "class Bag:\n    def get(self, key):\n        return self.map(lambda d: d[key])\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "\n"
+        "\n"
+        "class Bag:\n"
+        "    def get(self, key):\n"
+        "        return self.map(lambda d: d[key])\n",
         False,
     ),
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\n\npool = ProcessPoolExecutor()\n\n\n"
-        "def f():\n    return pool.submit(lambda: 1)\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "\n"
+        "pool = ProcessPoolExecutor()\n"
+        "\n"
+        "\n"
+        "def f():\n"
+        "    return pool.submit(lambda: 1)\n",
         True,
     ),
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
-        "def start():\n    global pool\n    pool = ProcessPoolExecutor()\n\n\n"
-        "def f():\n    return pool.submit(lambda: 1)\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "\n"
+        "\n"
+        "def start():\n"
+        "    global pool\n"
+        "    pool = ProcessPoolExecutor()\n"
+        "\n"
+        "\n"
+        "def f():\n"
+        "    return pool.submit(lambda: 1)\n",
         True,
     ),
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
-        "def f():\n    pool = ProcessPoolExecutor()\n\n    def g():\n        return pool.submit(lambda: 1)\n\n    return g\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "\n"
+        "\n"
+        "def f():\n"
+        "    pool = ProcessPoolExecutor()\n"
+        "\n"
+        "    def g():\n"
+        "        return pool.submit(lambda: 1)\n"
+        "\n"
+        "    return g\n",
         True,
     ),
     (
         "MP009",
-        "from concurrent.futures import ProcessPoolExecutor\n\n\n"
-        "class Bag:\n    def get(self, pool: ProcessPoolExecutor):\n        return pool.submit(lambda: 1)\n",
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "\n"
+        "\n"
+        "class Bag:\n"
+        "    def get(self, pool: ProcessPoolExecutor):\n"
+        "        return pool.submit(lambda: 1)\n",
+        True,
+    ),
+    # A subclass of the module's own BaseProcess is no Process subclass; a pool of a library
+    # that mpfix does not know (pebble) starts nothing it can tell, one of pathos does.
+    (
+        "MP001",
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "class BaseProcess:\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class _MainProcess(BaseProcess):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "_current = _MainProcess()\n",
+        False,
+    ),
+    (
+        "MP001",
+        "from multiprocessing import Process\n"
+        "\n"
+        "\n"
+        "class Worker(Process):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "Worker().start()\n",
+        True,
+    ),
+    (
+        "MP001",
+        "import multiprocessing\n"
+        "from pebble import ProcessPool\n"
+        "\n"
+        "pool = ProcessPool(1)\n",
+        False,
+    ),
+    (
+        "MP001",
+        "import multiprocessing\n"
+        "from pathos.pools import ProcessPool\n"
+        "\n"
+        "pool = ProcessPool(1)\n",
+        True,
+    ),
+    # A process target runs its imports once per process: only a pool task's are reported.
+    (
+        "MP006",
+        "from multiprocessing import Process\n"
+        "\n"
+        "\n"
+        "def work():\n"
+        "    import json\n"
+        "    return json.dumps(1)\n"
+        "\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    Process(target=work).start()\n",
+        False,
+    ),
+    (
+        "MP006",
+        "from multiprocessing import Pool\n"
+        "\n"
+        "\n"
+        "def work(x):\n"
+        "    import json\n"
+        "    return json.dumps(x)\n"
+        "\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    with Pool() as pool:\n"
+        "        pool.map(work, [1])\n",
+        True,
+    ),
+    # A target that reads its own local, bound before the read, reads no module-level name.
+    (
+        "MP014",
+        "from multiprocessing import Process\n"
+        "\n"
+        "path = None\n"
+        "\n"
+        "\n"
+        "def work(d):\n"
+        "    path = d + '/x'\n"
+        "    print(path)\n"
+        "\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    path = 'a'\n"
+        "    Process(target=work, args=('b',)).start()\n",
+        False,
+    ),
+    (
+        "MP014",
+        "from multiprocessing import Process\n"
+        "\n"
+        "path = None\n"
+        "\n"
+        "\n"
+        "def work(d):\n"
+        "    print(path)\n"
+        "\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    path = 'a'\n"
+        "    Process(target=work, args=('b',)).start()\n",
         True,
     ),
     ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),

@@ -137,6 +137,28 @@ class AstScopes:
             isinstance(node, ast.Name) and node.id == function.name for node in walk(owner)
         )
 
+    def local_before(self, function: ast.FunctionDef | ast.AsyncFunctionDef, read: ast.Name) -> bool:
+        """``read``, in ``function``'s own scope, reads a local of it: a parameter, or a
+        binding of the function's own code in a statement that ends before the read (so
+        that libcst, which looks back from a read, finds it), and no ``global`` or
+        ``nonlocal`` of the name anywhere in the function."""
+        name = read.id
+        if self.scope_of(read) is not function or any(
+            isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names for node in walk(function)
+        ):
+            return False
+        if _is_parameter(function, name):
+            return True
+        start = (read.lineno, read.col_offset)
+        for node in _own_nodes(function):
+            if _binds(node, name):
+                statement = node
+                while not isinstance(statement, ast.stmt) and (parent := self.parent(statement)) is not None:
+                    statement = parent
+                if isinstance(statement, ast.stmt) and _end(statement) <= start:
+                    return True
+        return False
+
     def bound_to_others(self, name: ast.Name, callees: Collection[str], none_binds: bool = True) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
         ``with``) something other than a name or a call of one of ``callees``: a call of

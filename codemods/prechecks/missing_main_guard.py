@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.prechecks import AstFacts, callee_name, calls_one_of
+from ..analysis.ast_api import UNSURE
+from ..analysis.prechecks import AstFacts, base_name, callee_name, calls_one_of
 from ..analysis.project.apis import TRIGGERS, WORKER_CLASSES, WORKER_KEYWORDS
 from ..libraries import spellings
 
@@ -21,15 +22,27 @@ APIS = None
 def precheck(facts: AstFacts) -> bool:
     """A call at module level, outside the guard, of something spelled like a trigger
     (a bare name only when the module does not define it: ``mp.Pool()`` still counts
-    next to a ``class Pool``), of a ``Process`` subclass, or of a top-level function
-    that leads to one."""
+    next to a ``class Pool``) that may resolve to one, of a ``Process`` subclass, or of a
+    top-level function that leads to one."""
     triggers = facts.aliases(spellings(TRIGGERS))
     names = triggers - facts.locally_defined
     calls = [call for _, call in facts.import_time_calls]
-    if any(calls_one_of(call, names, triggers) for call in calls):
+    api = facts.api("MP001")
+    if any(calls_one_of(call, names, triggers) and api.call_api(call) in (UNSURE, *TRIGGERS) for call in calls):
         return True
     if any(_may_start_workers(call) for call in calls):
         return True
-    classes = facts.process_classes
+    # A subclass of a class the module defines itself (``class _Main(BaseProcess)`` next
+    # to ``class BaseProcess``) is no ``Process`` subclass to the rule.
+    process = facts.aliases(spellings({"Process"}))
+    classes = frozenset(
+        node.name
+        for node in facts.tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(
+            base_name(base) in process and not (isinstance(base, ast.Name) and base.id in facts.locally_defined)
+            for base in node.bases
+        )
+    )
     local = {call.func.id for call in calls if isinstance(call.func, ast.Name)} & (classes | set(facts.functions))
     return bool(local) and bool(local & (classes | facts.top_level_callers(names | classes, triggers)))

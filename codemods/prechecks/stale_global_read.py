@@ -57,8 +57,15 @@ def precheck(facts: AstFacts) -> bool:
     if not facts.entries.runs_in_child:
         return False
     written = _ast_run_time_names(facts) & _module_names(facts)
-    return bool(written) and any(
-        isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in written
-        for name in reached_functions(facts.functions, facts.entries.runs_in_child)
-        for node in walk(facts.functions[name])
+    if not written:
+        return False
+    # A read of the function's own local (``path = ...; open(path)``) reads no module-level name.
+    reached = [facts.functions[name] for name in reached_functions(facts.functions, facts.entries.runs_in_child)]
+    return any(
+        isinstance(node, ast.Name)
+        and isinstance(node.ctx, ast.Load)
+        and node.id in written
+        and not facts.scopes.local_before(function, node)
+        for function in reached
+        for node in walk(function)
     )
