@@ -49,7 +49,7 @@ def _decided(text: str, spec: registry.RuleSpec) -> list[Finding] | None:
 
 
 def test_some_rules_decide_on_ast() -> None:
-    assert [spec.code for spec in DECIDING] == ["MP017", "MP019"]
+    assert [spec.code for spec in DECIDING] == ["MP009", "MP017", "MP019"]
 
 
 @pytest.mark.parametrize("spec", DECIDING, ids=lambda spec: spec.code)
@@ -71,7 +71,7 @@ def test_a_decision_on_ast_is_what_libcst_finds(spec: registry.RuleSpec) -> None
 
 # How many of the cases each rule decides on ``ast`` at least (library-sets-start-method
 # leaves calls at module level, which it may fix, to libcst).
-MADE = {"MP017": 2, "MP019": 5}
+MADE = {"MP009": 1, "MP017": 2, "MP019": 5}
 
 
 PINNED = """\
@@ -234,6 +234,74 @@ def test_library_sets_start_method_decides_calls_in_functions_on_ast(text: str, 
     assert (found is not None) == decides
     if found is not None:
         assert found == _sorted(_by_libcst(text, spec))
+
+
+TARGETS = "import multiprocessing as mp\n\n\n"
+RUN = (
+    "def run():\n"
+    "    log = open('log.txt', 'w')\n"
+    "    p = mp.Process(target=lambda: log.flush())\n"
+    "    p.start()\n"
+    "    p.join()\n"
+)
+GLOBAL_UNDER_GUARD = (
+    "def run():\n"
+    "    mp.Process(target=lambda: print(CONFIG)).start()\n"
+    "\n"
+    "\n"
+    "if __name__ == '__main__':\n"
+    "    CONFIG = 1\n"
+    "    run()\n"
+)
+METHOD = (
+    "class Case:\n"
+    "    def test(self):\n"
+    "        out = []\n"
+    "        mp.Process(target=lambda: out.append(1)).start()\n"
+)
+PARAMETER = "def run(n):\n    mp.Process(target=lambda: print(n)).start()\n"
+POOL_TASK = "def run():\n    with mp.Pool() as pool:\n        pool.map(lambda x: x, [1])\n"
+UNDER_GUARD = (
+    "if __name__ == '__main__':\n    log = open('log.txt', 'w')\n    mp.Process(target=lambda: log.flush()).start()\n"
+)
+BOUND_AFTER = (
+    "def run():\n"
+    "    p = mp.Process(target=lambda: log.flush())\n"
+    "    log = open('log.txt', 'w')\n"
+    "    p.start()\n"
+)
+
+# (id, program, whether unpicklable-task decides on ``ast``): a process target that is a
+# lambda reading a name of the function around it has no fix, and is decided there; a
+# lambda that moves, a pool's task, or what only libcst's scopes tell is left to libcst.
+TARGET_CASES = [
+    ("reads-a-local", TARGETS + RUN, True),
+    ("a-method-reads-a-local", TARGETS + METHOD, True),
+    ("reads-a-global-set-under-the-guard", TARGETS + GLOBAL_UNDER_GUARD, True),
+    ("a-parameter-when-args-are-given", TARGETS + PARAMETER.replace("lambda: print(n))", "lambda: n, args=())"), True),
+    ("a-fork-start-method", "import multiprocessing as mp\n\nmp.set_start_method('fork')\n\n\n" + RUN, True),
+    ("a-fork-context", TARGETS + RUN.replace("mp.Process", "mp.get_context('fork').Process"), True),
+    ("a-spawn-context", TARGETS + RUN.replace("mp.Process", "mp.get_context('spawn').Process"), True),
+    # A lambda that can take the parameter it reads, or reads builtins only, moves: libcst's fix.
+    ("a-parameter-it-can-take", TARGETS + PARAMETER, False),
+    ("builtins-only", TARGETS + "def run():\n    mp.Process(target=lambda: print(len('x'))).start()\n", False),
+    ("a-rebound-parameter", TARGETS + PARAMETER.replace(":\n", ":\n    n += 1\n", 1), False),
+    ("a-pool-task", TARGETS + POOL_TASK, False),
+    ("under-the-guard", TARGETS + UNDER_GUARD, False),
+    ("bound-after-the-lambda", TARGETS + BOUND_AFTER, False),
+    ("a-parenthesised-lambda", TARGETS + RUN.replace("=lambda: log.flush()", "=(lambda: log.flush())"), False),
+]
+
+
+@pytest.mark.parametrize(("text", "decides"), [pytest.param(t, d, id=i) for i, t, d in TARGET_CASES])
+def test_unpicklable_task_decides_targets_that_read_the_function_around_them(text: str, decides: bool) -> None:
+    spec = registry.BY_CODE["MP009"]
+    found = _decided(text, spec)
+    assert (found is not None) == decides
+    if found is not None:
+        assert found == _sorted(_by_libcst(text, spec))
+    if decides and "fork'" not in text:
+        assert found  # a finding, not only the absence of one
 
 
 def test_a_file_that_only_deciding_rules_pass_is_checked_without_libcst(monkeypatch: pytest.MonkeyPatch) -> None:

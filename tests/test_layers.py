@@ -110,6 +110,8 @@ LAYERS = (
     ("ast", "codemods.analysis.ast_api"),
     ("ast", "codemods.analysis.ast_reach"),
     ("ast", "codemods.analysis.ast_findings"),  # findings made on ast, for the rules that decide there
+    ("ast", "codemods.analysis.ast_hoisting"),
+    ("ast", "codemods.analysis.ast_starts"),
     ("analysis", "codemods.analysis"),
     ("suppressions", "codemods.suppressions"),
     ("edits", "codemods.edits"),

@@ -79,9 +79,9 @@ class AstScopes:
             scope = self.scope_of(scope)
             while isinstance(scope, ast.ClassDef):  # a class's names are not seen by its methods
                 scope = self.scope_of(scope)
-        if not isinstance(scope, ast.Module) or name.id in self._declared:
+        if not isinstance(scope, ast.Module) or name.id in self.declared:
             return False  # a function's own, or a global that some function may assign
-        for node in self._module_bindings.get(name.id, ()):
+        for node in self.module_bindings.get(name.id, ()):
             if not isinstance(node, ast.Name):
                 return True  # a def, a class, an import...: libcst's bindings prove nothing of it
             parent = self.parent(node)
@@ -93,17 +93,17 @@ class AstScopes:
                 continue
             if _made_otherwise(made, callees):
                 return True
-        return name.id not in self._module_bindings  # a builtin, or a name bound nowhere
+        return name.id not in self.module_bindings  # a builtin, or a name bound nowhere
 
     @cached_property
-    def _declared(self) -> frozenset[str]:
+    def declared(self) -> frozenset[str]:
         """The names that some ``global`` or ``nonlocal`` statement declares."""
         return frozenset(
             name for node in walk(self.tree) if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names
         )
 
     @cached_property
-    def _module_bindings(self) -> dict[str, list[ast.AST]]:
+    def module_bindings(self) -> dict[str, list[ast.AST]]:
         """The nodes of the module's own code that bind each name. A ``:=`` in a
         comprehension, a decorator or a default is left out: libcst proves nothing of a
         name it binds, so a name bound there too is no instance either way."""

@@ -4,11 +4,14 @@ functions, classes and lambdas that pickle cannot find by name."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..analysis.ast_api import UNSURE
+from ..analysis.ast_api import UNSURE, _Unsure
+from ..analysis.ast_hoisting import enclosing_function, lambda_obstacle, passed_parameters
 from ..analysis.ast_index import walk
+from ..analysis.ast_starts import AstStartMethods
 from ..analysis.prechecks import (
     FUNCTION,
     AstFacts,
@@ -21,7 +24,15 @@ from ..analysis.prechecks import (
 from ..analysis.project.apis import LOADER_CALLBACKS, POOLS, TASK_METHODS, WORKER_CLASSES
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Finding, RuleSpec
+
 APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
+LAMBDA = "pickle refers to a function by its module and name, and a lambda has none"
+ADVICE = (
+    "make it a module-level function and pass the values it needs as arguments (`functools.partial` of a module-level "
+    "function pickles)"
+)
 
 
 def precheck(facts: AstFacts) -> bool:
@@ -88,9 +99,15 @@ class AstTasks:
 
 def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
     """The question of :func:`precheck`: may some task, target or initializer not pickle?"""
+    return any(True for _ in risky_sites(facts, pools_spelled))
+
+
+def risky_sites(facts: AstFacts, pools_spelled: frozenset[str]) -> Iterator[tuple[str, ast.Call, ast.expr]]:
+    """(what the call names it, the call, the task) for each call that may send a task,
+    target or initializer that may not pickle: the only calls where the rule may report."""
     tasks = AstTasks.of(facts)
     if not (tasks.names or tasks.mangled or facts.nodes(ast.Lambda)):
-        return False
+        return
     # Each place a task goes needs its API: a name that may resolve to it (to a library
     # that pickles with pickle).
     made_here = {api for api in (*pools_spelled, "Process", "spawn", "DataLoader") if facts.refers_to({api}, "MP009")}
@@ -106,33 +123,64 @@ def may_find(facts: AstFacts, pools_spelled: frozenset[str]) -> bool:
         if isinstance(receiver, ast.Name) and facts.scopes.not_instance(receiver, pools):
             continue  # a thread pool, say: the rule proves its receivers to be process pools
         if tasks.may_fail(task):
-            return True
+            yield "task", call, task
     for call in facts.calls_to(facts.aliases(spellings({"Process"} & made_here))):
         if not may_make(facts, call, {"Process"}):
             continue
         given = positional_args(call)
         target = keyword_value(call, "target") or (given[1] if len(given) > 1 else None)
         if target is not None and tasks.may_fail(target):
-            return True
+            yield "target", call, target
     for call in facts.calls_to(facts.aliases(spellings({"spawn"} & made_here))):
         if facts.api("MP009").call_api(call) not in (UNSURE, "spawn"):
             continue
         function = keyword_value(call, "fn") or next(iter(positional_args(call)), None)
         if function is not None and tasks.may_fail(function):
-            return True
+            yield "function", call, function
     for call in facts.calls_to(facts.aliases(WORKER_CLASSES)) if "DataLoader" in made_here else ():
         if facts.api("MP009").call_api(call) not in (UNSURE, "DataLoader"):
             continue
-        if any(tasks.may_fail(value) for name in LOADER_CALLBACKS if (value := keyword_value(call, name))):
-            return True
+        for name in LOADER_CALLBACKS:
+            if (value := keyword_value(call, name)) and tasks.may_fail(value):
+                yield name, call, value
     for call in facts.calls_to(pools):
         if not may_make(facts, call, POOLS):
             continue
         initializer = keyword_value(call, "initializer")
         given = [initializer] if initializer is not None else positional_args(call)[1:3]
-        if any(tasks.may_fail(value) for value in given):
-            return True
-    return False
+        for value in given:
+            if tasks.may_fail(value):
+                yield "initializer", call, value
+
+
+def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
+    """The rule's findings, as its libcst side makes them, when every call where it may
+    report (:func:`risky_sites`) is a ``Process`` whose target is a lambda that reads a
+    name of the function around it, so that there is no fix to build; None otherwise."""
+    api, source = facts.api(spec.code), facts.source
+    found = []
+    starts = AstStartMethods(facts, api)
+    for noun, call, task in risky_sites(facts, POOLS):
+        if noun != "target" or not isinstance(task, ast.Lambda) or api.call_api(call) != "Process":
+            return None
+        method = starts.method(call)
+        if method is UNSURE:
+            return None
+        if method == "fork":
+            continue  # fork copies the parent: the target is never pickled
+        function = enclosing_function(facts, task)
+        if function is None:
+            return None
+        passed = passed_parameters(facts, task, call, noun, function)
+        why = UNSURE if isinstance(passed, _Unsure) else lambda_obstacle(facts, task, function, passed)
+        func = source.code(call.func)
+        if why is UNSURE or why is None or func is None or source.parenthesised(task):
+            return None  # unsure, or a lambda that moves: the fix is libcst's to build
+        message = (
+            f"`{func}(target=...)` pickles its target under spawn and forkserver, and cannot pickle a lambda: {LAMBDA}"
+        )
+        found.append(source.finding(spec, task, message, f"{why}: {ADVICE}"))
+    return found
 
 
 def may_make(facts: AstFacts, call: ast.Call, apis: Collection[str]) -> bool:

@@ -21,6 +21,7 @@ from ...analysis.guard import is_main_guard
 from ...analysis.ipc import StartMethods, keyword, positional
 from ...analysis.project.apis import TASK_METHODS
 from ...analysis.worker_starts import loader_callback
+from ...prechecks.unpicklable_task import ADVICE, LAMBDA
 from ...rewrite.fresh_names import FreshNames
 from ...rewrite.handover import Edits, add_keyword
 from ...rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
@@ -34,11 +35,6 @@ POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
 INITIALIZER_POSITION = {"Pool": 1, "ProcessPoolExecutor": 2}
 LOCAL = "pickle refers to a {kind} by its module and name, and cannot reach inside a function"
-LAMBDA = "pickle refers to a function by its module and name, and a lambda has none"
-ADVICE = (
-    "make it a module-level function and pass the values it needs as arguments (`functools.partial` of a module-level "
-    "function pickles)"
-)
 
 
 @dataclass
