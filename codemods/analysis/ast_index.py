@@ -78,15 +78,19 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def parents_of(tree: ast.AST) -> dict[int, ast.AST]:
-    """The parent of every node of ``tree`` but the root, by the child's id."""
+    """The parent of every node of ``tree`` but the root, by the child's id: one pass
+    over each node's fields."""
     parents: dict[int, ast.AST] = {}
-    for node in walk(tree):
+    todo = [tree]
+    for node in todo:  # grows while it is read
         for name in _fields(node.__class__):
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, ast.AST):
                         parents[id(item)] = node
+                        todo.append(item)
             elif isinstance(value, ast.AST):
                 parents[id(value)] = node
+                todo.append(value)
     return parents

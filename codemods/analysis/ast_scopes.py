@@ -11,7 +11,7 @@ out, so that an answer of "read" is sure and one of "not read" may be wrong the 
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import cached_property
 
 from .ast_index import children, parents_of, walk
@@ -22,11 +22,16 @@ COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *COMPREHENSIONS)
 
 
+Declarations = Callable[[], Iterable[ast.Global | ast.Nonlocal]]
+
+
 class AstScopes:
     """Parents and scopes of one module's ``ast``, worked out when first asked."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, declarations: Declarations | None = None) -> None:
         self.tree = tree
+        # The module's ``global`` and ``nonlocal`` statements, from an index of the caller's.
+        self._declarations = declarations
 
     @cached_property
     def _parents(self) -> dict[int, ast.AST]:
@@ -98,6 +103,8 @@ class AstScopes:
     @cached_property
     def declared(self) -> frozenset[str]:
         """The names that some ``global`` or ``nonlocal`` statement declares."""
+        if self._declarations is not None:
+            return frozenset(name for node in self._declarations() for name in node.names)
         return frozenset(
             name for node in walk(self.tree) if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names
         )

@@ -69,7 +69,7 @@ class AstFacts:
     @cached_property
     def scopes(self) -> AstScopes:
         """Parents, scopes and reads of names: for the pre-checks that follow a binding."""
-        return AstScopes(self.tree)
+        return AstScopes(self.tree, lambda: self.nodes(ast.Global, ast.Nonlocal))
 
     @cached_property
     def source(self) -> AstSource:

@@ -40,18 +40,20 @@ APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 
 def _putters(facts: AstFacts) -> set[str]:
     """The names of the functions (at any level) that call ``x.put()`` or
-    ``x.put_nowait()`` on a plain name: the only targets ``_put_by`` finds puts in."""
-    return {
-        function.name
-        for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
-        if any(
-            isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Attribute)
-            and n.func.attr in ("put", "put_nowait")
-            and isinstance(n.func.value, ast.Name)
-            for n in walk(function)
-        )
-    }
+    ``x.put_nowait()`` on a plain name: the only targets ``_put_by`` finds puts in. A
+    function holds a call when the call lies between its first decorator and its end."""
+    puts = [
+        ((call.lineno, call.col_offset), (call.end_lineno or call.lineno, call.end_col_offset or 0))
+        for call in facts.method_calls(("put", "put_nowait"))
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+    ]
+    found = set()
+    for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef) if puts else ():
+        start = min((node.lineno, node.col_offset) for node in [function, *function.decorator_list])
+        end = (function.end_lineno or function.lineno, function.end_col_offset or 0)
+        if any(start <= first and last <= end for first, last in puts):
+            found.add(function.name)
+    return found
 
 
 def _may_make_process(facts: AstFacts, call: ast.Call, contexts: set[str]) -> bool:

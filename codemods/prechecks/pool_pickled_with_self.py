@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection
+from typing import TypeVar
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import walk
 from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import POOLS, TASK_METHODS
 from ..libraries import EVERY_API, spellings
@@ -62,22 +62,41 @@ def _may_make(facts: AstFacts, call: ast.Call, apis: Collection[str]) -> set[str
     return found
 
 
+N = TypeVar("N", bound=ast.expr | ast.stmt)
+
+
+def _in_body(method: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[N]) -> list[N]:
+    """The ``nodes`` that lie in ``method``'s body (nested definitions included): between
+    the start of its first statement and its end."""
+    start = (method.body[0].lineno, method.body[0].col_offset)
+    end = (method.end_lineno or method.lineno, method.end_col_offset or 0)
+    return [
+        node
+        for node in nodes
+        if start <= (node.lineno, node.col_offset)
+        and (node.end_lineno or node.lineno, node.end_col_offset or 0) <= end
+    ]
+
+
 def _stored(facts: AstFacts, methods: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, set[str]]:
     """``{attribute: the APIs it may hold}`` of what ``_stored_pools`` may find."""
     stored: dict[str, set[str]] = {}
-    for method in methods:
+    assigns = [
+        node
+        for node in facts.nodes(ast.Assign)
+        if isinstance(node.value, ast.Call) and any(isinstance(target, ast.Attribute) for target in node.targets)
+    ]
+    for method in methods if assigns else ():
         own = _first_param(method)
         if own is None:
             continue
-        for statement in method.body:
-            for node in walk(statement):
-                if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
-                    continue
-                for target in node.targets:
-                    on_own = isinstance(target, ast.Attribute) and _is_name(target.value, own)
-                    if on_own and (apis := _may_make(facts, node.value, STORED)):
-                        assert isinstance(target, ast.Attribute)
-                        stored.setdefault(target.attr, set()).update(apis)
+        for node in _in_body(method, assigns):
+            assert isinstance(node.value, ast.Call)  # as ``assigns`` holds
+            for target in node.targets:
+                on_own = isinstance(target, ast.Attribute) and _is_name(target.value, own)
+                if on_own and (apis := _may_make(facts, node.value, STORED)):
+                    assert isinstance(target, ast.Attribute)
+                    stored.setdefault(target.attr, set()).update(apis)
     return stored
 
 
@@ -96,22 +115,19 @@ def _class_may_find(facts: AstFacts, cls: ast.ClassDef) -> bool:
     stored = _stored(facts, methods)
     if not stored:
         return False
+    calls = facts.method_calls(TASK_METHODS)
     for method in methods:
         own = _first_param(method)
         if own is None or method.decorator_list:
             continue
-        for statement in method.body:
-            for call in walk(statement):
-                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-                    continue
-                if call.func.attr not in TASK_METHODS:
-                    continue
-                args = [a for a in call.args if not isinstance(a, ast.Starred)]
-                task = args[0] if args else None
-                if not (isinstance(task, ast.Attribute) and _is_name(task.value, own)):
-                    continue
-                if _may_be_pool(facts, call.func.value, stored, own):
-                    return True
+        for call in _in_body(method, calls):
+            assert isinstance(call.func, ast.Attribute)
+            args = [a for a in call.args if not isinstance(a, ast.Starred)]
+            task = args[0] if args else None
+            if not (isinstance(task, ast.Attribute) and _is_name(task.value, own)):
+                continue
+            if _may_be_pool(facts, call.func.value, stored, own):
+                return True
     return False
 
 
