@@ -289,6 +289,7 @@ TARGET_CASES = [
     ("a-pool-task", TARGETS + POOL_TASK, False),
     ("under-the-guard", TARGETS + UNDER_GUARD, False),
     ("bound-after-the-lambda", TARGETS + BOUND_AFTER, False),
+    ("bound-by-an-augmented-assignment", TARGETS + RUN.replace("log = open('log.txt', 'w')", "log += 1"), False),
     ("a-parenthesised-lambda", TARGETS + RUN.replace("=lambda: log.flush()", "=(lambda: log.flush())"), False),
 ]
 

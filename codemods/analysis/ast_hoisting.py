@@ -137,9 +137,24 @@ def _local_reason(
     ):
         return UNSURE  # bound in a nested scope, or declared global
     before = (lambda_.lineno, lambda_.col_offset)
-    if not any(_statement_end(facts, node) <= before for node in own):
-        return UNSURE  # bound only after the lambda: libcst may look elsewhere
+    if any(isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del) for node in own) or not any(
+        _plainly_binds(facts, node) and _statement_end(facts, node) <= before for node in own
+    ):
+        return UNSURE  # bound only after the lambda, or by ``+=`` or ``del``: libcst's scopes tell
     return f"it reads `{name}`, a local variable of `{function.name}`"
+
+
+def _plainly_binds(facts: AstFacts, node: ast.AST) -> bool:
+    """``node`` binds its name by an assignment, a ``for`` or ``with`` target, an import,
+    a ``def`` or a ``class``: what libcst, too, takes for an assignment of the name."""
+    if isinstance(node, (ast.alias, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    parent = facts.scopes.parent(node)
+    if isinstance(parent, ast.Assign):
+        return any(node is target for target in parent.targets)
+    if isinstance(parent, (ast.AnnAssign, ast.For, ast.AsyncFor)):
+        return parent.target is node and (not isinstance(parent, ast.AnnAssign) or parent.value is not None)
+    return isinstance(parent, ast.withitem) and parent.optional_vars is node
 
 
 def _names(node: ast.AST, name: str) -> bool:
