@@ -27,11 +27,13 @@ class Survey:
 
 def reaches_libcst(source: str) -> bool:
     """Whether mpfix parses ``source`` with libcst: as mpfix.screening decides, when some
-    rule's needles and ``ast`` pre-check let it through (or Python cannot parse it)."""
+    rule's needles and ``ast`` pre-check let it through and the rule does not decide on
+    ``ast`` (or Python cannot parse it)."""
     from mpfix.registry import RULES
     from mpfix.screening import screen
 
-    return bool(screen(source, RULES).passed)
+    screened = screen(source, RULES)
+    return bool(screened.passed - screened.decided.keys())
 
 
 def needled(data: bytes) -> tuple[RuleSpec, ...] | None:
