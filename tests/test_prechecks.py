@@ -1929,6 +1929,61 @@ PRECHECKED = [
         "    Process(target=work, args=('b',)).start()\n",
         True,
     ),
+    # A handle that a function, lambda or comprehension inside reads is used, unless it binds
+    # the name anew.
+    (
+        "MP012",
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "\n"
+        "def run():\n"
+        "    ex = ThreadPoolExecutor(1)\n"
+        "    fut = ex.submit(print, 1)\n"
+        "\n"
+        "    async def later():\n"
+        "        return fut.result()\n"
+        "\n"
+        "    return later\n",
+        False,
+    ),
+    (
+        "MP012",
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "\n"
+        "def run():\n"
+        "    ex = ThreadPoolExecutor(1)\n"
+        "    fut = ex.submit(print, 1)\n"
+        "\n"
+        "    def later():\n"
+        "        fut = None\n"
+        "        return fut\n"
+        "\n"
+        "    return later\n",
+        True,
+    ),
+    (
+        "MP012",
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "\n"
+        "def run():\n"
+        "    ex = ThreadPoolExecutor(1)\n"
+        "    fut = ex.submit(print, 1)\n"
+        "    return [x for x in range(3) if x]\n",
+        True,
+    ),
+    (
+        "MP012",
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "\n"
+        "def run():\n"
+        "    ex = ThreadPoolExecutor(1)\n"
+        "    fut = ex.submit(print, 1)\n"
+        "    return [fut.result() for _ in range(3)]\n",
+        False,
+    ),
     ("MP002", "for x in xs:\n    d.get(x)\npool.apply_async(f).get()\n", False),
     ("MP005", "from multiprocessing import Pool\nwith Pool() as p:\n    p.imap(f, g())\n", False),
     # A list, a parameter or a call of no lazy maker is read whole anyway.

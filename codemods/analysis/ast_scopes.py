@@ -56,6 +56,35 @@ class AstScopes:
             if (node.lineno, node.col_offset) >= end:
                 yield node
 
+    def read_in_nested(self, scope: ast.AST, name: str) -> bool:
+        """Some scope nested in ``scope`` (a function's or the module's) reads ``name``
+        from it: a read in the body of a def, lambda, class or comprehension inside it, where
+        no scope on the way binds or declares the name. libcst counts such a read as a
+        reference of every binding of the name in ``scope``, wherever it lies. A read in a
+        default, a decorator or a comprehension's first iterable is the enclosing scope's
+        own, and is left out."""
+        if not isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False  # a class's names are not read from the scopes inside it
+        return any(
+            isinstance(node, ast.Name)
+            and node.id == name
+            and isinstance(node.ctx, ast.Load)
+            and self._read_from_outside(scope, node)
+            for node in walk(scope)
+        )
+
+    def _read_from_outside(self, scope: ast.AST, read: ast.Name) -> bool:
+        child: ast.AST = read
+        current = self.parent(read)
+        nested = False
+        while current is not None and current is not scope:
+            if isinstance(current, SCOPES):
+                if not _entered_by_body(current, child) or _binds_in(current, read.id):
+                    return False
+                nested = True
+            child, current = current, self.parent(current)
+        return current is scope and nested
+
     def binds_after(self, scope: ast.AST, name: str, after: ast.AST) -> bool:
         """``scope`` may bind ``name`` after the node ``after`` (or anywhere, where a binding
         has no place of its own in the source)."""
@@ -255,9 +284,23 @@ def _is_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
     return any(arg.arg == name for arg in _parameters(function))
 
 
-def _binds_in(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
-    """``function`` may bind ``name`` in its own scope (more than that: anything inside it
-    that binds the name, a parameter or a ``global`` or ``nonlocal`` of it counts)."""
+def _entered_by_body(scope: ast.AST, child: ast.AST) -> bool:
+    """``child`` is part of what runs in ``scope`` itself: a statement of a def's or a
+    class's body, a lambda's body, or a comprehension's element or later clauses."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return any(child is statement for statement in scope.body)
+    if isinstance(scope, ast.Lambda):
+        return child is scope.body
+    if isinstance(scope, COMPREHENSIONS):
+        parts = [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
+        return any(child is part for part in [*parts, *scope.generators[1:]])
+    return False
+
+
+def _binds_in(function: ast.AST, name: str) -> bool:
+    """``function`` (or another scope) may bind ``name`` in its own scope (more than that:
+    anything inside it that binds the name, a parameter or a ``global`` or ``nonlocal``
+    of it counts)."""
     return any(
         _binds(node, name)
         or (isinstance(node, ast.arg) and node.arg == name)

@@ -65,7 +65,9 @@ def _ast_may_be_lost(facts: AstFacts, call: ast.Call) -> bool:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         scope = scopes.scope_of(parent)
         names = [t.id for t in targets if isinstance(t, ast.Name)]
-        return len(names) == len(targets) and not any(any(scopes.reads(scope, n, after=parent)) for n in names)
+        return len(names) == len(targets) and not any(
+            any(scopes.reads(scope, n, after=parent)) or scopes.read_in_nested(scope, n) for n in names
+        )
     container = _filled(parent)
     if container is None or not (isinstance(parent, ast.Call) and any(arg is holder for arg in parent.args)):
         return False
