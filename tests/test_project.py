@@ -827,3 +827,39 @@ def test_the_model_reads_a_module_that_names_an_api_or_adds_to_sys_path_as_a_wor
     from mpfix.analysis.project.syspath import may_add_to_path
 
     assert (may_start(data), may_add_to_path(data)) == (starts, adds)
+
+
+# -- The modules that children import, summarised a level at a time ------------------
+
+CHAIN = {
+    "main.py": "from multiprocessing import Pool\n\nimport alpha\nimport beta\nfrom tasks import work\n\n"
+    'if __name__ == "__main__":\n    with Pool(2) as pool:\n        pool.map(work, range(3))\n',
+    "tasks.py": "def work(n):\n    return n\n",
+    "alpha.py": 'print("alpha loaded")\n',
+    "beta.py": 'print("beta loaded")\n',
+}
+
+
+def test_the_modules_children_import_are_summarised_together_with_the_same_findings(
+    program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpfix.analysis.project.model import Project
+    from mpfix.run import project
+
+    write(program, CHAIN)
+    one_by_one: list[str] = []
+    add = project.Summaries.add
+
+    def counted(self: project.Summaries, path: str, data: bytes) -> object:
+        one_by_one.append(Path(path).name)
+        return add(self, path, data)
+
+    monkeypatch.setattr(project.Summaries, "add", counted)
+    imported = {"alpha.py", "beta.py"}
+    together = mpfix("check", ".")
+    assert not imported & set(one_by_one)  # the modules the children import: summarised in batches
+    assert [line.split(":")[0] for line in together[1]] == ["alpha.py", "beta.py"]
+    monkeypatch.setattr(Project, "prefetch", lambda self, paths: None)
+    one_by_one.clear()
+    assert mpfix("check", ".") == together  # asked for one after the other: the same findings
+    assert imported <= set(one_by_one)

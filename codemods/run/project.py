@@ -99,6 +99,28 @@ class Summaries:
         self.found[path] = summary
         return summary
 
+    def load_many(self, paths: list[str], summarize_many: SummarizeMany | None = None) -> dict[str, ModuleSummary]:
+        """The summaries of those of ``paths`` that are known, each as :meth:`load` makes
+        it, the ones waiting made by ``summarize_many`` all at once; a module that does not
+        parse is left out."""
+        waiting = {path: data for path in paths if (data := self.known.get(path)) is not None}
+        cached = {path: self._cached(data) for path, data in waiting.items()}
+        missing = [path for path in waiting if cached[path] is None]
+        made: dict[str, ModuleSummary | None] = {}
+        if missing:
+            from ..analysis.project.summary import summarize
+
+            made = dict(zip(missing, (summarize_many or _each(summarize))([waiting[p] for p in missing]), strict=True))
+        for path, data in waiting.items():
+            self.known[path] = None
+            summary = cached[path] or made[path]
+            if summary is None:
+                continue
+            if cached[path] is None and self.cache is not None:
+                self.cache.put(data, _SALT, summary.to_json())
+            self.found[path] = summary
+        return {path: self.found[path] for path in paths if path in self.found}
+
     def load(self, path: str) -> ModuleSummary | None:
         """The summary of a module known, made now if it waits."""
         data = self.known.get(path)
@@ -203,7 +225,9 @@ def build(
 
     _follow_imports(summaries, files)
     _find_importers(summaries, [path for path in rest if path not in summaries.known])
-    project = Project(summaries.known, summaries.found, summaries.load)
+    project = Project(
+        summaries.known, summaries.found, summaries.load, lambda paths: summaries.load_many(paths, summarize_many)
+    )
     return {given.get(path, path): view for path, view in views(project, given).items()}
 
 

@@ -143,10 +143,12 @@ class Project:
         paths: Iterable[str],
         ready: Mapping[str, ModuleSummary],
         load: Callable[[str], ModuleSummary | None],
+        load_many: Callable[[list[str]], Mapping[str, ModuleSummary]] | None = None,
     ) -> None:
         self.paths = list(dict.fromkeys(paths))
         self.summaries = _Summaries(load)
         self.summaries.update(ready)
+        self._load_many = load_many
         self.names: dict[str, str] = {}
         self.files: dict[str, list[str]] = {}  # module name -> the files that may be it
         folders: dict[str, bool] = {}
@@ -154,6 +156,13 @@ class Project:
             name, _ = module_name(path, folders)
             self.names[path] = name
             self.files.setdefault(name, []).append(path)
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Summarise those of ``paths`` not summarised yet all at once, where the model was
+        given a way to (the run's workers): what asking for each would make, made together."""
+        missing = list(dict.fromkeys(path for path in paths if path not in self.summaries))
+        if missing and self._load_many is not None:
+            self.summaries.update(self._load_many(missing))
 
     def home(self, name: str) -> str | None:
         """The file of the module named ``name``."""

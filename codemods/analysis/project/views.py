@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from .model import (
     ChildStart,
@@ -95,6 +95,7 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
     """The modules that a child process imports when it starts, each with why: the
     modules of the children's targets and tasks, and what they and the script that starts
     the children import at load."""
+    _prefetch_imported(project, child_modules)
     why: dict[str, str] = {path: reason for path, reason in child_modules.items() if reason}
     pending = list(child_modules)
     seen = set(pending)
@@ -112,6 +113,31 @@ def _imported_by_children(project: Project, child_modules: dict[str, str]) -> di
             else:
                 why[home] = f"{importer} imports it on line {found.line}, and child processes import {importer}"
     return why
+
+
+def _prefetch_imported(project: Project, child_modules: Iterable[str]) -> None:
+    """Summarise, a level of imports at a time and each level at once, the modules that
+    the walk of ``_imported_by_children`` reads: the same modules it would summarise one
+    after the other (the first file of each module named, then what ``home`` asks)."""
+    level = list(dict.fromkeys(child_modules))
+    seen = set(level)
+    while level:
+        project.prefetch(level)
+        imports = [
+            (path, found) for path in level if path in project.summaries for found in project.summaries[path].imports
+        ]
+        firsts = []
+        for path, found in imports:
+            module, submodule = project.import_names(path, found)
+            firsts += project.files.get(submodule if submodule is not None else module, [])[:1]
+        project.prefetch(firsts)
+        following = []
+        for path, found in imports:
+            home = project.home(project.imported_module(path, found))
+            if found.at_load and home is not None and home not in seen:
+                seen.add(home)
+                following.append(home)
+        level = following
 
 
 def _importers(project: Project) -> dict[str, list[Importer]]:
