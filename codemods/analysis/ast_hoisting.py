@@ -11,17 +11,13 @@ from collections.abc import Collection
 
 from .ast_api import UNSURE, _Unsure
 from .ast_index import walk
+from .ast_scopes import binds_or_declares, parameters
 from .prechecks import AstFacts, is_main_guard_test
 
 _BUILTINS = frozenset(dir(builtins))
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 # What makes a lambda's names more than its own parameters and those of the function around it.
 _NESTED = (ast.Lambda, *_COMPREHENSIONS, ast.NamedExpr)
-
-
-def _parameters(args: ast.arguments) -> list[str]:
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return [arg.arg for arg in every if arg is not None]
 
 
 def enclosing_function(facts: AstFacts, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -38,30 +34,8 @@ def enclosing_function(facts: AstFacts, node: ast.AST) -> ast.FunctionDef | ast.
 
 
 def _bindings(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> list[ast.AST]:
-    """Every node inside ``function`` (nested scopes too) that binds ``name``."""
-    found: list[ast.AST] = []
-    for node in walk(function):
-        if node is function:
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            hit = node.id == name
-        elif isinstance(node, ast.arg):
-            hit = node.arg == name
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)):
-            hit = node.name == name
-        elif isinstance(node, ast.alias):
-            hit = (node.asname or node.name.split(".")[0]) == name
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            hit = name in node.names
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
-            hit = node.name == name
-        elif isinstance(node, ast.MatchMapping):
-            hit = node.rest == name
-        else:
-            continue
-        if hit:
-            found.append(node)
-    return found
+    """Every node inside ``function`` (nested scopes too) that binds or declares ``name``."""
+    return [node for node in walk(function) if node is not function and binds_or_declares(node, name)]
 
 
 def passed_parameters(
@@ -71,11 +45,11 @@ def passed_parameters(
     reads and that nothing else binds, when a process target takes no arguments of its own."""
     given = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
     keywords = {k.arg for k in call.keywords}
-    if noun != "target" or _parameters(lambda_.args) or len(given) > 2 or keywords & {"args", "kwargs"}:
+    if noun != "target" or parameters(lambda_) or len(given) > 2 or keywords & {"args", "kwargs"}:
         return set()
     read = {node.id for node in walk(lambda_.body) if isinstance(node, ast.Name)}
     passed = set()
-    for name in read & set(_parameters(function.args)):
+    for name in read & {arg.arg for arg in parameters(function)}:
         others = [node for node in _bindings(function, name) if not _is_parameter_of(node, function)]
         if others:
             return UNSURE  # rebound, or bound again in a nested scope: libcst's count tells
@@ -84,9 +58,7 @@ def passed_parameters(
 
 
 def _is_parameter_of(node: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    args = function.args
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return any(node is arg for arg in every)
+    return any(node is arg for arg in parameters(function))
 
 
 def lambda_obstacle(
@@ -100,7 +72,7 @@ def lambda_obstacle(
         return UNSURE  # the rule checks where a default's names are bound
     if any(isinstance(node, _NESTED) for node in walk(lambda_.body)):
         return UNSURE
-    own = set(_parameters(args))
+    own = {arg.arg for arg in parameters(lambda_)}
     reads = sorted(
         (node for node in walk(lambda_.body) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)),
         key=lambda node: (node.lineno, node.col_offset),

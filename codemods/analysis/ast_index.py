@@ -69,12 +69,7 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
     todo = [node]
     for current in todo:
         yield current
-        for name in _fields(current.__class__):
-            value = getattr(current, name, None)
-            if isinstance(value, list):
-                todo.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                todo.append(value)
+        todo.extend(children(current))
 
 
 def parents_of(tree: ast.AST) -> dict[int, ast.AST]:

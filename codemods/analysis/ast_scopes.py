@@ -164,7 +164,7 @@ class AstScopes:
         class never names it (no call of it passes anything that libcst follows)."""
         if isinstance(function, ast.Lambda):
             return True
-        if any(arg.arg == name and arg.annotation is not None for arg in _parameters(function)):
+        if any(arg.arg == name and arg.annotation is not None for arg in parameters(function)):
             return False
         if function.decorator_list:
             return True
@@ -274,14 +274,15 @@ def _binds(node: ast.AST, name: str) -> bool:
     return False
 
 
-def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.arg]:
+def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.arg]:
+    """Every parameter of ``function``, ``*args`` and ``**kwargs`` included."""
     arguments = function.args
     every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
     return [arg for arg in every if arg is not None]
 
 
 def _is_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
-    return any(arg.arg == name for arg in _parameters(function))
+    return any(arg.arg == name for arg in parameters(function))
 
 
 def _entered_by_body(scope: ast.AST, child: ast.AST) -> bool:
@@ -297,17 +298,21 @@ def _entered_by_body(scope: ast.AST, child: ast.AST) -> bool:
     return False
 
 
+def binds_or_declares(node: ast.AST, name: str) -> bool:
+    """``node`` binds ``name`` (see ``_binds``), is a parameter of that name, or declares
+    it ``global`` or ``nonlocal``."""
+    return (
+        _binds(node, name)
+        or (isinstance(node, ast.arg) and node.arg == name)
+        or (isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names)
+    )
+
+
 def _binds_in(function: ast.AST, name: str) -> bool:
     """``function`` (or another scope) may bind ``name`` in its own scope (more than that:
     anything inside it that binds the name, a parameter or a ``global`` or ``nonlocal``
     of it counts)."""
-    return any(
-        _binds(node, name)
-        or (isinstance(node, ast.arg) and node.arg == name)
-        or (isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names)
-        for node in walk(function)
-        if node is not function
-    )
+    return any(binds_or_declares(node, name) for node in walk(function) if node is not function)
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
