@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections.abc import Collection
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, callee_name
@@ -65,32 +66,33 @@ def _may_make(facts: AstFacts, call: ast.Call, apis: Collection[str]) -> set[str
 N = TypeVar("N", bound=ast.expr | ast.stmt)
 
 
-def _in_body(method: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[N]) -> list[N]:
-    """The ``nodes`` that lie in ``method``'s body (nested definitions included): between
-    the start of its first statement and its end."""
-    start = (method.body[0].lineno, method.body[0].col_offset)
-    end = (method.end_lineno or method.lineno, method.end_col_offset or 0)
-    return [
-        node
-        for node in nodes
-        if start <= (node.lineno, node.col_offset)
-        and (node.end_lineno or node.lineno, node.end_col_offset or 0) <= end
-    ]
+class _ByPlace(Generic[N]):
+    """Nodes in the order of their start, to pick those of one method's body at once."""
+
+    def __init__(self, nodes: list[N]) -> None:
+        self.nodes = sorted(nodes, key=lambda node: (node.lineno, node.col_offset))
+        self.starts = [(node.lineno, node.col_offset) for node in self.nodes]
+
+    def in_body(self, method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[N]:
+        """The nodes that lie in ``method``'s body (nested definitions included): they
+        start between the start of its first statement and its end (a node that starts
+        there ends there too)."""
+        start = (method.body[0].lineno, method.body[0].col_offset)
+        end = (method.end_lineno or method.lineno, method.end_col_offset or 0)
+        return self.nodes[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
 
 
-def _stored(facts: AstFacts, methods: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, set[str]]:
-    """``{attribute: the APIs it may hold}`` of what ``_stored_pools`` may find."""
+def _stored(
+    facts: AstFacts, methods: list[ast.FunctionDef | ast.AsyncFunctionDef], assigns: _ByPlace[ast.Assign]
+) -> dict[str, set[str]]:
+    """``{attribute: the APIs it may hold}`` of what ``_stored_pools`` may find, of
+    ``assigns``: the assignments of a call to an attribute, at least."""
     stored: dict[str, set[str]] = {}
-    assigns = [
-        node
-        for node in facts.nodes(ast.Assign)
-        if isinstance(node.value, ast.Call) and any(isinstance(target, ast.Attribute) for target in node.targets)
-    ]
-    for method in methods if assigns else ():
+    for method in methods if assigns.nodes else ():
         own = _first_param(method)
         if own is None:
             continue
-        for node in _in_body(method, assigns):
+        for node in assigns.in_body(method):
             assert isinstance(node.value, ast.Call)  # as ``assigns`` holds
             for target in node.targets:
                 on_own = isinstance(target, ast.Attribute) and _is_name(target.value, own)
@@ -110,17 +112,18 @@ def _may_be_pool(facts: AstFacts, receiver: ast.expr, stored: dict[str, set[str]
     return isinstance(receiver, ast.Name)
 
 
-def _class_may_find(facts: AstFacts, cls: ast.ClassDef) -> bool:
+def _class_may_find(
+    facts: AstFacts, cls: ast.ClassDef, assigns: _ByPlace[ast.Assign], calls: _ByPlace[ast.Call]
+) -> bool:
     methods = [s for s in cls.body if isinstance(s, _FUNCTIONS)]
-    stored = _stored(facts, methods)
+    stored = _stored(facts, methods, assigns)
     if not stored:
         return False
-    calls = facts.method_calls(TASK_METHODS)
     for method in methods:
         own = _first_param(method)
         if own is None or method.decorator_list:
             continue
-        for call in _in_body(method, calls):
+        for call in calls.in_body(method):
             assert isinstance(call.func, ast.Attribute)
             args = [a for a in call.args if not isinstance(a, ast.Starred)]
             task = args[0] if args else None
@@ -142,4 +145,10 @@ def precheck(facts: AstFacts) -> bool:
     such a pool stored on the object, a call that may make one, or a name."""
     if not _ast_stores_pool(facts):
         return False
-    return any(_class_may_find(facts, cls) for cls in facts.nodes(ast.ClassDef))
+    assigns = _ByPlace([
+        node
+        for node in facts.nodes(ast.Assign)
+        if isinstance(node.value, ast.Call) and any(isinstance(target, ast.Attribute) for target in node.targets)
+    ])
+    calls = _ByPlace(facts.method_calls(TASK_METHODS))
+    return any(_class_may_find(facts, cls, assigns, calls) for cls in facts.nodes(ast.ClassDef))
