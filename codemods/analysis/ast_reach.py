@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .prechecks import AstFacts
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# What a module's import must run, which no script statement is (mpfix.analysis.statements).
+DEFINITIONS = (*_FUNCTIONS, ast.ClassDef, ast.Import, ast.ImportFrom)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 # Pool methods whose callbacks run in the parent (mpfix.analysis.reachability).
 _CALLBACK_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
@@ -108,7 +110,7 @@ class AstReach:
     def _reads(self) -> dict[str, list[ast.Name]]:
         reads: dict[str, list[ast.Name]] = defaultdict(list)
         for node in self.facts.nodes(ast.Name):
-            if isinstance(node.ctx, ast.Load):
+            if isinstance(node.ctx, (ast.Load, ast.Del)):  # libcst counts ``del x`` a reference
                 reads[node.id].append(node)
         return reads
 
@@ -134,9 +136,11 @@ class AstReach:
             return None, False
         return chain[-1], all(isinstance(s, _COMPREHENSIONS) for s in chain)
 
-    def parent_only(self) -> set[str] | _Unsure:
-        """``ModuleReach.parent_only`` for a module with no ``__main__`` guard: the
-        functions that only other parent-only functions call, or hand over as callbacks."""
+    def parent_only(self, script: bool = False) -> set[str] | _Unsure:
+        """``ModuleReach.parent_only``: the functions that only other parent-only
+        functions call, or hand over as callbacks. Without ``script``, for a module with no
+        ``__main__`` guard (no statement of it runs in the parent only); with it, every
+        statement of the module's body but definitions and imports counts as the parent's."""
         functions = self.functions
         if isinstance(functions, _Unsure):
             return UNSURE
@@ -149,17 +153,21 @@ class AstReach:
             changed = False
             for name in sorted(candidates):
                 if not all(
-                    (self._is_call(use) or self._is_callback(use)) and self.in_parent_only(use, candidates)
+                    (self._is_call(use) or self._is_callback(use)) and self.in_parent_only(use, candidates, script)
                     for use in uses[name]  # type: ignore[union-attr]
                 ):
                     candidates.discard(name)
                     changed = True
         return candidates
 
-    def in_parent_only(self, node: ast.AST, parent_only: set[str]) -> bool:
-        """``ModuleReach.runs_in_parent_only`` of the scope of ``node``, with no guard."""
-        top, _ = self.top_scope(node)
+    def in_parent_only(self, node: ast.AST, parent_only: set[str], script: bool = False) -> bool:
+        """``ModuleReach.runs_in_parent_only`` of the scope of ``node``; with ``script``,
+        code at module level (or in its comprehensions) outside definitions and imports is
+        the parent's too."""
+        top, comprehensions = self.top_scope(node)
         functions = self.functions
+        if script and (top is None or comprehensions):
+            return not isinstance(self.facts.top_level_of(node), DEFINITIONS)
         return (
             isinstance(top, _FUNCTIONS)
             and top.name in parent_only

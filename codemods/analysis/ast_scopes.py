@@ -48,10 +48,11 @@ class AstScopes:
         return current if current is not None else self.tree
 
     def reads(self, scope: ast.AST, name: str, after: ast.AST) -> Iterator[ast.Name]:
-        """Each read of ``name`` in ``scope`` itself that comes after the node ``after``."""
+        """Each read of ``name`` in ``scope`` itself that comes after the node ``after``.
+        ``del name`` counts as a read, as libcst counts it a reference of the binding."""
         end = _end(after)
         for node in _own_nodes(scope):
-            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Load, ast.Del))):
                 continue
             if (node.lineno, node.col_offset) >= end:
                 yield node

@@ -26,7 +26,7 @@ from .ast_index import CLASS as CLASS
 from .ast_index import EVERYWHERE as EVERYWHERE
 from .ast_index import FUNCTION as FUNCTION
 from .ast_index import MODULE as MODULE
-from .ast_index import children, index_of, walk
+from .ast_index import TopLevel, children, index_of, walk
 from .ast_scopes import AstScopes
 from .project.apis import POOLS, TASK_METHODS
 
@@ -90,6 +90,10 @@ class AstFacts:
         while (parent := self.scopes.parent(node)) is not None and parent is not self.tree:
             node = parent
         return node
+
+    @cached_property
+    def top_level(self) -> TopLevel:
+        return TopLevel(self.tree)
 
     @classmethod
     def of(cls, module: AstFacts | ast.Module) -> AstFacts:

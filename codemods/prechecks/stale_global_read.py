@@ -26,13 +26,22 @@ def _changed_name(node: ast.AST) -> str | None:
 
 def _ast_run_time_names(facts: AstFacts) -> set[str]:
     """Names that the parent may set at run time: bound anywhere in a ``__main__`` guard,
-    declared ``global`` in a function, or changed in place in a function or a guard."""
+    declared ``global`` in a function, or changed in place in a function or a guard. The
+    rule counts only what a ``def`` of the module's body does (one the parent may run): a
+    method runs wherever its object is, and code elsewhere runs at import."""
     guards = [s for s in facts.tree.body if isinstance(s, ast.If) and is_main_guard_test(s.test)]
     in_guards = [node for guard in guards for node in walk(guard)]
     names = {node.id for node in in_guards if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
-    names |= {name for node in facts.nodes(ast.Global, levels=(FUNCTION,)) for name in node.names}
-    found = [*facts.nodes(ast.Call, ast.Subscript, ast.Attribute, levels=(FUNCTION,)), *in_guards]
+    globals_ = facts.nodes(ast.Global, levels=(FUNCTION,))
+    names |= {name for node in globals_ if _in_a_def(facts, node) for name in node.names}
+    changes = facts.nodes(ast.Call, ast.Subscript, ast.Attribute, levels=(FUNCTION,))
+    found = [*(node for node in changes if _changed_name(node) is not None and _in_a_def(facts, node)), *in_guards]
     return names | {name for node in found if (name := _changed_name(node)) is not None}
+
+
+def _in_a_def(facts: AstFacts, node: ast.expr | ast.stmt) -> bool:
+    """``node`` lies in a ``def`` of the module's body, not in a class or at module level."""
+    return isinstance(facts.top_level.at(node), (ast.FunctionDef, ast.AsyncFunctionDef))
 
 
 def _module_names(facts: AstFacts) -> set[str]:
