@@ -48,9 +48,12 @@ class ApiRefs:
         self.found: dict[str, set[str]] = {}  # API -> the names of the libraries it may be
         for node in assignments:
             self._note_context(node)
+        roots = self._sources.keys() | self._contexts.keys()  # no other root resolves (``_add``)
         for name in names:
-            chain = _chain(name) if isinstance(name, (ast.Name, ast.Attribute)) else None
-            if chain is not None:
+            if isinstance(name, ast.Name):
+                if name.id in roots:
+                    self._add(name.id, [])
+            elif isinstance(name, ast.Attribute) and (chain := _chain(name)) is not None:
                 self._add(*chain)
 
     def _roots(self, name: str) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 
 from ..analysis.ast_api import UNSURE
 from ..analysis.ast_index import children
@@ -62,19 +62,28 @@ def _makes(facts: AstFacts) -> Callable[[ast.Call], bool]:
     return makes
 
 
-def _ast_scopes(tree: ast.Module) -> Iterator[list[ast.AST]]:
-    """The nodes of each scope, without those of the scopes inside it."""
-    scopes: list[ast.AST] = [tree]
-    while scopes:
-        nodes, pending = [], list(children(scopes.pop()))
-        while pending:
-            node = pending.pop()
-            nodes.append(node)
-            if isinstance(node, _AST_SCOPES):
-                scopes.append(node)
-            else:
-                pending.extend(children(node))
-        yield nodes
+def _own_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of ``scope`` (a def's decorators and defaults, a comprehension's first
+    iterable included), and of the scopes inside it only their own nodes."""
+    nodes, pending = [], children(scope)
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if not isinstance(node, _AST_SCOPES):
+            pending.extend(children(node))
+    return nodes
+
+
+def _scope_holding(facts: AstFacts, statement: ast.stmt) -> ast.AST:
+    """The innermost def, class or module that holds ``statement`` (no lambda or
+    comprehension holds a statement), told by position."""
+    where = (statement.lineno, statement.col_offset)
+    holders = [
+        node
+        for node in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if (node.lineno, node.col_offset) < where <= (node.end_lineno or 0, node.end_col_offset or 0)
+    ]
+    return max(holders, key=lambda node: (node.lineno, node.col_offset), default=facts.tree)
 
 
 def _ast_unclosed(nodes: list[ast.AST], pools: Collection[str], makes: Callable[[ast.Call], bool]) -> bool:
@@ -112,6 +121,6 @@ def precheck(facts: AstFacts) -> bool:
     if not any(callee_name(n.value) in pools for n in facts.nodes(ast.Assign) if isinstance(n.value, ast.Call)):
         return False
     makes = _makes(facts)
-    if not any(_ast_pool_name(n, pools, makes) for n in facts.nodes(ast.Assign)):
-        return False
-    return any(_ast_unclosed(nodes, pools, makes) for nodes in _ast_scopes(facts.tree))
+    made = [n for n in facts.nodes(ast.Assign) if _ast_pool_name(n, pools, makes)]
+    scopes = {id(scope): scope for scope in (_scope_holding(facts, node) for node in made)}
+    return any(_ast_unclosed(_own_nodes(scope), pools, makes) for scope in scopes.values())

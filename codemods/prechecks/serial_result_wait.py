@@ -61,8 +61,8 @@ def precheck(facts: AstFacts) -> bool:
     surely made anew for each iteration (see ``_new_pool_each_time``)."""
     pools = facts.aliases(spellings(POOLS))
     waits = list(_waits([*facts.method_calls(["apply", *WAIT_OF.values()]), *facts.nodes(ast.Assign)], pools))
-    if not waits:
-        return False
+    loops = facts.nodes(*AST_LOOPS)
+    waits = [wait for wait in waits if any(_inside(wait[0], loop) for loop in loops)]  # no parents asked yet
     for call, receiver, bind in waits:
         loop = _loop_of(facts, call)
         if loop is None or (bind is not None and not _inside(bind, loop)):
@@ -72,9 +72,11 @@ def precheck(facts: AstFacts) -> bool:
     return False
 
 
-def _inside(node: ast.stmt, around: ast.stmt | ast.expr) -> bool:
-    end = (around.end_lineno or around.lineno, around.end_col_offset or 0)
-    return (around.lineno, around.col_offset) <= (node.lineno, node.col_offset) < end
+def _inside(node: ast.stmt | ast.expr, around: ast.AST) -> bool:
+    """``node`` starts within ``around`` (a loop)."""
+    start = (getattr(around, "lineno", 0), getattr(around, "col_offset", 0))
+    end = (getattr(around, "end_lineno", None) or 0, getattr(around, "end_col_offset", None) or 0)
+    return start <= (node.lineno, node.col_offset) < end
 
 
 # -- the loop of a wait, and a pool made for each iteration: the ``ast`` twins of the rule's
@@ -84,7 +86,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _loop_of(facts: AstFacts, call: ast.Call) -> ast.stmt | ast.expr | None:
+def _loop_of(facts: AstFacts, call: ast.Call) -> ast.AST | None:
     """The innermost loop that runs ``call`` on every iteration (its body, a ``while``
     loop's test, a comprehension's all but the first iterable), None outside loops."""
     parent = facts.scopes.parent
