@@ -12,13 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
+from mpfix.analysis.project.summary import summarize
 from mpfix.model import ErrorKind, FileError, FileResult
-from mpfix.registry import RULES
+from mpfix.registry import RULES, matching
 from mpfix.run import workers
 from mpfix.run.discover import DEFAULT_EXCLUDES, decode, discover
 from mpfix.run.pipeline import check_bytes, run
 from mpfix.run.request import Options, Request
 from mpfix.run.write import write_atomically
+from mpfix.screening import screen
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
 GUARD = 'if __name__ == "__main__":'
@@ -319,9 +321,11 @@ def test_workers_started_by_every_start_method_analyse_every_file(tmp_path: Path
 
 _HOLD_WORKERS = """
 import sys, time
-from mpfix.registry import RULES
+from mpfix.analysis.project.summary import summarize
+from mpfix.registry import RULES, matching
 from mpfix.run.pipeline import analyse
 from mpfix.run.request import Options, Request
+from mpfix.screening import screen
 results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))
 next(results)
 print("workers started", flush=True)
@@ -468,12 +472,41 @@ def test_a_file_no_rule_must_analyse_in_full_loads_no_libcst(tmp_path: Path, job
 
 
 @pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
-def test_the_workers_summarise_modules_as_this_process_would(method: str) -> None:
-    from mpfix.analysis.project.summary import summarize
-
+def test_the_workers_summarise_and_screen_modules_as_this_process_would(method: str) -> None:
     snippets = Path(__file__).resolve().parent.parent / "docs" / "snippets"
     datas = [path.read_bytes() for path in sorted(snippets.rglob("*.py"))[:30]] + [b"def broken(:\n"]
     assert len(datas) > workers.SUMMARIES_IN_PROCESS_MAX
     here = [summarize(data) for data in datas]
     assert here[-1] is None and sum(summary is not None and bool(summary.handovers) for summary in here) > 5
-    assert workers.summaries(datas, 2, multiprocessing.get_context(method)) == here
+    # Screened for the rules whose needles they hold, as a job's pre-checks screen them.
+    items = [(data, tuple(spec.code for spec in matching(data, RULES))) for data in datas]
+    clean = [not screen(decode(data)[0], RULES, matching(data, RULES)).passed for data in datas]
+    assert 0 < sum(clean) < len(datas) - 1 and not clean[-1]
+    made = workers.summaries(items, 2, multiprocessing.get_context(method))
+    assert made == list(zip(here, clean, strict=True))
+    # Not screened: none is clean.
+    assert workers.summaries([(data, None) for data in datas], 2) == [(summary, False) for summary in here]
+
+
+def test_a_file_screened_clean_as_it_is_summarised_is_not_analysed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both name a pool, so both are summarised; only the unguarded one passes a pre-check.
+    guarded = f"import multiprocessing as mp\n\n{GUARD}\n    with mp.Pool(2) as p:\n        print(p.map(abs, [-1]))\n"
+    write(tmp_path, "guarded.py", guarded)
+    write(tmp_path, "unguarded.py", UNGUARDED)
+    analysed: list[str] = []
+    analyse = workers.analyse_in_process
+    monkeypatch.setattr(workers, "analyse_in_process", lambda job: analysed.append(job.path) or analyse(job))
+
+    results = {Path(result.path).name: result for result in run(Request([str(tmp_path)], CHECK, jobs=2))}
+
+    assert [Path(path).name for path in analysed] == ["unguarded.py"]
+    assert results["guarded.py"] == FileResult(str(tmp_path / "guarded.py"))
+    assert [finding.code for finding in results["unguarded.py"].findings] == ["MP001"]
+    # Without the screening, its job finds the same: nothing.
+    analysed.clear()
+    monkeypatch.setattr(workers, "summarize_and_screen", lambda item: (summarize(item[0]), False))
+    again = {Path(result.path).name: result for result in run(Request([str(tmp_path)], CHECK, jobs=2))}
+    assert sorted(Path(path).name for path in analysed) == ["guarded.py", "unguarded.py"]
+    assert [result.findings for result in again.values()] == [result.findings for result in results.values()]

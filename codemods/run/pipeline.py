@@ -7,7 +7,7 @@ so a run over files that cannot match any selected rule never pays for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 from functools import partial
@@ -147,12 +147,14 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             progress(len(done), len(done) + len(passed))
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
+    screening = _screening(passed, options_for)
+    clean: set[bytes] = set()  # the bytes of the files that, screened as they were summarised, pass no rule
     views = project.build(
         {path: data for path, (data, _) in passed.items()},
         project.neighbours(named_alone),
         cache,
         skipped,
-        partial(_summaries, request),
+        partial(_summaries, request, screening, clean),
     )
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
@@ -168,6 +170,10 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         if cache is not None and (entry := cache.get(data, _salt(file_options, view))) is not None:
             cached = from_entry(path, data, entry)
             done[path] = (cached, data if cached.fixed is not None else None)
+        elif data in clean and (view is None or not view.rules):
+            done[path] = (FileResult(path), None)  # what its job would give
+            if cache is not None:
+                cache.put(data, _salt(file_options, view), to_entry(done[path][0]))
         else:
             pending.append(Job(path, data, file_options, _needled(needled, file_options, view), view))
     passed.clear()  # the bytes of the files the cache answered are not kept to the end
@@ -207,14 +213,36 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
     yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)
 
 
-def _summaries(request: Request, datas: list[bytes]) -> list[ModuleSummary | None]:
-    """The project model's summaries of ``datas``, made by the request's worker processes."""
+def _screening(
+    passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]], options_for: Callable[[str], Options]
+) -> dict[bytes, tuple[str, ...]]:
+    """What to screen each file's bytes for as they are summarised: the codes of the rules
+    whose needles they hold (of every file with those bytes). A file whose rules the byte
+    prefilter does not choose, or whose unused suppressions are reported, is left to its job."""
+    screening: dict[bytes, tuple[str, ...]] = {}
+    for path, (data, needled) in passed.items():
+        file_options = options_for(path)
+        if file_options.prefilter and not file_options.report_unused_suppressions:
+            codes = screening.get(data, ())
+            screening[data] = (*codes, *(spec.code for spec in needled if spec.code not in codes))
+    return screening
+
+
+def _summaries(
+    request: Request, screening: dict[bytes, tuple[str, ...]], clean: set[bytes], datas: list[bytes]
+) -> list[ModuleSummary | None]:
+    """The project model's summaries of ``datas``, made by the request's worker processes,
+    each screened for its rules as well (``screening``): the bytes that pass none go into
+    ``clean``."""
     from multiprocessing import get_context
 
     from . import workers
 
     context = None if request.start_method is None else get_context(request.start_method)
-    return workers.summaries(datas, request.jobs or os.cpu_count() or 1, context)
+    items = [(data, screening.get(data)) for data in datas]
+    made = workers.summaries(items, request.jobs or os.cpu_count() or 1, context)
+    clean.update(data for data, (_, passes_none) in zip(datas, made, strict=True) if passes_none)
+    return [summary for summary, _ in made]
 
 
 def _of_all(progress: Progress, settled: int, total: int, analysed: int, _pending: int) -> None:

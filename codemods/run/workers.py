@@ -19,7 +19,8 @@ from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, ClassVar
 
 from ..model import ErrorKind, FileError, FileResult
-from ..screening import screen
+from ..registry import BY_CODE
+from ..screening import prefiltered, screen
 from .discover import decode
 from .request import Job, Progress
 
@@ -227,27 +228,55 @@ def analysed(
         lifeline.close()
 
 
-def summaries(datas: list[bytes], jobs: int, context: BaseContext | None = None) -> list[ModuleSummary | None]:
-    """The project model's summaries of ``datas``, in their order, made by a pool of
-    ``jobs`` workers (here, for a few, or when a worker dies)."""
-    from ..analysis.project.summary import summarize
+# The codes of the rules whose needles a module's bytes hold, to screen the module for as
+# it is summarised (see ``summarize_and_screen``); None: not to screen it.
+Screening = tuple[str, ...] | None
 
-    if jobs <= 1 or len(datas) <= SUMMARIES_IN_PROCESS_MAX:
-        return [summarize(data) for data in datas]
+
+def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary | None, bool]:
+    """The project model's summary of a module's bytes, and whether, screened for the
+    rules of ``item[1]`` on the same ``ast``, it passes none of them (mpfix.screening's
+    ``prefiltered``, with nothing that other modules tell): :func:`analyse_file` would
+    then report nothing, and the file need not be read again."""
+    from ..analysis.project.summary import parse, summary_of
+
+    data, screening = item
+    tree = parse(data)
+    if tree is None:
+        return None, False
+    summary = summary_of(tree)
+    if screening is None or any(code not in BY_CODE for code in screening):
+        return summary, False
+    try:
+        text, _ = decode(data)
+        specs = [BY_CODE[code] for code in screening]
+        return summary, not prefiltered(text, tree, specs, needled=specs)
+    except (SyntaxError, UnicodeDecodeError, RecursionError):
+        return summary, False
+
+
+def summaries(
+    items: list[tuple[bytes, Screening]], jobs: int, context: BaseContext | None = None
+) -> list[tuple[ModuleSummary | None, bool]]:
+    """:func:`summarize_and_screen` of each of ``items``, in their order, made by a pool
+    of ``jobs`` workers (here, for a few, or when a worker dies)."""
+    if jobs <= 1 or len(items) <= SUMMARIES_IN_PROCESS_MAX:
+        return [summarize_and_screen(item) for item in items]
     lifeline = _Lifeline()
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(datas)), mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
+        max_workers=min(jobs, len(items)), mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
     )
     try:
         # The largest first, a few to a message, so that no worker is left with a big one last.
-        order = sorted(range(len(datas)), key=lambda i: -len(datas[i]))
-        made = pool.map(summarize, [datas[i] for i in order], chunksize=max(1, len(datas) // (jobs * 8)))
-        found: list[ModuleSummary | None] = [None] * len(datas)
+        order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))
+        chunks = max(1, len(items) // (jobs * 8))
+        made = pool.map(summarize_and_screen, [items[i] for i in order], chunksize=chunks)
+        found: list[tuple[ModuleSummary | None, bool]] = [(None, False)] * len(items)
         for index, summary in zip(order, made, strict=True):
             found[index] = summary
         return found
     except BrokenProcessPool:  # a worker died (killed, out of memory): the summaries are made here
-        return [summarize(data) for data in datas]
+        return [summarize_and_screen(item) for item in items]
     finally:
         pool.shutdown(cancel_futures=True)
         lifeline.close()

@@ -101,12 +101,21 @@ _STARTING = re.compile(rb"(?:" + b"|".join(re.escape(n.encode()) for n in sorted
 
 def summarize(data: bytes) -> ModuleSummary | None:
     """The summary of a module's bytes; None when Python cannot parse them."""
+    tree = parse(data)
+    return summary_of(tree) if tree is not None else None
+
+
+def parse(data: bytes) -> ast.Module | None:
+    """A module's ``ast`` (None when Python cannot parse its bytes)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            tree = ast.parse(data)
+            return ast.parse(data)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+
+
+def summary_of(tree: ast.Module) -> ModuleSummary | None:
     try:
         return _Summarizer(tree).summary
     except RecursionError:
