@@ -238,7 +238,8 @@ def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary |
     rules of ``item[1]`` on the same ``ast``, it passes none of them (mpfix.screening's
     ``prefiltered``, with nothing that other modules tell): :func:`analyse_file` would
     then report nothing, and the file need not be read again."""
-    from ..analysis.project.summary import parse, summary_of
+    # Loaded here, as the engine is for a file analysed in full: a worker imports it once.
+    from ..analysis.project.summary import parse, summary_of  # mpfix: ignore[import-in-task]
 
     data, screening = item
     tree = parse(data)
