@@ -214,10 +214,6 @@ def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list
     return ReplaceNodes({id(node): replacement for node, replacement in swaps.items()}).apply(module), chosen
 
 
-def _compiles(source: str) -> bool:
-    return python_ast(source) is not None
-
-
 def _unsuppressed(
     candidates: list[Candidate], code: str, specs: Sequence[RuleSpec], report_unused: bool
 ) -> tuple[list[Candidate], list[Finding]]:
@@ -273,8 +269,9 @@ def analyze(
         elif screened is None:
             screened = Screen(python_ast(source), frozenset(specs))
         return _analyze_source(
-            source, specs, fix, unsafe_fixes, report_unused_suppressions, screened, only, target_version, project
-        )
+            source, specs, fix, unsafe_fixes, report_unused_suppressions, screened, only, target_version, project,
+            precheck,
+        )  # fmt: skip
     except RecursionError:
         # libcst's visitors, metadata and code generation recurse in Python: a chain a few
         # hundred deep (such as the thousands of implicitly concatenated strings of the
@@ -293,10 +290,11 @@ def _analyze_source(
     only: Finding | None,
     target: TargetVersion,
     project: ProjectView | None,
+    precheck: bool = True,
 ) -> Result:
     tree = screened.tree
-    # The pre-filters decide what the first pass runs; once a fix changed the code, every
-    # selected rule looks at the result.
+    # The pre-filters decide what each pass runs: the first on the source, each later one
+    # on the code the fixes made (with every selected rule when they are off).
     if not screened.passed:
         _, unused = _unsuppressed([], source, specs, report_unused_suppressions)
         return Result(source=source, findings=unused, fixed=source, remaining=unused)
@@ -351,7 +349,8 @@ def _analyze_source(
             raise NotReproducible(
                 "libcst does not reproduce the partly fixed text byte for byte, so no fix is applied"
             )
-        if check_compile and not _compiles(new_code + tail):
+        new_tree = python_ast(new_code + tail) if check_compile else None
+        if check_compile and new_tree is None:
             raise FixError("a fix produced code that does not compile")
         if new_code == current:
             raise FixError(
@@ -359,9 +358,14 @@ def _analyze_source(
             )
         result.applied.extend(c.finding for c in applied)
         current = new_code
-        candidates, unused = _unsuppressed(
-            _analyse(module, visitors, target, project), current + tail, specs, report_unused_suppressions
-        )
+        again = Screen(new_tree, frozenset(specs))
+        if precheck:
+            again = screen(current + tail, specs, None, project, new_tree)
+        found = [Candidate(finding) for findings in again.decided.values() for finding in findings]
+        if undecided := again.passed - again.decided.keys():
+            found += _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+        found.sort(key=lambda c: c.finding.sort_key())
+        candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 
 

@@ -65,11 +65,13 @@ def screen(
     specs: Sequence[RuleSpec],
     needled: Collection[RuleSpec] | None = None,
     project: ProjectView | None = None,
+    tree: ast.Module | None = None,
 ) -> Screen:
-    """The ``ast`` of ``source``, the rules of ``specs`` it passes (see ``prefiltered``)
-    and the findings of those that decide on ``ast``; every rule, none decided, when
-    Python cannot parse it (libcst may, and reports why not)."""
-    tree = python_ast(source)
+    """The ``ast`` of ``source`` (``tree``, when the caller has parsed it), the rules of
+    ``specs`` it passes (see ``prefiltered``) and the findings of those that decide on
+    ``ast``; every rule, none decided, when Python cannot parse it (libcst may, and
+    reports why not)."""
+    tree = tree or python_ast(source)
     if tree is None:
         return Screen(None, frozenset(specs))
     facts = AstFacts(tree, source)

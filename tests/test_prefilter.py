@@ -108,3 +108,47 @@ def test_a_call_needle_holds_the_word_called_however_python_lets_the_call_be_spe
     # could be split, which would take longer than any run).
     banner = b"handler = form.submit  " + b"#" * 80 + b"\nprint(handler.result())\n"
     assert serial not in registry.matching(banner, registry.RULES)
+
+
+@functools.cache
+def _fixed(prefiltered: bool) -> dict[str, tuple]:
+    """What a fix run makes of each corpus entry that has a fixable finding: the fixed
+    text, the fixes applied, the findings left and the report that predicts them."""
+    made = {}
+    for name, text in CORPUS:
+        if not any(f.fix is not None for findings in _findings(False)[name].values() for f in findings):
+            continue
+        try:
+            result = analyze(text, fix=True, unsafe_fixes=True, precheck=prefiltered)
+        except SourceError:
+            continue
+        made[name] = (result.fixed, result.applied, result.remaining, result.settled(True))
+    return made
+
+
+def test_the_rounds_after_a_fix_are_prefiltered_and_fix_the_same() -> None:
+    """Each round after the first screens the code the fixes made, as the first screens
+    the source: the fix run ends the same as with every rule in every round."""
+    assert len(_fixed(False)) > 50
+    assert _fixed(True) == _fixed(False)
+
+
+def test_a_round_after_a_fix_runs_only_the_rules_the_fixed_code_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpfix import engine
+
+    rounds: list[set[str]] = []
+    analyse = engine._analyse
+
+    def recorded(module, visitors, *rest):  # type: ignore[no-untyped-def]
+        rounds.append({visitor.SPEC.code for visitor in visitors})
+        return analyse(module, visitors, *rest)
+
+    monkeypatch.setattr(engine, "_analyse", recorded)
+    text = "import multiprocessing as mp\n\nmp.Process(target=print).start()\n"
+    result = analyze(text)
+    assert [f.code for f in result.applied] == ["MP001"] and "__main__" in result.fixed
+    # The guarded script passes the pre-check of no rule that libcst must run.
+    assert rounds == [{"MP001"}]
+    rounds.clear()
+    assert analyze(text, precheck=False).fixed == result.fixed
+    assert len(rounds) == 2 and rounds[1] == {spec.code for spec in registry.RULES}
