@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import registry
+from . import registry, suppressions
 from .analysis.prechecks import AstFacts
 from .analysis.project.model import ProjectView
 from .model import Finding, RuleSpec
@@ -83,3 +83,14 @@ def screen(
             if found is not None:
                 decided[spec] = tuple(found)
     return Screen(tree, frozenset(passed), decided)
+
+
+def settled_on_ast(source: str, screened: Screen) -> list[Finding] | None:
+    """The findings of ``source`` when no rule needs libcst for them: every rule it
+    passes decided on ``ast`` (or none passed), less those a suppression comment covers,
+    in order; None when some rule must run in full. Unused suppressions are not judged."""
+    if screened.tree is None or screened.passed - screened.decided.keys():
+        return None
+    found = sorted((finding for findings in screened.decided.values() for finding in findings), key=Finding.sort_key)
+    directives = suppressions.scan(source) if found else []
+    return [finding for finding in found if not any(directive.covers(finding) for directive in directives)]

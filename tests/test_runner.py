@@ -20,10 +20,23 @@ from mpfix.run.discover import DEFAULT_EXCLUDES, decode, discover
 from mpfix.run.pipeline import check_bytes, run
 from mpfix.run.request import Options, Request
 from mpfix.run.write import write_atomically
-from mpfix.screening import screen
+from mpfix.screening import screen, settled_on_ast
 
 UNGUARDED = "import multiprocessing as mp\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-1]))\n"
 GUARD = 'if __name__ == "__main__":'
+# A library module that sets the start method (a finding decided on ``ast``) and uses a pool.
+LIBRARY = """\
+import multiprocessing
+
+
+def setup():
+    multiprocessing.set_start_method("spawn")
+
+
+def run(xs):
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(abs, xs)
+"""
 CHECK = Options(rules=RULES)
 FIX = Options(rules=RULES, fix=True)
 
@@ -325,7 +338,7 @@ from mpfix.analysis.project.summary import summarize
 from mpfix.registry import RULES, matching
 from mpfix.run.pipeline import analyse
 from mpfix.run.request import Options, Request
-from mpfix.screening import screen
+from mpfix.screening import screen, settled_on_ast
 results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))
 next(results)
 print("workers started", flush=True)
@@ -474,39 +487,44 @@ def test_a_file_no_rule_must_analyse_in_full_loads_no_libcst(tmp_path: Path, job
 @pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
 def test_the_workers_summarise_and_screen_modules_as_this_process_would(method: str) -> None:
     snippets = Path(__file__).resolve().parent.parent / "docs" / "snippets"
-    datas = [path.read_bytes() for path in sorted(snippets.rglob("*.py"))[:30]] + [b"def broken(:\n"]
+    datas = [path.read_bytes() for path in sorted(snippets.rglob("*.py"))[:30]] + [LIBRARY.encode(), b"def broken(:\n"]
     assert len(datas) > workers.SUMMARIES_IN_PROCESS_MAX
     here = [summarize(data) for data in datas]
     assert here[-1] is None and sum(summary is not None and bool(summary.handovers) for summary in here) > 5
     # Screened for the rules whose needles they hold, as a job's pre-checks screen them.
     items = [(data, tuple(spec.code for spec in matching(data, RULES))) for data in datas]
-    clean = [not screen(decode(data)[0], RULES, matching(data, RULES)).passed for data in datas]
-    assert 0 < sum(clean) < len(datas) - 1 and not clean[-1]
+    on_ast = [settled_on_ast(decode(data)[0], screen(decode(data)[0], RULES, matching(data, RULES))) for data in datas]
+    assert any(found == [] for found in on_ast) and any(found for found in on_ast) and None in on_ast
     made = workers.summaries(items, 2, multiprocessing.get_context(method))
-    assert made == list(zip(here, clean, strict=True))
-    # Not screened: none is clean.
-    assert workers.summaries([(data, None) for data in datas], 2) == [(summary, False) for summary in here]
+    assert made == list(zip(here, on_ast, strict=True))
+    # Not screened: each needs its job.
+    assert workers.summaries([(data, None) for data in datas], 2) == [(summary, None) for summary in here]
 
 
-def test_a_file_screened_clean_as_it_is_summarised_is_not_analysed_again(
+def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst_must(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Both name a pool, so both are summarised; only the unguarded one passes a pre-check.
+    # All three name a pool, so all are summarised. No rule passes the guarded script;
+    # library-sets-start-method decides on ``ast`` in the library; missing-main-guard must
+    # run on libcst in the unguarded one.
     guarded = f"import multiprocessing as mp\n\n{GUARD}\n    with mp.Pool(2) as p:\n        print(p.map(abs, [-1]))\n"
     write(tmp_path, "guarded.py", guarded)
+    write(tmp_path, "library.py", LIBRARY)
     write(tmp_path, "unguarded.py", UNGUARDED)
     analysed: list[str] = []
     analyse = workers.analyse_in_process
     monkeypatch.setattr(workers, "analyse_in_process", lambda job: analysed.append(job.path) or analyse(job))
 
-    results = {Path(result.path).name: result for result in run(Request([str(tmp_path)], CHECK, jobs=2))}
+    results = run(Request([str(tmp_path)], CHECK, jobs=2))
 
     assert [Path(path).name for path in analysed] == ["unguarded.py"]
-    assert results["guarded.py"] == FileResult(str(tmp_path / "guarded.py"))
-    assert [finding.code for finding in results["unguarded.py"].findings] == ["MP001"]
-    # Without the screening, its job finds the same: nothing.
+    assert results[0] == FileResult(str(tmp_path / "guarded.py"))
+    assert [[finding.code for finding in result.findings] for result in results] == [[], ["MP017"], ["MP001"]]
+    # Without the screening, their jobs give the same.
     analysed.clear()
-    monkeypatch.setattr(workers, "summarize_and_screen", lambda item: (summarize(item[0]), False))
-    again = {Path(result.path).name: result for result in run(Request([str(tmp_path)], CHECK, jobs=2))}
-    assert sorted(Path(path).name for path in analysed) == ["guarded.py", "unguarded.py"]
-    assert [result.findings for result in again.values()] == [result.findings for result in results.values()]
+    monkeypatch.setattr(workers, "summarize_and_screen", lambda item: (summarize(item[0]), None))
+    again = run(Request([str(tmp_path)], CHECK, jobs=1))
+    assert sorted(Path(path).name for path in analysed) == ["guarded.py", "library.py", "unguarded.py"]
+    assert [(result.findings, result.source, result.encoding) for result in again] == [
+        (result.findings, result.source, result.encoding) for result in results
+    ]

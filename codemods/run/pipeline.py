@@ -13,11 +13,11 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..model import ErrorKind, FileError, FileResult, RuleSpec
+from ..model import ErrorKind, FileError, FileResult, Finding, RuleSpec
 from . import project
 from .across import fix_across
 from .cache import from_entry, to_entry
-from .discover import discover, read, regular_status
+from .discover import decode, discover, read, regular_status
 from .index import ByteFacts, stamp
 from .request import Job, Options, Progress, Request
 from .write import os_error, signals_deferred, write_all
@@ -148,13 +148,14 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
     screening = _screening(passed, options_for)
-    clean: set[bytes] = set()  # the bytes of the files that, screened as they were summarised, pass no rule
+    # By their bytes, the findings of the files that, screened as they were summarised, need no libcst.
+    on_ast: dict[bytes, list[Finding]] = {}
     views = project.build(
         {path: data for path, (data, _) in passed.items()},
         project.neighbours(named_alone),
         cache,
         skipped,
-        partial(_summaries, request, screening, clean),
+        partial(_summaries, request, screening, on_ast),
     )
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
@@ -170,8 +171,8 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         if cache is not None and (entry := cache.get(data, _salt(file_options, view))) is not None:
             cached = from_entry(path, data, entry)
             done[path] = (cached, data if cached.fixed is not None else None)
-        elif data in clean and (view is None or not view.rules):
-            done[path] = (FileResult(path), None)  # what its job would give
+        elif (found := on_ast.get(data)) is not None and (view is None or not view.rules):
+            done[path] = (_settled(path, data, found), None)  # what its job would give
             if cache is not None:
                 cache.put(data, _salt(file_options, view), to_entry(done[path][0]))
         else:
@@ -215,25 +216,29 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
 
 def _screening(
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]], options_for: Callable[[str], Options]
-) -> dict[bytes, tuple[str, ...]]:
+) -> dict[bytes, tuple[str, ...] | None]:
     """What to screen each file's bytes for as they are summarised: the codes of the rules
-    whose needles they hold (of every file with those bytes). A file whose rules the byte
-    prefilter does not choose, or whose unused suppressions are reported, is left to its job."""
-    screening: dict[bytes, tuple[str, ...]] = {}
+    whose needles they hold. A file whose rules the byte prefilter does not choose, or
+    whose unused suppressions are reported, is left to its job, as are bytes that two
+    files with other rules share."""
+    screening: dict[bytes, tuple[str, ...] | None] = {}
     for path, (data, needled) in passed.items():
         file_options = options_for(path)
-        if file_options.prefilter and not file_options.report_unused_suppressions:
-            codes = screening.get(data, ())
-            screening[data] = (*codes, *(spec.code for spec in needled if spec.code not in codes))
+        screened = file_options.prefilter and not file_options.report_unused_suppressions
+        codes = tuple(spec.code for spec in needled) if screened else None
+        screening[data] = codes if screening.get(data, codes) == codes else None
     return screening
 
 
 def _summaries(
-    request: Request, screening: dict[bytes, tuple[str, ...]], clean: set[bytes], datas: list[bytes]
+    request: Request,
+    screening: dict[bytes, tuple[str, ...] | None],
+    on_ast: dict[bytes, list[Finding]],
+    datas: list[bytes],
 ) -> list[ModuleSummary | None]:
     """The project model's summaries of ``datas``, made by the request's worker processes,
-    each screened for its rules as well (``screening``): the bytes that pass none go into
-    ``clean``."""
+    each screened for its rules as well (``screening``): the findings of those that need
+    no libcst go into ``on_ast``."""
     from multiprocessing import get_context
 
     from . import workers
@@ -241,8 +246,16 @@ def _summaries(
     context = None if request.start_method is None else get_context(request.start_method)
     items = [(data, screening.get(data)) for data in datas]
     made = workers.summaries(items, request.jobs or os.cpu_count() or 1, context)
-    clean.update(data for data, (_, passes_none) in zip(datas, made, strict=True) if passes_none)
+    on_ast.update((data, found) for data, (_, found) in zip(datas, made, strict=True) if found is not None)
     return [summary for summary, _ in made]
+
+
+def _settled(path: str, data: bytes, findings: list[Finding]) -> FileResult:
+    """The result of a file whose findings need no libcst, as its job would give it."""
+    if not findings:
+        return FileResult(path)
+    text, encoding = decode(data)
+    return FileResult(path, findings=findings, remaining=findings, source=text, encoding=encoding)
 
 
 def _of_all(progress: Progress, settled: int, total: int, analysed: int, _pending: int) -> None:

@@ -18,9 +18,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, ClassVar
 
-from ..model import ErrorKind, FileError, FileResult
+from ..model import ErrorKind, FileError, FileResult, Finding
 from ..registry import BY_CODE
-from ..screening import prefiltered, screen
+from ..screening import screen, settled_on_ast
 from .discover import decode
 from .request import Job, Progress
 
@@ -233,32 +233,33 @@ def analysed(
 Screening = tuple[str, ...] | None
 
 
-def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary | None, bool]:
-    """The project model's summary of a module's bytes, and whether, screened for the
-    rules of ``item[1]`` on the same ``ast``, it passes none of them (mpfix.screening's
-    ``prefiltered``, with nothing that other modules tell): :func:`analyse_file` would
-    then report nothing, and the file need not be read again."""
+def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary | None, list[Finding] | None]:
+    """The project model's summary of a module's bytes and, screened for the rules of
+    ``item[1]`` on the same ``ast`` (with nothing that other modules tell), its findings
+    when no rule needs libcst for them (mpfix.screening's ``settled_on_ast``): what
+    :func:`analyse_file` would report, so the file need not be read again. None: the file
+    needs its job."""
     # Loaded here, as the engine is for a file analysed in full: a worker imports it once.
     from ..analysis.project.summary import parse, summary_of  # mpfix: ignore[import-in-task]
 
     data, screening = item
     tree = parse(data)
     if tree is None:
-        return None, False
+        return None, None
     summary = summary_of(tree)
     if screening is None or any(code not in BY_CODE for code in screening):
-        return summary, False
+        return summary, None
     try:
         text, _ = decode(data)
         specs = [BY_CODE[code] for code in screening]
-        return summary, not prefiltered(text, tree, specs, needled=specs)
+        return summary, settled_on_ast(text, screen(text, specs, specs, tree=tree))
     except (SyntaxError, UnicodeDecodeError, RecursionError):
-        return summary, False
+        return summary, None
 
 
 def summaries(
     items: list[tuple[bytes, Screening]], jobs: int, context: BaseContext | None = None
-) -> list[tuple[ModuleSummary | None, bool]]:
+) -> list[tuple[ModuleSummary | None, list[Finding] | None]]:
     """:func:`summarize_and_screen` of each of ``items``, in their order, made by a pool
     of ``jobs`` workers (here, for a few, or when a worker dies)."""
     if jobs <= 1 or len(items) <= SUMMARIES_IN_PROCESS_MAX:
@@ -272,7 +273,7 @@ def summaries(
         order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))
         chunks = max(1, len(items) // (jobs * 8))
         made = pool.map(summarize_and_screen, [items[i] for i in order], chunksize=chunks)
-        found: list[tuple[ModuleSummary | None, bool]] = [(None, False)] * len(items)
+        found: list[tuple[ModuleSummary | None, list[Finding] | None]] = [(None, None)] * len(items)
         for index, summary in zip(order, made, strict=True):
             found[index] = summary
         return found
