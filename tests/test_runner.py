@@ -492,13 +492,14 @@ def test_the_workers_summarise_and_screen_modules_as_this_process_would(method: 
     here = [summarize(data) for data in datas]
     assert here[-1] is None and sum(summary is not None and bool(summary.handovers) for summary in here) > 5
     # Screened for the rules whose needles they hold, as a job's pre-checks screen them.
-    items = [(data, tuple(spec.code for spec in matching(data, RULES))) for data in datas]
+    items = [(data, tuple(spec.code for spec in matching(data, RULES)), True) for data in datas]
     on_ast = [settled_on_ast(decode(data)[0], screen(decode(data)[0], RULES, matching(data, RULES))) for data in datas]
     assert any(found == [] for found in on_ast) and any(found for found in on_ast) and None in on_ast
     made = workers.summaries(items, 2, multiprocessing.get_context(method))
     assert made == list(zip(here, on_ast, strict=True))
-    # Not screened: each needs its job.
-    assert workers.summaries([(data, None) for data in datas], 2) == [(summary, None) for summary in here]
+    # Not screened: each needs its job. Not wanted: no summary.
+    assert workers.summaries([(data, None, True) for data in datas], 2) == [(summary, None) for summary in here]
+    assert workers.summaries([(data, code, False) for data, code, _ in items], 2) == [(None, f) for f in on_ast]
 
 
 def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst_must(

@@ -147,15 +147,13 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             progress(len(done), len(done) + len(passed))
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
-    screening = _screening(passed, options_for)
-    # By their bytes, the findings of the files that, screened as they were summarised, need no libcst.
-    on_ast: dict[bytes, list[Finding]] = {}
+    screening = _Screening(request, passed, options_for)
     views = project.build(
         {path: data for path, (data, _) in passed.items()},
         project.neighbours(named_alone),
         cache,
         skipped,
-        partial(_summaries, request, screening, on_ast),
+        screening.summaries,
     )
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
@@ -171,7 +169,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         if cache is not None and (entry := cache.get(data, _salt(file_options, view))) is not None:
             cached = from_entry(path, data, entry)
             done[path] = (cached, data if cached.fixed is not None else None)
-        elif (found := on_ast.get(data)) is not None and (view is None or not view.rules):
+        elif (found := screening.found.get(data)) is not None and (view is None or not view.rules):
             done[path] = (_settled(path, data, found), None)  # what its job would give
             if cache is not None:
                 cache.put(data, _salt(file_options, view), to_entry(done[path][0]))
@@ -214,40 +212,54 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
     yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)
 
 
-def _screening(
-    passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]], options_for: Callable[[str], Options]
-) -> dict[bytes, tuple[str, ...] | None]:
-    """What to screen each file's bytes for as they are summarised: the codes of the rules
-    whose needles they hold. A file whose rules the byte prefilter does not choose, or
-    whose unused suppressions are reported, is left to its job, as are bytes that two
-    files with other rules share."""
-    screening: dict[bytes, tuple[str, ...] | None] = {}
-    for path, (data, needled) in passed.items():
-        file_options = options_for(path)
-        screened = file_options.prefilter and not file_options.report_unused_suppressions
-        codes = tuple(spec.code for spec in needled) if screened else None
-        screening[data] = codes if screening.get(data, codes) == codes else None
-    return screening
+class _Screening:
+    """The run's summary workers screen the files that passed the prefilter for their
+    rules as they read them: each file the model summarises, on the same ``ast``, and
+    with the first summaries, every other file whose result the cache does not hold. A
+    file whose findings need no libcst (none, or only those of rules that decide on
+    ``ast``) then needs no job of its own."""
 
+    def __init__(
+        self,
+        request: Request,
+        passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]],
+        options_for: Callable[[str], Options],
+    ) -> None:
+        self.request = request
+        # What to screen each file's bytes for: the codes of the rules whose needles they
+        # hold. A file whose rules the byte prefilter does not choose, or whose unused
+        # suppressions are reported, is left to its job, as are bytes that two files with
+        # other rules share.
+        self.codes: dict[bytes, tuple[str, ...] | None] = {}
+        self.waiting: list[bytes] = []  # not screened yet
+        cache = request.cache
+        for path, (data, needled) in passed.items():
+            file_options = options_for(path)
+            screened = file_options.prefilter and not file_options.report_unused_suppressions
+            codes = tuple(spec.code for spec in needled) if screened else None
+            unknown = data not in self.codes and codes is not None
+            if unknown and (cache is None or cache.get(data, _salt(file_options, None)) is None):
+                self.waiting.append(data)
+            self.codes[data] = codes if self.codes.get(data, codes) == codes else None
+        self.found: dict[bytes, list[Finding]] = {}  # by bytes, the findings that need no libcst
 
-def _summaries(
-    request: Request,
-    screening: dict[bytes, tuple[str, ...] | None],
-    on_ast: dict[bytes, list[Finding]],
-    datas: list[bytes],
-) -> list[ModuleSummary | None]:
-    """The project model's summaries of ``datas``, made by the request's worker processes,
-    each screened for its rules as well (``screening``): the findings of those that need
-    no libcst go into ``on_ast``."""
-    from multiprocessing import get_context
+    def summaries(self, datas: list[bytes]) -> list[ModuleSummary | None]:
+        """The project model's summaries of ``datas``, made by the request's worker
+        processes, each file screened too; the first time, the files that wait as well."""
+        from multiprocessing import get_context
 
-    from . import workers
+        from . import workers
 
-    context = None if request.start_method is None else get_context(request.start_method)
-    items = [(data, screening.get(data)) for data in datas]
-    made = workers.summaries(items, request.jobs or os.cpu_count() or 1, context)
-    on_ast.update((data, found) for data, (_, found) in zip(datas, made, strict=True) if found is not None)
-    return [summary for summary, _ in made]
+        wanted = set(datas)
+        items = [(data, self.codes.get(data), True) for data in datas]
+        waiting = [data for data in self.waiting if data not in wanted and self.codes.get(data) is not None]
+        items += [(data, self.codes.get(data), False) for data in waiting]
+        self.waiting = []
+        request = self.request
+        context = None if request.start_method is None else get_context(request.start_method)
+        made = workers.summaries(items, request.jobs or os.cpu_count() or 1, context)
+        self.found.update((item[0], found) for item, (_, found) in zip(items, made, strict=True) if found is not None)
+        return [summary for summary, _ in made[: len(datas)]]
 
 
 def _settled(path: str, data: bytes, findings: list[Finding]) -> FileResult:

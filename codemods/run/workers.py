@@ -228,25 +228,25 @@ def analysed(
         lifeline.close()
 
 
-# The codes of the rules whose needles a module's bytes hold, to screen the module for as
-# it is summarised (see ``summarize_and_screen``); None: not to screen it.
-Screening = tuple[str, ...] | None
+# A module's bytes, the codes of the rules whose needles they hold to screen it for (see
+# ``summarize_and_screen``; None: not to screen it), and whether the model wants its summary.
+Item = tuple[bytes, tuple[str, ...] | None, bool]
 
 
-def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary | None, list[Finding] | None]:
-    """The project model's summary of a module's bytes and, screened for the rules of
-    ``item[1]`` on the same ``ast`` (with nothing that other modules tell), its findings
-    when no rule needs libcst for them (mpfix.screening's ``settled_on_ast``): what
-    :func:`analyse_file` would report, so the file need not be read again. None: the file
-    needs its job."""
+def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding] | None]:
+    """The project model's summary of a module's bytes (when it is wanted) and, screened
+    for the rules of the item on the same ``ast`` (with nothing that other modules tell),
+    its findings when no rule needs libcst for them (mpfix.screening's
+    ``settled_on_ast``): what :func:`analyse_file` would report, so the file need not be
+    read again. None: the file needs its job."""
     # Loaded here, as the engine is for a file analysed in full: a worker imports it once.
     from ..analysis.project.summary import parse, summary_of  # mpfix: ignore[import-in-task]
 
-    data, screening = item
+    data, screening, wanted = item
     tree = parse(data)
     if tree is None:
         return None, None
-    summary = summary_of(tree)
+    summary = summary_of(tree) if wanted else None
     if screening is None or any(code not in BY_CODE for code in screening):
         return summary, None
     try:
@@ -258,7 +258,7 @@ def summarize_and_screen(item: tuple[bytes, Screening]) -> tuple[ModuleSummary |
 
 
 def summaries(
-    items: list[tuple[bytes, Screening]], jobs: int, context: BaseContext | None = None
+    items: list[Item], jobs: int, context: BaseContext | None = None
 ) -> list[tuple[ModuleSummary | None, list[Finding] | None]]:
     """:func:`summarize_and_screen` of each of ``items``, in their order, made by a pool
     of ``jobs`` workers (here, for a few, or when a worker dies)."""
