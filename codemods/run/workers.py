@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from ..analysis.project.summary import ModuleSummary
 
 # Starting worker processes (each imports libcst for the first file it analyses in full)
-# costs more than analysing this many files.
-IN_PROCESS_MAX = 2
+# costs more than analysing this many files. The files left for this round are those that
+# need libcst, already screened: two of them are analysed side by side.
+IN_PROCESS_MAX = 1
 # ... and more than summarising this many modules for the project model.
 SUMMARIES_IN_PROCESS_MAX = 8
 
