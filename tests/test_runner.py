@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from mpfix import screening
 from mpfix.analysis.project.summary import summarize
 from mpfix.model import ErrorKind, FileError, FileResult
 from mpfix.registry import RULES, matching
@@ -338,6 +339,7 @@ from mpfix.analysis.project.summary import summarize
 from mpfix.registry import RULES, matching
 from mpfix.run.pipeline import analyse
 from mpfix.run.request import Options, Request
+from mpfix import screening
 from mpfix.screening import screen, settled_on_ast
 results = analyse(Request([sys.argv[1]], Options(rules=RULES), jobs=2, start_method=sys.argv[2]))
 next(results)
@@ -438,6 +440,27 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
 
     assert fail.errors == [
         FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a rule blew up")
+    ]
+    assert [finding.code for finding in script.findings] == ["MP001"]
+
+
+def test_a_failing_pre_check_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both are screened as they are summarised, then the failing one by its job.
+    write(tmp_path, "fail.py", UNGUARDED + "# fail\n")
+    write(tmp_path, "script.py")
+    prefiltered = screening.prefiltered
+
+    def failing(source: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "# fail" in source:
+            raise RuntimeError("a pre-check blew up")
+        return prefiltered(source, *args, **kwargs)
+
+    monkeypatch.setattr(screening, "prefiltered", failing)
+
+    [fail, script] = run(Request([str(tmp_path)], CHECK, jobs=1))
+
+    assert fail.errors == [
+        FileError(str(tmp_path / "fail.py"), ErrorKind.INTERNAL, "internal error: RuntimeError: a pre-check blew up")
     ]
     assert [finding.code for finding in script.findings] == ["MP001"]
 
