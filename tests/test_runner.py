@@ -444,6 +444,42 @@ def test_a_failing_rule_costs_only_its_own_file_in_process_too(tmp_path: Path, m
     assert [finding.code for finding in script.findings] == ["MP001"]
 
 
+def test_a_file_the_model_does_not_summarise_is_screened_with_the_first_summaries_unless_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpfix.run.cache import ResultCache
+
+    # It names multiprocessing but no API that starts processes: the model does not
+    # summarise it, and library-sets-start-method decides its finding on ``ast``.
+    setter = 'import multiprocessing\n\n\ndef setup():\n    multiprocessing.set_start_method("spawn")\n'
+    write(tmp_path, "setter.py", setter)
+    write(tmp_path, "unguarded.py", UNGUARDED)
+    analysed: list[str] = []
+    analyse = workers.analyse_in_process
+    monkeypatch.setattr(workers, "analyse_in_process", lambda job: analysed.append(job.path) or analyse(job))
+    screened: list[tuple[bytes, bool]] = []
+    summarize_and_screen = workers.summarize_and_screen
+
+    def recorded(item):  # type: ignore[no-untyped-def]
+        screened.append((item[0], item[2]))
+        return summarize_and_screen(item)
+
+    monkeypatch.setattr(workers, "summarize_and_screen", recorded)
+    cache = ResultCache(tmp_path / "cache")
+
+    results = run(Request([str(tmp_path)], CHECK, jobs=1, cache=cache))
+
+    assert screened == [(UNGUARDED.encode(), True), (setter.encode(), False)]
+    assert [Path(path).name for path in analysed] == ["unguarded.py"]
+    assert [[finding.code for finding in result.findings] for result in results] == [["MP017"], ["MP001"]]
+    # Once the cache holds its result, it is not read again.
+    screened.clear()
+    analysed.clear()
+    again = run(Request([str(tmp_path)], CHECK, jobs=1, cache=cache))
+    assert setter.encode() not in [data for data, _ in screened] and not analysed
+    assert [result.findings for result in again] == [result.findings for result in results]
+
+
 def test_a_failing_pre_check_costs_only_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Both are screened as they are summarised, then the failing one by its job.
     write(tmp_path, "fail.py", UNGUARDED + "# fail\n")
