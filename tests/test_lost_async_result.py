@@ -213,6 +213,36 @@ def refresh(n):
         [(9, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`")],
         id="a-process-pool-beside-celery",
     ),
+    pytest.param(
+        """\
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Pool
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor, Pool(2) as pool:
+        executor.submit(time.sleep, -1)
+        executor.submit(time.sleep, "1")
+        executor.submit(time.sleep, 1e400)
+        executor.submit(id, os)
+        executor.submit(os.getpid, 1)
+        pool.apply_async(time.sleep, 0.5)
+        pool.apply_async(time.sleep, (0.5, 1))
+        pool.close()
+        pool.join()
+""",
+        [
+            (8, "The handle that `executor.submit(...)` returns is thrown away", "`.result()`"),
+            (9, "The handle that `executor.submit(...)` returns is thrown away", "`.result()`"),
+            (10, "The handle that `executor.submit(...)` returns is thrown away", "`.result()`"),
+            (11, "The handle that `executor.submit(...)` returns is thrown away", "`.result()`"),
+            (12, "The handle that `executor.submit(...)` returns is thrown away", "`.result()`"),
+            (13, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`"),
+            (14, "The handle that `pool.apply_async(...)` returns is thrown away", "call `.get()`"),
+        ],
+        id="sleep-or-id-that-raise",
+    ),
 ]
 
 
@@ -377,6 +407,27 @@ def schedule(signature):
     signature.apply_async()
 """,
         id="celery-tasks-sent-and-forgotten",
+    ),
+    pytest.param(
+        """\
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Pool
+from time import sleep
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor, Pool(2) as pool:
+        executor.submit(sleep, 0.1)  # the workers start before the clock does
+        executor.submit(time.sleep, 1_000)
+        executor.submit(id, 42)
+        executor.submit(os.getpid)
+        pool.apply_async(time.sleep, (0.5,))
+        pool.apply_async(os.getpid)
+        pool.close()
+        pool.join()
+""",
+        id="sleep-or-id-that-cannot-raise",
     ),
 ]
 

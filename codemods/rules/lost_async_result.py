@@ -23,6 +23,14 @@ from ..prechecks.lost_async_result import ASYNC_METHODS, ASYNC_POOLS, CELERY, EX
 from ._base import RuleVisitor
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp)
+# Tasks that raise nothing, given as many small number literals as the number says.
+CANNOT_FAIL = {"time.sleep": 1, "builtins.id": 1, "os.getpid": 0}
+
+
+def _small_number(node: cst.BaseExpression) -> bool:
+    """A literal from 0 to a million (a minus sign makes a UnaryOperation): ``sleep()``
+    refuses a length too large for the clock."""
+    return isinstance(node, (cst.Integer, cst.Float)) and node.evaluated_value <= 1_000_000
 
 
 def _packages(node: cst.CSTNode) -> list[str]:
@@ -54,6 +62,8 @@ class LostAsyncResult(RuleVisitor):
                 return  # a Celery task's, most likely
         elif method != "submit" or not self.bindings.is_instance(func.value, EXECUTORS):
             return
+        if self._cannot_fail(node, method):
+            return  # nothing to lose: a task that warms the workers up, or keeps one busy
         how = self._lost(node)
         if how is None or terminated_after(self.bindings, node):
             return  # read, or stopped on purpose before it could matter
@@ -79,6 +89,26 @@ class LostAsyncResult(RuleVisitor):
             or len(positional) >= 5
             or any(arg.star for arg in call.args)
         )
+
+    def _cannot_fail(self, call: cst.Call, method: str) -> bool:
+        """The task is one of :data:`CANNOT_FAIL`, with as many number literals from 0 to
+        a million as it takes (``submit(time.sleep, 0.1)``,
+        ``apply_async(time.sleep, (0.1,))``): neither it nor the pickling of its
+        arguments can raise."""
+        if method not in ("submit", "apply_async") or any(arg.keyword is not None or arg.star for arg in call.args):
+            return False
+        if not call.args:
+            return False
+        task, *rest = [arg.value for arg in call.args]
+        if method == "apply_async":  # apply_async(func, args): the arguments in a tuple
+            if len(rest) > 1 or (rest and not isinstance(rest[0], cst.Tuple)):
+                return False
+            elements = rest[0].elements if rest and isinstance(rest[0], cst.Tuple) else []
+            if any(not isinstance(element, cst.Element) for element in elements):
+                return False
+            rest = [element.value for element in elements]
+        arity = {CANNOT_FAIL[name] for name in self.api.qualified_names(task) if name in CANNOT_FAIL}
+        return arity == {len(rest)} and all(_small_number(value) for value in rest)
 
     # -- where the handle goes -------------------------------------------------------
 
