@@ -303,6 +303,38 @@ with Pool() as pool:
 """,
         id="range_of_unknown_length",
     ),
+    pytest.param(
+        """\
+import unittest
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Pool
+
+import pytest
+from pytest import raises
+
+
+def numbers(total, when):
+    for i in range(total):
+        if i == when:
+            raise ValueError(i)
+        yield i
+
+
+def test_map_raises():
+    with Pool(2) as pool:
+        with pytest.raises(ValueError):
+            pool.map(abs, numbers(10, 3))
+        with raises(ValueError, match="3"):
+            pool.map(abs, numbers(10, 3))
+
+
+class MapTest(unittest.TestCase):
+    def test_map_raises(self):
+        with ProcessPoolExecutor() as executor, self.assertRaises(ValueError):
+            executor.map(abs, numbers(10, 3))
+""",
+        id="expected_to_raise_in_a_test",
+    ),
 ]
 
 REPORTED = [
@@ -545,6 +577,48 @@ def test_small_bounded_input_is_left_alone(statements: str) -> None:
 @pytest.mark.parametrize("statements", BOUNDLESS)
 def test_input_of_unknown_or_large_size_is_reported(statements: str) -> None:
     assert [f.code for f in check(_in_a_pool(statements)).findings] == ["MP005"]
+
+
+def test_only_the_block_that_expects_a_raise_is_left_alone() -> None:
+    result = CASES.check(
+        """\
+import unittest
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Pool
+
+import pytest
+
+
+def numbers(total, when):
+    for i in range(total):
+        if i == when:
+            raise ValueError(i)
+        yield i
+
+
+def test_map_warns():
+    with Pool(2) as pool:
+        with pytest.warns(UserWarning):
+            pool.map(abs, numbers(10, 3))
+        with pytest.raises(ValueError):
+            run_later = lambda: pool.map(abs, numbers(10, 3))
+        pool.map(abs, numbers(10, 3))
+
+
+class MapTest(unittest.TestCase):
+    def test_map_raises(self):
+        with ProcessPoolExecutor() as executor:
+            with self.assertRaises(ValueError):
+                executor.map(abs, numbers(10, 3))
+            executor.map(abs, numbers(10, 3))
+"""
+    )
+    assert [(finding.code, finding.line) for finding in result.findings] == [
+        ("MP005", 18),
+        ("MP005", 20),
+        ("MP005", 21),
+        ("MP005", 29),
+    ]
 
 
 def test_stdin_is_read_as_the_loop_needs_it() -> None:
