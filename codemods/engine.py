@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,7 +21,7 @@ from .analysis.facts import ModuleFacts, analysing
 from .analysis.project.model import ProjectView
 from .edits import lines_of
 from .model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
-from .rewrite.nodes import ReplaceNodes
+from .rewrite.nodes import swap_nodes
 from .rules._base import Candidate, RuleVisitor
 from .screening import Screen, python_ast, screen
 
@@ -180,14 +180,15 @@ def _refuse_what_python_finds_too_deep(source: str) -> None:
 
 def _analyse(
     module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion, project: ProjectView | None
-) -> list[Candidate]:
+) -> tuple[list[Candidate], Mapping[cst.CSTNode, cst.CSTNode]]:
+    """The rules' candidates in ``module``, and each node's parent (for their fixes)."""
     facts = ModuleFacts(module, project)
     instances = [cls(facts, target) for cls in visitors]
     with analysing(facts):
         facts.wrapper.visit_batched(instances)
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
-    return candidates
+    return candidates, facts.parents
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
@@ -196,7 +197,9 @@ def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     return any(_contains(child, inner) for child in outer.children)
 
 
-def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list[Candidate]]:
+def _apply(
+    module: cst.Module, fixes: list[Candidate], parents: Mapping[cst.CSTNode, cst.CSTNode]
+) -> tuple[cst.Module, list[Candidate]]:
     """Apply the fixes whose nodes do not overlap an earlier one; the rest wait a round."""
     chosen: list[Candidate] = []
     swaps: dict[cst.CSTNode, cst.CSTNode] = {}  # each chosen fix's node -> its replacement
@@ -211,7 +214,7 @@ def _apply(module: cst.Module, fixes: list[Candidate]) -> tuple[cst.Module, list
         new_module = swaps[module]
         assert isinstance(new_module, cst.Module)
         return new_module, chosen[:1]
-    return ReplaceNodes({id(node): replacement for node, replacement in swaps.items()}).apply(module), chosen
+    return swap_nodes(module, swaps, parents), chosen
 
 
 def _unsuppressed(
@@ -315,7 +318,8 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
-    found = sorted([*_analyse(module, first_pass, target, project), *decided], key=lambda c: c.finding.sort_key())
+    analysed, parents = _analyse(module, first_pass, target, project)
+    found = sorted([*analysed, *decided], key=lambda c: c.finding.sort_key())
     candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
     # Generating the whole text again costs a tenth of the analysis: only a fix needs it.
     if any(c.replacement is not None for c in candidates) and module.code != code:
@@ -336,20 +340,11 @@ def _analyze_source(
             result.fixed = current + tail
             result.remaining = _findings(candidates, unused)
             return result
-        new_module, applied = _apply(module, fixes)
+        new_module, applied = _apply(module, fixes, parents)
         new_code = new_module.code
-        try:
-            module = cst.parse_module(new_code)
-        except cst.ParserSyntaxError as exc:
-            raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
-        # The next round's fixes regenerate the file from this tree, so it too must give
-        # the text back byte for byte (a fix can move code into a shape libcst loses
-        # comments of).
-        if module.code != new_code:
-            raise NotReproducible(
-                "libcst does not reproduce the partly fixed text byte for byte, so no fix is applied"
-            )
         new_tree = python_ast(new_code + tail) if check_compile else None
+        if not check_compile or new_tree is None:
+            module = _parse_fixed(new_code)
         if check_compile and new_tree is None:
             raise FixError("a fix produced code that does not compile")
         if new_code == current:
@@ -363,10 +358,27 @@ def _analyze_source(
             again = screen(current + tail, specs, None, project, new_tree)
         found = [Candidate(finding) for findings in again.decided.values() for finding in findings]
         if undecided := again.passed - again.decided.keys():
-            found += _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+            # The fixed text is parsed again only for a rule that needs its tree (the
+            # compile check above has found it valid Python).
+            module = module if not check_compile else _parse_fixed(new_code)
+            analysed, parents = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+            found += analysed
         found.sort(key=lambda c: c.finding.sort_key())
         candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
+
+
+def _parse_fixed(code: str) -> cst.Module:
+    """libcst's tree of a text that fixes made, for the next round's rules."""
+    try:
+        module = cst.parse_module(code)
+    except cst.ParserSyntaxError as exc:
+        raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
+    # The next round's fixes regenerate the file from this tree, so it too must give the
+    # text back byte for byte (a fix can move code into a shape libcst loses comments of).
+    if module.code != code:
+        raise NotReproducible("libcst does not reproduce the partly fixed text byte for byte, so no fix is applied")
+    return module
 
 
 def fix_source(

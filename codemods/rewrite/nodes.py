@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import TypeVar, cast
 
 import libcst as cst
@@ -25,6 +26,45 @@ class ReplaceNodes(cst.CSTTransformer):
         stood (an expression for an expression), never a removal, so the result is of
         ``node``'s declared kind, which libcst's ``visit`` does not promise."""
         return cast(Node, node.visit(self))
+
+
+def swap_nodes(
+    root: Node, swaps: Mapping[cst.CSTNode, cst.CSTNode], parents: Mapping[cst.CSTNode, cst.CSTNode]
+) -> Node:
+    """``root`` with each node of ``swaps`` put in its place, as :class:`ReplaceNodes`
+    makes it, but rebuilding only the nodes above a swapped one instead of every node of
+    the tree. ``parents``: each node's parent in ``root``'s tree. No swapped node holds
+    another, and each is swapped for one of the same kind."""
+    new: dict[int, cst.CSTNode] = {id(old): replacement for old, replacement in swaps.items()}
+    above: dict[int, cst.CSTNode] = {}
+    for old in swaps:
+        node = old
+        while (parent := parents.get(node)) is not None and id(parent) not in above:
+            above[id(parent)] = parent
+            node = parent
+    for parent in sorted(above.values(), key=lambda node: -_depth(node, parents)):  # the deepest first
+        new[id(parent)] = _with_children(parent, new)
+    return cast(Node, new.get(id(root), root))
+
+
+def _depth(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> int:
+    depth = 0
+    while (node := parents.get(node)) is not None:  # type: ignore[assignment]
+        depth += 1
+    return depth
+
+
+def _with_children(node: cst.CSTNode, new: Mapping[int, cst.CSTNode]) -> cst.CSTNode:
+    """``node`` with those of its children that ``new`` holds (by id) replaced."""
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, cst.CSTNode):
+            if id(value) in new:
+                changes[field.name] = new[id(value)]
+        elif isinstance(value, (tuple, list)) and any(id(item) in new for item in value):
+            changes[field.name] = type(value)(new.get(id(item), item) for item in value)
+    return node.with_changes(**changes)
 
 
 def as_block_statement(statement: cst.BaseStatement) -> cst.BaseStatement:
