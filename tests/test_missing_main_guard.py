@@ -1090,6 +1090,44 @@ def test_leaves_alone(source: str) -> None:
     assert not result.changed
 
 
+FORCED_START_METHOD = """\
+import multiprocessing as mp
+
+mp.set_start_method("{method}", force=True)
+
+
+def work(x):
+    return x * 2
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(work, range(4)))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_start_method_forced_at_module_level_is_left_alone_and_runs(method: str, tmp_path: Path) -> None:
+    # Each child re-runs the forced call, which replaces the method it was started with
+    # instead of raising "context has already been set".
+    source = FORCED_START_METHOD.format(method=method)
+    assert check(source).findings == []
+    program = tmp_path / "forced.py"
+    program.write_text(source, encoding="utf-8")
+    run = run_program(program, method, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "[0, 2, 4, 6]\n", "")
+
+
+def test_start_method_set_at_module_level_without_force_is_reported() -> None:
+    [finding] = check(FORCED_START_METHOD.format(method="spawn").replace(", force=True", "")).findings
+    assert (finding.code, finding.line) == ("MP001", 3)
+    assert "`mp.set_start_method()` sets the start method at module level" in finding.message
+
+
 REPORTED = [
     pytest.param(
         """\

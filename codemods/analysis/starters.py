@@ -9,6 +9,7 @@ import libcst.matchers as m
 
 from .facts import ModuleFacts, findall
 from .guard import is_main_guard, is_script
+from .ipc import keyword
 from .names import TRIGGERS, ApiResolver, api_of
 from .statements import calls_in
 
@@ -24,6 +25,8 @@ class Starters:
     def starts(self, call: cst.Call) -> str | None:
         """What ``call`` does that belongs in the parent only, in words, or None."""
         api = self.api.call_api(call)
+        if api == "set_start_method" and _forced(call):
+            return None  # a child that runs it again sets its own start method, and nothing fails
         if api in TRIGGERS:
             return f"`{self.module.code_for_node(call.func)}()` {TRIGGERS[api]}"
         func = call.func
@@ -70,6 +73,13 @@ class Starters:
                         self.names[name] = "which calls " + what.split(" ")[0]
                         changed = True
                         break
+
+
+def _forced(call: cst.Call) -> bool:
+    """``set_start_method(..., force=True)``: it replaces a method set before instead of
+    raising ``RuntimeError``, as a child (which has its method set) would raise."""
+    force = keyword(call, "force")
+    return force is not None and isinstance(force.value, cst.Name) and force.value.value == "True"
 
 
 def _calls_when_called(function: cst.FunctionDef) -> list[cst.Call]:
