@@ -70,6 +70,66 @@ if __name__ == "__main__":
         print(pool.map(work, range(3)))
 """,
     ),
+    "set-in-main-then-a-helper-makes-the-pool": (
+        """\
+import multiprocessing as mp
+
+SCALE = 1
+
+
+def work(x):
+    return x * SCALE
+
+
+def run(items):
+    pool = mp.Pool(2)
+    print(pool.map(work, items))
+    pool.close()
+    pool.join()
+
+
+def main():
+    global SCALE
+    SCALE = 3
+    run([1, 2, 3])
+
+
+if __name__ == "__main__":
+    main()
+""",
+        """\
+import multiprocessing as mp
+
+SCALE = 1
+
+
+def _init_worker(scale):
+    \"\"\"Pool initializer: bind what the parent shares with this worker process.\"\"\"
+    global SCALE
+    SCALE = scale
+
+
+def work(x):
+    return x * SCALE
+
+
+def run(items):
+    pool = mp.Pool(2, initializer=_init_worker, initargs=(SCALE,))
+    print(pool.map(work, items))
+    pool.close()
+    pool.join()
+
+
+def main():
+    global SCALE
+    SCALE = 3
+    run([1, 2, 3])
+
+
+if __name__ == "__main__":
+    main()
+""",
+    ),
     "entry-point-without-guard": (
         """\
 from concurrent.futures import ProcessPoolExecutor
@@ -335,6 +395,30 @@ if __name__ == "__main__":
     with mp.get_context("spawn").Pool(2) as pool:
         print(pool.map(work, range(3)))
 """,
+    "set-in-main-then-a-helper-makes-the-pool": """\
+import multiprocessing as mp
+
+SCALE = 3
+
+
+def work(x):
+    return x * SCALE
+
+
+def run(items):
+    pool = mp.Pool(2)
+    print(pool.map(work, items))
+    pool.close()
+    pool.join()
+
+
+def main():
+    run([1, 2, 3])
+
+
+if __name__ == "__main__":
+    main()
+""",
     "entry-point-without-guard": """\
 from concurrent.futures import ThreadPoolExecutor
 
@@ -450,6 +534,7 @@ RUN = {
     "set-by-a-helper-of-main": "[1, 3, 5]\n",
     "two-names-one-initializer": "[3, 4, 5]\n",
     "helper-of-a-target-reads-it": "t\n['x']\n",
+    "set-in-main-then-a-helper-makes-the-pool": "[3, 6, 9]\n",
 }
 
 
@@ -484,6 +569,35 @@ if __name__ == "__main__":
 """
 
 REPORTED = {
+    "set-in-main-after-a-helper-makes-the-pool": (
+        """\
+import multiprocessing as mp
+
+SCALE = 1
+
+
+def work(x):
+    return x * SCALE
+
+
+def run(items):
+    pool = mp.Pool(2)
+    print(pool.map(work, items))
+    pool.close()
+    pool.join()
+
+
+def main():
+    global SCALE
+    run([1, 2, 3])
+    SCALE = 3
+
+
+if __name__ == "__main__":
+    main()
+""",
+        "the parent sets `SCALE` on line 20, which may run after the pool on line 11 is created",
+    ),
     "set-after-the-pool-starts": (
         SET_AFTER,
         "the parent sets `CONFIG` on line 12, which may run after the pool on line 11 is created",

@@ -2,7 +2,8 @@
 
 A place surely runs before another when both are in one function (or the guard) and the
 first comes earlier in a block that holds both; or when the function that holds the first
-is called, at every call, before the second (and the other way round). Anything else,
+is called, at every call, before the second; or when the first runs before every call of
+the function that holds the second. Anything else,
 nested functions, loops back, callbacks, is not proven.
 """
 
@@ -56,14 +57,18 @@ class Order:
                 if index != other_index:
                     return index < other_index
             return False
+        # Either every call of the function that holds ``first`` comes before ``then``, or
+        # ``first`` comes before every call of the function that holds ``then`` (both
+        # are tried: the two may meet in a third function that calls them in order).
         statement, other_statement = self.module.body[top], self.module.body[other]
         if isinstance(statement, cst.FunctionDef):
             calls = self._calls_of(statement.name.value)
-            return bool(calls) and all(self.precedes(call, then, depth - 1) for call in calls)
+            if calls and all(self.precedes(call, then, depth - 1) for call in calls):
+                return True
         if isinstance(other_statement, cst.FunctionDef):
             calls = self._calls_of(other_statement.name.value)
             return bool(calls) and all(self.precedes(first, call, depth - 1) for call in calls)
-        return top < other
+        return not isinstance(statement, cst.FunctionDef) and top < other
 
     def only_called(self, uses: Sequence[cst.CSTNode]) -> bool:
         """Whether each of ``uses`` (names of a function) is a direct call."""
