@@ -187,6 +187,28 @@ if __name__ == "__main__":
 """,
         id="input-prompt",
     ),
+    pytest.param(
+        """\
+from torch.utils.data import DataLoader
+
+print("loading the data")
+loader = DataLoader(list(range(8)), batch_size=2, num_workers=2)
+
+if __name__ == "__main__":
+    for batch in loader:
+        print(batch)
+""",
+        """\
+from torch.utils.data import DataLoader
+
+if __name__ == "__main__":
+    print("loading the data")
+    loader = DataLoader(list(range(8)), batch_size=2, num_workers=2)
+    for batch in loader:
+        print(batch)
+""",
+        id="data-loader-with-workers",
+    ),
 ]
 
 
@@ -259,6 +281,19 @@ if __name__ == "__main__":
     mp.Process(target=work).start()
 """,
         id="text-that-looks-like-a-call",
+    ),
+    pytest.param(
+        """\
+from torch.utils.data import DataLoader
+
+print("loading the data")
+loader = DataLoader(list(range(8)), batch_size=2, num_workers=0)
+
+if __name__ == "__main__":
+    for batch in loader:
+        print(batch)
+""",
+        id="data-loader-without-workers",
     ),
 ]
 

@@ -7,6 +7,7 @@ import ast
 from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import SIDE_EFFECTS, TRIGGERS
 from ..libraries import spellings
+from .missing_main_guard import may_start_workers
 
 # Methods that parse the command line, whatever the parser's name.
 _ARGV_METHODS = frozenset({"parse_args", "parse_known_args"})
@@ -18,11 +19,14 @@ APIS = None  # as missing-main-guard: a `datasets` import can start a pool
 
 
 def precheck(facts: AstFacts) -> bool:
-    """One ``__main__`` guard, some call spelled like a process start, and a call
+    """One ``__main__`` guard, some call spelled like a process start (or like a
+    ``DataLoader``, or given ``num_proc``), and a call
     spelled like a side effect that runs at import: in a top-level statement that is no
     definition, import or guard."""
     surely, maybe = facts.guards
-    if surely > 1 or maybe < 1 or not facts.calls_to(facts.aliases(spellings(TRIGGERS))):
+    if surely > 1 or maybe < 1:
+        return False
+    if not (facts.calls_to(facts.aliases(spellings(TRIGGERS))) or any(map(may_start_workers, facts.nodes(ast.Call)))):
         return False
     effects = facts.aliases(_SIDE_EFFECT_SPELLINGS)
     return any(

@@ -10,7 +10,7 @@ from ..analysis.project.apis import TRIGGERS, WORKER_CLASSES, WORKER_KEYWORDS
 from ..libraries import spellings
 
 
-def _may_start_workers(call: ast.Call) -> bool:
+def may_start_workers(call: ast.Call) -> bool:
     """A call spelled like a ``DataLoader``, or given ``num_proc``: one that may make what
     mpfix.analysis.worker_starts finds."""
     return callee_name(call) in WORKER_CLASSES or any(k.arg in WORKER_KEYWORDS for k in call.keywords)
@@ -30,7 +30,7 @@ def precheck(facts: AstFacts) -> bool:
     api = facts.api("MP001")
     if any(calls_one_of(call, names, triggers) and api.call_api(call) in (UNSURE, *TRIGGERS) for call in calls):
         return True
-    if any(_may_start_workers(call) for call in calls):
+    if any(may_start_workers(call) for call in calls):
         return True
     # A subclass of a class the module defines itself (``class _Main(BaseProcess)`` next
     # to ``class BaseProcess``) is no ``Process`` subclass to the rule.

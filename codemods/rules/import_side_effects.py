@@ -26,6 +26,7 @@ from ..analysis.statements import (
     pure_assignment,
     pure_definition,
 )
+from ..analysis.worker_starts import WorkerStarts
 from ..prechecks.import_side_effects import _ARGV_METHODS
 from ..rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
 from ._base import RuleVisitor
@@ -178,15 +179,24 @@ class ImportSideEffects(RuleVisitor):
         return False
 
     def _starts_processes(self, module: cst.Module) -> bool:
-        return any(self.api.call_api(call) in TRIGGERS for call in findall(module, m.Call()))
+        """A process API is called anywhere, or a statement of the module's body starts
+        workers (iterates a ``DataLoader`` with workers, maps with ``num_proc``)."""
+        return any(self.api.call_api(call) in TRIGGERS for call in findall(module, m.Call())) or any(
+            self._workers.starts(statement.body if is_main_guard(statement) else statement) is not None
+            for statement in module.body
+        )
 
     def _unguarded_start(self, body: Sequence[cst.BaseStatement]) -> bool:
         return any(
-            self.api.call_api(call) in TRIGGERS
+            any(self.api.call_api(call) in TRIGGERS for call in calls_in(statement))
+            or self._workers.starts(statement) is not None
             for statement in body
             if not is_main_guard(statement)
-            for call in calls_in(statement)
         )
+
+    @property
+    def _workers(self) -> WorkerStarts:
+        return self.facts.memo((WorkerStarts, self.SPEC.code), lambda: WorkerStarts(self.facts.module, self.api))
 
     def _child_reads(self, body: Sequence[cst.BaseStatement], guard: int) -> list[ChildRead]:
         """Module-level names read by code that may run in a child, were every statement
