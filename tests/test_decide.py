@@ -206,6 +206,10 @@ CALLBACK = SETS + "\n\ndef main(pool):\n    pool.apply_async(len, (), callback=s
 METHOD_OF_THE_SAME_NAME = SETS + "\n\nclass Case:\n    def setup(self):\n        pass\n"
 READ_BEFORE_BINDING = SETS + "\n\ndef other():\n    setup()\n    setup = None\n"
 LAMBDA_DEFAULT = SETS + "\n\nf = lambda start=setup(): start\n"
+CAUGHT = SETS.replace(
+    '    mp.set_start_method("spawn")\n',
+    '    try:\n        mp.set_start_method("spawn")\n    except RuntimeError:\n        pass\n',
+)
 
 # (id, program, whether the rule decides on ``ast``): each is held to libcst's findings.
 SETS_CASES = [
@@ -216,6 +220,11 @@ SETS_CASES = [
     ("called-at-import", SETS + "\nsetup()\n", True),
     ("a-callback", CALLBACK, True),
     ("a-default-read-at-import", LAMBDA_DEFAULT, True),
+    ("caught", CAUGHT, True),
+    ("caught-in-a-tuple", CAUGHT.replace("except RuntimeError:", "except (ValueError, Exception):"), True),
+    ("caught-bare", CAUGHT.replace("except RuntimeError:", "except:"), True),
+    ("not-caught", CAUGHT.replace("except RuntimeError:", "except ValueError:"), True),
+    ("in-a-handler", CAUGHT.replace("        mp.set", "        pass\n    except RuntimeError:\n        mp.set"), True),
     ("a-script-by-its-argv", "import sys\n" + SETS + "\nprint(sys.argv)\n", True),
     ("a-script-by-its-first-line", "#!/usr/bin/env python\n" + SETS, True),
     ("a-script-by-its-argv-imported", "from sys import argv\n" + SETS, True),

@@ -295,3 +295,40 @@ def test_a_forced_start_method_in_a_function_is_said_to_replace_the_method_in_fo
         assert [
             "a second call fails with `RuntimeError: context has already been set`" in f.message for f in unforced
         ] == [True], unforced_call
+
+
+CATCHING_LIBRARY = """\
+import multiprocessing as mp
+
+
+def setup():
+    try:
+        mp.set_start_method("spawn")
+    except RuntimeError:
+        pass
+"""
+CAUGHT_PROGRAM = """\
+import multiprocessing as mp
+
+import catching
+
+if __name__ == "__main__":
+    catching.setup()
+    print(mp.get_start_method())
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_caught_second_call_is_said_to_leave_the_module_with_another_method(tmp_path: Path, method: str) -> None:
+    [finding] = CASES.check(CATCHING_LIBRARY).findings
+    assert finding.message.startswith(
+        "`mp.set_start_method()` sets the start method of the whole program from a module that is imported: where "
+        "the program or another library chose one first, the call fails, and the `except` that catches it leaves "
+        "this module with a start method it did not ask for"
+    )
+    assert "a second call fails" not in finding.message
+    # As the message says: the program chose first, and the module asked for spawn in vain.
+    (tmp_path / "catching.py").write_text(CATCHING_LIBRARY, encoding="utf-8")
+    (tmp_path / "main.py").write_text(CAUGHT_PROGRAM, encoding="utf-8")
+    run = run_program(tmp_path / "main.py", method)
+    assert (run.returncode, run.stdout) == (0, f"{method}\n"), run.stderr

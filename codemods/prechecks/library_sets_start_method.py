@@ -18,13 +18,32 @@ APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 ADVICE = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
 
 
-def in_function_message(func: str, forced: bool) -> str:
-    """What the rule says of ``func(...)`` called in a function of a module that is imported."""
-    return f"`{func}()` sets the start method of the whole program from a module that is imported: " + (
-        "with `force=True` it replaces, without a word, the start method that the program or another library chose"
-        if forced
-        else "a second call fails with `RuntimeError: context has already been set`"
-    )
+# The exceptions whose handler catches the RuntimeError of a second call.
+CATCHING = frozenset({"RuntimeError", "Exception", "BaseException"})
+
+
+def in_function_message(func: str, forced: bool, caught: bool = False) -> str:
+    """What the rule says of ``func(...)`` called in a function of a module that is
+    imported; ``caught``: in the body of a ``try`` whose handler catches RuntimeError."""
+    if forced:
+        effect = (
+            "with `force=True` it replaces, without a word, the start method that the program or another library "
+            "chose"
+        )
+    elif caught:
+        effect = (
+            "where the program or another library chose one first, the call fails, and the `except` that catches "
+            "it leaves this module with a start method it did not ask for"
+        )
+    else:
+        effect = "a second call fails with `RuntimeError: context has already been set`"
+    return f"`{func}()` sets the start method of the whole program from a module that is imported: {effect}"
+
+
+def catches_runtime_error(handlers: list[str | None]) -> bool:
+    """Handlers, by the names their types give (None: a bare ``except:``), one of which
+    catches a RuntimeError."""
+    return any(name is None or name in CATCHING for name in handlers)
 
 
 def precheck(facts: AstFacts) -> bool:
@@ -69,8 +88,28 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         func = source.code(call.func)
         if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
             return None
-        found.append(source.finding(spec, call, in_function_message(func, _forced(call)), ADVICE))
+        message = in_function_message(func, _forced(call), _caught(facts, call))
+        found.append(source.finding(spec, call, message, ADVICE))
     return found
+
+
+def _caught(facts: AstFacts, call: ast.Call) -> bool:
+    """The ``ast`` twin of the rule's ``_caught``: ``call`` is in the body of a ``try``,
+    in its function, one of whose handlers catches a RuntimeError."""
+    node: ast.AST = call
+    while (parent := facts.scopes.parent(node)) is not None and not isinstance(node, _SCOPES):
+        if isinstance(parent, ast.Try) and any(node is statement for statement in parent.body):
+            names: list[str | None] = []
+            for handler in parent.handlers:
+                kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                names += [None if kind is None else kind.id if isinstance(kind, ast.Name) else "" for kind in kinds]
+            if catches_runtime_error(names):
+                return True
+        node = parent
+    return False
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _forced(call: ast.Call) -> bool:

@@ -21,7 +21,7 @@ from ..analysis.ipc import keyword, positional
 from ..analysis.names import canonical
 from ..analysis.reachability import reach_of
 from ..analysis.starters import starters_of
-from ..prechecks.library_sets_start_method import ADVICE, in_function_message
+from ..prechecks.library_sets_start_method import ADVICE, catches_runtime_error, in_function_message
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import add_keyword
 from ._base import RuleVisitor, Unfixable
@@ -82,8 +82,25 @@ class LibrarySetsStartMethod(RuleVisitor):
         called = {name for name in reach.parent_only(guards) if self._referenced(name)}
         if scope is None or reach.runs_in_parent_only(scope, called, guards):  # type: ignore[arg-type]
             return
-        message = in_function_message(self.module.code_for_node(node.func), _forced(node))
+        message = in_function_message(self.module.code_for_node(node.func), _forced(node), self._caught(node))
         self.report(node, message, not_fixed=ADVICE)
+
+    def _caught(self, call: cst.Call) -> bool:
+        """``call`` is in the body of a ``try``, in its function, one of whose handlers
+        catches the RuntimeError that a second call raises."""
+        node: cst.CSTNode | None = call
+        while node is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            parent = self.parent(node)
+            if isinstance(parent, cst.Try) and node is parent.body:
+                names: list[str | None] = []
+                for handler in parent.handlers:
+                    kind = handler.type
+                    kinds = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+                    names += [None if k is None else k.value if isinstance(k, cst.Name) else "" for k in kinds]
+                if catches_runtime_error(names):
+                    return True
+            node = parent
+        return False
 
     def _referenced(self, name: str) -> bool:
         global_scope = self.scopes[self.module]
