@@ -484,7 +484,7 @@ from multiprocessing import Pool
 def main():
     pool = Pool(2)
 """,
-        "it is never used; remove it",
+        "it is never used: remove it, or close it (`close()`, then `join()`)",
         id="never_used",
     ),
     pytest.param(

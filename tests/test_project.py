@@ -569,7 +569,10 @@ def test_a_pool_another_module_uses_is_not_called_unused(program: Path) -> None:
 def test_a_pool_no_module_uses_is_still_unused(program: Path) -> None:
     main = USES_POOL.replace("import pool, square", "import square").replace("pool.map", "list(map")
     write(program, {"helpers.py": POOL_HELPERS, "main.py": main.replace("range(4)))", "range(4))))")})
-    unused = UNCLOSED.format(why="it is never used; remove it")
+    unused = UNCLOSED.replace("{why}; close it", "it is never used: remove it, or close it").replace(
+        " after its last use", ""
+    )
+    assert unused.endswith("not fixed: it is never used: remove it, or close it (`close()`, then `join()`)")
     assert mpfix("check", "--select", "MP011", ".") == (1, [unused])
 
 

@@ -85,7 +85,12 @@ class PoolNotClosed(RuleVisitor):
             if uses.escapes:
                 raise Unfixable(uses.escapes[0][1])
             if not uses.calls:
-                raise Unfixable(self._unused(name.value))
+                imported = self._imported(name.value)
+                if imported is None:
+                    advice = f"it is never used: remove it, or {self._closing_words(call, kind)}"
+                    self.report(call, message, not_fixed=advice)
+                    return
+                raise Unfixable(imported)
             last, unwaited = self._plan(statement, uses, kind, rebinding)
         except Unfixable as why:
             self.report(call, message, not_fixed=f"{why}; {self._closing_words(call, kind)} after its last use")
@@ -103,13 +108,14 @@ class PoolNotClosed(RuleVisitor):
         )
         self.report(call, message, fix=(block, new), unsafe=unsafe, fix_title=TITLE)
 
-    def _unused(self, name: str) -> str:
-        """Why a pool that this module never uses is left alone: another module may use it."""
+    def _imported(self, name: str) -> str | None:
+        """Why a pool that this module never uses is not fixed: another module imports it
+        and may use it; None when none does."""
         project = self.facts.project
         for importer in project.importers if project is not None else ():
             if name in importer.names or "*" in importer.names:
                 return f"{importer.by} imports it on line {importer.line} and uses it there"
-        return "it is never used; remove it"
+        return None
 
     def _closing_words(self, call: cst.Call, kind: str) -> str:
         """How this pool's library says that a pool is cleaned up: ``close()``, then ``join()``."""
