@@ -65,8 +65,8 @@ from pathlib import Path
 
 
 def work(folder):
-    from os import path as osp, sep
-    print(osp.join(folder, sep))
+    from posixpath import join as pjoin, sep
+    print(pjoin(folder, sep))
 
 
 if __name__ == "__main__":
@@ -78,11 +78,11 @@ if __name__ == "__main__":
 from multiprocessing import Pool, Process
 LIMIT = 2
 from pathlib import Path
-from os import path as osp, sep
+from posixpath import join as pjoin, sep
 
 
 def work(folder):
-    print(osp.join(folder, sep))
+    print(pjoin(folder, sep))
 
 
 if __name__ == "__main__":
@@ -268,6 +268,25 @@ def main():
 """,
         id="names-the-module-binds-otherwise-and-nested-functions",
     ),
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def check_file(path):
+    import multiprocessing  # pylint: disable=import-outside-toplevel
+    import os, sys
+    from multiprocessing import current_process
+
+    return path, multiprocessing.current_process().name, os.getpid(), len(sys.argv), current_process().pid
+
+
+def main(paths):
+    with ProcessPoolExecutor() as executor:
+        return list(executor.map(check_file, paths))
+""",
+        id="modules-every-worker-has-loaded",
+    ),
 ]
 
 
@@ -303,7 +322,7 @@ import multiprocessing as mp
 
 
 def read(path):
-    from io import open
+    from gzip import open
     with open(path) as f:
         return f.read()
 
@@ -413,6 +432,39 @@ if __name__ == "__main__":
 @pytest.mark.parametrize(("source", "reason"), REPORTED)
 def test_reports_without_fix(source: str, reason: str) -> None:
     CASES.assert_reports_without_fix(source, reason)
+
+
+
+LOADED_OR_NOT = """\
+{library}
+
+
+def check_file(path):
+    {statement}
+    return path
+
+
+def main(paths):
+    with Pool() as pool:
+        return pool.map(check_file, paths)
+"""
+
+
+@pytest.mark.parametrize(
+    ("library", "statement"),
+    [
+        ("from multiprocessing import Pool", "import json"),
+        ("from multiprocessing import Pool", "from multiprocessing import shared_memory"),
+        ("from multiprocessing import Pool", "import multiprocessing.managers"),
+        ("from billiard import Pool", "import multiprocessing"),
+        ("from multiprocess import Pool", "from multiprocessing import current_process"),
+    ],
+)
+def test_a_module_a_worker_may_not_have_loaded_is_reported(library: str, statement: str) -> None:
+    # A submodule of multiprocessing, or multiprocessing in the workers of a library that
+    # forks its code, may still be loaded by the task.
+    [finding] = check(LOADED_OR_NOT.format(library=library, statement=statement)).findings
+    assert (finding.code, finding.line) == ("MP006", 5)
 
 
 def test_finding_points_at_the_import_and_names_the_role() -> None:
@@ -533,7 +585,7 @@ def work(x):
     import hashlib  # pylint: disable=import-outside-toplevel
     import math  # noqa: PLC0415, F401
     import json  # heavy import per task
-    from os import sep  # noqa: E402  # the path separator
+    from posixpath import sep  # noqa: E402  # the path separator
     import zlib  # fast enough
     return hashlib, math, json, sep, zlib
 
@@ -548,7 +600,7 @@ import multiprocessing as mp
 import hashlib
 import math  # noqa: F401
 import json
-from os import sep  # the path separator
+from posixpath import sep  # the path separator
 import zlib  # fast enough
 
 

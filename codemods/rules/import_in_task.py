@@ -33,6 +33,18 @@ from ._base import RuleVisitor, Unfixable
 
 # Handlers that make an import optional: ``try: import ujson as json except ImportError: ...``
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+# Modules that every worker of a pool has loaded before its first task, under every start
+# method and every library's pools: importing one in a task only reads `sys.modules`.
+LOADED_IN_WORKERS = frozenset({"sys", "os", "os.path", "io", "time", "signal", "itertools", "threading"})
+# And `multiprocessing` itself, but in the workers of the libraries that fork its code.
+FORKS_OF_MULTIPROCESSING = frozenset({"billiard", "multiprocess", "pathos"})
+_MULTIPROCESSING_SUBMODULES = frozenset(
+    {
+        "connection", "context", "dummy", "forkserver", "heap", "managers", "pool", "popen_fork",
+        "popen_forkserver", "popen_spawn_posix", "popen_spawn_win32", "process", "queues", "reduction",
+        "resource_sharer", "resource_tracker", "shared_memory", "sharedctypes", "spawn", "synchronize", "util",
+    }
+)  # fmt: skip
 # Comments about the import being local, which mean nothing at module level: linters'
 # codes for an import outside the top level or below other code, and words such as these.
 _LOCAL_IMPORT_CODES = re.compile(r"^(import-outside-toplevel|C0415|PLC0415|E402)$", re.IGNORECASE)
@@ -149,6 +161,24 @@ class ImportInTask(RuleVisitor):
                     self._check(function, statement)
         return False
 
+    def _loaded_in_workers(self, key: tuple[str, ...]) -> bool:
+        """What ``key`` imports is loaded in every worker already (see LOADED_IN_WORKERS)."""
+        module, name = key[1], key[2] if key[0] == "from" else None
+        if module == "multiprocessing" and name not in _MULTIPROCESSING_SUBMODULES:
+            return not self._imports_a_fork()
+        return module in LOADED_IN_WORKERS
+
+    def _imports_a_fork(self) -> bool:
+        """The module imports a library whose workers may run without ``multiprocessing``."""
+        imports = [node for node in findall(self.module, m.Import() | m.ImportFrom())]
+        imported = [
+            _key(small, alias)[1]
+            for small in imports
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar)
+            for alias in small.names
+        ]
+        return any(name.split(".")[0] in FORKS_OF_MULTIPROCESSING for name in imported)
+
     def _module_keys(self, name: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]] | None:
         """What the module-level bindings of ``name`` import: those that run (lazy ones
         too), and those only for type checkers (None: something else binds it)."""
@@ -169,6 +199,8 @@ class ImportInTask(RuleVisitor):
 
     def _check(self, function: cst.FunctionDef, statement: cst.SimpleStatementLine) -> None:
         imports = list(_imports_of(statement))
+        if all(self._loaded_in_workers(_key(small, alias)) for small, alias in imports):
+            return  # nothing to load, nothing to fail: a lookup in `sys.modules`
         present: dict[str, bool] = {}  # bound name -> the module imports the same already
         typed: set[str] = set()  # names that the module imports the same for type checkers only
         for small, alias in imports:
