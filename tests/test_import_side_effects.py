@@ -470,6 +470,41 @@ def test_composes_with_missing_main_guard() -> None:
     )
 
 
+FORKED = """\
+import multiprocessing as mp
+
+import torch.multiprocessing
+
+print("loading")
+
+
+def work(rank):
+    print(rank)
+
+
+if __name__ == "__main__":
+    {start}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "reported"),
+    [
+        ('mp.get_context("fork").Process(target=work, args=(0,)).start()', False),
+        ('torch.multiprocessing.start_processes(work, nprocs=2, start_method="fork")', False),
+        ('mp.set_start_method("fork")\n    with mp.Pool(2) as pool:\n        pool.map(work, [0, 1])', False),
+        ('torch.multiprocessing.start_processes(work, nprocs=2, start_method="spawn")', True),
+        ("torch.multiprocessing.start_processes(work, nprocs=2)", True),
+        ('mp.set_start_method("fork")\n    torch.multiprocessing.spawn(work, nprocs=2)', True),
+        ('mp.get_context("fork").Process(target=work).start()\n    mp.Process(target=work).start()', True),
+    ],
+)
+def test_a_module_whose_children_are_all_forked_is_left_alone(start: str, reported: bool) -> None:
+    # A forked child does not import the module again: what it did at import, it did once.
+    result = check(FORKED.format(start=start))
+    assert [(f.code, f.line) for f in result.findings] == ([("MP013", 5)] if reported else [])
+
+
 def test_message_names_the_effect() -> None:
     source = "import multiprocessing as mp\nimport time\ntime.sleep(1)\nif __name__ == '__main__':\n    mp.Pool()\n"
     [finding] = check(source).findings

@@ -14,6 +14,7 @@ import libcst.matchers as m
 from ..analysis.facts import findall
 from ..analysis.guard import is_main_guard
 from ..analysis.import_lines import is_import_line
+from ..analysis.ipc import StartMethods, keyword
 from ..analysis.names import EXIT_CALLS, TRIGGERS
 from ..analysis.project.apis import SIDE_EFFECTS
 from ..analysis.reachability import ChildRead, imported_only, reach_of
@@ -32,6 +33,8 @@ from ..rewrite.nodes import as_block_statement, leading_lines, split_blank_prefi
 from ._base import RuleVisitor
 
 GUARD = '`if __name__ == "__main__":`'
+# The calls that start processes of the start method in force (or of their context's).
+STARTS = frozenset({"Process", "Pool", "Manager", "ProcessPoolExecutor", "spawn"})
 _BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
 # Bare calls at module level, whose value nothing keeps (as the project model reads them).
 _UNCONDITIONAL = (cst.Expr,)
@@ -93,6 +96,8 @@ class ImportSideEffects(RuleVisitor):
         # Unguarded process starts are MP001's: its fix moves the script part, this with it.
         if len(guards) != 1 or not self._starts_processes(node) or self._unguarded_start(body):
             return
+        if self._forks_only(node):
+            return  # a forked child inherits what the module did, and imports it no more
         guard = guards[0]
         child_reads = self._child_reads(body, guard)
         movable = self._movable(body, guard, {read.name for read in child_reads})
@@ -193,6 +198,27 @@ class ImportSideEffects(RuleVisitor):
             for statement in body
             if not is_main_guard(statement)
         )
+
+    def _forks_only(self, module: cst.Module) -> bool:
+        """Every process that the module starts is forked: from a fork context, under
+        ``set_start_method("fork")``, or by torch's ``start_processes(start_method="fork")``."""
+        if any(self._workers.starts(s.body if is_main_guard(s) else s) is not None for s in module.body):
+            return False  # a DataLoader's or a num_proc map's workers: their library's start method
+        methods = StartMethods(module, self.api)
+        starts = [call for call in findall(module, m.Call()) if self.api.call_api(call) in STARTS]
+        return bool(starts) and all(self._method(call, methods) == "fork" for call in starts)  # type: ignore[arg-type]
+
+    def _method(self, call: cst.Call, methods: StartMethods) -> str | None:
+        if self.api.call_api(call) != "spawn":
+            return methods.method(call)
+        # torch's: spawn() always spawns, start_processes() takes the method it is given
+        if not any(name.endswith(".start_processes") for name in self.api.qualified_names(call.func)):
+            return "spawn"
+        given = keyword(call, "start_method")
+        if given is None:
+            return "spawn"
+        value = given.value.evaluated_value if isinstance(given.value, cst.SimpleString) else None
+        return value if isinstance(value, str) else None
 
     @property
     def _workers(self) -> WorkerStarts:
