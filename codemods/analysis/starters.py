@@ -24,9 +24,13 @@ class Starters:
 
     def starts(self, call: cst.Call) -> str | None:
         """What ``call`` does that belongs in the parent only, in words, or None."""
-        api = self.api.call_api(call)
-        if api == "set_start_method" and _forced(call):
+        if self.api.call_api(call) == "set_start_method" and _forced(call):
             return None  # a child that runs it again sets its own start method, and nothing fails
+        return self._triggers(call)
+
+    def _triggers(self, call: cst.Call) -> str | None:
+        """What ``call`` does, forced start methods included."""
+        api = self.api.call_api(call)
         if api in TRIGGERS:
             return f"`{self.module.code_for_node(call.func)}()` {TRIGGERS[api]}"
         func = call.func
@@ -34,12 +38,14 @@ class Starters:
             return f"`{func.value}()` ({self.names[func.value]}) starts processes"
         return None
 
-    def module_level(self) -> list[tuple[int, list[cst.Call]]]:
-        """(index, calls) of the top-level statements outside the main guard whose calls start something."""
+    def module_level(self, forced: bool = False) -> list[tuple[int, list[cst.Call]]]:
+        """(index, calls) of the top-level statements outside the main guard whose calls start
+        something (``forced``: ``set_start_method(..., force=True)`` too)."""
+        starts = self._triggers if forced else self.starts
         found = []
         for index, statement in enumerate(self.module.body):
             if not is_main_guard(statement):
-                calls = [call for call in calls_in(statement) if self.starts(call) is not None]
+                calls = [call for call in calls_in(statement) if starts(call) is not None]
                 if calls:
                     found.append((index, calls))
         return found
@@ -48,7 +54,7 @@ class Starters:
         """A module that is imported rather than run, whose only module-level trigger is
         setting the start method: a guard would keep the setting from its importers;
         library-sets-start-method (MP017) gives it a context of its own instead."""
-        calls = [call for _, found in self.module_level() for call in found]
+        calls = [call for _, found in self.module_level(forced=True) for call in found]
         only_start_method = all(self.api.call_api(call) == "set_start_method" for call in calls)
         return bool(calls) and only_start_method and not is_script(self.facts)
 
