@@ -49,7 +49,7 @@ def _decided(text: str, spec: registry.RuleSpec) -> list[Finding] | None:
 
 
 def test_some_rules_decide_on_ast() -> None:
-    assert [spec.code for spec in DECIDING] == ["MP009", "MP017", "MP019"]
+    assert [spec.code for spec in DECIDING] == ["MP009", "MP012", "MP017", "MP019"]
 
 
 @pytest.mark.parametrize("spec", DECIDING, ids=lambda spec: spec.code)
@@ -70,8 +70,9 @@ def test_a_decision_on_ast_is_what_libcst_finds(spec: registry.RuleSpec) -> None
 
 
 # How many of the cases each rule decides on ``ast`` at least (library-sets-start-method
-# leaves calls at module level, which it may fix, to libcst).
-MADE = {"MP009": 1, "MP017": 2, "MP019": 5}
+# leaves calls at module level, which it may fix, to libcst; lost-async-result leaves
+# executors, names that hold handles and pools stopped on purpose to libcst).
+MADE = {"MP009": 1, "MP012": 3, "MP017": 2, "MP019": 5}
 
 
 PINNED = """\
@@ -334,3 +335,35 @@ def test_a_suppression_comment_covers_a_decision_on_ast() -> None:
 
     assert [f.code for f in analyze(PINNED, rules=mp019, fix=False).findings] == ["MP019"]
     assert analyze(text, rules=mp019, fix=False).findings == []
+
+
+POOL = "import multiprocessing as mp\nimport time\n\n\ndef run(pool, n):\n    {statement}\n"
+
+# (id, the statement, whether lost-async-result decides on ``ast``): each is held to libcst's findings.
+HANDLE_CASES = [
+    ("thrown-away", "pool.apply_async(abs, (n,))", True),
+    ("each-async-method", "pool.map_async(abs, [n])\n    pool.starmap_async(divmod, [(n, 2)])", True),
+    ("with-an-error-callback", "pool.apply_async(abs, (n,), error_callback=print)", True),
+    ("read", "print(pool.apply_async(abs, (n,)).get())", True),
+    ("sleep-that-cannot-raise", "pool.apply_async(time.sleep, (0.5,))", True),
+    ("sleep-that-raises", "pool.apply_async(time.sleep, (-1,))", True),
+    ("an-attribute-pool", "self.pool.apply_async(abs, (n,))", True),
+    ("in-parentheses", "(pool.apply_async(abs, (n,)))", False),
+    ("bound-to-a-name", "handle = pool.apply_async(abs, (n,))", False),
+    ("stopped-after", "pool.apply_async(abs, (n,))\n    pool.terminate()", False),
+    ("an-executor", "pool.apply_async(abs, (n,))\n    pool.submit(abs, n)", False),
+    ("beside-celery", "import celery\n    pool.apply_async(abs, (n,))", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("statement", "decides"), [pytest.param(s, d, id=i) for i, s, d in HANDLE_CASES]
+)
+def test_lost_async_result_decides_handles_thrown_away_on_ast(statement: str, decides: bool) -> None:
+    spec = registry.BY_CODE["MP012"]
+    text = POOL.format(statement=statement)
+    found = _decided(text, spec)
+    assert (found is not None) == decides
+    if found is not None:
+        assert found == _sorted(_by_libcst(text, spec))
+

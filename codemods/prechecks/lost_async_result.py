@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
+from ..analysis.ast_api import UNSURE
 from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import AstScopes
 from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
 from ..analysis.project.apis import POOL_STOPS, POOL_WAITS
 from ..libraries import spellings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Finding, RuleSpec
 
 # Pool methods whose name no other common API has: found on any receiver. Each takes
 # `error_callback` as its fifth positional argument.
@@ -22,6 +27,9 @@ EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor", "Interpreter
 # Methods that only put something into a container: a container used only by these is
 # never read.
 FILLING = frozenset({"append", "add", "extend", "insert"})
+# Tasks that raise nothing, given as many small number literals as the number says.
+CANNOT_FAIL = {"time.sleep": 1, "builtins.id": 1, "os.getpid": 0}
+ASYNC_ADVICE = "keep the handle and call `.get()` on it, or pass `error_callback=` to hear of failures"
 
 
 def _ast_hears_of_errors(call: ast.Call) -> bool:
@@ -240,3 +248,83 @@ def precheck(facts: AstFacts) -> bool:
     executors = facts.aliases(spellings(EXECUTORS))
     calls += [c for c in facts.method_calls(["submit"]) if _may_be_pool(facts, c.func.value, executors)]  # type: ignore[attr-defined]
     return any(_ast_may_be_lost(facts, call) and not _surely_terminated(facts, call) for call in calls)
+
+
+# -- findings decided on ``ast``: the handles of ``apply_async`` and its kin thrown away --
+
+
+def _ast_cannot_fail(facts: AstFacts, spec_code: str, call: ast.Call) -> bool | None:
+    """The ``ast`` twin of the rule's ``_cannot_fail`` for ``apply_async``; None when only
+    libcst's names can tell what the task is."""
+    if call.keywords or any(isinstance(arg, ast.Starred) for arg in call.args) or not call.args:
+        return False
+    task, *rest = call.args
+    if len(rest) > 1 or (rest and not isinstance(rest[0], ast.Tuple)):
+        return False
+    values = rest[0].elts if rest and isinstance(rest[0], ast.Tuple) else []
+    if any(isinstance(value, ast.Starred) for value in values):
+        return False
+    names = facts.api(spec_code).qualified_names(task)
+    if names is UNSURE:
+        return None
+    arity = {CANNOT_FAIL[name] for name in names if name in CANNOT_FAIL}  # type: ignore[union-attr]
+    return arity == {len(values)} and all(_small_number(value) for value in values)
+
+
+def _small_number(node: ast.expr) -> bool:
+    """The ``ast`` twin of the rule's ``_small_number``: an int or float literal, not a bool."""
+    value = node.value if isinstance(node, ast.Constant) else None
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 1_000_000
+
+
+def _may_stop(facts: AstFacts, call: ast.Call) -> bool:
+    """Something in the function around ``call`` (the module, at module level) may end a
+    pool's tasks: a call of a method of STOPS, or ``shutdown()``."""
+    scope: ast.AST = call
+    while not isinstance(scope, (*_FUNCTIONS, ast.Module)):
+        parent = facts.scopes.parent(scope)
+        if parent is None:
+            break
+        scope = parent
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and (node.func.attr in STOPS or node.func.attr == "shutdown")
+        for node in walk(scope)
+    )
+
+
+def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
+    """The rule's findings, as its libcst side makes them, where every handle is surely
+    read, or thrown away by a statement of its own whose pool nothing may stop after it;
+    None where libcst must tell: in a module that imports Celery, beside a ``submit`` on
+    what may be an executor, for a handle bound to a name or put in a container, or where
+    a pool may be stopped on purpose."""
+    if _ast_imports(facts, CELERY):
+        return None
+    executors = facts.aliases(spellings(EXECUTORS))
+    if any(_may_be_pool(facts, c.func.value, executors) for c in facts.method_calls(["submit"])):  # type: ignore[attr-defined]
+        return None
+    source, found = facts.source, []
+    for call in facts.method_calls(ASYNC_METHODS):
+        if _ast_hears_of_errors(call):
+            continue
+        if call.func.attr == "apply_async":  # type: ignore[attr-defined]
+            cannot_fail = _ast_cannot_fail(facts, spec.code, call)
+            if cannot_fail is None:
+                return None
+            if cannot_fail:
+                continue
+        if not _ast_may_be_lost(facts, call):
+            continue  # surely read: the pre-check's answer for this call
+        if not isinstance(facts.scopes.parent(call), ast.Expr) or _may_stop(facts, call):
+            return None
+        func = source.code(call.func)
+        if func is None or source.parenthesised(call):
+            return None
+        message = (
+            f"The handle that `{func}(...)` returns is thrown away: if the task raises, its exception is lost with "
+            "the result and nothing reports the failure"
+        )
+        found.append(source.finding(spec, call, message, ASYNC_ADVICE))
+    return found

@@ -19,12 +19,18 @@ from libcst.metadata import (
 from ..analysis.facts import findall
 from ..analysis.ipc import keyword
 from ..analysis.pool_blocks import terminated_after
-from ..prechecks.lost_async_result import ASYNC_METHODS, ASYNC_POOLS, CELERY, EXECUTORS, FILLING
+from ..prechecks.lost_async_result import (
+    ASYNC_ADVICE,
+    ASYNC_METHODS,
+    ASYNC_POOLS,
+    CANNOT_FAIL,
+    CELERY,
+    EXECUTORS,
+    FILLING,
+)
 from ._base import RuleVisitor
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp)
-# Tasks that raise nothing, given as many small number literals as the number says.
-CANNOT_FAIL = {"time.sleep": 1, "builtins.id": 1, "os.getpid": 0}
 
 
 def _small_number(node: cst.BaseExpression) -> bool:
@@ -74,7 +80,7 @@ class LostAsyncResult(RuleVisitor):
                 "`concurrent.futures.wait()` and check each one's `.exception()`"
             )
         else:
-            advice = "keep the handle and call `.get()` on it, or pass `error_callback=` to hear of failures"
+            advice = ASYNC_ADVICE
         message = (
             f"{how.format(what=what)}: if the task raises, its exception is lost with the result and "
             "nothing reports the failure"
