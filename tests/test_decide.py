@@ -207,6 +207,7 @@ CALLBACK = SETS + "\n\ndef main(pool):\n    pool.apply_async(len, (), callback=s
 METHOD_OF_THE_SAME_NAME = SETS + "\n\nclass Case:\n    def setup(self):\n        pass\n"
 READ_BEFORE_BINDING = SETS + "\n\ndef other():\n    setup()\n    setup = None\n"
 LAMBDA_DEFAULT = SETS + "\n\nf = lambda start=setup(): start\n"
+RESTORES = "    previous = mp.get_start_method()\n    mp.set_start_method(previous, force=True)"
 CAUGHT = SETS.replace(
     '    mp.set_start_method("spawn")\n',
     '    try:\n        mp.set_start_method("spawn")\n    except RuntimeError:\n        pass\n',
@@ -222,6 +223,9 @@ SETS_CASES = [
     ("a-callback", CALLBACK, True),
     ("a-default-read-at-import", LAMBDA_DEFAULT, True),
     ("caught", CAUGHT, True),
+    # A forced method from a name may put back what `get_start_method()` gave: libcst's bindings tell.
+    ("forced-from-a-name", SETS.replace('"spawn"', "method, force=True"), False),
+    ("restored", SETS.replace('    mp.set_start_method("spawn")', RESTORES), False),
     ("caught-in-a-tuple", CAUGHT.replace("except RuntimeError:", "except (ValueError, Exception):"), True),
     ("caught-bare", CAUGHT.replace("except RuntimeError:", "except:"), True),
     ("not-caught", CAUGHT.replace("except RuntimeError:", "except ValueError:"), True),

@@ -332,3 +332,30 @@ def test_a_caught_second_call_is_said_to_leave_the_module_with_another_method(tm
     (tmp_path / "main.py").write_text(CAUGHT_PROGRAM, encoding="utf-8")
     run = run_program(tmp_path / "main.py", method)
     assert (run.returncode, run.stdout) == (0, f"{method}\n"), run.stderr
+
+
+SAVED_AND_RESTORED = """\
+import multiprocessing as mp
+
+
+def run_spawned(target):
+    previous = mp.get_start_method(allow_none=True)
+    mp.set_start_method("spawn", force=True)
+    try:
+        process = mp.Process(target=target)
+        process.start()
+        process.join()
+    finally:
+        mp.set_start_method(previous, force=True)
+
+
+def choose(method):
+    mp.set_start_method(method, force=True)
+"""
+
+
+def test_putting_back_the_saved_start_method_is_left_alone() -> None:
+    # The call in `finally` sets what `get_start_method()` gave: the program's own choice.
+    # The one that forces spawn, and one that sets a method from elsewhere, are reported.
+    result = CASES.check(SAVED_AND_RESTORED)
+    assert [(f.code, f.line) for f in result.findings] == [("MP017", 6), ("MP017", 16)]

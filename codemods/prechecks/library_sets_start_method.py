@@ -85,6 +85,10 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
             return None  # at module level: the rule may fix it
         if reach.in_parent_only(call, referenced):
             continue
+        given = positional_args(call)
+        method = given[0] if given else keyword_value(call, "method")
+        if _forced(call) and isinstance(method, ast.Name):
+            return None  # it may put back what `get_start_method()` gave: libcst's bindings tell
         func = source.code(call.func)
         if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
             return None

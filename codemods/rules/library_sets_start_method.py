@@ -48,6 +48,8 @@ class LibrarySetsStartMethod(RuleVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.api.call_api(node) != "set_start_method" or is_script(self.facts):
             return
+        if _forced(node) and self._restores(node):
+            return  # puts back the method that was in force: the program's own choice
         scope = self.scopes.get(node)
         if not isinstance(scope, GlobalScope):
             self._in_function(node, scope)
@@ -84,6 +86,23 @@ class LibrarySetsStartMethod(RuleVisitor):
             return
         message = in_function_message(self.module.code_for_node(node.func), _forced(node), self._caught(node))
         self.report(node, message, not_fixed=ADVICE)
+
+    def _restores(self, call: cst.Call) -> bool:
+        """The method ``call`` sets is a name that every binding reaching it binds to what
+        ``get_start_method()`` returned: ``set_start_method(previous, force=True)``."""
+        given = positional(call)
+        named = keyword(call, "method")
+        method = given[0].value if given else named.value if named is not None else None
+        if not isinstance(method, cst.Name):
+            return False
+        bindings = self.bindings.of(method)
+        for node in bindings:
+            target = self.parent(node) if node is not None else None
+            value = self.bindings.assigned(target) if isinstance(target, cst.AssignTarget) else None
+            names = self.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()
+            if not any(name.endswith(".get_start_method") for name in names):
+                return False
+        return bool(bindings)
 
     def _caught(self, call: cst.Call) -> bool:
         """``call`` is in the body of a ``try``, in its function, one of whose handlers
