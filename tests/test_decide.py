@@ -208,6 +208,18 @@ METHOD_OF_THE_SAME_NAME = SETS + "\n\nclass Case:\n    def setup(self):\n       
 READ_BEFORE_BINDING = SETS + "\n\ndef other():\n    setup()\n    setup = None\n"
 LAMBDA_DEFAULT = SETS + "\n\nf = lambda start=setup(): start\n"
 RESTORES = "    previous = mp.get_start_method()\n    mp.set_start_method(previous, force=True)"
+SET_PREVIOUS = "    mp.set_start_method(previous, force=True)"
+LOOP = "    for previous in ['fork']:\n        pass\n" + SET_PREVIOUS
+NESTED = (
+    "import multiprocessing as mp\n\n\ndef install({outer}):\n{bound}"
+    "    def setup():\n        mp.set_start_method(previous, force=True)\n    return setup\n"
+)
+FORCED_PARAMETER = SETS.replace("setup()", "setup(method)").replace('"spawn"', "method, force=True")
+
+
+def _restoring(body: str) -> str:
+    return SETS.replace('    mp.set_start_method("spawn")', body)
+
 CAUGHT = SETS.replace(
     '    mp.set_start_method("spawn")\n',
     '    try:\n        mp.set_start_method("spawn")\n    except RuntimeError:\n        pass\n',
@@ -223,9 +235,18 @@ SETS_CASES = [
     ("a-callback", CALLBACK, True),
     ("a-default-read-at-import", LAMBDA_DEFAULT, True),
     ("caught", CAUGHT, True),
-    # A forced method from a name may put back what `get_start_method()` gave: libcst's bindings tell.
-    ("forced-from-a-name", SETS.replace('"spawn"', "method, force=True"), False),
-    ("restored", SETS.replace('    mp.set_start_method("spawn")', RESTORES), False),
+    # A forced method from a name may put back what `get_start_method()` gave.
+    ("forced-from-a-parameter", FORCED_PARAMETER, True),
+    ("restored", _restoring(RESTORES), True),
+    ("bound-again-after", _restoring(RESTORES + "\n    previous = 'fork'"), False),
+    ("bound-otherwise-before", _restoring("    previous = 'fork'\n" + RESTORES), True),
+    ("restored-from-a-context", _restoring(RESTORES.replace("mp.get_start", "mp.get_context().get_start")), True),
+    ("restored-in-a-loop", _restoring(LOOP), True),
+    ("restored-after-a-walrus", _restoring("    (previous := 1)\n" + RESTORES), False),
+    ("a-global-restored", _restoring(RESTORES) + "\nprevious = 1\n", True),
+    ("restored-from-the-module", _restoring(SET_PREVIOUS) + "\nprevious = mp.get_start_method()\n", False),
+    ("a-parameter-of-the-function-around", NESTED.format(outer="previous", bound=""), True),
+    ("bound-in-the-function-around", NESTED.format(outer="", bound="    previous = mp.get_start_method()\n"), False),
     ("caught-in-a-tuple", CAUGHT.replace("except RuntimeError:", "except (ValueError, Exception):"), True),
     ("caught-bare", CAUGHT.replace("except RuntimeError:", "except:"), True),
     ("not-caught", CAUGHT.replace("except RuntimeError:", "except ValueError:"), True),

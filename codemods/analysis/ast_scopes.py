@@ -316,6 +316,12 @@ def _binds_in(function: ast.AST, name: str) -> bool:
     return any(binds_or_declares(node, name) for node in walk(function) if node is not function)
 
 
+def own_bindings(scope: ast.AST, name: str) -> list[ast.AST]:
+    """The nodes of ``scope``'s own body (see ``_own_nodes``) that bind ``name``, or that
+    are a parameter, ``global`` or ``nonlocal`` of it."""
+    return [node for node in _own_nodes(scope) if binds_or_declares(node, name)]
+
+
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes of ``scope``'s own body, and the first iterable of each comprehension in
     it, which is evaluated here. A def's decorators, defaults and annotations and a class's

@@ -7,7 +7,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE, full_name
+from ..analysis.ast_index import walk
 from ..analysis.ast_reach import AstReach
+from ..analysis.ast_scopes import own_bindings, parameters
 from ..analysis.prechecks import AstFacts, keyword_value, positional_args
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 
@@ -18,6 +20,11 @@ APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 ADVICE = "create the processes of this module from `multiprocessing.get_context(method)`, or take a context"
 
 
+# What a start method saved to be put back comes from.
+GET_START_METHOD = frozenset(
+    f"{package}.get_start_method"
+    for package in ("multiprocessing", "torch.multiprocessing", "billiard", "multiprocess")
+)
 # The exceptions whose handler catches the RuntimeError of a second call.
 CATCHING = frozenset({"RuntimeError", "Exception", "BaseException"})
 
@@ -88,13 +95,60 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         given = positional_args(call)
         method = given[0] if given else keyword_value(call, "method")
         if _forced(call) and isinstance(method, ast.Name):
-            return None  # it may put back what `get_start_method()` gave: libcst's bindings tell
+            restores = _restores(facts, method)
+            if restores is None:
+                return None
+            if restores:
+                continue
         func = source.code(call.func)
         if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
             return None
         message = in_function_message(func, _forced(call), _caught(facts, call))
         found.append(source.finding(spec, call, message, ADVICE))
     return found
+
+
+def _restores(facts: AstFacts, method: ast.Name) -> bool | None:
+    """The ``ast`` twin of the rule's ``_restores``: every binding of ``method`` in its
+    function is a plain assignment of a ``get_start_method()`` call; None when only
+    libcst's scopes can tell (a name the function does not bind itself, or binds after
+    the call, a ``global``, a ``:=`` or ``del`` of it, or a callee that the names do not
+    resolve)."""
+    scopes = facts.scopes
+    function = scopes.scope_of(method)
+    name = method.id
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or name in scopes.declared:
+        return None
+    if any(isinstance(node, ast.NamedExpr) and node.target.id == name for node in walk(function)):
+        return None
+    scope: ast.AST = function
+    while not (own_bindings(scope, name) or any(arg.arg == name for arg in parameters(scope))):  # type: ignore[arg-type]
+        scope = scopes.scope_of(scope)  # a name its function does not bind is looked up outside
+        while isinstance(scope, ast.ClassDef):  # a class's names are not seen by its methods
+            scope = scopes.scope_of(scope)
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+    if any(arg.arg == name for arg in parameters(scope)):  # type: ignore[arg-type]
+        return False  # a parameter is among the bindings: no assignment of `get_start_method()`
+    if scope is not function:
+        return None
+    bindings = own_bindings(function, name)
+    api = facts.api("")
+    for node in bindings:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
+            return None
+        if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) > (method.lineno, method.col_offset):
+            return None  # which bindings a read refers to, libcst tells by their order
+        parent = scopes.parent(node)
+        if not (isinstance(node, ast.Name) and isinstance(parent, ast.Assign) and node in parent.targets):
+            return False
+        value = parent.value
+        names = api.qualified_names(value.func) if isinstance(value, ast.Call) else set()
+        if names is UNSURE:
+            return None
+        if not names & GET_START_METHOD:  # type: ignore[operator]
+            return False
+    return True
 
 
 def _caught(facts: AstFacts, call: ast.Call) -> bool:

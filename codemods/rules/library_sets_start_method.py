@@ -21,7 +21,12 @@ from ..analysis.ipc import keyword, positional
 from ..analysis.names import canonical
 from ..analysis.reachability import reach_of
 from ..analysis.starters import starters_of
-from ..prechecks.library_sets_start_method import ADVICE, catches_runtime_error, in_function_message
+from ..prechecks.library_sets_start_method import (
+    ADVICE,
+    GET_START_METHOD,
+    catches_runtime_error,
+    in_function_message,
+)
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import add_keyword
 from ._base import RuleVisitor, Unfixable
@@ -100,7 +105,7 @@ class LibrarySetsStartMethod(RuleVisitor):
             target = self.parent(node) if node is not None else None
             value = self.bindings.assigned(target) if isinstance(target, cst.AssignTarget) else None
             names = self.api.qualified_names(value.func) if isinstance(value, cst.Call) else set()
-            if not any(name.endswith(".get_start_method") for name in names):
+            if not names & GET_START_METHOD:
                 return False
         return bool(bindings)
 
