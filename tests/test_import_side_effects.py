@@ -482,6 +482,10 @@ def work(rank):
     print(rank)
 
 
+class Worker(mp.Process):
+    pass
+
+
 if __name__ == "__main__":
     {start}
 """
@@ -497,6 +501,8 @@ if __name__ == "__main__":
         ("torch.multiprocessing.start_processes(work, nprocs=2)", True),
         ('mp.set_start_method("fork")\n    torch.multiprocessing.spawn(work, nprocs=2)', True),
         ('mp.get_context("fork").Process(target=work).start()\n    mp.Process(target=work).start()', True),
+        ('mp.get_context("fork").Process(target=work).start()\n    Worker().start()', True),
+        ('mp.set_start_method("fork")\n    Worker().start()', False),
     ],
 )
 def test_a_module_whose_children_are_all_forked_is_left_alone(start: str, reported: bool) -> None:

@@ -205,8 +205,17 @@ class ImportSideEffects(RuleVisitor):
         if any(self._workers.starts(s.body if is_main_guard(s) else s) is not None for s in module.body):
             return False  # a DataLoader's or a num_proc map's workers: their library's start method
         methods = StartMethods(module, self.api)
-        starts = [call for call in findall(module, m.Call()) if self.api.call_api(call) in STARTS]
-        return bool(starts) and all(self._method(call, methods) == "fork" for call in starts)  # type: ignore[arg-type]
+        classes = [c for c in findall(module, m.ClassDef()) if isinstance(c, cst.ClassDef)]
+        # The module's subclasses of Process start with the method in force.
+        subclasses = {c.name.value for c in classes if any(self.api.api(b.value) == "Process" for b in c.bases)}
+        found = []
+        for call in findall(module, m.Call()):
+            assert isinstance(call, cst.Call)
+            if isinstance(call.func, cst.Name) and call.func.value in subclasses:
+                found.append(methods.default)
+            elif self.api.call_api(call) in STARTS:
+                found.append(self._method(call, methods))
+        return bool(found) and all(method == "fork" for method in found)
 
     def _method(self, call: cst.Call, methods: StartMethods) -> str | None:
         if self.api.call_api(call) != "spawn":
