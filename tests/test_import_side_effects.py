@@ -470,6 +470,8 @@ def test_composes_with_missing_main_guard() -> None:
     )
 
 
+PINNED_ON_LINUX = 'import sys\n    if sys.platform == "linux":\n        mp.set_start_method("fork")'
+FORKED_PROCESS = 'mp.get_context("fork").Process(target=work).start()'
 FORKED = """\
 import multiprocessing as mp
 
@@ -483,6 +485,10 @@ def work(rank):
 
 
 class Worker(mp.Process):
+    pass
+
+
+class Child(Worker):
     pass
 
 
@@ -503,6 +509,10 @@ if __name__ == "__main__":
         ('mp.get_context("fork").Process(target=work).start()\n    mp.Process(target=work).start()', True),
         ('mp.get_context("fork").Process(target=work).start()\n    Worker().start()', True),
         ('mp.set_start_method("fork")\n    Worker().start()', False),
+        ('mp.get_context("fork").Process(target=work).start()\n    Child().start()', True),
+        ('mp.set_start_method("fork")\n    Child().start()', False),
+        (PINNED_ON_LINUX + "\n    mp.Process(target=work).start()", True),
+        (FORKED_PROCESS + "\n    from mpire import WorkerPool\n    WorkerPool(2).map(work, [0])", True),
     ],
 )
 def test_a_module_whose_children_are_all_forked_is_left_alone(start: str, reported: bool) -> None:

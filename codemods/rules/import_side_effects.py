@@ -205,17 +205,50 @@ class ImportSideEffects(RuleVisitor):
         if any(self._workers.starts(s.body if is_main_guard(s) else s) is not None for s in module.body):
             return False  # a DataLoader's or a num_proc map's workers: their library's start method
         methods = StartMethods(module, self.api)
-        classes = [c for c in findall(module, m.ClassDef()) if isinstance(c, cst.ClassDef)]
-        # The module's subclasses of Process start with the method in force.
-        subclasses = {c.name.value for c in classes if any(self.api.api(b.value) == "Process" for b in c.bases)}
+        if not self._pinned_for_good(module):
+            methods.default = None  # a start method set under a condition may not be set
+        subclasses = self._process_subclasses(module)
         found = []
         for call in findall(module, m.Call()):
             assert isinstance(call, cst.Call)
+            api = self.api.call_api(call)
             if isinstance(call.func, cst.Name) and call.func.value in subclasses:
-                found.append(methods.default)
-            elif self.api.call_api(call) in STARTS:
+                found.append(methods.default)  # the module's own Process: the method in force
+            elif api in STARTS:
                 found.append(self._method(call, methods))
+            elif api in TRIGGERS and api not in ("set_start_method", "freeze_support"):
+                found.append(None)  # another library's pool: its own start method
         return bool(found) and all(method == "fork" for method in found)
+
+    def _process_subclasses(self, module: cst.Module) -> set[str]:
+        """The module's classes that derive from ``Process``, directly or through another."""
+        classes = [c for c in findall(module, m.ClassDef()) if isinstance(c, cst.ClassDef)]
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for c in classes:
+                bases = [b.value for b in c.bases]
+                if c.name.value not in found and any(
+                    self.api.api(b) == "Process" or (isinstance(b, cst.Name) and b.value in found) for b in bases
+                ):
+                    found.add(c.name.value)
+                    changed = True
+        return found
+
+    def _pinned_for_good(self, module: cst.Module) -> bool:
+        """Every ``set_start_method()`` is a statement of the module's body or of its
+        guard's, which runs whenever the script does."""
+        for call in findall(module, m.Call()):
+            if not (isinstance(call, cst.Call) and self.api.call_api(call) == "set_start_method"):
+                continue
+            expr = self.facts.parents.get(call)
+            line = self.facts.parents.get(expr) if isinstance(expr, cst.Expr) else None
+            block = self.facts.parents.get(line) if isinstance(line, cst.SimpleStatementLine) else None
+            guard = self.facts.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
+            if not (block is module or (isinstance(guard, cst.If) and is_main_guard(guard))):
+                return False
+        return True
 
     def _method(self, call: cst.Call, methods: StartMethods) -> str | None:
         if self.api.call_api(call) != "spawn":
