@@ -210,6 +210,7 @@ LAMBDA_DEFAULT = SETS + "\n\nf = lambda start=setup(): start\n"
 RESTORES = "    previous = mp.get_start_method()\n    mp.set_start_method(previous, force=True)"
 SET_PREVIOUS = "    mp.set_start_method(previous, force=True)"
 LOOP = "    for previous in ['fork']:\n        pass\n" + SET_PREVIOUS
+CAPTURED = "    match 1:\n        case [previous, *_]:\n            pass\n"
 NESTED = (
     "import multiprocessing as mp\n\n\ndef install({outer}):\n{bound}"
     "    def setup():\n        mp.set_start_method(previous, force=True)\n    return setup\n"
@@ -245,6 +246,7 @@ SETS_CASES = [
     ("restored-after-a-walrus", _restoring("    (previous := 1)\n" + RESTORES), False),
     ("a-global-restored", _restoring(RESTORES) + "\nprevious = 1\n", True),
     ("restored-from-the-module", _restoring(SET_PREVIOUS) + "\nprevious = mp.get_start_method()\n", False),
+    ("captured-by-a-case", _restoring("    previous = mp.get_start_method()\n" + CAPTURED + SET_PREVIOUS), True),
     ("a-parameter-of-the-function-around", NESTED.format(outer="previous", bound=""), True),
     ("bound-in-the-function-around", NESTED.format(outer="", bound="    previous = mp.get_start_method()\n"), False),
     ("caught-in-a-tuple", CAUGHT.replace("except RuntimeError:", "except (ValueError, Exception):"), True),
@@ -372,6 +374,8 @@ HANDLE_CASES = [
     ("read", "print(pool.apply_async(abs, (n,)).get())", True),
     ("sleep-that-cannot-raise", "pool.apply_async(time.sleep, (0.5,))", True),
     ("sleep-that-raises", "pool.apply_async(time.sleep, (-1,))", True),
+    # libcst names the builtin `builtins.id`; the `ast` names leave builtins out.
+    ("a-builtin-that-cannot-raise", "pool.apply_async(id, (1,))", False),
     ("an-attribute-pool", "self.pool.apply_async(abs, (n,))", True),
     ("in-parentheses", "(pool.apply_async(abs, (n,)))", False),
     ("bound-to-a-name", "handle = pool.apply_async(abs, (n,))", False),

@@ -359,3 +359,11 @@ def test_putting_back_the_saved_start_method_is_left_alone() -> None:
     # The one that forces spawn, and one that sets a method from elsewhere, are reported.
     result = CASES.check(SAVED_AND_RESTORED)
     assert [(f.code, f.line) for f in result.findings] == [("MP017", 6), ("MP017", 16)]
+
+
+def test_a_saved_start_method_that_a_case_binds_again_is_not_put_back() -> None:
+    source = SAVED_AND_RESTORED.replace(
+        "    finally:\n", "        match target:\n            case previous:\n                pass\n    finally:\n"
+    )
+    lines = [f.line for f in CASES.check(source).findings]
+    assert lines == [6, 15, 19]

@@ -133,6 +133,8 @@ def _restores(facts: AstFacts, method: ast.Name) -> bool | None:
     if scope is not function:
         return None
     bindings = own_bindings(function, name)
+    if any(_captures(node, name) for node in walk(function)):
+        return False  # a `case` pattern binds it (libcst's scopes do not see such a binding)
     api = facts.api("")
     for node in bindings:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
@@ -149,6 +151,13 @@ def _restores(facts: AstFacts, method: ast.Name) -> bool | None:
         if not names & GET_START_METHOD:  # type: ignore[operator]
             return False
     return True
+
+
+def _captures(node: ast.AST, name: str) -> bool:
+    """``node`` is a ``case`` pattern that binds ``name``."""
+    if isinstance(node, (ast.MatchAs, ast.MatchStar)):
+        return node.name == name
+    return isinstance(node, ast.MatchMapping) and node.rest == name
 
 
 def _caught(facts: AstFacts, call: ast.Call) -> bool:

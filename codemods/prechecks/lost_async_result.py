@@ -264,11 +264,16 @@ def _ast_cannot_fail(facts: AstFacts, spec_code: str, call: ast.Call) -> bool | 
     values = rest[0].elts if rest and isinstance(rest[0], ast.Tuple) else []
     if any(isinstance(value, ast.Starred) for value in values):
         return False
+    if isinstance(task, ast.Name) and task.id in _BUILTIN_TASKS:
+        return None  # libcst names a builtin `builtins.id`, which the `ast` names leave out
     names = facts.api(spec_code).qualified_names(task)
     if names is UNSURE:
         return None
     arity = {CANNOT_FAIL[name] for name in names if name in CANNOT_FAIL}  # type: ignore[union-attr]
     return arity == {len(values)} and all(_small_number(value) for value in values)
+
+
+_BUILTIN_TASKS = frozenset(name.removeprefix("builtins.") for name in CANNOT_FAIL if name.startswith("builtins."))
 
 
 def _small_number(node: ast.expr) -> bool:

@@ -100,6 +100,9 @@ class LibrarySetsStartMethod(RuleVisitor):
         method = given[0].value if given else named.value if named is not None else None
         if not isinstance(method, cst.Name):
             return False
+        function = self._function_of(call)
+        if function is not None and any(_captures(node, method.value) for node in findall(function, _PATTERNS)):
+            return False  # a `case` pattern binds it, which libcst's scopes do not see
         bindings = self.bindings.of(method)
         for node in bindings:
             target = self.parent(node) if node is not None else None
@@ -108,6 +111,12 @@ class LibrarySetsStartMethod(RuleVisitor):
             if not names & GET_START_METHOD:
                 return False
         return bool(bindings)
+
+    def _function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        current = self.parent(node)
+        while current is not None and not isinstance(current, cst.FunctionDef):
+            current = self.parent(current)
+        return current
 
     def _caught(self, call: cst.Call) -> bool:
         """``call`` is in the body of a ``try``, in its function, one of whose handlers
@@ -129,6 +138,16 @@ class LibrarySetsStartMethod(RuleVisitor):
     def _referenced(self, name: str) -> bool:
         global_scope = self.scopes[self.module]
         return any(assignment.references for assignment in global_scope.assignments[name])  # type: ignore[union-attr]
+
+
+_PATTERNS = m.MatchAs() | m.MatchStar() | m.MatchMapping()
+
+
+def _captures(node: cst.CSTNode, name: str) -> bool:
+    """``node`` is a ``case`` pattern that binds ``name``."""
+    if isinstance(node, (cst.MatchAs, cst.MatchStar)):
+        return node.name is not None and node.name.value == name
+    return isinstance(node, cst.MatchMapping) and node.rest is not None and node.rest.value == name
 
 
 def _forced(call: cst.Call) -> bool:
