@@ -17,6 +17,18 @@ def check(source: str):
     return analyze(source, rules=MP013)
 
 
+# Iterating a DataLoader with workers under the guard starts processes.
+DATA_LOADER = """\
+from torch.utils.data import DataLoader
+
+print("loading the data")
+loader = DataLoader(list(range(8)), batch_size=2, num_workers=2)
+
+if __name__ == "__main__":
+    for batch in loader:
+        print(batch)
+"""
+
 FIXES = [
     pytest.param(
         """\
@@ -188,16 +200,7 @@ if __name__ == "__main__":
         id="input-prompt",
     ),
     pytest.param(
-        """\
-from torch.utils.data import DataLoader
-
-print("loading the data")
-loader = DataLoader(list(range(8)), batch_size=2, num_workers=2)
-
-if __name__ == "__main__":
-    for batch in loader:
-        print(batch)
-""",
+        DATA_LOADER,
         """\
 from torch.utils.data import DataLoader
 
@@ -283,16 +286,7 @@ if __name__ == "__main__":
         id="text-that-looks-like-a-call",
     ),
     pytest.param(
-        """\
-from torch.utils.data import DataLoader
-
-print("loading the data")
-loader = DataLoader(list(range(8)), batch_size=2, num_workers=0)
-
-if __name__ == "__main__":
-    for batch in loader:
-        print(batch)
-""",
+        DATA_LOADER.replace("num_workers=2", "num_workers=0"),
         id="data-loader-without-workers",
     ),
 ]

@@ -13,6 +13,34 @@ from rule_cases import RuleCases
 
 CASES = RuleCases("MP014")
 
+# main() sets the value, then calls the helper that makes the pool.
+SET_IN_MAIN = """\
+import multiprocessing as mp
+
+SCALE = 1
+
+
+def work(x):
+    return x * SCALE
+
+
+def run(items):
+    pool = mp.Pool(2)
+    print(pool.map(work, items))
+    pool.close()
+    pool.join()
+
+
+def main():
+    global SCALE
+    SCALE = 3
+    run([1, 2, 3])
+
+
+if __name__ == "__main__":
+    main()
+"""
+
 FIXES = {
     "set-by-a-helper-of-main": (
         """\
@@ -71,32 +99,7 @@ if __name__ == "__main__":
 """,
     ),
     "set-in-main-then-a-helper-makes-the-pool": (
-        """\
-import multiprocessing as mp
-
-SCALE = 1
-
-
-def work(x):
-    return x * SCALE
-
-
-def run(items):
-    pool = mp.Pool(2)
-    print(pool.map(work, items))
-    pool.close()
-    pool.join()
-
-
-def main():
-    global SCALE
-    SCALE = 3
-    run([1, 2, 3])
-
-
-if __name__ == "__main__":
-    main()
-""",
+        SET_IN_MAIN,
         """\
 import multiprocessing as mp
 
@@ -395,30 +398,10 @@ if __name__ == "__main__":
     with mp.get_context("spawn").Pool(2) as pool:
         print(pool.map(work, range(3)))
 """,
-    "set-in-main-then-a-helper-makes-the-pool": """\
-import multiprocessing as mp
-
-SCALE = 3
-
-
-def work(x):
-    return x * SCALE
-
-
-def run(items):
-    pool = mp.Pool(2)
-    print(pool.map(work, items))
-    pool.close()
-    pool.join()
-
-
-def main():
-    run([1, 2, 3])
-
-
-if __name__ == "__main__":
-    main()
-""",
+    # The value set at import, where a child sees it too.
+    "set-in-main-then-a-helper-makes-the-pool": SET_IN_MAIN.replace("SCALE = 1\n", "SCALE = 3\n").replace(
+        "    global SCALE\n    SCALE = 3\n", ""
+    ),
     "entry-point-without-guard": """\
 from concurrent.futures import ThreadPoolExecutor
 
@@ -570,32 +553,7 @@ if __name__ == "__main__":
 
 REPORTED = {
     "set-in-main-after-a-helper-makes-the-pool": (
-        """\
-import multiprocessing as mp
-
-SCALE = 1
-
-
-def work(x):
-    return x * SCALE
-
-
-def run(items):
-    pool = mp.Pool(2)
-    print(pool.map(work, items))
-    pool.close()
-    pool.join()
-
-
-def main():
-    global SCALE
-    run([1, 2, 3])
-    SCALE = 3
-
-
-if __name__ == "__main__":
-    main()
-""",
+        SET_IN_MAIN.replace("    SCALE = 3\n    run([1, 2, 3])", "    run([1, 2, 3])\n    SCALE = 3"),
         "the parent sets `SCALE` on line 20, which may run after the pool on line 11 is created",
     ),
     "set-after-the-pool-starts": (
