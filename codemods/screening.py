@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import registry, suppressions
+from .analysis.ast_walk import ModuleIndex
 from .analysis.prechecks import AstFacts
 from .analysis.project.model import ProjectView
 from .model import Finding, RuleSpec
@@ -66,15 +67,16 @@ def screen(
     needled: Collection[RuleSpec] | None = None,
     project: ProjectView | None = None,
     tree: ast.Module | None = None,
+    index: ModuleIndex | None = None,
 ) -> Screen:
     """The ``ast`` of ``source`` (``tree``, when the caller has parsed it), the rules of
     ``specs`` it passes (see ``prefiltered``) and the findings of those that decide on
     ``ast``; every rule, none decided, when Python cannot parse it (libcst may, and
-    reports why not)."""
+    reports why not). ``index``: the index of ``tree``, when the caller has made it."""
     tree = tree or python_ast(source)
     if tree is None:
         return Screen(None, frozenset(specs))
-    facts = AstFacts(tree, source)
+    facts = AstFacts(tree, source, index)
     passed = prefiltered(source, tree, specs, needled, project, facts)
     decided = {}
     for spec in passed:

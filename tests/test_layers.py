@@ -79,12 +79,15 @@ def test_the_package_imports_itself_only_relatively(module: str) -> None:
         name
         for node in ast.walk(tree)
         for name in (
-            [alias.name for alias in node.names] if isinstance(node, ast.Import)
-            else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
             else []
         )
     ]
     assert [name for name in named if name.split(".")[0] in ("codemods", "mpfix")] == []
+
 
 # The layers, innermost last; a module belongs to the first whose prefix it has.
 LAYERS = (
@@ -107,6 +110,8 @@ LAYERS = (
     ("ast", "codemods.analysis.ast_scopes"),
     ("ast", "codemods.analysis.api_refs"),
     ("ast", "codemods.analysis.ast_index"),
+    # The one walk of a module's ast, below both the pre-checks and the project model.
+    ("walk", "codemods.analysis.ast_walk"),
     ("ast", "codemods.analysis.ast_api"),
     ("ast", "codemods.analysis.ast_reach"),
     ("ast", "codemods.analysis.ast_findings"),  # findings made on ast, for the rules that decide there
@@ -131,20 +136,21 @@ MAY_IMPORT = {
     "server": {"server", "run", "output", "registry", "model", "suppressions", "edits"},
     "cli": {"cli", "run", "output", "registry", "model"},  # and the server, inside its command
     # and the engine, inside the workers' functions; the runner builds the project model
-    "run": {"run", "screening", "project", "model", "registry", "suppressions"},
+    "run": {"run", "screening", "project", "walk", "model", "registry", "suppressions"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
-    "engine": {"screening", "rules", "kit", "registry", "analysis", "ast", "project", "rewrite", "model"}
+    "engine": {"screening", "rules", "kit", "registry", "analysis", "ast", "walk", "project", "rewrite", "model"}
     | {"suppressions", "edits"},
     # The rules' pre-checks are found by name (RuleSpec.may_find), never imported here; the
     # suppression comments judge the findings decided on ``ast`` (settled_on_ast).
-    "screening": {"ast", "project", "registry", "model", "suppressions"},
-    "rules": {"kit", "prechecks", "analysis", "ast", "project", "rewrite", "model", "libraries"},
+    "screening": {"ast", "walk", "project", "registry", "model", "suppressions"},
+    "rules": {"kit", "prechecks", "analysis", "ast", "walk", "project", "rewrite", "model", "libraries"},
     "kit": {"analysis", "ast", "project", "model", "registry", "libraries"},
     "rewrite": {"rewrite", "analysis", "ast", "project", "model"},
-    "prechecks": {"prechecks", "ast", "project", "libraries"},
+    "prechecks": {"prechecks", "ast", "walk", "project", "libraries"},
     "analysis": {"analysis", "ast", "project", "model", "libraries"},
-    "ast": {"ast", "project", "libraries", "model"},
-    "project": {"project", "model", "libraries"},
+    "ast": {"ast", "walk", "project", "libraries", "model"},
+    "project": {"project", "walk", "model", "libraries"},
+    "walk": set(),
     "suppressions": {"model", "registry", "edits"},
     "edits": set(),
     "registry": {"model", "libraries"},
@@ -152,7 +158,8 @@ MAY_IMPORT = {
     "model": set(),
 }
 LIBCST_FREE = (
-    "server", "cli", "run", "screening", "prechecks", "ast", "project", "output", "registry", "libraries", "model",
+    "server", "cli", "run", "screening", "prechecks", "ast", "walk", "project", "output", "registry", "libraries",
+    "model",
     "suppressions", "edits", "package",
 )  # fmt: skip
 

@@ -49,12 +49,15 @@ class ApiRefs:
         for node in assignments:
             self._note_context(node)
         roots = self._sources.keys() | self._contexts.keys()  # no other root resolves (``_add``)
+        chains: set[tuple[str, ...]] = set()  # each resolved once, however often it is written
         for name in names:
             if isinstance(name, ast.Name):
                 if name.id in roots:
-                    self._add(name.id, [])
-            elif isinstance(name, ast.Attribute) and (chain := _chain(name)) is not None:
-                self._add(*chain)
+                    chains.add((name.id,))
+            elif isinstance(name, ast.Attribute) and (chain := _chain(name)) is not None and chain[0] in roots:
+                chains.add((chain[0], *chain[1]))
+        for root, *parts in chains:
+            self._add(root, parts)
 
     def _roots(self, name: str) -> set[str]:
         """What the root name may stand for: itself, what imports bind to it, a context."""

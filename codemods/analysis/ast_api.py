@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from ..libraries import BY_QUALIFIED_NAME, CONTEXT_MAKERS, Library, through_context
-from .ast_index import MODULE
+from .ast_walk import MODULE
 from .project.apis import THREAD_CALLS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,9 +66,12 @@ class AstNames:
         """For each name: by scope (the id of its node), what the imports there bind it to
         and the first line of one; and the names bound otherwise anywhere."""
         imports: dict[str, dict[int, tuple[set[str], int]]] = {}
+        # An import outside every def, class and lambda is in the module's scope (no
+        # statement is in a comprehension): those need no parents to place.
+        module_level = {id(node) for node in self.facts.nodes(ast.Import, ast.ImportFrom, levels=(MODULE,))}
         for node in self.facts.nodes(ast.Import, ast.ImportFrom):
             for name, real in _bound(node):
-                scope = id(self.scopes.scope_of(node))
+                scope = id(self.facts.tree) if id(node) in module_level else id(self.scopes.scope_of(node))
                 reals, line = imports.setdefault(name, {}).setdefault(scope, (set(), node.lineno))
                 reals.add(real)
                 imports[name][scope] = (reals, min(line, node.lineno))
@@ -115,6 +118,9 @@ class AstNames:
     def _binding_scope(self, node: ast.AST, scopes: dict[int, tuple[set[str], int]]) -> int | _Unsure | None:
         """The scope whose import the use ``node`` reads; UNSURE when the use comes before
         that import in the same scope."""
+        module = scopes.get(id(self.facts.tree))
+        if module is not None and len(scopes) == 1 and getattr(node, "lineno", 0) > module[1]:
+            return id(self.facts.tree)  # the module's import, whatever scope the use is in
         current = self.scopes.scope_of(node)
         own = True
         while True:
@@ -164,6 +170,7 @@ class AstNames:
             for node in self.facts.tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         )
+
 
 class AstApi:
     """Canonical API names of one module's callees, heard as rule ``rule`` hears them (a

@@ -10,8 +10,8 @@ import builtins
 from collections.abc import Collection
 
 from .ast_api import UNSURE, _Unsure
-from .ast_index import walk
 from .ast_scopes import binds_or_declares, parameters
+from .ast_walk import walk
 from .prechecks import AstFacts, is_main_guard_test
 
 _BUILTINS = frozenset(dir(builtins))

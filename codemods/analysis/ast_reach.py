@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .ast_api import UNSURE, _Unsure
-from .ast_index import walk
+from .ast_walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .prechecks import AstFacts

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import cached_property
 
-from .ast_index import children, parents_of, walk
+from .ast_walk import children, parents_of, walk
 from .project.parent import closure
 
 # The nodes that open a scope.

@@ -22,12 +22,9 @@ from ..libraries import spellings
 from .api_refs import ApiRefs
 from .ast_api import AstApi, AstNames
 from .ast_findings import AstSource
-from .ast_index import CLASS as CLASS
-from .ast_index import EVERYWHERE as EVERYWHERE
-from .ast_index import FUNCTION as FUNCTION
-from .ast_index import MODULE as MODULE
-from .ast_index import TopLevel, children, index_of, walk
+from .ast_index import TopLevel
 from .ast_scopes import AstScopes
+from .ast_walk import EVERYWHERE, ModuleIndex, children, index_of, walk
 from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
@@ -56,15 +53,17 @@ class Entries:
 class AstFacts:
     """One module's ``ast``, indexed once for the pre-checks of every rule."""
 
-    def __init__(self, tree: ast.Module, text: str = "") -> None:
+    def __init__(self, tree: ast.Module, text: str = "", index: ModuleIndex | None = None) -> None:
         self.tree = tree
         self.text = text  # the source, for the rules that decide on ``ast`` (see RuleSpec.decide)
+        self._index = index  # the caller's, when it has one
         self._aliases: dict[frozenset[str], frozenset[str]] = {}
         self._apis: dict[str, AstApi] = {}
 
     @cached_property
     def _levels(self) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
-        return index_of(self.tree)  # when a pre-check first asks: a file no rule's needles match needs none
+        # When a pre-check first asks: a file no rule's needles match needs none.
+        return self._index.levels if self._index is not None else index_of(self.tree)
 
     @cached_property
     def scopes(self) -> AstScopes:

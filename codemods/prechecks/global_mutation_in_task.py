@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_api import _Unsure
-from ..analysis.ast_index import walk
 from ..analysis.ast_reach import DEFINITIONS, AstReach
 from ..analysis.ast_scopes import reached_functions
-from ..analysis.prechecks import MODULE, AstFacts, callee_name
+from ..analysis.ast_walk import MODULE, walk
+from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import CONTAINER_CALLS, MUTATORS
 from ..libraries import EVERY_API, THREAD_SIDE
 

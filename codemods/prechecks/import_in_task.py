@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_index import walk
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts
 from ..libraries import EVERY_API, THREAD_SIDE
 

@@ -6,8 +6,8 @@ import ast
 from collections.abc import Collection, Iterator
 
 from ..analysis.ast_api import UNSURE, AstApi
-from ..analysis.ast_index import children
-from ..analysis.prechecks import MODULE, AstFacts, callee_name, is_main_guard_test
+from ..analysis.ast_walk import MODULE, children
+from ..analysis.prechecks import AstFacts, callee_name, is_main_guard_test
 from ..analysis.project.apis import IPC_FACTORIES, MANAGER_PROXIES, POOLS
 from ..libraries import LIBRARIES, spellings
 

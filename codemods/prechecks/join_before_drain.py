@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import walk
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, keyword_value
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 

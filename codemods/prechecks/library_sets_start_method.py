@@ -7,9 +7,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE, full_name
-from ..analysis.ast_index import walk
 from ..analysis.ast_reach import AstReach
 from ..analysis.ast_scopes import own_bindings, parameters
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, keyword_value, positional_args
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
 

@@ -6,8 +6,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import AstScopes
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, keyword_value, may_be_instance, positional_args, unpacks
 from ..analysis.project.apis import POOL_STOPS, POOL_WAITS
 from ..libraries import spellings

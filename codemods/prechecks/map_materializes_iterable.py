@@ -7,7 +7,7 @@ import operator
 from functools import cached_property
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import walk
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, base_name, keyword_value, may_be_instance, unpacks
 from ..analysis.project.apis import LARGE_RANGE
 from ..libraries import EVERY_API, THREAD_SIDE, spellings

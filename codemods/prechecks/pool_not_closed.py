@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable, Collection
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import children
+from ..analysis.ast_walk import children
 from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import EVERY_API, spellings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable, Iterator
 
-from ..analysis.ast_index import children
+from ..analysis.ast_walk import children
 from ..analysis.prechecks import AstFacts, may_be_instance
 from ..libraries import spellings
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_index import walk
 from ..analysis.ast_scopes import reached_functions
-from ..analysis.prechecks import FUNCTION, MODULE, AstFacts, is_main_guard_test
+from ..analysis.ast_walk import FUNCTION, MODULE, walk
+from ..analysis.prechecks import AstFacts, is_main_guard_test
 from ..analysis.project.apis import MUTATING_METHODS
 from ..libraries import EVERY_API, THREAD_SIDE
 

@@ -6,7 +6,7 @@ import ast
 import re
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_index import walk
+from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, callee_name, positional_args
 from ..analysis.project.apis import IPC_FACTORIES
 from ..libraries import spellings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_index import children, walk
-from ..analysis.prechecks import CLASS, FUNCTION, AstFacts, callee_name
+from ..analysis.ast_walk import CLASS, FUNCTION, children, walk
+from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import spellings
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE, _Unsure
 from ..analysis.ast_hoisting import enclosing_function, lambda_obstacle, passed_parameters
-from ..analysis.ast_index import walk
 from ..analysis.ast_starts import AstStartMethods
+from ..analysis.ast_walk import FUNCTION, walk
 from ..analysis.prechecks import (
-    FUNCTION,
     AstFacts,
     callee_name,
     is_main_guard_test,

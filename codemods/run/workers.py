@@ -241,19 +241,22 @@ def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding
     ``settled_on_ast``): what :func:`analyse_file` would report, so the file need not be
     read again. None: the file needs its job."""
     # Loaded here, as the engine is for a file analysed in full: a worker imports it once.
+    from ..analysis.ast_walk import ModuleIndex  # mpfix: ignore[import-in-task]
     from ..analysis.project.summary import parse, summary_of  # mpfix: ignore[import-in-task]
 
     data, screening, wanted = item
     tree = parse(data)
     if tree is None:
         return None, None
-    summary = summary_of(tree) if wanted else None
+    # One walk of the tree for both: the summary's and the pre-checks' index.
+    index = ModuleIndex(tree) if wanted and screening is not None else None
+    summary = summary_of(tree, index) if wanted else None
     if screening is None or any(code not in BY_CODE for code in screening):
         return summary, None
     try:
         text, _ = decode(data)
         specs = [BY_CODE[code] for code in screening]
-        return summary, settled_on_ast(text, screen(text, specs, specs, tree=tree))
+        return summary, settled_on_ast(text, screen(text, specs, specs, tree=tree, index=index))
     except Exception:  # undecodable, too deep, or a bug in a pre-check: the job reports it for this file alone
         return summary, None
 

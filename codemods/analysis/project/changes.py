@@ -55,7 +55,7 @@ def changes(nodes: list[ast.AST], module_names: set[str], imported: set[str], qu
             name = qualified(changed) if isinstance(root, ast.Name) and root.id in imported else None
         if name is not None and [name, node.lineno, what] not in found:
             found.append([name, node.lineno, what])
-    return found
+    return sorted(found, key=lambda change: (change[1], change[0], change[2]))  # in the order of the source
 
 
 def _changed(nodes: list[ast.AST]) -> Iterator[tuple[ast.expr, ast.expr, str]]:

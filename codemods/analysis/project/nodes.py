@@ -1,10 +1,11 @@
-"""One walk of a module's ``ast``: the facts the project model reads come from it."""
+"""The facts the project model reads from a module's ``ast``, from one walk of it."""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from typing import Any
+
+from ..ast_walk import FUNCTION, ModuleIndex
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -23,48 +24,20 @@ def is_main_guard(statement: ast.stmt) -> bool:
 
 
 class Nodes:
-    """One walk of a module: its nodes by type, the nodes of each top-level statement, and
-    which nodes run when the module is imported (outside functions, lambdas and the guard)."""
+    """A module's nodes by type, the nodes of each top-level statement, and which nodes
+    run when the module is imported (outside functions, lambdas and the guard)."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.by_type: dict[type, list[ast.AST]] = {}
+    def __init__(self, tree: ast.Module, index: ModuleIndex | None = None) -> None:
+        index = index or ModuleIndex(tree)
+        self._levels = index.levels
         self.per_statement: list[list[ast.AST]] = []
         self.at_load: set[int] = set()
-        for statement in tree.body:
-            own: list[ast.AST] = []
-            _walk(statement, own.append)
-            for node in own:
-                self.by_type.setdefault(node.__class__, []).append(node)
+        for statement, levels in zip(tree.body, index.statements, strict=True):
+            self.per_statement.append([node for found in levels for nodes in found.values() for node in nodes])
             if not (isinstance(statement, FUNCTIONS) or is_main_guard(statement)):
-                _walk(statement, lambda node: self.at_load.add(id(node)), stop=(*FUNCTIONS, ast.Lambda))
-            self.per_statement.append(own)
+                # What runs at import: the statement's nodes outside functions and lambdas.
+                outside = levels[:FUNCTION]
+                self.at_load.update(id(node) for found in outside for nodes in found.values() for node in nodes)
 
     def of(self, *types: type) -> list[Any]:
-        return [node for kind in types for node in self.by_type.get(kind, ())]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _walk(root: ast.AST, visit: Callable[[ast.AST], None], stop: tuple[type, ...] = ()) -> None:
-    """Visit ``root`` and the nodes below it, but below those of the types ``stop``, in
-    the order of a stack (the model's hottest loop)."""
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        visit(node)
-        kind = node.__class__
-        if stop and issubclass(kind, stop):
-            continue
-        fields = _FIELDS.get(kind)
-        if fields is None:
-            fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-        for name in fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        push(item)
-            elif isinstance(value, ast.AST):
-                push(value)
+        return [node for found in self._levels for kind in types for node in found.get(kind, ())]

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ...libraries import canonical, spellings
+from ..ast_walk import ModuleIndex
 from . import changes, parent, syspath
 from .apis import IPC_FACTORIES, POOLS, SIDE_EFFECTS, TASK_METHODS
 from .nodes import FUNCTIONS, Nodes, is_main_guard
@@ -115,9 +116,10 @@ def parse(data: bytes) -> ast.Module | None:
             return None
 
 
-def summary_of(tree: ast.Module) -> ModuleSummary | None:
+def summary_of(tree: ast.Module, index: ModuleIndex | None = None) -> ModuleSummary | None:
+    """The summary of a module's ``ast`` (``index``: its index, when the caller has made it)."""
     try:
-        return _Summarizer(tree).summary
+        return _Summarizer(tree, index).summary
     except RecursionError:
         return None
 
@@ -135,9 +137,9 @@ def dotted(node: ast.expr) -> list[str] | None:
 
 
 class _Summarizer:
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, index: ModuleIndex | None) -> None:
         self.tree = tree
-        self.nodes = Nodes(tree)
+        self.nodes = Nodes(tree, index)
         self.summary = summary = ModuleSummary()
         summary.guarded = any(is_main_guard(statement) for statement in tree.body)
         self.defined = {s.name for s in tree.body if isinstance(s, (*FUNCTIONS, ast.ClassDef))}
