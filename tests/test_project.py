@@ -152,6 +152,26 @@ def test_children_forked_by_name_share_the_queue(program: Path) -> None:
     assert mpfix("check", ".") == (0, [])
 
 
+@pytest.mark.parametrize(
+    ("imported", "start", "reported"),
+    [
+        ("from multiprocessing import Process as Start", "Start(", True),
+        ("from multiprocessing import get_context as context", 'context("spawn").Process(', True),
+        ("from multiprocessing import get_context as context", 'context("fork").Process(', False),
+    ],
+)
+def test_children_started_through_an_alias_or_a_context_are_followed(
+    program: Path, imported: str, start: str, reported: bool
+) -> None:
+    main = MAIN.replace("import multiprocessing as mp", imported).replace("mp.Process(", start)
+    write(program, {"workers.py": WORKERS, "main.py": main})
+    code, lines = mpfix("check", ".")
+    if reported:  # the fix, which passes the queue where the children start, is offered for `mp.Process` only
+        assert code == 1 and len(lines) == 1 and lines[0].startswith(QUEUE_FIXABLE.removesuffix(" [*]")), lines
+    else:
+        assert (code, lines) == (0, [])
+
+
 def test_a_queue_that_no_child_reads_is_left_alone(program: Path) -> None:
     parent_only = WORKERS + "\n\ndef drain():\n    return results.get()\n"
     write(program, {"workers.py": parent_only, "main.py": MAIN.replace("import results, work", "import work")})

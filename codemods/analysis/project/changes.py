@@ -34,6 +34,10 @@ def containers(body: list[ast.stmt], qualified: Qualify) -> list[str]:
     )
 
 
+# The node types that ``changes`` reads: it may be given a statement's nodes of these alone.
+CHANGING = (ast.Global, ast.Name, ast.Call, ast.Subscript, ast.Attribute)
+
+
 def changes(nodes: list[ast.AST], module_names: set[str], imported: set[str], qualified: Qualify) -> list[list[Any]]:
     """[name, line, what is done] for each change a top-level function (whose nodes are
     ``nodes``) makes to module-level state: ``global x`` then ``x = ...`` gives ``x``;

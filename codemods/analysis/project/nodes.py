@@ -24,20 +24,27 @@ def is_main_guard(statement: ast.stmt) -> bool:
 
 
 class Nodes:
-    """A module's nodes by type, the nodes of each top-level statement, and which nodes
-    run when the module is imported (outside functions, lambdas and the guard)."""
+    """A module's nodes by type, and those of each top-level statement; which statements
+    run when the module is imported (all but its functions and the guard)."""
 
     def __init__(self, tree: ast.Module, index: ModuleIndex | None = None) -> None:
         index = index or ModuleIndex(tree)
         self._levels = index.levels
-        self.per_statement: list[list[ast.AST]] = []
-        self.at_load: set[int] = set()
-        for statement, levels in zip(tree.body, index.statements, strict=True):
-            self.per_statement.append([node for found in levels for nodes in found.values() for node in nodes])
-            if not (isinstance(statement, FUNCTIONS) or is_main_guard(statement)):
-                # What runs at import: the statement's nodes outside functions and lambdas.
-                outside = levels[:FUNCTION]
-                self.at_load.update(id(node) for found in outside for nodes in found.values() for node in nodes)
+        self.statements = index.statements
+        self.at_import = [not (isinstance(s, FUNCTIONS) or is_main_guard(s)) for s in tree.body]
 
     def of(self, *types: type) -> list[Any]:
         return [node for found in self._levels for kind in types for node in found.get(kind, ())]
+
+    def in_statement(self, index: int, *types: type, at_load: bool = False) -> list[Any]:
+        """The nodes of ``types`` in top-level statement number ``index``; ``at_load``:
+        only those that run when the module is imported (outside functions, lambdas and
+        the guard)."""
+        if at_load and not self.at_import[index]:
+            return []
+        levels = self.statements[index][:FUNCTION] if at_load else self.statements[index]
+        return [node for found in levels for kind in types for node in found.get(kind, ())]
+
+    def every(self, index: int) -> list[ast.AST]:
+        """Every node of top-level statement number ``index``."""
+        return [node for found in self.statements[index] for nodes in found.values() for node in nodes]

@@ -156,7 +156,11 @@ class _Summarizer:
     # -- names -------------------------------------------------------------------------
 
     def _imports(self) -> None:
-        at_load = self.nodes.at_load
+        at_load = {
+            id(node)
+            for index in range(len(self.tree.body))
+            for node in self.nodes.in_statement(index, ast.Import, ast.ImportFrom, at_load=True)
+        }
         for node in sorted(self.nodes.of(ast.Import, ast.ImportFrom), key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -192,6 +196,12 @@ class _Summarizer:
             return ".".join(["builtins", root, *rest])
         return ".".join(parts)
 
+    def last_name(self, node: ast.expr) -> str | None:
+        """The last part of what ``qualified`` gives ``node``, whenever it gives a name."""
+        if isinstance(node, ast.Attribute):
+            return node.attr
+        return self.sources.get(node.id, node.id).rsplit(".", 1)[-1] if isinstance(node, ast.Name) else None
+
     def api(self, call: ast.Call) -> str | None:
         name = self.qualified(call.func)
         return canonical(name) if name is not None else None
@@ -201,7 +211,9 @@ class _Summarizer:
         return {
             target.id: _first_text(node.value)
             for node in self.nodes.of(ast.Assign)
-            if isinstance(node.value, ast.Call) and self.qualified(node.value.func) == "multiprocessing.get_context"
+            if isinstance(node.value, ast.Call)
+            and self.last_name(node.value.func) == "get_context"
+            and self.qualified(node.value.func) == "multiprocessing.get_context"
             for target in node.targets
             if isinstance(target, ast.Name)
         }
@@ -226,8 +238,8 @@ class _Summarizer:
     # -- what runs at import -------------------------------------------------------------
 
     def _module_level(self) -> None:
-        summary, at_load = self.summary, self.nodes.at_load
-        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
+        summary = self.summary
+        for index, statement in enumerate(self.tree.body):
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
                 target, value = statement.targets[0], statement.value
                 if isinstance(target, ast.Name) and isinstance(value, ast.Lambda):
@@ -236,11 +248,10 @@ class _Summarizer:
                     api = self.api(value)
                     if api in SHARED_OBJECTS:
                         summary.shared[target.id] = [api, statement.lineno]
-            for node in nodes:
-                if isinstance(node, ast.Name) and node.id in self.defined and id(node) in at_load:
-                    summary.loaded += [node.id] if node.id not in summary.loaded else []
-                if not isinstance(node, ast.Call) or id(node) not in at_load:
-                    continue
+            for name in self.nodes.in_statement(index, ast.Name, at_load=True):
+                if name.id in self.defined and name.id not in summary.loaded:
+                    summary.loaded.append(name.id)
+            for node in self.nodes.in_statement(index, ast.Call, at_load=True):
                 api = self.api(node)
                 if api in STARTS:
                     summary.starts.append([api, node.lineno])
@@ -251,21 +262,23 @@ class _Summarizer:
     # -- functions -----------------------------------------------------------------------
 
     def _functions(self) -> None:
+        of = self.nodes.in_statement
+        body = self.tree.body
         module_names = {
             node.id
-            for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True)
+            for index, statement in enumerate(body)
             if not isinstance(statement, FUNCTIONS)
-            for node in nodes
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+            for node in of(index, ast.Name)
+            if isinstance(node.ctx, ast.Store)
         }
-        for statement, nodes in zip(self.tree.body, self.nodes.per_statement, strict=True):
+        for index, statement in enumerate(body):
             if not isinstance(statement, FUNCTIONS):
                 continue
             self.summary.functions.append(statement.name)
-            names = [node for node in nodes if isinstance(node, ast.Name)]
+            names: list[ast.Name] = of(index, ast.Name)
             local = {node.id for node in names if isinstance(node.ctx, ast.Store)}
-            local |= {node.arg for node in nodes if isinstance(node, ast.arg)}  # parameters too
-            declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
+            local |= {node.arg for node in of(index, ast.arg)}  # parameters too
+            declared = {name for node in of(index, ast.Global) for name in node.names}
             reads = {
                 node.id
                 for node in names
@@ -277,7 +290,7 @@ class _Summarizer:
             named = {node.id for node in names if node.id in self.defined and node.id not in local}
             if named - {statement.name}:
                 self.summary.calls[statement.name] = sorted(named - {statement.name})
-            changed = changes.changes(nodes, module_names, set(self.sources), self.qualified)
+            changed = changes.changes(of(index, *changes.CHANGING), module_names, set(self.sources), self.qualified)
             if changed:
                 self.summary.changes[statement.name] = changed
 
@@ -289,16 +302,17 @@ class _Summarizer:
             return
         handed = {h.callee for h in self.summary.handovers}
         skipped = {i for i, s in enumerate(self.tree.body) if isinstance(s, FUNCTIONS) and s.name in handed}
-        per_statement = self.nodes.per_statement
-        self.summary.imported_reads = changes.imported_reads(per_statement, skipped, set(self.sources), self.qualified)
+        reading = [self.nodes.in_statement(index, ast.Attribute, ast.Name) for index in range(len(self.tree.body))]
+        self.summary.imported_reads = changes.imported_reads(reading, skipped, set(self.sources), self.qualified)
         if self.summary.guarded:
             self._parent_sets(handed)
 
     def _parent_sets(self, handed: set[str]) -> None:
-        body, per_statement = self.tree.body, self.nodes.per_statement
+        body, nodes = self.tree.body, self.nodes
         guards = {i for i, statement in enumerate(body) if is_main_guard(statement)}
-        for index, function in parent.parent_statements(body, per_statement, guards, handed).items():
-            found = parent.parent_sets(body[index], per_statement[index], function, set(self.sources), self.qualified)
+        names = [nodes.in_statement(index, ast.Name) for index in range(len(body))]
+        for index, function in parent.parent_statements(body, names, guards, handed).items():
+            found = parent.parent_sets(body[index], nodes.every(index), function, set(self.sources), self.qualified)
             self.summary.parent_sets += found
 
     # -- handovers -----------------------------------------------------------------------
@@ -309,7 +323,8 @@ class _Summarizer:
             if isinstance(node.value, ast.Name) and node.value.id in self.sources:
                 read = attributes.setdefault(node.value.id, [])
                 read += [node.attr] if node.attr not in read else []
-        for node in sorted(self.nodes.of(ast.Call), key=lambda n: (n.lineno, n.col_offset)):
+        calls = [node for node in self.nodes.of(ast.Call) if self.last_name(node.func) in _CALLS]
+        for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
             name = self.qualified(node.func)
             if name in syspath.ADDERS and (folder := syspath.added_folder(node, self.qualified)) is not None:
                 self.summary.path_folders.append(folder)
@@ -350,6 +365,16 @@ class _Summarizer:
         fork_only = forked or self._fork_context(call.func)
         written = ".".join(parts)
         self.summary.handovers.append(Handover(callee, written, kind, api, call.lineno, fork_only))
+
+
+# The last names of the callees that ``_Summarizer._calls`` reads: what adds to
+# ``sys.path``, sets or asks for a start method, makes processes or pools, hands a task over.
+_CALLS = frozenset(
+    {name.rsplit(".", 1)[-1] for name in syspath.ADDERS}
+    | {"set_start_method", "get_context"}
+    | spellings({"Process", *POOLS})
+    | TASK_METHODS
+)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
