@@ -12,7 +12,7 @@ import collections
 import difflib
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .libraries import needles
 from .model import RuleSpec, Safety
@@ -328,7 +328,34 @@ def matching(data: bytes, specs: Iterable[RuleSpec], found: dict[bytes, bool] | 
     # each of those settles them, instead of walking the thousands of groups.
     if not any(map(has, _gate(specs))):
         return []
-    return [spec for spec in specs if any(all(map(has, group)) for group in spec.needles)]
+    return [spec for spec in specs if _held(_trie(spec), has)]
+
+
+# A rule's groups of needles as a tree: each path from the root is a group (the libraries'
+# needles first, then those most groups share), so that a needle the file lacks rules out
+# every group below it at once. A node: whether a group ends there, and its children.
+Trie = tuple[bool, tuple[tuple[bytes, "Trie"], ...]]
+
+
+def _held(node: Trie, has: Callable[[bytes], bool]) -> bool:
+    ends, children = node
+    return ends or any(has(needle) and _held(child, has) for needle, child in children)
+
+
+@functools.cache
+def _trie(spec: RuleSpec) -> Trie:
+    shared = collections.Counter(needle for group in spec.needles for needle in set(group))
+    root: dict = {}
+    for group in spec.needles:
+        node = root
+        for needle in sorted(set(group), key=lambda n: (n not in SCOPE, -shared[n], n)):
+            node = node.setdefault(needle, {})
+        node[None] = {}
+
+    def frozen(node: dict) -> Trie:
+        return None in node, tuple((needle, frozen(child)) for needle, child in node.items() if needle is not None)
+
+    return frozen(root)
 
 
 @functools.lru_cache(maxsize=64)
