@@ -297,6 +297,58 @@ def test_a_forced_start_method_in_a_function_is_said_to_replace_the_method_in_fo
         ] == [True], unforced_call
 
 
+WARNING_LIBRARY = """\
+import multiprocessing as mp
+import warnings
+
+
+def setup(method="spawn"):
+    current = mp.get_start_method(allow_none=True)
+    if current is not None and current != method:
+        warnings.warn(f"the start method {current} will be set to {method}")
+    mp.set_start_method(method, force=True)
+"""
+WARNED_PROGRAM = """\
+import multiprocessing as mp
+import warnings
+
+import warning
+
+if __name__ == "__main__":
+    mp.set_start_method("{method}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warning.setup()
+    print(mp.get_start_method(), len(caught))
+"""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_forced_start_method_after_a_warning_is_said_to_replace_the_programs_after_it(
+    tmp_path: Path, method: str
+) -> None:
+    [finding] = CASES.check(WARNING_LIBRARY).findings
+    assert "with `force=True` it replaces, after only a warning, the start method that the program or" in (
+        finding.message
+    )
+    assert "without a word" not in finding.message
+    # Decided on ast, as the rule's libcst side says it.
+    assert analyze(WARNING_LIBRARY, rules=CASES.specs, precheck=False).findings == [finding]
+    # As the message says: the program is warned, and its method is gone all the same.
+    (tmp_path / "warning.py").write_text(WARNING_LIBRARY, encoding="utf-8")
+    (tmp_path / "main.py").write_text(WARNED_PROGRAM.format(method=method), encoding="utf-8")
+    run = run_program(tmp_path / "main.py", "default")
+    warned = 0 if method == "spawn" else 1
+    assert (run.returncode, run.stdout) == (0, f"spawn {warned}\n"), run.stderr
+    # A warning after the call, or in another function, tells nothing before it.
+    late = WARNING_LIBRARY.replace("    mp.set_start_method(method, force=True)\n", "").replace(
+        "    current = ", "    mp.set_start_method(method, force=True)\n    current = "
+    )
+    [finding] = CASES.check(late).findings
+    assert "without a word" in finding.message
+    assert analyze(late, rules=CASES.specs, precheck=False).findings == [finding]
+
+
 CATCHING_LIBRARY = """\
 import multiprocessing as mp
 

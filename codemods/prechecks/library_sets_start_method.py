@@ -27,16 +27,17 @@ GET_START_METHOD = frozenset(
 )
 # The exceptions whose handler catches the RuntimeError of a second call.
 CATCHING = frozenset({"RuntimeError", "Exception", "BaseException"})
+# The last names of the callees that warn: ``warnings.warn()``, ``logger.warning()``.
+WARNING_CALLS = frozenset({"warn", "warning"})
 
 
-def in_function_message(func: str, forced: bool, caught: bool = False) -> str:
+def in_function_message(func: str, forced: bool, caught: bool = False, warned: bool = False) -> str:
     """What the rule says of ``func(...)`` called in a function of a module that is
-    imported; ``caught``: in the body of a ``try`` whose handler catches RuntimeError."""
+    imported; ``caught``: in the body of a ``try`` whose handler catches RuntimeError;
+    ``warned``: a call that warns comes before it in its function."""
     if forced:
-        effect = (
-            "with `force=True` it replaces, without a word, the start method that the program or another library "
-            "chose"
-        )
+        how = "after only a warning" if warned else "without a word"
+        effect = f"with `force=True` it replaces, {how}, the start method that the program or another library chose"
     elif caught:
         effect = (
             "where the program or another library chose one first, the call fails, and the `except` that catches "
@@ -103,7 +104,8 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         func = source.code(call.func)
         if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
             return None
-        message = in_function_message(func, _forced(call), _caught(facts, call))
+        forced = _forced(call)
+        message = in_function_message(func, forced, _caught(facts, call), forced and _warned(facts, call))
         found.append(source.finding(spec, call, message, ADVICE))
     return found
 
@@ -177,6 +179,26 @@ def _caught(facts: AstFacts, call: ast.Call) -> bool:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _warned(facts: AstFacts, call: ast.Call) -> bool:
+    """The ``ast`` twin of the rule's ``_warned``: a call whose callee's last name warns
+    starts on a line before ``call``'s, in the function that holds it."""
+    function = facts.scopes.parent(call)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        function = facts.scopes.parent(function)
+    if function is None:
+        return False
+    line = call.func.lineno
+    return any(
+        isinstance(node, ast.Call) and last_name(node.func) in WARNING_CALLS and node.func.lineno < line
+        for node in walk(function)
+    )
+
+
+def last_name(func: ast.expr) -> str | None:
+    """``warn`` of ``warnings.warn`` and of ``warn``; None for a callee that is no name."""
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
 
 
 def _forced(call: ast.Call) -> bool:

@@ -24,6 +24,7 @@ from ..analysis.starters import starters_of
 from ..prechecks.library_sets_start_method import (
     ADVICE,
     GET_START_METHOD,
+    WARNING_CALLS,
     catches_runtime_error,
     in_function_message,
 )
@@ -89,7 +90,9 @@ class LibrarySetsStartMethod(RuleVisitor):
         called = {name for name in reach.parent_only(guards) if self._referenced(name)}
         if scope is None or reach.runs_in_parent_only(scope, called, guards):  # type: ignore[arg-type]
             return
-        message = in_function_message(self.module.code_for_node(node.func), _forced(node), self._caught(node))
+        forced = _forced(node)
+        warned = forced and self._warned(node)
+        message = in_function_message(self.module.code_for_node(node.func), forced, self._caught(node), warned)
         self.report(node, message, not_fixed=ADVICE)
 
     def _restores(self, call: cst.Call) -> bool:
@@ -135,12 +138,26 @@ class LibrarySetsStartMethod(RuleVisitor):
             node = parent
         return False
 
+    def _warned(self, call: cst.Call) -> bool:
+        """A call whose callee's last name warns (``warnings.warn``, ``logger.warning``)
+        starts on a line before ``call``'s, in the function that holds it."""
+        function = self._function_of(call)
+        line = self.line(call.func)
+        found_calls = findall(function, m.Call()) if function is not None else []
+        calls = [found for found in found_calls if isinstance(found, cst.Call)]
+        return any(_last_name(found.func) in WARNING_CALLS and self.line(found.func) < line for found in calls)
+
     def _referenced(self, name: str) -> bool:
         global_scope = self.scopes[self.module]
         return any(assignment.references for assignment in global_scope.assignments[name])  # type: ignore[union-attr]
 
 
 _PATTERNS = m.MatchAs() | m.MatchStar() | m.MatchMapping()
+
+
+def _last_name(func: cst.BaseExpression) -> str:
+    """``warn`` of ``warnings.warn`` and of ``warn``; "" for a callee that is no name."""
+    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
 
 
 def _captures(node: cst.CSTNode, name: str) -> bool:
