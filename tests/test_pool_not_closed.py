@@ -481,6 +481,23 @@ def main(flag, xs):
 from multiprocessing import Pool
 
 
+def main(flag, xs):
+    if flag:
+        pool = Pool(2)
+        results = pool.imap(f, xs)
+    else:
+        results = map(f, xs)
+    for result in results:
+        print(result)
+""",
+        "`results`, which holds its results, is read outside the block it is created in (line 10)",
+        id="results_read_outside_its_block",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
 def main():
     pool = Pool(2)
 """,

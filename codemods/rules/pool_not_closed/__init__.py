@@ -140,7 +140,7 @@ class PoolNotClosed(RuleVisitor):
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
         unwaited = None
-        nodes: list[cst.CSTNode] = list(uses.calls)
+        nodes: list[tuple[cst.CSTNode, cst.Name | None]] = [(call, None) for call in uses.calls]  # and their holder
         for call in uses.calls:
             if kind == "ProcessPoolExecutor":  # its `with` waits for every task
                 settled, holder = True, self.uses.holder(call)
@@ -149,14 +149,15 @@ class PoolNotClosed(RuleVisitor):
                 settled, holders = self.uses.settled(call)
             if not settled and unwaited is None:
                 unwaited = call
-            nodes += [r for holder in holders for r in self.uses.references(holder)]
+            nodes += [(r, holder) for holder in holders for r in self.uses.references(holder)]
         last = ids.index(id(statement))
-        for node in nodes:
+        for node, holding in nodes:
             top: cst.CSTNode | None = node
             while top is not None and self.parent(top) is not block:
                 top = self.parent(top)
             if top is None or ids.index(id(top)) <= ids.index(id(statement)):
-                raise Unfixable(f"it is used outside the block it is created in (line {self.line(node)})")
+                used = "it is used" if holding is None else f"`{holding.value}`, which holds its results, is read"
+                raise Unfixable(f"{used} outside the block it is created in (line {self.line(node)})")
             last = max(last, ids.index(id(top)))
         end = last if unwaited is None else len(ids) - 1
         if rebinding is not None and end >= ids.index(id(rebinding)):
