@@ -65,7 +65,8 @@ def index_of(root: ast.AST) -> Levels:
                 nodes.append(node)
             inner = _INSIDE.get(kind)
             stack_of = stacks[level if inner is None or inner < level else inner]
-            for name, many in _SHAPES.get(kind) or _shape(kind):
+            shape = _SHAPES.get(kind)  # () for most nodes: names and constants hold none
+            for name, many in shape if shape is not None else _shape(kind):
                 value = getattr(node, name, None)
                 if many:
                     stack_of.extend(value or ())
@@ -103,7 +104,8 @@ class ModuleIndex:
 def children(node: ast.AST) -> list[ast.AST]:
     """``ast.iter_child_nodes`` (in the same order, but for the Load/Store/Del markers), as a list."""
     found: list[ast.AST] = []
-    for name, many in _SHAPES.get(node.__class__) or _shape(node.__class__):
+    shape = _SHAPES.get(node.__class__)
+    for name, many in shape if shape is not None else _shape(node.__class__):
         value = getattr(node, name, None)
         if many:
             found.extend(item for item in value or () if item is not None)
@@ -130,7 +132,8 @@ def parents_of(tree: ast.AST) -> dict[int, ast.AST]:
     todo = [tree]
     push = todo.append
     for node in todo:  # grows while it is read
-        for name, many in _SHAPES.get(node.__class__) or _shape(node.__class__):
+        shape = _SHAPES.get(node.__class__)
+        for name, many in shape if shape is not None else _shape(node.__class__):
             value = getattr(node, name, None)
             if many:
                 for item in value or ():
