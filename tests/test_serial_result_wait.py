@@ -715,6 +715,43 @@ def run(executor, xs):
 # Loops that wait for each task because they must, or that make a pool for each task on
 # purpose: nothing to report. Each has a twin of the same shape that is fixed or reported.
 SERIAL_BY_DESIGN = [
+    # One worker runs one task at a time whatever the loop does (joblib's hashing test
+    # compares hashes made in two single-worker executors).
+    pytest.param(
+        """\
+from concurrent.futures import ProcessPoolExecutor
+
+
+def main(objects):
+    executor = ProcessPoolExecutor(max_workers=1)
+    for obj in objects:
+        print(executor.submit(hash, obj).result())
+""",
+        id="executor_with_one_worker",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(paths):
+    with Pool(1) as pool:
+        for path in paths:
+            print(pool.apply_async(len, (path,)).get())
+""",
+        id="pool_with_one_process",
+    ),
+    pytest.param(
+        """\
+import multiprocessing
+
+
+def main(paths):
+    for path in paths:
+        print(multiprocessing.Pool(processes=1).apply(len, (path,)))
+""",
+        id="pool_with_one_process_made_in_the_loop",
+    ),
     pytest.param(
         """\
 from multiprocessing import get_context
@@ -1396,6 +1433,16 @@ def test_leaves_alone(source: str) -> None:
 @pytest.mark.parametrize("source", SERIAL_BY_DESIGN)
 def test_serial_by_design_is_no_finding(source: str) -> None:
     CASES.assert_leaves_alone(source)
+
+
+@pytest.mark.parametrize(("one", "two"), [("max_workers=1", "max_workers=2"), ("Pool(1)", "Pool(2)")])
+def test_two_workers_are_not_one(one: str, two: str) -> None:
+    executor = SERIAL_BY_DESIGN[0].values[0]
+    pool = SERIAL_BY_DESIGN[1].values[0]
+    source = executor if one in executor else pool
+    assert CASES.check(source).findings == []
+    [finding] = CASES.check(source.replace(one, two)).findings
+    assert finding.code == "MP002" and finding.fix is Safety.SAFE
 
 
 @pytest.mark.parametrize(("source", "reason"), REPORTED)

@@ -19,6 +19,8 @@ MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolE
 TITLE = "Submit every task first, then wait for the results in order"
 # Builtins that consume a generator to its end at once.
 EAGER = frozenset({"sum", "list", "tuple", "set", "frozenset", "sorted", "min", "max", "dict"})
+# The arguments that give a pool's or an executor's number of workers.
+_SIZES = frozenset({"processes", "max_workers"})
 RETRY = "the wait is inside `try`: a retry or timeout pattern handles each task on its own"
 
 
@@ -47,6 +49,8 @@ class SerialResultWait(RuleVisitor):
         if found is None:
             return
         submit, bind = found
+        if self._one_worker(submit):
+            return  # its tasks run one at a time whatever the loop does
         where = self._loop_of(node)
         if where is None or (bind is not None and self._loop_of(bind) != (where[0], None)):
             return
@@ -83,6 +87,25 @@ class SerialResultWait(RuleVisitor):
                 ):
                     return value, bind
         return None
+
+    def _one_worker(self, submit: cst.Call) -> bool:
+        """The pool or executor that ``submit`` hands its task to is made with one worker
+        (``max_workers=1``, ``processes=1``), right there or in the one binding of its name."""
+        receiver = cst.ensure_type(submit.func, cst.Attribute).value
+        made = receiver if isinstance(receiver, cst.Call) else None
+        bindings = self.bindings.of(receiver) if isinstance(receiver, cst.Name) else []
+        if len(bindings) == 1 and bindings[0] is not None:
+            holder = self.parent(bindings[0])
+            if isinstance(holder, cst.AssignTarget) and holder.target is bindings[0]:
+                made = self.bindings.assigned(holder)  # type: ignore[assignment]
+            elif isinstance(holder, cst.AsName) and isinstance(item := self.parent(holder), cst.WithItem):
+                made = item.item  # type: ignore[assignment]
+        if not isinstance(made, cst.Call) or self.api.call_api(made) not in MAKERS:
+            return False
+        size = next((a.value for a in made.args if a.keyword is not None and a.keyword.value in _SIZES), None)
+        if size is None and made.args and made.args[0].keyword is None and not made.args[0].star:
+            size = made.args[0].value
+        return isinstance(size, cst.Integer) and size.value == "1"
 
     def _only_binding(self, name: cst.Name) -> cst.CSTNode | None:
         """The statement that binds ``name``, when it is the only binding that reaches this
