@@ -44,6 +44,15 @@ class Bindings:
             return self.assigned(target)
         return None
 
+    def with_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """``x`` of ``with open(...) as x``, when that is all that binds the name."""
+        bindings = self.of(name)
+        if len(bindings) != 1 or bindings[0] is None:
+            return None
+        as_name = self.parent(bindings[0])
+        item = self.parent(as_name) if isinstance(as_name, cst.AsName) else None
+        return item.item if isinstance(item, cst.WithItem) else None
+
     def assigned(self, target: cst.AssignTarget) -> cst.BaseExpression:
         """The value of the assignment that ``target`` is a target of."""
         return cst.ensure_type(self.parent(target), cst.Assign).value

@@ -99,7 +99,7 @@ class LazyInputs:
         if isinstance(node, cst.Call):
             return self._call(node)
         if isinstance(node, cst.Name) and depth < 3:
-            value = self.bindings.single_value(node) or self._with_value(node)
+            value = self.bindings.single_value(node) or self.bindings.with_value(node)
             found = self.classify(value, depth + 1) if value is not None else None
             if found is not None and value is not None and self._opens(value):
                 return replace(found, what=f"the open file `{node.value}`")
@@ -150,15 +150,6 @@ class LazyInputs:
             }
             paths |= {path for path in read_paths(function.body) if path[0] not in own}
         return paths
-
-    def _with_value(self, name: cst.Name) -> cst.BaseExpression | None:
-        """``x`` of ``with open(...) as x``, when that is all that binds the name."""
-        bindings = self.bindings.of(name)
-        if len(bindings) != 1 or bindings[0] is None:
-            return None
-        as_name = self.bindings.parent(bindings[0])
-        item = self.bindings.parent(as_name) if isinstance(as_name, cst.AsName) else None
-        return item.item if isinstance(item, cst.WithItem) else None
 
     def _opens(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Call) and bool(self.bindings.api.qualified_names(node.func) & OPENERS)

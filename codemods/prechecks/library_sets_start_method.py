@@ -191,14 +191,12 @@ def _warned(facts: AstFacts, call: ast.Call) -> bool:
         return False
     line = call.func.lineno
     return any(
-        isinstance(node, ast.Call) and last_name(node.func) in WARNING_CALLS and node.func.lineno < line
+        isinstance(node, ast.Call)
+        and isinstance(node.func, (ast.Name, ast.Attribute))  # as the rule's libcst side reads callees
+        and (full_name(node.func) or "").rsplit(".", 1)[-1] in WARNING_CALLS
+        and node.func.lineno < line
         for node in walk(function)
     )
-
-
-def last_name(func: ast.expr) -> str | None:
-    """``warn`` of ``warnings.warn`` and of ``warn``; None for a callee that is no name."""
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
 
 
 def _forced(call: ast.Call) -> bool:

@@ -92,14 +92,9 @@ class SerialResultWait(RuleVisitor):
         """The pool or executor that ``submit`` hands its task to is made with one worker
         (``max_workers=1``, ``processes=1``), right there or in the one binding of its name."""
         receiver = cst.ensure_type(submit.func, cst.Attribute).value
-        made = receiver if isinstance(receiver, cst.Call) else None
-        bindings = self.bindings.of(receiver) if isinstance(receiver, cst.Name) else []
-        if len(bindings) == 1 and bindings[0] is not None:
-            holder = self.parent(bindings[0])
-            if isinstance(holder, cst.AssignTarget) and holder.target is bindings[0]:
-                made = self.bindings.assigned(holder)  # type: ignore[assignment]
-            elif isinstance(holder, cst.AsName) and isinstance(item := self.parent(holder), cst.WithItem):
-                made = item.item  # type: ignore[assignment]
+        made: cst.BaseExpression | None = receiver
+        if isinstance(receiver, cst.Name):
+            made = self.bindings.single_value(receiver) or self.bindings.with_value(receiver)
         if not isinstance(made, cst.Call) or self.api.call_api(made) not in MAKERS:
             return False
         size = next((a.value for a in made.args if a.keyword is not None and a.keyword.value in _SIZES), None)
