@@ -12,11 +12,13 @@ import ast
 import re
 import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from . import registry, suppressions
+from .analysis.cst_walk import Batched, walking
 from .analysis.facts import ModuleFacts, analysing
 from .analysis.project.model import ProjectView
 from .edits import lines_of
@@ -184,8 +186,10 @@ def _analyse(
     """The rules' candidates in ``module``, and each node's parent (for their fixes)."""
     facts = ModuleFacts(module, project)
     instances = [cls(facts, target) for cls in visitors]
-    with analysing(facts):
-        facts.wrapper.visit_batched(instances)
+    with analysing(facts), walking(), ExitStack() as resolved:
+        for instance in instances:
+            resolved.enter_context(instance.resolve(facts.wrapper))
+        module.visit(Batched(instances))
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
     return candidates, facts.parents

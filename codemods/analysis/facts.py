@@ -36,6 +36,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from .cst_walk import children as node_children
 from .project.model import ProjectView
 
 _T = TypeVar("_T")
@@ -62,7 +63,7 @@ class _Index:
             order.append(node)
             by_type.setdefault(type(node), []).append(position)
             stack.append((node, True))
-            children = node.children
+            children = node_children(node)
             for child in children:
                 parents[child] = node
             stack.extend((child, False) for child in reversed(children))

@@ -1,0 +1,264 @@
+"""The read-only walk of libcst trees finds what libcst's own visit and ``children`` find:
+the same nodes, the same callbacks in the same order, the same scopes and expression
+contexts, and the same result of the rules' batched pass."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import multiprocessing.connection
+import multiprocessing.pool
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopeProvider
+from mpfix import engine
+from mpfix.analysis import cst_walk
+from mpfix.analysis.cst_walk import Batched, children, walking
+from test_ast_walk import NEWER, PROGRAM
+
+MORE = """\
+x = f"{a!r:>{width}.{precision}} {b=} {c:{d}} {e}"
+y = rf"{x}" f"{x:%Y-%m-%d}" "plain"
+from . import (a as b, c)
+from .. import *
+lambda *, k=1: k
+print(*[1], **{}, sep="")
+@decorator(1)
+class C(B, metaclass=M):
+    def __init__(self, a, /, b: int = 2, *c, d, **e) -> None:
+        nonlocal_ = [i async for i in aiter() if i]
+        super().__init__()
+"""
+
+
+def _sources() -> list[str]:
+    sources = [PROGRAM, MORE]
+    sources += [source for version, source in NEWER.items() if sys.version_info >= version]
+    package = Path(engine.__file__).parent
+    sources += [path.read_text(encoding="utf-8") for path in sorted(package.rglob("*.py"))[:15]]
+    modules = (inspect, textwrap, json.decoder, multiprocessing.pool, multiprocessing.connection)
+    sources += [Path(inspect.getfile(module)).read_text(encoding="utf-8") for module in modules]
+    return sources
+
+
+MODULES = [cst.parse_module(source) for source in _sources()]
+IDS = [f"{i}" for i in range(len(MODULES))]
+
+
+def _nodes(module: cst.Module) -> Iterator[cst.CSTNode]:
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_children_are_libcsts_children(module: cst.Module) -> None:
+    for node in _nodes(module):
+        assert [id(child) for child in children(node)] == [id(child) for child in node.children], type(node)
+
+
+def _recording_visitor() -> type[cst.CSTVisitor]:
+    """A visitor with a visit and a leave method for every node type that logs each call,
+    hooks on some fields, and skips the children of functions and lambdas."""
+    kinds = [k for k in vars(cst).values() if isinstance(k, type) and issubclass(k, cst.CSTNode)]
+    methods: dict[str, object] = {}
+    for kind in kinds:
+        name = kind.__name__
+
+        def visit(self: Recorder, node: cst.CSTNode, name: str = name) -> bool:
+            self.log.append(("visit", name, id(node)))
+            return name not in ("FunctionDef", "Lambda")
+
+        def leave(self: Recorder, node: cst.CSTNode, name: str = name) -> None:
+            self.log.append(("leave", name, id(node)))
+
+        methods[f"visit_{name}"], methods[f"leave_{name}"] = visit, leave
+    for kind, field in (("ClassDef", "bases"), ("Call", "args"), ("FormattedStringExpression", "format_spec")):
+
+        def visit_field(self: Recorder, node: cst.CSTNode, key: str = f"{kind}.{field}") -> None:
+            self.log.append(("visit field", key, id(node)))
+
+        def leave_field(self: Recorder, node: cst.CSTNode, key: str = f"{kind}.{field}") -> None:
+            self.log.append(("leave field", key, id(node)))
+
+        methods[f"visit_{kind}_{field}"], methods[f"leave_{kind}_{field}"] = visit_field, leave_field
+
+    class Recorder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.log: list[tuple[str, str, int]] = []
+
+    for name, method in methods.items():
+        setattr(Recorder, name, method)
+    return Recorder
+
+
+RECORDER = _recording_visitor()
+
+
+class OwnDispatch(cst.CSTVisitor):
+    """A visitor with its own ``on_visit`` and ``on_leave``, which sees every field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, str, int]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.log.append(("visit", type(node).__name__, id(node)))
+        return not isinstance(node, cst.ClassDef)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(("leave", type(original_node).__name__, id(original_node)))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("visit field", attribute, id(node)))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("leave field", attribute, id(original_node)))
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+@pytest.mark.parametrize("kind", [RECORDER, OwnDispatch], ids=["typed methods", "own dispatch"])
+def test_the_walk_makes_libcsts_callbacks_in_libcsts_order(module: cst.Module, kind: type) -> None:
+    libcst_visitor, walked = kind(), kind()
+    assert module.visit(libcst_visitor) is module
+    with walking():
+        assert module.visit(walked) is module
+    assert walked.log == libcst_visitor.log
+    assert len(walked.log) > 10
+
+
+def _scope_facts(module: cst.Module) -> list[object]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
+    contexts = wrapper.resolve(ExpressionContextProvider)
+    facts: list[object] = []
+    for node in _nodes(module):
+        scope = scopes.get(node)
+        facts.append((id(node), type(scope).__name__, contexts.get(node)))
+        if isinstance(node, (cst.Name, cst.Attribute)) and scope is not None:
+            facts.append(sorted((q.name, q.source.name) for q in scope.get_qualified_names_for(node)))
+            if isinstance(node, cst.Name):
+                facts.append(sorted(id(a.node) for a in scope.assignments[node.value]))
+                facts.append(sorted(id(a.node) for a in scope.accesses[node.value]))
+    return facts
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_scopes_and_expression_contexts_are_libcsts(module: cst.Module) -> None:
+    libcsts = _scope_facts(module)
+    with walking():
+        assert _scope_facts(module) == libcsts
+
+
+class Counts(cst.BatchableCSTVisitor):
+    """A batchable visitor of a few types, with a property that counts its reads."""
+
+    def __init__(self, tag: str, log: list[str]) -> None:
+        super().__init__()
+        self.tag, self.log, self.reads = tag, log, 0
+
+    @property
+    def expensive(self) -> int:
+        self.reads += 1
+        return 0
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self.log.append(f"{self.tag} call {cst.Module([]).code_for_node(node.func)}")
+        return False  # a batched pass visits the children all the same
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.log.append(f"{self.tag} left call")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.log.append(f"{self.tag} name {node.value}")
+
+    def visit_ClassDef_bases(self, node: cst.ClassDef) -> None:
+        self.log.append(f"{self.tag} bases of {node.name.value}")
+
+
+@pytest.mark.parametrize("module", MODULES[:2] + MODULES[-3:], ids=IDS[:2] + IDS[-3:])
+def test_a_batched_pass_calls_each_visitors_methods_as_libcst_does(module: cst.Module) -> None:
+    libcsts: list[str] = []
+    cst.visit_batched(module, [Counts("a", libcsts), Counts("b", libcsts)])
+    ours: list[str] = []
+    visitors = [Counts("a", ours), Counts("b", ours)]
+    with walking():
+        module.visit(Batched(visitors))
+    assert ours == libcsts
+    assert any(" call " in entry for entry in ours)
+    assert [v.reads for v in visitors] == [0, 0]  # libcst's reads every property of each visitor
+
+
+def test_walking_ends_with_libcsts_visit_back_and_leaves_transformers_alone() -> None:
+    libcsts = cst.CSTNode.visit
+
+    class Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            return updated_node.with_changes(value=updated_node.value.upper())
+
+    module = cst.parse_module("pool = make(size)\n")
+    with walking():
+        with walking():
+            assert cst.CSTNode.visit is not libcsts
+        assert cst.CSTNode.visit is not libcsts  # the outer walk is still open
+        assert module.visit(Rename()).code == "POOL = MAKE(SIZE)\n"
+    assert cst.CSTNode.visit is libcsts
+    with pytest.raises(ZeroDivisionError), walking():
+        1 / 0  # noqa: B018
+    assert cst.CSTNode.visit is libcsts
+
+
+def test_a_node_whose_optional_field_the_first_record_missed_is_walked_libcsts_way() -> None:
+    """libcst visits an f-string's format spec only when there is one: a type recorded
+    from a node without it still gives the children of one with it."""
+    cst_walk._FIELDS.pop(cst.FormattedStringExpression, None)
+    module = cst.parse_module('f"{a}"\nf"{b:>{width}}"\n')
+    found = [n for n in _nodes(module) if isinstance(n, cst.FormattedStringExpression)]
+    plain = next(n for n in found if n.format_spec is None)
+    spec = next(n for n in found if n.format_spec is not None)
+    assert [id(c) for c in children(plain)] == [id(c) for c in plain.children]
+    assert [id(c) for c in children(spec)] == [id(c) for c in spec.children]
+    libcst_visitor, walked = RECORDER(), RECORDER()
+    module.visit(libcst_visitor)
+    with walking():
+        module.visit(walked)
+    assert walked.log == libcst_visitor.log
+
+
+def _visited_fields(tree: ast.AST) -> set[str]:
+    """The fields that the ``visit_*(self, "field", ...)`` calls in ``tree`` visit."""
+    return {
+        call.args[1].value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "").startswith("visit_") and len(call.args) > 1
+        if isinstance(call.args[1], ast.Constant)
+    }
+
+
+def test_the_types_libcst_visits_on_a_condition_are_known() -> None:
+    """libcst's own code decides which node types offer a field only when it holds
+    something (a conditional whose branches visit different fields): each such type is
+    visited the libcst way."""
+    conditional = set()
+    for path in sorted((Path(cst.__file__).parent / "_nodes").glob("*.py")):
+        for kind in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for method in kind.body if isinstance(kind, ast.ClassDef) else ():
+                if isinstance(method, ast.FunctionDef) and method.name == "_visit_and_replace_children":
+                    for test in ast.walk(method):
+                        if isinstance(test, ast.IfExp) and _visited_fields(test.body) != _visited_fields(test.orelse):
+                            conditional.add(kind.name)
+                        if isinstance(test, ast.If):
+                            body, orelse = ast.Module(test.body, []), ast.Module(test.orelse, [])
+                            if _visited_fields(body) != _visited_fields(orelse):
+                                conditional.add(kind.name)
+    assert "FormattedStringExpression" in conditional
+    assert conditional <= cst_walk.CONDITIONAL
