@@ -886,3 +886,33 @@ def test_the_modules_children_import_are_summarised_together_with_the_same_findi
     one_by_one.clear()
     assert mpfix("check", ".") == together  # asked for one after the other: the same findings
     assert imported <= set(one_by_one)
+
+
+def test_a_module_is_found_where_its_folder_lists_it(tmp_path: Path) -> None:
+    """The model finds an imported module's file as the import does: ``name.py`` first,
+    then the package ``name/__init__.py``, under the first root that has either; a folder
+    named like a module file, or a root that does not exist, is no module."""
+    from mpfix.analysis.project.paths import locate
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "pkg").mkdir(parents=True)
+    (first / "pkg" / "__init__.py").write_text("")
+    (first / "pkg" / "tasks.py").write_text("")
+    (first / "odd.py").mkdir()  # a folder, not a module
+    (second / "pkg").mkdir(parents=True)
+    (second / "pkg" / "other.py").write_text("")
+    (second / "odd.py").write_text("")
+    (second / "solo").mkdir()
+    (second / "solo" / "__init__.py").write_text("")
+    roots = [str(tmp_path / "missing"), str(first), str(second)]
+    listings: dict[str, frozenset[str]] = {}
+    assert locate("pkg.tasks", roots, listings) == str(first / "pkg" / "tasks.py")
+    assert locate("pkg", roots, listings) == str(first / "pkg" / "__init__.py")
+    assert locate("pkg.other", roots, listings) == str(second / "pkg" / "other.py")
+    assert locate("odd", roots, listings) == str(second / "odd.py")
+    assert locate("solo", roots, listings) == str(second / "solo" / "__init__.py")
+    assert locate("pkg.absent", roots, listings) is None
+    assert locate("", roots, listings) is None
+    (first / "late.py").write_text("")  # a listing is read once per run
+    assert locate("late", roots, listings) is None
+    assert locate("late", roots) == str(first / "late.py")

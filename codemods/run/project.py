@@ -238,12 +238,13 @@ def _follow_imports(summaries: Summaries, files: Mapping[str, bytes]) -> None:
     names = {path: module_name(path, folders)[0] for path in summaries.found}
     roots = {module_name(path, folders)[1] for path in summaries.known}
     frontier = list(summaries.found)
+    listings: dict[str, frozenset[str]] = {}
     for _ in range(_DEPTH):
         searched = sorted(roots | _added_folders(summaries))
         reached: list[str] = []
         for path in frontier:
             for wanted in sorted(_wanted(names, path, summaries.found[path])):
-                home = locate(wanted, searched)
+                home = locate(wanted, searched, listings)
                 if home is None or home in summaries.known:
                     continue
                 data = files[home] if home in files else _read(home)

@@ -47,11 +47,33 @@ def absolute(module: str, importer: str, importer_is_package: bool) -> str:
     return ".".join([*base, rest] if rest else base)
 
 
-def locate(name: str, roots: list[str]) -> str | None:
-    """The file of module ``name`` under one of ``roots``, if there is one."""
-    relative = os.path.join(*name.split(".")) if name else ""
+def locate(name: str, roots: list[str], listings: dict[str, frozenset[str]] | None = None) -> str | None:
+    """The file of module ``name`` under one of ``roots``, if there is one.
+
+    ``listings`` (folder -> the names in it) keeps each folder's listing for the next
+    call: a run looks many names up under many roots, and a name that a root's folder
+    does not list costs a set lookup instead of two ``stat`` calls."""
+    parts = name.split(".")
+    if not all(parts):  # no name, or an empty part
+        return None
+    known = listings if listings is not None else {}
     for root in roots:
-        for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
-            if relative and os.path.isfile(candidate):
+        folder = os.path.join(root, *parts[:-1]) if len(parts) > 1 else root
+        if not _listed(folder, parts[-1], known):
+            continue
+        for candidate in (os.path.join(folder, parts[-1] + ".py"), os.path.join(folder, parts[-1], "__init__.py")):
+            if os.path.isfile(candidate):
                 return candidate
     return None
+
+
+def _listed(folder: str, last: str, known: dict[str, frozenset[str]]) -> bool:
+    """Whether ``folder`` lists ``last``.py or ``last`` (a package's folder)."""
+    names = known.get(folder)
+    if names is None:
+        try:
+            names = frozenset(os.listdir(folder))
+        except OSError:  # no such folder, or not one
+            names = frozenset()
+        known[folder] = names
+    return f"{last}.py" in names or last in names
