@@ -117,18 +117,18 @@ class _Positions(Mapping):
 
     A statement's positions are those that libcst's own codegen state gives when it
     generates the statement alone, starting where the statement starts, with the
-    indentation of the blocks around it. Both come from one plain generation of the
-    top-level statement that holds it (see ``_Starts``), so that a finding in a class of a
-    thousand lines costs the positions of the method it is in, not of the class."""
+    indentation of the blocks around it. Where each statement starts, and in which
+    blocks, comes from one plain generation of the module (see ``_Starts``), so that a
+    finding in a class of a thousand lines costs the positions of the method it is in,
+    not of the class."""
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.known: dict[cst.CSTNode, CodeRange] = {}
         # statement -> the lines before it, its first column, the indentation of its blocks
         self.starts: dict[cst.CSTNode, tuple[int, int, tuple[str, ...]]] = {}
-        self.recorded: set[int] = set()  # the top-level statements whose statements' starts are known, by id
+        self.recorded = False  # whether the starts of the module's statements are known
         self.done: set[int] = set()  # the statements computed, by id
-        self.lines_before: dict[int, int] | None = None  # by id of a top-level statement
         self.whole: Mapping | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -140,9 +140,9 @@ class _Positions(Mapping):
             if self.whole is None:
                 self.whole = self.facts.wrapper.resolve(PositionProvider)
             return self.whole[node]
-        if id(top) not in self.recorded:
-            self.recorded.add(id(top))
-            self._record_starts(top)
+        if not self.recorded:
+            self.recorded = True
+            self._record_starts()
         if id(inner) not in self.done:
             self.done.add(id(inner))
             self._compute(inner)
@@ -161,16 +161,11 @@ class _Positions(Mapping):
             return node, inner
         return None, None
 
-    def _record_starts(self, top: cst.CSTNode) -> None:
+    def _record_starts(self) -> None:
         module = self.facts.module
-        if self.lines_before is None:
-            self.lines_before, line = {}, len(module.header)
-            for other in module.body:
-                self.lines_before[id(other)] = line
-                line += _line_count(module.code_for_node(other))
         state = _Starts(module.default_indent, module.default_newline)
-        top._codegen(state)
-        line, column, at = self.lines_before[id(top)], 0, 0
+        module._codegen(state)
+        line, column, at = 0, 0, 0
         tokens = state.tokens
         for statement, (index, indents) in state.starts.items():  # in the order generated
             text = "".join(tokens[at:index])
