@@ -262,3 +262,16 @@ def test_the_types_libcst_visits_on_a_condition_are_known() -> None:
                                 conditional.add(kind.name)
     assert "FormattedStringExpression" in conditional
     assert conditional <= cst_walk.CONDITIONAL
+
+
+def test_a_visit_method_set_on_the_instance_is_called() -> None:
+    class Names(cst.CSTVisitor):
+        pass
+
+    module = cst.parse_module("pool = make(size)\n")
+    seen: list[str] = []
+    visitor = Names()
+    visitor.visit_Name = lambda node: seen.append(node.value)  # type: ignore[attr-defined]
+    with walking():
+        module.visit(visitor)
+    assert seen == ["pool", "make", "size"]

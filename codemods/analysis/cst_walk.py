@@ -283,6 +283,8 @@ def _visit(self: cst.CSTNode, visitor: Any) -> Any:
         visitor = Batched((), visitor.visitor_methods)  # libcst's metadata providers, batched
     cls = type(visitor)
     plain = cls.on_visit is cst.CSTVisitor.on_visit and cls.on_leave is cst.CSTVisitor.on_leave
+    if plain and any(name.startswith(("visit_", "leave_")) for name in getattr(visitor, "__dict__", ())):
+        plain = False  # methods set on the instance: libcst's dispatch finds them, the class's would not
     _walk(self, visitor, _hooks(visitor), plain)
     return self
 
