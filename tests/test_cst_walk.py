@@ -275,3 +275,19 @@ def test_a_visit_method_set_on_the_instance_is_called() -> None:
     with walking():
         module.visit(visitor)
     assert seen == ["pool", "make", "size"]
+
+
+def test_a_type_whose_annotations_do_not_resolve_has_every_field_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should libcst annotate a node type in a way that does not resolve, each field the
+    recording did not see may hold a node: a node that has one there is walked the libcst
+    way, so none of its children is missed."""
+
+    def unresolved(kind: object) -> dict[str, object]:
+        raise NameError("an annotation that does not resolve")
+
+    monkeypatch.setattr(cst_walk.typing, "get_type_hints", unresolved)
+    monkeypatch.setattr(cst_walk, "_FIELDS", {})
+    module = cst.parse_module("pool.map(work, [1, 2])\n")
+    for node in _nodes(module):
+        assert [id(c) for c in children(node)] == [id(c) for c in node.children]
+    assert cst_walk._FIELDS[cst.Name][1] == ("value",)  # a str field: looked at, and found to hold none

@@ -58,8 +58,13 @@ class _FieldRecorder(cst.CSTVisitor):
         pass
 
 
+_UNKNOWN = object()  # the annotation of a field whose annotations do not resolve
+
+
 def _may_hold_node(annotation: object) -> bool:
     """Whether a field so annotated can hold a node (unknown: it can)."""
+    if annotation is _UNKNOWN:
+        return True
     if isinstance(annotation, type):
         return issubclass(annotation, cst.CSTNode)
     if typing.get_origin(annotation) is typing.Literal:
@@ -85,9 +90,12 @@ def _fields(kind: type, node: cst.CSTNode) -> _Fields:
         hints = typing.get_type_hints(kind)
     except Exception:  # an annotation that does not resolve: every field may hold a node
         hints = {}
-    fields = [f.name for f in dataclasses.fields(kind) if f.name not in visited]
-    others = tuple(name for name in fields if _may_hold_node(hints.get(name, object)))
-    found: _Fields = (visited, others)
+    try:
+        fields = [f.name for f in dataclasses.fields(kind) if f.name not in visited]
+    except TypeError:  # not a dataclass: its nodes are walked the libcst way
+        found: _Fields = ((), None)
+    else:
+        found = (visited, tuple(name for name in fields if _may_hold_node(hints.get(name, _UNKNOWN))))
     _FIELDS[kind] = found
     return found
 
