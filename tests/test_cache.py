@@ -214,6 +214,53 @@ def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.Mon
     assert cache.ResultCache(tmp_path).path != this
 
 
+def test_another_interpreter_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Whether a file parses, and the message when it does not, are the interpreter's."""
+    from mpfix.run import cache
+
+    this = cache.ResultCache(tmp_path).path
+    monkeypatch.setattr(sys.implementation, "cache_tag", "cpython-399")
+
+    assert cache.ResultCache(tmp_path).path != this
+
+
+PYTHON_2 = "import multiprocessing\n\nprint 'started'\n"
+
+
+def test_a_file_that_does_not_parse_is_answered_from_the_cache(tmp_path: Path) -> None:
+    """Its bytes decide that it does not parse: a second run reports the same error
+    without loading libcst to find it again, and an edit that mends it is analysed."""
+    script = tmp_path / "legacy.py"
+    script.write_text(PYTHON_2)
+    first = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    second = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert first.returncode == second.returncode == 2
+    assert "legacy.py:3:1: error: cannot parse" in first.stdout + first.stderr
+    assert (second.stdout, _errors(second)) == (first.stdout, _errors(first))
+    assert imported_libcst(first) and not imported_libcst(second)
+    script.write_text(PYTHON_2.replace("print 'started'", "print('started')"))
+    mended = mpfix("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert mended.returncode == 0 and "error" not in mended.stdout + _errors(mended)
+
+
+def _errors(run: subprocess.CompletedProcess[str]) -> str:
+    """stderr without the lines of ``-X importtime``."""
+    return "\n".join(line for line in run.stderr.splitlines() if not line.startswith("import time:"))
+
+
+def test_only_errors_that_the_bytes_decide_are_kept() -> None:
+    """A file that cannot be read, a worker that died, a bug in a rule, a fix that
+    misbehaved: the next run tries again."""
+    from mpfix.model import ErrorKind, FileError, FileResult
+    from mpfix.run.cache import cacheable
+
+    def result(kind: ErrorKind) -> FileResult:
+        return FileResult("a.py", errors=[FileError("a.py", kind, "what happened")])
+
+    assert cacheable(FileResult("a.py"))
+    assert {kind for kind in ErrorKind if cacheable(result(kind))} == {ErrorKind.PARSE, ErrorKind.DECODE}
+
+
 def test_other_needles_have_a_file_index_of_their_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from mpfix.registry import RULES
     from mpfix.run import cache, index

@@ -2,8 +2,11 @@
 nearly free.
 
 One JSON file per mpfix version (per state of its sources, for a copy that runs from
-them), in the user's cache directory, maps the SHA-256 of a file's bytes and the settings
-it was analysed with to what the engine said of them.
+them) and interpreter, in the user's cache directory, maps the SHA-256 of a file's bytes
+and the settings it was analysed with to what the engine said of them: its findings and
+fixes, or that it does not parse or decode (which the bytes decide, and the interpreter,
+whose parser words the message). Errors that may pass (a read, a crash, a bug) are not
+kept: the next run tries again.
 Nothing about the file's name or time is trusted: the same bytes and settings give the
 same result. A cache that cannot be read or parsed is ignored and rebuilt; one that
 cannot be written is skipped.
@@ -19,13 +22,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..model import FileResult, Finding
+from ..model import ErrorKind, FileError, FileResult, Finding
 from .index import FileIndex, save_file, signature
 
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # What an entry holds, and how a run reads it: a change starts a new cache file, even
 # between two releases.
-FORMAT = "2"
+FORMAT = "3"
+# The errors that the bytes decide, for one interpreter: a result with only these is kept.
+KEPT_ERRORS = frozenset({ErrorKind.PARSE, ErrorKind.DECODE})
 # Old entries (files since changed) go first once the cache holds this many.
 MAX_ENTRIES = 50_000
 
@@ -89,7 +94,7 @@ class ResultCache:
     # Found and read when first used: a run whose files all fail the prefilter never is.
     @cached_property
     def path(self) -> Path:
-        name = f"results-{digest((mpfix_build() + FORMAT).encode())[:16]}.json"
+        name = f"results-{digest((mpfix_build() + FORMAT + sys.implementation.cache_tag).encode())[:16]}.json"
         return (self.directory or default_directory()) / name
 
     @cached_property
@@ -134,14 +139,20 @@ class ResultCache:
             self.dirty = False
 
 
+def cacheable(result: FileResult) -> bool:
+    """Whether the cache keeps ``result``: it has no error, or only errors its bytes decide."""
+    return all(error.kind in KEPT_ERRORS for error in result.errors)
+
+
 def to_entry(result: FileResult) -> Entry:
-    """What the cache keeps of a result (one without errors: those are not cached)."""
+    """What the cache keeps of a result (a cacheable one)."""
     return {
         "findings": [finding.to_dict() for finding in result.findings],
         "applied": [finding.to_dict() for finding in result.applied],
         "remaining": [finding.to_dict() for finding in result.remaining],
         "fixed": result.fixed,
         "encoding": result.encoding,
+        "errors": [[error.kind.value, error.message, error.line, error.column] for error in result.errors],
     }
 
 
@@ -154,6 +165,7 @@ def from_entry(path: str, data: bytes, entry: Entry) -> FileResult:
         remaining=[Finding.from_dict(item) for item in entry["remaining"]],
         fixed=entry["fixed"],
         encoding=entry["encoding"],
+        errors=[FileError(path, ErrorKind(kind), message, line, column) for kind, message, line, column in entry["errors"]],  # noqa: E501
     )
     if result.findings or result.fixed is not None:
         result.source = data.decode(result.encoding)  # for diffs and source lines

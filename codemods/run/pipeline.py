@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..model import ErrorKind, FileError, FileResult, Finding, RuleSpec
 from . import project
 from .across import fix_across
-from .cache import from_entry, to_entry
+from .cache import cacheable, from_entry, to_entry
 from .discover import decode, discover, read, regular_status
 from .index import ByteFacts, stamp
 from .request import Job, Options, Progress, Request
@@ -191,7 +191,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
                 continue
             # Both lists are in path order, so the next analysed result is this path's.
             result, job = next(analysed), jobs_by_path[path]
-            if cache is not None and not result.errors:
+            if cache is not None and cacheable(result):
                 cache.put(job.data, _salt(job.options, job.project), to_entry(result))
             yield result, job.data
     if cache is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ..cli import config
 from ..model import FileResult, Finding, Safety
-from ..run.cache import ResultCache, from_entry, to_entry
+from ..run.cache import ResultCache, cacheable, from_entry, to_entry
 from ..run.discover import discover
 from ..run.pipeline import check_bytes
 from ..run.request import Options
@@ -95,7 +95,7 @@ class Checker:
         if self.cache is not None and (entry := self.cache.get(data, salt)) is not None:
             return from_entry(document.name, data, entry)
         result = check_bytes(document.name, data, options)
-        if remember and self.cache is not None and not result.errors:
+        if remember and self.cache is not None and cacheable(result):
             self.cache.put(data, salt, to_entry(result))
         return result
 
