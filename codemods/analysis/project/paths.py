@@ -57,18 +57,28 @@ def locate(name: str, roots: list[str], listings: dict[str, frozenset[str]] | No
     if not all(parts):  # no name, or an empty part
         return None
     known = listings if listings is not None else {}
+    head, last = parts[0], parts[-1]
     for root in roots:
-        folder = os.path.join(root, *parts[:-1]) if len(parts) > 1 else root
-        if not _listed(folder, parts[-1], known):
-            continue
-        for candidate in (os.path.join(folder, parts[-1] + ".py"), os.path.join(folder, parts[-1], "__init__.py")):
+        names = _names(root, known)
+        if len(parts) == 1:
+            if f"{last}.py" not in names and last not in names:
+                continue
+            folder = root
+        else:
+            if head not in names:  # the first package is a folder of the root
+                continue
+            folder = os.path.join(root, *parts[:-1])
+            names = _names(folder, known)
+            if f"{last}.py" not in names and last not in names:
+                continue
+        for candidate in (os.path.join(folder, last + ".py"), os.path.join(folder, last, "__init__.py")):
             if os.path.isfile(candidate):
                 return candidate
     return None
 
 
-def _listed(folder: str, last: str, known: dict[str, frozenset[str]]) -> bool:
-    """Whether ``folder`` lists ``last``.py or ``last`` (a package's folder)."""
+def _names(folder: str, known: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The names in ``folder`` (none when it is no folder), listed once."""
     names = known.get(folder)
     if names is None:
         try:
@@ -76,4 +86,4 @@ def _listed(folder: str, last: str, known: dict[str, frozenset[str]]) -> bool:
         except OSError:  # no such folder, or not one
             names = frozenset()
         known[folder] = names
-    return f"{last}.py" in names or last in names
+    return names
