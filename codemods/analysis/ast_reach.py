@@ -46,12 +46,21 @@ class AstReach:
         path = [node]
         while (up := self.parent(path[-1])) is not None:
             path.append(up)
-        return [scope for i, scope in enumerate(path) if i and _inside(scope, path[i - 1 :: -1][:3])]
+        return [scope for i, scope in enumerate(path) if i and _inside(scope, _below(path, i))]
+
+    def scope(self, node: ast.AST) -> ast.AST:
+        """The innermost scope that holds ``node`` (``scopes(node)[0]``, without the rest)."""
+        path = [node]
+        while (up := self.parent(path[-1])) is not None:
+            path.append(up)
+            if _inside(up, _below(path, len(path) - 1)):
+                return up
+        raise ValueError("the module is in no scope")
 
     @cached_property
     def _declared(self) -> set[tuple[int, str]]:
         """(scope, name) of each ``global`` declaration."""
-        return {(id(self.scopes(n)[0]), name) for n in self.facts.nodes(ast.Global) for name in n.names}
+        return {(id(self.scope(n)), name) for n in self.facts.nodes(ast.Global) for name in n.names}
 
     @cached_property
     def _bound(self) -> tuple[dict[str, int], dict[tuple[int, str], tuple[int, int]], set[str]]:
@@ -71,7 +80,7 @@ class AstReach:
         unfollowed = {n.target.id for n in facts.nodes(ast.NamedExpr) if isinstance(n.target, ast.Name)}
         unfollowed.update(name for kind in _TYPE_PARAMS for name in (n.name for n in facts.nodes(kind)))
         for node, name in pairs:
-            scope = self.scopes(node)[0]
+            scope = self.scope(node)
             if scope is facts.tree or (id(scope), name) in self._declared:
                 module[name] += 1
             else:
@@ -191,6 +200,12 @@ class AstReach:
                 return bool(call.args) and call.args[0] is use
             return keyword == "fn" and not call.args and call.keywords[0] is parent
         return call.func.attr in _CALLBACK_METHODS and keyword in _CALLBACK_KEYWORDS
+
+
+def _below(path: list[ast.AST], i: int) -> list[ast.AST]:
+    """The child of ``path[i]`` on ``path`` (a node and its ancestors, the node first),
+    and that child's child and grandchild, as far as there are any."""
+    return path[i - 1 : i - 4 if i >= 4 else None : -1]
 
 
 def _inside(scope: ast.AST, below: list[ast.AST]) -> bool:
