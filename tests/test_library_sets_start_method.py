@@ -386,6 +386,49 @@ def test_a_caught_second_call_is_said_to_leave_the_module_with_another_method(tm
     assert (run.returncode, run.stdout) == (0, f"{method}\n"), run.stderr
 
 
+INSISTING_LIBRARY = """\
+import multiprocessing as mp
+
+
+def setup():
+    try:
+        mp.set_start_method("spawn")
+    except RuntimeError:
+        assert mp.get_start_method() == "spawn", "the start method must be spawn"
+"""
+INSISTING_PROGRAM = CAUGHT_PROGRAM.replace("catching", "insisting")
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_caught_second_call_whose_handler_asserts_is_said_to_stop_a_program_that_chose_another(
+    tmp_path: Path, method: str
+) -> None:
+    [finding] = CASES.check(INSISTING_LIBRARY).findings
+    assert finding.message.startswith(
+        "`mp.set_start_method()` sets the start method of the whole program from a module that is imported: where "
+        "the program or another library chose one first, the call fails, and the `except` that catches it asserts "
+        "or raises: a program that chose another start method cannot use this module"
+    )
+    assert "did not ask for" not in finding.message
+    assert analyze(INSISTING_LIBRARY, rules=CASES.specs, precheck=False).findings == [finding]
+    # As the message says: a program that chose another method stops; one that chose spawn goes on.
+    (tmp_path / "insisting.py").write_text(INSISTING_LIBRARY, encoding="utf-8")
+    (tmp_path / "main.py").write_text(INSISTING_PROGRAM, encoding="utf-8")
+    run = run_program(tmp_path / "main.py", method)
+    if method == "spawn":
+        assert (run.returncode, run.stdout) == (0, "spawn\n"), run.stderr
+    else:
+        assert run.returncode != 0 and "AssertionError: the start method must be spawn" in run.stderr
+    # A handler that raises again says the same; one whose raise is in a function it defines does not.
+    check = INSISTING_LIBRARY.splitlines(keepends=True)[-1]
+    raising = INSISTING_LIBRARY.replace(check, "        raise\n")
+    deferred = INSISTING_LIBRARY.replace(check, "        def check():\n    " + check)
+    for source, said in ((raising, "asserts or raises"), (deferred, "did not ask for")):
+        [finding] = CASES.check(source).findings
+        assert said in finding.message
+        assert analyze(source, rules=CASES.specs, precheck=False).findings == [finding]
+
+
 SAVED_AND_RESTORED = """\
 import multiprocessing as mp
 

@@ -31,13 +31,21 @@ CATCHING = frozenset({"RuntimeError", "Exception", "BaseException"})
 WARNING_CALLS = frozenset({"warn", "warning"})
 
 
-def in_function_message(func: str, forced: bool, caught: bool = False, warned: bool = False) -> str:
+def in_function_message(
+    func: str, forced: bool, caught: bool = False, warned: bool = False, insists: bool = False
+) -> str:
     """What the rule says of ``func(...)`` called in a function of a module that is
-    imported; ``caught``: in the body of a ``try`` whose handler catches RuntimeError;
-    ``warned``: a call that warns comes before it in its function."""
+    imported; ``caught``: in the body of a ``try`` whose handler catches RuntimeError
+    (``insists``: and that handler asserts or raises); ``warned``: a call that warns comes
+    before it in its function."""
     if forced:
         how = "after only a warning" if warned else "without a word"
         effect = f"with `force=True` it replaces, {how}, the start method that the program or another library chose"
+    elif caught and insists:
+        effect = (
+            "where the program or another library chose one first, the call fails, and the `except` that catches "
+            "it asserts or raises: a program that chose another start method cannot use this module"
+        )
     elif caught:
         effect = (
             "where the program or another library chose one first, the call fails, and the `except` that catches "
@@ -105,7 +113,9 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         if func is None or source.parenthesised(call) or call.col_offset != call.func.col_offset:
             return None
         forced = _forced(call)
-        message = in_function_message(func, forced, _caught(facts, call), forced and _warned(facts, call))
+        catcher = _catcher(facts, call)
+        insists = catcher is not None and _insists(catcher)
+        message = in_function_message(func, forced, catcher is not None, forced and _warned(facts, call), insists)
         found.append(source.finding(spec, call, message, ADVICE))
     return found
 
@@ -162,19 +172,30 @@ def _captures(node: ast.AST, name: str) -> bool:
     return isinstance(node, ast.MatchMapping) and node.rest == name
 
 
-def _caught(facts: AstFacts, call: ast.Call) -> bool:
-    """The ``ast`` twin of the rule's ``_caught``: ``call`` is in the body of a ``try``,
-    in its function, one of whose handlers catches a RuntimeError."""
+def _catcher(facts: AstFacts, call: ast.Call) -> ast.ExceptHandler | None:
+    """The ``ast`` twin of the rule's ``_catcher``: the first handler of a ``try``, in the
+    function of ``call``, whose body holds ``call``, that catches a RuntimeError."""
     node: ast.AST = call
     while (parent := facts.scopes.parent(node)) is not None and not isinstance(node, _SCOPES):
         if isinstance(parent, ast.Try) and any(node is statement for statement in parent.body):
-            names: list[str | None] = []
             for handler in parent.handlers:
                 kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                names += [None if kind is None else kind.id if isinstance(kind, ast.Name) else "" for kind in kinds]
-            if catches_runtime_error(names):
-                return True
+                names = [None if kind is None else kind.id if isinstance(kind, ast.Name) else "" for kind in kinds]
+                if catches_runtime_error(names):
+                    return handler
         node = parent
+    return None
+
+
+def _insists(handler: ast.ExceptHandler) -> bool:
+    """The handler asserts or raises, outside the functions and classes it defines."""
+    todo: list[ast.AST] = list(handler.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Assert, ast.Raise)):
+            return True
+        if not isinstance(node, (*_SCOPES, ast.expr)):
+            todo.extend(ast.iter_child_nodes(node))
     return False
 
 

@@ -92,7 +92,10 @@ class LibrarySetsStartMethod(RuleVisitor):
             return
         forced = _forced(node)
         warned = forced and self._warned(node)
-        message = in_function_message(self.module.code_for_node(node.func), forced, self._caught(node), warned)
+        catcher = self._catcher(node)
+        insists = catcher is not None and _insists(catcher)
+        func = self.module.code_for_node(node.func)
+        message = in_function_message(func, forced, catcher is not None, warned, insists)
         self.report(node, message, not_fixed=ADVICE)
 
     def _restores(self, call: cst.Call) -> bool:
@@ -121,22 +124,21 @@ class LibrarySetsStartMethod(RuleVisitor):
             current = self.parent(current)
         return current
 
-    def _caught(self, call: cst.Call) -> bool:
-        """``call`` is in the body of a ``try``, in its function, one of whose handlers
-        catches the RuntimeError that a second call raises."""
+    def _catcher(self, call: cst.Call) -> cst.ExceptHandler | None:
+        """The first handler of a ``try``, in the function of ``call``, whose body holds
+        ``call``, that catches the RuntimeError that a second call raises."""
         node: cst.CSTNode | None = call
         while node is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             parent = self.parent(node)
             if isinstance(parent, cst.Try) and node is parent.body:
-                names: list[str | None] = []
                 for handler in parent.handlers:
                     kind = handler.type
                     kinds = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
-                    names += [None if k is None else k.value if isinstance(k, cst.Name) else "" for k in kinds]
-                if catches_runtime_error(names):
-                    return True
+                    names = [None if k is None else k.value if isinstance(k, cst.Name) else "" for k in kinds]
+                    if catches_runtime_error(names):
+                        return handler
             node = parent
-        return False
+        return None
 
     def _warned(self, call: cst.Call) -> bool:
         """A call whose callee's last name warns (``warnings.warn``, ``logger.warning``)
@@ -304,3 +306,15 @@ class _Through(cst.CSTTransformer):
 
 
 RULE = LibrarySetsStartMethod
+
+
+def _insists(handler: cst.ExceptHandler) -> bool:
+    """The handler asserts or raises, outside the functions and classes it defines."""
+    todo: list[cst.CSTNode] = [handler.body]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (cst.Assert, cst.Raise)):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            todo.extend(node.children)
+    return False
