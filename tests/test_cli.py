@@ -104,12 +104,30 @@ def test_default_path_is_the_working_directory_and_paths_print_relative(project:
     assert [m["path"] for m in FINDING.finditer(result.stdout)] == [os.path.join("pkg", "script.py")]
 
 
-def test_unsafe_fixes_flag_is_shown_in_the_summary_not_hidden(project: Path) -> None:
-    write(project, "script.py", UNGUARDED)
+IMPORT_IN_TASK = """\
+import multiprocessing as mp
 
-    result = mpfix("check", "--unsafe-fixes", "script.py")
 
-    assert result.stdout.endswith("Found 1 error (1 fixable with `mpfix fix --unsafe-fixes`).\n")
+def work(x):
+    import json
+    return json.dumps(x)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(work, [1]))
+"""
+
+
+def test_unsafe_fixes_flag_is_shown_in_the_summary_when_a_fix_needs_it(project: Path) -> None:
+    write(project, "task.py", IMPORT_IN_TASK)  # its fix is unsafe
+    write(project, "script.py", UNGUARDED)  # its fix is safe
+
+    result = mpfix("check", "--unsafe-fixes", "task.py", "script.py")
+    safe_only = mpfix("check", "--unsafe-fixes", "script.py")
+
+    assert result.stdout.endswith("Found 2 errors (2 fixable with `mpfix fix --unsafe-fixes`).\n")
+    assert safe_only.stdout.endswith("Found 1 error (1 fixable with `mpfix fix`).\n")
 
 
 @pytest.mark.parametrize("command", ["check", "diff", "fix"])

@@ -171,10 +171,12 @@ def check_summary(results: Sequence[FileResult], unsafe_fixes: bool) -> str:
     failures = _failures(results)
     if not findings:
         return "No findings." + failures if failures else "All checks passed!"
-    now = sum(len(result.resolved(unsafe_fixes)) for result in results)
-    # Fixes that need --unsafe-fixes are announced apart unless it was given, as in ruff.
+    resolved = [finding for result in results for finding in result.resolved(unsafe_fixes)]
+    now = len(resolved)
+    # Fixes that need --unsafe-fixes are announced apart unless it was given, as in ruff;
+    # given, it is named only when a fix needs it.
     later = 0 if unsafe_fixes else sum(1 for finding in findings if finding.fix is Safety.UNSAFE)
-    command = UNSAFE_FIX_COMMAND if unsafe_fixes else FIX_COMMAND
+    command = UNSAFE_FIX_COMMAND if any(finding.fix is Safety.UNSAFE for finding in resolved) else FIX_COMMAND
     fixes = [f"{now} fixable with {command}{_revealed(results, unsafe_fixes)}"] if now else []
     if later:
         fixes.append(f"{later} {'more' if now else 'fixable'} with {UNSAFE_FIX_COMMAND}")
