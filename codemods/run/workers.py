@@ -273,19 +273,47 @@ def summaries(
         max_workers=min(jobs, len(items)), mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
     )
     try:
-        # The largest first, a few to a message, so that no worker is left with a big one last.
+        # The largest first, so that no worker is left with a big one last; a few to a
+        # message, by their bytes (as many files to each message would put the largest
+        # files of the run, and most of its work, in the first).
         order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))
-        chunks = max(1, len(items) // (jobs * 8))
-        made = pool.map(summarize_and_screen, [items[i] for i in order], chunksize=chunks)
+        chunks = _chunks(order, [len(item[0]) for item in items], jobs)
+        made = pool.map(_summarize_chunk, [[items[i] for i in chunk] for chunk in chunks])
         found: list[tuple[ModuleSummary | None, list[Finding] | None]] = [(None, None)] * len(items)
-        for index, summary in zip(order, made, strict=True):
-            found[index] = summary
+        for chunk, summaries_made in zip(chunks, made, strict=True):
+            for index, summary in zip(chunk, summaries_made, strict=True):
+                found[index] = summary
         return found
     except BrokenProcessPool:  # a worker died (killed, out of memory): the summaries are made here
         return [summarize_and_screen(item) for item in items]
     finally:
         pool.shutdown(cancel_futures=True)
         lifeline.close()
+
+
+def _chunks(order: list[int], sizes: list[int], jobs: int) -> list[list[int]]:
+    """``order`` cut, in order, into runs each about 1/(4 * ``jobs``) of the size left
+    to cut: large runs first, few messages, and runs that shrink towards the end, so that
+    the workers run out of work at about the same time. An item larger than that is a
+    run of its own."""
+    left = sum(sizes)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    held = 0
+    for index in order:
+        current.append(index)
+        held += sizes[index]
+        if held * 4 * jobs >= left:
+            chunks.append(current)
+            left -= held
+            current, held = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _summarize_chunk(items: list[Item]) -> list[tuple[ModuleSummary | None, list[Finding] | None]]:
+    return [summarize_and_screen(item) for item in items]
 
 
 class _OneAtATime:
