@@ -18,6 +18,21 @@ START_METHODS = ("spawn", "forkserver", "fork")
 # is the same. Elsewhere it differs (3.14's forkserver also preloads the main module).
 DEFAULT_RUN: tuple[str, ...] = () if multiprocessing.get_all_start_methods()[0] == "fork" else ("default",)
 
+# A program whose one finding (an import in a pool task) has an unsafe fix.
+IMPORT_IN_TASK = """\
+import multiprocessing as mp
+
+
+def work(x):
+    import json
+    return json.dumps(x)
+
+
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(work, [1]))
+"""
+
 # Python's message when a child re-runs module-level code that starts processes.
 BOOTSTRAP_ERROR = "before the current process has finished its bootstrapping phase"
 

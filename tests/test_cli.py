@@ -14,6 +14,7 @@ import mpfix as package  # `mpfix` is this module's command runner
 import pytest
 from mpfix.cli import app, commands
 from mpfix.output import text
+from programs import IMPORT_IN_TASK
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,21 +103,6 @@ def test_default_path_is_the_working_directory_and_paths_print_relative(project:
     result = mpfix("check")
 
     assert [m["path"] for m in FINDING.finditer(result.stdout)] == [os.path.join("pkg", "script.py")]
-
-
-IMPORT_IN_TASK = """\
-import multiprocessing as mp
-
-
-def work(x):
-    import json
-    return json.dumps(x)
-
-
-if __name__ == "__main__":
-    with mp.Pool(2) as pool:
-        print(pool.map(work, [1]))
-"""
 
 
 def test_unsafe_fixes_flag_is_shown_in_the_summary_when_a_fix_needs_it(project: Path) -> None:

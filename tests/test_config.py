@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from mpfix.cli import app
 from mpfix.registry import RULES
+from programs import IMPORT_IN_TASK
 from typer.testing import CliRunner
 
 if sys.version_info >= (3, 11):
@@ -150,10 +151,10 @@ def test_per_file_ignores_leave_rules_out_in_matching_files(project: Path) -> No
 
 def test_unsafe_fixes_from_the_file_can_be_turned_off_on_the_command_line(project: Path) -> None:
     write(project, "pyproject.toml", "[tool.mpfix]\nunsafe-fixes = true\n")
-    write(project, "job.py")
+    write(project, "job.py", IMPORT_IN_TASK)  # its fix is unsafe: marked fixable only when they are on
 
-    assert "`mpfix fix --unsafe-fixes`" in mpfix("check", "job.py").stdout
-    assert "`mpfix fix --unsafe-fixes`" not in mpfix("check", "--no-unsafe-fixes", "job.py").stdout
+    assert "runs every time the pool task runs [*]\n" in mpfix("check", "job.py").stdout
+    assert "runs every time the pool task runs\n" in mpfix("check", "--no-unsafe-fixes", "job.py").stdout
 
 
 def test_jobs_comes_from_the_file_unless_given(project: Path) -> None:
