@@ -36,7 +36,8 @@ from typing import Any
 
 import libcst as cst
 
-# The fields libcst visits, and those it may; None for these: a node of it the libcst way.
+# A node type's fields that libcst visits, in order, and its other fields that may hold
+# a node; None in place of the latter: the type's nodes are walked the libcst way.
 _Fields = tuple[tuple[str, ...], tuple[str, ...] | None]
 # The node types whose fields libcst offers a visitor only when they hold something.
 CONDITIONAL = frozenset({"FormattedStringExpression", "TemplatedStringExpression"})

@@ -158,6 +158,7 @@ def to_entry(result: FileResult) -> Entry:
 
 def from_entry(path: str, data: bytes, entry: Entry) -> FileResult:
     """The result that ``entry`` keeps for ``path``, whose bytes are ``data``."""
+    kept = entry["errors"]
     result = FileResult(
         path,
         findings=[Finding.from_dict(item) for item in entry["findings"]],
@@ -165,7 +166,7 @@ def from_entry(path: str, data: bytes, entry: Entry) -> FileResult:
         remaining=[Finding.from_dict(item) for item in entry["remaining"]],
         fixed=entry["fixed"],
         encoding=entry["encoding"],
-        errors=[FileError(path, ErrorKind(kind), message, line, column) for kind, message, line, column in entry["errors"]],  # noqa: E501
+        errors=[FileError(path, ErrorKind(kind), text, line, column) for kind, text, line, column in kept],
     )
     if result.findings or result.fixed is not None:
         result.source = data.decode(result.encoding)  # for diffs and source lines
