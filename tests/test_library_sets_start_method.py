@@ -370,14 +370,18 @@ if __name__ == "__main__":
 """
 
 
+# What the rule says of a call in a `try` whose `except` catches its RuntimeError, up to
+# what that `except` does.
+CAUGHT = (
+    "`mp.set_start_method()` sets the start method of the whole program from a module that is imported: where "
+    "the program or another library chose one first, the call fails, and the `except` that catches it"
+)
+
+
 @pytest.mark.parametrize("method", START_METHODS)
 def test_a_caught_second_call_is_said_to_leave_the_module_with_another_method(tmp_path: Path, method: str) -> None:
     [finding] = CASES.check(CATCHING_LIBRARY).findings
-    assert finding.message.startswith(
-        "`mp.set_start_method()` sets the start method of the whole program from a module that is imported: where "
-        "the program or another library chose one first, the call fails, and the `except` that catches it leaves "
-        "this module with a start method it did not ask for"
-    )
+    assert finding.message.startswith(f"{CAUGHT} leaves this module with a start method it did not ask for")
     assert "a second call fails" not in finding.message
     # As the message says: the program chose first, and the module asked for spawn in vain.
     (tmp_path / "catching.py").write_text(CATCHING_LIBRARY, encoding="utf-8")
@@ -405,9 +409,7 @@ def test_a_caught_second_call_whose_handler_asserts_is_said_to_stop_a_program_th
 ) -> None:
     [finding] = CASES.check(INSISTING_LIBRARY).findings
     assert finding.message.startswith(
-        "`mp.set_start_method()` sets the start method of the whole program from a module that is imported: where "
-        "the program or another library chose one first, the call fails, and the `except` that catches it asserts "
-        "or raises: a program that chose another start method cannot use this module"
+        f"{CAUGHT} asserts or raises: a program that chose another start method cannot use this module"
     )
     assert "did not ask for" not in finding.message
     assert analyze(INSISTING_LIBRARY, rules=CASES.specs, precheck=False).findings == [finding]

@@ -252,19 +252,20 @@ class Batched(cst.CSTVisitor):
                 found.append(getattr(visitor, name))
         return found
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        methods = self._visits.get(type(node))
+    def _of(self, table: dict[type, list[Callable]], prefix: str, kind: type) -> list[Callable]:
+        """The ``visit_``/``leave_`` (``prefix``) methods for nodes of ``kind``, looked up once."""
+        methods = table.get(kind)
         if methods is None:
-            methods = self._visits[type(node)] = self._bound(f"visit_{type(node).__name__}")
-        for method in methods:
+            methods = table[kind] = self._bound(f"{prefix}_{kind.__name__}")
+        return methods
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for method in self._of(self._visits, "visit", type(node)):
             method(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        methods = self._leaves.get(type(original_node))
-        if methods is None:
-            methods = self._leaves[type(original_node)] = self._bound(f"leave_{type(original_node).__name__}")
-        for method in methods:
+        for method in self._of(self._leaves, "leave", type(original_node)):
             method(original_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
