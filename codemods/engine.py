@@ -182,8 +182,9 @@ def _refuse_what_python_finds_too_deep(source: str) -> None:
 
 def _analyse(
     module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion, project: ProjectView | None
-) -> tuple[list[Candidate], Mapping[cst.CSTNode, cst.CSTNode]]:
-    """The rules' candidates in ``module``, and each node's parent (for their fixes)."""
+) -> tuple[list[Candidate], ModuleFacts]:
+    """The rules' candidates in ``module``, and its facts (each node's parent, for their
+    fixes, and its code)."""
     facts = ModuleFacts(module, project)
     instances = [cls(facts, target) for cls in visitors]
     with analysing(facts), walking(), ExitStack() as resolved:
@@ -192,7 +193,7 @@ def _analyse(
         module.visit(Batched(instances))
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
-    return candidates, facts.parents
+    return candidates, facts
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
@@ -322,11 +323,13 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
-    analysed, parents = _analyse(module, first_pass, target, project)
+    analysed, facts = _analyse(module, first_pass, target, project)
+    parents = facts.parents
     found = sorted([*analysed, *decided], key=lambda c: c.finding.sort_key())
     candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
-    # Generating the whole text again costs a tenth of the analysis: only a fix needs it.
-    if any(c.replacement is not None for c in candidates) and module.code != code:
+    # Only a fix needs the whole text generated again; the generation that placed the
+    # findings gives it.
+    if any(c.replacement is not None for c in candidates) and facts.code != code:
         candidates = _without_fixes(candidates, NOT_REPRODUCIBLE)
     findings = _findings(candidates, unused)
     result = Result(source=source, findings=findings, fixed=source, remaining=findings)
@@ -365,7 +368,8 @@ def _analyze_source(
             # The fixed text is parsed again only for a rule that needs its tree (the
             # compile check above has found it valid Python).
             module = module if not check_compile else _parse_fixed(new_code)
-            analysed, parents = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+            analysed, facts = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+            parents = facts.parents
             found += analysed
         found.sort(key=lambda c: c.finding.sort_key())
         candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)

@@ -128,6 +128,7 @@ class _Positions(Mapping):
         # statement -> the lines before it, its first column, the indentation of its blocks
         self.starts: dict[cst.CSTNode, tuple[int, int, tuple[str, ...]]] = {}
         self.recorded = False  # whether the starts of the module's statements are known
+        self.code = ""  # the module's code, as that generation gave it
         self.done: set[int] = set()  # the statements computed, by id
         self.whole: Mapping | None = None
 
@@ -140,9 +141,7 @@ class _Positions(Mapping):
             if self.whole is None:
                 self.whole = self.facts.wrapper.resolve(PositionProvider)
             return self.whole[node]
-        if not self.recorded:
-            self.recorded = True
-            self._record_starts()
+        self.record()
         if id(inner) not in self.done:
             self.done.add(id(inner))
             self._compute(inner)
@@ -161,10 +160,15 @@ class _Positions(Mapping):
             return node, inner
         return None, None
 
-    def _record_starts(self) -> None:
+    def record(self) -> None:
+        """Generate the module's code once, noting where each statement starts."""
+        if self.recorded:
+            return
+        self.recorded = True
         module = self.facts.module
         state = _Starts(module.default_indent, module.default_newline)
         module._codegen(state)
+        self.code = "".join(state.tokens)
         line, column, at = 0, 0, 0
         tokens = state.tokens
         for statement, (index, indents) in state.starts.items():  # in the order generated
@@ -292,6 +296,15 @@ class ModuleFacts:
         if self._positions is None:
             self._positions = _Positions(self)
         return self._positions
+
+    @property
+    def code(self) -> str:
+        """The module's code as libcst generates it (``Module.code``), from the generation
+        that the positions take their statements' starts from: one for both."""
+        positions = self.positions
+        assert isinstance(positions, _Positions)
+        positions.record()
+        return positions.code
 
     @property
     def qualified_names(self) -> Mapping:
