@@ -11,12 +11,13 @@ import multiprocessing.connection
 import multiprocessing.pool
 import sys
 import textwrap
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopeProvider
+from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopeProvider, scope_provider
 from mpfix import engine
 from mpfix.analysis import cst_walk
 from mpfix.analysis.cst_walk import Batched, children, walking
@@ -147,8 +148,10 @@ def _scope_facts(module: cst.Module) -> list[object]:
         if isinstance(node, (cst.Name, cst.Attribute)) and scope is not None:
             facts.append(sorted((q.name, q.source.name) for q in scope.get_qualified_names_for(node)))
             if isinstance(node, cst.Name):
-                facts.append(sorted(id(a.node) for a in scope.assignments[node.value]))
-                facts.append(sorted(id(a.node) for a in scope.accesses[node.value]))
+                # An assignment's and an access's index: how many assignments their scope
+                # had seen, which decides what an access reads.
+                facts.append(sorted((id(a.node), a._index) for a in scope.assignments[node.value]))
+                facts.append(sorted((id(a.node), a._index) for a in scope.accesses[node.value]))
     return facts
 
 
@@ -215,6 +218,65 @@ def test_walking_ends_with_libcsts_visit_back_and_leaves_transformers_alone() ->
     with pytest.raises(ZeroDivisionError), walking():
         1 / 0  # noqa: B018
     assert cst.CSTNode.visit is libcsts
+
+
+def test_within_a_walk_a_node_is_assignment_like_where_libcst_says_it_is() -> None:
+    libcsts = scope_provider._ASSIGNMENT_LIKE_NODES
+    assert isinstance(libcsts, tuple)
+    kinds = [kind for kind in vars(cst).values() if isinstance(kind, type) and issubclass(kind, cst.CSTNode)]
+    module = MODULES[-1]
+    with walking():
+        ours = scope_provider._ASSIGNMENT_LIKE_NODES
+        assert ours is not libcsts
+        for node in _nodes(module):
+            assert isinstance(node, ours) == isinstance(node, libcsts), type(node).__name__
+        for kind in kinds:
+            if not inspect.isabstract(kind) and kind.__subclasses__() == []:
+                assert ours.__instancecheck__(object.__new__(kind)) == issubclass(kind, libcsts), kind.__name__
+    assert scope_provider._ASSIGNMENT_LIKE_NODES is libcsts
+
+
+def _helper(self: object, node: cst.CSTNode) -> None:
+    pass
+
+
+def visit_Pass(self: object, node: cst.Pass) -> None:  # libcst names its visit methods so
+    pass
+
+
+class Named(cst.BatchableCSTVisitor):
+    """A batchable visitor with a static and a class method among its visit methods, and
+    one whose function has another name (libcst goes by the function's name)."""
+
+    visit_Del = _helper
+
+    def visit_Name(self, node: cst.Name) -> None:
+        pass
+
+    @classmethod
+    def visit_Call(cls, node: cst.Call) -> None:
+        pass
+
+    @staticmethod
+    def leave_Call(original_node: cst.Call) -> None:
+        pass
+
+
+_LIBCST_GET_VISITORS = cst.BatchableCSTVisitor.get_visitors
+
+
+@pytest.mark.parametrize("kind", [ScopeProvider, ExpressionContextProvider, Named])
+def test_within_a_walk_a_batchable_visitor_names_the_methods_libcst_names(kind: type) -> None:
+    visitor = kind()
+    libcsts = visitor.get_visitors()
+    with walking():
+        assert visitor.get_visitors() == libcsts
+        other = kind()
+        assert other.get_visitors() == _LIBCST_GET_VISITORS(other)  # the names found once serve another
+        own = kind()
+        own.visit_Pass = types.MethodType(visit_Pass, own)
+        assert "visit_Pass" in own.get_visitors()  # a method set on the instance: libcst's reading
+    assert visitor.get_visitors.__func__ is _LIBCST_GET_VISITORS  # type: ignore[attr-defined]
 
 
 def test_a_node_whose_optional_field_the_first_record_missed_is_walked_libcsts_way() -> None:
