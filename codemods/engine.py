@@ -324,7 +324,6 @@ def _analyze_source(
     code, tail = _split_trailing_trivia(source)
     module = _parse(code)
     analysed, facts = _analyse(module, first_pass, target, project)
-    parents = facts.parents
     found = sorted([*analysed, *decided], key=lambda c: c.finding.sort_key())
     candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
     # Only a fix needs the whole text generated again; the generation that placed the
@@ -347,7 +346,7 @@ def _analyze_source(
             result.fixed = current + tail
             result.remaining = _findings(candidates, unused)
             return result
-        new_module, applied = _apply(module, fixes, parents)
+        new_module, applied = _apply(module, fixes, facts.parents)
         new_code = new_module.code
         new_tree = python_ast(new_code + tail) if check_compile else None
         if not check_compile or new_tree is None:
@@ -369,7 +368,6 @@ def _analyze_source(
             # compile check above has found it valid Python).
             module = module if not check_compile else _parse_fixed(new_code)
             analysed, facts = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
-            parents = facts.parents
             found += analysed
         found.sort(key=lambda c: c.finding.sort_key())
         candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)

@@ -16,7 +16,7 @@ from mpfix import screening
 from mpfix.analysis.project.summary import summarize
 from mpfix.model import ErrorKind, FileError, FileResult
 from mpfix.registry import RULES, matching
-from mpfix.run import workers
+from mpfix.run import feed, workers
 from mpfix.run.discover import DEFAULT_EXCLUDES, decode, discover
 from mpfix.run.pipeline import check_bytes, run
 from mpfix.run.request import Options, Request
@@ -554,11 +554,11 @@ def test_the_workers_summarise_and_screen_modules_as_this_process_would(method: 
     items = [(data, tuple(spec.code for spec in matching(data, RULES)), True) for data in datas]
     on_ast = [settled_on_ast(decode(data)[0], screen(decode(data)[0], RULES, matching(data, RULES))) for data in datas]
     assert any(found == [] for found in on_ast) and any(found for found in on_ast) and None in on_ast
-    made = workers.summaries(items, 2, multiprocessing.get_context(method))
+    made = feed.summaries(items, 2, multiprocessing.get_context(method))
     assert made == list(zip(here, on_ast, strict=True))
     # Not screened: each needs its job. Not wanted: no summary.
-    assert workers.summaries([(data, None, True) for data in datas], 2) == [(summary, None) for summary in here]
-    assert workers.summaries([(data, code, False) for data, code, _ in items], 2) == [(None, f) for f in on_ast]
+    assert feed.summaries([(data, None, True) for data in datas], 2) == [(summary, None) for summary in here]
+    assert feed.summaries([(data, code, False) for data, code, _ in items], 2) == [(None, f) for f in on_ast]
 
 
 def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst_must(

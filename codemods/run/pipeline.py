@@ -25,6 +25,7 @@ from .write import os_error, signals_deferred, write_all
 if TYPE_CHECKING:
     from ..analysis.project.model import ProjectView
     from ..analysis.project.summary import ModuleSummary
+    from .feed import Feed
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"
@@ -112,6 +113,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
 
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
     index = cache.files if cache is not None else None
+    screening = _Screening(request, options_for)
 
     def settle(path: str) -> None:
         """Settle the file here, from what the index knows of it or from its bytes, or
@@ -139,6 +141,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (too_large, None)
         else:
             passed[path] = (data, needled)
+            screening.passed(path, data, needled)
 
     progress = request.progress
     for path in discover(request.paths, (), unlistable, request.files):
@@ -147,14 +150,16 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             progress(len(done), len(done) + len(passed))
     named_alone = [path for path in request.paths if os.path.isfile(path)]
     skipped = [path for path, (result, _) in done.items() if not result.errors]
-    screening = _Screening(request, passed, options_for)
-    views = project.build(
-        {path: data for path, (data, _) in passed.items()},
-        project.neighbours(named_alone),
-        cache,
-        skipped,
-        screening.summaries,
-    )
+    try:
+        views = project.build(
+            {path: data for path, (data, _) in passed.items()},
+            project.neighbours(named_alone),
+            cache,
+            skipped,
+            screening.summaries,
+        )
+    finally:
+        screening.close()  # the summary workers end before the analysing ones start
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
         try:
@@ -215,51 +220,62 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
 class _Screening:
     """The run's summary workers screen the files that passed the prefilter for their
     rules as they read them: each file the model summarises, on the same ``ast``, and
-    with the first summaries, every other file whose result the cache does not hold. A
-    file whose findings need no libcst (none, or only those of rules that decide on
-    ``ast``) then needs no job of its own."""
+    every other file whose result the cache does not hold. A file whose findings need no
+    libcst (none, or only those of rules that decide on ``ast``) then needs no job of
+    its own. Each file is handed to the workers as it passes (see mpfix.run.feed), with
+    its summary when the model will ask for it."""
 
-    def __init__(
-        self,
-        request: Request,
-        passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]],
-        options_for: Callable[[str], Options],
-    ) -> None:
+    def __init__(self, request: Request, options_for: Callable[[str], Options]) -> None:
         self.request = request
+        self.options_for = options_for
         # What to screen each file's bytes for: the codes of the rules whose needles they
         # hold. A file whose rules the byte prefilter does not choose, or whose unused
         # suppressions are reported, is left to its job, as are bytes that two files with
         # other rules share.
         self.codes: dict[bytes, tuple[str, ...] | None] = {}
         self.waiting: list[bytes] = []  # not screened yet
-        cache = request.cache
-        for path, (data, needled) in passed.items():
-            file_options = options_for(path)
-            screened = file_options.prefilter and not file_options.report_unused_suppressions
-            codes = tuple(spec.code for spec in needled) if screened else None
-            unknown = data not in self.codes and codes is not None
-            if unknown and (cache is None or cache.get(data, _salt(file_options, None)) is None):
-                self.waiting.append(data)
-            self.codes[data] = codes if self.codes.get(data, codes) == codes else None
         self.found: dict[bytes, list[Finding]] = {}  # by bytes, the findings that need no libcst
+        self.feed: Feed | None = None
+
+    def passed(self, path: str, data: bytes, needled: tuple[RuleSpec, ...]) -> None:
+        """Know a file that passed the prefilter, and hand it to the workers."""
+        file_options, cache = self.options_for(path), self.request.cache
+        screened = file_options.prefilter and not file_options.report_unused_suppressions
+        codes = tuple(spec.code for spec in needled) if screened else None
+        unknown = data not in self.codes and codes is not None
+        if unknown and (cache is None or cache.get(data, _salt(file_options, None)) is None):
+            self.waiting.append(data)
+        self.codes[data] = codes = codes if self.codes.get(data, codes) == codes else None
+        wanted = project.summarised_first(data, cache)
+        if codes is not None or wanted:
+            self._feed().add((data, codes, wanted))
+
+    def _feed(self) -> Feed:
+        if self.feed is None:
+            from multiprocessing import get_context
+
+            from .feed import Feed
+
+            request = self.request
+            context = None if request.start_method is None else get_context(request.start_method)
+            self.feed = Feed(request.jobs or os.cpu_count() or 1, context)
+        return self.feed
 
     def summaries(self, datas: list[bytes]) -> list[ModuleSummary | None]:
-        """The project model's summaries of ``datas``, made by the request's worker
-        processes, each file screened too; the first time, the files that wait as well."""
-        from multiprocessing import get_context
-
-        from . import workers
-
+        """The project model's summaries of ``datas``, each file screened too; the first
+        time, the files that wait as well."""
         wanted = set(datas)
         items = [(data, self.codes.get(data), True) for data in datas]
         waiting = [data for data in self.waiting if data not in wanted and self.codes.get(data) is not None]
         items += [(data, self.codes.get(data), False) for data in waiting]
         self.waiting = []
-        request = self.request
-        context = None if request.start_method is None else get_context(request.start_method)
-        made = workers.summaries(items, request.jobs or os.cpu_count() or 1, context)
+        made = self._feed().results(items)
         self.found.update((item[0], found) for item, (_, found) in zip(items, made, strict=True) if found is not None)
         return [summary for summary, _ in made[: len(datas)]]
+
+    def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
 
 
 def _settled(path: str, data: bytes, findings: list[Finding]) -> FileResult:

@@ -58,14 +58,13 @@ class Summaries:
         the cache does not hold made by ``summarize_many`` all at once."""
         if not found:
             return
-        from ..analysis.project.summary import may_start, summarize
-        from ..analysis.project.syspath import may_add_to_path
+        from ..analysis.project.summary import summarize
 
         wanted: list[str] = []
         for path, data in found.items():
             if path not in self.known:
                 self.known[path] = data
-                if may_start(data) or may_add_to_path(data):
+                if _may_matter(data):
                     wanted.append(path)
         cached = {path: self._cached(found[path]) for path in wanted}
         missing = [path for path in wanted if cached[path] is None]
@@ -139,6 +138,24 @@ def _from_entry(entry: dict | None) -> ModuleSummary | None:
         return ModuleSummary.from_json(entry) if entry else None
     except (TypeError, KeyError):
         return None
+
+
+def _may_matter(data: bytes) -> bool:
+    """Whether a module's bytes may start a process or change ``sys.path`` (an API
+    named, ``sys.path.insert``): the modules whose summaries the model makes first."""
+    from ..analysis.project.summary import may_start
+    from ..analysis.project.syspath import may_add_to_path
+
+    return may_start(data) or may_add_to_path(data)
+
+
+def summarised_first(data: bytes, cache: ResultCache | None) -> bool:
+    """Whether the model will make the summary of a file of the run, with these bytes,
+    that passed the prefilter: it names an API (see ``build``), may matter, and the cache
+    does not hold its summary."""
+    if not _names_scope(data) or not _may_matter(data):
+        return False
+    return cache is None or _from_entry(cache.get(data, _SALT)) is None
 
 
 def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:

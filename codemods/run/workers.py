@@ -101,7 +101,7 @@ def _internal_error(path: str, exc: BaseException) -> FileResult:
     return FileResult(path, errors=[FileError(path, ErrorKind.INTERNAL, message)])
 
 
-class _Lifeline:
+class Lifeline:
     """A pipe whose write end only mpfix's own process holds, so that its workers learn of
     its death from the pipe's end-of-file, whoever their OS parent is.
 
@@ -117,26 +117,26 @@ class _Lifeline:
 
     def __init__(self) -> None:
         self.reader, self.writer = Pipe(duplex=False)
-        _Lifeline.held.append(self.writer)
+        Lifeline.held.append(self.writer)
 
     def close(self) -> None:
         for end in (self.reader, self.writer):
             end.close()
-        if self.writer in _Lifeline.held:
-            _Lifeline.held.remove(self.writer)
+        if self.writer in Lifeline.held:
+            Lifeline.held.remove(self.writer)
 
     @staticmethod
     def close_inherited() -> None:
-        for writer in _Lifeline.held:
+        for writer in Lifeline.held:
             writer.close()
-        _Lifeline.held.clear()
+        Lifeline.held.clear()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
-    os.register_at_fork(after_in_child=_Lifeline.close_inherited)
+    os.register_at_fork(after_in_child=Lifeline.close_inherited)
 
 
-def _start_worker(lifeline: Connection) -> None:
+def start_worker(lifeline: Connection) -> None:
     """Worker initializer: end this worker when mpfix ends. The engine, and with it
     libcst, is imported with the first file that a rule must analyse in full."""
     # A worker holds both ends of the queue it takes work from, so when mpfix dies without
@@ -194,11 +194,11 @@ def analysed(
             yield result
         return
 
-    lifeline = _Lifeline()
+    lifeline = Lifeline()
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(pending)),
         mp_context=context,
-        initializer=_start_worker,
+        initializer=start_worker,
         initargs=(lifeline.reader,),
     )
     retry = _OneAtATime(lifeline, context)
@@ -261,72 +261,17 @@ def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding
         return summary, None
 
 
-def summaries(
-    items: list[Item], jobs: int, context: BaseContext | None = None
-) -> list[tuple[ModuleSummary | None, list[Finding] | None]]:
-    """:func:`summarize_and_screen` of each of ``items``, in their order, made by a pool
-    of ``jobs`` workers (here, for a few, or when a worker dies)."""
-    if jobs <= 1 or len(items) <= SUMMARIES_IN_PROCESS_MAX:
-        return [summarize_and_screen(item) for item in items]
-    lifeline = _Lifeline()
-    pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(items)), mp_context=context, initializer=_start_worker, initargs=(lifeline.reader,)
-    )
-    try:
-        # The largest first, so that no worker is left with a big one last; a few to a
-        # message, by their bytes (as many files to each message would put the largest
-        # files of the run, and most of its work, in the first).
-        order = sorted(range(len(items)), key=lambda i: -len(items[i][0]))
-        chunks = _chunks(order, [len(item[0]) for item in items], jobs)
-        made = pool.map(_summarize_chunk, [[items[i] for i in chunk] for chunk in chunks])
-        found: list[tuple[ModuleSummary | None, list[Finding] | None]] = [(None, None)] * len(items)
-        for chunk, summaries_made in zip(chunks, made, strict=True):
-            for index, summary in zip(chunk, summaries_made, strict=True):
-                found[index] = summary
-        return found
-    except BrokenProcessPool:  # a worker died (killed, out of memory): the summaries are made here
-        return [summarize_and_screen(item) for item in items]
-    finally:
-        pool.shutdown(cancel_futures=True)
-        lifeline.close()
-
-
-def _chunks(order: list[int], sizes: list[int], jobs: int) -> list[list[int]]:
-    """``order`` cut, in order, into runs each about 1/(4 * ``jobs``) of the size left
-    to cut: large runs first, few messages, and runs that shrink towards the end, so that
-    the workers run out of work at about the same time. An item larger than that is a
-    run of its own."""
-    left = sum(sizes)
-    chunks: list[list[int]] = []
-    current: list[int] = []
-    held = 0
-    for index in order:
-        current.append(index)
-        held += sizes[index]
-        if held * 4 * jobs >= left:
-            chunks.append(current)
-            left -= held
-            current, held = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _summarize_chunk(items: list[Item]) -> list[tuple[ModuleSummary | None, list[Finding] | None]]:
-    return [summarize_and_screen(item) for item in items]
-
-
 class _OneAtATime:
     """Re-runs the files of a broken pool alone, so a dead worker costs only its own file."""
 
-    def __init__(self, lifeline: _Lifeline, context: BaseContext | None) -> None:
+    def __init__(self, lifeline: Lifeline, context: BaseContext | None) -> None:
         self.lifeline = lifeline
         self.context = context
         self.pool: ProcessPoolExecutor | None = None
 
     def __call__(self, job: Job) -> FileResult:
         self.pool = self.pool or ProcessPoolExecutor(
-            max_workers=1, mp_context=self.context, initializer=_start_worker, initargs=(self.lifeline.reader,)
+            max_workers=1, mp_context=self.context, initializer=start_worker, initargs=(self.lifeline.reader,)
         )
         try:
             return self.pool.submit(analyse_and_trim, job).result()

@@ -1,0 +1,158 @@
+"""The summary workers, fed while the run still looks for files.
+
+Discovery, reading and the byte prefilter run in this process. The files that pass are
+handed to the summary workers as they pass, a few at a time, so that the workers parse
+and screen them while this process goes on reading: the project model then asks for
+summaries that are made already, or under way. A run whose files pass the prefilter in
+fewer than ``SUMMARIES_IN_PROCESS_MAX`` starts no worker, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
+
+from . import workers
+from .workers import SUMMARIES_IN_PROCESS_MAX, Item, Lifeline, start_worker
+
+if TYPE_CHECKING:
+    from ..analysis.project.summary import ModuleSummary
+    from ..model import Finding
+
+Made = tuple["ModuleSummary | None", "list[Finding] | None"]
+
+# What one message to a worker holds while files are found: some 20 ms of parsing. The
+# files that wait at the end go out largest first, in runs that shrink (see ``_chunks``).
+CHUNK_BYTES = 64 * 1024
+
+
+class Feed:
+    """:func:`mpfix.run.workers.summarize_and_screen` of items handed over as they come,
+    by a pool of ``jobs`` workers started once more than ``SUMMARIES_IN_PROCESS_MAX``
+    items have come (here, for fewer, or when a worker dies)."""
+
+    def __init__(self, jobs: int, context: BaseContext | None = None) -> None:
+        self.jobs, self.context = jobs, context
+        self.come: set[Item] = set()
+        self.held: list[Item] = []  # come, not handed over
+        self.held_bytes = 0
+        self.futures: dict[Item, Future[Made]] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.lifeline: Lifeline | None = None
+
+    def add(self, item: Item) -> None:
+        """Hand ``item`` over soon: with the next items that make a message's worth."""
+        if item in self.come or self.jobs <= 1:
+            return
+        self.come.add(item)
+        self.held.append(item)
+        self.held_bytes += len(item[0])
+        if self.pool is None and len(self.held) <= SUMMARIES_IN_PROCESS_MAX:
+            return
+        if self.held_bytes >= CHUNK_BYTES:
+            self._hand_over([self.held])
+            self.held, self.held_bytes = [], 0
+
+    def results(self, items: list[Item]) -> list[Made]:
+        """The summary and findings of each of ``items``, in their order; those not handed
+        over yet are now, largest first."""
+        missing = list(dict.fromkeys(item for item in items if self._future(item) is None))
+        if self.pool is None and (self.jobs <= 1 or len(missing) <= SUMMARIES_IN_PROCESS_MAX):
+            return [workers.summarize_and_screen(item) for item in items]
+        missing.sort(key=lambda item: -len(item[0]))
+        self._hand_over(_chunks(missing, self.jobs))
+        self.held, self.held_bytes = [], 0  # what the model did not ask for is not made
+        return [self._result(item) for item in items]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        if self.lifeline is not None:
+            self.lifeline.close()
+        self.pool = self.lifeline = None
+
+    def _future(self, item: Item) -> Future[Made] | None:
+        """The future of ``item``, or of the same bytes screened alike with the summary
+        made too."""
+        data, codes, wanted = item
+        return self.futures.get(item) or (None if wanted else self.futures.get((data, codes, True)))
+
+    def _hand_over(self, chunks: Iterable[list[Item]]) -> None:
+        if self.pool is None:
+            self.lifeline = Lifeline()
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=self.context,
+                initializer=start_worker,
+                initargs=(self.lifeline.reader,),
+            )
+        for chunk in chunks:
+            try:
+                made = self.pool.submit(_summarize_chunk, chunk)
+            except (BrokenProcessPool, RuntimeError):  # a worker died: what is left is made here
+                break
+            for index, item in enumerate(chunk):
+                self.futures[item] = _part(made, index)
+
+    def _result(self, item: Item) -> Made:
+        future = self._future(item)
+        try:
+            if future is None:
+                raise BrokenProcessPool
+            summary, found = future.result()
+        except BrokenProcessPool:  # a worker died (killed, out of memory): made here
+            return workers.summarize_and_screen(item)
+        return (summary if item[2] else None), found
+
+
+def _part(made: Future[list[Made]], index: int) -> Future[Made]:
+    """A future of the ``index``-th of what ``made`` gives."""
+    part: Future[Made] = Future()
+
+    def done(whole: Future[list[Made]]) -> None:
+        error = whole.exception() if not whole.cancelled() else BrokenProcessPool("cancelled")
+        if error is not None:
+            part.set_exception(error)
+        else:
+            part.set_result(whole.result()[index])
+
+    made.add_done_callback(done)
+    return part
+
+
+def summaries(items: list[Item], jobs: int, context: BaseContext | None = None) -> list[Made]:
+    """:func:`mpfix.run.workers.summarize_and_screen` of each of ``items``, in their
+    order, made by a pool of ``jobs`` workers (here, for a few, or when a worker dies)."""
+    feed = Feed(jobs, context)
+    try:
+        return feed.results(items)
+    finally:
+        feed.close()
+
+
+def _chunks(items: list[Item], jobs: int) -> list[list[Item]]:
+    """``items`` cut, in order, into runs each about 1/(4 * ``jobs``) of the size left
+    to cut: large runs first, few messages, and runs that shrink towards the end, so that
+    the workers run out of work at about the same time. An item larger than that is a
+    run of its own."""
+    left = sum(len(item[0]) for item in items)
+    chunks: list[list[Item]] = []
+    current: list[Item] = []
+    held = 0
+    for item in items:
+        current.append(item)
+        held += len(item[0])
+        if held * 4 * jobs >= left:
+            chunks.append(current)
+            left -= held
+            current, held = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _summarize_chunk(items: list[Item]) -> list[Made]:
+    return [workers.summarize_and_screen(item) for item in items]

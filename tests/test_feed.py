@@ -1,0 +1,95 @@
+"""The summary workers are handed the files as the run finds them, and give what this
+process would make of each."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from mpfix.registry import RULES, matching
+from mpfix.run import workers
+from mpfix.run.feed import CHUNK_BYTES, Feed
+from mpfix.run.workers import SUMMARIES_IN_PROCESS_MAX, Item
+
+SNIPPETS = Path(__file__).resolve().parent.parent / "docs" / "snippets"
+PACKAGE = Path(workers.__file__).resolve().parent.parent
+
+
+def _items(count: int) -> list[Item]:
+    """Snippets and the package's own modules, which name multiprocessing's APIs."""
+    pairs = zip(sorted(SNIPPETS.rglob("*.py")), sorted(PACKAGE.rglob("*.py")), strict=False)
+    paths = [path for pair in pairs for path in pair]
+    datas = [path.read_bytes() for path in paths[:count]]
+    assert len(datas) == count
+    return [(data, tuple(spec.code for spec in matching(data, RULES)), True) for data in datas]
+
+
+@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+def test_files_go_to_the_workers_as_they_come_and_give_what_this_process_makes(method: str) -> None:
+    items = _items(40)
+    assert sum(len(item[0]) for item in items) > 2 * CHUNK_BYTES
+    here = [workers.summarize_and_screen(item) for item in items]
+    feed = Feed(2, multiprocessing.get_context(method))
+    try:
+        for count, item in enumerate(items, 1):
+            feed.add(item)
+            if count <= SUMMARIES_IN_PROCESS_MAX:
+                assert feed.pool is None  # a few files are made here, without a worker
+        assert feed.futures  # handed over before any is asked for
+        # Asked in another order, some twice, one without its summary.
+        asked = [*reversed(items), items[0], (items[1][0], items[1][1], False)]
+        made = feed.results(asked)
+    finally:
+        feed.close()
+    assert made[: len(items)] == list(reversed(here))
+    assert made[len(items) :] == [here[0], (None, here[1][1])]
+
+
+def test_a_file_that_comes_twice_is_handed_over_once() -> None:
+    items = _items(SUMMARIES_IN_PROCESS_MAX + 12)
+    feed = Feed(2)
+    try:
+        for item in items + items:
+            feed.add(item)
+        handed = len(feed.futures) + len(feed.held)
+        assert handed == len(items)
+        assert feed.results(items) == [workers.summarize_and_screen(item) for item in items]
+    finally:
+        feed.close()
+
+
+def test_a_few_files_are_made_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _items(SUMMARIES_IN_PROCESS_MAX)
+    made_in: list[int] = []
+    summarize_and_screen = workers.summarize_and_screen
+    recorded = lambda item: made_in.append(os.getpid()) or summarize_and_screen(item)  # noqa: E731
+    monkeypatch.setattr(workers, "summarize_and_screen", recorded)
+    feed = Feed(2)
+    for item in items:
+        feed.add(item)
+    assert feed.results(items) == [summarize_and_screen(item) for item in items]
+    assert feed.pool is None and set(made_in) == {os.getpid()}
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the death is set up by fork")
+def test_the_files_of_a_worker_that_dies_are_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _items(30)
+    here = [workers.summarize_and_screen(item) for item in items]
+    parent = os.getpid()
+    summarize_and_screen = workers.summarize_and_screen
+
+    def dies_on_the_fifth(item: Item) -> object:
+        if os.getpid() != parent and item is not None and item[0] == items[4][0]:
+            os._exit(1)
+        return summarize_and_screen(item)
+
+    monkeypatch.setattr(workers, "summarize_and_screen", dies_on_the_fifth)
+    feed = Feed(2, multiprocessing.get_context("fork"))
+    try:
+        for item in items:
+            feed.add(item)
+        assert feed.results(items) == here
+    finally:
+        feed.close()
