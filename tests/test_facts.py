@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
-import libcst.matchers as m
+import libcst.matchers as lm
 import pytest
 from libcst.metadata import (
     MetadataWrapper,
@@ -19,17 +19,19 @@ from libcst.metadata import (
     QualifiedNameProvider,
     ScopeProvider,
 )
+from mpfix.analysis import match as m
 from mpfix.analysis.facts import ModuleFacts, analysing, findall
 from mpfix.analysis.statements import names_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])
+# The rules' matchers, and the same made of libcst's.
 MATCHERS = [
-    m.Call(),
-    m.Name(),
-    m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del(),
-    m.Call(func=m.Attribute(value=m.Name())),
-    m.Global() | m.Nonlocal(),
+    (m.Call(), lm.Call()),
+    (m.Name(), lm.Name()),
+    (m.Assign() | m.AugAssign() | m.AnnAssign() | m.Del(), lm.Assign() | lm.AugAssign() | lm.AnnAssign() | lm.Del()),
+    (m.Call(func=m.Attribute(value=m.Name())), lm.Call(func=lm.Attribute(value=lm.Name()))),
+    (m.Global() | m.Nonlocal(), lm.Global() | lm.Nonlocal()),
 ]
 
 
@@ -53,8 +55,8 @@ def test_findall_gives_libcsts_nodes_in_libcsts_order(module: cst.Module) -> Non
     roots = [module, *module.body, *(n for n in _walk(module) if isinstance(n, cst.FunctionDef))]
     with analysing(facts):
         for root in roots:
-            for matcher in MATCHERS:
-                assert [id(n) for n in findall(root, matcher)] == [id(n) for n in m.findall(root, matcher)]
+            for ours, libcsts in MATCHERS:
+                assert [id(n) for n in findall(root, ours)] == [id(n) for n in lm.findall(root, libcsts)]
 
 
 def test_names_in_answers_from_the_index_as_its_visitor_would(module: cst.Module) -> None:
@@ -68,7 +70,7 @@ def test_names_in_answers_from_the_index_as_its_visitor_would(module: cst.Module
 def test_a_tree_outside_the_module_is_walked_as_libcst_would(module: cst.Module) -> None:
     built = cst.parse_module("f(g(x), y)\n")
     with analysing(ModuleFacts(module)):
-        assert [id(n) for n in findall(built, m.Call())] == [id(n) for n in m.findall(built, m.Call())]
+        assert [id(n) for n in findall(built, m.Call())] == [id(n) for n in lm.findall(built, lm.Call())]
 
 
 def test_parents_scopes_and_qualified_names_are_libcsts(module: cst.Module) -> None:

@@ -168,6 +168,39 @@ def run():
     return None
 """,
     ),
+    "in-a-function-that-returns-nothing": (
+        """\
+import multiprocessing as mp
+
+
+def work(lock):
+    with lock:
+        pass
+
+
+def run():
+    lock = mp.Lock()
+    worker = mp.Process(target=work, args=(lock,))
+    worker.start()
+    return
+""",
+        """\
+import multiprocessing as mp
+
+
+def work(lock):
+    with lock:
+        pass
+
+
+def run():
+    lock = mp.Lock()
+    worker = mp.Process(target=work, args=(lock,))
+    worker.start()
+    worker.join()
+    return
+""",
+    ),
 }
 
 REPORTED = {

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import libcst as cst
-import libcst.matchers as m
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import (
     CodeRange,
@@ -36,6 +35,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from . import match as m
 from .cst_walk import children as node_children
 from .project.model import ProjectView
 
@@ -354,7 +354,7 @@ def _types_of(matcher: object) -> list[type] | None:
                 return None
             found.extend(types)
         return found
-    kind = getattr(cst, type(matcher).__name__, None)
+    kind = getattr(cst, matcher.kind, None) if isinstance(matcher, m.Matcher) else None
     return [kind] if isinstance(kind, type) and issubclass(kind, cst.CSTNode) else None
 
 

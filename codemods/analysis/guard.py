@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TypeGuard
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
+from . import match as m
 from .facts import ModuleFacts, findall
 from .names import api_of
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 
+from . import match as m
 from .facts import findall
 from .names import ApiResolver
 from .project.apis import IPC_FACTORIES, MANAGER_PROXIES

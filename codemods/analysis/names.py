@@ -14,12 +14,12 @@ from __future__ import annotations
 import copy
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import QualifiedNameProvider
 
 from ..libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
 from ..libraries import canonical as canonical
 from ..libraries import spellings as spellings
+from . import match as m
 from .facts import ModuleFacts, findall
 from .project.apis import TRIGGERS as TRIGGERS
 

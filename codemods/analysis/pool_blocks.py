@@ -5,8 +5,8 @@ the pool's tasks on purpose."""
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
+from . import match as m
 from .bindings import Bindings
 from .facts import findall
 from .loop_body import Path, dotted

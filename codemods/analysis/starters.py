@@ -5,8 +5,8 @@ pools, managers, the start method), directly or through the module's own functio
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
+from . import match as m
 from .facts import ModuleFacts, findall
 from .guard import is_main_guard, is_script
 from .ipc import keyword

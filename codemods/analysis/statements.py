@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 import libcst as cst
-import libcst.matchers as m
 
+from . import match as m
 from .facts import findall, indexed
 from .guard import is_main_test
 from .project.apis import MUTATING_METHODS as MUTATING_METHODS

@@ -9,10 +9,10 @@ these are is the table's (mpfix.libraries: ``workers_keyword``).
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
 from ..libraries import LIBRARIES, Library
+from . import match as m
 from .facts import findall
 from .names import ApiResolver
 from .project.apis import LOADER_CALLBACKS as LOADER_CALLBACKS

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import libcst as cst
-import libcst.matchers as m
 
+from ..analysis import match as m
 from .nodes import as_block_statement, leading_lines, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import Access, Assignment, BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
+from ..analysis import match as m
 from ..analysis.facts import ModuleFacts, findall
 from ..analysis.guard import is_main_guard
 from ..analysis.reachability import ModuleReach, reach_of

@@ -12,8 +12,8 @@ hides code that needs ``fork``: without it, the rules named in the message find 
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
+from ..analysis import match as m
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.ipc import requested_method

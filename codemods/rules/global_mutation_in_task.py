@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
     GlobalScope,
     ScopeProvider,
 )
 
+from ..analysis import match as m
 from ..analysis.bindings import bound_node
 from ..analysis.entries import Entries, entries_of
 from ..analysis.facts import findall

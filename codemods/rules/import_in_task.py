@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
     PositionProvider,
 )
 
+from ..analysis import match as m
 from ..analysis.bindings import bound_node
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall

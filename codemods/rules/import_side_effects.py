@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.guard import is_main_guard
 from ..analysis.import_lines import is_import_line

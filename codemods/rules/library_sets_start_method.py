@@ -12,9 +12,9 @@ then ``ctx.Pool()``, ``ctx.Process()``, ``ctx.Queue()``...
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import GlobalScope
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.guard import is_main_guard, is_script
 from ..analysis.ipc import keyword, positional

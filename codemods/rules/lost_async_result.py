@@ -9,13 +9,13 @@ program wants, and where an error should go, is its own decision.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     BaseAssignment,
     ScopeProvider,
 )
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.ipc import keyword
 from ..analysis.pool_blocks import terminated_after

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
     Scope,
 )
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.lazy_input import Input, LazyInputs, constant_int
 from ..analysis.loop_body import BodyFacts, body_facts, conflicts

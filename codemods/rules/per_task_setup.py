@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
     BuiltinScope,
     GlobalScope,
     PositionProvider,
 )
 
+from ..analysis import match as m
 from ..analysis.entries import entries_of
 from ..analysis.facts import findall
 from ..analysis.ipc import keyword, pool_initializer

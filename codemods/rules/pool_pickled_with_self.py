@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import libcst as cst
-import libcst.matchers as m
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.ipc import positional
 from ..analysis.project.apis import POOLS, TASK_METHODS

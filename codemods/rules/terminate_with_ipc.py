@@ -11,9 +11,9 @@ sentinel in its queue) is the program's design.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
+from ..analysis import match as m
 from ..analysis.facts import findall
 from ..analysis.ipc import keyword, positional
 from ..prechecks.terminate_with_ipc import SHARED, STOPPING

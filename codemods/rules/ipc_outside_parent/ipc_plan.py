@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import GlobalScope, Scope
 
+from ...analysis import match as m
 from ...analysis.bindings import bound_node
 from ...analysis.entries import entries_of
 from ...analysis.facts import ModuleFacts, findall

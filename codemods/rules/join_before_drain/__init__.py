@@ -10,8 +10,8 @@ them; queue_reads, beside this module, decides which reads may move ahead of the
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
+from ...analysis import match as m
 from ...analysis.facts import findall
 from ...rewrite.nodes import leading_lines, split_blank_prefix
 from .._base import RuleVisitor, Unfixable

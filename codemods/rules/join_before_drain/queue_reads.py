@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.bindings import Bindings
 from ...analysis.facts import findall
 from ...analysis.ipc import keyword

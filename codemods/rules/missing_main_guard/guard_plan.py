@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import Access, Assignment, GlobalScope
 
+from ...analysis import match as m
 from ...analysis.facts import findall
 from ...analysis.guard import is_main_guard
 from ...analysis.names import ApiResolver

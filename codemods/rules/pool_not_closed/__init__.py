@@ -9,9 +9,9 @@ pool_uses, beside this module, tells the uses apart and whether the code waits f
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.bindings import bound_node
 from ...analysis.facts import findall
 from ...prechecks.pool_not_closed import KINDS

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.bindings import Bindings, bound_node
 from ...analysis.facts import findall
 from ...analysis.loop_body import body_facts

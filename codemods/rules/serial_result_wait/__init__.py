@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ClassScope, PositionProvider, ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.lazy_input import Input, LazyInputs
 from ...analysis.names import EXIT_CALLS
 from ...prechecks.serial_result_wait import POOLS, WAIT_OF

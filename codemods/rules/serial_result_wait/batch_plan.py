@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
+from ...analysis import match as m
 from ...analysis.facts import findall
 from ...analysis.loop_body import (
     BodyFacts,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 
 import libcst as cst
-import libcst.matchers as m
 
+from ...analysis import match as m
 from ...analysis.facts import findall
 from ...analysis.loop_body import BodyFacts, Path, conflicts, read_paths
 

@@ -11,8 +11,8 @@ done; handles_of, beside this module, finds the handles and how they are started
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
+from ...analysis import match as m
 from ...analysis.guard import is_main_guard
 from ...analysis.ipc import keyword, positional
 from ...analysis.names import EXIT_CALLS
@@ -86,7 +86,8 @@ class UnjoinedProcessWithIpc(RuleVisitor):
         body = list(handles.block.body)
         last = body[-1] if body else None
         at = len(body)
-        if last is not None and m.matches(last, m.SimpleStatementLine(body=[m.Return(value=m.Name() | None)])):
+        returns = m.Return(value=m.Name()) | m.Return(value=None)
+        if last is not None and m.matches(last, m.SimpleStatementLine(body=[returns])):
             at -= 1
         elif self._exits(last):
             raise Unfixable("the block ends the program or raises before a join there would run")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import Assignment
 
+from ...analysis import match as m
 from ...analysis.ipc import keyword
 from ...prechecks.unjoined_process_with_ipc import MANAGED
 

@@ -9,9 +9,9 @@ write inside may take it again) around the statement makes the update atomic.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.facts import findall
 from ...analysis.reachability import reach_of
 from ...analysis.statements import is_definition, pure_expression

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
+from ...analysis import match as m
 from ...analysis.entries import entries_of
 from ...analysis.facts import ModuleFacts, findall
 from ...analysis.names import api_of
@@ -80,13 +80,13 @@ def _started_and_joined(facts: ModuleFacts, process: cst.Call) -> bool:
     return all(_quiet(facts, statement, handed) for statement in body[start + 1 : join])  # type: ignore[operator]
 
 
-def _call_on(name: str, method: str) -> m.SimpleStatementLine:
+def _call_on(name: str, method: str) -> m.Matcher:
     """A line that is only ``name.method()``."""
     call = m.Call(func=m.Attribute(value=m.Name(name), attr=m.Name(method)), args=[])
     return m.SimpleStatementLine(body=[m.Expr(call)])
 
 
-def _index_of(body: Sequence[cst.CSTNode], first: int, wanted: m.SimpleStatementLine) -> int | None:
+def _index_of(body: Sequence[cst.CSTNode], first: int, wanted: m.Matcher) -> int | None:
     return next((i for i in range(first, len(body)) if m.matches(body[i], wanted)), None)
 
 

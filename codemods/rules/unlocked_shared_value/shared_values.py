@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ScopeProvider
 
+from ...analysis import match as m
 from ...analysis.bindings import Bindings
 from ...analysis.ipc import keyword, pool_initializer, positional
 from ...analysis.project.apis import POOLS
