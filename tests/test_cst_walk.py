@@ -201,6 +201,41 @@ def test_a_batched_pass_calls_each_visitors_methods_as_libcst_does(module: cst.M
     assert [v.reads for v in visitors] == [0, 0]  # libcst's reads every property of each visitor
 
 
+class ModuleOnly(cst.BatchableCSTVisitor):
+    """A batchable visitor of the module alone, and one that hooks the module's body."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.log = log
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.log.append(f"module of {len(node.body)}")
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self.log.append("left module")
+
+
+class ModuleBody(ModuleOnly):
+    def leave_Module_body(self, node: cst.Module) -> None:
+        self.log.append("left body")
+
+
+@pytest.mark.parametrize("kind", [ModuleOnly, ModuleBody])
+def test_a_batched_pass_of_the_module_alone_calls_what_libcst_calls(kind: type[ModuleOnly]) -> None:
+    module = MODULES[0]
+    libcsts: list[str] = []
+    cst.visit_batched(module, [kind(libcsts), Counts("a", libcsts)])
+    cst.visit_batched(module, [kind(libcsts)])
+    ours: list[str] = []
+    with walking():
+        module.visit(Batched([kind(ours), Counts("a", ours)]))
+        module.visit(Batched([kind(ours)]))
+        module.visit(Batched([]))
+    assert ours == libcsts
+    last = ["left body", "left module"] if kind is ModuleBody else [f"module of {len(module.body)}", "left module"]
+    assert ours[-2:] == last
+
+
 def test_walking_ends_with_libcsts_visit_back_and_leaves_transformers_alone() -> None:
     libcsts = cst.CSTNode.visit
 

@@ -196,14 +196,25 @@ def _methods(cls: type, kind: type) -> tuple[Callable | None, Callable | None]:
     return found
 
 
-def _walk(node: cst.CSTNode, visitor: Any, hooks: frozenset[tuple[str, str]] | None, plain: bool) -> None:
+# How _walk calls a visitor: through its ``on_visit`` and ``on_leave``; through the
+# ``visit_<Type>`` and ``leave_<Type>`` methods of its class (it keeps libcst's); through
+# the tables of a Batched visitor.
+DISPATCH, PLAIN, BATCHED = 0, 1, 2
+
+
+def _walk(node: cst.CSTNode, visitor: Any, hooks: frozenset[tuple[str, str]] | None, mode: int) -> None:
     """Visit ``node`` and what is under it as libcst's ``CSTNode.visit`` does for
-    ``visitor``. ``plain``: the visitor keeps libcst's ``on_visit`` and ``on_leave``."""
+    ``visitor``, called as ``mode`` says."""
     kind = type(node)
     leave = None
-    if plain:
+    if mode == PLAIN:
         visit, leave = _METHODS.get((type(visitor), kind)) or _methods(type(visitor), kind)
         descend = visit is None or visit(visitor, node) is not False
+    elif mode == BATCHED:
+        visits = visitor.visits.get(kind)
+        for method in visitor.of(visitor.visits, "visit", kind) if visits is None else visits:
+            method(node)
+        descend = True
     else:
         descend = visitor.on_visit(node)
     if descend:
@@ -219,14 +230,18 @@ def _walk(node: cst.CSTNode, visitor: Any, hooks: frozenset[tuple[str, str]] | N
                 value = getattr(node, field)
                 if type(value) is tuple or type(value) is list:
                     for child in value:
-                        _walk(child, visitor, hooks, plain)
+                        _walk(child, visitor, hooks, mode)
                 elif _NODE_TYPES.get(type(value)) or _is_node(type(value)):
-                    _walk(value, visitor, hooks, plain)
+                    _walk(value, visitor, hooks, mode)
                 if hooked:
                     visitor.on_leave_attribute(node, field)
-    if plain:
+    if mode == PLAIN:
         if leave is not None:
             leave(visitor, node)
+    elif mode == BATCHED:
+        leaves = visitor.leaves.get(kind)
+        for method in visitor.of(visitor.leaves, "leave", kind) if leaves is None else leaves:
+            method(node)
     else:
         visitor.on_leave(node)
 
@@ -246,9 +261,12 @@ class Batched(cst.CSTVisitor):
         self.visitors = list(visitors)
         self.methods = methods
         names = methods if methods is not None else {n for v in self.visitors for n in dir(type(v))}
-        self.field_hooks = _hook_pairs(name for name in names if self._bound(name))
-        self._visits: dict[type, list[Callable]] = {}
-        self._leaves: dict[type, list[Callable]] = {}
+        bound = [name for name in names if self._bound(name)]
+        self.field_hooks = _hook_pairs(bound)
+        # What its methods are for: node types, and a type's field for a field's hooks.
+        self.kinds = {name.partition("_")[2] for name in bound}
+        self.visits: dict[type, list[Callable]] = {}
+        self.leaves: dict[type, list[Callable]] = {}
 
     def _bound(self, name: str) -> list[Callable]:
         """The bound methods called ``name`` that are not libcst's empty ones."""
@@ -261,7 +279,7 @@ class Batched(cst.CSTVisitor):
                 found.append(getattr(visitor, name))
         return found
 
-    def _of(self, table: dict[type, list[Callable]], prefix: str, kind: type) -> list[Callable]:
+    def of(self, table: dict[type, list[Callable]], prefix: str, kind: type) -> list[Callable]:
         """The ``visit_``/``leave_`` (``prefix``) methods for nodes of ``kind``, looked up once."""
         methods = table.get(kind)
         if methods is None:
@@ -269,12 +287,12 @@ class Batched(cst.CSTVisitor):
         return methods
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        for method in self._of(self._visits, "visit", type(node)):
+        for method in self.of(self.visits, "visit", type(node)):
             method(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for method in self._of(self._leaves, "leave", type(original_node)):
+        for method in self.of(self.leaves, "leave", type(original_node)):
             method(original_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
@@ -301,10 +319,22 @@ def _visit(self: cst.CSTNode, visitor: Any) -> Any:
     if type(visitor) is _LibcstBatched and visitor.before_visit is None and visitor.after_leave is None:
         visitor = Batched((), visitor.visitor_methods)  # libcst's metadata providers, batched
     cls = type(visitor)
+    if cls is Batched:
+        assert isinstance(visitor, Batched)
+        if visitor.kinds <= {type(self).__name__}:
+            # Methods for this node's type alone (a metadata provider's visit_Module): the
+            # walk below it would call nothing.
+            for method in visitor.of(visitor.visits, "visit", type(self)):
+                method(self)
+            for method in visitor.of(visitor.leaves, "leave", type(self)):
+                method(self)
+            return self
+        _walk(self, visitor, visitor.field_hooks, BATCHED)
+        return self
     plain = cls.on_visit is cst.CSTVisitor.on_visit and cls.on_leave is cst.CSTVisitor.on_leave
     if plain and any(name.startswith(("visit_", "leave_")) for name in getattr(visitor, "__dict__", ())):
         plain = False  # methods set on the instance: libcst's dispatch finds them, the class's would not
-    _walk(self, visitor, _hooks(visitor), plain)
+    _walk(self, visitor, _hooks(visitor), PLAIN if plain else DISPATCH)
     return self
 
 
