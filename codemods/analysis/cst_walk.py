@@ -24,18 +24,12 @@ libcst returns it for a visitor. A visitor that keeps libcst's ``on_visit`` and
 type, and the empty ones that libcst's typed base class declares are not called; the
 ``visit_<Type>_<field>`` hooks are called where a visitor has one.
 
-libcst's scope analysis asks, as it leaves each node, whether the node is one of 18
-assignment-like types (``_ASSIGNMENT_LIKE_NODES``), each an abstract base class whose
-check runs in Python: within :func:`walking` the answer comes from the node's type, once
-per type. And libcst's metadata providers name their visit methods
-(``BatchableCSTVisitor.get_visitors``) by reading every attribute of the instance: within
-:func:`walking` the names are found once per class.
+Within :func:`walking`, two more of libcst's costs are cut (mpfix.analysis.cst_checks).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import threading
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,7 +37,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import scope_provider
+
+from . import cst_checks
 
 # A node type's fields that libcst visits, in order, and its other fields that may hold
 # a node; None in place of the latter: the type's nodes are walked the libcst way.
@@ -338,43 +333,6 @@ def _visit(self: cst.CSTNode, visitor: Any) -> Any:
     return self
 
 
-class _KindTest:
-    """A tuple of node types as ``isinstance`` takes it, answered once per node type."""
-
-    def __init__(self, kinds: tuple[type, ...]) -> None:
-        self.kinds = kinds
-        self.known: dict[type, bool] = {}
-
-    def __instancecheck__(self, node: object) -> bool:
-        kind = type(node)
-        found = self.known.get(kind)
-        if found is None:
-            found = self.known[kind] = issubclass(kind, self.kinds)
-        return found
-
-
-_ASSIGNMENT_LIKE = getattr(scope_provider, "_ASSIGNMENT_LIKE_NODES", None)
-_ASSIGNMENT_KINDS = _KindTest(_ASSIGNMENT_LIKE) if isinstance(_ASSIGNMENT_LIKE, tuple) else None
-
-_LIBCST_GET_VISITORS = cst.BatchableCSTVisitor.get_visitors
-_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _get_visitors(self: cst.BatchableCSTVisitor) -> Mapping[str, Callable]:
-    """libcst's ``get_visitors``, whose names depend on the class alone: read by libcst
-    from the first instance of each class, then bound on the others. An instance that
-    holds methods of its own is read by libcst."""
-    if any(inspect.ismethod(value) for value in getattr(self, "__dict__", {}).values()):
-        return _LIBCST_GET_VISITORS(self)
-    cls = type(self)
-    names = _VISITOR_NAMES.get(cls)
-    if names is None:
-        found = _LIBCST_GET_VISITORS(self)
-        _VISITOR_NAMES[cls] = tuple(found)
-        return found
-    return {name: getattr(self, name) for name in names}
-
-
 _lock = threading.Lock()
 _depth = 0
 
@@ -388,9 +346,7 @@ def walking() -> Iterator[None]:
         _depth += 1
         if _depth == 1:
             cst.CSTNode.visit = _visit  # type: ignore[method-assign]
-            cst.BatchableCSTVisitor.get_visitors = _get_visitors  # type: ignore[method-assign]
-            if _ASSIGNMENT_KINDS is not None:
-                scope_provider._ASSIGNMENT_LIKE_NODES = _ASSIGNMENT_KINDS  # type: ignore[assignment]
+            cst_checks.install()
     try:
         yield
     finally:
@@ -398,6 +354,4 @@ def walking() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 cst.CSTNode.visit = _LIBCST_VISIT  # type: ignore[method-assign]
-                cst.BatchableCSTVisitor.get_visitors = _LIBCST_GET_VISITORS  # type: ignore[method-assign]
-                if _ASSIGNMENT_KINDS is not None:
-                    scope_provider._ASSIGNMENT_LIKE_NODES = _ASSIGNMENT_LIKE  # type: ignore[assignment]
+                cst_checks.remove()
