@@ -43,6 +43,9 @@ _T = TypeVar("_T")
 _MISSING: Any = object()
 
 
+_CLOSE = object()
+
+
 class _Index:
     """The nodes of one tree in source order (pre-order), with each node's parent."""
 
@@ -52,21 +55,30 @@ class _Index:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.by_type: dict[type, list[int]] = {}
         order, span, parents, by_type = self.order, self.span, self.parents, self.by_type
-        stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+        starts: dict[int, int] = {}
+        # A node's children go on the stack above it and a marker: when the marker is
+        # popped, everything under the node is in order.
+        stack: list[Any] = [root]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            node, closing = stack.pop()
-            if closing:
-                span[id(node)] = (span[id(node)][0], len(order))
+            node = pop()
+            if node is _CLOSE:
+                closed = id(pop())
+                span[closed] = (starts[closed], len(order))
                 continue
-            position = len(order)
-            span[id(node)] = (position, position)
+            position = starts[id(node)] = len(order)
             order.append(node)
-            by_type.setdefault(type(node), []).append(position)
-            stack.append((node, True))
+            found = by_type.get(type(node))
+            if found is None:
+                by_type[type(node)] = [position]
+            else:
+                found.append(position)
+            push(node)
+            push(_CLOSE)
             children = node_children(node)
             for child in children:
                 parents[child] = node
-            stack.extend((child, False) for child in reversed(children))
+            extend(reversed(children))
 
     def find(self, root: cst.CSTNode, types: Sequence[type]) -> list[cst.CSTNode] | None:
         """The nodes of ``types`` in ``root`` (itself included), in source order; None when
