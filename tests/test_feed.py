@@ -93,3 +93,24 @@ def test_the_files_of_a_worker_that_dies_are_made_here(monkeypatch: pytest.Monke
         assert feed.results(items) == here
     finally:
         feed.close()
+
+
+def test_a_warm_run_hands_nothing_to_the_summary_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpfix.registry import RULES as ALL
+    from mpfix.run.cache import ResultCache
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    for n in range(SUMMARIES_IN_PROCESS_MAX + 4):
+        padding = "# a comment of some length\n" * (CHUNK_BYTES // 256)  # a message's worth in all
+        script = f"import multiprocessing as mp\n{padding}\nwith mp.Pool(2) as pool:\n    print(pool.map(abs, [-{n}]))\n"
+        (tmp_path / f"script_{n}.py").write_text(script)
+    handed: list[int] = []
+    hand_over = Feed._hand_over
+    monkeypatch.setattr(Feed, "_hand_over", lambda self, chunks: handed.append(1) or hand_over(self, chunks))
+    check = Options(rules=ALL, fix=False)
+    cold = run(Request([str(tmp_path)], check, jobs=2, cache=ResultCache(tmp_path / ".cache")))
+    assert handed and all(result.findings[0].code == "MP001" for result in cold)
+    handed.clear()
+    warm = run(Request([str(tmp_path)], check, jobs=2, cache=ResultCache(tmp_path / ".cache")))
+    assert warm == cold and handed == []

@@ -243,11 +243,12 @@ class _Screening:
         screened = file_options.prefilter and not file_options.report_unused_suppressions
         codes = tuple(spec.code for spec in needled) if screened else None
         unknown = data not in self.codes and codes is not None
-        if unknown and (cache is None or cache.get(data, _salt(file_options, None)) is None):
+        waits = unknown and (cache is None or cache.get(data, _salt(file_options, None)) is None)
+        if waits:
             self.waiting.append(data)
         self.codes[data] = codes = codes if self.codes.get(data, codes) == codes else None
         wanted = project.summarised_first(data, cache)
-        if codes is not None or wanted:
+        if waits or wanted:  # what the model and the screening will ask for
             self._feed().add((data, codes, wanted))
 
     def _feed(self) -> Feed:
