@@ -103,7 +103,7 @@ def test_a_warm_run_hands_nothing_to_the_summary_workers(tmp_path: Path, monkeyp
 
     for n in range(SUMMARIES_IN_PROCESS_MAX + 4):
         padding = "# a comment of some length\n" * (CHUNK_BYTES // 256)  # a message's worth in all
-        script = f"import multiprocessing as mp\n{padding}\nwith mp.Pool(2) as pool:\n    print(pool.map(abs, [-{n}]))\n"
+        script = f"import multiprocessing as mp\n{padding}\nwith mp.Pool(2) as p:\n    print(p.map(abs, [-{n}]))\n"
         (tmp_path / f"script_{n}.py").write_text(script)
     handed: list[int] = []
     hand_over = Feed._hand_over
