@@ -40,6 +40,7 @@ class Feed:
         self.held: list[Item] = []  # come, not handed over
         self.held_bytes = 0
         self.futures: dict[Item, Future[Made]] = {}
+        self.chunks: list[tuple[Future[list[Made]], list[Item]]] = []  # handed over, by message
         self.pool: ProcessPoolExecutor | None = None
         self.lifeline: Lifeline | None = None
 
@@ -58,7 +59,13 @@ class Feed:
 
     def results(self, items: list[Item]) -> list[Made]:
         """The summary and findings of each of ``items``, in their order; those not handed
-        over yet are now, largest first."""
+        over yet are now, largest first, with those handed over that no worker has taken
+        yet (in the order they came, a large file may have come last)."""
+        for made, chunk in self.chunks:
+            if made.cancel():
+                for item in chunk:
+                    del self.futures[item]
+        self.chunks = []
         missing = list(dict.fromkeys(item for item in items if self._future(item) is None))
         if self.pool is None and (self.jobs <= 1 or len(missing) <= SUMMARIES_IN_PROCESS_MAX):
             return [workers.summarize_and_screen(item) for item in items]
@@ -94,6 +101,7 @@ class Feed:
                 made = self.pool.submit(_summarize_chunk, chunk)
             except (BrokenProcessPool, RuntimeError):  # a worker died: what is left is made here
                 break
+            self.chunks.append((made, chunk))
             for index, item in enumerate(chunk):
                 self.futures[item] = _part(made, index)
 
