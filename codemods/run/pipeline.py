@@ -247,9 +247,8 @@ class _Screening:
         if waits:
             self.waiting.append(data)
         self.codes[data] = codes = codes if self.codes.get(data, codes) == codes else None
-        wanted = project.summarised_first(data, cache)
-        if waits or wanted:  # what the model and the screening will ask for
-            self._feed().add((data, codes, wanted))
+        if waits:  # with its summary when the model will ask for it (a warm run asks for none)
+            self._feed().add((data, codes, project.summarised_first(data, cache)))
 
     def _feed(self) -> Feed:
         if self.feed is None:

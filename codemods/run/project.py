@@ -153,9 +153,9 @@ def summarised_first(data: bytes, cache: ResultCache | None) -> bool:
     """Whether the model will make the summary of a file of the run, with these bytes,
     that passed the prefilter: it names an API (see ``build``), may matter, and the cache
     does not hold its summary."""
-    if not _names_scope(data) or not _may_matter(data):
+    if cache is not None and cache.get(data, _SALT) is not None:  # (read by the model, not here)
         return False
-    return cache is None or _from_entry(cache.get(data, _SALT)) is None
+    return _names_scope(data) and _may_matter(data)
 
 
 def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
