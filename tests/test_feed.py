@@ -47,6 +47,19 @@ def test_files_go_to_the_workers_as_they_come_and_give_what_this_process_makes(m
     assert made[len(items) :] == [here[0], (None, here[1][1])]
 
 
+def test_a_pool_has_no_more_workers_than_files() -> None:
+    items = _items(SUMMARIES_IN_PROCESS_MAX + 3)
+    feed = Feed(64)  # more workers than files: as many as files
+    try:
+        for item in items:
+            feed.add(item)
+        assert feed.pool is None  # fewer files than workers, while they come
+        assert feed.results(items) == [workers.summarize_and_screen(item) for item in items]
+        assert feed.pool is not None and feed.pool._max_workers == len(items)
+    finally:
+        feed.close()
+
+
 def test_a_file_that_comes_twice_is_handed_over_once() -> None:
     items = _items(SUMMARIES_IN_PROCESS_MAX + 12)
     feed = Feed(2)
@@ -107,7 +120,7 @@ def test_a_warm_run_hands_nothing_to_the_summary_workers(tmp_path: Path, monkeyp
         (tmp_path / f"script_{n}.py").write_text(script)
     handed: list[int] = []
     hand_over = Feed._hand_over
-    monkeypatch.setattr(Feed, "_hand_over", lambda self, chunks: handed.append(1) or hand_over(self, chunks))
+    monkeypatch.setattr(Feed, "_hand_over", lambda self, *given: handed.append(1) or hand_over(self, *given))
     check = Options(rules=ALL, fix=False)
     cold = run(Request([str(tmp_path)], check, jobs=2, cache=ResultCache(tmp_path / ".cache")))
     assert handed and all(result.findings[0].code == "MP001" for result in cold)

@@ -32,7 +32,8 @@ CHUNK_BYTES = 64 * 1024
 class Feed:
     """:func:`mpfix.run.workers.summarize_and_screen` of items handed over as they come,
     by a pool of ``jobs`` workers started once more than ``SUMMARIES_IN_PROCESS_MAX``
-    items have come (here, for fewer, or when a worker dies)."""
+    items, and at least ``jobs``, have come (here, for fewer, or when a worker dies; a
+    pool started when the items are asked for has a worker for each at most)."""
 
     def __init__(self, jobs: int, context: BaseContext | None = None) -> None:
         self.jobs, self.context = jobs, context
@@ -51,10 +52,10 @@ class Feed:
         self.come.add(item)
         self.held.append(item)
         self.held_bytes += len(item[0])
-        if self.pool is None and len(self.held) <= SUMMARIES_IN_PROCESS_MAX:
-            return
+        if self.pool is None and len(self.held) < max(SUMMARIES_IN_PROCESS_MAX + 1, self.jobs):
+            return  # too few yet for a pool, or for a worker each
         if self.held_bytes >= CHUNK_BYTES:
-            self._hand_over([self.held])
+            self._hand_over([self.held], len(self.come))
             self.held, self.held_bytes = [], 0
 
     def results(self, items: list[Item]) -> list[Made]:
@@ -70,7 +71,7 @@ class Feed:
         if self.pool is None and (self.jobs <= 1 or len(missing) <= SUMMARIES_IN_PROCESS_MAX):
             return [workers.summarize_and_screen(item) for item in items]
         missing.sort(key=lambda item: -len(item[0]))
-        self._hand_over(_chunks(missing, self.jobs))
+        self._hand_over(_chunks(missing, self.jobs), len(missing))
         self.held, self.held_bytes = [], 0  # what the model did not ask for is not made
         return [self._result(item) for item in items]
 
@@ -87,11 +88,12 @@ class Feed:
         data, codes, wanted = item
         return self.futures.get(item) or (None if wanted else self.futures.get((data, codes, True)))
 
-    def _hand_over(self, chunks: Iterable[list[Item]]) -> None:
+    def _hand_over(self, chunks: Iterable[list[Item]], count: int) -> None:
+        """Hand ``chunks`` over, to a pool of at most one worker for each of ``count`` items."""
         if self.pool is None:
             self.lifeline = Lifeline()
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
+                max_workers=min(self.jobs, count),
                 mp_context=self.context,
                 initializer=start_worker,
                 initargs=(self.lifeline.reader,),
