@@ -119,6 +119,30 @@ multiprocessing.set_start_method("fork")
 ]
 
 
+# A fork context only compared: the program's start method is looked at, not pinned.
+COMPARED = """\
+import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
+
+
+def test_the_default_context():
+    assert make_context() is multiprocessing.get_context("fork")
+    assert multiprocessing.get_context("fork") != make_context()
+
+
+def test_threads():
+    with ThreadPoolExecutor(2) as pool:
+        pool.map(print, [1])
+"""
+
+
+def test_a_fork_context_only_compared_is_left_alone() -> None:
+    MP019.assert_leaves_alone(COMPARED)
+    started = "    multiprocessing.get_context('fork').Process(target=print).start()\n"
+    used = COMPARED.replace("    assert multiprocessing", started + "    assert multiprocessing")
+    assert [finding.line for finding in MP019.check(used).findings] == [7]
+
+
 @pytest.mark.parametrize(("pinned", "twin"), REPORTED)
 def test_a_fork_pin_beside_threads_is_reported(pinned: str, twin: str) -> None:
     MP019.assert_reports_without_fix(pinned, ADVICE)

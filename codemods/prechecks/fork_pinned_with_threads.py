@@ -76,7 +76,7 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         names, called = api.qualified_names(call.func), api.call_api(call)
         if names is UNSURE or called is UNSURE:
             return None
-        if called in PINS and one_string(source, _method(call)) == "fork":
+        if called in PINS and one_string(source, _method(call)) == "fork" and not _compared(facts, call, called):
             pins.append(call)
         if called in THREAD_POOLS or THREAD_CALLS & names:  # type: ignore[operator]
             threads.append(call)
@@ -111,6 +111,12 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
             return None
         found.append(source.finding(spec, pin, message(text, thread, line), ADVICE))
     return found
+
+
+def _compared(facts: AstFacts, call: ast.Call, called: object) -> bool:
+    """``get_context("fork")`` compared (``ctx is get_context("fork")``): it is looked at,
+    and nothing is started from it."""
+    return called == "get_context" and isinstance(facts.scopes.parent(call), ast.Compare)
 
 
 def _order(node: ast.Call | ast.ClassDef) -> tuple[int, int, int, int]:

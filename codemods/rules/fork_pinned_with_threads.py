@@ -40,7 +40,12 @@ class ForkPinnedWithThreads(RuleVisitor):
             self.report(pin, said, not_fixed=ADVICE)
 
     def _pins_fork(self, call: cst.Call) -> bool:
-        return self.api.call_api(call) in PINS and requested_method(call) == "fork"
+        """``set_start_method("fork")``, or ``get_context("fork")`` but where it is only
+        compared (``ctx is get_context("fork")``): nothing is started from it there."""
+        called = self.api.call_api(call)
+        if called == "get_context" and isinstance(self.parent(call), (cst.Comparison, cst.ComparisonTarget)):
+            return False
+        return called in PINS and requested_method(call) == "fork"
 
     def _starts_threads(self, node: cst.Call | cst.ClassDef) -> bool:
         """A thread, a timer or a thread pool made, or a class of threads defined."""
