@@ -1058,6 +1058,20 @@ def run(pool, xs):
     ),
     pytest.param(
         """\
+def run(executor, gets):
+    for get in gets:
+
+        def f(get):
+            return get("x")
+
+        future = executor.submit(f, get)
+        print(future.result())
+""",
+        "the task's arguments read `f`, which the loop body defines before the submission (line 4)",
+        id="task_defined_in_the_body",
+    ),
+    pytest.param(
+        """\
 def run(pool, xs):
     for x in xs:
         if x is None:

@@ -231,10 +231,14 @@ class BatchPlan:
                             f"`{path[0]}`, the result of an earlier wait ({self._at(binding)})"
                         )
                     earlier = self._before(binding, wait.submit)
-                    if earlier and not self._inside(wait.submit, self.host.parent(binding)):
+                    # The statement that binds (a def is one), which may hold the submission itself.
+                    defines = isinstance(binding, (cst.FunctionDef, cst.ClassDef))
+                    holder = binding if defines else self.host.parent(binding)
+                    if earlier and not self._inside(wait.submit, holder):
                         raise Unfixable(
-                            f"the task's arguments read `{path[0]}`, which the loop body computes before the "
-                            f"submission ({self._at(binding)}), so the submission cannot move ahead of the body"
+                            f"the task's arguments read `{path[0]}`, which the loop body "
+                            f"{'defines' if defines else 'computes'} before the submission ({self._at(binding)}), "
+                            "so the submission cannot move ahead of the body"
                         )
                     raise Unfixable(
                         f"loop-carried dependency: the task's arguments read `{path[0]}`, which the loop body assigns "
