@@ -1373,6 +1373,16 @@ def test_crlf_line_endings_survive() -> None:
     )
 
 
+def test_blank_lines_moved_into_the_guard_stay_blank() -> None:
+    source = "import multiprocessing as mp\n\n# one\n\n# two\npool = mp.Pool(2)\n\nprint(pool.map(abs, [-1]))\n"
+    fixed = check(source).fixed
+    assert fixed == (
+        'import multiprocessing as mp\n\nif __name__ == "__main__":\n    # one\n\n    # two\n'
+        "    pool = mp.Pool(2)\n\n    print(pool.map(abs, [-1]))\n"
+    )
+    assert not [line for line in fixed.splitlines() if line != line.rstrip()]  # no trailing whitespace
+
+
 # A module that another module may import: the names the guard would capture.
 LIBRARY = """\
 from multiprocessing import Pool

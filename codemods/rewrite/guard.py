@@ -28,8 +28,23 @@ def make_guard(
     leading_lines: Sequence[cst.EmptyLine] = (),
     header: cst.TrailingWhitespace | None = None,
 ) -> cst.If:
-    """A new guard around ``body``; libcst re-indents the statements."""
-    block = cst.IndentedBlock(body=list(body))
+    """A new guard around ``body``; libcst re-indents the statements. A blank line that
+    was at module level (where libcst marks every line indented) stays blank, without
+    the block's indentation."""
+    block = cst.IndentedBlock(body=[_blank(statement) for statement in body])
     if header is not None:
         block = block.with_changes(header=header)
     return cst.If(test=test, body=block, leading_lines=list(leading_lines))
+
+
+def _blank(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """``statement`` with each of its empty leading lines unindented."""
+    lines = getattr(statement, "leading_lines", ())
+    if not any(_empty(line) for line in lines):
+        return statement
+    unindented = [line.with_changes(indent=False) if _empty(line) else line for line in lines]
+    return statement.with_changes(leading_lines=unindented)
+
+
+def _empty(line: cst.EmptyLine) -> bool:
+    return line.comment is None and not line.whitespace.value
