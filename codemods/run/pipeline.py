@@ -144,13 +144,13 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             screening.passed(path, data, needled)
 
     progress = request.progress
-    for path in discover(request.paths, (), unlistable, request.files):
-        settle(path)
-        if progress is not None:  # from the first file found: a large tree takes a while to read
-            progress(len(done), len(done) + len(passed))
-    named_alone = [path for path in request.paths if os.path.isfile(path)]
-    skipped = [path for path, (result, _) in done.items() if not result.errors]
-    try:
+    try:  # the summary workers, started while files are found, end before the analysing ones start
+        for path in discover(request.paths, (), unlistable, request.files):
+            settle(path)
+            if progress is not None:  # from the first file found: a large tree takes a while to read
+                progress(len(done), len(done) + len(passed))
+        named_alone = [path for path in request.paths if os.path.isfile(path)]
+        skipped = [path for path, (result, _) in done.items() if not result.errors]
         views = project.build(
             {path: data for path, (data, _) in passed.items()},
             project.neighbours(named_alone),
@@ -159,7 +159,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             screening.summaries,
         )
     finally:
-        screening.close()  # the summary workers end before the analysing ones start
+        screening.close()
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
         try:
