@@ -28,7 +28,16 @@ import libcst as cst
 from .cst_walk import children
 
 
-class Matcher:
+class _Either:
+    """What ``a | b`` makes of two matchers: ``OneOf(a, b)``."""
+
+    __slots__ = ()
+
+    def __or__(self, other: Matcher | OneOf) -> OneOf:
+        return OneOf(self, other)  # type: ignore[arg-type]  # both subclasses are options
+
+
+class Matcher(_Either):
     """A node of one type (``kind``, its class's name) whose ``fields`` match."""
 
     __slots__ = ("fields", "kind")
@@ -37,14 +46,11 @@ class Matcher:
         self.kind = kind
         self.fields = fields
 
-    def __or__(self, other: Matcher | OneOf) -> OneOf:
-        return OneOf(self, other)
-
     def __repr__(self) -> str:
         return f"{self.kind}({', '.join(f'{name}={value!r}' for name, value in self.fields)})"
 
 
-class OneOf:
+class OneOf(_Either):
     """Any one of ``options`` (nested ``OneOf`` are flattened, as libcst does)."""
 
     __slots__ = ("options",)
@@ -60,9 +66,6 @@ class OneOf:
             else:
                 raise TypeError(f"OneOf takes node matchers, not {option!r}")
         self.options = tuple(flat)
-
-    def __or__(self, other: Matcher | OneOf) -> OneOf:
-        return OneOf(self, other)
 
     def __repr__(self) -> str:
         return f"OneOf({', '.join(map(repr, self.options))})"
