@@ -627,3 +627,16 @@ if __name__ == "__main__":
         print(pool.map(work, ["1"]))
 """
     assert check(before).fixed == after
+
+
+def test_a_line_that_a_backslash_continues_moves_into_the_guard_with_its_statement() -> None:
+    source = (
+        "import multiprocessing as mp\n\n\ndef work(x):\n    return x\n\n\n"
+        'print("starting", \\\n      "now")\n'
+        'if __name__ == "__main__":\n    with mp.Pool() as pool:\n        pool.map(work, [1])\n'
+    )
+    assert check(source).fixed == (
+        "import multiprocessing as mp\n\n\ndef work(x):\n    return x\n\n\n"
+        'if __name__ == "__main__":\n    print("starting", \\\n          "now")\n'
+        "    with mp.Pool() as pool:\n        pool.map(work, [1])\n"
+    )

@@ -1383,6 +1383,25 @@ def test_blank_lines_moved_into_the_guard_stay_blank() -> None:
     assert not [line for line in fixed.splitlines() if line != line.rstrip()]  # no trailing whitespace
 
 
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_lines_a_backslash_continues_move_into_the_guard_with_their_statement(newline: str) -> None:
+    source = (
+        "import multiprocessing as mp\n\n"
+        "pool = mp.Pool(2)\n"
+        "total = sum(pool.map(abs, [-1, -2])) + \\\n"
+        "    len('a \\\n  b')\n"
+        "print(total)\n"
+    ).replace("\n", newline)
+    fixed = check(source).fixed
+    assert fixed == (
+        'import multiprocessing as mp\n\nif __name__ == "__main__":\n'
+        "    pool = mp.Pool(2)\n"
+        "    total = sum(pool.map(abs, [-1, -2])) + \\\n"
+        "        len('a \\\n  b')\n"  # the string's own text does not change
+        "    print(total)\n"
+    ).replace("\n", newline)
+
 # A module that another module may import: the names the guard would capture.
 LIBRARY = """\
 from multiprocessing import Pool

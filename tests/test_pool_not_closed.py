@@ -914,3 +914,14 @@ def test_with_map_materializes_iterable_both_fixes_apply() -> None:
         "        for line in pool.imap(parse, open('log.txt'), chunksize=64):\n"
         "            print(line)\n"
     )
+
+
+def test_a_line_that_a_backslash_continues_moves_into_the_with_block_with_its_statement() -> None:
+    source = (
+        "from multiprocessing import Pool\n\n\ndef main(paths):\n    pool = Pool()\n"
+        "    sizes = pool.map(size, paths) + \\\n        [len('a \\\n  b')]\n    print(sum(sizes))\n"
+    )
+    assert check(source).fixed == (
+        "from multiprocessing import Pool\n\n\ndef main(paths):\n    with Pool() as pool:\n"
+        "        sizes = pool.map(size, paths) + \\\n            [len('a \\\n  b')]\n    print(sum(sizes))\n"
+    )

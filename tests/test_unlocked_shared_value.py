@@ -1259,3 +1259,31 @@ OVERLAPPING = [
 def test_writers_that_may_overlap_race(start: str) -> None:
     result = check(DOCS_EXAMPLE.format(start=start), unsafe_fixes=True)
     assert [(f.line, f.message) for f in result.findings] == RACING
+
+
+@pytest.mark.parametrize(
+    ("loop", "locked"),
+    [
+        pytest.param(
+            "    for _ in range(1000):\n        counter.value = counter.value + \\\n            1\n",
+            "    for _ in range(1000):\n        with counter.get_lock():\n"
+            "            counter.value = counter.value + \\\n                1\n",
+            id="own-line",
+        ),
+        pytest.param(
+            "    for _ in range(1000): counter.value = counter.value + \\\n        1\n",
+            "    for _ in range(1000):\n        with counter.get_lock():\n"
+            "            counter.value = counter.value + \\\n                1\n",
+            id="one-line-body",
+        ),
+    ],
+)
+def test_a_line_that_a_backslash_continues_moves_into_the_lock_with_its_statement(loop: str, locked: str) -> None:
+    program = (
+        "import multiprocessing as mp\n\n\ndef count(counter):\n{}\n\n"
+        'if __name__ == "__main__":\n    counter = mp.Value("i", 0)\n'
+        "    workers = [mp.Process(target=count, args=(counter,)) for _ in range(2)]\n"
+        "    for worker in workers:\n        worker.start()\n    for worker in workers:\n        worker.join()\n"
+        "    print(counter.value)\n"
+    )
+    assert check(program.format(loop)).fixed == program.format(locked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from typing import TypeVar, cast
 
@@ -77,6 +78,44 @@ def as_block_statement(statement: cst.BaseStatement) -> cst.BaseStatement:
         elif not lines or lines[-1].comment:
             lines.append(line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")))
     return statement.with_changes(leading_lines=lines)
+
+
+# A backslash that continues a line, and the line break after it: only whitespace holds
+# one (in a string, it is the string's own text).
+_CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)")
+
+
+class _Continued(cst.CSTTransformer):
+    def __init__(self, indent: str) -> None:
+        super().__init__()
+        self.indent = indent
+
+    def leave_SimpleWhitespace(
+        self, original_node: cst.SimpleWhitespace, updated_node: cst.SimpleWhitespace
+    ) -> cst.SimpleWhitespace:
+        if "\\" not in updated_node.value:
+            return updated_node
+        value = _CONTINUATION.sub(lambda found: found.group(0) + self.indent, updated_node.value)
+        return updated_node.with_changes(value=value)
+
+
+class _Continues(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_SimpleWhitespace(self, node: cst.SimpleWhitespace) -> None:
+        self.found = self.found or "\\" in node.value
+
+
+def one_level_deeper(node: Node, indent: str) -> Node:
+    """``node``, about to move into a block one ``indent`` deeper: libcst re-indents its
+    lines, and here the lines that a backslash continues move along, so that they keep
+    their place relative to the line they continue. A string's text is left alone. A
+    node without such a line is given back as it is (the analysis knows it by identity)."""
+    continues = _Continues()
+    node.visit(continues)
+    return cast(Node, node.visit(_Continued(indent))) if continues.found else node
 
 
 def leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:

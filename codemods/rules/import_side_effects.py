@@ -29,7 +29,7 @@ from ..analysis.statements import (
 )
 from ..analysis.worker_starts import WorkerStarts
 from ..prechecks.import_side_effects import _ARGV_METHODS
-from ..rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
+from ..rewrite.nodes import as_block_statement, leading_lines, one_level_deeper, split_blank_prefix
 from ._base import RuleVisitor
 
 GUARD = '`if __name__ == "__main__":`'
@@ -307,7 +307,7 @@ class ImportSideEffects(RuleVisitor):
         body = list(module.body)
         guard_node = body[guard]
         assert isinstance(guard_node, cst.If) and isinstance(guard_node.body, cst.IndentedBlock)
-        moved = [as_block_statement(body[i]) for i in sorted(movable)]
+        moved = [as_block_statement(one_level_deeper(body[i], module.default_indent)) for i in sorted(movable)]
         moved[0] = moved[0].with_changes(leading_lines=[line for line in leading_lines(moved[0]) if line.comment])
         new_guard = guard_node.with_changes(body=guard_node.body.with_changes(body=[*moved, *guard_node.body.body]))
         # A removed statement's blank lines pass to the next statement that stays.

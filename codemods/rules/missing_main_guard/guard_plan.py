@@ -41,7 +41,7 @@ from ...analysis.statements import (
 )
 from ...analysis.threads import ModuleThreads
 from ...rewrite.guard import DEFAULT_TEST, guard_body, make_guard
-from ...rewrite.nodes import as_block_statement, leading_lines, split_blank_prefix
+from ...rewrite.nodes import as_block_statement, leading_lines, one_level_deeper, split_blank_prefix
 from .._base import Unfixable
 
 Statement = TypeVar("Statement", bound=cst.BaseStatement)
@@ -297,6 +297,7 @@ class GuardPlan:
         stays: list[cst.BaseStatement] = []
         moved: list[cst.BaseStatement] = []
         moved_indices: list[int] = []
+        from_module_level: set[int] = set()  # ids of the moved statements that gain a level
         test: cst.BaseExpression | None = None
         header: cst.TrailingWhitespace | None = None
         footer: list[cst.EmptyLine] = []
@@ -332,10 +333,13 @@ class GuardPlan:
                     self._check_moving(index)
                 first_leading_lines = first_leading_lines if moved else statement.leading_lines
                 moved.append(as_block_statement(statement))
+                from_module_level.add(id(moved[-1]))
                 moved_indices.append(index)
         blank, comments = split_blank_prefix(list(first_leading_lines))
         moved[0] = moved[0].with_changes(leading_lines=comments)
         moved = self._freeze_support_first(moved)
+        indent = self.module.default_indent
+        moved = [one_level_deeper(s, indent) if id(s) in from_module_level else s for s in moved]
         guard = make_guard(moved, test=test or DEFAULT_TEST, leading_lines=blank, header=header)
         guard = _spaced(guard, self._previous(stays), self.body[moved_indices[0] - 1] if moved_indices[0] else None)
         if footer:

@@ -15,6 +15,7 @@ from ...analysis import match as m
 from ...analysis.facts import findall
 from ...analysis.reachability import reach_of
 from ...analysis.statements import is_definition, pure_expression
+from ...rewrite.nodes import one_level_deeper
 from .._base import RuleVisitor
 from .lone_process import runs_alone
 from .shared_values import PLAIN_LOCK, RAW, SharedValues
@@ -208,12 +209,14 @@ class UnlockedSharedValue(RuleVisitor):
         """The statement's line, and ``with name.get_lock():`` around it (a one-line body,
         as in ``for ...: v.value += 1``, becomes an indented block)."""
         line = self.parent(statement)
+        indent = self.module.default_indent
         lock = cst.WithItem(cst.Call(cst.Attribute(cst.Name(name), cst.Name("get_lock"))))
         if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
-            body = cst.IndentedBlock([line.with_changes(leading_lines=())])
+            body = cst.IndentedBlock([one_level_deeper(line.with_changes(leading_lines=()), indent)])
             return line, cst.With([lock], body, leading_lines=line.leading_lines)
         if isinstance(line, cst.SimpleStatementSuite) and len(line.body) == 1:
-            inner = cst.SimpleStatementLine([statement], trailing_whitespace=line.trailing_whitespace)
+            small = one_level_deeper(statement, indent * 2)  # from the line of its compound statement
+            inner = cst.SimpleStatementLine([small], trailing_whitespace=line.trailing_whitespace)
             return line, cst.IndentedBlock([cst.With([lock], cst.IndentedBlock([inner]))])
         return None
 
