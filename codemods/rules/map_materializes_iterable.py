@@ -67,6 +67,10 @@ DRAINED_UNSAFE = (
     "if a task raises, `map()` runs every other task before it raises, while the loop raises at the first failed "
     "result and the tasks after it may never run"
 )
+# CPython's Pool.terminate() joins its task thread after it has killed the workers; that
+# thread, still reading an input, may wait for the result queue's lock, which a worker
+# killed while sending a result never gives back (python/cpython#96995).
+ENDLESS_END = "`terminate()` can then hang on a lock that a killed worker held (CPython issue 96995)"
 EXECUTOR_DRAINED_UNSAFE = (
     "if a task raises, `map()` runs every other task, while the loop raises at the first failed result and cancels "
     "the tasks after it"
@@ -279,6 +283,11 @@ class MapMaterializesIterable(RuleVisitor):
                 "collect the results first"
             )
         stops = (consumer.kind == "early" or bool(leaving)) and not executor
+        how = consumer.name
+        if leaving:
+            first = leaving[0]
+            what = self.module.code_for_node(first.node) if first.kind == "exit" else first.kind
+            how = f"`{what}` (line {self.line(first.node)})"
         if source.endless:
             if consumer.kind == "all" and not leaving:
                 raise Unfixable(
@@ -290,13 +299,15 @@ class MapMaterializesIterable(RuleVisitor):
                     f"once {consumer.name} stops, the pool would go on reading the endless input until it is "
                     "closed; make the loop the last use of the pool in its `with` block"
                 )
-            return None  # the original never returned: reading lazily is the only meaning it can have
+            # The original never returned: reading lazily is the only meaning it can have.
+            # But the pool then ends while its task thread still reads the input.
+            return (
+                f"{how} stops while the pool still reads the endless input, so the pool's end terminates busy "
+                f"workers, and {ENDLESS_END}"
+                if stops
+                else None
+            )
         if stops:
-            how = consumer.name
-            if leaving:
-                first = leaving[0]
-                what = self.module.code_for_node(first.node) if first.kind == "exit" else first.kind
-                how = f"`{what}` (line {self.line(first.node)})"
             return (
                 f"{how} can stop before the last result: the tasks of the items after it then stop "
                 "when the pool closes, where `map()` ran them all"

@@ -12,6 +12,7 @@ if __name__ == "__main__":
     with Pool(4) as pool:
         for n in pool.map(perfect_or_zero, itertools.count(1)):
             if n:
+                print("found", n)
                 found.append(n)
                 if len(found) == 3:
                     break
