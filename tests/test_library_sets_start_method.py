@@ -464,3 +464,30 @@ def test_a_saved_start_method_that_a_case_binds_again_is_not_put_back() -> None:
     )
     lines = [f.line for f in CASES.check(source).findings]
     assert lines == [6, 15, 19]
+
+
+FORGOTTEN = """\
+import multiprocessing
+import pytest
+
+multiprocessing.set_start_method({method}, force=True)
+
+
+@pytest.fixture(autouse=True)
+def forget_the_start_method():
+    multiprocessing.set_start_method({method}, force=True)
+    yield
+    multiprocessing.set_start_method(method={method}, force=True)
+"""
+
+
+@pytest.mark.parametrize("precheck", [True, False])
+@pytest.mark.parametrize("at_module_level", [True, False], ids=["also-at-module-level", "in-functions-only"])
+def test_forgetting_the_chosen_start_method_is_left_alone(precheck: bool, at_module_level: bool) -> None:
+    # `set_start_method(None, force=True)` chooses no method: the next use takes the
+    # platform's default, as if nothing had been chosen. Its twin, choosing spawn, is reported.
+    source = FORGOTTEN if at_module_level else FORGOTTEN.replace("\nmultiprocessing.set_start_method", "\n#")
+    assert analyze(source.format(method="None"), rules=CASES.specs, precheck=precheck).findings == []
+    chosen = analyze(source.format(method='"spawn"'), rules=CASES.specs, precheck=precheck).findings
+    lines = [4, 9, 11] if at_module_level else [9, 11]
+    assert [(f.code, f.line) for f in chosen] == [("MP017", line) for line in lines]

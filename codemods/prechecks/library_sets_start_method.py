@@ -103,6 +103,8 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
             continue
         given = positional_args(call)
         method = given[0] if given else keyword_value(call, "method")
+        if _forced(call) and isinstance(method, ast.Constant) and method.value is None:
+            continue  # forgets the method chosen, and chooses none (as the rule's ``_forgets``)
         if _forced(call) and isinstance(method, ast.Name):
             restores = _restores(facts, method)
             if restores is None:

@@ -54,8 +54,8 @@ class LibrarySetsStartMethod(RuleVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.api.call_api(node) != "set_start_method" or is_script(self.facts):
             return
-        if _forced(node) and self._restores(node):
-            return  # puts back the method that was in force: the program's own choice
+        if _forced(node) and (_forgets(node) or self._restores(node)):
+            return  # forgets the choice, or puts back the method that was in force: the program's own
         scope = self.scopes.get(node)
         if not isinstance(scope, GlobalScope):
             self._in_function(node, scope)
@@ -177,6 +177,13 @@ def _forced(call: cst.Call) -> bool:
         given = positional(call)
         arg = given[1] if len(given) > 1 else None
     return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+
+
+def _forgets(call: cst.Call) -> bool:
+    """``set_start_method(None, ...)``: with force, it forgets the method chosen and
+    chooses none (a test's clean-up)."""
+    method = keyword(call, "method") or next(iter(positional(call)), None)
+    return method is not None and isinstance(method.value, cst.Name) and method.value.value == "None"
 
 
 class ContextPlan:
