@@ -1449,6 +1449,19 @@ def test_serial_by_design_is_no_finding(source: str) -> None:
     CASES.assert_leaves_alone(source)
 
 
+def test_one_worker_of_a_context_handed_in_runs_one_task_at_a_time_by_design() -> None:
+    source = """\
+def run(context):
+    with context.Pool(1) as pool:
+        for i in range(3):
+            result = pool.apply_async(print, (i,))
+            result.get()
+"""
+    assert CASES.check(source).findings == []
+    [finding] = CASES.check(source.replace("Pool(1)", "Pool(2)")).findings
+    assert finding.code == "MP002" and finding.fix is Safety.SAFE
+
+
 @pytest.mark.parametrize(("one", "two"), [("max_workers=1", "max_workers=2"), ("Pool(1)", "Pool(2)")])
 def test_two_workers_are_not_one(one: str, two: str) -> None:
     executor = SERIAL_BY_DESIGN[0].values[0]

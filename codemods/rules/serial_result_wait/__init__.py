@@ -90,12 +90,17 @@ class SerialResultWait(RuleVisitor):
 
     def _one_worker(self, submit: cst.Call) -> bool:
         """The pool or executor that ``submit`` hands its task to is made with one worker
-        (``max_workers=1``, ``processes=1``), right there or in the one binding of its name."""
+        (``max_workers=1``, ``processes=1``), right there or in the one binding of its name.
+        As the rule takes any receiver for a pool, a maker's method of any object counts
+        too: ``context.Pool(1)`` of a context handed in."""
         receiver = cst.ensure_type(submit.func, cst.Attribute).value
         made: cst.BaseExpression | None = receiver
         if isinstance(receiver, cst.Name):
             made = self.bindings.single_value(receiver) or self.bindings.with_value(receiver)
-        if not isinstance(made, cst.Call) or self.api.call_api(made) not in MAKERS:
+        if not isinstance(made, cst.Call):
+            return False
+        spelled = isinstance(made.func, cst.Attribute) and made.func.attr.value in MAKERS
+        if not spelled and self.api.call_api(made) not in MAKERS:
             return False
         size = next((a.value for a in made.args if a.keyword is not None and a.keyword.value in _SIZES), None)
         if size is None and made.args and made.args[0].keyword is None and not made.args[0].star:
