@@ -1631,3 +1631,46 @@ def test_fixed_program_prints_what_the_original_printed_under_fork(
     expected = _fork_output(before, tmp_path)
     run = run_program(_program(tmp_path, "fixed.py", after), method)
     assert (run.returncode, run.stdout) == (0, expected), run.stderr
+
+
+TEST_MODULE_AND_SCRIPT = """\
+import multiprocessing
+import sys
+
+import pytest
+
+if sys.platform == "darwin":
+    multiprocessing.set_start_method("spawn")
+
+
+def square(x):
+    return x * x
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.fixture(scope="module")
+def test_pool(n):
+    with multiprocessing.Pool(n) as pool:
+        assert pool.map(square, [1, 2, 3]) == [1, 4, 9]
+
+
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(square, range(4)))
+"""
+
+
+def test_pytest_marks_and_fixtures_may_be_defined_before_the_code_that_moves_into_the_guard() -> None:
+    # A mark or fixture decorator records what it is given: defining the test first
+    # changes nothing. Its twin, a decorator of the module's own, may depend on the order.
+    fixed = check(TEST_MODULE_AND_SCRIPT).fixed
+    assert fixed == TEST_MODULE_AND_SCRIPT.replace(
+        'if sys.platform == "darwin":\n    multiprocessing.set_start_method("spawn")\n\n', ""
+    ).replace(
+        'if __name__ == "__main__":\n',
+        'if __name__ == "__main__":\n    if sys.platform == "darwin":\n'
+        '        multiprocessing.set_start_method("spawn")\n\n',
+    )
+    own = TEST_MODULE_AND_SCRIPT.replace('@pytest.fixture(scope="module")', "@register")
+    [finding] = check(own).findings
+    assert finding.fix is Safety.NONE and "the definition of `test_pool` (line 16) would have to move" in finding.message

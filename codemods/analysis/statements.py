@@ -199,12 +199,25 @@ def definition_time_parts(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield statement.body
 
 
+# ``@pytest.mark.NAME`` and ``@pytest.fixture``: each records what it is given, for pytest
+# to read when it collects the tests.
+_PYTEST_MARKERS = m.Attribute(value=m.Attribute(value=m.Name("pytest"), attr=m.Name("mark"))) | m.Attribute(
+    value=m.Name("pytest"), attr=m.Name("fixture")
+)
+
+
 def _pure_decorator(decorator: cst.Decorator) -> bool:
     node = decorator.decorator
     if isinstance(node, cst.Name):
         return node.value in PURE_DECORATORS
     # ``@name.setter`` / ``@name.deleter`` on properties
-    return m.matches(node, m.Attribute(value=m.Name(), attr=m.Name("setter") | m.Name("deleter")))
+    if m.matches(node, m.Attribute(value=m.Name(), attr=m.Name("setter") | m.Name("deleter"))):
+        return True
+    if isinstance(node, cst.Call):  # ``@pytest.mark.parametrize("n", [1, 2])``
+        if not all(pure_expression(arg.value) for arg in node.args):
+            return False
+        node = node.func
+    return m.matches(node, _PYTEST_MARKERS)
 
 
 def _pure_params(params: cst.Parameters) -> bool:
