@@ -1163,7 +1163,7 @@ def work(x):
 with mp.Pool() as pool:
     pool.map(work, [1])
 """,
-        "the import on line 6 would have to move above code that may change what it imports",
+        "code above the import on line 6 would move below it, into the guard, and may change what it imports",
         id="import-for-workers-after-sys-path-change",
     ),
     pytest.param(
@@ -1183,7 +1183,7 @@ print(time.time() >= start)
 import statistics
 print(statistics.mean(results))
 """,
-        "the import on line 13 would have to move above code that may change what it imports",
+        "code above the import on line 13 would move below it, into the guard, and may change what it imports",
         id="import-for-workers-after-module-calls",
     ),
     pytest.param(
@@ -1306,7 +1306,7 @@ def work(x):
 with mp.Pool() as pool:
     pool.map(work, [1])
 """,
-        "the definition of `work` (line 8)",
+        "code above the definition of `work` (line 8) would move below it",
         id="decorated-definition-after-start",
     ),
     pytest.param(
@@ -1673,4 +1673,4 @@ def test_pytest_marks_and_fixtures_may_be_defined_before_the_code_that_moves_int
     )
     own = TEST_MODULE_AND_SCRIPT.replace('@pytest.fixture(scope="module")', "@register")
     [finding] = check(own).findings
-    assert finding.fix is Safety.NONE and "the definition of `test_pool` (line 16) would have to move" in finding.message
+    assert finding.fix is Safety.NONE and "code above the definition of `test_pool` (line 16) would move below it" in finding.message

@@ -207,18 +207,22 @@ class GuardPlan:
             parts = set().union(*(names_in(p) for p in definition_time_parts(statement)))
             if not pure_definition(statement) or parts & moved_bindings or parts & PURE_BUILTINS & self.globals:
                 raise Unfixable(
-                    f"the definition of `{statement.name.value}` (line {line}) would have to move above code that "
-                    "runs before it, and its decorators, defaults or class body may depend on that order"
+                    f"code above the definition of `{statement.name.value}` (line {line}) would move below it, into "
+                    "the guard, and its decorators, defaults or class body may depend on that code running first"
                 )
         elif is_import(statement):
             if not all(self._import_neutral(j) for j in moved_before):
                 raise Unfixable(
-                    f"the import on line {line} would have to move above code that may change what it imports"
+                    f"code above the import on line {line} would move below it, into the guard, and may change what "
+                    "it imports"
                 )
         else:  # a constant that children read
             names = names_in(statement)
             if names & moved_bindings or names & PURE_BUILTINS & self.globals:
-                raise Unfixable(f"the assignment on line {line} would have to move above code it depends on")
+                raise Unfixable(
+                    f"code above the assignment on line {line} would move below it, into the guard, and the "
+                    "assignment depends on it"
+                )
             rebound = sorted(self.reach.bindings[index] & set().union(*(self.reach.bindings[j] for j in range(index))))
             if rebound:
                 raise Unfixable(
