@@ -626,6 +626,50 @@ def main():
 """,
         id="nested-initializers-given-by-position",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def distances(points):
+    import math  # loaded only where it is needed
+    from os import path as osp
+
+    def measure(point):
+        'The length of a vector, plus one for each path separator.'
+        return math.hypot(*point) + len(osp.sep)
+
+    with mp.Pool(2) as pool:
+        return pool.map(measure, points)
+
+
+if __name__ == "__main__":
+    print(distances([(3, 4), (6, 8)]))
+""",
+        """\
+import multiprocessing as mp
+
+
+def measure(point):
+    'The length of a vector, plus one for each path separator.'
+    import math
+    from os import path as osp
+    return math.hypot(*point) + len(osp.sep)
+
+
+def distances(points):
+    import math  # loaded only where it is needed
+    from os import path as osp
+
+    with mp.Pool(2) as pool:
+        return pool.map(measure, points)
+
+
+if __name__ == "__main__":
+    print(distances([(3, 4), (6, 8)]))
+""",
+        id="nested-function-takes-the-imports-of-its-function-along",
+    ),
 ]
 
 
@@ -635,6 +679,7 @@ RUNS = {
     "nested-target-moves-with-the-nested-function-it-calls": "10\n",
     "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
     "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
+    "nested-function-takes-the-imports-of-its-function-along": "[6.0, 11.0]\n",
 }
 
 
@@ -830,6 +875,26 @@ def test_leaves_alone(source: str) -> None:
 
 
 REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def distances(points):
+    try:
+        import math
+    except ImportError:
+        math = None
+
+    def measure(point):
+        return math.hypot(*point)
+
+    with mp.Pool(2) as pool:
+        return pool.map(measure, points)
+""",
+        "it reads `math`, a local variable of `distances`: make it a module-level function",
+        id="nested-function-takes-the-imports-of-its-function-along",
+    ),
     pytest.param(
         """\
 import multiprocessing as mp

@@ -5,7 +5,9 @@ same at module level: its own parameters and locals, builtins, and module global
 child process's import of the module binds too (assigned by top-level statements, never
 by the ``__main__`` guard or inside a function). Defaults and annotations are evaluated
 where the function is defined, so they may read only builtins and module names bound
-once, before the place the function moves to; a decorated function does not move.
+once, before the place the function moves to; a decorated function does not move. A
+nested function may take along what the function around it imports for it (its only
+binding of the name): at module level it imports the same module itself, when it runs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import libcst as cst
-from libcst.metadata import Access, Assignment, BuiltinScope, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BuiltinScope,
+    ComprehensionScope,
+    FunctionScope,
+    GlobalScope,
+    ImportAssignment,
+    Scope,
+)
 
 from ..analysis import match as m
 from ..analysis.facts import ModuleFacts, findall
@@ -175,12 +186,15 @@ class Hoisting:
         anchor: int,
         in_children: Collection[cst.FunctionDef] = (),
         passed: Collection[str] = (),
+        carried: dict[str, cst.SimpleStatementLine] | None = None,
     ) -> str | None:
         """Why ``function`` cannot move to module level, before the top-level statement
         ``anchor``, and mean the same there; None when it can. ``in_children``: nested
         functions (``function`` may be one) that move with it under their own names and run
         only in child processes, so the globals they assign never change in the parent.
-        ``passed``: names of the scope around ``function`` that become its parameters."""
+        ``passed``: names of the scope around ``function`` that become its parameters.
+        ``carried``, when given, receives the imports of the function around it that the
+        moved function must make itself, by the name each binds (see ``local_import``)."""
         if isinstance(function, cst.FunctionDef) and function.decorators:
             return "it is decorated"
         if findall(function, m.Nonlocal()):
@@ -197,7 +211,7 @@ class Hoisting:
             if scope not in inner:
                 continue
             for access in (a for a in scope.accesses[node] if a.node is node):
-                found = self._foreign(function, node.value, access, inner, in_children, passed)
+                found = self._foreign(function, node.value, access, inner, in_children, passed, carried)
                 if found is not None:
                     return found
         return None
@@ -210,6 +224,7 @@ class Hoisting:
         inner: set[Scope],
         in_children: Collection[cst.FunctionDef],
         passed: Collection[str],
+        carried: dict[str, cst.SimpleStatementLine] | None,
     ) -> str | None:
         """Why a name that ``function`` reads would mean something else at module level."""
         if not access.referents:
@@ -230,5 +245,44 @@ class Hoisting:
                 if why is not None:
                     return f"it reads {why}"
                 continue
+            imported = local_import(where, name, referent) if carried is not None else None
+            if imported is not None:
+                carried[name] = imported  # type: ignore[index]
+                continue
             return f"it reads {self._local(where, name, node)}"
         return None
+
+
+def local_import(scope: Scope, name: str, referent: object) -> cst.SimpleStatementLine | None:
+    """``import m`` (or ``from p import m``, with or without ``as``) alone, when that
+    import binds ``name`` in the function ``scope``, and nothing else there binds it."""
+    if not (isinstance(scope, FunctionScope) and isinstance(referent, ImportAssignment)):
+        return None
+    statement = referent.node
+    if len(scope.assignments[name]) != 1 or not isinstance(statement, (cst.Import, cst.ImportFrom)):
+        return None
+    if isinstance(statement.names, cst.ImportStar):
+        return None
+    for alias in statement.names:
+        bound = alias.evaluated_alias or alias.evaluated_name
+        if (bound if isinstance(statement, cst.ImportFrom) or alias.asname else bound.split(".")[0]) == name:
+            single = alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            names: list[cst.ImportAlias] = [single]
+            return cst.SimpleStatementLine([statement.with_changes(names=names, semicolon=cst.MaybeSentinel.DEFAULT)])
+    return None
+
+
+def importing_first(function: cst.FunctionDef, imports: Collection[cst.SimpleStatementLine]) -> cst.FunctionDef:
+    """``function`` with ``imports`` at the start of its body, after its doc string."""
+    if not imports:
+        return function
+    body = cst.ensure_type(function.body, cst.IndentedBlock)
+    statements = list(body.body)
+    first = statements[0] if statements else None
+    docstring = (
+        isinstance(first, cst.SimpleStatementLine)
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+    at = 1 if docstring else 0
+    return function.with_changes(body=body.with_changes(body=[*statements[:at], *imports, *statements[at:]]))

@@ -24,7 +24,7 @@ from ...analysis.worker_starts import loader_callback
 from ...prechecks.unpicklable_task import ADVICE, LAMBDA
 from ...rewrite.fresh_names import FreshNames
 from ...rewrite.handover import Edits, add_keyword
-from ...rewrite.hoisting import Hoisting, lambda_as_def, move_def, renamed
+from ...rewrite.hoisting import Hoisting, importing_first, lambda_as_def, move_def, renamed
 from .._base import RuleVisitor, Unfixable
 from . import mangled
 from .foreign import foreign_lambda, sent_lambdas
@@ -230,12 +230,14 @@ class UnpicklableTask(RuleVisitor):
         # Nested functions run only in the children: the parent calls them nowhere (_rename).
         helpers = self._helpers(function, anchor) if isinstance(owner, cst.FunctionDef) else []
         in_children = [function, *helpers] if isinstance(owner, cst.FunctionDef) else []
-        why = self.hoisting.obstacle(function, anchor, in_children)
+        carried: dict[str, cst.SimpleStatementLine] = {}
+        why = self.hoisting.obstacle(function, anchor, in_children, carried=carried)
         if why is not None:
             raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
         if isinstance(owner, cst.FunctionDef):
             new, moved = self._rename(function, edits)
+            moved = importing_first(moved, list(carried.values()))
         elif len(self.reach.global_scope.assignments[old]) != 1:
             raise Unfixable(f"`{old}` is assigned more than once at module level: {ADVICE}")
         else:
