@@ -1673,4 +1673,5 @@ def test_pytest_marks_and_fixtures_may_be_defined_before_the_code_that_moves_int
     )
     own = TEST_MODULE_AND_SCRIPT.replace('@pytest.fixture(scope="module")', "@register")
     [finding] = check(own).findings
-    assert finding.fix is Safety.NONE and "code above the definition of `test_pool` (line 16) would move below it" in finding.message
+    assert finding.fix is Safety.NONE
+    assert "code above the definition of `test_pool` (line 16) would move below it" in finding.message
