@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ClassScope, PositionProvider, ScopeProvider
+from libcst.metadata import ClassScope, FunctionScope, PositionProvider, ScopeProvider
 
 from ...analysis import match as m
 from ...analysis.lazy_input import Input, LazyInputs
@@ -244,6 +244,26 @@ class SerialResultWait(RuleVisitor):
 
     def lazy_input(self, node: cst.BaseExpression) -> Input | None:
         return self.inputs.classify(node)
+
+    def read_elsewhere(self, names: set[str], loop: cst.For, inside: list[cst.CSTNode]) -> bool:
+        """Whether a function's ``names`` may be read anywhere but ``inside`` (the parts of
+        ``loop`` that move into the submitting comprehension): by the rest of the loop,
+        after it, or by a nested function. At module level, another module may read them."""
+        scope = self.scope(loop)
+        if not isinstance(scope, FunctionScope):
+            return True
+        for name in names:
+            for assignment in scope.assignments[name]:
+                for access in assignment.references:
+                    if not any(self._within(access.node, part) for part in inside):
+                        return True
+        return False
+
+    def _within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current: cst.CSTNode | None = node
+        while current is not None and current is not ancestor:
+            current = self.parent(current)
+        return current is ancestor
 
 
 RULE = SerialResultWait

@@ -375,8 +375,10 @@ class BatchPlan:
         """The block around the loop, and the block with the loop split in two."""
         collection = self.host.fresh("futures" if all(w.method == "submit" for w in self.waits) else "handles", loop)
         handles = self._handles(loop)
+        names = target_names(loop.target) or set()
+        keep = self.host.read_elsewhere(names, loop, [w.submit for w in self.waits])
         split = split_for(
-            loop, self.waits, handles, collection, module=self.host.module, column=self.host.column(loop)
+            loop, self.waits, handles, collection, module=self.host.module, column=self.host.column(loop), keep=keep
         )
         parent = self.host.parent(loop)
         assert isinstance(parent, (cst.Module, cst.IndentedBlock))  # the blocks that hold a statement

@@ -94,12 +94,17 @@ def split_for(
     *,
     module: cst.Module,
     column: int,
+    keep: bool = True,
 ) -> list[cst.BaseStatement]:
     """``collection = [(target, submissions...) for target in iterable]`` and the loop over
-    it, with each wait on its handle; ``column`` is where the loop starts in ``module``."""
+    it, with each wait on its handle; ``column`` is where the loop starts in ``module``.
+    Without ``keep`` (nothing reads the target but the submissions), the target stays in
+    the comprehension alone: ``[submission for target in iterable]``."""
     target = parenthesized(loop.target)
+    kept = [target] if keep else []
+    submissions = [w.submission() for w in waits]
     submitting = cst.ListComp(
-        elt=_tuple([target, *(w.submission() for w in waits)], parens=True),
+        elt=_tuple([*kept, *submissions], parens=True) if len(kept) + len(submissions) > 1 else submissions[0],
         for_in=cst.CompFor(target=loop.target, iter=parenthesized(loop.iter)),
     )
     if column + len(f"{collection} = {module.code_for_node(submitting)}") > MAX_LINE:
@@ -109,8 +114,9 @@ def split_for(
     )
     body = _without(loop.body, {id(w.bind) for w in waits if w.bind is not None})
     body = Swap({id(w.call): w.waiting(h) for w, h in zip(waits, handles, strict=False)}).apply(body)
+    names = [*kept, *map(cst.Name, handles)]
     second = loop.with_changes(
-        target=_tuple([target, *map(cst.Name, handles)], parens=False),
+        target=_tuple(names, parens=False) if len(names) > 1 else names[0],
         iter=cst.Name(collection),
         body=body,
         leading_lines=[],
