@@ -76,10 +76,11 @@ class Feed:
         return [self._result(item) for item in items]
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        # The lifeline first, as for the analysing workers (mpfix.run.workers.analysed).
         if self.lifeline is not None:
             self.lifeline.close()
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
         self.pool = self.lifeline = None
 
     def _future(self, item: Item) -> Future[Made] | None:

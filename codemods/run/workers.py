@@ -224,9 +224,12 @@ def analysed(
             yield result
     finally:
         # A consumer that stops early (an interactive quit) leaves nothing running behind.
+        # The lifeline goes first, and ends every worker at once: a shutdown that waited
+        # for them to take their last message could wait forever for one blocked on the
+        # queue's lock, when a worker that died (killed from outside) held it.
+        lifeline.close()
         pool.shutdown(cancel_futures=True)
         retry.close()
-        lifeline.close()
 
 
 # A module's bytes, the codes of the rules whose needles they hold to screen it for (see
