@@ -285,6 +285,8 @@ def test_requires_python_is_read_from_the_project_of_the_checked_files(project: 
             'per-file-ignores = { "t/*" = ["XY1"] }',
             "[tool.mpfix]: per-file-ignores \"t/*\": unknown rule selector 'XY1'",
         ),
+        ('extend-exclude = ["!"]', "[tool.mpfix]: extend-exclude: '!' is not a valid pattern"),
+        ('per-file-ignores = { "!" = ["MP001"] }', "[tool.mpfix]: per-file-ignores: '!' is not a valid pattern"),
     ],
 )
 def test_a_bad_setting_exits_2_naming_the_file_and_the_key(project: Path, table: str, message: str) -> None:

@@ -119,6 +119,13 @@ def test_nested_gitignore_files_apply_below_their_folder(tmp_path: Path) -> None
     assert found(tmp_path) == [str(tmp_path / name) for name in ["app/keep.gen.py", "lib/local.py"]]
 
 
+def test_a_gitignore_line_that_is_no_pattern_is_passed_over_as_git_passes_it_over(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "!\n*.gen.py\n")  # a lone "!" negates nothing
+    write(tmp_path, "top.gen.py")
+    write(tmp_path, "app.py")
+    assert found(tmp_path) == [str(tmp_path / "app.py")]
+
+
 def test_a_gitignore_above_the_named_folder_counts_inside_its_repository(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     write(tmp_path, ".gitignore", "src/vendored/\n")

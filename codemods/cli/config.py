@@ -303,6 +303,9 @@ def resolve(
             rules = _rules(layer, "select", layer.select)
         rules |= _rules(layer, "extend-select", layer.extend_select or ())
         rules -= _rules(layer, "ignore", layer.ignore or ())
+        _check_patterns(layer, "exclude", layer.exclude or ())
+        _check_patterns(layer, "extend-exclude", layer.extend_exclude or ())
+        _check_patterns(layer, "per-file-ignores", [glob for glob, _ in layer.per_file_ignores or ()])
         if layer.exclude is not None:
             exclude = tuple((layer.base, pattern) for pattern in layer.exclude)
         extend_exclude += tuple((layer.base, pattern) for pattern in layer.extend_exclude or ())
@@ -323,6 +326,20 @@ def resolve(
         per_file_ignores=per_file,
         **scalars,
     )
+
+
+def _check_patterns(layer: Layer, key: str, patterns: Iterable[str]) -> None:
+    """Each of ``patterns`` is a pattern that .gitignore files could hold."""
+    patterns = list(patterns)
+    if not patterns:
+        return
+    from pathspec import GitIgnoreSpec
+
+    for pattern in patterns:
+        try:
+            GitIgnoreSpec.from_lines([pattern])
+        except ValueError:  # the library's error for a pattern it cannot read
+            raise ConfigError(f"{layer.where(key)}: {pattern!r} is not a valid pattern") from None
 
 
 def _ordered(specs: set[RuleSpec]) -> tuple[RuleSpec, ...]:

@@ -117,9 +117,24 @@ _PIECES = re.compile(r"[*?/\s]+")
 
 
 def _spec(lines: list[str]) -> GitIgnoreSpec:
+    """The patterns of ``lines``; a line that is no valid pattern (a lone ``!``) is left
+    out, as git leaves it out, rather than failing the run."""
     from pathspec import GitIgnoreSpec
 
-    return GitIgnoreSpec.from_lines(lines)
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # the library's error for a pattern it cannot read
+        return GitIgnoreSpec.from_lines([line for line in lines if _valid([line])])
+
+
+def _valid(lines: list[str]) -> bool:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        return False
+    return True
 
 
 def _not_excluding(folder: str, patterns: Iterable[Pattern]) -> list[Pattern]:
