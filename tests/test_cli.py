@@ -85,6 +85,24 @@ def test_check_exit_codes_clean_finding_unparsable(project: Path) -> None:
     assert re.fullmatch(r"broken\.py:2:\d+: error: cannot parse: .+\n", broken.stderr)
 
 
+def test_a_bug_of_mpfix_exits_2_with_its_traceback_and_one_line_that_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project, "job.py", "print(1)\n")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(commands, "run", broken)
+    monkeypatch.setattr(sys, "argv", ["mpfix", "check", "--no-cache", "job.py"])
+    with pytest.raises(SystemExit) as exit_:
+        commands.main()
+    assert exit_.value.code == 2  # not 1, which means findings
+    err = capsys.readouterr().err
+    assert "RuntimeError: a bug" in err
+    assert err.endswith("mpfix: error: internal error (the traceback above); please report it\n")
+
+
 def test_an_unparsable_file_costs_one_error_line_and_the_run_goes_on(project: Path) -> None:
     write(project, "a_broken.py", UNPARSABLE)
     write(project, "b_script.py", UNGUARDED)

@@ -45,6 +45,7 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 app = typer.Typer(
     name="mpfix",
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,  # an internal error is reported by ``main``
     add_completion=False,
     no_args_is_help=True,
     # Help as wide as the terminal, up to 120 columns (click stops at 80 by default).
@@ -396,5 +397,13 @@ def _options(
 
 
 def main() -> None:
-    """The `mpfix` console script."""
-    app(prog_name="mpfix")
+    """The `mpfix` console script. A bug of mpfix's own ends the run with its traceback and
+    the exit code of an error (2), which a CI job cannot take for findings (1)."""
+    try:
+        app(prog_name="mpfix")
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        typer.echo("mpfix: error: internal error (the traceback above); please report it", err=True)
+        sys.exit(EXIT_ERROR)
