@@ -86,6 +86,7 @@ def count(line):
 if __name__ == "__main__":
     with open("input.txt") as handle:
         lines = handle.read().splitlines()
+
     with ProcessPoolExecutor() as executor:
         print(sum(executor.map(count, lines)))
 """,
@@ -207,6 +208,7 @@ from torch.utils.data import DataLoader
 if __name__ == "__main__":
     print("loading the data")
     loader = DataLoader(list(range(8)), batch_size=2, num_workers=2)
+
     for batch in loader:
         print(batch)
 """,
@@ -639,4 +641,17 @@ def test_a_line_that_a_backslash_continues_moves_into_the_guard_with_its_stateme
         "import multiprocessing as mp\n\n\ndef work(x):\n    return x\n\n\n"
         'if __name__ == "__main__":\n    print("starting", \\\n          "now")\n'
         "    with mp.Pool() as pool:\n        pool.map(work, [1])\n"
+    )
+
+
+def test_the_blank_line_before_the_guard_stays_between_the_moved_code_and_the_guards_own() -> None:
+    source = (
+        "import multiprocessing as mp\n\n\ndef work(x):\n    return x\n\n\n"
+        'print("starting")\n\n'
+        'if __name__ == "__main__":\n    # the pool\n    with mp.Pool() as pool:\n        pool.map(work, [1])\n'
+    )
+    assert check(source).fixed == (
+        "import multiprocessing as mp\n\n\ndef work(x):\n    return x\n\n\n"
+        'if __name__ == "__main__":\n    print("starting")\n\n'
+        "    # the pool\n    with mp.Pool() as pool:\n        pool.map(work, [1])\n"
     )

@@ -309,7 +309,14 @@ class ImportSideEffects(RuleVisitor):
         assert isinstance(guard_node, cst.If) and isinstance(guard_node.body, cst.IndentedBlock)
         moved = [as_block_statement(one_level_deeper(body[i], module.default_indent)) for i in sorted(movable)]
         moved[0] = moved[0].with_changes(leading_lines=[line for line in leading_lines(moved[0]) if line.comment])
-        new_guard = guard_node.with_changes(body=guard_node.body.with_changes(body=[*moved, *guard_node.body.body]))
+        inner = list(guard_node.body.body)
+        # The blank lines that parted the statement right above the guard from it, when it
+        # moves, now part it from the guard's first statement: one blank line in the block.
+        parted = guard - 1 in movable and split_blank_prefix(guard_node.leading_lines)[0]
+        if parted and not split_blank_prefix(leading_lines(inner[0]))[0]:
+            blank_line = cst.EmptyLine(indent=False)
+            inner[0] = inner[0].with_changes(leading_lines=[blank_line, *leading_lines(inner[0])])
+        new_guard = guard_node.with_changes(body=guard_node.body.with_changes(body=[*moved, *inner]))
         # A removed statement's blank lines pass to the next statement that stays.
         kept: list[cst.BaseStatement] = []
         blank: list[cst.EmptyLine] = []
