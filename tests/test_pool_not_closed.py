@@ -925,3 +925,14 @@ def test_a_line_that_a_backslash_continues_moves_into_the_with_block_with_its_st
         "from multiprocessing import Pool\n\n\ndef main(paths):\n    with Pool() as pool:\n"
         "        sizes = pool.map(size, paths) + \\\n            [len('a \\\n  b')]\n    print(sum(sizes))\n"
     )
+
+
+def test_the_with_block_starts_right_under_its_header() -> None:
+    source = (
+        "from multiprocessing import Pool\n\n\ndef main(paths):\n    pool = Pool()\n\n"
+        "    # one size a path\n    sizes = pool.map(size, paths)\n    print(sum(sizes))\n"
+    )
+    assert check(source).fixed == (
+        "from multiprocessing import Pool\n\n\ndef main(paths):\n    with Pool() as pool:\n"
+        "        # one size a path\n        sizes = pool.map(size, paths)\n    print(sum(sizes))\n"
+    )

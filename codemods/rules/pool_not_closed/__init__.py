@@ -15,6 +15,7 @@ from ...analysis import match as m
 from ...analysis.bindings import bound_node
 from ...analysis.facts import findall
 from ...prechecks.pool_not_closed import KINDS
+from ...rewrite.hoisting import no_blank_first
 from ...rewrite.nodes import one_level_deeper
 from .._base import RuleVisitor, Unfixable
 from .pool_uses import PoolUses, Uses
@@ -181,7 +182,7 @@ class PoolNotClosed(RuleVisitor):
         first = [id(s) for s in body].index(id(statement))
         item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
         deeper = [one_level_deeper(s, self.module.default_indent) for s in body[first + 1 : last + 1]]
-        inner = cst.IndentedBlock(body=deeper, header=statement.trailing_whitespace)
+        inner = no_blank_first(cst.IndentedBlock(body=deeper, header=statement.trailing_whitespace))
         wrapped = cst.With(items=[item], body=inner, leading_lines=statement.leading_lines)
         return block.with_changes(body=[*body[:first], wrapped, *body[last + 1 :]])
 
