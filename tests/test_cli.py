@@ -96,7 +96,7 @@ def test_a_bug_of_mpfix_exits_2_with_its_traceback_and_one_line_that_says_so(
     monkeypatch.setattr(commands, "run", broken)
     monkeypatch.setattr(sys, "argv", ["mpfix", "check", "--no-cache", "job.py"])
     with pytest.raises(SystemExit) as exit_:
-        commands.main()
+        package.cli.main()
     assert exit_.value.code == 2  # not 1, which means findings
     err = capsys.readouterr().err
     assert "RuntimeError: a bug" in err

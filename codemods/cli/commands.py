@@ -45,7 +45,7 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 app = typer.Typer(
     name="mpfix",
     rich_markup_mode=None,
-    pretty_exceptions_enable=False,  # an internal error is reported by ``main``
+    pretty_exceptions_enable=False,  # an internal error is reported by ``mpfix.cli.main``
     add_completion=False,
     no_args_is_help=True,
     # Help as wide as the terminal, up to 120 columns (click stops at 80 by default).
@@ -394,16 +394,3 @@ def _options(
     ] = False,
 ) -> None:
     """Find and fix multiprocessing code that breaks under spawn, forkserver or fork."""
-
-
-def main() -> None:
-    """The `mpfix` console script. A bug of mpfix's own ends the run with its traceback and
-    the exit code of an error (2), which a CI job cannot take for findings (1)."""
-    try:
-        app(prog_name="mpfix")
-    except Exception:
-        import traceback
-
-        traceback.print_exc()
-        typer.echo("mpfix: error: internal error (the traceback above); please report it", err=True)
-        sys.exit(EXIT_ERROR)

@@ -29,7 +29,7 @@ from ..registry import RULES, UnknownRuleError, select
 
 if TYPE_CHECKING:  # imported with the first per-file ignore asked for
     from pathspec import GitIgnoreSpec
-from ..run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern
+from ..run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern, valid_pattern
 from ..run.request import Options
 
 if sys.version_info >= (3, 11):
@@ -303,9 +303,11 @@ def resolve(
             rules = _rules(layer, "select", layer.select)
         rules |= _rules(layer, "extend-select", layer.extend_select or ())
         rules -= _rules(layer, "ignore", layer.ignore or ())
-        _check_patterns(layer, "exclude", layer.exclude or ())
-        _check_patterns(layer, "extend-exclude", layer.extend_exclude or ())
-        _check_patterns(layer, "per-file-ignores", [glob for glob, _ in layer.per_file_ignores or ()])
+        globs = [glob for glob, _ in layer.per_file_ignores or ()]
+        given = {"exclude": layer.exclude, "extend-exclude": layer.extend_exclude, "per-file-ignores": globs}
+        for key, patterns in given.items():
+            if (bad := next((p for p in patterns or () if not valid_pattern(p)), None)) is not None:
+                raise ConfigError(f"{layer.where(key)}: {bad!r} is not a valid pattern")
         if layer.exclude is not None:
             exclude = tuple((layer.base, pattern) for pattern in layer.exclude)
         extend_exclude += tuple((layer.base, pattern) for pattern in layer.extend_exclude or ())
@@ -326,20 +328,6 @@ def resolve(
         per_file_ignores=per_file,
         **scalars,
     )
-
-
-def _check_patterns(layer: Layer, key: str, patterns: Iterable[str]) -> None:
-    """Each of ``patterns`` is a pattern that .gitignore files could hold."""
-    patterns = list(patterns)
-    if not patterns:
-        return
-    from pathspec import GitIgnoreSpec
-
-    for pattern in patterns:
-        try:
-            GitIgnoreSpec.from_lines([pattern])
-        except ValueError:  # the library's error for a pattern it cannot read
-            raise ConfigError(f"{layer.where(key)}: {pattern!r} is not a valid pattern") from None
 
 
 def _ordered(specs: set[RuleSpec]) -> tuple[RuleSpec, ...]:

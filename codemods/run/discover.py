@@ -124,14 +124,15 @@ def _spec(lines: list[str]) -> GitIgnoreSpec:
     try:
         return GitIgnoreSpec.from_lines(lines)
     except ValueError:  # the library's error for a pattern it cannot read
-        return GitIgnoreSpec.from_lines([line for line in lines if _valid([line])])
+        return GitIgnoreSpec.from_lines([line for line in lines if valid_pattern(line)])
 
 
-def _valid(lines: list[str]) -> bool:
+def valid_pattern(line: str) -> bool:
+    """Whether ``line`` is a pattern that a .gitignore file could hold."""
     from pathspec import GitIgnoreSpec
 
     try:
-        GitIgnoreSpec.from_lines(lines)
+        GitIgnoreSpec.from_lines([line])
     except ValueError:
         return False
     return True
