@@ -9,6 +9,7 @@ entry here plus its tests. Standard library only: the registry imports it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -315,8 +316,14 @@ def canonical(qualified_name: str) -> str | None:
 def spellings(apis: Collection[str]) -> frozenset[str]:
     """Every last name a callee resolving to one of ``apis`` can have in source, before
     aliasing: ``Manager`` and ``SyncManager`` both mean the API "Manager"."""
+    return _spellings(frozenset(apis))
+
+
+@functools.cache
+def _spellings(apis: frozenset[str]) -> frozenset[str]:
+    # The pre-checks ask for the same few sets in every module.
     found = {qualified.rsplit(".", 1)[-1] for qualified, (api, _) in BY_QUALIFIED_NAME.items() if api in apis}
-    return frozenset(apis) | found
+    return apis | found
 
 
 def needles() -> tuple[bytes, ...]:

@@ -110,6 +110,7 @@ LAYERS = (
     ("ast", "codemods.analysis.ast_scopes"),
     ("ast", "codemods.analysis.api_refs"),
     ("ast", "codemods.analysis.ast_index"),
+    ("ast", "codemods.analysis.ast_import_time"),
     # The one walk of a module's ast, below both the pre-checks and the project model.
     ("walk", "codemods.analysis.ast_walk"),
     ("ast", "codemods.analysis.ast_api"),

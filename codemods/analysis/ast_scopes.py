@@ -11,6 +11,7 @@ out, so that an answer of "read" is sure and one of "not read" may be wrong the 
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import cached_property
 
@@ -35,10 +36,31 @@ class AstScopes:
 
     @cached_property
     def _parents(self) -> dict[int, ast.AST]:
+        """Every node's parent, for a node whose top-level statement its position cannot tell."""
         return parents_of(self.tree)
 
+    @cached_property
+    def _local(self) -> tuple[list[tuple[int, int]], set[int], dict[int, ast.AST]]:
+        """Where each top-level statement starts (its decorators included), those whose
+        parents are known, and the parents known: most pre-checks ask about a few nodes."""
+        starts = [_start(statement) for statement in self.tree.body]
+        return starts, set(), {}
+
     def parent(self, node: ast.AST) -> ast.AST | None:
-        return self._parents.get(id(node))
+        """The node that holds ``node``; None for the module. Only the parents of the
+        top-level statement that holds it are worked out."""
+        starts, built, known = self._local
+        found = known.get(id(node))
+        if found is not None or node is self.tree:
+            return found
+        index = bisect.bisect_right(starts, _start(node)) - 1 if hasattr(node, "lineno") else -1
+        if index < 0 or index in built:
+            return self._parents.get(id(node))
+        statement = self.tree.body[index]
+        known.update(parents_of(statement))
+        known[id(statement)] = self.tree
+        built.add(index)
+        return known.get(id(node)) or self._parents.get(id(node))
 
     def scope_of(self, node: ast.AST) -> ast.AST:
         """The innermost node of :data:`SCOPES` that holds ``node`` (the module at the top)."""
@@ -340,3 +362,10 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
             pending.append(node.generators[0].iter)
         elif not isinstance(node, SCOPES):
             pending.extend(children(node))
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    """Where ``node`` starts in the source: a decorated definition, at its first decorator."""
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0] if decorators else node
+    return getattr(first, "lineno", 0), getattr(first, "col_offset", 0)

@@ -22,9 +22,10 @@ from ..libraries import spellings
 from .api_refs import ApiRefs
 from .ast_api import AstApi, AstNames
 from .ast_findings import AstSource
+from .ast_import_time import indexed, walked
 from .ast_index import TopLevel
 from .ast_scopes import AstScopes
-from .ast_walk import EVERYWHERE, ModuleIndex, children, index_of, walk
+from .ast_walk import EVERYWHERE, ModuleIndex, index_of, walk
 from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
@@ -295,8 +296,11 @@ class AstFacts:
     @cached_property
     def import_time_calls(self) -> list[tuple[ast.stmt, ast.Call]]:
         """(top-level statement, call) for the calls that run when the module is imported
-        (see :func:`import_time_calls`)."""
-        return [(statement, call) for statement in self.tree.body for call in import_time_calls(statement)]
+        (see mpfix.analysis.ast_import_time), in no particular order."""
+        if self._index is not None:  # each statement's nodes by level: no walk of its own
+            pairs = zip(self.tree.body, self._index.statements, strict=True)
+            return [(statement, call) for statement, levels in pairs for call in indexed(levels, _surely_a_guard)]
+        return [(statement, call) for statement in self.tree.body for call in walked(statement, _surely_a_guard)]
 
     def top_level_callers(self, names: Collection[str], methods: Collection[str]) -> set[str]:
         """Top-level functions that call a bare name in ``names`` or a method in
@@ -379,20 +383,5 @@ def is_main_guard_test(test: ast.expr, strict: bool = False) -> bool:
     return False
 
 
-def import_time_calls(statement: ast.stmt) -> Iterator[ast.Call]:
-    """Calls that run when a module-level statement runs: not those in function bodies,
-    lambdas or ``__main__`` guards (decorators, defaults and class bodies do run). Only a
-    surely recognised guard is skipped, so no call that libcst sees is missed."""
-    pending: list[ast.AST] = [statement]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Call):
-            yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            pending += [*node.decorator_list, node.args]
-        elif isinstance(node, ast.Lambda):
-            pending.append(node.args)
-        elif isinstance(node, ast.If) and is_main_guard_test(node.test, strict=True):
-            pending += node.orelse
-        else:
-            pending.extend(children(node))
+def _surely_a_guard(node: ast.If) -> bool:
+    return is_main_guard_test(node.test, strict=True)
