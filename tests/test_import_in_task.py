@@ -660,3 +660,26 @@ def test_a_name_the_module_imports_lazily_as_something_else_is_left_alone() -> N
     for imports in ("lazy import simplejson as json", "lazy from yaml import json"):
         result = check(LAZY.format(imports=imports))
         assert result.findings == [] and not result.changed, imports
+
+
+@pytest.mark.parametrize("given", ["work", "partial(work, 2)", "functools.partial(work, 2)"])
+def test_a_task_handed_over_through_partial_is_a_task(given: str) -> None:
+    source = f"""\\
+import functools
+import multiprocessing as mp
+from functools import partial
+
+
+def work(x, y=1):
+    import math
+    return math.sqrt(x * y)
+
+
+def main():
+    with mp.Pool() as pool:
+        pool.map({given}, [1])
+"""
+    [finding] = check(source).findings
+    assert (finding.code, finding.line) == ("MP006", 7)
+    # A partial of another function runs that one: this one is only called.
+    assert check(source.replace(f"pool.map({given}, [1])", "pool.map(partial(max, 0), [work(1)])")).findings == []

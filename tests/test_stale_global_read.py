@@ -42,6 +42,52 @@ if __name__ == "__main__":
 """
 
 FIXES = {
+    "task-given-through-partial": (
+        """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def check(item, scale):
+    return DOCS[item] * scale
+
+
+def calculate(docs, items):
+    global DOCS
+    DOCS = docs
+    with Pool(2) as pool:
+        return pool.map(partial(check, scale=2), items)
+
+
+if __name__ == "__main__":
+    print(calculate({"a": 1, "b": 2}, ["a", "b"]))
+""",
+        """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def _init_worker(docs):
+    \"\"\"Pool initializer: bind what the parent shares with this worker process.\"\"\"
+    global DOCS
+    DOCS = docs
+
+
+def check(item, scale):
+    return DOCS[item] * scale
+
+
+def calculate(docs, items):
+    global DOCS
+    DOCS = docs
+    with Pool(2, initializer=_init_worker, initargs=(DOCS,)) as pool:
+        return pool.map(partial(check, scale=2), items)
+
+
+if __name__ == "__main__":
+    print(calculate({"a": 1, "b": 2}, ["a", "b"]))
+""",
+    ),
     "set-by-a-helper-of-main": (
         """\
 import multiprocessing as mp
@@ -373,6 +419,25 @@ if __name__ == "__main__":
 # The twins: the same programs with the value set at import time, where every child sets
 # it too, handed over already, run by threads, or with fork asked for.
 LEFT_ALONE = {
+    "task-given-through-partial": """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def check(item, scale):
+    return DOCS[item] * scale
+
+
+def calculate(docs, items):
+    global DOCS
+    DOCS = docs
+    with Pool(2) as pool:
+        return [pool.map(partial(max, 0), [2]), [check(i, 2) for i in items]]
+
+
+if __name__ == "__main__":
+    print(calculate({"a": 1, "b": 2}, ["a", "b"]))
+""",
     "set-by-a-helper-of-main": """\
 import multiprocessing as mp
 
@@ -514,6 +579,7 @@ def test_leaves_alone(source: str) -> None:
 # The fixed programs that the page does not run, and what they print under every start
 # method (the originals print it under fork, but for the first, which asks for spawn).
 RUN = {
+    "task-given-through-partial": "[2, 4]\n",
     "set-by-a-helper-of-main": "[1, 3, 5]\n",
     "two-names-one-initializer": "[3, 4, 5]\n",
     "helper-of-a-target-reads-it": "t\n['x']\n",

@@ -71,16 +71,29 @@ class Entries:
         if not isinstance(call, cst.Call) or not isinstance(arg, cst.Arg):
             uses.other.append(node)
             return
+        if self._partial(call, arg):  # ``pool.map(partial(f, ...), ...)`` runs f as the task
+            outer = self.parents.get(call)
+            task = self.parents.get(outer) if isinstance(outer, cst.Arg) and outer.value is call else None
+            pool = self._pool_of_task(task) if isinstance(task, cst.Call) and _first(task, outer) else None
+            if pool is not None:
+                uses.tasks.append(pool)
+            else:
+                uses.other.append(node)
+            return
         kind = self.api.call_api(call)
         keyword = arg.keyword.value if arg.keyword is not None else None
         if keyword == "target" and kind == "Process":
             uses.targets.append(call)
         elif kind in POOLS and pool_initializer(call, kind) is node:
             uses.initializes.append(call)
-        elif keyword is None and not arg.star and call.args[0] is arg and (pool := self._pool_of_task(call)):
+        elif _first(call, arg) and (pool := self._pool_of_task(call)):
             uses.tasks.append(pool)
         else:
             uses.other.append(node)
+
+    def _partial(self, call: cst.Call, arg: cst.Arg) -> bool:
+        """``functools.partial(f, ...)``, with ``arg`` its ``f``."""
+        return _first(call, arg) and "functools.partial" in self.api.qualified_names(call.func)
 
     def _pool_of_task(self, call: cst.Call) -> cst.Call | None:
         """The pool call behind ``pool.map(...)``: inline, or the one call bound to the name."""
@@ -105,6 +118,11 @@ class Entries:
             return None
         return value if isinstance(value, cst.Call) and self.api.call_api(value) in POOLS else None
 
+
+
+def _first(call: cst.Call, arg: cst.CSTNode | None) -> bool:
+    """``arg`` is the first argument of ``call``, by position."""
+    return isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star and call.args[0] is arg
 
 
 def entries_of(facts: ModuleFacts) -> Entries:

@@ -267,11 +267,14 @@ class AstFacts:
             if callee in pools:
                 given = [*call.args, *(k.value for k in call.keywords if k.arg == "initializer")]
                 initializers |= {arg.id for arg in given if isinstance(arg, ast.Name)}
-            if callee in TASK_METHODS and call.args and isinstance(call.args[0], ast.Name):
+            task = call.args[0] if callee in TASK_METHODS and call.args else None
+            if isinstance(task, ast.Call) and callee_name(task) == "partial" and task.args:
+                task = task.args[0]  # ``partial(f, ...)`` runs f
+            if isinstance(task, ast.Name):
                 receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
                 made_here = isinstance(receiver, ast.Call) and callee_name(receiver) in pools
                 if made_here or (isinstance(receiver, ast.Name) and receiver.id in made):
-                    tasks.add(call.args[0].id)
+                    tasks.add(task.id)
         functions = set(self.functions)
         return Entries(
             frozenset(targets & functions), frozenset(tasks & functions), frozenset(initializers & functions)
