@@ -655,3 +655,33 @@ def test_the_blank_line_before_the_guard_stays_between_the_moved_code_and_the_gu
         'if __name__ == "__main__":\n    print("starting")\n\n'
         "    # the pool\n    with mp.Pool() as pool:\n        pool.map(work, [1])\n"
     )
+
+
+DOTTED_DEFAULT = """\
+import argparse
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--n", type=int, default=2)
+args = parser.parse_args()
+
+
+def work(i, sep=os.sep):
+    return f"{i}{sep}"
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor() as executor:
+        print(list(executor.map(work, range(args.n))))
+"""
+
+
+def test_a_default_that_reads_a_modules_attribute_lets_the_script_move_past_it() -> None:
+    # `os.sep` is read alike before and after the command line is parsed.
+    fixed = check(DOTTED_DEFAULT).fixed
+    assert fixed.index("def work") < fixed.index('if __name__ == "__main__":') < fixed.index("parser = ")
+    # Its twin changes `os.sep` first: that line stays above the def whose default reads it.
+    changed = DOTTED_DEFAULT.replace("args = parser", 'os.sep = "|"\nargs = parser')
+    fixed = check(changed).fixed
+    assert fixed.index('os.sep = "|"') < fixed.index("def work") < fixed.index("args = parser.parse_args()")

@@ -1675,3 +1675,18 @@ def test_pytest_marks_and_fixtures_may_be_defined_before_the_code_that_moves_int
     [finding] = check(own).findings
     assert finding.fix is Safety.NONE
     assert "code above the definition of `test_pool` (line 16) would move below it" in finding.message
+
+
+def test_a_default_that_reads_a_modules_attribute_may_be_defined_before_the_moved_code() -> None:
+    source = (
+        "import os\nfrom multiprocessing import Pool\n\npool = Pool(2)\n\n\n"
+        'def work(i, sep=os.sep):\n    return f"{i}{sep}"\n\n\nprint(pool.map(work, [1]))\n'
+    )
+    assert check(source).fixed == (
+        "import os\nfrom multiprocessing import Pool\n\n\n"
+        'def work(i, sep=os.sep):\n    return f"{i}{sep}"\n\n\n'
+        'if __name__ == "__main__":\n    pool = Pool(2)\n\n    print(pool.map(work, [1]))\n'
+    )
+    # Its twin changes `os.sep` in the code that would move: the default would read the old one.
+    [finding] = check(source.replace("pool = Pool(2)", 'os.sep = "|"\npool = Pool(2)')).findings
+    assert "code above the definition of `work` (line 8) would move below it" in finding.message

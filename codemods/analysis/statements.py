@@ -220,16 +220,39 @@ def _pure_decorator(decorator: cst.Decorator) -> bool:
     return m.matches(node, _PYTEST_MARKERS)
 
 
-def _pure_params(params: cst.Parameters) -> bool:
+def _pure_params(params: cst.Parameters, dotted: bool = False) -> bool:
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    return all(p.default is None or pure_expression(p.default) for p in every)
+    return all(
+        p.default is None or pure_expression(p.default) or (dotted and _root(p.default) is not None) for p in every
+    )
 
 
-def pure_definition(statement: cst.CSTNode) -> bool:
+def _root(node: cst.BaseExpression) -> str | None:
+    """``os`` of ``os.sep``: the name under an attribute of an attribute ... of it."""
+    if not isinstance(node, cst.Attribute):
+        return None
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def dotted_defaults(statement: cst.CSTNode) -> set[str]:
+    """The names under the defaults of a def that read an attribute of them (``os`` of
+    ``sep=os.sep``): such a default is evaluated alike wherever the def sits, as long as
+    nothing changes that name or its attributes in between."""
+    if not isinstance(statement, cst.FunctionDef):
+        return set()
+    params = statement.params
+    defaults = [p.default for p in [*params.posonly_params, *params.params, *params.kwonly_params] if p.default]
+    return {root for default in defaults if (root := _root(default)) is not None}
+
+
+def pure_definition(statement: cst.CSTNode, dotted: bool = False) -> bool:
     """A def or class whose definition has no side effect, so it may be defined earlier:
-    only pure decorators and defaults; a class body of such defs, constants and docs."""
+    only pure decorators and defaults; a class body of such defs, constants and docs.
+    ``dotted``: a def's default may read an attribute of a name too (see ``dotted_defaults``)."""
     if isinstance(statement, cst.FunctionDef):
-        return all(_pure_decorator(d) for d in statement.decorators) and _pure_params(statement.params)
+        return all(_pure_decorator(d) for d in statement.decorators) and _pure_params(statement.params, dotted)
     if isinstance(statement, cst.ClassDef):
         if statement.decorators or not all(
             isinstance(a.value, (cst.Name, cst.Attribute)) for a in [*statement.bases, *statement.keywords]

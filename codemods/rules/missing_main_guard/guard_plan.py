@@ -30,6 +30,7 @@ from ...analysis.statements import (
     PURE_BUILTINS,
     calls_in,
     definition_time_parts,
+    dotted_defaults,
     is_definition,
     is_docstring,
     is_import,
@@ -205,7 +206,8 @@ class GuardPlan:
             raise Unfixable(f"`{used_early[0]}` (line {line}) is used by code above it that would move under the guard")
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             parts = set().union(*(names_in(p) for p in definition_time_parts(statement)))
-            if not pure_definition(statement) or parts & moved_bindings or parts & PURE_BUILTINS & self.globals:
+            changed = moved_bindings | (dotted_defaults(statement) & moved_names)  # read, or changed in place
+            if not pure_definition(statement, dotted=True) or parts & changed or parts & PURE_BUILTINS & self.globals:
                 raise Unfixable(
                     f"code above the definition of `{statement.name.value}` (line {line}) would move below it, into "
                     "the guard, and its decorators, defaults or class body may depend on that code running first"
