@@ -473,10 +473,9 @@ import pytest
 multiprocessing.set_start_method({method}, force=True)
 
 
-@pytest.fixture(autouse=True)
-def forget_the_start_method():
+def with_the_default_method(run):
     multiprocessing.set_start_method({method}, force=True)
-    yield
+    run()
     multiprocessing.set_start_method(method={method}, force=True)
 """
 
@@ -485,9 +484,48 @@ def forget_the_start_method():
 @pytest.mark.parametrize("at_module_level", [True, False], ids=["also-at-module-level", "in-functions-only"])
 def test_forgetting_the_chosen_start_method_is_left_alone(precheck: bool, at_module_level: bool) -> None:
     # `set_start_method(None, force=True)` chooses no method: the next use takes the
-    # platform's default, as if nothing had been chosen. Its twin, choosing spawn, is reported.
+    # platform's default, as if nothing had been chosen (a test's clean-up, as a rule). Its
+    # twin, choosing spawn, is reported.
     source = FORGOTTEN if at_module_level else FORGOTTEN.replace("\nmultiprocessing.set_start_method", "\n#")
     assert analyze(source.format(method="None"), rules=CASES.specs, precheck=precheck).findings == []
     chosen = analyze(source.format(method='"spawn"'), rules=CASES.specs, precheck=precheck).findings
-    lines = [4, 9, 11] if at_module_level else [9, 11]
+    lines = [4, 8, 10] if at_module_level else [8, 10]
     assert [(f.code, f.line) for f in chosen] == [("MP017", line) for line in lines]
+
+
+IN_TESTS = """\
+import multiprocessing
+import unittest
+
+import pytest
+
+
+@pytest.fixture
+def spawn_context():
+    multiprocessing.set_start_method("spawn", force=True)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def forkserver():
+    multiprocessing.set_start_method("forkserver", force=True)
+
+
+def test_under_spawn():
+    multiprocessing.set_start_method("spawn", force=True)
+
+
+class Pickling(unittest.TestCase):
+    def setUp(self):
+        multiprocessing.set_start_method("spawn", force=True)
+"""
+
+
+@pytest.mark.parametrize("precheck", [True, False])
+def test_a_test_its_set_up_and_a_fixture_choose_the_method_their_tests_run_under(precheck: bool) -> None:
+    assert analyze(IN_TESTS, rules=CASES.specs, precheck=precheck).findings == []
+    # Their twins: the same calls in functions that a program may call.
+    library = IN_TESTS.replace("@pytest.fixture(autouse=True)\n", "").replace("@pytest.fixture\n", "")
+    library = library.replace("def test_under", "def run_under").replace("def setUp", "def prepare")
+    found = analyze(library, rules=CASES.specs, precheck=precheck).findings
+    assert [(f.code, f.line) for f in found] == [("MP017", 8), ("MP017", 13), ("MP017", 17), ("MP017", 22)]

@@ -4,6 +4,7 @@ its findings in functions, decided on `ast` as the rule's libcst side makes them
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..analysis.ast_api import UNSURE, full_name
@@ -99,7 +100,7 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
         top, _ = reach.top_scope(call)
         if top is None:
             return None  # at module level: the rule may fix it
-        if reach.in_parent_only(call, referenced):
+        if reach.in_parent_only(call, referenced) or _in_a_test(facts, call):
             continue
         given = positional_args(call)
         method = given[0] if given else keyword_value(call, "method")
@@ -257,4 +258,31 @@ def _is_script(facts: AstFacts) -> bool | None:
                 return None
             if "sys.argv" in found:  # type: ignore[operator]
                 return True
+    return False
+
+
+# The functions that only a test runner calls: unittest's and pytest's set-up and tear-down.
+TEST_HOOKS = frozenset(
+    {"setUp", "tearDown", "setUpClass", "tearDownClass", "setUpModule", "tearDownModule", "asyncSetUp"}
+    | {"asyncTearDown", "setup_module", "teardown_module", "setup_function", "teardown_function", "setup_class"}
+    | {"teardown_class", "setup_method", "teardown_method"}
+)
+FIXTURES = frozenset({"pytest.fixture", "fixture"})
+
+
+def is_test_code(name: str, decorators: Iterable[str | None]) -> bool:
+    """A function of that name and decorators (their dotted names, calls passed through)
+    is a test, a test's set-up or tear-down, or a pytest fixture: it chooses the start
+    method for the tests that it runs, as a script does for itself."""
+    return name.startswith("test") or name in TEST_HOOKS or any(d in FIXTURES for d in decorators)
+
+
+def _in_a_test(facts: AstFacts, call: ast.Call) -> bool:
+    """The ``ast`` twin of the rule's ``_in_a_test``: some function around ``call`` is test code."""
+    node: ast.AST | None = facts.scopes.parent(call)
+    while node is not None:
+        function = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        if function is not None and is_test_code(function.name, map(full_name, function.decorator_list)):
+            return True
+        node = facts.scopes.parent(node)
     return False

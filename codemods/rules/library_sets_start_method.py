@@ -12,6 +12,7 @@ then ``ctx.Pool()``, ``ctx.Process()``, ``ctx.Queue()``...
 from __future__ import annotations
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import GlobalScope
 
 from ..analysis import match as m
@@ -27,6 +28,7 @@ from ..prechecks.library_sets_start_method import (
     WARNING_CALLS,
     catches_runtime_error,
     in_function_message,
+    is_test_code,
 )
 from ..rewrite.fresh_names import FreshNames
 from ..rewrite.handover import add_keyword
@@ -90,6 +92,8 @@ class LibrarySetsStartMethod(RuleVisitor):
         called = {name for name in reach.parent_only(guards) if self._referenced(name)}
         if scope is None or reach.runs_in_parent_only(scope, called, guards):  # type: ignore[arg-type]
             return
+        if self._in_a_test(node):
+            return  # a test, its set-up or a fixture chooses the method its tests run under
         forced = _forced(node)
         warned = forced and self._warned(node)
         catcher = self._catcher(node)
@@ -117,6 +121,16 @@ class LibrarySetsStartMethod(RuleVisitor):
             if not names & GET_START_METHOD:
                 return False
         return bool(bindings)
+
+    def _in_a_test(self, call: cst.Call) -> bool:
+        """Some function around ``call`` is test code (see ``is_test_code``)."""
+        function = self._function_of(call)
+        while function is not None:
+            decorators = [get_full_name_for_node(d.decorator) for d in function.decorators]
+            if is_test_code(function.name.value, decorators):
+                return True
+            function = self._function_of(function)
+        return False
 
     def _function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         current = self.parent(node)
