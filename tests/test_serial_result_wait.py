@@ -1687,6 +1687,30 @@ def test_the_loop_over_the_handles_keeps_a_target_read_elsewhere(source: str) ->
     assert "for handle in handles:" in check(alone).fixed
 
 
+@pytest.mark.parametrize("declared", ["global x", "nonlocal x"])
+def test_the_loop_over_the_handles_keeps_a_target_of_another_scope(declared: str) -> None:
+    # The loop binds a name of the module, or of the function around: others read it after.
+    source = textwrap.dedent(
+        f"""\
+        x = None
+
+        def outer(pool, xs):
+            x = None
+
+            def run():
+                {declared}
+                for x in xs:
+                    pool.apply_async(f, (x,)).get()
+
+            run()
+            return x
+        """
+    )
+    fixed = check(source).fixed
+    assert "[(x, pool.apply_async(f, (x,))) for x in xs]" in fixed
+    assert "for x, handle in handles:" in fixed
+
+
 def test_comprehension_handle_avoids_a_name_it_reads() -> None:
     source = "def run(pool, xs, handle):\n    return [pool.apply_async(f, (x, handle)).get() for x in xs]\n"
     assert check(source).fixed == (

@@ -253,7 +253,10 @@ class SerialResultWait(RuleVisitor):
         if not isinstance(scope, FunctionScope):
             return True
         for name in names:
-            for assignment in scope.assignments[name]:
+            assignments = list(scope.assignments[name])
+            if not assignments:  # ``global`` or ``nonlocal``: the loop binds another scope's name
+                return True
+            for assignment in assignments:
                 for access in assignment.references:
                     if not any(self._within(access.node, part) for part in inside):
                         return True
