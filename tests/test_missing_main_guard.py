@@ -1690,3 +1690,21 @@ def test_a_default_that_reads_a_modules_attribute_may_be_defined_before_the_move
     # Its twin changes `os.sep` in the code that would move: the default would read the old one.
     [finding] = check(source.replace("pool = Pool(2)", 'os.sep = "|"\npool = Pool(2)')).findings
     assert "code above the definition of `work` (line 8) would move below it" in finding.message
+
+
+def test_a_default_that_reads_an_attribute_the_moved_code_may_change_keeps_the_code_where_it_is() -> None:
+    # `configure()` sets `settings.level` before `scale` is defined: its default is 5.
+    # Defined first, it would be 1. Neither the name nor the function is an import's.
+    source = (
+        "import multiprocessing as mp\n\n\nclass Settings:\n    level = 1\n\n\nsettings = Settings()\n\n\n"
+        "def configure():\n    settings.level = 5\n\n\ndef child():\n    pass\n\n\n"
+        "proc = mp.Process(target=child)\nproc.start()\nconfigure()\n\n\n"
+        "def scale(x, level=settings.level):\n    return x * level\n\n\nproc.join()\nprint(scale(1))\n"
+    )
+    [finding] = check(source).findings
+    assert finding.fix is Safety.NONE
+    assert "code above the definition of `scale` (line 24) would move below it" in finding.message
+    # With a module's attribute, read by nothing that moves, the fix applies.
+    read = source.replace("level=settings.level", "level=os.sep").replace("configure()\n", "")
+    read = read.replace("import multiprocessing as mp\n", "import multiprocessing as mp\nimport os\n")
+    assert check(read).findings[0].fix is Safety.SAFE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 
 import libcst as cst
 
@@ -236,10 +236,30 @@ def _root(node: cst.BaseExpression) -> str | None:
     return node.value if isinstance(node, cst.Name) else None
 
 
+def dotted_defaults_hold(
+    statement: cst.CSTNode, moved: Sequence[cst.CSTNode], imported: Collection[str], local: Collection[str]
+) -> bool:
+    """Whether the defaults of ``statement`` that read an attribute (``sep=os.sep``) read
+    the same before the code ``moved`` runs as after it: each reads an attribute of a name
+    that imports alone bind (``imported``), and that code neither names it nor calls a
+    function or class of the module (``local``), which could change it; as elsewhere, the
+    functions that imports bind are taken to change nothing of another module's."""
+    roots = dotted_defaults(statement)
+    if not roots:
+        return True
+    if not roots <= set(imported):
+        return False
+    for node in moved:
+        calls = calls_in(node, whole_functions=True)
+        if roots & names_in(node) or any(isinstance(c.func, cst.Name) and c.func.value in local for c in calls):
+            return False
+    return True
+
+
 def dotted_defaults(statement: cst.CSTNode) -> set[str]:
     """The names under the defaults of a def that read an attribute of them (``os`` of
     ``sep=os.sep``): such a default is evaluated alike wherever the def sits, as long as
-    nothing changes that name or its attributes in between."""
+    nothing changes that name or its attributes in between (see ``dotted_defaults_hold``)."""
     if not isinstance(statement, cst.FunctionDef):
         return set()
     params = statement.params

@@ -22,6 +22,7 @@ from ..analysis.statements import (
     calls_in,
     definition_time_parts,
     dotted_defaults,
+    dotted_defaults_hold,
     is_definition,
     mutated_roots,
     names_in,
@@ -284,14 +285,16 @@ class ImportSideEffects(RuleVisitor):
         movable: set[int] = set()
         passed_binds: set[str] = set()  # names bound by the definitions passed over
         passed_reads: set[str] = set()  # names those definitions read when they run
-        passed_dotted: set[str] = set()  # names whose attributes their defaults read (``os.sep``)
+        passed_dotted: list[cst.BaseStatement] = []  # those whose defaults read an attribute (``os.sep``)
+        imported = imported_only(body, reach)
+        local = {s.name.value for s in body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
         for index in range(guard - 1, -1, -1):
             statement = body[index]
             binds = reach.bindings[index]
             if pure_definition(statement, dotted=True) or pure_assignment(statement):
                 # Without side effects it may stay where it is: the moved code passes it.
                 passed_binds |= binds
-                passed_dotted |= dotted_defaults(statement)
+                passed_dotted += [statement] if dotted_defaults(statement) else []
                 passed_reads |= set().union(*map(names_in, definition_time_parts(statement))) | (
                     names_in(statement) if pure_assignment(statement) else set()
                 )
@@ -300,7 +303,7 @@ class ImportSideEffects(RuleVisitor):
                 and not (binds | mutated_roots(statement)) & needed
                 and not names_in(statement) & passed_binds
                 and not binds & passed_reads
-                and not mutated_roots(statement) & passed_dotted
+                and all(dotted_defaults_hold(passed, [statement], imported, local) for passed in passed_dotted)
             ):
                 movable.add(index)
             else:

@@ -30,7 +30,7 @@ from ...analysis.statements import (
     PURE_BUILTINS,
     calls_in,
     definition_time_parts,
-    dotted_defaults,
+    dotted_defaults_hold,
     is_definition,
     is_docstring,
     is_import,
@@ -193,6 +193,11 @@ class GuardPlan:
         line = self.line_of(self.body[self.thread])
         return f"; it moves because it follows the thread started on line {line}, which no child runs under fork"
 
+    def _local_callables(self) -> set[str]:
+        """The module's own functions and classes, which code that calls them may use to
+        change anything."""
+        return {s.name.value for s in self.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+
     def _check_hoist(self, index: int, moved_before: list[int]) -> None:
         """``body[index]`` stays at module level but ends up above ``moved_before``."""
         if not moved_before:
@@ -206,8 +211,11 @@ class GuardPlan:
             raise Unfixable(f"`{used_early[0]}` (line {line}) is used by code above it that would move under the guard")
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             parts = set().union(*(names_in(p) for p in definition_time_parts(statement)))
-            changed = moved_bindings | (dotted_defaults(statement) & moved_names)  # read, or changed in place
-            if not pure_definition(statement, dotted=True) or parts & changed or parts & PURE_BUILTINS & self.globals:
+            moved = [self.body[j] for j in moved_before]
+            holds = dotted_defaults_hold(statement, moved, self.imported, self._local_callables())
+            if not pure_definition(statement, dotted=True) or not holds or parts & moved_bindings or (
+                parts & PURE_BUILTINS & self.globals
+            ):
                 raise Unfixable(
                     f"code above the definition of `{statement.name.value}` (line {line}) would move below it, into "
                     "the guard, and its decorators, defaults or class body may depend on that code running first"
