@@ -936,3 +936,19 @@ def test_the_with_block_starts_right_under_its_header() -> None:
         "from multiprocessing import Pool\n\n\ndef main(paths):\n    with Pool() as pool:\n"
         "        # one size a path\n        sizes = pool.map(size, paths)\n    print(sum(sizes))\n"
     )
+
+
+def test_a_definition_between_the_pool_and_its_last_use_stays_at_module_level() -> None:
+    source = (
+        "import multiprocessing as mp\n\npool = mp.Pool(2)\n\n\ndef helper(x):\n    return -x\n\n\n"
+        "print(pool.map(abs, [1, -2]))\n"
+    )
+    result = check(source, unsafe_fixes=True)
+    [finding] = result.findings
+    assert finding.fix is Safety.NONE and not result.changed
+    assert "`helper` (line 6) is defined while the pool is in use; define it before the pool is created" in (
+        finding.message
+    )
+    # Its twin, defined before the pool, is fixed.
+    moved = source.replace("pool = mp.Pool(2)\n\n\n", "").replace("print(", "pool = mp.Pool(2)\nprint(")
+    assert check(moved).fixed.endswith("with mp.Pool(2) as pool:\n    print(pool.map(abs, [1, -2]))\n")
