@@ -529,3 +529,10 @@ def test_a_test_its_set_up_and_a_fixture_choose_the_method_their_tests_run_under
     library = library.replace("def test_under", "def run_under").replace("def setUp", "def prepare")
     found = analyze(library, rules=CASES.specs, precheck=precheck).findings
     assert [(f.code, f.line) for f in found] == [("MP017", 8), ("MP017", 13), ("MP017", 17), ("MP017", 22)]
+    # A test's name counts only in a module that imports a test framework: pytest runs the
+    # `test_*` functions of test modules alone.
+    named = IN_TESTS.replace("import unittest\n", "").replace("unittest.TestCase", "object")
+    named = named.replace("\nimport pytest\n", "\n").replace("@pytest.fixture(autouse=True)\n", "")
+    named = named.replace("@pytest.fixture\n", "")
+    found = analyze(named, rules=CASES.specs, precheck=precheck).findings
+    assert [(f.code, f.line) for f in found] == [("MP017", 6), ("MP017", 11), ("MP017", 15), ("MP017", 20)]

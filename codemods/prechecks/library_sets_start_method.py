@@ -270,19 +270,33 @@ TEST_HOOKS = frozenset(
 FIXTURES = frozenset({"pytest.fixture", "fixture"})
 
 
-def is_test_code(name: str, decorators: Iterable[str | None]) -> bool:
+TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
+
+
+def is_test_code(name: str, decorators: Iterable[str | None], in_tests: bool) -> bool:
     """A function of that name and decorators (their dotted names, calls passed through)
-    is a test, a test's set-up or tear-down, or a pytest fixture: it chooses the start
-    method for the tests that it runs, as a script does for itself."""
-    return name.startswith("test") or name in TEST_HOOKS or any(d in FIXTURES for d in decorators)
+    is a pytest fixture, or, in a module that imports a test framework (``in_tests``), a
+    test or a test's set-up or tear-down: it chooses the start method for the tests that
+    it runs, as a script does for itself."""
+    return any(d in FIXTURES for d in decorators) or (in_tests and (name.startswith("test") or name in TEST_HOOKS))
+
+
+def imports_a_test_framework(imported: Iterable[str | None]) -> bool:
+    """Whether one of the modules that a module's imports name (``a.b`` of ``import a.b``
+    and of ``from a.b import c``) is pytest or unittest, or a module of theirs."""
+    return any((name or "").split(".")[0] in TEST_FRAMEWORKS for name in imported)
 
 
 def _in_a_test(facts: AstFacts, call: ast.Call) -> bool:
     """The ``ast`` twin of the rule's ``_in_a_test``: some function around ``call`` is test code."""
+    imports = facts.nodes(ast.Import, ast.ImportFrom)
+    named: list[str | None] = [a.name for node in imports if isinstance(node, ast.Import) for a in node.names]
+    named += [node.module for node in imports if isinstance(node, ast.ImportFrom) and not node.level]
+    in_tests = imports_a_test_framework(named)
     node: ast.AST | None = facts.scopes.parent(call)
     while node is not None:
         function = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-        if function is not None and is_test_code(function.name, map(full_name, function.decorator_list)):
+        if function is not None and is_test_code(function.name, map(full_name, function.decorator_list), in_tests):
             return True
         node = facts.scopes.parent(node)
     return False

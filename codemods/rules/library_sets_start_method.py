@@ -27,6 +27,7 @@ from ..prechecks.library_sets_start_method import (
     GET_START_METHOD,
     WARNING_CALLS,
     catches_runtime_error,
+    imports_a_test_framework,
     in_function_message,
     is_test_code,
 )
@@ -124,10 +125,18 @@ class LibrarySetsStartMethod(RuleVisitor):
 
     def _in_a_test(self, call: cst.Call) -> bool:
         """Some function around ``call`` is test code (see ``is_test_code``)."""
+        imports = findall(self.module, m.Import() | m.ImportFrom())
+        named = [get_full_name_for_node(a.name) for i in imports if isinstance(i, cst.Import) for a in i.names]
+        named += [
+            get_full_name_for_node(i.module) if i.module is not None else None
+            for i in imports
+            if isinstance(i, cst.ImportFrom) and not i.relative
+        ]
+        in_tests = imports_a_test_framework(named)
         function = self._function_of(call)
         while function is not None:
             decorators = [get_full_name_for_node(d.decorator) for d in function.decorators]
-            if is_test_code(function.name.value, decorators):
+            if is_test_code(function.name.value, decorators, in_tests):
                 return True
             function = self._function_of(function)
         return False
