@@ -670,6 +670,42 @@ if __name__ == "__main__":
 """,
         id="nested-function-takes-the-imports-of-its-function-along",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+from functools import partial
+
+
+def run(items):
+    def inner(x, y):
+        return x + y
+
+    with mp.Pool(2) as pool:
+        return pool.map(partial(inner, y=1), items)
+
+
+if __name__ == "__main__":
+    print(run([1, 2]))
+""",
+        """\
+import multiprocessing as mp
+from functools import partial
+
+
+def inner(x, y):
+    return x + y
+
+
+def run(items):
+    with mp.Pool(2) as pool:
+        return pool.map(partial(inner, y=1), items)
+
+
+if __name__ == "__main__":
+    print(run([1, 2]))
+""",
+        id="nested-function-wrapped-in-partial",
+    ),
 ]
 
 
@@ -680,6 +716,7 @@ RUNS = {
     "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
     "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
     "nested-function-takes-the-imports-of-its-function-along": "[6.0, 11.0]\n",
+    "nested-function-wrapped-in-partial": "[2, 3]\n",
 }
 
 
@@ -875,6 +912,26 @@ def test_leaves_alone(source: str) -> None:
 
 
 REPORTED = [
+    pytest.param(
+        """\
+import multiprocessing as mp
+from functools import partial
+
+
+def run(items):
+    def inner(x, y):
+        return x + y
+
+    with mp.Pool(2) as pool:
+        return pool.map(partial(inner, y=1), items) + [inner(0, 1)]
+
+
+if __name__ == "__main__":
+    print(run([1, 2]))
+""",
+        "`inner` is also used in `run` other than as a task",
+        id="nested-function-wrapped-in-partial",
+    ),
     pytest.param(
         """\
 import multiprocessing as mp

@@ -383,6 +383,9 @@ class UnpicklableTask(RuleVisitor):
         """``node`` is the task of a call that sends it to another process."""
         arg = self.parents.get(node)
         call = self.parents.get(arg) if isinstance(arg, cst.Arg) else None
+        if isinstance(call, cst.Call) and "functools.partial" in self.api.qualified_names(call.func):
+            given = positional(call)
+            return bool(given) and given[0] is arg and self._as_task(call)  # the task is partial(node, ...)
         site = self._site(call) if isinstance(call, cst.Call) else None
         return site is not None and site.task is node
 
