@@ -167,8 +167,9 @@ class PoolNotClosed(RuleVisitor):
                 f"the name is assigned again on line {self.line(rebinding)} while the pool may still be in use"
             )
         start = ids.index(id(statement))
-        nested = next((s for s in body[start + 1 : end + 1] if isinstance(s, (cst.FunctionDef, cst.ClassDef))), None)
-        if nested is not None:  # a `with` block would hold it, and a later guard would hide it from importers
+        definitions = [s for s in body[start + 1 : end + 1] if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+        nested = definitions[0] if definitions and isinstance(block, cst.Module) else None
+        if nested is not None:  # at module level, a `with` block would hold it, and a guard then hide it from importers
             raise Unfixable(
                 f"`{nested.name.value}` (line {self.line(nested)}) is defined while the pool is in use; "
                 "define it before the pool is created"
