@@ -953,7 +953,10 @@ def test_a_definition_between_the_pool_and_its_last_use_stays_at_module_level() 
     moved = source.replace("pool = mp.Pool(2)\n\n\n", "").replace("print(", "pool = mp.Pool(2)\nprint(")
     assert check(moved).fixed.endswith("with mp.Pool(2) as pool:\n    print(pool.map(abs, [1, -2]))\n")
     # In a function, the `with` block may hold a local function: it is defined alike.
-    local = "def main():\n    pool = mp.Pool(2)\n\n    def helper(x):\n        return -x\n\n    print(pool.map(abs, [1]))\n"
+    local = (
+        "def main():\n    pool = mp.Pool(2)\n\n    def helper(x):\n        return -x\n\n"
+        "    print(pool.map(abs, [1]))\n"
+    )
     assert check("import multiprocessing as mp\n\n\n" + local).fixed.endswith(
         "    with mp.Pool(2) as pool:\n        def helper(x):\n            return -x\n\n"
         "        print(pool.map(abs, [1]))\n"
