@@ -1674,6 +1674,10 @@ def test_two_loops_in_one_function_get_their_own_names() -> None:
             id="read-by-a-nested-function",
         ),
         pytest.param("for x in xs:\n    print(pool.apply_async(f, (x,)).get())\n", id="a-module-global"),
+        pytest.param(
+            "def run(pool, xs):\n    for x in xs:\n        pool.apply_async(f, (x,)).get()\n    return locals()\n",
+            id="read-through-locals",
+        ),
     ],
 )
 def test_the_loop_over_the_handles_keeps_a_target_read_elsewhere(source: str) -> None:
@@ -1682,6 +1686,7 @@ def test_the_loop_over_the_handles_keeps_a_target_read_elsewhere(source: str) ->
     assert "[(x, pool.apply_async(f, (x,))) for x in xs]" in fixed
     assert "for x, handle in handles:" in fixed
     alone = source.replace("print(x)", "print()").replace("print(x, ", "print(").replace("return x", "return 1")
+    alone = alone.replace("locals()", "{}")
     if not alone.startswith("def "):  # in a function, where no other module reads it
         alone = "def run(pool, xs):\n" + textwrap.indent(alone, "    ")
     assert "for handle in handles:" in check(alone).fixed

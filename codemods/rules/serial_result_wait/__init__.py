@@ -17,6 +17,8 @@ from .loop_split import Wait
 
 MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
 TITLE = "Submit every task first, then wait for the results in order"
+# Builtins that read a function's local names without naming them.
+_DYNAMIC_READS = ("locals", "vars", "eval", "exec")
 # Builtins that consume a generator to its end at once.
 EAGER = frozenset({"sum", "list", "tuple", "set", "frozenset", "sorted", "min", "max", "dict"})
 # The arguments that give a pool's or an executor's number of workers.
@@ -250,8 +252,8 @@ class SerialResultWait(RuleVisitor):
         ``loop`` that move into the submitting comprehension): by the rest of the loop,
         after it, or by a nested function. At module level, another module may read them."""
         scope = self.scope(loop)
-        if not isinstance(scope, FunctionScope):
-            return True
+        if not isinstance(scope, FunctionScope) or any(scope.accesses[name] for name in _DYNAMIC_READS):
+            return True  # another module, or ``locals()`` and its kin, may read any of them
         for name in names:
             assignments = list(scope.assignments[name])
             if not assignments:  # ``global`` or ``nonlocal``: the loop binds another scope's name
