@@ -256,6 +256,12 @@ def dotted_defaults_hold(
     return True
 
 
+def module_callables(body: Sequence[cst.CSTNode]) -> set[str]:
+    """The names of a module's own top-level functions and classes: code that calls one
+    may change anything (see ``dotted_defaults_hold``)."""
+    return {s.name.value for s in body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+
+
 def dotted_defaults(statement: cst.CSTNode) -> set[str]:
     """The names under the defaults of a def that read an attribute of them (``os`` of
     ``sep=os.sep``): such a default is evaluated alike wherever the def sits, as long as

@@ -24,6 +24,7 @@ from ..analysis.statements import (
     dotted_defaults,
     dotted_defaults_hold,
     is_definition,
+    module_callables,
     mutated_roots,
     names_in,
     pure_assignment,
@@ -287,7 +288,7 @@ class ImportSideEffects(RuleVisitor):
         passed_reads: set[str] = set()  # names those definitions read when they run
         passed_dotted: list[cst.BaseStatement] = []  # those whose defaults read an attribute (``os.sep``)
         imported = imported_only(body, reach)
-        local = {s.name.value for s in body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+        local = module_callables(body)
         for index in range(guard - 1, -1, -1):
             statement = body[index]
             binds = reach.bindings[index]

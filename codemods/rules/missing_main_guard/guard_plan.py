@@ -34,6 +34,7 @@ from ...analysis.statements import (
     is_definition,
     is_docstring,
     is_import,
+    module_callables,
     mutated_roots,
     names_in,
     pure_assignment,
@@ -193,11 +194,6 @@ class GuardPlan:
         line = self.line_of(self.body[self.thread])
         return f"; it moves because it follows the thread started on line {line}, which no child runs under fork"
 
-    def _local_callables(self) -> set[str]:
-        """The module's own functions and classes, which code that calls them may use to
-        change anything."""
-        return {s.name.value for s in self.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
-
     def _check_hoist(self, index: int, moved_before: list[int]) -> None:
         """``body[index]`` stays at module level but ends up above ``moved_before``."""
         if not moved_before:
@@ -212,7 +208,7 @@ class GuardPlan:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             parts = set().union(*(names_in(p) for p in definition_time_parts(statement)))
             moved = [self.body[j] for j in moved_before]
-            holds = dotted_defaults_hold(statement, moved, self.imported, self._local_callables())
+            holds = dotted_defaults_hold(statement, moved, self.imported, module_callables(self.body))
             if not pure_definition(statement, dotted=True) or not holds or parts & moved_bindings or (
                 parts & PURE_BUILTINS & self.globals
             ):
