@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from mpfix.analysis.ast_scopes import AstScopes
 from mpfix.analysis.ast_walk import (
     CLASS,
     FUNCTION,
@@ -113,6 +114,25 @@ def test_the_walks_find_what_pythons_own_walks_find(tree: ast.Module) -> None:
             # Python makes one operator node of each kind (``+``, ``not``, ``<``), shared.
             assert parents[id(child)] is node or isinstance(child, OPERATORS)
     assert len(parents) == len(set(_no_markers(ast.walk(tree)))) - 1  # every node but the root
+
+
+@pytest.mark.parametrize("tree", TREES, ids=range(len(TREES)))
+def test_the_parent_worked_out_for_one_statement_is_the_parent_of_the_whole_map(tree: ast.Module) -> None:
+    # Asked last node first, so that each statement's parents are worked out on their own,
+    # decorators and nodes without a position included.
+    every = parents_of(tree)
+    scopes = AstScopes(tree)
+    for node in reversed(list(walk(tree))):
+        if not isinstance(node, OPERATORS):
+            assert scopes.parent(node) is every.get(id(node))
+    assert "_parents" not in vars(scopes)  # the whole module's map was never needed
+    # A decorator asked first: its statement starts at the first decorator, above the `def`.
+    for statement in tree.body:
+        decorators = getattr(statement, "decorator_list", [])
+        if decorators:
+            alone = AstScopes(tree)
+            assert alone.parent(decorators[0]) is statement
+            assert "_parents" not in vars(alone)
 
 
 @pytest.mark.parametrize("tree", TREES, ids=range(len(TREES)))
