@@ -356,6 +356,12 @@ class analysing:
         _active = self.previous
 
 
+def parents_in(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
+    """Each node's parent in ``module`` when it is the module under analysis; else None."""
+    facts = _active
+    return facts.parents if facts is not None and facts.module is module else None
+
+
 def _types_of(matcher: object) -> list[type] | None:
     """The node types a matcher can match, or None when that is not plain to see."""
     if isinstance(matcher, m.OneOf):

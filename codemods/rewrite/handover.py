@@ -15,6 +15,7 @@ from typing import TypeVar
 import libcst as cst
 
 from ..analysis import match as m
+from ..analysis.facts import parents_in
 from .nodes import as_block_statement, leading_lines, split_blank_prefix
 
 Node = TypeVar("Node", bound=cst.CSTNode)
@@ -37,18 +38,31 @@ class Edits(cst.CSTTransformer):
         self._removed: set[int] = set()
         self._origin: dict[int, int] = {}  # id(updated statement) -> id(original statement)
 
+        self._targets: list[cst.CSTNode] = []  # every node changed, inserted before or removed
+        self._reach: set[int] | None = None  # the nodes that hold a target (None: every node)
+
     def change(self, node: Node, how: Callable[[Node], cst.CSTNode]) -> None:
         # Kept by node identity, of every kind at once: each ``how`` gets the node it was given for.
         self._changes[id(node)].append(how)  # type: ignore[arg-type]
+        self._targets.append(node)
 
     def insert_before(self, anchor: cst.BaseStatement, statements: Sequence[cst.BaseStatement]) -> None:
         self._before[id(anchor)].extend(statements)
+        self._targets.append(anchor)
 
     def remove(self, statement: cst.BaseStatement) -> None:
         self._removed.add(id(statement))
+        self._targets.append(statement)
 
     def apply(self, module: cst.Module) -> cst.Module:
+        """``module`` with the edits made. In the module under analysis only the nodes
+        that hold an edited one are visited: a subtree without one comes back as it is,
+        as the full transformation would give it back."""
+        self._reach = _holding(module, self._targets)
         return module.visit(self)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return super().on_visit(node) and (self._reach is None or id(node) in self._reach)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         updated = super().on_leave(original_node, updated_node)
@@ -91,6 +105,23 @@ class Edits(cst.CSTTransformer):
             pending = []
             result.append(statement)
         return result
+
+
+def _holding(module: cst.Module, targets: Sequence[cst.CSTNode]) -> set[int] | None:
+    """The ids of ``targets`` and of every node above one in ``module``; None when that is
+    not known (``module`` is not the module under analysis, or a target is not in it)."""
+    parents = parents_in(module)
+    if parents is None:
+        return None
+    holding = {id(module)}
+    for target in targets:
+        node: cst.CSTNode | None = target
+        while node is not None and id(node) not in holding:
+            holding.add(id(node))
+            node = parents.get(node)
+        if node is None:  # the walk up left the module: the target is not one of its nodes
+            return None
+    return holding
 
 
 # -- the pieces ------------------------------------------------------------------------
