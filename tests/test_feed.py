@@ -127,3 +127,28 @@ def test_a_warm_run_hands_nothing_to_the_summary_workers(tmp_path: Path, monkeyp
     handed.clear()
     warm = run(Request([str(tmp_path)], check, jobs=2, cache=ResultCache(tmp_path / ".cache")))
     assert warm == cold and handed == []
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_the_collector_is_off_while_a_file_is_worked_on_and_as_it_was_after(
+    collector_on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's trees are not walked by collections while they are built; a process that
+    embeds mpfix gets its collector back as it had it."""
+    import gc
+
+    from mpfix.analysis.project import summary
+
+    seen: list[bool] = []
+    parse = summary.parse
+    monkeypatch.setattr(summary, "parse", lambda data: seen.append(gc.isenabled()) or parse(data))
+    item = _items(1)[0]
+    was = gc.isenabled()
+    try:
+        gc.enable() if collector_on else gc.disable()
+        made = workers.summarize_and_screen(item)
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False]
+    assert made[0] is not None  # the summary was made all the same

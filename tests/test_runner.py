@@ -595,3 +595,28 @@ def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst
     assert [(result.findings, result.source, result.encoding) for result in again] == [
         (result.findings, result.source, result.encoding) for result in results
     ]
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_file_analysed_in_full_has_the_collector_off_and_gives_it_back(
+    collector_on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from mpfix import engine
+    from mpfix.run.request import Job
+
+    seen: list[bool] = []
+    analyze = engine.analyze
+    recorded = lambda *args, **kwargs: seen.append(gc.isenabled()) or analyze(*args, **kwargs)  # noqa: E731
+    monkeypatch.setattr(engine, "analyze", recorded)
+    data = b"import multiprocessing\n\nwith multiprocessing.Pool() as pool:\n    pool.map(abs, [1])\n"
+    was = gc.isenabled()
+    try:
+        gc.enable() if collector_on else gc.disable()
+        result = workers.analyse_and_trim(Job("script.py", data, CHECK, tuple(matching(data, RULES))))
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False]
+    assert [finding.code for finding in result.findings] == ["MP001"]
