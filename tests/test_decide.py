@@ -261,6 +261,12 @@ SETS_CASES = [
     ("module-level", SETS + '\nmp.set_start_method("fork")\n', False),
     # A read before the binding of its own scope: libcst sends it to the scope around.
     ("read-before-a-local-binding", READ_BEFORE_BINDING, False),
+    # In a test module's set-up the call is left alone, whatever libcst's scopes would tell.
+    (
+        "set-up-of-a-test-module-with-a-read-before-a-local-binding",
+        "import unittest\n" + READ_BEFORE_BINDING.replace("setup", "setUpModule"),
+        True,
+    ),
 ]
 
 

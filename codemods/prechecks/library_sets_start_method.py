@@ -91,16 +91,19 @@ def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
             calls.append(call)
     if not calls:
         return []
-    parent_only = reach.parent_only()
-    if parent_only is UNSURE:
-        return None
-    referenced = {name for name in parent_only if reach.uses(name)}  # type: ignore[union-attr]
+    if any(reach.top_scope(call)[0] is None for call in calls):
+        return None  # at module level: the rule may fix it
+    referenced: set[str] | None = None  # the functions only the parent runs, and something calls
     found = []
     for call in calls:
-        top, _ = reach.top_scope(call)
-        if top is None:
-            return None  # at module level: the rule may fix it
-        if reach.in_parent_only(call, referenced) or _in_a_test(facts, call):
+        if _in_a_test(facts, call):
+            continue
+        if referenced is None:  # worked out once, for the first call outside tests
+            parent_only = reach.parent_only()
+            if parent_only is UNSURE:
+                return None
+            referenced = {name for name in parent_only if reach.uses(name)}  # type: ignore[union-attr]
+        if reach.in_parent_only(call, referenced):
             continue
         given = positional_args(call)
         method = given[0] if given else keyword_value(call, "method")
