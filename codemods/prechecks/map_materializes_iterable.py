@@ -138,27 +138,28 @@ class _Receivers:
         )
 
     @cached_property
-    def _bindings(self) -> dict[str, list[tuple[ast.AST, ast.AST]]]:
-        """(scope, node) of what may bind each name to an instance: the value assigned,
-        the ``with`` item's expression, an annotated assignment, or the parameter."""
-        scope_of = self.facts.scopes.scope_of
-        bound: dict[str, list[tuple[ast.AST, ast.AST]]] = {}
+    def _bindings(self) -> dict[str, list[tuple[ast.AST | None, ast.AST, ast.AST]]]:
+        """(scope, binder, node) of what may bind each name to an instance: the value
+        assigned, the ``with`` item's expression, an annotated assignment, or the
+        parameter. The scope is the binder's, worked out when the name is asked for
+        (None until then): most names are never asked for."""
+        bound: dict[str, list[tuple[ast.AST | None, ast.AST, ast.AST]]] = {}
         for node in self.facts.nodes(ast.Assign, ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
                     value = node if isinstance(node, ast.AnnAssign) else node.value
-                    bound.setdefault(target.id, []).append((scope_of(node), value))
+                    bound.setdefault(target.id, []).append((None, node, value))
         for with_node in self.facts.nodes(ast.With, ast.AsyncWith):
             for item in with_node.items:
                 if isinstance(item.optional_vars, ast.Name):
-                    bound.setdefault(item.optional_vars.id, []).append((scope_of(with_node), item.context_expr))
+                    bound.setdefault(item.optional_vars.id, []).append((None, with_node, item.context_expr))
         for function in self.facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
             arguments = function.args
             every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
             for arg in every:
                 if arg is not None:
-                    bound.setdefault(arg.arg, []).append((function, arg))
+                    bound.setdefault(arg.arg, []).append((function, function, arg))
         return bound
 
     @cached_property
@@ -170,13 +171,13 @@ class _Receivers:
         """The bindings of ``name`` in its scope or a scope around it."""
         found = self._bindings.get(name.id, [])
         if name.id in self._declared:
-            return [node for _, node in found]
+            return [node for _, _, node in found]
         scopes = self.facts.scopes
         around = [scopes.scope_of(name)]
         while not isinstance(around[-1], ast.Module):
             around.append(scopes.scope_of(around[-1]))
         ids = {id(scope) for scope in around}
-        return [node for scope, node in found if id(scope) in ids]
+        return [node for scope, binder, node in found if id(scope or scopes.scope_of(binder)) in ids]
 
     @cached_property
     def _calls(self) -> dict[str, list[ast.Call]]:
