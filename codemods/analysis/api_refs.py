@@ -35,6 +35,19 @@ def _chain(expr: ast.expr) -> tuple[str, list[str]] | None:
     return expr.id, parts[::-1]
 
 
+def _root(expr: ast.expr) -> str | None:
+    """The root name of :func:`_chain` (None for other roots), without the attributes:
+    most attributes of a module (``self.x``, ``np.zeros``) have a root no import binds."""
+    while True:
+        kind = type(expr)
+        if kind is ast.Attribute or kind is ast.Subscript:
+            expr = expr.value  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            expr = expr.func  # type: ignore[attr-defined]
+        else:
+            return expr.id if kind is ast.Name else None  # type: ignore[attr-defined]
+
+
 class ApiRefs:
     """The APIs of the library table that some name of one module may resolve to."""
 
@@ -51,10 +64,10 @@ class ApiRefs:
         roots = self._sources.keys() | self._contexts.keys()  # no other root resolves (``_add``)
         chains: set[tuple[str, ...]] = set()  # each resolved once, however often it is written
         for name in names:
-            if isinstance(name, ast.Name):
+            if type(name) is ast.Name:
                 if name.id in roots:
                     chains.add((name.id,))
-            elif isinstance(name, ast.Attribute) and (chain := _chain(name)) is not None and chain[0] in roots:
+            elif isinstance(name, ast.Attribute) and _root(name) in roots and (chain := _chain(name)) is not None:
                 chains.add((chain[0], *chain[1]))
         for root, *parts in chains:
             self._add(root, parts)
