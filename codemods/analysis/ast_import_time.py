@@ -42,7 +42,7 @@ def indexed(levels: Levels, is_guard: IsGuard) -> list[ast.Call]:
     calls = cast(list[ast.Call], [call for level in run for call in level.get(ast.Call, ())])
     functions = cast(list[Function], [node for level in run for kind in _DEFS for node in level.get(kind, ())])
     for function in functions:
-        parts: list[ast.AST] = [function.args]
+        parts: list[ast.AST] = [] if _bare(function.args) else [function.args]
         if not isinstance(function, ast.Lambda):
             parts += function.decorator_list
         for part in parts:
@@ -53,6 +53,14 @@ def indexed(levels: Levels, is_guard: IsGuard) -> list[ast.Call]:
         return calls
     spans = [(_end(guard.test), _end(guard.body[-1])) for guard in guards]
     return [call for call in calls if not any(start < (call.lineno, call.col_offset) <= end for start, end in spans)]
+
+
+def _bare(arguments: ast.arguments) -> bool:
+    """The parameters hold nothing that runs: no default, no annotation (most methods')."""
+    if arguments.defaults or any(default is not None for default in arguments.kw_defaults):
+        return False
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+    return all(arg is None or arg.annotation is None for arg in every)
 
 
 def _lambda_bodies_left_out(node: ast.AST) -> Iterator[ast.AST]:
