@@ -88,6 +88,17 @@ def test_parents_scopes_and_qualified_names_are_libcsts(module: cst.Module) -> N
         assert facts.get_metadata(QualifiedNameProvider, node) == expected
 
 
+def test_names_in_order_are_names_in_source_order(module: cst.Module) -> None:
+    facts = ModuleFacts(module)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    names = [node for node in _walk(module) if isinstance(node, cst.Name)]
+    start = {node: (positions[node].start.line, positions[node].start.column) for node in names}
+    for first, second in zip(names, names[1:] + names[:1], strict=True):
+        assert facts.in_order(first, second) == (start[first] < start[second])
+        assert facts.in_order(second, first) == (start[second] < start[first])
+
+
 # Line endings, a header and a footer of comments, a first line of blanks, decorators,
 # a statement on the last line without its newline: what the positions' line count meets.
 UNUSUAL = [

@@ -329,6 +329,12 @@ class ModuleFacts:
         table = self.tables[key]
         return table[node] if default is _MISSING else table.get(node, default)
 
+    def in_order(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+        """``first`` comes before ``second`` in the module's source, for two of its nodes
+        neither of which holds the other: told by the index, without their positions."""
+        span = self.index.span
+        return span[id(first)][0] < span[id(second)][0]
+
     def memo(self, key: object, build: Callable[[], _T]) -> _T:
         """The value ``build`` makes, built once per module for every rule that asks."""
         if key not in self._memo:

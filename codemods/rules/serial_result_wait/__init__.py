@@ -120,7 +120,7 @@ class SerialResultWait(RuleVisitor):
         node = getattr(assignment, "node", None)
         if len(assignment.references) != 1 or not isinstance(node, cst.Name):
             return None
-        if self.position(node) > self.position(name):
+        if self.facts.in_order(name, node):
             return None  # bound by the previous iteration
         parent = self.parent(node)
         return self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
