@@ -17,6 +17,9 @@ from collections.abc import Collection, Iterable, Mapping
 
 from ..libraries import BY_NAME, CONTEXT_MAKERS, Library, resolve, through_context
 
+# The last part of each context maker's name (``get_context``).
+_MAKERS_LAST = frozenset(maker.rsplit(".", 1)[-1] for maker in CONTEXT_MAKERS)
+
 
 def _chain(expr: ast.expr) -> tuple[str, list[str]] | None:
     """The root name and the attributes after it, calls and subscripts passed through
@@ -86,6 +89,10 @@ class ApiRefs:
         if not isinstance(value, ast.Call) or (chain := _chain(value.func)) is None:
             return
         root, parts = chain
+        if parts[-1:] and parts[-1] not in _MAKERS_LAST:
+            return  # ``x.f(...)``: a maker's name ends as no ``f`` does
+        if not parts and root not in self._sources and root not in self._contexts:
+            return  # ``f(...)``: only an import can make a bare name a maker
         makers = {".".join([r, *parts]) for r in self._roots(root)} & CONTEXT_MAKERS.keys()
         for target in targets if makers else ():
             if isinstance(target, ast.Name):
