@@ -21,6 +21,7 @@ from . import registry, suppressions
 from .analysis.cst_walk import Batched, walking
 from .analysis.facts import ModuleFacts, analysing
 from .analysis.project.model import ProjectView
+from .collector import resumed
 from .edits import lines_of
 from .model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note
 from .rewrite.nodes import swap_nodes
@@ -197,9 +198,7 @@ def _analyse(
 
 
 def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    if outer is inner:
-        return True
-    return any(_contains(child, inner) for child in outer.children)
+    return outer is inner or any(_contains(child, inner) for child in outer.children)
 
 
 def _apply(
@@ -346,31 +345,32 @@ def _analyze_source(
             result.fixed = current + tail
             result.remaining = _findings(candidates, unused)
             return result
-        new_module, applied = _apply(module, fixes, facts.parents)
-        new_code = new_module.code
-        new_tree = python_ast(new_code + tail) if check_compile else None
-        if not check_compile or new_tree is None:
-            module = _parse_fixed(new_code)
-        if check_compile and new_tree is None:
-            raise FixError("a fix produced code that does not compile")
-        if new_code == current:
-            raise FixError(
-                "fixes of " + ", ".join(sorted({c.finding.code for c in applied})) + " changed nothing"
-            )
-        result.applied.extend(c.finding for c in applied)
-        current = new_code
-        again = Screen(new_tree, frozenset(specs))
-        if precheck:
-            again = screen(current + tail, specs, None, project, new_tree)
-        found = [Candidate(finding) for findings in again.decided.values() for finding in findings]
-        if undecided := again.passed - again.decided.keys():
-            # The fixed text is parsed again only for a rule that needs its tree (the
-            # compile check above has found it valid Python).
-            module = module if not check_compile else _parse_fixed(new_code)
-            analysed, facts = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
-            found += analysed
-        found.sort(key=lambda c: c.finding.sort_key())
-        candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
+        with resumed():  # a later round: the earlier rounds' trees become garbage (see mpfix.collector)
+            new_module, applied = _apply(module, fixes, facts.parents)
+            new_code = new_module.code
+            new_tree = python_ast(new_code + tail) if check_compile else None
+            if not check_compile or new_tree is None:
+                module = _parse_fixed(new_code)
+            if check_compile and new_tree is None:
+                raise FixError("a fix produced code that does not compile")
+            if new_code == current:
+                raise FixError(
+                    "fixes of " + ", ".join(sorted({c.finding.code for c in applied})) + " changed nothing"
+                )
+            result.applied.extend(c.finding for c in applied)
+            current = new_code
+            again = Screen(new_tree, frozenset(specs))
+            if precheck:
+                again = screen(current + tail, specs, None, project, new_tree)
+            found = [Candidate(finding) for findings in again.decided.values() for finding in findings]
+            if undecided := again.passed - again.decided.keys():
+                # The fixed text is parsed again only for a rule that needs its tree (the
+                # compile check above has found it valid Python).
+                module = module if not check_compile else _parse_fixed(new_code)
+                analysed, facts = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+                found += analysed
+            found.sort(key=lambda c: c.finding.sort_key())
+            candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
     raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
 
 

@@ -124,6 +124,7 @@ LAYERS = (
     ("registry", "codemods.registry"),
     ("libraries", "codemods.libraries"),
     ("model", "codemods.model"),
+    ("collector", "codemods.collector"),
     ("package", "codemods"),
 )
 # What each layer may import. A rule may also import its own package's modules; the kit
@@ -137,10 +138,10 @@ MAY_IMPORT = {
     "server": {"server", "run", "output", "registry", "model", "suppressions", "edits"},
     "cli": {"cli", "run", "output", "registry", "model"},  # and the server, inside its command
     # and the engine, inside the workers' functions; the runner builds the project model
-    "run": {"run", "screening", "project", "walk", "model", "registry", "suppressions"},
+    "run": {"run", "screening", "project", "walk", "model", "registry", "suppressions", "collector"},
     "output": {"output", "model", "registry", "edits", "suppressions"},
     "engine": {"screening", "rules", "kit", "registry", "analysis", "ast", "walk", "project", "rewrite", "model"}
-    | {"suppressions", "edits"},
+    | {"suppressions", "edits", "collector"},
     # The rules' pre-checks are found by name (RuleSpec.may_find), never imported here; the
     # suppression comments judge the findings decided on ``ast`` (settled_on_ast).
     "screening": {"ast", "walk", "project", "registry", "model", "suppressions"},
@@ -157,10 +158,11 @@ MAY_IMPORT = {
     "registry": {"model", "libraries"},
     "libraries": set(),
     "model": set(),
+    "collector": set(),
 }
 LIBCST_FREE = (
     "server", "cli", "run", "screening", "prechecks", "ast", "walk", "project", "output", "registry", "libraries",
-    "model",
+    "model", "collector",
     "suppressions", "edits", "package",
 )  # fmt: skip
 

@@ -620,3 +620,28 @@ def test_a_file_analysed_in_full_has_the_collector_off_and_gives_it_back(
         gc.enable() if was else gc.disable()
     assert seen == [False]
     assert [finding.code for finding in result.findings] == ["MP001"]
+
+
+def test_a_fix_runs_its_later_rounds_with_the_collector_on_and_pauses_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each round's trees are garbage once the next round has its own: a fix of many
+    rounds, paused throughout, would hold them all until the file is done."""
+    import gc
+
+    from mpfix import engine
+    from mpfix.run.request import Job
+
+    seen: list[bool] = []
+    analyse = engine._analyse
+    recorded = lambda *args: seen.append(gc.isenabled()) or analyse(*args)  # noqa: E731
+    monkeypatch.setattr(engine, "_analyse", recorded)
+    # The first round moves the pool into the guard; the second then finds its lambda task.
+    data = b"import multiprocessing\n\nwith multiprocessing.Pool() as pool:\n    pool.map(lambda x: x, [1])\n"
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        result = workers.analyse_and_trim(Job("script.py", data, FIX, tuple(matching(data, RULES))))
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen[0] is False and True in seen[1:]
+    assert result.fixed is not None and "__main__" in result.fixed

@@ -41,8 +41,6 @@ from .project.model import ProjectView
 
 _T = TypeVar("_T")
 _MISSING: Any = object()
-
-
 _CLOSE = object()
 
 
@@ -330,10 +328,8 @@ class ModuleFacts:
         return table[node] if default is _MISSING else table.get(node, default)
 
     def in_order(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-        """``first`` comes before ``second`` in the module's source, for two of its nodes
-        neither of which holds the other: told by the index, without their positions."""
-        span = self.index.span
-        return span[id(first)][0] < span[id(second)][0]
+        """``first`` comes before ``second`` in the source (neither holds the other): by the index."""
+        return self.index.span[id(first)][0] < self.index.span[id(second)][0]
 
     def memo(self, key: object, build: Callable[[], _T]) -> _T:
         """The value ``build`` makes, built once per module for every rule that asks."""
@@ -364,8 +360,7 @@ class analysing:
 
 def parents_in(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
     """Each node's parent in ``module`` when it is the module under analysis; else None."""
-    facts = _active
-    return facts.parents if facts is not None and facts.module is module else None
+    return _active.parents if _active is not None and _active.module is module else None
 
 
 def _types_of(matcher: object) -> list[type] | None:

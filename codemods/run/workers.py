@@ -7,19 +7,18 @@ The engine, and with it libcst, is imported here only inside a function: once pe
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, ClassVar
 
+from ..collector import paused
 from ..model import ErrorKind, FileError, FileResult, Finding
 from ..registry import BY_CODE
 from ..screening import screen, settled_on_ast
@@ -159,22 +158,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 _TRIM = _malloc_trim()
 
 
-@contextmanager
-def collected_after() -> Iterator[None]:
-    """No cyclic garbage collection while one file is worked on; its garbage collected
-    after. A file's trees are millions of objects that all live until the file is done:
-    every collection while they are built walks them in vain (a sixth of the time spent
-    on a file went into such walks). The collector runs again at the next allocation
-    after, and frees the file's cycles then. A collector that was off stays off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def analyse_and_trim(job: Job) -> FileResult:
     """:func:`analyse_file`, then the memory that the file's trees took handed back to the
     system. glibc keeps freed memory in its heaps, and the holes that a large file's trees
@@ -182,7 +165,7 @@ def analyse_and_trim(job: Job) -> FileResult:
     grows with the number of files it has analysed (half its size after the standard
     library's candidates is such free memory)."""
     try:
-        with collected_after():
+        with paused():
             return analyse_file(job)
     finally:
         if _TRIM is not None:
@@ -262,7 +245,7 @@ def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding
     its findings when no rule needs libcst for them (mpfix.screening's
     ``settled_on_ast``): what :func:`analyse_file` would report, so the file need not be
     read again. None: the file needs its job."""
-    with collected_after():
+    with paused():
         return _summarize_and_screen(item)
 
 
