@@ -28,7 +28,9 @@ from .rewrite.nodes import swap_nodes
 from .rules._base import Candidate, RuleVisitor
 from .screening import Screen, python_ast, screen
 
-# Each round applies every non-overlapping fix; a correct rule set settles in a few rounds.
+# Each round applies the fixes that do not overlap. A correct rule set settles within this
+# many rounds more than the text has fixes (one that replaces the whole module takes a round
+# alone, and a fix may let another finding's fix apply).
 MAX_ROUNDS = 16
 # Where libcst's parser stopped, in its message ("error at 409:30: expected ..."): its
 # raw_line can be the line after (found on the standard library's test_grammar.py).
@@ -337,7 +339,8 @@ def _analyze_source(
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
     check_compile = tree is not None
     current = code
-    for _ in range(MAX_ROUNDS):
+    rounds = MAX_ROUNDS + sum(c.replacement is not None for c in candidates)
+    for _ in range(rounds):
         fixes = [c for c in candidates if c.replacement is not None and c.finding.fixable(unsafe_fixes)]
         if only is not None:
             fixes = [] if result.applied else [c for c in fixes if c.finding == only]
@@ -354,9 +357,7 @@ def _analyze_source(
             if check_compile and new_tree is None:
                 raise FixError("a fix produced code that does not compile")
             if new_code == current:
-                raise FixError(
-                    "fixes of " + ", ".join(sorted({c.finding.code for c in applied})) + " changed nothing"
-                )
+                raise FixError(f"fixes of {', '.join(sorted({c.finding.code for c in applied}))} changed nothing")
             result.applied.extend(c.finding for c in applied)
             current = new_code
             again = Screen(new_tree, frozenset(specs))
@@ -371,7 +372,7 @@ def _analyze_source(
                 found += analysed
             found.sort(key=lambda c: c.finding.sort_key())
             candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
-    raise FixError(f"fixes did not settle after {MAX_ROUNDS} rounds")
+    raise FixError(f"fixes did not settle after {rounds} rounds")
 
 
 def _parse_fixed(code: str) -> cst.Module:

@@ -1411,3 +1411,32 @@ def test_fixed_program_runs(tmp_path: Path, case: str, method: str) -> None:
     program.write_text(after)
     run = run_program(program, method)
     assert (run.returncode, run.stdout) == (0, RUNS[case]), run.stderr
+
+
+# More tasks to fix than the rounds a fix run had at most before: each fix replaces the
+# whole module, so each takes a round of its own.
+MANY_TASKS = 20
+MANY = (
+    "import multiprocessing as mp\n"
+    + "".join(
+        f"\n\ndef run{i}(data):\n    with mp.Pool(2) as pool:\n        return pool.map(lambda x: x * {i}, data)\n"
+        for i in range(MANY_TASKS)
+    )
+    + '\n\nif __name__ == "__main__":\n'
+    + f'    print(sum(sum(globals()[f"run{{i}}"]([1, 2])) for i in range({MANY_TASKS})))\n'
+)
+
+
+def test_a_fix_of_many_tasks_takes_a_round_for_each_and_settles() -> None:
+    found = analyze(MANY, rules=[registry.BY_CODE["MP009"]], fix=True)
+    assert [finding.code for finding in found.findings] == ["MP009"] * MANY_TASKS
+    assert len(found.applied) == MANY_TASKS and found.remaining == []
+    assert analyze(found.fixed, rules=[registry.BY_CODE["MP009"]]).findings == []
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_fix_of_many_tasks_runs(tmp_path: Path, method: str) -> None:
+    program = tmp_path / "program.py"
+    program.write_text(analyze(MANY, rules=[registry.BY_CODE["MP009"]], fix=True).fixed)
+    run = run_program(program, method)
+    assert (run.returncode, run.stdout) == (0, f"{3 * sum(range(MANY_TASKS))}\n"), run.stderr
