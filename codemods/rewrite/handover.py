@@ -37,7 +37,6 @@ class Edits(cst.CSTTransformer):
         self._before: dict[int, list[cst.BaseStatement]] = defaultdict(list)
         self._removed: set[int] = set()
         self._origin: dict[int, int] = {}  # id(updated statement) -> id(original statement)
-
         self._targets: list[cst.CSTNode] = []  # every node changed, inserted before or removed
         self._reach: set[int] | None = None  # the nodes that hold a target (None: every node)
 
@@ -58,7 +57,7 @@ class Edits(cst.CSTTransformer):
         """``module`` with the edits made. In the module under analysis only the nodes
         that hold an edited one are visited: a subtree without one comes back as it is,
         as the full transformation would give it back."""
-        self._reach = _holding(module, self._targets)
+        self._reach = _reach_of(module, self._targets)
         return module.visit(self)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -107,7 +106,7 @@ class Edits(cst.CSTTransformer):
         return result
 
 
-def _holding(module: cst.Module, targets: Sequence[cst.CSTNode]) -> set[int] | None:
+def _reach_of(module: cst.Module, targets: Sequence[cst.CSTNode]) -> set[int] | None:
     """The ids of ``targets`` and of every node above one in ``module``; None when that is
     not known (``module`` is not the module under analysis, or a target is not in it)."""
     parents = parents_in(module)
