@@ -1440,3 +1440,28 @@ def test_a_fix_of_many_tasks_runs(tmp_path: Path, method: str) -> None:
     program.write_text(analyze(MANY, rules=[registry.BY_CODE["MP009"]], fix=True).fixed)
     run = run_program(program, method)
     assert (run.returncode, run.stdout) == (0, f"{3 * sum(range(MANY_TASKS))}\n"), run.stderr
+
+
+def test_fixes_that_never_settle_still_stop_with_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rounds a fix run may take grow with its fixes, but stay bounded: a rule whose
+    fix never settles (here, each fix only adds a comment, so the finding comes back)
+    stops with an error and nothing is changed."""
+    import dataclasses
+
+    from mpfix import engine
+
+    analyse = engine._analyse
+
+    def never_settles(module, *args):
+        candidates, facts = analyse(module, *args)
+        footer = [*module.footer, engine.cst.EmptyLine(comment=engine.cst.Comment("# again"))]
+        kept = [dataclasses.replace(c, node=module, replacement=module.with_changes(footer=footer)) for c in candidates]
+        return kept, facts
+
+    monkeypatch.setattr(engine, "_analyse", never_settles)
+    source = (
+        "import multiprocessing as mp\n\n\n"
+        "def run(data):\n    with mp.Pool(2) as pool:\n        return pool.map(lambda x: x, data)\n"
+    )
+    with pytest.raises(engine.FixError, match="did not settle after 17 rounds"):
+        analyze(source, rules=[registry.BY_CODE["MP009"]], fix=True)
