@@ -77,13 +77,16 @@ def screen(
     if tree is None:
         return Screen(None, frozenset(specs))
     facts = AstFacts(tree, source, index)
-    passed = prefiltered(source, tree, specs, needled, project, facts)
-    decided = {}
-    for spec in passed:
-        if project is None or spec.code not in project.rules:  # what other modules tell is libcst's to read
-            found = spec.decide(facts)
-            if found is not None:
-                decided[spec] = tuple(found)
+    try:
+        passed = prefiltered(source, tree, specs, needled, project, facts)
+        decided = {}
+        for spec in passed:
+            if project is None or spec.code not in project.rules:  # what other modules tell is libcst's to read
+                found = spec.decide(facts)
+                if found is not None:
+                    decided[spec] = tuple(found)
+    finally:
+        facts.forget()
     return Screen(tree, frozenset(passed), decided)
 
 

@@ -61,6 +61,15 @@ class AstFacts:
         self._aliases: dict[frozenset[str], frozenset[str]] = {}
         self._apis: dict[str, AstApi] = {}
 
+    def forget(self) -> None:
+        """Forget what was worked out, which will be worked out again if asked. Much of it
+        refers back to these facts: without this, the module's tree lives on until the
+        cycle collector walks all of it; with it, refcounting frees the tree as soon as
+        its last user lets it go."""
+        tree, text, index = self.tree, self.text, self._index
+        self.__dict__.clear()
+        self.__init__(tree, text, index)  # type: ignore[misc]
+
     @cached_property
     def _levels(self) -> tuple[dict[type[ast.AST], list[ast.AST]], ...]:
         # When a pre-check first asks: a file no rule's needles match needs none.

@@ -95,20 +95,25 @@ def _ended_pools(body: list[ast.stmt], qualified: changes.Qualify) -> list[tuple
     that holds both, so that the pool's tasks are all done when it runs (not in a loop,
     whose next round comes after)."""
     found: list[tuple[int, int, list[list[int]]]] = []
-
-    def block(statements: list[ast.stmt], looping: bool) -> None:
-        ended: list[list[int]] = []
-        for child in statements:
-            last = child.end_lineno or child.lineno
-            if ended:
-                found.append((child.lineno, last, list(ended)))
-            for inner in _blocks(child):
-                block(inner, looping or isinstance(child, _LOOPS))
-            if not looping and _makes_pool(child, qualified):
-                ended.append([child.lineno, last])
-
-    block(body, False)
+    _ended_in(body, False, qualified, found)
     return found
+
+
+def _ended_in(
+    statements: list[ast.stmt], looping: bool, qualified: changes.Qualify, found: list[tuple[int, int, list[list[int]]]]
+) -> None:
+    """:func:`_ended_pools` of one block, added to ``found``. (Not a closure that calls
+    itself: that is a cycle, which would keep the module's tree alive until the cycle
+    collector walks it.)"""
+    ended: list[list[int]] = []
+    for child in statements:
+        last = child.end_lineno or child.lineno
+        if ended:
+            found.append((child.lineno, last, list(ended)))
+        for inner in _blocks(child):
+            _ended_in(inner, looping or isinstance(child, _LOOPS), qualified, found)
+        if not looping and _makes_pool(child, qualified):
+            ended.append([child.lineno, last])
 
 
 def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
