@@ -6,6 +6,7 @@ import pytest
 from mpfix import registry
 from mpfix.engine import analyze
 from mpfix.model import Safety
+from programs import START_METHODS, run_program
 from rule_cases import RuleCases
 
 MP013 = [registry.BY_CODE["MP013"]]
@@ -685,3 +686,72 @@ def test_a_default_that_reads_a_modules_attribute_lets_the_script_move_past_it()
     changed = DOTTED_DEFAULT.replace("args = parser", 'os.sep = "|"\nargs = parser')
     fixed = check(changed).fixed
     assert fixed.index('os.sep = "|"') < fixed.index("def work") < fixed.index("args = parser.parse_args()")
+
+
+# A constant made of what the command line gives (`count`): it moves with the code it is made of.
+DERIVED_CONSTANT = """\
+import argparse
+from multiprocessing import Pool
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--n", type=int, default=4)
+args = parser.parse_args()
+print("squaring", args.n, "numbers")
+numbers = list(range(args.n))
+count = len(numbers)
+
+
+def square(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(count, pool.map(square, numbers))
+"""
+
+DERIVED_CONSTANT_FIXED = """\
+import argparse
+from multiprocessing import Pool
+
+
+def square(x):
+    return x * x
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=4)
+    args = parser.parse_args()
+    print("squaring", args.n, "numbers")
+    numbers = list(range(args.n))
+    count = len(numbers)
+    with Pool(2) as pool:
+        print(count, pool.map(square, numbers))
+"""
+
+
+def test_a_constant_made_of_what_the_script_computes_moves_with_it() -> None:
+    result = check(DERIVED_CONSTANT)
+    assert [(f.code, f.line, f.fix) for f in result.findings] == [("MP013", 6, Safety.SAFE), ("MP013", 7, Safety.SAFE)]
+    assert result.fixed == DERIVED_CONSTANT_FIXED
+    assert check(DERIVED_CONSTANT_FIXED).findings == []
+
+
+def test_a_constant_that_a_child_reads_keeps_what_it_is_made_of_in_place() -> None:
+    # `square` reads `count` in the children: neither it nor `numbers` may move.
+    source = DERIVED_CONSTANT.replace("return x * x", "return x * count")
+    parsed, printed = check(source).findings
+    assert (parsed.line, parsed.fix, printed.line, printed.fix) == (6, Safety.NONE, 7, Safety.NONE)
+    assert "`square`, which may run in a child process, reads `count`, which comes from this statement" in (
+        parsed.message
+    )
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_constant_made_of_what_the_script_computes_fixed_prints_once(method: str, tmp_path) -> None:
+    # Before the fix, each spawned child parses the command line and prints again.
+    program = tmp_path / "squares.py"
+    program.write_text(DERIVED_CONSTANT_FIXED, encoding="utf-8")
+    run = run_program(program, method, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "squaring 4 numbers\n4 [0, 1, 4, 9]\n"), run.stderr

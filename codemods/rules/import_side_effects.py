@@ -280,7 +280,9 @@ class ImportSideEffects(RuleVisitor):
         """Statements before the guard that only the script needs and that can join the
         top of the guard without changing what anything sees: they bind or change no name
         a child may read (``needed``), and pass only over definitions and constants (which
-        stay) that neither read what they bind nor define what they read."""
+        stay) that neither read what they bind nor define what they read. A constant made
+        of what such a statement above it binds (``size = len(data)``) moves with them,
+        when it can: left in place, it would keep them in place."""
         reach = reach_of(self.facts)
         candidates = _candidates(body, guard)
         movable: set[int] = set()
@@ -289,23 +291,34 @@ class ImportSideEffects(RuleVisitor):
         passed_dotted: list[cst.BaseStatement] = []  # those whose defaults read an attribute (``os.sep``)
         imported = imported_only(body, reach)
         local = module_callables(body)
+        # Names bound, above each statement, by statements that would have to move to join
+        # the guard, and that may: no definitions or constants, and nothing a child reads.
+        script_bound: list[set[str]] = [set()]
+        for index in range(guard):
+            binds = reach.bindings[index]
+            staying = pure_definition(body[index], dotted=True) or pure_assignment(body[index])
+            moving = index in candidates and not staying and not binds & needed
+            script_bound.append(script_bound[-1] | (binds if moving else set()))
         for index in range(guard - 1, -1, -1):
             statement = body[index]
             binds = reach.bindings[index]
-            if pure_definition(statement, dotted=True) or pure_assignment(statement):
+            may_join = (
+                index in candidates
+                and not (binds | mutated_roots(statement)) & needed
+                and not names_in(statement) & passed_binds
+                and not binds & passed_reads
+                and all(dotted_defaults_hold(passed, [statement], imported, local) for passed in passed_dotted)
+            )
+            if pure_assignment(statement) and may_join and names_in(statement) & script_bound[index]:
+                movable.add(index)
+            elif pure_definition(statement, dotted=True) or pure_assignment(statement):
                 # Without side effects it may stay where it is: the moved code passes it.
                 passed_binds |= binds
                 passed_dotted += [statement] if dotted_defaults(statement) else []
                 passed_reads |= set().union(*map(names_in, definition_time_parts(statement))) | (
                     names_in(statement) if pure_assignment(statement) else set()
                 )
-            elif (
-                index in candidates
-                and not (binds | mutated_roots(statement)) & needed
-                and not names_in(statement) & passed_binds
-                and not binds & passed_reads
-                and all(dotted_defaults_hold(passed, [statement], imported, local) for passed in passed_dotted)
-            ):
+            elif may_join:
                 movable.add(index)
             else:
                 break
