@@ -738,6 +738,15 @@ def test_a_constant_made_of_what_the_script_computes_moves_with_it() -> None:
     assert check(DERIVED_CONSTANT_FIXED).findings == []
 
 
+def test_a_constant_made_of_constants_stays_while_the_script_moves() -> None:
+    # `LIMIT` reads nothing the script computes: it stays a module constant, as before.
+    source = DERIVED_CONSTANT.replace("count = len(numbers)\n", "count = len(numbers)\nLIMIT = len(\"abcd\")\n")
+    fixed = check(source).fixed
+    assert fixed == DERIVED_CONSTANT_FIXED.replace(
+        "from multiprocessing import Pool\n\n", 'from multiprocessing import Pool\n\nLIMIT = len("abcd")\n\n'
+    )
+
+
 def test_a_constant_that_a_child_reads_keeps_what_it_is_made_of_in_place() -> None:
     # `square` reads `count` in the children: neither it nor `numbers` may move.
     source = DERIVED_CONSTANT.replace("return x * x", "return x * count")
