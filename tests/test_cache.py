@@ -29,8 +29,12 @@ def findings(run: subprocess.CompletedProcess[str]) -> str:
     return run.stdout
 
 
+def imported(run: subprocess.CompletedProcess[str], module: str) -> bool:
+    return any(line.rsplit("|", 1)[-1].strip() == module for line in run.stderr.splitlines())
+
+
 def imported_libcst(run: subprocess.CompletedProcess[str]) -> bool:
-    return any(line.rsplit("|", 1)[-1].strip() == "libcst" for line in run.stderr.splitlines())
+    return imported(run, "libcst")
 
 
 def test_second_run_is_answered_from_the_cache(tmp_path: Path) -> None:
@@ -40,6 +44,9 @@ def test_second_run_is_answered_from_the_cache(tmp_path: Path) -> None:
     assert first.returncode == second.returncode == 1
     assert "MP001" in findings(first) and findings(second) == findings(first)
     assert imported_libcst(first) and not imported_libcst(second)
+    # Nor the machinery of worker processes, nor the installed packages' metadata.
+    assert imported(first, "concurrent.futures") and not imported(second, "concurrent.futures")
+    assert not imported(first, "importlib.metadata") and not imported(second, "importlib.metadata")
 
 
 def test_a_changed_file_is_analysed_again(tmp_path: Path) -> None:
@@ -205,13 +212,23 @@ def test_a_corrupt_file_index_is_rebuilt(tmp_path: Path) -> None:
     assert rebuilt.returncode == 1 and "MP001" in findings(rebuilt) and not rebuilt.stderr.count("Error")
 
 
-def test_another_version_of_mpfix_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_other_code_of_the_same_size_and_time_has_results_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another release, or an edit put back to the old time: the bytes name the code."""
     from mpfix.run import cache
 
-    this = cache.ResultCache(tmp_path).path
-    monkeypatch.setattr(cache, "mpfix_version", lambda: "0.0.0-another")
+    package = tmp_path / "mpfix"
+    package.mkdir()
+    rule = package / "a_rule.py"
+    rule.write_text("FOUND = 1\n")
+    stamp = rule.stat().st_mtime_ns
+    monkeypatch.setattr(cache, "__file__", str(package / "run" / "cache.py"))
+    before = cache.ResultCache(tmp_path).path
 
-    assert cache.ResultCache(tmp_path).path != this
+    rule.write_text("FOUND = 2\n")
+    os.utime(rule, ns=(stamp, stamp))
+    assert cache.ResultCache(tmp_path).path != before
 
 
 def test_another_interpreter_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -287,4 +304,3 @@ def test_a_copy_that_runs_from_its_sources_has_results_of_its_own_after_each_edi
     assert cache.ResultCache(tmp_path).path == before  # nothing changed: the same results
     rule.write_text("FOUND = 22\n")  # the version stays, the code does not
     assert cache.ResultCache(tmp_path).path != before
-    assert cache.mpfix_build().startswith(cache.mpfix_version() + "+")

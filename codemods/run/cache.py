@@ -1,12 +1,12 @@
 """A content-hash cache of per-file results, so a second run over an unchanged tree is
 nearly free.
 
-One JSON file per mpfix version (per state of its sources, for a copy that runs from
-them) and interpreter, in the user's cache directory, maps the SHA-256 of a file's bytes
-and the settings it was analysed with to what the engine said of them: its findings and
-fixes, or that it does not parse or decode (which the bytes decide, and the interpreter,
-whose parser words the message). Errors that may pass (a read, a crash, a bug) are not
-kept: the next run tries again.
+One JSON file per state of mpfix's code (the bytes of its modules) and interpreter, in
+the user's cache directory, maps the SHA-256 of a file's bytes and the settings it was
+analysed with to what the engine said of them: its findings and fixes, or that it does
+not parse or decode (which the bytes decide, and the interpreter, whose parser words the
+message). Errors that may pass (a read, a crash, a bug) are not kept: the next run tries
+again.
 Nothing about the file's name or time is trusted: the same bytes and settings give the
 same result. A cache that cannot be read or parsed is ignored and rebuilt; one that
 cannot be written is skipped.
@@ -49,7 +49,7 @@ def default_directory() -> Path:
 
 
 def mpfix_version() -> str:
-    from importlib import metadata  # slow to import, and to ask: only for a run that uses the cache
+    from importlib import metadata  # slow to import: for the editor server, which names its version
 
     try:
         return metadata.version("mpfix")
@@ -58,26 +58,21 @@ def mpfix_version() -> str:
 
 
 def mpfix_build() -> str:
-    """The version, and for a copy of mpfix that runs from its sources (an editable
-    install, or none) the names, sizes and times of its modules: there the code changes
-    while the version stays, and results of the old code must not be served for it."""
-    from importlib import metadata
-
-    version = mpfix_version()
+    """What names this copy of mpfix's code: a digest of its modules' names and bytes.
+    Results of other code, of another release or of an edit to a copy that runs from its
+    sources (where the version stays), are never served for it. Reading the modules takes
+    a few milliseconds, less than importing ``importlib.metadata`` to ask for the version."""
     package = Path(__file__).resolve().parent.parent
-    try:
-        installed = Path(str(metadata.distribution("mpfix").locate_file("mpfix/__init__.py")))
-    except metadata.PackageNotFoundError:
-        installed = None
-    if installed is not None and installed.exists() and installed.resolve() == package / "__init__.py":
-        return version  # installed from a wheel: its version names its code
-    stamps = []
-    for folder, _, names in os.walk(package):
-        for name in names:
+    found = hashlib.sha256()
+    for folder, folders, names in os.walk(package):
+        folders.sort()
+        for name in sorted(names):
             if name.endswith(".py"):
-                stat = os.stat(os.path.join(folder, name))
-                stamps.append(f"{os.path.relpath(folder, package)}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return version + "+" + digest("\n".join(sorted(stamps)).encode())[:16]
+                path = os.path.join(folder, name)
+                with open(path, "rb") as module:
+                    code = module.read()
+                found.update(f"{os.path.relpath(path, package)}\0{len(code)}\0".encode() + code)
+    return found.hexdigest()
 
 
 def digest(data: bytes) -> str:

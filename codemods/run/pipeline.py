@@ -269,6 +269,8 @@ class _Screening:
         waiting = [data for data in self.waiting if data not in wanted and self.codes.get(data) is not None]
         items += [(data, self.codes.get(data), False) for data in waiting]
         self.waiting = []
+        if not items:  # a warm run: no worker, nor the machinery of processes, is needed
+            return []
         made = self._feed().results(items)
         self.found.update((item[0], found) for item, (_, found) in zip(items, made, strict=True) if found is not None)
         return [summary for summary, _ in made[: len(datas)]]
