@@ -301,7 +301,7 @@ def _analyze_source(
     project: ProjectView | None,
     precheck: bool = True,
 ) -> Result:
-    tree = screened.tree
+    parses = screened.parses
     # The pre-filters decide what each pass runs: the first on the source, each later one
     # on the code the fixes made (with every selected rule when they are off).
     if not screened.passed:
@@ -315,7 +315,7 @@ def _analyze_source(
         return Result(source=source, findings=findings, fixed=source, remaining=findings)
     visitors = [spec.load() for spec in specs]
     first_pass = [v for v in visitors if v.SPEC in undecided]
-    if tree is None:
+    if not parses:
         _refuse_what_python_finds_too_deep(source)
     # Every fix regenerates the whole file from libcst's tree, so the tree must give the
     # code back byte for byte. The blank and comment lines at the end are kept aside (no
@@ -337,7 +337,7 @@ def _analyze_source(
         return result
 
     # Code that the running interpreter cannot compile (newer syntax) is only re-parsed.
-    check_compile = tree is not None
+    check_compile = parses
     current = code
     rounds = MAX_ROUNDS + sum(c.replacement is not None for c in candidates)
     for _ in range(rounds):

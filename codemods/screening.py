@@ -27,6 +27,48 @@ class Screen:
     # The findings of the passed rules that decided on ``ast`` (RuleSpec.decide): these
     # need no libcst.
     decided: Mapping[RuleSpec, tuple[Finding, ...]] = field(default_factory=dict)
+    # Whether the running interpreter parses the source: ``tree is not None``, but for a
+    # screening made in another process (see ``Told``), which leaves its tree there.
+    parses: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.parses is None:
+            object.__setattr__(self, "parses", self.tree is not None)
+
+
+@dataclass(frozen=True)
+class Told:
+    """A screening with nothing that other modules tell, as a summary worker tells it to
+    the process that hands the file to its job: the codes of the rules the file passes,
+    the findings of those that decided on ``ast``, and, when no rule needs libcst, the
+    file's findings (``settled_on_ast``). The job's screening follows from it (see
+    ``resume``), so the job need not parse and screen the file again."""
+
+    passed: frozenset[str]
+    decided: Mapping[str, tuple[Finding, ...]]
+    settled: list[Finding] | None
+
+    @classmethod
+    def of(cls, source: str, screened: Screen) -> Told | None:
+        """What to tell of ``screened``; None when Python cannot parse ``source``."""
+        if screened.tree is None:
+            return None
+        decided = {spec.code: found for spec, found in screened.decided.items()}
+        passed = frozenset(spec.code for spec in screened.passed)
+        return cls(passed, decided, settled_on_ast(source, screened))
+
+    def resume(self, specs: Sequence[RuleSpec], project: ProjectView | None) -> Screen | None:
+        """The screening of the file with the rules ``specs`` and what other modules tell
+        (``project``), as ``screen`` makes it for rules whose needles are those screened
+        for and those that ``project`` adds: the rules it adds pass, and do not decide on
+        ``ast``; the others are as told. None when a rule is no rule of the registry
+        (the rules told of are the registry's)."""
+        if any(registry.BY_CODE.get(spec.code) is not spec for spec in specs):
+            return None
+        across = {spec for spec in specs if project is not None and spec.code in project.rules}
+        passed = frozenset(spec for spec in specs if spec in across or spec.code in self.passed)
+        decided = {spec: self.decided[spec.code] for spec in passed - across if spec.code in self.decided}
+        return Screen(None, passed, decided, parses=True)
 
 
 def python_ast(source: str) -> ast.Module | None:
@@ -94,7 +136,7 @@ def settled_on_ast(source: str, screened: Screen) -> list[Finding] | None:
     """The findings of ``source`` when no rule needs libcst for them: every rule it
     passes decided on ``ast`` (or none passed), less those a suppression comment covers,
     in order; None when some rule must run in full. Unused suppressions are not judged."""
-    if screened.tree is None or screened.passed - screened.decided.keys():
+    if not screened.parses or screened.passed - screened.decided.keys():
         return None
     found = sorted((finding for findings in screened.decided.values() for finding in findings), key=Finding.sort_key)
     directives = suppressions.scan(source) if found else []

@@ -20,9 +20,9 @@ from .workers import SUMMARIES_IN_PROCESS_MAX, Item, Lifeline, start_worker
 
 if TYPE_CHECKING:
     from ..analysis.project.summary import ModuleSummary
-    from ..model import Finding
+    from ..screening import Told
 
-Made = tuple["ModuleSummary | None", "list[Finding] | None"]
+Made = tuple["ModuleSummary | None", "Told | None"]
 
 # What one message to a worker holds while files are found: some 20 ms of parsing. The
 # files that wait at the end go out largest first, in runs that shrink (see ``_chunks``).
@@ -113,10 +113,10 @@ class Feed:
         try:
             if future is None:
                 raise BrokenProcessPool
-            summary, found = future.result()
+            summary, told = future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): made here
             return workers.summarize_and_screen(item)
-        return (summary if item[2] else None), found
+        return (summary if item[2] else None), told
 
 
 def _part(made: Future[list[Made]], index: int) -> Future[Made]:

@@ -25,6 +25,7 @@ from .write import os_error, signals_deferred, write_all
 if TYPE_CHECKING:
     from ..analysis.project.model import ProjectView
     from ..analysis.project.summary import ModuleSummary
+    from ..screening import Told
     from .feed import Feed
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
@@ -179,7 +180,8 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             if cache is not None:
                 cache.put(data, _salt(file_options, view), to_entry(done[path][0]))
         else:
-            pending.append(Job(path, data, file_options, _needled(needled, file_options, view), view))
+            needs = _needled(needled, file_options, view)
+            pending.append(Job(path, data, file_options, needs, view, screening.told.get(data)))
     passed.clear()  # the bytes of the files the cache answered are not kept to the end
     pending.sort(key=lambda job: job.path)
 
@@ -235,6 +237,7 @@ class _Screening:
         self.codes: dict[bytes, tuple[str, ...] | None] = {}
         self.waiting: list[bytes] = []  # not screened yet
         self.found: dict[bytes, list[Finding]] = {}  # by bytes, the findings that need no libcst
+        self.told: dict[bytes, Told] = {}  # by bytes, what the workers' screening found
         self.feed: Feed | None = None
 
     def passed(self, path: str, data: bytes, needled: tuple[RuleSpec, ...]) -> None:
@@ -272,7 +275,11 @@ class _Screening:
         if not items:  # a warm run: no worker, nor the machinery of processes, is needed
             return []
         made = self._feed().results(items)
-        self.found.update((item[0], found) for item, (_, found) in zip(items, made, strict=True) if found is not None)
+        for (data, _, _), (_, told) in zip(items, made, strict=True):
+            if told is not None:
+                self.told[data] = told
+                if told.settled is not None:
+                    self.found[data] = told.settled
         return [summary for summary, _ in made[: len(datas)]]
 
     def close(self) -> None:

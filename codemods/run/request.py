@@ -13,6 +13,7 @@ from .discover import FileFilter
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.project.model import ProjectView
+    from ..screening import Told
     from .cache import ResultCache
 
 # (files done, files found): called from discovery on, as files are found, then analysed.
@@ -70,3 +71,5 @@ class Job:
     needled: tuple[RuleSpec, ...]
     # What the other modules of the project tell this file's rules; None when nothing.
     project: ProjectView | None = None
+    # What a summary worker's screening of ``data`` found, when it screened it.
+    told: Told | None = None

@@ -19,9 +19,9 @@ from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, ClassVar
 
 from ..collector import paused
-from ..model import ErrorKind, FileError, FileResult, Finding
+from ..model import ErrorKind, FileError, FileResult
 from ..registry import BY_CODE
-from ..screening import screen, settled_on_ast
+from ..screening import Told, screen
 from .discover import decode
 from .request import Job, Progress
 
@@ -43,8 +43,9 @@ def analyse_file(job: Job) -> FileResult:
         text, encoding = decode(job.data)
     except (SyntaxError, UnicodeDecodeError) as exc:
         return FileResult(path, errors=[FileError(path, ErrorKind.DECODE, f"cannot decode: {exc}")])
+    told = job.told.resume(options.rules, job.project) if job.told is not None and options.prefilter else None
     try:
-        screened = screen(text, options.rules, job.needled, job.project) if options.prefilter else None
+        screened = told or (screen(text, options.rules, job.needled, job.project) if options.prefilter else None)
     except RecursionError:  # the engine says why the file cannot be analysed
         screened = None
     if screened is not None and not screened.passed and not options.report_unused_suppressions:
@@ -239,17 +240,17 @@ def analysed(
 Item = tuple[bytes, tuple[str, ...] | None, bool]
 
 
-def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding] | None]:
-    """The project model's summary of a module's bytes (when it is wanted) and, screened
-    for the rules of the item on the same ``ast`` (with nothing that other modules tell),
-    its findings when no rule needs libcst for them (mpfix.screening's
-    ``settled_on_ast``): what :func:`analyse_file` would report, so the file need not be
-    read again. None: the file needs its job."""
+def summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, Told | None]:
+    """The project model's summary of a module's bytes (when it is wanted) and what
+    screening it for the rules of the item on the same ``ast`` (with nothing that other
+    modules tell) found (mpfix.screening's ``Told``): its findings when no rule needs
+    libcst for them, what :func:`analyse_file` would report, so the file need not be read
+    again; else what its job's screening follows from. None: not screened."""
     with paused():
         return _summarize_and_screen(item)
 
 
-def _summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Finding] | None]:
+def _summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, Told | None]:
     # Loaded here, as the engine is for a file analysed in full: a worker imports it once.
     from ..analysis.ast_walk import ModuleIndex  # mpfix: ignore[import-in-task]
     from ..analysis.project.summary import parse, summary_of  # mpfix: ignore[import-in-task]
@@ -266,7 +267,7 @@ def _summarize_and_screen(item: Item) -> tuple[ModuleSummary | None, list[Findin
     try:
         text, _ = decode(data)
         specs = [BY_CODE[code] for code in screening]
-        return summary, settled_on_ast(text, screen(text, specs, specs, tree=tree, index=index))
+        return summary, Told.of(text, screen(text, specs, specs, tree=tree, index=index))
     except Exception:  # undecodable, too deep, or a bug in a pre-check: the job reports it for this file alone
         return summary, None
 
