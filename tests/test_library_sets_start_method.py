@@ -197,6 +197,21 @@ def run():
 """,
         "`multiprocessing.pool.Pool` has no context of its own",
     ),
+    # The call would go, and with it the method the module chose for a library's workers.
+    "nothing-goes-through-a-context": (
+        """\
+import multiprocessing
+
+multiprocessing.set_start_method("fork", force=True)
+
+
+def make_loader(dataset):
+    from torch.utils.data import DataLoader
+
+    return DataLoader(dataset, num_workers=2)
+""",
+        "nothing in this module starts a process or makes a pool, queue or lock through `multiprocessing`",
+    ),
     "function-that-importers-call": (
         """\
 import multiprocessing as mp

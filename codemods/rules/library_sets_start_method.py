@@ -209,6 +209,16 @@ def _forgets(call: cst.Call) -> bool:
     return method is not None and isinstance(method.value, cst.Name) and method.value.value == "None"
 
 
+# Why a module that makes nothing through ``multiprocessing`` gets no context: the call
+# would go, and what it chose for the library's own workers (a ``DataLoader``'s, say) too.
+UNUSED = (
+    "nothing in this module starts a process or makes a pool, queue or lock through `multiprocessing`, so a context "
+    "would go unused: hand `get_context(...)` to what starts the processes that need this method "
+    "(`multiprocessing_context=` of a `DataLoader`, `mp_context=` of an executor) and remove the call, or leave the "
+    "choice to the program"
+)
+
+
 class ContextPlan:
     """``ctx = mp.get_context(...)`` in place of the module-level ``mp.set_start_method(...)``,
     and every use of the start method in force in the module made through ``ctx``."""
@@ -223,6 +233,8 @@ class ContextPlan:
     def build(self) -> cst.Module:
         statement = self._statement()
         self._find_uses(statement)
+        if not self.funcs and not self.executors:
+            raise Unfixable(UNUSED)
         scope = self.rule.scopes[self.call]
         name = FreshNames.of(self.rule.facts).pick("ctx", scope)  # type: ignore[arg-type]
         return self.rule.module.visit(_Through(self, name, statement))
