@@ -29,6 +29,30 @@ def check(source: str, *, unsafe_fixes: bool = False):
     return analyze(source, rules=MP010, unsafe_fixes=unsafe_fixes)
 
 
+# A method of the class that makes the processes as their target, and queues bound by unpacking.
+METHOD_TARGET = """\
+from multiprocessing import Process, Queue
+
+
+class Squares:
+    def work(self, out, n):
+        out.put(str(n) * 200_000)  # more than a pipe holds
+
+    def run(self):
+        out, done = Queue(), Queue()
+        processes = [Process(target=self.work, args=(out, n)) for n in range(3)]
+        for p in processes:
+            p.start()
+{reads}
+        return sorted(len(r) for r in results)
+
+
+if __name__ == "__main__":
+    print(Squares().run())
+"""
+METHOD_JOINS = "        for p in processes:\n            p.join()\n"
+METHOD_READS = "        results = [out.get() for p in processes]\n"
+
 # Each fixed case has a twin of the same name in LEFT_ALONE.
 FIXES = [
     pytest.param(
@@ -173,6 +197,11 @@ def main():
         id="two_processes_keyword_arguments",
     ),
     pytest.param(
+        METHOD_TARGET.format(reads=METHOD_JOINS + METHOD_READS),
+        METHOD_TARGET.format(reads=METHOD_READS + METHOD_JOINS),
+        id="method_target_unpacked_queues",
+    ),
+    pytest.param(
         """\
 import multiprocessing as mp
 
@@ -314,6 +343,10 @@ def main():
     return x + y
 """,
         id="two_processes_keyword_arguments",
+    ),
+    pytest.param(
+        METHOD_TARGET.format(reads=METHOD_READS + METHOD_JOINS),
+        id="method_target_unpacked_queues",
     ),
     pytest.param(
         """\
@@ -508,3 +541,11 @@ def test_the_original_hangs(tmp_path: Path) -> None:
     program.write_text(COUNTED.format(reads=JOINS + COUNTING_READS))
     run = run_program(program, "fork", timeout=5)
     assert run.returncode is None and run.stdout == ""
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_method_target_reads_everything_once_fixed(method: str, tmp_path: Path) -> None:
+    program = tmp_path / "squares.py"
+    program.write_text(check(METHOD_TARGET.format(reads=METHOD_JOINS + METHOD_READS)).fixed)
+    run = run_program(program, method, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "[200000, 200000, 200000]\n"), run.stderr

@@ -95,12 +95,31 @@ class Bindings:
         parent = self.parent(node) if node is not None else None
         if isinstance(parent, cst.AssignTarget) and parent.target is node:
             return self.is_instance(self.assigned(parent), apis, depth)
+        if (unpacked := self._unpacked(node)) is not None:
+            return self.is_instance(unpacked, apis, depth)
         if isinstance(parent, cst.AnnAssign) and parent.target is node:
             made = parent.value is not None and self.is_instance(parent.value, apis, depth)
             return made or self.api.api(parent.annotation.annotation) in apis
         if isinstance(parent, cst.AsName) and isinstance(item := self.parent(parent), cst.WithItem):
             return self.is_instance(item.item, apis, depth)
         return False
+
+    def _unpacked(self, node: cst.CSTNode | None) -> cst.BaseExpression | None:
+        """What ``a, b = x, y`` binds the name ``node`` to (``x`` for ``a``): its place in a
+        tuple or list of names that takes a tuple or list of as many values, none starred."""
+        element = self.parent(node) if isinstance(node, cst.Name) else None
+        names = self.parent(element) if isinstance(element, cst.Element) else None
+        if not isinstance(names, (cst.Tuple, cst.List)):
+            return None
+        target = self.parent(names)
+        if not (isinstance(target, cst.AssignTarget) and target.target is names):
+            return None
+        values = self.assigned(target)
+        if not isinstance(values, (cst.Tuple, cst.List)) or len(values.elements) != len(names.elements):
+            return None
+        if any(not isinstance(e, cst.Element) for e in (*values.elements, *names.elements)):
+            return None
+        return values.elements[list(names.elements).index(element)].value  # type: ignore[arg-type]
 
     def _every_call_passes(self, param: cst.Param, apis: Collection[str], depth: int) -> bool:
         """Every use of the parameter's function is a call, and each passes one of ``apis``."""

@@ -68,13 +68,20 @@ def _may_make_process(facts: AstFacts, call: ast.Call, contexts: set[str]) -> bo
     )
 
 
+def _named(target: ast.expr | None) -> str | None:
+    """``f`` of ``target=f`` and of ``target=self.f`` (a method); None for anything else."""
+    if isinstance(target, ast.Name):
+        return target.id
+    return target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) else None
+
+
 def precheck(facts: AstFacts) -> bool:
-    """A call that may make a ``Process`` with ``target=f``, where ``f`` is the name of a
-    function that calls ``put()`` on a plain name, and a block in which a statement that
-    joins (``p.join()``) comes before one that reads a queue (``q.get()``...) or hands
-    something to a function (which may read it). A process whose target is an attribute
-    (``self.Process(target=self._child)``), or a function that puts nothing, puts into no
-    queue the rule can see, so it finds nothing."""
+    """A call that may make a ``Process`` with ``target=f`` or ``target=self.f``, where
+    ``f`` is the name of a function or method that calls ``put()`` on a plain name, and a
+    block in which a statement that joins (``p.join()``) comes before one that reads a
+    queue (``q.get()``...) or hands something to a function (which may read it). Any
+    other target, or a function that puts nothing, puts into no queue the rule can see,
+    so it finds nothing."""
     joins = {id(call) for call in facts.method_calls(["join"]) if _ast_join(call)}
     if not joins or not facts.method_calls(["put", "put_nowait"]):
         return False
@@ -87,12 +94,8 @@ def precheck(facts: AstFacts) -> bool:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    if not any(
-        isinstance(target := keyword_value(call, "target"), ast.Name)
-        and target.id in putters
-        and _may_make_process(facts, call, contexts)
-        for call in starts
-    ):
+    targets = [(_named(keyword_value(call, "target")), call) for call in starts]
+    if not any(name in putters and _may_make_process(facts, call, contexts) for name, call in targets):
         return False
     for block in facts.blocks():
         first = next((i for i, s in enumerate(block) if any(id(n) in joins for n in walk(s))), None)

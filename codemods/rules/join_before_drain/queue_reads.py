@@ -110,14 +110,47 @@ class QueueReads:
                 found.update(self._put_by(call))
         return found
 
-    def _put_by(self, call: cst.Call) -> dict[int, str]:
+    def _target(self, call: cst.Call) -> tuple[cst.FunctionDef, list[cst.Param]] | None:
+        """The ``def`` that ``Process(target=...)`` runs, and its parameters that ``args``
+        fill: a function's, or a method's of the class whose method makes the process
+        (``target=self.work``), without ``self``."""
         target = keyword(call, "target")
-        function = self.bindings.definition(target.value) if target and isinstance(target.value, cst.Name) else None
-        if function is None:
+        value = target.value if target is not None else None
+        if isinstance(value, cst.Name) and (function := self.bindings.definition(value)) is not None:
+            return function, [*function.params.posonly_params, *function.params.params]
+        if not (m.matches(value, m.Attribute(value=m.Name(), attr=m.Name())) and isinstance(value, cst.Attribute)):
+            return None
+        method = self._method(cst.ensure_type(value.value, cst.Name), value.attr.value)
+        return (method, [*method.params.posonly_params, *method.params.params][1:]) if method is not None else None
+
+    def _method(self, receiver: cst.Name, name: str) -> cst.FunctionDef | None:
+        """The plain method ``name`` (no decorator) of the class whose plain method takes
+        ``receiver`` as its first parameter, when the class body binds ``name`` once."""
+        found = self.bindings.of(receiver)
+        param = found[0] if len(found) == 1 else None
+        parameters = self.bindings.parent(param) if isinstance(param, cst.Param) else None
+        function = self.bindings.parent(parameters) if isinstance(parameters, cst.Parameters) else None
+        body = self.bindings.parent(function) if isinstance(function, cst.FunctionDef) else None
+        owner = self.bindings.parent(body) if isinstance(body, cst.IndentedBlock) else None
+        if not (isinstance(owner, cst.ClassDef) and isinstance(function, cst.FunctionDef)) or function.decorators:
+            return None
+        first = next(iter([*function.params.posonly_params, *function.params.params]), None)
+        if first is not param:
+            return None
+        scope = self.bindings.visitor.get_metadata(ScopeProvider, function, None)
+        bound = list(scope.assignments[name]) if scope is not None else []
+        method = getattr(bound[0], "node", None) if len(bound) == 1 else None
+        if not isinstance(method, cst.FunctionDef) or method.decorators or self.bindings.parent(method) is not body:
+            return None
+        return method
+
+    def _put_by(self, call: cst.Call) -> dict[int, str]:
+        found = self._target(call)
+        if found is None:
             return {}
+        function, params = found
         handed: dict[str, tuple[int, str]] = {}  # parameter -> the parent's queue
         args = keyword(call, "args")
-        params = [*function.params.posonly_params, *function.params.params]
         if args is not None and isinstance(args.value, (cst.Tuple, cst.List)):
             for param, element in zip(params, args.value.elements, strict=False):
                 value = element.value if isinstance(element, cst.Element) else None
