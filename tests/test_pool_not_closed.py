@@ -222,6 +222,31 @@ def main(xs):
 """,
         id="handles_appended_to_a_list",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(chunks):
+    pool = Pool(2)
+    out = []
+    for chunk in chunks:
+        out.extend(pool.imap(work, chunk))
+    return out
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(chunks):
+    with Pool(2) as pool:
+        out = []
+        for chunk in chunks:
+            out.extend(pool.imap(work, chunk))
+    return out
+""",
+        id="iterator_read_into_a_list",
+    ),
 ]
 
 LEFT_ALONE = [
@@ -394,6 +419,20 @@ def main(xs):
 """,
         id="handles_appended_to_a_list",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(chunks):
+    out = []
+    with Pool(2) as pool:
+        for chunk in chunks:
+            out.extend(pool.imap(work, chunk))
+    return out
+""",
+        id="iterator_read_into_a_list",
+    ),
 ]
 
 # The pool's uses end before `with ... as p` binds the name to an executor.
@@ -503,6 +542,20 @@ def main():
 """,
         "it is never used: remove it, or close it (`close()`, then `join()`)",
         id="never_used",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(chunks, out):
+    pool = Pool(2)
+    for chunk in chunks:
+        out.extend(pool.imap(work, chunk))
+    return out
+""",
+        "the result of `pool.imap()` on line 7 is passed on",
+        id="iterator_handed_to_what_may_keep_it",
     ),
     pytest.param(
         """\

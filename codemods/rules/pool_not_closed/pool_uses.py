@@ -179,16 +179,33 @@ class PoolUses:
             and len(call.args) == 1
         ):
             return None
-        bindings = self.bindings.of(cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
+        return self._new_collection(cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
+
+    def _new_collection(self, name: cst.Name, kinds: tuple[str, ...] = ("list", "set")) -> cst.Name | None:
+        """The binding of ``name``, when that binding, the only one of the name in its
+        scope, makes a new list or set (of ``kinds``)."""
+        bindings = self.bindings.of(name)
         target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
         if target is None:
             return None
         value = getattr(self.parent(self.parent(target)), "value", None)
-        made = isinstance(value, (cst.List, cst.Set, cst.ListComp, cst.SetComp)) or (
+        literals = {"list": (cst.List, cst.ListComp), "set": (cst.Set, cst.SetComp)}
+        made = isinstance(value, tuple(node for kind in kinds for node in literals[kind])) or (
             isinstance(value, cst.Call)
-            and bool(self.bindings.api.qualified_names(value.func) & {"builtins.list", "builtins.set"})
+            and bool(self.bindings.api.qualified_names(value.func) & {f"builtins.{kind}" for kind in kinds})
         )
         return target if made and self._assigned_to(value) is target and len(self._assignments(target)) == 1 else None
+
+    def _extends_a_list(self, value: cst.BaseExpression) -> bool:
+        """``xs.extend(value)``, where ``xs`` is a list that its one binding makes: the
+        list reads ``value`` to its end there and then."""
+        arg = self.parent(value)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
+        extend = m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("extend")), args=[m.Arg()])
+        if not (isinstance(call, cst.Call) and m.matches(call, extend)):
+            return False
+        receiver = cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name)
+        return self._new_collection(receiver, ("list",)) is not None
 
     def _waited_here(self, value: cst.BaseExpression, iterator: bool) -> bool:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
@@ -201,6 +218,8 @@ class PoolUses:
         if isinstance(parent, cst.CompFor) and parent.iter is value:
             comp = self.parent(parent)
             return isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp)) and comp.for_in is parent
+        if self._extends_a_list(value):
+            return True
         reader = self._builtin_reading(value)
         if reader == "enumerate":  # reads its argument as far as it is read itself
             return self._waited_here(self.parent(self.parent(value)), iterator=True)  # type: ignore[arg-type]
