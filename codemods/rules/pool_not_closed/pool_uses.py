@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import BaseAssignment, ComprehensionScope, Scope, ScopeProvider
+from libcst.metadata import ComprehensionScope, Scope, ScopeProvider
 
 from ...analysis import match as m
 from ...analysis.bindings import Bindings, bound_node
@@ -21,6 +21,7 @@ from ...analysis.facts import findall
 from ...analysis.loop_body import body_facts
 from ...prechecks.pool_not_closed import CLOSING
 from .._base import Unfixable
+from .bound import assigned_to, assignments, extends_a_list, new_collection
 
 SYNCHRONOUS = frozenset({"map", "starmap", "apply"})  # of Pool and ThreadPool, not of executors
 TASKS = frozenset(
@@ -161,12 +162,12 @@ class PoolUses:
         """The name that holds what ``call`` returns (see :class:`Holder`)."""
         parent = self.parent(call)
         if isinstance(parent, cst.ListComp) and parent.elt is call:
-            listed = self._assigned_to(parent)
+            listed = assigned_to(self.bindings, parent)
             return Holder(listed, True) if listed is not None else None
         if isinstance(parent, cst.Arg):
             filled = self._filled_list(parent)
             return Holder(filled, True) if filled is not None else None
-        single = self._assigned_to(call)
+        single = assigned_to(self.bindings, call)
         return Holder(single, False) if single is not None else None
 
     def _filled_list(self, arg: cst.Arg) -> cst.Name | None:
@@ -179,33 +180,7 @@ class PoolUses:
             and len(call.args) == 1
         ):
             return None
-        return self._new_collection(cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
-
-    def _new_collection(self, name: cst.Name, kinds: tuple[str, ...] = ("list", "set")) -> cst.Name | None:
-        """The binding of ``name``, when that binding, the only one of the name in its
-        scope, makes a new list or set (of ``kinds``)."""
-        bindings = self.bindings.of(name)
-        target = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
-        if target is None:
-            return None
-        value = getattr(self.parent(self.parent(target)), "value", None)
-        literals = {"list": (cst.List, cst.ListComp), "set": (cst.Set, cst.SetComp)}
-        made = isinstance(value, tuple(node for kind in kinds for node in literals[kind])) or (
-            isinstance(value, cst.Call)
-            and bool(self.bindings.api.qualified_names(value.func) & {f"builtins.{kind}" for kind in kinds})
-        )
-        return target if made and self._assigned_to(value) is target and len(self._assignments(target)) == 1 else None
-
-    def _extends_a_list(self, value: cst.BaseExpression) -> bool:
-        """``xs.extend(value)``, where ``xs`` is a list that its one binding makes: the
-        list reads ``value`` to its end there and then."""
-        arg = self.parent(value)
-        call = self.parent(arg) if isinstance(arg, cst.Arg) and arg.keyword is None and not arg.star else None
-        extend = m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("extend")), args=[m.Arg()])
-        if not (isinstance(call, cst.Call) and m.matches(call, extend)):
-            return False
-        receiver = cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name)
-        return self._new_collection(receiver, ("list",)) is not None
+        return new_collection(self.bindings, cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Name))
 
     def _waited_here(self, value: cst.BaseExpression, iterator: bool) -> bool:
         """``value.get()`` (a handle), or ``value`` read to its end (an iterator)."""
@@ -218,7 +193,7 @@ class PoolUses:
         if isinstance(parent, cst.CompFor) and parent.iter is value:
             comp = self.parent(parent)
             return isinstance(comp, (cst.ListComp, cst.SetComp, cst.DictComp)) and comp.for_in is parent
-        if self._extends_a_list(value):
+        if extends_a_list(self.bindings, value):
             return True
         reader = self._builtin_reading(value)
         if reader == "enumerate":  # reads its argument as far as it is read itself
@@ -281,23 +256,10 @@ class PoolUses:
             )
         return False
 
-    def _assigned_to(self, value: cst.CSTNode | None) -> cst.Name | None:
-        """``h`` of ``h = value``."""
-        assign = self.parent(value)
-        if not (isinstance(assign, cst.Assign) and assign.value is value and len(assign.targets) == 1):
-            return None
-        target = assign.targets[0].target
-        return target if isinstance(target, cst.Name) and self._assignments(target) else None
-
-    def _assignments(self, target: cst.Name) -> list[BaseAssignment]:
-        """The bindings of ``target``'s name in its scope (none when it has no scope)."""
-        scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
-        return list(scope.assignments[target.value]) if scope is not None else []
-
     def references(self, target: cst.Name) -> list[cst.Name]:
         """The reads that may see the value bound at ``target``: those that no later
         assignment in its block rebinds the name before."""
-        found = [a for a in self._assignments(target) if bound_node(a) is target]
+        found = [a for a in assignments(self.bindings, target) if bound_node(a) is target]
         reads = [r.node for a in found for r in a.references if isinstance(r.node, cst.Name)]
         return [read for read in reads if not self._rebound_between(target, read)]
 
@@ -305,7 +267,7 @@ class PoolUses:
         """``read`` sees the value bound at ``target`` and no other binding of the name."""
         others = [
             node
-            for a in self._assignments(target)
+            for a in assignments(self.bindings, target)
             if (node := bound_node(a)) is not None and node is not target and any(r.node is read for r in a.references)
         ]
         return all(self._rebound_between(other, read) for other in others)
@@ -339,7 +301,8 @@ class PoolUses:
         if not isinstance(top, cst.BaseStatement) or not _binds(top, target.value):
             return None
         scope = self.bindings.visitor.get_metadata(ScopeProvider, target, None)
-        reads = [r.node for a in self._assignments(target) for r in a.references if isinstance(r.node, cst.Name)]
+        bound = assignments(self.bindings, target)
+        reads = [r.node for a in bound for r in a.references if isinstance(r.node, cst.Name)]
         return top if scope is not None and all(self._in_scope(read, scope) for read in reads) else None
 
     def _statement(self, node: cst.CSTNode) -> cst.CSTNode:
