@@ -247,6 +247,29 @@ def main(chunks):
 """,
         id="iterator_read_into_a_list",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    run = pool.map
+    print(run(work, xs))
+    print(run(work, reversed(xs)))
+""",
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    with Pool(2) as pool:
+        run = pool.map
+        print(run(work, xs))
+        print(run(work, reversed(xs)))
+""",
+        id="synchronous_method_bound_to_a_name",
+    ),
 ]
 
 LEFT_ALONE = [
@@ -433,6 +456,21 @@ def main(chunks):
 """,
         id="iterator_read_into_a_list",
     ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    run = pool.map
+    print(run(work, xs))
+    print(run(work, reversed(xs)))
+    pool.close()
+    pool.join()
+""",
+        id="synchronous_method_bound_to_a_name",
+    ),
 ]
 
 # The pool's uses end before `with ... as p` binds the name to an executor.
@@ -556,6 +594,33 @@ def main(chunks, out):
 """,
         "the result of `pool.imap()` on line 7 is passed on",
         id="iterator_handed_to_what_may_keep_it",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
+    pool = Pool(2)
+    run = pool.imap
+    return run(work, xs)
+""",
+        "`pool.imap` is used on line 6",
+        id="lazy_method_bound_to_a_name",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs, box):
+    pool = Pool(2)
+    run = pool.map
+    box.run = run
+    print(run(work, xs))
+""",
+        "`pool.map` is used on line 6",
+        id="method_bound_to_a_name_that_is_stored",
     ),
     pytest.param(
         """\

@@ -86,7 +86,7 @@ class PoolNotClosed(RuleVisitor):
                 raise Unfixable(f"`{name.value}` is also assigned on line {self.line(others[0])}")
             if uses.escapes:
                 raise Unfixable(uses.escapes[0][1])
-            if not uses.calls:
+            if not uses.calls and not uses.aliased:
                 imported = self._imported(name.value)
                 if imported is None:
                     advice = f"it is never used: remove it, or {self._closing_words(call, kind)}"
@@ -142,7 +142,8 @@ class PoolNotClosed(RuleVisitor):
         body = list(getattr(block, "body", ()))
         ids = [id(s) for s in body]
         unwaited = None
-        nodes: list[tuple[cst.CSTNode, cst.Name | None]] = [(call, None) for call in uses.calls]  # and their holder
+        # The nodes that the block must hold, each with the name that holds results there.
+        nodes: list[tuple[cst.CSTNode, cst.Name | None]] = [(node, None) for node in [*uses.calls, *uses.aliased]]
         for call in uses.calls:
             if kind == "ProcessPoolExecutor":  # its `with` waits for every task
                 settled, holder = True, self.uses.holder(call)

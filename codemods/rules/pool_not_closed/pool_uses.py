@@ -50,6 +50,8 @@ class Uses:
     closed: bool = False  # closed, terminated, shut down, deleted or used as a context manager
     handed_over: bool = False  # returned, or passed to code outside the module: its owner may close it
     calls: list[cst.Call] = field(default_factory=list)  # pool.<task method>(...)
+    # ``run = pool.map`` and each ``run(...)``: a synchronous method's alias and its calls
+    aliased: list[cst.CSTNode] = field(default_factory=list)
     escapes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (where, what happens there)
 
 
@@ -79,6 +81,8 @@ class PoolUses:
                 call = self.parent(parent)
                 if isinstance(call, cst.Call) and call.func is parent and attribute in TASKS:
                     uses.calls.append(call)
+                elif (aliased := self._alias_calls(parent, scope)) is not None:  # type: ignore[arg-type]
+                    uses.aliased += aliased
                 else:
                     uses.escapes.append((name, f"`{self.code(parent)}` is used on line {self.line(name)}"))  # type: ignore[arg-type]
             elif isinstance(parent, cst.Arg) and isinstance(call := self.parent(parent), cst.Call):
@@ -90,6 +94,23 @@ class PoolUses:
             else:
                 uses.escapes.append((name, f"it is stored or aliased on line {self.line(name)}"))
         return uses
+
+    def _alias_calls(self, attribute: cst.Attribute, scope: Scope) -> list[cst.CSTNode] | None:
+        """``run = pool.map``, a synchronous method bound to a name of the pool's scope
+        that nothing binds again, and each read of it, when each is a call there after
+        it: every task it hands out is done when the call returns."""
+        alias = assigned_to(self.bindings, attribute)
+        if alias is None or attribute.attr.value not in SYNCHRONOUS or len(assignments(self.bindings, alias)) != 1:
+            return None
+        statement = self._statement(alias)
+        reads = self.references(alias)
+        for read in reads:
+            call = self.parent(read)
+            if not (isinstance(call, cst.Call) and call.func is read and self._in_scope(read, scope)):
+                return None
+            if not self._comes_after(read, statement):
+                return None
+        return [attribute, *reads] if self._in_scope(alias, scope) else None
 
     def _owner(self, node: cst.CSTNode | None) -> str:
         while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
