@@ -429,6 +429,11 @@ REPORTED = [
         id="read_in_another_function",
     ),
     pytest.param(
+        WORKER + JOINED + "    q.put(None)\n    return sorted(iter(q.get, None))\n",
+        "`q.get` is handed on, uncalled, on line 16; read the queue before the join",
+        id="read_up_to_a_sentinel",
+    ),
+    pytest.param(
         WORKER + JOINED + '    log("joined")\n    results = [q.get() for _ in procs]\n',
         "other work comes between the join and the first read of the queue",
         id="other_work_between",

@@ -117,7 +117,13 @@ class JoinBeforeDrain(RuleVisitor):
             return  # no queue, or the parent reads it before it joins
         after = body[end:]
         first = next(
-            (i for i, s in enumerate(after) if self.reads.reads(s, queues) or self.reads.handed_to_reader(s, queues)),
+            (
+                i
+                for i, s in enumerate(after)
+                if self.reads.reads(s, queues)
+                or self.reads.handed_to_reader(s, queues)
+                or self.reads.reader_handed_on(s, queues) is not None
+            ),
             None,
         )
         if first is None:
@@ -132,6 +138,12 @@ class JoinBeforeDrain(RuleVisitor):
         try:
             if unfixable is not None:
                 raise Unfixable(unfixable)
+            handed = self.reads.reader_handed_on(after[first], queues)
+            if not self.reads.reads(after[first], queues) and handed is not None:
+                raise Unfixable(
+                    f"`{self.module.code_for_node(handed)}` is handed on, uncalled, on line {self.line(handed)}; "
+                    "read the queue before the join"
+                )
             if not self.reads.reads(after[first], queues):
                 raise Unfixable(
                     f"`{queue}` is read by the function called on line {self.line(after[first])}; call it before the "

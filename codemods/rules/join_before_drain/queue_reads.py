@@ -198,6 +198,20 @@ class QueueReads:
             and queue in queues
         ]
 
+    def reader_handed_on(self, statement: cst.CSTNode, queues: dict[int, str]) -> cst.Attribute | None:
+        """``q.get`` of one of ``queues`` handed on uncalled, as ``iter(q.get, None)`` reads
+        the queue up to a sentinel; None when ``statement`` hands on none."""
+        for node in _own_nodes(statement):
+            value = node.value if isinstance(node, cst.Arg) else None
+            if (
+                isinstance(value, cst.Attribute)
+                and isinstance(value.value, cst.Name)
+                and value.attr.value in READS
+                and self._queue(value.value) in queues
+            ):
+                return value
+        return None
+
     def handed_to_reader(self, statement: cst.CSTNode, queues: dict[int, str]) -> bool:
         """``statement`` passes a queue to a function of the module that reads it."""
         for node in _own_nodes(statement):
