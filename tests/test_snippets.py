@@ -54,7 +54,7 @@ PITFALL_UNDER_FORK = {
     "join-before-drain": frozenset({"join-loop"}),  # the deadlock needs no start method
     "pool-not-closed": frozenset({"leaked-workers", "executor"}),  # the snippets count the leaked workers
     "pool-pickled-with-self": frozenset({"squarer"}),  # pools pickle every task
-    "unpicklable-task": frozenset({"lambda-in-map", "nested-function"}),  # pools pickle every task
+    "unpicklable-task": frozenset({"lambda-in-map", "nested-function", "closure"}),  # pools pickle every task
 }
 # Seconds a before snippet may run while its pitfall shows; a certain hang (a deadlock) is cut sooner.
 PITFALL_TIMEOUT = {"join-before-drain": 5}

@@ -706,6 +706,67 @@ if __name__ == "__main__":
 """,
         id="nested-function-wrapped-in-partial",
     ),
+    pytest.param(
+        """\
+\"\"\"Scaling.\"\"\"
+
+from concurrent.futures import ProcessPoolExecutor
+
+
+def scale_all(numbers, factor, offset=0):
+    with ProcessPoolExecutor(2) as executor:
+        return list(executor.map(lambda n: n * factor + offset, numbers))
+
+
+if __name__ == "__main__":
+    print(scale_all([1, 2, 3], 10, offset=1))
+""",
+        """\
+\"\"\"Scaling.\"\"\"
+
+import functools
+from concurrent.futures import ProcessPoolExecutor
+
+
+def _scale_all_task(n, *, factor, offset):
+    return n * factor + offset
+
+
+def scale_all(numbers, factor, offset=0):
+    with ProcessPoolExecutor(2) as executor:
+        return list(executor.map(functools.partial(_scale_all_task, factor=factor, offset=offset), numbers))
+
+
+if __name__ == "__main__":
+    print(scale_all([1, 2, 3], 10, offset=1))
+""",
+        id="task-lambda-reads-parameters-sent-with-partial",
+    ),
+    pytest.param(
+        """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def add_all(pairs, extra):
+    with Pool(2) as pool:
+        return pool.starmap(lambda a, b: a + b + extra, pairs)
+""",
+        """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def _add_all_task(a, b, *, extra):
+    return a + b + extra
+
+
+def add_all(pairs, extra):
+    with Pool(2) as pool:
+        return pool.starmap(partial(_add_all_task, extra=extra), pairs)
+""",
+        id="task-lambda-sent-with-the-partial-the-module-imports",
+    ),
 ]
 
 
@@ -717,6 +778,7 @@ RUNS = {
     "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
     "nested-function-takes-the-imports-of-its-function-along": "[6.0, 11.0]\n",
     "nested-function-wrapped-in-partial": "[2, 3]\n",
+    "task-lambda-reads-parameters-sent-with-partial": "[11, 21, 31]\n",
 }
 
 
@@ -957,13 +1019,29 @@ def distances(points):
 import multiprocessing as mp
 
 
-def main():
-    for offset in range(3):
+class Scaler:
+    factor = 2
+
+    def scale(self, numbers):
         with mp.Pool(2) as pool:
-            print(pool.map(lambda x: x + offset, [1]))
+            return pool.map(lambda n: n * self.factor, numbers)
 """,
-        "it reads `offset`, a local variable of `main`: make it a module-level function",
-        id="loop-variable",
+        "it reads `self`, a parameter of `scale`: make it a module-level function",
+        id="task-lambda-reads-self",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+functools = None
+
+
+def scale_all(numbers, factor):
+    with mp.Pool(2) as pool:
+        return pool.map(lambda n: n * factor, numbers)
+""",
+        "the module binds `functools` to something else: make it a module-level function",
+        id="task-lambda-where-functools-is-something-else",
     ),
     pytest.param(
         """\
@@ -1465,3 +1543,36 @@ def test_fixes_that_never_settle_still_stop_with_an_error(monkeypatch: pytest.Mo
     )
     with pytest.raises(engine.FixError, match="did not settle after 17 rounds"):
         analyze(source, rules=[registry.BY_CODE["MP009"]], fix=True)
+
+
+LOOP_VARIABLE = """\
+import multiprocessing as mp
+
+
+def main():
+    for offset in range(3):
+        with mp.Pool(2) as pool:
+            print(pool.map(lambda x: x + offset, [1]))
+"""
+LOOP_VARIABLE_FIXED = """\
+import functools
+import multiprocessing as mp
+
+
+def _main_task(x, *, offset):
+    return x + offset
+
+
+def main():
+    for offset in range(3):
+        with mp.Pool(2) as pool:
+            print(pool.map(functools.partial(_main_task, offset=offset), [1]))
+"""
+
+
+def test_a_task_lambda_that_reads_a_local_variable_is_sent_with_partial_only_on_request() -> None:
+    CASES.assert_unsafe_fix_only_on_request(
+        LOOP_VARIABLE,
+        LOOP_VARIABLE_FIXED,
+        "the lambda read `offset` when it ran, and `functools.partial` takes the value it has when the task is sent",
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from ...analysis.bindings import bound_node
 from ...analysis.guard import is_main_guard
@@ -27,9 +26,10 @@ from ...rewrite.handover import Edits, add_keyword
 from ...rewrite.hoisting import Hoisting, importing_first, lambda_as_def, move_def, renamed
 from .._base import RuleVisitor, Unfixable
 from . import mangled
+from .bound import bound_names, fix_with_partial, passed_parameters
 from .foreign import foreign_lambda, sent_lambdas
 from .named_lambda import define, lone_line
-from .naming import lambda_name, parameter_names
+from .naming import lambda_name
 
 POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Where each pool takes its initializer when it is given by position.
@@ -92,11 +92,11 @@ class UnpicklableTask(RuleVisitor):
         if problem.renames is not None:
             return self._rename_mangled(site.task, message, problem.renames)
         try:
-            fix, title = self._fix(problem, site)
+            fix, title, unsafe = self._fix(problem, site)
         except Unfixable as why:
             self.report(site.task, message, not_fixed=why)
             return
-        self.report(site.task, message, fix=(self.module, fix), fix_title=title)
+        self.report(site.task, message, fix=(self.module, fix), fix_title=title, unsafe=unsafe)
 
     # -- where tasks go -------------------------------------------------------------
 
@@ -210,9 +210,10 @@ class UnpicklableTask(RuleVisitor):
 
     # -- the fix ---------------------------------------------------------------------
 
-    def _fix(self, problem: Problem, site: Site) -> tuple[cst.Module, str]:
+    def _fix(self, problem: Problem, site: Site) -> tuple[cst.Module, str, str | None]:
+        """The fixed module, the fix's title, and why it is unsafe (None: it is safe)."""
         if problem.defines is not None:
-            return define(self.module, problem.defines)
+            return (*define(self.module, problem.defines), None)
         function = problem.moves
         if function is None:
             raise Unfixable(problem.reason)
@@ -252,7 +253,7 @@ class UnpicklableTask(RuleVisitor):
         title = f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
         if helpers:
             title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
-        return edits.apply(self.module), title
+        return edits.apply(self.module), title, None
 
     def _rename_mangled(self, task: cst.BaseExpression, message: str, method: cst.FunctionDef) -> None:
         try:
@@ -262,52 +263,26 @@ class UnpicklableTask(RuleVisitor):
         title = f"Rename `{method.name.value}` to `{new}`"
         self.report(task, message, fix=(self.module, fixed), fix_title=title, unsafe=mangled.RENAME_RISK)
 
-    def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str]:
-        passed = self._passed_parameters(function, site)
-        why = self.hoisting.obstacle(function, anchor, passed=passed)
+    def _fix_lambda(self, function: cst.Lambda, anchor: int, site: Site) -> tuple[cst.Module, str, str | None]:
+        passed = passed_parameters(self, function, site)
+        bound, local = bound_names(self, function) if site.pool and not passed else ([], [])
+        why = self.hoisting.obstacle(function, anchor, passed=passed or bound)
         if why is not None:
             raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
         base = lambda_name(function, self.parents, is_main_guard(self.module.body[anchor]), site.noun)
         name = self.names.pick(base, self.reach.global_scope)
         params = cst.Parameters([cst.Param(cst.Name(parameter)) for parameter in passed]) if passed else function.params
+        if bound:
+            return fix_with_partial(self, function, anchor, name, bound, local)
         edits.insert_before(self.module.body[anchor], [lambda_as_def(name, function.with_changes(params=params))])
         edits.change(function, lambda _: cst.Name(name))
         title = f"Move the lambda to a module-level function `{name}`"
         if not passed:
-            return edits.apply(self.module), title
+            return edits.apply(self.module), title, None
         values = cst.Tuple([cst.Element(cst.Name(parameter)) for parameter in passed])
         edits.change(site.call, lambda call: add_keyword(call, "args", values, after="target"))
-        return edits.apply(self.module), f"{title}, with `args={self.module.code_for_node(values)}`"
-
-    def _passed_parameters(self, function: cst.Lambda, site: Site) -> list[str]:
-        """The parameters of the function around a ``Process`` target lambda that it reads,
-        in the order it first reads them. The process can hand them to a module-level
-        function as ``args=``: a parameter never rebound has, when the child starts, the
-        value it had when the process was made. Empty unless the lambda takes no
-        arguments and the call passes none."""
-        scope = self.scope(function)
-        enclosing = getattr(scope, "node", None)
-        given = positional(site.call)
-        if (
-            site.noun != "target"
-            or not isinstance(enclosing, cst.FunctionDef)
-            or parameter_names(function.params)
-            or len(given) > 2
-            or keyword(site.call, "args") is not None
-            or keyword(site.call, "kwargs") is not None
-        ):
-            return []
-        first_read: dict[str, tuple[int, int]] = {}
-        for name in parameter_names(enclosing.params):
-            assignments = scope.assignments[name]
-            if len(assignments) != 1:
-                continue  # rebound: its value may change before the child starts
-            reads = [r.node for a in assignments for r in a.references if self.hoisting.within(r.node, function)]
-            if reads:
-                starts = (self.get_metadata(PositionProvider, node).start for node in reads)
-                first_read[name] = min((start.line, start.column) for start in starts)
-        return sorted(first_read, key=first_read.__getitem__)
+        return edits.apply(self.module), f"{title}, with `args={self.module.code_for_node(values)}`", None
 
     def _owner(self, block: cst.CSTNode | None) -> cst.CSTNode | None:
         """The statement whose body holds ``block``, through the ``if`` statements around it:
