@@ -562,10 +562,18 @@ def test_the_workers_summarise_and_screen_modules_as_this_process_would(method: 
     on_ast = [settled_on_ast(decode(data)[0], screen(decode(data)[0], RULES, matching(data, RULES))) for data in datas]
     assert any(found == [] for found in on_ast) and any(found for found in on_ast) and None in on_ast
     made = feed.summaries(items, 2, multiprocessing.get_context(method))
-    assert made == list(zip(here, on_ast, strict=True))
+    assert [(summary, told and told.settled) for summary, told in made] == list(zip(here, on_ast, strict=True))
+    # What a job's screening follows from is what it would find itself.
+    for data, (_, told) in zip(datas, made, strict=True):
+        text, needled = decode(data)[0], matching(data, RULES)
+        screened = screen(text, RULES, needled)
+        resumed = told.resume(RULES, None) if told is not None else None
+        assert (screened.tree is None) is (resumed is None)
+        assert resumed is None or (resumed.passed, resumed.decided) == (screened.passed, screened.decided)
     # Not screened: each needs its job. Not wanted: no summary.
     assert feed.summaries([(data, None, True) for data in datas], 2) == [(summary, None) for summary in here]
-    assert feed.summaries([(data, code, False) for data, code, _ in items], 2) == [(None, f) for f in on_ast]
+    unwanted = feed.summaries([(data, code, False) for data, code, _ in items], 2)
+    assert [(summary, told and told.settled) for summary, told in unwanted] == [(None, f) for f in on_ast]
 
 
 def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst_must(
