@@ -589,10 +589,20 @@ def test_a_file_screened_as_it_is_summarised_is_not_analysed_again_unless_libcst
     analysed: list[str] = []
     analyse = workers.analyse_in_process
     monkeypatch.setattr(workers, "analyse_in_process", lambda job: analysed.append(job.path) or analyse(job))
+    screened_again: list[str] = []  # by a job, which takes what the summary's screening told
+    screen = workers.screen
+
+    def recorded(text: str, *args: object, tree: object = None, **kwargs: object) -> object:
+        if tree is None:  # the summary's screening hands over the tree it parsed
+            screened_again.append(text)
+        return screen(text, *args, tree=tree, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers, "screen", recorded)
 
     results = run(Request([str(tmp_path)], CHECK, jobs=2))
 
     assert [Path(path).name for path in analysed] == ["unguarded.py"]
+    assert screened_again == []
     assert results[0] == FileResult(str(tmp_path / "guarded.py"))
     assert [[finding.code for finding in result.findings] for result in results] == [[], ["MP017"], ["MP001"]]
     # Without the screening, their jobs give the same.
