@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_api import UNSURE
+from ..analysis.ast_scopes import COMPREHENSIONS
 from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, keyword_value
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
@@ -63,16 +64,38 @@ def _may_make_process(facts: AstFacts, call: ast.Call, contexts: set[str]) -> bo
     if facts.api("MP010").call_api(call) in ("Process", UNSURE):
         return True
     func = call.func
-    return isinstance(func, ast.Attribute) and func.attr == "Process" and isinstance(func.value, ast.Name) and (
-        func.value.id in contexts
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "Process"
+        and isinstance(func.value, ast.Name)
+        and (func.value.id in contexts)
     )
 
 
-def _named(target: ast.expr | None) -> str | None:
-    """``f`` of ``target=f`` and of ``target=self.f`` (a method); None for anything else."""
+def _named(facts: AstFacts, call: ast.Call) -> str | None:
+    """``f`` of ``target=f``, and of ``target=self.f`` where ``f`` is a plain method of
+    the class whose plain method makes the process and takes ``self`` first (the rule's
+    ``_method``); None for anything else."""
+    target = keyword_value(call, "target")
     if isinstance(target, ast.Name):
         return target.id
-    return target.attr if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) else None
+    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+        return None
+    method = facts.scopes.scope_of(call)
+    while isinstance(method, COMPREHENSIONS):  # ``[Process(target=self.f) for ...]`` reads the method's ``self``
+        method = facts.scopes.scope_of(method)
+    owner = facts.scopes.parent(method)
+    if not (isinstance(method, ast.FunctionDef) and isinstance(owner, ast.ClassDef)) or method.decorator_list:
+        return None
+    first = next(iter([*method.args.posonlyargs, *method.args.args]), None)
+    if first is None or first.arg != target.value.id:
+        return None
+    plain = [
+        node
+        for node in owner.body
+        if isinstance(node, ast.FunctionDef) and node.name == target.attr and not node.decorator_list
+    ]
+    return target.attr if plain else None
 
 
 def precheck(facts: AstFacts) -> bool:
@@ -94,7 +117,7 @@ def precheck(facts: AstFacts) -> bool:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    targets = [(_named(keyword_value(call, "target")), call) for call in starts]
+    targets = [(_named(facts, call), call) for call in starts]
     if not any(name in putters and _may_make_process(facts, call, contexts) for name, call in targets):
         return False
     for block in facts.blocks():
