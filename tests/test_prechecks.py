@@ -2288,6 +2288,43 @@ if __name__ == "__main__":
         "        f.result()\n",
         True,
     ),
+    # A method target that the rule follows (a plain method), and one it cannot (the
+    # classmethods that test suites start processes on).
+    (
+        "MP010",
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "class Test:\n"
+        "    def _put(self, q):\n"
+        "        q.put(1)\n"
+        "\n"
+        "    def test(self):\n"
+        "        q = multiprocessing.Queue()\n"
+        "        p = multiprocessing.Process(target=self._put, args=(q,))\n"
+        "        p.start()\n"
+        "        p.join()\n"
+        "        return q.get()\n",
+        True,
+    ),
+    (
+        "MP010",
+        "import multiprocessing\n"
+        "\n"
+        "\n"
+        "class Test:\n"
+        "    @classmethod\n"
+        "    def _put(cls, q):\n"
+        "        q.put(1)\n"
+        "\n"
+        "    def test(self):\n"
+        "        q = multiprocessing.Queue()\n"
+        "        p = multiprocessing.Process(target=self._put, args=(q,))\n"
+        "        p.start()\n"
+        "        p.join()\n"
+        "        return q.get()\n",
+        False,
+    ),
 ]
 
 
