@@ -1416,6 +1416,22 @@ def test_needles_and_precheck_let_every_case_with_a_finding_through(spec: regist
 
 
 # Code that a rule's pre-check turns away (False) or must let through (True), whatever the needles say.
+METHOD_TARGET = """\
+import multiprocessing
+
+
+class Test:
+    {decorator}def _put({first}, q):
+        q.put(1)
+
+    def test(self):
+        q = multiprocessing.Queue()
+        p = multiprocessing.Process(target=self._put, args=(q,))
+        p.start()
+        p.join()
+        return q.get()
+"""
+
 PRECHECKED = [
     # A queue of the standard library's queue module; a worker that starts children of its own;
     # workers made through self.Process, and a pipe's end, which nothing shows is a process's.
@@ -2290,41 +2306,8 @@ if __name__ == "__main__":
     ),
     # A method target that the rule follows (a plain method), and one it cannot (the
     # classmethods that test suites start processes on).
-    (
-        "MP010",
-        "import multiprocessing\n"
-        "\n"
-        "\n"
-        "class Test:\n"
-        "    def _put(self, q):\n"
-        "        q.put(1)\n"
-        "\n"
-        "    def test(self):\n"
-        "        q = multiprocessing.Queue()\n"
-        "        p = multiprocessing.Process(target=self._put, args=(q,))\n"
-        "        p.start()\n"
-        "        p.join()\n"
-        "        return q.get()\n",
-        True,
-    ),
-    (
-        "MP010",
-        "import multiprocessing\n"
-        "\n"
-        "\n"
-        "class Test:\n"
-        "    @classmethod\n"
-        "    def _put(cls, q):\n"
-        "        q.put(1)\n"
-        "\n"
-        "    def test(self):\n"
-        "        q = multiprocessing.Queue()\n"
-        "        p = multiprocessing.Process(target=self._put, args=(q,))\n"
-        "        p.start()\n"
-        "        p.join()\n"
-        "        return q.get()\n",
-        False,
-    ),
+    ("MP010", METHOD_TARGET.format(decorator="", first="self"), True),
+    ("MP010", METHOD_TARGET.format(decorator="@classmethod\n    ", first="cls"), False),
 ]
 
 
