@@ -231,6 +231,19 @@ def test_other_code_of_the_same_size_and_time_has_results_of_its_own(
     assert cache.ResultCache(tmp_path).path != before
 
 
+def test_a_copy_without_its_sources_is_named_by_its_version(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Bytecode only, or a zip file: no module to read, so the version names the code."""
+    from mpfix.run import cache
+
+    (tmp_path / "mpfix" / "run").mkdir(parents=True)
+    monkeypatch.setattr(cache, "__file__", str(tmp_path / "mpfix" / "run" / "cache.pyc"))
+    monkeypatch.setattr(cache, "mpfix_version", lambda: "1.0.0")
+    one = cache.ResultCache(tmp_path).path
+    monkeypatch.setattr(cache, "mpfix_version", lambda: "1.0.1")
+
+    assert cache.ResultCache(tmp_path).path != one
+
+
 def test_another_interpreter_has_results_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Whether a file parses, and the message when it does not, are the interpreter's."""
     from mpfix.run import cache

@@ -208,6 +208,7 @@ multiprocessing.set_start_method("fork", force=True)
 def make_loader(dataset):
     from torch.utils.data import DataLoader
 
+    print("workers start by", multiprocessing.get_start_method())
     return DataLoader(dataset, num_workers=2)
 """,
         "nothing in this module starts a process or makes a pool, queue or lock through `multiprocessing`",

@@ -628,6 +628,21 @@ from multiprocessing import Pool
 
 
 def main(xs):
+    for i in range(3):
+        pool = Pool(2)
+        if i:
+            print(run(work, xs))  # the pool of the iteration before
+        run = pool.map
+""",
+        "`pool.map` is used on line 9",
+        id="method_bound_to_a_name_read_before_it_round_a_loop",
+    ),
+    pytest.param(
+        """\
+from multiprocessing import Pool
+
+
+def main(xs):
     pool = None
     pool = Pool(2)
     print(pool.map(f, xs))

@@ -2308,6 +2308,23 @@ if __name__ == "__main__":
     # classmethods that test suites start processes on).
     ("MP010", METHOD_TARGET.format(decorator="", first="self"), True),
     ("MP010", METHOD_TARGET.format(decorator="@classmethod\n    ", first="cls"), False),
+    # The rule follows ``self`` into a function nested in the method, and async methods;
+    # and ``q.get`` handed on uncalled reads the queue.
+    (
+        "MP010",
+        METHOD_TARGET.format(decorator="", first="self")
+        .replace("        p = multiprocessing.Process(", "        def start():\n            return multiprocessing.Process(")
+        .replace("        p.start()", "        p = start()\n        p.start()"),
+        True,
+    ),
+    ("MP010", METHOD_TARGET.format(decorator="async ", first="self"), True),
+    (
+        "MP010",
+        METHOD_TARGET.format(decorator="", first="self").replace(
+            "        return q.get()\n", "        threading.Thread(target=q.get).start()\n"
+        ),
+        True,
+    ),
 ]
 
 

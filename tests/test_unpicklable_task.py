@@ -1574,5 +1574,73 @@ def test_a_task_lambda_that_reads_a_local_variable_is_sent_with_partial_only_on_
     CASES.assert_unsafe_fix_only_on_request(
         LOOP_VARIABLE,
         LOOP_VARIABLE_FIXED,
-        "the lambda read `offset` when it ran, and `functools.partial` takes the value it has when the task is sent",
+        "a lambda reads `offset` when it runs, and `functools.partial` takes the value when the task is sent",
+    )
+
+
+SHADOWED = """\
+from functools import partial
+from multiprocessing import Pool
+
+
+def run(items, n):
+    partial = items[:2]  # partial results
+    _run_task = None
+    with Pool(2) as pool:
+        return pool.map(lambda x: x * n, partial)
+
+
+if __name__ == "__main__":
+    print(run([1, 2, 3], 2))
+"""
+SHADOWED_FIXED = """\
+import functools
+from functools import partial
+from multiprocessing import Pool
+
+
+def _run_task_2(x, *, n):
+    return x * n
+
+
+def run(items, n):
+    partial = items[:2]  # partial results
+    _run_task = None
+    with Pool(2) as pool:
+        return pool.map(functools.partial(_run_task_2, n=n), partial)
+
+
+if __name__ == "__main__":
+    print(run([1, 2, 3], 2))
+"""
+
+
+def test_names_that_the_function_binds_for_itself_are_not_taken_for_the_module_s() -> None:
+    CASES.assert_fixes(SHADOWED, SHADOWED_FIXED)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_fix_beside_names_the_function_binds_runs(tmp_path: Path, method: str) -> None:
+    program = tmp_path / "program.py"
+    program.write_text(SHADOWED_FIXED)
+    run = run_program(program, method)
+    assert (run.returncode, run.stdout) == (0, "[2, 4]\n"), run.stderr
+
+
+def test_functools_imported_only_for_type_checkers_is_imported_for_the_program() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\nfrom multiprocessing import Pool\n\nif TYPE_CHECKING:\n    import functools\n\n\n"
+        "def run(items, n):\n    with Pool(2) as pool:\n        return pool.map(lambda x: x * n, items)\n"
+    )
+    fixed = check(source).fixed
+    assert fixed.startswith("import functools\nfrom typing import TYPE_CHECKING\n")
+    assert "pool.map(functools.partial(_run_task, n=n), items)" in fixed
+
+
+def test_a_task_lambda_that_takes_keywords_of_its_own_keeps_the_function_s_names() -> None:
+    """A call's keywords would go to ``**kwargs``, and could override a value handed over."""
+    CASES.assert_reports_without_fix(
+        "from multiprocessing import Pool\n\n\ndef run(pool, n):\n    return pool.apply_async(lambda x, **kw: x * n, (1,))\n"
+        .replace("def run(pool, n):", "def run(n):\n    pool = Pool(2)"),
+        "it reads `n`, a parameter of `run`",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_scopes import COMPREHENSIONS
 from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, keyword_value
 from ..libraries import EVERY_API, THREAD_SIDE, spellings
@@ -23,12 +22,14 @@ def _ast_join(call: ast.Call) -> bool:
 
 
 def _ast_reads(statement: ast.stmt) -> bool:
-    """``q.get()`` and the other reads of a queue, or a call that hands something on."""
+    """``q.get()`` and the other reads of a queue, a call that hands something on, or one
+    that is handed ``q.get`` uncalled (``Thread(target=q.get)``)."""
     return any(
         isinstance(n, ast.Call)
         and (
             (isinstance(n.func, ast.Attribute) and n.func.attr in READS)
             or (isinstance(n.func, ast.Name) and bool(n.args or n.keywords))
+            or any(isinstance(a, ast.Attribute) and a.attr in READS for a in [*n.args, *(k.value for k in n.keywords)])
         )
         for n in walk(statement)
     )
@@ -72,30 +73,17 @@ def _may_make_process(facts: AstFacts, call: ast.Call, contexts: set[str]) -> bo
     )
 
 
-def _named(facts: AstFacts, call: ast.Call) -> str | None:
-    """``f`` of ``target=f``, and of ``target=self.f`` where ``f`` is a plain method of
-    the class whose plain method makes the process and takes ``self`` first (the rule's
-    ``_method``); None for anything else."""
+def _named(call: ast.Call, methods: set[str]) -> str | None:
+    """``f`` of ``target=f``, and of ``target=x.f`` where ``f`` is among ``methods``, the
+    plain (undecorated) methods of the module's classes: the only ones that the rule's
+    ``_method`` may follow ``x.f`` to (it asks, too, that ``x`` is the ``self`` of a
+    method of the same class). None for anything else."""
     target = keyword_value(call, "target")
     if isinstance(target, ast.Name):
         return target.id
-    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
-        return None
-    method = facts.scopes.scope_of(call)
-    while isinstance(method, COMPREHENSIONS):  # ``[Process(target=self.f) for ...]`` reads the method's ``self``
-        method = facts.scopes.scope_of(method)
-    owner = facts.scopes.parent(method)
-    if not (isinstance(method, ast.FunctionDef) and isinstance(owner, ast.ClassDef)) or method.decorator_list:
-        return None
-    first = next(iter([*method.args.posonlyargs, *method.args.args]), None)
-    if first is None or first.arg != target.value.id:
-        return None
-    plain = [
-        node
-        for node in owner.body
-        if isinstance(node, ast.FunctionDef) and node.name == target.attr and not node.decorator_list
-    ]
-    return target.attr if plain else None
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.attr in methods:
+        return target.attr
+    return None
 
 
 def precheck(facts: AstFacts) -> bool:
@@ -117,7 +105,13 @@ def precheck(facts: AstFacts) -> bool:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    targets = [(_named(facts, call), call) for call in starts]
+    methods = {
+        node.name
+        for owner in facts.nodes(ast.ClassDef)
+        for node in owner.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list
+    }
+    targets = [(_named(call, methods), call) for call in starts]
     if not any(name in putters and _may_make_process(facts, call, contexts) for name, call in targets):
         return False
     for block in facts.blocks():

@@ -233,8 +233,8 @@ class ContextPlan:
     def build(self) -> cst.Module:
         statement = self._statement()
         self._find_uses(statement)
-        if not self.funcs and not self.executors:
-            raise Unfixable(UNUSED)
+        if not self.executors and all(api == "get_start_method" for api in self.funcs.values()):
+            raise Unfixable(UNUSED)  # asking the context its method starts nothing
         scope = self.rule.scopes[self.call]
         name = FreshNames.of(self.rule.facts).pick("ctx", scope)  # type: ignore[arg-type]
         return self.rule.module.visit(_Through(self, name, statement))

@@ -49,7 +49,7 @@ def default_directory() -> Path:
 
 
 def mpfix_version() -> str:
-    from importlib import metadata  # slow to import: for the editor server, which names its version
+    from importlib import metadata  # slow to import: for the editor server, and a copy without sources
 
     try:
         return metadata.version("mpfix")
@@ -61,9 +61,10 @@ def mpfix_build() -> str:
     """What names this copy of mpfix's code: a digest of its modules' names and bytes.
     Results of other code, of another release or of an edit to a copy that runs from its
     sources (where the version stays), are never served for it. Reading the modules takes
-    a few milliseconds, less than importing ``importlib.metadata`` to ask for the version."""
+    a few milliseconds, less than importing ``importlib.metadata`` to ask for the version,
+    which names a copy whose sources cannot be read."""
     package = Path(__file__).resolve().parent.parent
-    found = hashlib.sha256()
+    found, read = hashlib.sha256(), 0
     for folder, folders, names in os.walk(package):
         folders.sort()
         for name in sorted(names):
@@ -72,7 +73,9 @@ def mpfix_build() -> str:
                 with open(path, "rb") as module:
                     code = module.read()
                 found.update(f"{os.path.relpath(path, package)}\0{len(code)}\0".encode() + code)
-    return found.hexdigest()
+                read += 1
+    # A copy without its sources (bytecode only, or in a zip file) is named by its version.
+    return found.hexdigest() if read else f"version {mpfix_version()}"
 
 
 def digest(data: bytes) -> str:

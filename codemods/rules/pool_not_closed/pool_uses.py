@@ -104,6 +104,10 @@ class PoolUses:
             return None
         statement = self._statement(alias)
         reads = self.references(alias)
+        own = self.bindings.visitor.get_metadata(ScopeProvider, alias, None)
+        accessed = [access.node for access in own.accesses[alias.value]] if own is not None else []
+        if any(all(node is not read for read in reads) for node in accessed):
+            return None  # a read the binding does not reach: one before it, carried round a loop
         for read in reads:
             call = self.parent(read)
             if not (isinstance(call, cst.Call) and call.func is read and self._in_scope(read, scope)):

@@ -6,7 +6,9 @@ its module and name, so a lambda, a function or class defined inside a function 
 methods of its instances) never pickle, and one defined under the ``__main__`` guard is
 not found by a child that imports the module without running the guard. The safe fixes
 move the function to module level (mpfix.rewrite.hoisting says when that changes nothing)
-or make a module-level ``NAME = lambda`` a def (.named_lambda).
+or make a module-level ``NAME = lambda`` a def (.named_lambda). A lambda that reads names
+of the function around it takes them along (.bound): a ``Process`` target as ``args=``,
+a pool's task through ``functools.partial``, unsafe for local variables.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ...rewrite.handover import Edits, add_keyword
 from ...rewrite.hoisting import Hoisting, importing_first, lambda_as_def, move_def, renamed
 from .._base import RuleVisitor, Unfixable
 from . import mangled
-from .bound import bound_names, fix_with_partial, passed_parameters
+from .bound import bound_names, fix_with_partial, locally_bound, passed_parameters
 from .foreign import foreign_lambda, sent_lambdas
 from .named_lambda import define, lone_line
 from .naming import lambda_name
@@ -272,6 +274,8 @@ class UnpicklableTask(RuleVisitor):
         edits = Edits()
         base = lambda_name(function, self.parents, is_main_guard(self.module.body[anchor]), site.noun)
         name = self.names.pick(base, self.reach.global_scope)
+        while locally_bound(self, function, name):  # the task would name the function's own, not the moved one
+            name = self.names.pick(base, self.reach.global_scope)
         params = cst.Parameters([cst.Param(cst.Name(parameter)) for parameter in passed]) if passed else function.params
         if bound:
             return fix_with_partial(self, function, anchor, name, bound, local)

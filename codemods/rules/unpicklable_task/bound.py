@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Why a local variable handed over as a value may differ from the lambda's read of it.
 LOCAL_VALUE = (
-    "the lambda read `{name}` when it ran, and `functools.partial` takes the value it has when the task is sent: "
-    "the same unless the function binds `{name}` again while the task may run"
+    "a lambda reads {names} when it runs, and `functools.partial` takes the value when the task is sent: "
+    "the same unless the function binds it again while the task may run"
 )
 
 
@@ -38,8 +38,8 @@ def bound_names(rule: UnpicklableTask, function: cst.Lambda) -> tuple[list[str],
     ends before the lambda. Other names are left to the hoisting's judgement."""
     scope = rule.scope(function)
     enclosing = getattr(scope, "node", None)
-    if not isinstance(enclosing, cst.FunctionDef):
-        return [], []
+    if not isinstance(enclosing, cst.FunctionDef) or isinstance(function.params.star_kwarg, cst.Param):
+        return [], []  # keywords of the call would go to ``**kwargs``, and could override a value
     start = rule.get_metadata(PositionProvider, function).start
     first_read: dict[str, tuple[int, int]] = {}
     locals_: list[str] = []
@@ -107,16 +107,24 @@ def _plainly_bound_before(rule: UnpicklableTask, node: cst.CSTNode, scope: Scope
     return (where.end.line, where.end.column) <= before
 
 
-def partial_spelling(rule: UnpicklableTask) -> tuple[cst.BaseExpression, bool]:
-    """How the module names ``functools.partial``: a module-level ``partial`` imported
-    from ``functools``, or ``functools.partial`` (True: ``import functools`` is to be
-    added). Raises LookupError when the module binds ``functools`` to something else."""
+def partial_spelling(rule: UnpicklableTask, at: cst.CSTNode) -> tuple[cst.BaseExpression, bool]:
+    """How the module names ``functools.partial`` where ``at`` is: a module-level
+    ``partial`` imported from ``functools``, or ``functools.partial`` (True: ``import
+    functools`` is to be added). Raises LookupError when ``functools`` means something
+    else there: bound otherwise in the module, or by a function around ``at``."""
     scope = rule.reach.global_scope
     for name, spelled in (("partial", cst.Name("partial")), ("functools", _functools_partial())):
         assignments = list(scope.assignments[name])
+        if locally_bound(rule, at, name):
+            if name == "functools":
+                raise LookupError("a function around the task binds `functools` to something else")
+            continue
         if not assignments:
             continue
-        if len(assignments) != 1 or not _imports(getattr(assignments[0], "node", None), name):
+        node = getattr(assignments[0], "node", None)
+        if len(assignments) != 1 or not _imports(rule, node, name):
+            if name == "functools" and len(assignments) == 1 and _imports(rule, node, name, anywhere=True):
+                return spelled, True  # imported only where it may not run (``if TYPE_CHECKING:``)
             if name == "functools":
                 raise LookupError("the module binds `functools` to something else")
             continue
@@ -124,13 +132,28 @@ def partial_spelling(rule: UnpicklableTask) -> tuple[cst.BaseExpression, bool]:
     return _functools_partial(), True
 
 
+def locally_bound(rule: UnpicklableTask, at: cst.CSTNode, name: str) -> bool:
+    """A scope around ``at`` other than the module binds ``name``: there it does not
+    name the module's global."""
+    scope = rule.scope(at)
+    while scope is not rule.reach.global_scope and scope.parent is not scope:
+        if scope.assignments[name]:
+            return True
+        scope = scope.parent
+    return False
+
+
 def _functools_partial() -> cst.Attribute:
     return cst.Attribute(cst.Name("functools"), cst.Name("partial"))
 
 
-def _imports(node: cst.CSTNode | None, name: str) -> bool:
+def _imports(rule: UnpicklableTask, node: cst.CSTNode | None, name: str, anywhere: bool = False) -> bool:
     """``node`` is ``import functools`` (``name`` functools), or ``from functools import
-    partial`` (``name`` partial), without ``as``."""
+    partial`` (``name`` partial), without ``as``, a statement of the module's own body
+    (not under ``if TYPE_CHECKING:`` or in a ``try``), or ``anywhere``."""
+    line = rule.parent(node) if node is not None else None
+    if line is None or not (anywhere or rule.parent(line) is rule.module):
+        return False
     if name == "functools":
         return isinstance(node, cst.Import) and any(
             m.matches(alias, m.ImportAlias(name=m.Name("functools"), asname=None)) for alias in node.names
@@ -211,7 +234,7 @@ def fix_with_partial(
     parameters, and sent as a ``functools.partial``; and why that is unsafe, if it is."""
     module = rule.module
     try:
-        spelled, to_import = partial_spelling(rule)
+        spelled, to_import = partial_spelling(rule, function)
     except LookupError as why:
         raise Unfixable(f"{why}: {ADVICE}") from None
     edits = Edits()
@@ -223,4 +246,5 @@ def fix_with_partial(
     partial = as_partial(spelled, name, values)
     edits.change(function, lambda _: partial)
     title = f"Move the lambda to a module-level function `{name}`, sent as `{module.code_for_node(partial)}`"
-    return edits.apply(module), title, LOCAL_VALUE.format(name=local[0]) if local else None
+    unsafe = LOCAL_VALUE.format(names=", ".join(f"`{name}`" for name in local)) if local else None
+    return edits.apply(module), title, unsafe
