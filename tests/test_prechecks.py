@@ -2313,7 +2313,7 @@ if __name__ == "__main__":
     (
         "MP010",
         METHOD_TARGET.format(decorator="", first="self")
-        .replace("        p = multiprocessing.Process(", "        def start():\n            return multiprocessing.Process(")
+        .replace("        p = multiprocessing.", "        def start():\n            return multiprocessing.")
         .replace("        p.start()", "        p = start()\n        p.start()"),
         True,
     ),

@@ -1629,7 +1629,8 @@ def test_the_fix_beside_names_the_function_binds_runs(tmp_path: Path, method: st
 
 def test_functools_imported_only_for_type_checkers_is_imported_for_the_program() -> None:
     source = (
-        "from typing import TYPE_CHECKING\nfrom multiprocessing import Pool\n\nif TYPE_CHECKING:\n    import functools\n\n\n"
+        "from typing import TYPE_CHECKING\nfrom multiprocessing import Pool\n\n"
+        "if TYPE_CHECKING:\n    import functools\n\n\n"
         "def run(items, n):\n    with Pool(2) as pool:\n        return pool.map(lambda x: x * n, items)\n"
     )
     fixed = check(source).fixed
@@ -1640,7 +1641,7 @@ def test_functools_imported_only_for_type_checkers_is_imported_for_the_program()
 def test_a_task_lambda_that_takes_keywords_of_its_own_keeps_the_function_s_names() -> None:
     """A call's keywords would go to ``**kwargs``, and could override a value handed over."""
     CASES.assert_reports_without_fix(
-        "from multiprocessing import Pool\n\n\ndef run(pool, n):\n    return pool.apply_async(lambda x, **kw: x * n, (1,))\n"
-        .replace("def run(pool, n):", "def run(n):\n    pool = Pool(2)"),
+        "from multiprocessing import Pool\n\n\n"
+        "def run(n):\n    pool = Pool(2)\n    return pool.apply_async(lambda x, **kw: x * n, (1,))\n",
         "it reads `n`, a parameter of `run`",
     )
