@@ -554,3 +554,12 @@ def test_a_method_target_reads_everything_once_fixed(method: str, tmp_path: Path
     program.write_text(check(METHOD_TARGET.format(reads=METHOD_JOINS + METHOD_READS)).fixed)
     run = run_program(program, method, timeout=60)
     assert (run.returncode, run.stdout) == (0, "[200000, 200000, 200000]\n"), run.stderr
+
+
+def test_a_queue_read_up_to_a_sentinel_before_the_join_is_left_alone() -> None:
+    source = WORKER + JOINED.replace(
+        "    for p in procs:\n        p.join()\n",
+        "    results = [q.get() for _ in procs]\n    q.put(None)\n    results += iter(q.get, None)\n"
+        "    for p in procs:\n        p.join()\n",
+    )
+    CASES.assert_leaves_alone(source)

@@ -1645,3 +1645,17 @@ def test_a_task_lambda_that_takes_keywords_of_its_own_keeps_the_function_s_names
         "def run(n):\n    pool = Pool(2)\n    return pool.apply_async(lambda x, **kw: x * n, (1,))\n",
         "it reads `n`, a parameter of `run`",
     )
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        "from multiprocessing.pool import ThreadPool as Pool",  # threads pickle nothing
+        "from multiprocess import Pool",  # dill pickles the lambda with the values it reads
+    ],
+)
+def test_a_task_lambda_that_reads_a_parameter_is_left_alone_where_nothing_pickles_by_name(pool: str) -> None:
+    CASES.assert_leaves_alone(
+        f"{pool}\n\n\ndef scale_all(numbers, factor):\n"
+        "    with Pool(2) as pool:\n        return pool.map(lambda n: n * factor, numbers)\n"
+    )
