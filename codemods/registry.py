@@ -364,15 +364,18 @@ def _gate(specs: tuple[RuleSpec, ...]) -> tuple[bytes, ...]:
     matches no rule of ``specs``. The libraries' needles first (rare in files that do not
     use them), then, greedily, those that most of the other groups hold."""
     open_groups = [frozenset(group) for spec in specs for group in spec.needles]
-    gate: list[bytes] = [needle for needle in SCOPE if any(needle in group for group in open_groups)]
+    every = frozenset().union(*open_groups)
+    gate: list[bytes] = [needle for needle in SCOPE if needle in every]
     # A group is held by a file only if each of its needles is: one needle that holds a
     # gate needle (``multiprocessing`` holds ``multiprocess``) is as good as the gate's.
-    open_groups = [group for group in open_groups if not any(g in needle for g in gate for needle in group)]
+    holding = {needle for needle in every if any(g in needle for g in gate)}
+    open_groups = [group for group in open_groups if group.isdisjoint(holding)]
     while open_groups:
         counts = collections.Counter(needle for group in open_groups for needle in group)
         needle = min(counts, key=lambda n: (-counts[n], n))
         gate.append(needle)
-        open_groups = [group for group in open_groups if not any(needle in other for other in group)]
+        holding = {other for other in every if needle in other}
+        open_groups = [group for group in open_groups if group.isdisjoint(holding)]
     return tuple(gate)
 
 
