@@ -193,7 +193,7 @@ def _analyse(
     with analysing(facts), walking(), ExitStack() as resolved:
         for instance in instances:
             resolved.enter_context(instance.resolve(facts.wrapper))
-        module.visit(Batched(instances))
+        facts.visit(Batched(instances))
     candidates = [c for visitor in instances for c in visitor.candidates]
     candidates.sort(key=lambda c: c.finding.sort_key())
     return candidates, facts
@@ -350,7 +350,7 @@ def _analyze_source(
             return result
         with resumed():  # a later round: the earlier rounds' trees become garbage (see mpfix.collector)
             new_module, applied = _apply(module, fixes, facts.parents)
-            new_code = new_module.code
+            new_code = facts.code_of(new_module)
             new_tree = python_ast(new_code + tail) if check_compile else None
             if not check_compile or new_tree is None:
                 module = _parse_fixed(new_code)

@@ -21,6 +21,7 @@ from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopePro
 from mpfix import engine
 from mpfix.analysis import cst_walk
 from mpfix.analysis.cst_walk import Batched, children, walking
+from mpfix.analysis.facts import ModuleFacts
 from test_ast_walk import NEWER, PROGRAM
 
 MORE = """\
@@ -199,6 +200,28 @@ def test_a_batched_pass_calls_each_visitors_methods_as_libcst_does(module: cst.M
     assert ours == libcsts
     assert any(" call " in entry for entry in ours)
     assert [v.reads for v in visitors] == [0, 0]  # libcst's reads every property of each visitor
+
+
+class Plain(Counts):
+    """Counts, without the hook of a field, and with a leave method of a nested type."""
+
+    visit_ClassDef_bases = None  # type: ignore[assignment]
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.log.append(f"{self.tag} left def {original_node.name.value}")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_a_batched_pass_from_the_index_calls_what_libcst_calls(module: cst.Module) -> None:
+    libcsts: list[str] = []
+    cst.visit_batched(module, [Plain("a", libcsts), Plain("b", libcsts)])
+    ours: list[str] = []
+    facts = ModuleFacts(module)
+    with walking():
+        assert facts.index.visit(Batched([Plain("a", ours), Plain("b", ours)]))
+        assert not facts.index.visit(Batched([Counts("a", [])]))  # a field's hook: the caller walks
+    assert ours == libcsts
+    assert ours or not any(isinstance(node, cst.Name) for node in _nodes(module))
 
 
 class ModuleOnly(cst.BatchableCSTVisitor):

@@ -22,6 +22,7 @@ from libcst.metadata import (
 from mpfix.analysis import match as m
 from mpfix.analysis.facts import ModuleFacts, analysing, findall
 from mpfix.analysis.statements import names_in
+from mpfix.rewrite.nodes import swap_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*(ROOT / "docs" / "snippets").rglob("*.py"), *(ROOT / "examples").rglob("*.py")])
@@ -128,3 +129,27 @@ def test_positions_are_libcsts_one_statement_at_a_time(text: str) -> None:
         facts = ModuleFacts(module)
         for node in order:
             assert facts.positions[node] == expected[node]
+
+
+def _renamed(module: cst.Module, facts: ModuleFacts) -> cst.Module:
+    """``module`` as a fix makes it: a name in every other top-level statement renamed."""
+    swaps = {}
+    for statement in module.body[::2]:
+        name = next((node for node in _walk(statement) if isinstance(node, cst.Name)), None)
+        if name is not None:
+            swaps[name] = name.with_changes(value=f"{name.value}_renamed")
+    return swap_nodes(module, swaps, facts.parents)
+
+
+@pytest.mark.parametrize("text", [*UNUSUAL, *(path.read_text(encoding="utf-8") for path in PROGRAMS)])
+def test_the_code_of_a_fixed_module_is_libcsts(text: str) -> None:
+    module = cst.parse_module(text)
+    facts = ModuleFacts(module)
+    fixed = _renamed(module, facts)
+    assert facts.code_of(fixed) == fixed.code
+    assert (fixed.code != text) == any(isinstance(node, cst.Name) for node in _walk(module))
+    # A statement from within a block brought to the top level, where its indentation goes.
+    nested = [node for s in module.body for node in _walk(s) if isinstance(node, cst.BaseStatement) and node is not s]
+    if nested:
+        hoisted = module.with_changes(body=[*module.body, nested[-1]])
+        assert facts.code_of(hoisted) == hoisted.code

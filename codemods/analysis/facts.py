@@ -6,9 +6,10 @@ again: on a large module most of the analysis time went into walks whose answers
 ended up asking for. Here:
 
 - one plain walk indexes the module: every node's parent, and the nodes of each type in
-  source order, so that :func:`findall` answers from the index instead of walking again;
+  source order, so that :func:`findall` answers from the index instead of walking again,
+  and the rules' batched visit calls their methods on the nodes of their types alone;
 - scopes are computed the first time a rule asks, positions only when a rule reports (or
-  asks for a line), and qualified names one node at a time;
+  asks for a line, see mpfix.analysis.positions), and qualified names one node at a time;
 - helpers that depend only on the module (see :meth:`ModuleFacts.memo`) are built once
   and shared by every rule.
 
@@ -24,19 +25,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 from libcst.metadata import (
-    CodeRange,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
     ScopeProvider,
 )
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from . import match as m
+from .cst_walk import Batched
 from .cst_walk import children as node_children
+from .positions import Positions
 from .project.model import ProjectView
 
 _T = TypeVar("_T")
@@ -95,6 +95,39 @@ class _Index:
         merged = heapq.merge(*runs)
         return [self.order[i] for i in merged]
 
+    def visit(self, visitor: Batched) -> bool:
+        """``visitor``'s batched visit of the indexed tree (``root.visit(visitor)``) from the
+        index: the visit and leave methods of each node of a type they are for, in the order
+        of a walk (a node's leave methods after everything under it), without walking the
+        nodes of other types. False, and nothing visited, when ``visitor`` has methods for
+        a field of a node (``visit_Call_func``), which only a walk calls."""
+        if visitor.field_hooks:
+            return False
+        kinds = [kind for kind in self.by_type if kind.__name__ in visitor.kinds]
+        positions = sorted(position for kind in kinds for position in self.by_type[kind])
+        order, span = self.order, self.span
+        visits, leaves, of = visitor.visits, visitor.leaves, visitor.of
+        waiting: list[tuple[int, cst.CSTNode, list[Callable]]] = []  # nodes to leave, the innermost last
+        for position in positions:
+            while waiting and waiting[-1][0] <= position:
+                _, node, methods = waiting.pop()
+                for method in methods:
+                    method(node)
+            node = order[position]
+            kind = type(node)
+            for method in visits.get(kind) or of(visits, "visit", kind):
+                method(node)
+            leaving = leaves.get(kind)
+            if leaving is None:
+                leaving = of(leaves, "leave", kind)
+            if leaving:
+                waiting.append((span[id(node)][1], node, leaving))
+        while waiting:
+            _, node, methods = waiting.pop()
+            for method in methods:
+                method(node)
+        return True
+
 
 class _QualifiedNames(Mapping):
     """QualifiedNameProvider's table, computed for a node when asked (as libcst computes
@@ -118,126 +151,6 @@ class _QualifiedNames(Mapping):
 
     def __len__(self) -> int:
         raise TypeError("qualified names are computed one node at a time")
-
-
-class _Positions(Mapping):
-    """PositionProvider's table, computed one statement at a time, when a node of it is
-    asked for. libcst computes the positions of every node of the module at once, at some
-    seven times the cost of generating its code, where a finding needs a few.
-
-    A statement's positions are those that libcst's own codegen state gives when it
-    generates the statement alone, starting where the statement starts, with the
-    indentation of the blocks around it. Where each statement starts, and in which
-    blocks, comes from one plain generation of the module (see ``_Starts``), so that a
-    finding in a class of a thousand lines costs the positions of the method it is in,
-    not of the class."""
-
-    def __init__(self, facts: ModuleFacts) -> None:
-        self.facts = facts
-        self.known: dict[cst.CSTNode, CodeRange] = {}
-        # statement -> the lines before it, its first column, the indentation of its blocks
-        self.starts: dict[cst.CSTNode, tuple[int, int, tuple[str, ...]]] = {}
-        self.recorded = False  # whether the starts of the module's statements are known
-        self.code = ""  # the module's code, as that generation gave it
-        self.done: set[int] = set()  # the statements computed, by id
-        self.whole: Mapping | None = None
-
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self.known.get(node)
-        if found is not None:
-            return found
-        top, inner = self._statements(node)
-        if top is None or inner is None:  # the module, its header or footer, or no node of it
-            if self.whole is None:
-                self.whole = self.facts.wrapper.resolve(PositionProvider)
-            return self.whole[node]
-        self.record()
-        if id(inner) not in self.done:
-            self.done.add(id(inner))
-            self._compute(inner)
-        return self.known[node]
-
-    def _statements(self, node: cst.CSTNode) -> tuple[cst.CSTNode | None, cst.CSTNode | None]:
-        """The top-level statement that holds ``node`` and the innermost statement that does
-        (``node`` itself if it is one); None for a node of no statement of the module."""
-        module, parents = self.facts.module, self.facts.parents
-        inner = node if isinstance(node, cst.BaseStatement) else None
-        while (parent := parents.get(node)) is not None and parent is not module:
-            node = parent
-            if inner is None and isinstance(node, cst.BaseStatement):
-                inner = node
-        if parent is module and isinstance(node, cst.BaseStatement):
-            return node, inner
-        return None, None
-
-    def record(self) -> None:
-        """Generate the module's code once, noting where each statement starts."""
-        if self.recorded:
-            return
-        self.recorded = True
-        module = self.facts.module
-        state = _Starts(module.default_indent, module.default_newline)
-        module._codegen(state)
-        self.code = "".join(state.tokens)
-        line, column, at = 0, 0, 0
-        tokens = state.tokens
-        for statement, (index, indents) in state.starts.items():  # in the order generated
-            text = "".join(tokens[at:index])
-            line += _line_count(text)
-            last_break = max(text.rfind("\n"), text.rfind("\r"))
-            column = column + len(text) if last_break < 0 else len(text) - last_break - 1
-            at = index
-            self.starts[statement] = (line, column, indents)  # an `elif` starts within its line
-
-    def _compute(self, statement: cst.CSTNode) -> None:
-        module = self.facts.module
-        before, column, indents = self.starts[statement]
-        recorder = _Recorder()
-        state = PositionProvidingCodegenState(
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-            provider=recorder,  # type: ignore[arg-type]  # all the state asks of it is _computed
-            indent_tokens=list(indents),
-            line=before + 1,
-            column=column,
-        )
-        parent = self.facts.parents.get(statement)
-        if isinstance(parent, cst.If) and parent.orelse is statement:
-            statement._codegen(state, is_elif=True)  # its parent writes `elif`, not `if`
-        else:
-            statement._codegen(state)
-        self.known.update(recorder._computed)
-
-    def __iter__(self) -> Iterator[cst.CSTNode]:
-        raise TypeError("positions are computed one statement at a time")
-
-    def __len__(self) -> int:
-        raise TypeError("positions are computed one statement at a time")
-
-
-class _Starts(CodegenState):
-    """libcst's plain codegen state, noting where each statement starts: how many tokens
-    come before it, and the indentation of the blocks around it."""
-
-    def __init__(self, default_indent: str, default_newline: str) -> None:
-        super().__init__(default_indent, default_newline)
-        self.starts: dict[cst.CSTNode, tuple[int, tuple[str, ...]]] = {}
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.BaseStatement):
-            self.starts[node] = (len(self.tokens), tuple(self.indent_tokens))
-
-
-class _Recorder:
-    """Where PositionProvidingCodegenState writes the positions it computes."""
-
-    def __init__(self) -> None:
-        self._computed: dict[cst.CSTNode, CodeRange] = {}
-
-
-def _line_count(code: str) -> int:
-    """The lines ``code`` ends, whichever of ``\n``, ``\r\n`` and ``\r`` end them."""
-    return code.count("\n") + code.count("\r") - code.count("\r\n")
 
 
 class _Tables(Mapping):
@@ -279,7 +192,7 @@ class ModuleFacts:
         self._index: _Index | None = None
         self._resolved: dict[type, Mapping] = {}
         self._qualified_names: _QualifiedNames | None = None
-        self._positions: _Positions | None = None
+        self._positions: Positions | None = None
         self._memo: dict[object, object] = {}
 
     @property
@@ -304,7 +217,7 @@ class ModuleFacts:
     @property
     def positions(self) -> Mapping:
         if self._positions is None:
-            self._positions = _Positions(self)
+            self._positions = Positions(self)
         return self._positions
 
     @property
@@ -312,9 +225,15 @@ class ModuleFacts:
         """The module's code as libcst generates it (``Module.code``), from the generation
         that the positions take their statements' starts from: one for both."""
         positions = self.positions
-        assert isinstance(positions, _Positions)
+        assert isinstance(positions, Positions)
         positions.record()
         return positions.code
+
+    def code_of(self, new: cst.Module) -> str:
+        """``new.code``, for a module that fixes made from this one (see Positions.code_of)."""
+        positions = self.positions
+        assert isinstance(positions, Positions)
+        return positions.code_of(new)
 
     @property
     def qualified_names(self) -> Mapping:
@@ -326,6 +245,11 @@ class ModuleFacts:
         """libcst's ``MetadataDependent.get_metadata``, for helpers shared by every rule."""
         table = self.tables[key]
         return table[node] if default is _MISSING else table.get(node, default)
+
+    def visit(self, visitor: Batched) -> None:
+        """``self.module.visit(visitor)``, from the index where it can be (see _Index.visit)."""
+        if not self.index.visit(visitor):
+            self.module.visit(visitor)
 
     def in_order(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
         """``first`` comes before ``second`` in the source (neither holds the other): by the index."""
