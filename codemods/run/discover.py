@@ -84,33 +84,39 @@ def _compile(patterns: Iterable[Pattern]) -> _Excludes:
     by_base: dict[str | None, list[str]] = {}
     for base, pattern in patterns:
         by_base.setdefault(base, []).append(pattern)
-    return [(base, _Literal.around(_spec(lines), lines)) for base, lines in by_base.items()]
+    return [(base, _Literal.around(lines)) for base, lines in by_base.items()]
 
 
 class _Literal:
     """A spec of exclusions asked only about paths that hold a literal part of one of its
     patterns: a path without ``build`` cannot match ``build`` (nor ``/build/``, nor
     ``build/**``), and most paths hold none of the few words of the default exclusions.
-    A spec whose patterns negate, escape or name a range of characters is asked always."""
+    A spec whose patterns negate, escape or name a range of characters is asked always.
+    The patterns are compiled when first asked about a path (most runs never do)."""
 
-    def __init__(self, spec: GitIgnoreSpec, words: tuple[str, ...]) -> None:
-        self.spec = spec
-        self.words = words
+    def __init__(self, lines: list[str], words: tuple[str, ...] | None) -> None:
+        self.lines = lines
+        self.words = words  # None: ask the spec about every path
+        self.spec: GitIgnoreSpec | None = None
 
     @classmethod
-    def around(cls, spec: GitIgnoreSpec, lines: list[str]) -> GitIgnoreSpec:
+    def around(cls, lines: list[str]) -> GitIgnoreSpec:
         words = []
         for line in lines:
             if not line.strip() or line.startswith("#"):
                 continue  # a blank line or a comment matches nothing
             if any(mark in line for mark in "![]\\"):
-                return spec
+                return cls(lines, None)  # type: ignore[return-value]  # it answers match_file as the spec would
             # Every piece between wildcards, slashes and spaces is in a path the pattern matches.
             words.append(max(_PIECES.split(line), key=len))
-        return cls(spec, tuple(words))  # type: ignore[return-value]  # it answers match_file as the spec would
+        return cls(lines, tuple(words))  # type: ignore[return-value]
 
     def match_file(self, path: str) -> bool:
-        return any(word in path for word in self.words) and self.spec.match_file(path)
+        if self.words is not None and not any(word in path for word in self.words):
+            return False
+        if self.spec is None:
+            self.spec = _spec(self.lines)
+        return self.spec.match_file(path)
 
 
 _PIECES = re.compile(r"[*?/\s]+")
