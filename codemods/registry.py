@@ -174,11 +174,11 @@ RULES: tuple[RuleSpec, ...] = (
         name="lost-async-result",
         summary="A task is submitted and its result, with any exception it raised, is never read",
         safety=Safety.NONE,
-        # `apply_async`, `map_async` and `starmap_async` on any receiver; `submit` on a
-        # proven executor (`concurrent.futures`, or a multiprocessing context's).
+        # `apply_async`, `map_async` and `starmap_async` on any receiver; `submit` and
+        # `map` on a proven executor (`concurrent.futures`, or a multiprocessing context's).
         needles=(
             *_any(b"apply_async", b"map_async"),  # also starmap_async
-            *_every(_any(b"submit"), _any(b"PoolExecutor", b"executor"), _any(b"concurrent", *needles())),
+            *_every(_any(b"submit", b"map"), _any(b"PoolExecutor", b"executor"), _any(b"concurrent", *needles())),
         ),
     ),
     RuleSpec(

@@ -113,6 +113,27 @@ if __name__ == "__main__":
     ),
     pytest.param(
         """\
+import concurrent.futures as cf
+
+
+def invert(n):
+    return 1 / n
+
+
+if __name__ == "__main__":
+    with cf.ThreadPoolExecutor() as threads:
+        threads.map(invert, [0, 1])
+    with cf.ProcessPoolExecutor() as executor:
+        results = executor.map(invert, [0, 1], timeout=20)
+""",
+        [
+            (10, "The iterator that `threads.map(...)` returns is thrown away: if a task raises", "loop over the"),
+            (12, "`results` holds the iterator that `executor.map(...)` returns, but is never used", "`list()`"),
+        ],
+        id="executor-map-results",
+    ),
+    pytest.param(
+        """\
 import time
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
@@ -340,6 +361,31 @@ if __name__ == "__main__":
         print(list(executor.map(invert, [1, 2])))
 """,
         id="futures-read-and-unknown-receivers",
+    ),
+    pytest.param(
+        """\
+import concurrent.futures as cf
+from multiprocessing import Pool
+
+
+def invert(n):
+    return 1 / n
+
+
+def run(mapper):
+    mapper.map(invert, [0])
+
+
+if __name__ == "__main__":
+    with Pool() as pool:
+        pool.map(invert, [1, 2])
+    with cf.ProcessPoolExecutor() as executor:
+        for value in executor.map(invert, [1, 2]):
+            print(value)
+        results = executor.map(invert, [3])
+        print(*results)
+""",
+        id="map-results-read-or-raised-at-once",
     ),
     pytest.param(
         """\

@@ -24,6 +24,10 @@ ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 ASYNC_POOLS = frozenset({"Pool", "ThreadPool"})
 CELERY = "celery"
 EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
+# An executor's methods whose results hold the tasks' exceptions: a future, and the
+# iterator of ``map``'s results (its tasks are submitted at once, and each result raises
+# its task's exception only when it is read).
+EXECUTOR_METHODS = ("submit", "map")
 # Methods that only put something into a container: a container used only by these is
 # never read.
 FILLING = frozenset({"append", "add", "extend", "insert"})
@@ -238,7 +242,7 @@ APIS = None  # `x.apply_async(...)` loses its errors on any receiver
 
 
 def precheck(facts: AstFacts) -> bool:
-    """``executor.submit(...)``, or ``x.apply_async(...)`` (or another async method)
+    """``executor.submit(...)`` or ``executor.map(...)``, or ``x.apply_async(...)`` (or another async method)
     without an error callback, whose handle may be lost (see ``_ast_may_be_lost``) and
     whose pool is not surely stopped on purpose after it (see ``_surely_terminated``)."""
     calls = [c for c in facts.method_calls(ASYNC_METHODS) if not _ast_hears_of_errors(c)]
@@ -246,7 +250,7 @@ def precheck(facts: AstFacts) -> bool:
         pools = facts.aliases(spellings(ASYNC_POOLS))
         calls = [c for c in calls if _may_be_pool(facts, c.func.value, pools)]  # type: ignore[attr-defined]
     executors = facts.aliases(spellings(EXECUTORS))
-    calls += [c for c in facts.method_calls(["submit"]) if _may_be_pool(facts, c.func.value, executors)]  # type: ignore[attr-defined]
+    calls += [c for c in facts.method_calls(EXECUTOR_METHODS) if _may_be_pool(facts, c.func.value, executors)]  # type: ignore[attr-defined]
     return any(_ast_may_be_lost(facts, call) and not _surely_terminated(facts, call) for call in calls)
 
 
@@ -302,13 +306,13 @@ def _may_stop(facts: AstFacts, call: ast.Call) -> bool:
 def decide(facts: AstFacts, spec: RuleSpec) -> list[Finding] | None:
     """The rule's findings, as its libcst side makes them, where every handle is surely
     read, or thrown away by a statement of its own whose pool nothing may stop after it;
-    None where libcst must tell: in a module that imports Celery, beside a ``submit`` on
+    None where libcst must tell: in a module that imports Celery, beside a ``submit`` or ``map`` on
     what may be an executor, for a handle bound to a name or put in a container, or where
     a pool may be stopped on purpose."""
     if _ast_imports(facts, CELERY):
         return None
     executors = facts.aliases(spellings(EXECUTORS))
-    if any(_may_be_pool(facts, c.func.value, executors) for c in facts.method_calls(["submit"])):  # type: ignore[attr-defined]
+    if any(_may_be_pool(facts, c.func.value, executors) for c in facts.method_calls(EXECUTOR_METHODS)):  # type: ignore[attr-defined]
         return None
     source, found = facts.source, []
     for call in facts.method_calls(ASYNC_METHODS):

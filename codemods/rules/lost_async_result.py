@@ -25,6 +25,7 @@ from ..prechecks.lost_async_result import (
     ASYNC_POOLS,
     CANNOT_FAIL,
     CELERY,
+    EXECUTOR_METHODS,
     EXECUTORS,
     FILLING,
 )
@@ -66,25 +67,26 @@ class LostAsyncResult(RuleVisitor):
                 return
             if self._celery and not self.bindings.is_instance(func.value, ASYNC_POOLS):
                 return  # a Celery task's, most likely
-        elif method != "submit" or not self.bindings.is_instance(func.value, EXECUTORS):
+        elif method not in EXECUTOR_METHODS or not self.bindings.is_instance(func.value, EXECUTORS):
             return
         if self._cannot_fail(node, method):
             return  # nothing to lose: a task that warms the workers up, or keeps one busy
-        how = self._lost(node)
+        how = self._lost(node, "iterator" if method == "map" else "handle")
         if how is None or terminated_after(self.bindings, node):
             return  # read, or stopped on purpose before it could matter
         what = f"`{self.module.code_for_node(func)}(...)`"
+        lost = "if the task raises, its exception is lost with the result"
         if method == "submit":
             advice = (
                 "keep the future and call `.result()` on it, or pass the futures to "
                 "`concurrent.futures.wait()` and check each one's `.exception()`"
             )
+        elif method == "map":
+            advice = "loop over the results (or pass them to `list()`): reading each raises its task's exception"
+            lost = "if a task raises, its exception is lost with the results"
         else:
             advice = ASYNC_ADVICE
-        message = (
-            f"{how.format(what=what)}: if the task raises, its exception is lost with the result and "
-            "nothing reports the failure"
-        )
+        message = f"{how.format(what=what)}: {lost} and nothing reports the failure"
         self.report(node, message, not_fixed=advice)
 
     def _hears_of_errors(self, call: cst.Call) -> bool:
@@ -118,14 +120,14 @@ class LostAsyncResult(RuleVisitor):
 
     # -- where the handle goes -------------------------------------------------------
 
-    def _lost(self, call: cst.Call) -> str | None:
-        """How the handle is lost, as a message template, or None when it may be read."""
+    def _lost(self, call: cst.Call, noun: str) -> str | None:
+        """How the handle (``noun``) is lost, as a message template, or None when it may be read."""
         holder: cst.CSTNode | None = call
         parent = self.parent(call)
         many = isinstance(parent, COMPREHENSIONS) and parent.elt is call
         if many:
             holder, parent = parent, self.parent(parent)
-        handle = "the handles that {what} returns" if many else "the handle that {what} returns"
+        handle = f"the {noun}{'s' if many else ''} that {{what}} returns"
         if isinstance(parent, cst.Expr):
             return f"{handle[0].upper()}{handle[1:]} {'are' if many else 'is'} thrown away"
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is holder:
