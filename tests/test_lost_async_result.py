@@ -365,7 +365,10 @@ if __name__ == "__main__":
     pytest.param(
         """\
 import concurrent.futures as cf
+import time
 from multiprocessing import Pool
+
+import pytest
 
 
 def invert(n):
@@ -376,10 +379,17 @@ def run(mapper):
     mapper.map(invert, [0])
 
 
+def test_bad_input(executor: cf.ProcessPoolExecutor):
+    with pytest.raises(TypeError):
+        executor.map(invert, 1)
+
+
 if __name__ == "__main__":
     with Pool() as pool:
         pool.map(invert, [1, 2])
     with cf.ProcessPoolExecutor() as executor:
+        executor.map(id, range(4))  # the workers start
+        executor.map(time.sleep, [0.01] * 6)
         for value in executor.map(invert, [1, 2]):
             print(value)
         results = executor.map(invert, [3])

@@ -28,6 +28,9 @@ from ..analysis.names import ApiResolver, api_of
 from ..analysis.reachability import ModuleReach, reach_of
 from ..model import Finding, RuleSpec, Safety, TargetVersion, not_fixed_note, unsafe_note
 
+# A test case's methods whose ``with`` block is expected to raise.
+EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex"})
+
 
 class Unfixable(Exception):
     """Why a finding's fix is out of reach; the user reads it after "not fixed: "."""
@@ -106,6 +109,25 @@ class RuleVisitor(cst.BatchableCSTVisitor):
     def parent(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
         """The node that holds ``node``; None for the module (or for None)."""
         return self.get_metadata(ParentNodeProvider, node, None) if node is not None else None
+
+    def expected_to_raise(self, call: cst.Call) -> bool:
+        """``call`` is in the block of ``with pytest.raises(...)`` or of a test case's
+        ``assertRaises()``, in the same function: the test wants it to raise, and when
+        it raises (on reading the input, or a task's error) is what it tests."""
+        node: cst.CSTNode | None = call
+        while node is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            parent = self.parent(node)
+            if isinstance(parent, cst.With) and node is parent.body and any(
+                isinstance(item.item, cst.Call) and self._raises(item.item.func) for item in parent.items
+            ):
+                return True
+            node = parent
+        return False
+
+    def _raises(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute) and func.attr.value in EXPECTING_RAISE:
+            return True
+        return "pytest.raises" in self.api.qualified_names(func)
 
     def line(self, node: cst.CSTNode) -> int:
         """The line ``node`` starts on."""

@@ -69,6 +69,8 @@ class LostAsyncResult(RuleVisitor):
                 return  # a Celery task's, most likely
         elif method not in EXECUTOR_METHODS or not self.bindings.is_instance(func.value, EXECUTORS):
             return
+        elif method == "map" and self.expected_to_raise(node):
+            return  # the test wants the call to raise, as it does when the input fails
         if self._cannot_fail(node, method):
             return  # nothing to lose: a task that warms the workers up, or keeps one busy
         how = self._lost(node, "iterator" if method == "map" else "handle")
@@ -103,7 +105,11 @@ class LostAsyncResult(RuleVisitor):
         a million as it takes (``submit(time.sleep, 0.1)``,
         ``apply_async(time.sleep, (0.1,))``): neither it nor the pickling of its
         arguments can raise."""
-        if method not in ("submit", "apply_async") or any(arg.keyword is not None or arg.star for arg in call.args):
+        if any(arg.keyword is not None or arg.star for arg in call.args):
+            return False
+        if method == "map":
+            return self._warms_up(call)
+        if method not in ("submit", "apply_async"):
             return False
         if not call.args:
             return False
@@ -117,6 +123,24 @@ class LostAsyncResult(RuleVisitor):
             rest = [element.value for element in elements]
         arity = {CANNOT_FAIL[name] for name in self.api.qualified_names(task) if name in CANNOT_FAIL}
         return arity == {len(rest)} and all(_small_number(value) for value in rest)
+
+    def _warms_up(self, call: cst.Call) -> bool:
+        """``executor.map(id, range(n))``, ``executor.map(time.sleep, [0.01] * 6)``: a task
+        of :data:`CANNOT_FAIL` that takes one value, over small number literals (or, for
+        ``id``, which takes anything, a ``range()``)."""
+        if len(call.args) != 2:
+            return False
+        task, values = (arg.value for arg in call.args)
+        names = self.api.qualified_names(task)
+        if "builtins.id" in names and isinstance(values, cst.Call):
+            return "builtins.range" in self.api.qualified_names(values.func)
+        if isinstance(values, cst.BinaryOperation) and isinstance(values.operator, cst.Multiply):
+            values = values.left if isinstance(values.right, cst.Integer) else values
+        return (
+            any(CANNOT_FAIL.get(name) == 1 for name in names)
+            and isinstance(values, (cst.List, cst.Tuple))
+            and all(isinstance(e, cst.Element) and _small_number(e.value) for e in values.elements)
+        )
 
     # -- where the handle goes -------------------------------------------------------
 

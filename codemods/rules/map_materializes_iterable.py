@@ -40,7 +40,6 @@ READ_ALL = {"builtins.sum": 2, "builtins.sorted": 1, "builtins.set": 1, "builtin
             "builtins.dict": 1, "collections.Counter": 1}  # fmt: skip
 STOP_EARLY = frozenset({"builtins.any", "builtins.all"})
 # unittest's context managers that expect the block to raise (pytest's is `pytest.raises`).
-EXPECTING_RAISE = frozenset({"assertRaises", "assertRaisesRegex"})
 LEAVING = ("break", "return", "raise", "assert", "exit", "yield")
 TITLE = f"Read the input as the tasks need it, with `imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
 LAZY_POOL_MAP = f"`imap(..., chunksize={DEFAULT_CHUNKSIZE})`"
@@ -98,27 +97,8 @@ class MapMaterializesIterable(RuleVisitor):
         if iterable is None or not (executor or self.bindings.is_instance(func.value, POOLS)):
             return
         source = self.inputs.classify(iterable)
-        if source is not None and not self._expected_to_raise(node):
+        if source is not None and not self.expected_to_raise(node):
             self._judge(node, iterable, source, executor)
-
-    def _expected_to_raise(self, call: cst.Call) -> bool:
-        """``call`` is in the block of ``with pytest.raises(...)`` or of a test case's
-        ``assertRaises()``, in the same function: the test wants it to raise, and when
-        it raises (on reading the input, or a task's error) is what it tests."""
-        node: cst.CSTNode | None = call
-        while node is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            parent = self.parent(node)
-            if isinstance(parent, cst.With) and node is parent.body and any(
-                isinstance(item.item, cst.Call) and self._raises(item.item.func) for item in parent.items
-            ):
-                return True
-            node = parent
-        return False
-
-    def _raises(self, func: cst.BaseExpression) -> bool:
-        if isinstance(func, cst.Attribute) and func.attr.value in EXPECTING_RAISE:
-            return True
-        return "pytest.raises" in self.api.qualified_names(func)
 
     def _judge(self, call: cst.Call, iterable: cst.BaseExpression, source: Input, executor: bool) -> None:
         consumer = self._consumer(call)
