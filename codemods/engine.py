@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import registry, suppressions
-from .analysis.cst_walk import Batched, parse_module, walking
+from .analysis.cst_walk import Batched, walking
 from .analysis.facts import ModuleFacts, analysing
 from .analysis.project.model import ProjectView
 from .collector import resumed
@@ -118,7 +118,7 @@ def _span_text(source: str, finding: Finding) -> str:
 
 def _parse(source: str) -> cst.Module:
     try:
-        return parse_module(source)
+        return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         libcst_error = exc
     except RecursionError:
@@ -378,7 +378,7 @@ def _analyze_source(
 def _parse_fixed(code: str) -> cst.Module:
     """libcst's tree of a text that fixes made, for the next round's rules."""
     try:
-        module = parse_module(code)
+        module = cst.parse_module(code)
     except cst.ParserSyntaxError as exc:
         raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
     # The next round's fixes regenerate the file from this tree, so it too must give the

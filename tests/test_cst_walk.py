@@ -411,18 +411,3 @@ def test_a_type_whose_annotations_do_not_resolve_has_every_field_checked(monkeyp
     for node in _nodes(module):
         assert [id(c) for c in children(node)] == [id(c) for c in node.children]
     assert cst_walk._FIELDS[cst.Name][1] == ("value",)  # a str field: looked at, and found to hold none
-
-
-@pytest.mark.parametrize("module", MODULES, ids=IDS)
-def test_a_module_parsed_without_validation_is_libcsts(module: cst.Module) -> None:
-    parsed = cst_walk.parse_module(module.code)
-    assert parsed.deep_equals(module)
-    assert parsed.code == module.code
-
-
-def test_nodes_are_validated_again_after_a_parse() -> None:
-    with pytest.raises(cst.ParserSyntaxError):
-        cst_walk.parse_module("def (:\n")
-    cst_walk.parse_module("x = 1\n")
-    with pytest.raises(cst.CSTValidationError):
-        cst.Name("not a name")

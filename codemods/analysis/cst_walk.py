@@ -355,31 +355,3 @@ def walking() -> Iterator[None]:
             if _depth == 0:
                 cst.CSTNode.visit = _LIBCST_VISIT  # type: ignore[method-assign]
                 cst_checks.remove()
-
-
-_validating = 0
-_LIBCST_POST_INIT = cst.CSTNode.__post_init__
-
-
-def _unvalidated(self: cst.CSTNode) -> None:
-    pass
-
-
-def parse_module(source: str) -> cst.Module:
-    """``libcst.parse_module``, without validating each node as the parser makes it: a
-    tree that libcst's parser made from text is valid by construction, and the checks
-    cost a fifth of the parse. Nodes made elsewhere meanwhile (in another thread) go
-    unchecked too; what a fix makes is compiled before it is kept."""
-    global _validating
-    with _lock:
-        _validating += 1
-        if _validating == 1:
-            cst.CSTNode.__post_init__ = _unvalidated  # type: ignore[method-assign]
-    try:
-        return cst.parse_module(source)
-    finally:
-        with _lock:
-            _validating -= 1
-            if _validating == 0:
-                cst.CSTNode.__post_init__ = _LIBCST_POST_INIT  # type: ignore[method-assign]
-
