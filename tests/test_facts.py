@@ -153,3 +153,5 @@ def test_the_code_of_a_fixed_module_is_libcsts(text: str) -> None:
     if nested:
         hoisted = module.with_changes(body=[*module.body, nested[-1]])
         assert facts.code_of(hoisted) == hoisted.code
+    emptied = module.with_changes(body=())
+    assert facts.code_of(emptied) == emptied.code

@@ -115,7 +115,10 @@ class _Index:
                     method(node)
             node = order[position]
             kind = type(node)
-            for method in visits.get(kind) or of(visits, "visit", kind):
+            visiting = visits.get(kind)
+            if visiting is None:
+                visiting = of(visits, "visit", kind)
+            for method in visiting:
                 method(node)
             leaving = leaves.get(kind)
             if leaving is None:

@@ -107,11 +107,11 @@ class Positions(Mapping):
         self.known.update(recorder._computed)
 
     def code_of(self, new: cst.Module) -> str:
-        """``new.code``, for a module that fixes made from this one by swapping nodes below
-        its top-level statements (see mpfix.rewrite.nodes.swap_nodes): the text of each
-        top-level statement that ``new`` keeps is taken from this module's generation (see
-        :attr:`code`), and only the others are generated. A fix of a few lines in a large
-        file does not generate the whole file again."""
+        """``new.code``, for a module that fixes made from this one (by swapping nodes, see
+        mpfix.rewrite.nodes.swap_nodes, or by replacing the module with one that keeps some
+        of its statements): the text of each top-level statement that ``new`` keeps is
+        taken from this module's generation (see :attr:`code`), and only the others are
+        generated. A fix of a few lines in a large file does not generate the whole file again."""
         old = self.facts.module
         same = (
             new.header is old.header
@@ -121,6 +121,7 @@ class Positions(Mapping):
             and new.default_indent == old.default_indent
             and new.default_newline == old.default_newline
             and old.body
+            and new.body  # an empty module generates a newline of its own
         )
         if not same:
             return new.code
@@ -148,7 +149,6 @@ class _Starts(CodegenState):
     def __init__(self, default_indent: str, default_newline: str) -> None:
         super().__init__(default_indent, default_newline)
         self.starts: dict[cst.CSTNode, tuple[int, tuple[str, ...]]] = {}
-
         self.ends: dict[cst.CSTNode, int] = {}
 
     def before_codegen(self, node: cst.CSTNode) -> None:
