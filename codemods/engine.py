@@ -8,9 +8,7 @@ in every round, so they are neither reported nor fixed.
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ import libcst as cst
 from . import registry, suppressions
 from .analysis.cst_walk import Batched, walking
 from .analysis.facts import ModuleFacts, analysing
+from .analysis.parsing import SourceError as SourceError
+from .analysis.parsing import parse, refuse_what_python_finds_too_deep
 from .analysis.project.model import ProjectView
 from .collector import resumed
 from .edits import lines_of
@@ -32,29 +32,9 @@ from .screening import Screen, python_ast, screen
 # many rounds more than the text has fixes (one that replaces the whole module takes a round
 # alone, and a fix may let another finding's fix apply).
 MAX_ROUNDS = 16
-# Where libcst's parser stopped, in its message ("error at 409:30: expected ..."): its
-# raw_line can be the line after (found on the standard library's test_grammar.py).
-_LIBCST_POSITION = re.compile(r"error at (\d+):(\d+): ")
-# Python's parser refuses these for their depth. libcst's native parser would recurse on
-# the C stack through them and crash the whole process (a segfault from a few thousand
-# nested brackets or operators, which no except clause catches), so it never sees them.
-_TOO_DEEP_FOR_PYTHON = ("too many nested parentheses", "too many levels of indentation", "too complex")
 # A line that holds no code: blanks, or a comment.
 _TRIVIA_LINE = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)?\Z")
 NOT_REPRODUCIBLE = "libcst does not give this file back byte for byte"
-
-
-class SourceError(Exception):
-    """The input cannot be analysed (it does not parse)."""
-
-    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class FixError(Exception):
@@ -116,29 +96,6 @@ def _span_text(source: str, finding: Finding) -> str:
     return "\n".join(line.strip() for line in lines)
 
 
-def _parse(source: str) -> cst.Module:
-    try:
-        return cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        libcst_error = exc
-    except RecursionError:
-        raise SourceError("cannot parse: nesting too deep") from None
-    # Python's own parser places syntax errors precisely; libcst's message is the fallback
-    # for code that Python accepts and libcst does not (syntax newer than libcst).
-    try:
-        compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 0, exc.offset or 0) from None
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    first_line = str(libcst_error.message).strip().splitlines()[0] if libcst_error.message else "syntax error"
-    line, column = libcst_error.raw_line, libcst_error.raw_column + 1
-    if (position := _LIBCST_POSITION.search(first_line)) is not None:
-        line, column = int(position[1]), int(position[2]) + 1
-        first_line = first_line[position.end() :]
-    raise SourceError(f"cannot parse: {first_line}", line, column)
-
-
 def _split_trailing_trivia(source: str) -> tuple[str, str]:
     """``source`` as its code and the blank and comment lines after the last line of code.
 
@@ -165,22 +122,6 @@ def _without_fixes(candidates: list[Candidate], reason: str) -> list[Candidate]:
         else Candidate(c.finding.noted(not_fixed_note(reason), fix=Safety.NONE))
         for c in candidates
     ]
-
-
-def _refuse_what_python_finds_too_deep(source: str) -> None:
-    """Raise SourceError when the running interpreter refuses ``source`` for its nesting
-    (see _TOO_DEEP_FOR_PYTHON); other syntax errors are left to ``_parse``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            compile(source, "<mpfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        except (RecursionError, MemoryError):
-            raise SourceError("cannot parse: too deeply nested") from None
-        except SyntaxError as exc:
-            if any(reason in (exc.msg or "") for reason in _TOO_DEEP_FOR_PYTHON):
-                raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 0, exc.offset or 0) from None
-        except ValueError:
-            pass
 
 
 def _analyse(
@@ -316,14 +257,14 @@ def _analyze_source(
     visitors = [spec.load() for spec in specs]
     first_pass = [v for v in visitors if v.SPEC in undecided]
     if not parses:
-        _refuse_what_python_finds_too_deep(source)
+        refuse_what_python_finds_too_deep(source)
     # Every fix regenerates the whole file from libcst's tree, so the tree must give the
     # code back byte for byte. The blank and comment lines at the end are kept aside (no
     # token follows them, so no syntax error is among them); libcst still drops some other
     # text (a lone "\r" ending a file), and such a file gets no fix: neither `check` nor
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
-    module = _parse(code)
+    module = parse(code)
     analysed, facts = _analyse(module, first_pass, target, project)
     found = sorted([*analysed, *decided], key=lambda c: c.finding.sort_key())
     candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
@@ -379,8 +320,8 @@ def _parse_fixed(code: str) -> cst.Module:
     """libcst's tree of a text that fixes made, for the next round's rules."""
     try:
         module = cst.parse_module(code)
-    except cst.ParserSyntaxError as exc:
-        raise FixError(f"a fix produced code that does not parse: {exc.message}") from None
+    except (cst.ParserSyntaxError, cst.CSTValidationError) as exc:
+        raise FixError(f"a fix produced code that does not parse: {getattr(exc, 'message', exc)}") from None
     # The next round's fixes regenerate the file from this tree, so it too must give the
     # text back byte for byte (a fix can move code into a shape libcst loses comments of).
     if module.code != code:
