@@ -352,7 +352,7 @@ def test_a_file_that_only_deciding_rules_pass_is_checked_without_libcst(monkeypa
     def no_libcst(code: str) -> None:
         raise AssertionError("libcst parsed the file")
 
-    monkeypatch.setattr(engine, "_parse", no_libcst)
+    monkeypatch.setattr(engine, "parse", no_libcst)
     result = analyze(PINNED, rules=[registry.BY_CODE["MP019"]], fix=True)
 
     assert [(f.code, f.line, f.column) for f in result.findings] == [("MP019", 10, 1)]

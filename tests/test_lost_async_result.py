@@ -127,7 +127,7 @@ if __name__ == "__main__":
         results = executor.map(invert, [0, 1], timeout=20)
 """,
         [
-            (10, "The iterator that `threads.map(...)` returns is thrown away: if a task raises", "loop over the"),
+            (10, "The iterator that `threads.map(...)` returns is thrown away: if a task raises", "the first task"),
             (12, "`results` holds the iterator that `executor.map(...)` returns, but is never used", "`list()`"),
         ],
         id="executor-map-results",
@@ -388,8 +388,10 @@ if __name__ == "__main__":
     with Pool() as pool:
         pool.map(invert, [1, 2])
     with cf.ProcessPoolExecutor() as executor:
-        executor.map(id, range(4))  # the workers start
-        executor.map(time.sleep, [0.01] * 6)
+        executor.map(id, range(4), chunksize=2)  # the workers start
+        executor.map(time.sleep, 6 * [0.01])
+        done = []
+        done.extend(executor.map(invert, [1, 0]))  # extend reads the results
         for value in executor.map(invert, [1, 2]):
             print(value)
         results = executor.map(invert, [3])

@@ -25,8 +25,8 @@ ASYNC_POOLS = frozenset({"Pool", "ThreadPool"})
 CELERY = "celery"
 EXECUTORS = frozenset({"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"})
 # An executor's methods whose results hold the tasks' exceptions: a future, and the
-# iterator of ``map``'s results (its tasks are submitted at once, and each result raises
-# its task's exception only when it is read).
+# iterator of ``map``'s results, which raises the first failed task's exception only when
+# it is read (and, with Python 3.14's ``buffersize=``, submits most tasks only then).
 EXECUTOR_METHODS = ("submit", "map")
 # Methods that only put something into a container: a container used only by these is
 # never read.

@@ -32,6 +32,8 @@ from ..prechecks.lost_async_result import (
 from ._base import RuleVisitor
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp)
+# The keywords of ``executor.map()`` besides its iterables, which change no task.
+MAP_OPTIONS = frozenset({"timeout", "chunksize", "buffersize"})
 
 
 def _small_number(node: cst.BaseExpression) -> bool:
@@ -73,7 +75,7 @@ class LostAsyncResult(RuleVisitor):
             return  # the test wants the call to raise, as it does when the input fails
         if self._cannot_fail(node, method):
             return  # nothing to lose: a task that warms the workers up, or keeps one busy
-        how = self._lost(node, "iterator" if method == "map" else "handle")
+        how = self._lost(node, "iterator" if method == "map" else "handle", method != "map")
         if how is None or terminated_after(self.bindings, node):
             return  # read, or stopped on purpose before it could matter
         what = f"`{self.module.code_for_node(func)}(...)`"
@@ -84,7 +86,10 @@ class LostAsyncResult(RuleVisitor):
                 "`concurrent.futures.wait()` and check each one's `.exception()`"
             )
         elif method == "map":
-            advice = "loop over the results (or pass them to `list()`): reading each raises its task's exception"
+            advice = (
+                "loop over the results (or pass them to `list()`): reading them raises the exception of the first "
+                "task that failed"
+            )
             lost = "if a task raises, its exception is lost with the results"
         else:
             advice = ASYNC_ADVICE
@@ -105,10 +110,10 @@ class LostAsyncResult(RuleVisitor):
         a million as it takes (``submit(time.sleep, 0.1)``,
         ``apply_async(time.sleep, (0.1,))``): neither it nor the pickling of its
         arguments can raise."""
-        if any(arg.keyword is not None or arg.star for arg in call.args):
-            return False
         if method == "map":
             return self._warms_up(call)
+        if any(arg.keyword is not None or arg.star for arg in call.args):
+            return False
         if method not in ("submit", "apply_async"):
             return False
         if not call.args:
@@ -128,14 +133,16 @@ class LostAsyncResult(RuleVisitor):
         """``executor.map(id, range(n))``, ``executor.map(time.sleep, [0.01] * 6)``: a task
         of :data:`CANNOT_FAIL` that takes one value, over small number literals (or, for
         ``id``, which takes anything, a ``range()``)."""
-        if len(call.args) != 2:
+        given = [arg for arg in call.args if arg.keyword is None or arg.keyword.value not in MAP_OPTIONS]
+        if len(given) != 2 or any(arg.keyword is not None or arg.star for arg in given):
             return False
-        task, values = (arg.value for arg in call.args)
+        task, values = (arg.value for arg in given)
         names = self.api.qualified_names(task)
         if "builtins.id" in names and isinstance(values, cst.Call):
             return "builtins.range" in self.api.qualified_names(values.func)
         if isinstance(values, cst.BinaryOperation) and isinstance(values.operator, cst.Multiply):
-            values = values.left if isinstance(values.right, cst.Integer) else values
+            sides = (values.left, values.right)
+            values = next((v for v, n in (sides, sides[::-1]) if isinstance(n, cst.Integer)), values)
         return (
             any(CANNOT_FAIL.get(name) == 1 for name in names)
             and isinstance(values, (cst.List, cst.Tuple))
@@ -144,8 +151,10 @@ class LostAsyncResult(RuleVisitor):
 
     # -- where the handle goes -------------------------------------------------------
 
-    def _lost(self, call: cst.Call, noun: str) -> str | None:
-        """How the handle (``noun``) is lost, as a message template, or None when it may be read."""
+    def _lost(self, call: cst.Call, noun: str, extended: bool = True) -> str | None:
+        """How the handle (``noun``) is lost, as a message template, or None when it may be
+        read. ``extended``: ``X.extend(handle)`` stores it (not for an iterator, which
+        ``extend`` reads)."""
         holder: cst.CSTNode | None = call
         parent = self.parent(call)
         many = isinstance(parent, COMPREHENSIONS) and parent.elt is call
@@ -163,7 +172,8 @@ class LostAsyncResult(RuleVisitor):
         if isinstance(parent, cst.Arg) and parent.value is holder and not parent.keyword and not parent.star:
             filled = self.parent(parent)
             func = filled.func if isinstance(filled, cst.Call) else None
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in FILLING:
+            filling = FILLING if extended else FILLING - {"extend"}
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in filling:
                 container = func.value
                 if self._only_filled(container):
                     verb = "go" if many else "goes"
