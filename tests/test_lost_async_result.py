@@ -125,10 +125,13 @@ if __name__ == "__main__":
         threads.map(invert, [0, 1])
     with cf.ProcessPoolExecutor() as executor:
         results = executor.map(invert, [0, 1], timeout=20)
+        kept = []
+        kept.append(executor.map(invert, [0]))  # stores the iterator, where extend() would read it
 """,
         [
             (10, "The iterator that `threads.map(...)` returns is thrown away: if a task raises", "the first task"),
             (12, "`results` holds the iterator that `executor.map(...)` returns, but is never used", "`list()`"),
+            (14, "The iterator that `executor.map(...)` returns goes into `kept`, which is never read", "`list()`"),
         ],
         id="executor-map-results",
     ),
