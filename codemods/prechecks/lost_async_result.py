@@ -250,8 +250,14 @@ def precheck(facts: AstFacts) -> bool:
         pools = facts.aliases(spellings(ASYNC_POOLS))
         calls = [c for c in calls if _may_be_pool(facts, c.func.value, pools)]  # type: ignore[attr-defined]
     executors = facts.aliases(spellings(EXECUTORS))
-    calls += [c for c in facts.method_calls(EXECUTOR_METHODS) if _may_be_pool(facts, c.func.value, executors)]  # type: ignore[attr-defined]
-    return any(_ast_may_be_lost(facts, call) and not _surely_terminated(facts, call) for call in calls)
+    calls += [c for c in facts.method_calls(EXECUTOR_METHODS) if may_be_instance(c.func.value, executors)]  # type: ignore[attr-defined]
+    # Whether a name may be an executor is the dearer question: asked last, of a handle that may be lost.
+    return any(
+        _ast_may_be_lost(facts, call)
+        and (call.func.attr in ASYNC_METHODS or _may_be_pool(facts, call.func.value, executors))  # type: ignore[attr-defined]
+        and not _surely_terminated(facts, call)
+        for call in calls
+    )
 
 
 # -- findings decided on ``ast``: the handles of ``apply_async`` and its kin thrown away --
