@@ -66,12 +66,19 @@ class ApiRefs:
             self._note_context(node)
         roots = self._sources.keys() | self._contexts.keys()  # no other root resolves (``_add``)
         chains: set[tuple[str, ...]] = set()  # each resolved once, however often it is written
+        Name, Attribute = ast.Name, ast.Attribute
         for name in names:
-            if type(name) is ast.Name:
-                if name.id in roots:
-                    chains.add((name.id,))
-            elif isinstance(name, ast.Attribute) and _root(name) in roots and (chain := _chain(name)) is not None:
-                chains.add((chain[0], *chain[1]))
+            kind = type(name)
+            if kind is Name:
+                if name.id in roots:  # type: ignore[attr-defined]
+                    chains.add((name.id,))  # type: ignore[attr-defined]
+            elif kind is Attribute:
+                value = name.value  # type: ignore[attr-defined]
+                if type(value) is Name:  # most attributes: ``self.x``, ``np.zeros``
+                    if value.id in roots:
+                        chains.add((value.id, name.attr))  # type: ignore[attr-defined]
+                elif _root(value) in roots and (chain := _chain(name)) is not None:
+                    chains.add((chain[0], *chain[1]))
         for root, *parts in chains:
             self._add(root, parts)
 
