@@ -135,6 +135,60 @@ def test_the_parent_worked_out_for_one_statement_is_the_parent_of_the_whole_map(
             assert "_parents" not in vars(alone)
 
 
+CLASSES = '''\
+import unittest
+
+
+@unittest.skipIf(False, "never")
+class Outer(unittest.TestCase, metaclass=type, flag=[x for x in range(2)]):
+    """A test case."""
+    limit = 3; other = [limit]
+
+    @staticmethod
+    def first(a, b=lambda: 1):
+        return a + b()
+
+    class Inner:
+        @property
+        def value(self): return [y for y in (1, 2)]
+
+        class Deepest(Outer.Inner if False else object): z = 1
+
+    def last(self, *args, **kwargs):
+        with open(__file__) as handle:
+            return handle.read()
+
+
+class Empty: ...
+'''
+
+
+@pytest.mark.parametrize("order", ["forward", "backward", "shuffled"])
+def test_the_parents_in_a_class_are_worked_out_one_statement_of_its_body_at_a_time(order: str) -> None:
+    tree = ast.parse(CLASSES)
+    every = parents_of(tree)
+    nodes = [node for node in walk(tree) if not isinstance(node, OPERATORS)]
+    if order == "backward":
+        nodes.reverse()
+    elif order == "shuffled":
+        nodes = nodes[1::2] + nodes[::2]
+    scopes = AstScopes(tree)
+    for node in nodes:
+        assert scopes.parent(node) is every.get(id(node))
+    if order == "backward":  # a node without a position (``arguments``) asked after its statement
+        assert "_parents" not in vars(scopes)
+    # Asked of one method, the parents of the class's other methods are not worked out.
+    outer = tree.body[1]
+    assert isinstance(outer, ast.ClassDef)
+    alone = AstScopes(tree)
+    assert alone.parent(outer.body[-1].body[0]) is outer.body[-1]  # the `with` of `last`
+    asked = alone._local[2]
+    first = outer.body[3]
+    assert isinstance(first, ast.FunctionDef)
+    assert id(first.body[0]) not in asked  # the `return` of `first`
+    assert alone.parent(outer.decorator_list[0].func) is outer.decorator_list[0]
+
+
 @pytest.mark.parametrize("tree", TREES, ids=range(len(TREES)))
 def test_the_index_files_every_node_once_and_the_module_index_is_the_same(tree: ast.Module) -> None:
     levels = index_of(tree)

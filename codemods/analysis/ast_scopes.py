@@ -24,6 +24,8 @@ SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.L
 
 
 Declarations = Callable[[], Iterable[ast.Global | ast.Nonlocal]]
+# A block of statements: where each starts, and those whose parents are known (by index).
+_Block = tuple[list[tuple[int, int]], set[int]]
 
 
 class AstScopes:
@@ -40,26 +42,42 @@ class AstScopes:
         return parents_of(self.tree)
 
     @cached_property
-    def _local(self) -> tuple[list[tuple[int, int]], set[int], dict[int, ast.AST]]:
+    def _local(self) -> tuple[list[tuple[int, int]], set[int], dict[int, ast.AST], dict[int, _Block]]:
         """Where each top-level statement starts (its decorators included), those whose
-        parents are known, and the parents known: most pre-checks ask about a few nodes."""
+        parents are known, the parents known, and the same for each class asked about
+        (by id): most pre-checks ask about a few nodes."""
         starts = [_start(statement) for statement in self.tree.body]
-        return starts, set(), {}
+        return starts, set(), {}, {}
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         """The node that holds ``node``; None for the module. Only the parents of the
-        top-level statement that holds it are worked out."""
-        starts, built, known = self._local
+        statement that holds it are worked out: of the top-level statement, or, in a
+        class (a test case of a hundred methods), of the statement of its body."""
+        starts, built, known, classes = self._local
         found = known.get(id(node))
         if found is not None or node is self.tree:
             return found
         index = bisect.bisect_right(starts, _start(node)) - 1 if hasattr(node, "lineno") else -1
-        if index < 0 or index in built:
-            return self._parents.get(id(node))
-        statement = self.tree.body[index]
-        known.update(parents_of(statement))
-        known[id(statement)] = self.tree
-        built.add(index)
+        holder: ast.AST = self.tree
+        while index >= 0 and index not in built:
+            statement = holder.body[index]  # type: ignore[attr-defined]
+            known[id(statement)] = holder
+            if not isinstance(statement, ast.ClassDef):
+                known.update(parents_of(statement))
+                built.add(index)
+                break
+            holder = statement  # the parents of its head (decorators, bases, ...), then of its body's statement
+            if id(holder) not in classes:
+                body = {id(inner) for inner in holder.body}
+                for child in children(holder):
+                    known[id(child)] = holder
+                    if id(child) not in body:
+                        known.update(parents_of(child))
+                classes[id(holder)] = ([_start(inner) for inner in holder.body], set())
+            if id(node) in known:
+                break
+            starts, built = classes[id(holder)]
+            index = bisect.bisect_right(starts, _start(node)) - 1
         return known.get(id(node)) or self._parents.get(id(node))
 
     def scope_of(self, node: ast.AST) -> ast.AST:
