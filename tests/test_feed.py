@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,90 @@ def test_a_screened_file_is_freed_without_the_collector() -> None:
             assert gc.collect() == 0, item[0].decode()
     finally:
         gc.enable() if was else gc.disable()
+
+
+def _scripts(folder: Path, count: int) -> None:
+    """Scripts that each need libcst: a pool left open, whose fix is a ``with`` block."""
+    for n in range(count):
+        padding = "# a comment of some length\n" * (CHUNK_BYTES // 256)
+        body = f"def main():\n    p = mp.Pool(2)\n    print(p.map(abs, [-{n}]))\n"
+        script = f"import multiprocessing as mp\n{padding}\n{body}"
+        (folder / f"script_{n}.py").write_text(script)
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch, name: str, log: Path) -> Callable[[], list[int]]:
+    """Each process that runs ``workers.name``, as the run's pools call it, written to
+    ``log``; what it returns reads them, one per call."""
+    original = getattr(workers, name)
+
+    def recorded(*args: object) -> object:
+        with log.open("a") as out:
+            out.write(f"{name} {os.getpid()}\n")
+        return original(*args)
+
+    recorded.__qualname__ = recorded.__name__ = name  # pickled by name, for the workers to find
+    recorded.__module__ = workers.__name__
+    monkeypatch.setattr(workers, name, recorded)
+    return lambda: [int(line.split()[1]) for line in log.read_text().splitlines() if line.split()[0] == name]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the recording is inherited by fork")
+def test_the_summary_workers_go_on_to_analyse_the_files_that_need_libcst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
+    log = tmp_path.parent / f"{tmp_path.name}.log"
+    summarised, warmed, analysed = (
+        _recording(monkeypatch, name, log) for name in ("summarize_and_screen", "warm_up", "analyse_and_trim")
+    )
+    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
+    results = run(request)
+    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    assert all(result.fixed is not None and "with mp.Pool(2) as p:" in result.fixed for result in results)
+    assert len(analysed()) == len(results) and os.getpid() not in analysed()
+    assert warmed()  # libcst imported while the model was built
+    pool = {*summarised(), *warmed(), *analysed()} - {os.getpid()}
+    assert len(pool) <= 2  # one pool of two workers did it all
+    assert all(not pid_alive(pid) for pid in pool)  # shut down with the run
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie that its parent has not reaped counts)."""
+    import time
+
+    for _ in range(50):  # the pool's shutdown waits for its workers, but the OS may lag
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the death is set up by fork")
+def test_after_a_summary_worker_dies_the_files_are_analysed_in_a_pool_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
+    parent = os.getpid()
+    summarize_and_screen = workers.summarize_and_screen
+    victim = (tmp_path / "script_3.py").read_bytes()
+
+    def dies_on_one(item: Item) -> object:
+        if os.getpid() != parent and item[0] == victim:
+            os._exit(1)
+        return summarize_and_screen(item)
+
+    monkeypatch.setattr(workers, "summarize_and_screen", dies_on_one)
+    log = tmp_path.parent / f"{tmp_path.name}.log"
+    summarised, analysed = (_recording(monkeypatch, name, log) for name in ("summarize_and_screen", "analyse_and_trim"))
+    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
+    results = run(request)
+    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    assert analysed() and not set(analysed()) & set(summarised())  # a pool of its own

@@ -44,6 +44,9 @@ class Feed:
         self.chunks: list[tuple[Future[list[Made]], list[Item]]] = []  # handed over, by message
         self.pool: ProcessPoolExecutor | None = None
         self.lifeline: Lifeline | None = None
+        self.workers = 0  # in the pool
+        self.broken = False  # a worker died: the pool is not handed over
+        self.warmed = False
 
     def add(self, item: Item) -> None:
         """Hand ``item`` over soon: with the next items that make a message's worth."""
@@ -75,6 +78,28 @@ class Feed:
         self.held, self.held_bytes = [], 0  # what the model did not ask for is not made
         return [self._result(item) for item in items]
 
+    def warm(self) -> None:
+        """Have each worker import what analysing a file in full takes (libcst, the rules),
+        while this process goes on building the model: the workers are to analyse the
+        files that need it (see :meth:`hand_over`)."""
+        if self.pool is not None and not self.broken and not self.warmed:
+            self.warmed = True
+            for _ in range(self.workers):
+                try:
+                    self.pool.submit(workers.warm_up)
+                except (BrokenProcessPool, RuntimeError):
+                    self.broken = True
+                    return
+
+    def hand_over(self) -> tuple[ProcessPoolExecutor, Lifeline] | None:
+        """The pool and its lifeline, for the workers to analyse files in: no longer this
+        feed's to close. None when there is no pool, or a worker of it died."""
+        if self.pool is None or self.lifeline is None or self.broken:
+            return None
+        handed = self.pool, self.lifeline
+        self.pool = self.lifeline = None
+        return handed
+
     def close(self) -> None:
         # The lifeline first, as for the analysing workers (mpfix.run.workers.analysed).
         if self.lifeline is not None:
@@ -93,8 +118,9 @@ class Feed:
         """Hand ``chunks`` over, to a pool of at most one worker for each of ``count`` items."""
         if self.pool is None:
             self.lifeline = Lifeline()
+            self.workers = min(self.jobs, count)
             self.pool = ProcessPoolExecutor(
-                max_workers=min(self.jobs, count),
+                max_workers=self.workers,
                 mp_context=self.context,
                 initializer=start_worker,
                 initargs=(self.lifeline.reader,),
@@ -103,6 +129,7 @@ class Feed:
             try:
                 made = self.pool.submit(_summarize_chunk, chunk)
             except (BrokenProcessPool, RuntimeError):  # a worker died: what is left is made here
+                self.broken = True
                 break
             self.chunks.append((made, chunk))
             for index, item in enumerate(chunk):
@@ -115,6 +142,7 @@ class Feed:
                 raise BrokenProcessPool
             summary, told = future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): made here
+            self.broken = True
             return workers.summarize_and_screen(item)
         return (summary if item[2] else None), told
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..analysis.project.summary import ModuleSummary
     from ..screening import Told
     from .feed import Feed
+    from .workers import Started
 
 # The name of stdin when no ``--stdin-filename`` is given: no folder, so no project.
 STDIN = "-"
@@ -103,14 +104,13 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     analysed. Files whose bytes, options and view of the project the request's cache
     knows are not analysed again. Nothing is written.
     """
-    options, cache, rules_for = request.options, request.cache, request.rules_for
+    cache = request.cache
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
     def unlistable(path: str, message: str) -> None:
         done[path] = (FileResult(path, errors=[FileError(path, ErrorKind.LIST, message)]), None)
 
-    def options_for(path: str) -> Options:
-        return options if rules_for is None else replace(options, rules=rules_for(path))
+    options_for = partial(_options_for, request)
 
     passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]] = {}
     index = cache.files if cache is not None else None
@@ -145,7 +145,9 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             screening.passed(path, data, needled)
 
     progress = request.progress
-    try:  # the summary workers, started while files are found, end before the analysing ones start
+    # The summary workers, started while files are found, go on to analyse the files that
+    # need libcst: they import it while the model is built (see _Screening.summaries).
+    try:
         for path in discover(request.paths, (), unlistable, request.files):
             settle(path)
             if progress is not None:  # from the first file found: a large tree takes a while to read
@@ -159,8 +161,36 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             skipped,
             screening.summaries,
         )
+        started = screening.hand_over()  # the summary workers, to analyse the files in
     finally:
         screening.close()
+    try:
+        yield from _analysed_all(request, passed, done, views, skipped, screening, started)
+    finally:
+        if started is not None:  # shut down here when no file came to be analysed in them
+            from .workers import shut
+
+            shut(*started)
+
+
+def _options_for(request: Request, path: str) -> Options:
+    """The options of one file: the request's, with the rules its configuration selects."""
+    options, rules_for = request.options, request.rules_for
+    return options if rules_for is None else replace(options, rules=rules_for(path))
+
+
+def _analysed_all(
+    request: Request,
+    passed: dict[str, tuple[bytes, tuple[RuleSpec, ...]]],
+    done: dict[str, tuple[FileResult, bytes | None]],
+    views: dict[str, ProjectView],
+    skipped: list[str],
+    screening: _Screening,
+    started: Started | None,
+) -> Iterator[tuple[FileResult, bytes | None]]:
+    """``analyse``'s results once the model is built: those of the cache and of the
+    screening, and those of the files the workers analyse (in ``started``, when given)."""
+    cache, progress, options_for = request.cache, request.progress, partial(_options_for, request)
     for path in [path for path in views if path in done and path in skipped]:
         # Passed over by the prefilter, but another file tells its rules something.
         try:
@@ -191,7 +221,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         progress(settled, total)
         progress = partial(_of_all, progress, settled, total)
     # Closed on the way out, so that the worker processes end with the run, even one cut short.
-    with closing(_analysed(pending, request, progress)) as analysed:
+    with closing(_analysed(pending, request, progress, started)) as analysed:
         for path in sorted([*done, *jobs_by_path]):
             if path in done:
                 yield done[path]
@@ -206,9 +236,12 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             cache.save()
 
 
-def _analysed(pending: list[Job], request: Request, progress: Progress | None) -> Generator[FileResult, None, None]:
-    """The results of ``pending``, in its order, from the request's worker processes. The
-    machinery of processes is imported only for a file that passed the prefilter."""
+def _analysed(
+    pending: list[Job], request: Request, progress: Progress | None, started: Started | None
+) -> Generator[FileResult, None, None]:
+    """The results of ``pending``, in its order, from the request's worker processes (in
+    ``started``, when given). The machinery of processes is imported only for a file
+    that passed the prefilter."""
     if not pending:
         return
     from multiprocessing import get_context
@@ -216,7 +249,7 @@ def _analysed(pending: list[Job], request: Request, progress: Progress | None) -
     from . import workers
 
     context = None if request.start_method is None else get_context(request.start_method)
-    yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context)
+    yield from workers.analysed(pending, request.jobs or os.cpu_count() or 1, progress, context, started)
 
 
 class _Screening:
@@ -274,13 +307,25 @@ class _Screening:
         self.waiting = []
         if not items:  # a warm run: no worker, nor the machinery of processes, is needed
             return []
-        made = self._feed().results(items)
+        feed = self._feed()
+        made = feed.results(items)
+        unsettled = 0
         for (data, _, _), (_, told) in zip(items, made, strict=True):
             if told is not None:
                 self.told[data] = told
                 if told.settled is not None:
                     self.found[data] = told.settled
+                else:
+                    unsettled += 1
+        from .workers import IN_PROCESS_MAX
+
+        if unsettled > IN_PROCESS_MAX:  # so many files, at least, will be analysed in the workers
+            feed.warm()
         return [summary for summary, _ in made[: len(datas)]]
+
+    def hand_over(self) -> Started | None:
+        """The summary workers, for the files that need libcst (see Feed.hand_over)."""
+        return self.feed.hand_over() if self.feed is not None else None
 
     def close(self) -> None:
         if self.feed is not None:

@@ -183,13 +183,22 @@ def _end_with(lifeline: Connection) -> None:
 
 
 def analysed(
-    pending: Sequence[Job], jobs: int, progress: Progress | None, context: BaseContext | None = None
+    pending: Sequence[Job],
+    jobs: int,
+    progress: Progress | None,
+    context: BaseContext | None = None,
+    started: Started | None = None,
 ) -> Generator[FileResult, None, None]:
     """The result of each job, in the order given, each as soon as it is ready.
 
     ``context`` picks the start method of the workers (by default the interpreter's own).
+    ``started``: a pool of workers started with :func:`start_worker` (the summary
+    workers, see mpfix.run.feed) and its lifeline, to analyse the files in, and to shut
+    down at the end, used or not.
     """
     if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
+        if started is not None:
+            shut(*started)
         for done, job in enumerate(pending, 1):
             result = analyse_in_process(job)
             if progress is not None:
@@ -197,13 +206,16 @@ def analysed(
             yield result
         return
 
-    lifeline = Lifeline()
-    pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(pending)),
-        mp_context=context,
-        initializer=start_worker,
-        initargs=(lifeline.reader,),
-    )
+    if started is not None:
+        pool, lifeline = started
+    else:
+        lifeline = Lifeline()
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, len(pending)),
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(lifeline.reader,),
+        )
     retry = _OneAtATime(lifeline, context)
     try:
         # Submit every file first, then collect: the workers never wait for the parent.
@@ -230,10 +242,27 @@ def analysed(
         # The lifeline goes first, and ends every worker at once: a shutdown that waited
         # for them to take their last message could wait forever for one blocked on the
         # queue's lock, when a worker that died (killed from outside) held it.
-        lifeline.close()
-        pool.shutdown(cancel_futures=True)
+        shut(pool, lifeline)
         retry.close()
 
+
+def shut(pool: ProcessPoolExecutor, lifeline: Lifeline) -> None:
+    """End the workers of ``pool`` at once: its lifeline first (see ``analysed``)."""
+    lifeline.close()
+    pool.shutdown(cancel_futures=True)
+
+
+def warm_up() -> None:
+    """Import the engine and the rules, as the first file analysed in full would: in a
+    worker that is to analyse files, while it has nothing else to do."""
+    from .. import engine  # noqa: F401  # mpfix: ignore[import-in-task]
+
+    for spec in BY_CODE.values():
+        spec.load()
+
+
+# A pool of workers started with ``start_worker``, and its lifeline.
+Started = tuple[ProcessPoolExecutor, "Lifeline"]
 
 # A module's bytes, the codes of the rules whose needles they hold to screen it for (see
 # ``summarize_and_screen``; None: not to screen it), and whether the model wants its summary.
