@@ -129,12 +129,7 @@ def precheck(facts: AstFacts) -> bool:
     api = facts.api("MP021")
     values = _Values(facts)
     mentions: dict[str, list[ast.Name | ast.Global | ast.Nonlocal]] = {}
-    for name in facts.nodes(ast.Name):
-        mentions.setdefault(name.id, []).append(name)
-    for declaration in facts.nodes(ast.Global, ast.Nonlocal):  # which libcst may count as uses
-        for word in declaration.names:
-            mentions.setdefault(word, []).append(declaration)
-    annotation_words = _annotation_words(facts)
+    annotation_words: set[str] = set()
     for stop in stops:
         method = stop.func.attr  # type: ignore[attr-defined]
         made_ids: set[int] = set()
@@ -150,6 +145,13 @@ def precheck(facts: AstFacts) -> bool:
                     made_ids.add(id(made))
                     held += found
         end = stop.end_lineno or stop.lineno
+        if held and not mentions:  # worked out once, for the first stop that holds something
+            for name in facts.nodes(ast.Name):
+                mentions.setdefault(name.id, []).append(name)
+            for declaration in facts.nodes(ast.Global, ast.Nonlocal):  # which libcst may count as uses
+                for word in declaration.names:
+                    mentions.setdefault(word, []).append(declaration)
+            annotation_words = _annotation_words(facts)
         for scope, group in held:
             if group & annotation_words:
                 return True  # libcst reads a string that names it: a use this does not see

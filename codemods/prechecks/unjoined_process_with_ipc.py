@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Iterator
-from functools import cached_property
 
 from ..analysis.ast_api import UNSURE
 from ..analysis.prechecks import AstFacts, callee_name, keyword_value, positional_args
@@ -68,6 +67,7 @@ class _Instances:
         self.facts = facts
         self.api = facts.api(RULE)
         self._binds: dict[str, list[ast.AST]] | None = None
+        self._calls_of: dict[tuple[str, int | None], bool] = {}
 
     def makes(self, call: ast.Call, apis: Collection[str]) -> bool:
         """``Bindings.makes``: the call may resolve to one of ``apis``, or is ``ctx.<api>(...)``
@@ -120,7 +120,7 @@ class _Instances:
             if node.decorator_list:
                 return False
             owner = self.facts.scopes.parent(node)
-            return (node.name, id(owner) if isinstance(owner, ast.ClassDef) else None) in self._called
+            return self._called(node.name, id(owner) if isinstance(owner, ast.ClassDef) else None)
         return False
 
     def bindings(self) -> dict[str, list[ast.AST]]:
@@ -147,17 +147,17 @@ class _Instances:
             self._binds = found
         return self._binds
 
-    @cached_property
-    def _called(self) -> frozenset[tuple[str, int | None]]:
-        """Names called bare: a function whose parameter is followed to its callers'
-        arguments must be called so where its binding is seen. Each such call counts for
-        any function of that name (None), and, when it runs in a class body (not in a
-        method's or lambda's body), for the methods of that class (the class's id)."""
-        found: set[tuple[str, int | None]] = set()
-        for call in self.facts.nodes(ast.Call):
-            if isinstance(call.func, ast.Name):
-                found |= {(call.func.id, None), (call.func.id, self._class_body_of(call))}
-        return frozenset(found)
+    def _called(self, name: str, owner: int | None) -> bool:
+        """``name`` is called bare: a function whose parameter is followed to its callers'
+        arguments must be called so where its binding is seen. Any such call counts for
+        any function of that name (``owner`` None); for a method of a class (``owner``,
+        the class's id), only one that runs in the class's body (not in a method's or
+        lambda's body)."""
+        key = (name, owner)
+        if key not in self._calls_of:
+            calls = [call for call in self.facts.calls_to([name]) if isinstance(call.func, ast.Name)]
+            self._calls_of[key] = bool(calls) and (owner is None or any(self._class_body_of(c) == owner for c in calls))
+        return self._calls_of[key]
 
     def _class_body_of(self, node: ast.AST) -> int | None:
         """The id of the class in whose body's scope ``node`` runs (comprehensions counted
