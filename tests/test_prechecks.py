@@ -888,6 +888,26 @@ SKIPPED = [
     pytest.param(
         "MP004",
         """\
+import functools
+import multiprocessing as mp
+
+
+def test_tracking():
+    counter = mp.Value("i", 0)
+
+    def count(value, url):
+        if url:
+            value.value += 1
+
+    callback = functools.partial(count, counter)
+    callback("http://example.org")
+    assert counter.value == 1
+""",
+        id="MP004-a-parameter-of-a-function-handed-on-by-partial",
+    ),
+    pytest.param(
+        "MP004",
+        """\
 import multiprocessing as mp
 
 

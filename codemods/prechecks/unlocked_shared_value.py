@@ -6,9 +6,13 @@ import ast
 
 from ..analysis.ast_walk import CLASS, FUNCTION, children, walk
 from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.project.apis import POOLS
 from ..libraries import spellings
 
 FACTORIES = frozenset({"Value", "Array", "RawValue", "RawArray"})
+# Pool and executor methods that hand their first argument the task's arguments (the
+# rule's HANDING, which this module may not import: it imports libcst).
+HANDING = frozenset({"apply", "apply_async", "submit"})
 
 
 def _ast_held(facts: AstFacts) -> set[int]:
@@ -80,9 +84,29 @@ def _unproven_parameter(facts: AstFacts, base: ast.Name) -> bool:
     if function.decorator_list:
         return True
     owner = facts.scopes.parent(function)
-    return isinstance(owner, ast.ClassDef) and not any(
-        isinstance(node, ast.Name) and node.id == function.name for node in walk(owner)
-    )
+    if isinstance(owner, ast.ClassDef):
+        return not any(isinstance(node, ast.Name) and node.id == function.name for node in walk(owner))
+    # A use of the function's name that hands nothing the rule follows (``partial(f, v)``,
+    # ``callbacks.append(f)``): read in the scope that defines it, after the def, it is a
+    # use of the def, or of another binding of the name (and the rule follows a name
+    # bound once only).
+    scope, pools = facts.scopes.scope_of(function), facts.aliases(spellings(POOLS))
+    return any(not _may_hand(facts, read, pools) for read in facts.scopes.reads(scope, function.name, after=function))
+
+
+def _may_hand(facts: AstFacts, read: ast.Name, pools: frozenset[str]) -> bool:
+    """The ``ast`` twin of ``SharedValues._arguments``, a superset: ``read`` is called, or
+    given as ``target=`` or ``initializer=``, or as the task of ``x.submit(read, ...)`` and
+    its kin, or among the arguments of a call spelled like a pool."""
+    parent = facts.scopes.parent(read)
+    if isinstance(parent, ast.keyword):
+        return parent.arg in ("target", "initializer")
+    if not isinstance(parent, ast.Call):
+        return False
+    func = parent.func
+    if func is read or (isinstance(func, ast.Attribute) and func.attr in HANDING and parent.args[:1] == [read]):
+        return True
+    return any(arg is read for arg in parent.args) and callee_name(parent) in pools
 
 
 APIS = FACTORIES
