@@ -221,6 +221,23 @@ if __name__ == "__main__":
 import multiprocessing as mp
 
 
+def work(v):
+    v.value += 1
+
+
+if __name__ == "__main__":
+    counter = mp.Value("i", 0)
+    with mp.Pool(2) as pool:
+        pool.apply(*(), work, (counter,))
+""",
+        id="MP004-a-task-after-a-starred-argument",
+    ),
+    pytest.param(
+        "MP004",
+        """\
+import multiprocessing as mp
+
+
 def work(counter):
     with open(__file__) as handle:
         counter.value = counter.value + len(handle.read(1))

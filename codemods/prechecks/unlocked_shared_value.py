@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.ast_walk import CLASS, FUNCTION, children, walk
-from ..analysis.prechecks import AstFacts, callee_name
+from ..analysis.prechecks import AstFacts, callee_name, positional_args
 from ..analysis.project.apis import POOLS
 from ..libraries import spellings
 
@@ -104,7 +104,8 @@ def _may_hand(facts: AstFacts, read: ast.Name, pools: frozenset[str]) -> bool:
     if not isinstance(parent, ast.Call):
         return False
     func = parent.func
-    if func is read or (isinstance(func, ast.Attribute) and func.attr in HANDING and parent.args[:1] == [read]):
+    first = positional_args(parent)[:1]  # ``*args`` left out, as the rule leaves them
+    if func is read or (isinstance(func, ast.Attribute) and func.attr in HANDING and first == [read]):
         return True
     return any(arg is read for arg in parent.args) and callee_name(parent) in pools
 
