@@ -262,3 +262,57 @@ def test_after_a_summary_worker_dies_the_files_are_analysed_in_a_pool_of_their_o
     results = run(request)
     assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
     assert analysed() and not set(analysed()) & set(summarised())  # a pool of its own
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the death is set up by fork")
+def test_after_a_worker_dies_importing_libcst_the_files_are_analysed_in_a_pool_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
+    parent = os.getpid()
+    monkeypatch.setattr(workers, "warm_up", lambda: os.getpid() != parent and os._exit(1))
+    log = tmp_path.parent / f"{tmp_path.name}.log"
+    summarised, analysed, warmed = (
+        _recording(monkeypatch, name, log) for name in ("summarize_and_screen", "analyse_and_trim", "warm_up")
+    )
+    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
+    results = run(request)
+    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    assert warmed() and not set(warmed()) & set(analysed())  # the workers that died began the import
+    assert len(analysed()) == len(results) and not set(analysed()) & set(summarised())  # a pool of its own
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the death is set up by fork")
+def test_a_pool_whose_worker_died_importing_libcst_is_not_handed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = _items(SUMMARIES_IN_PROCESS_MAX + 4)
+    parent = os.getpid()
+    monkeypatch.setattr(workers, "warm_up", lambda: os.getpid() != parent and os._exit(1))
+    _recording(monkeypatch, "warm_up", tmp_path / "log")
+    feed = Feed(2, multiprocessing.get_context("fork"))
+    try:
+        for item in items:
+            feed.add(item)
+        assert feed.results(items) == [workers.summarize_and_screen(item) for item in items]
+        feed.warm()
+        assert feed.hand_over() is None
+        assert feed.pool is not None  # still the feed's to close
+    finally:
+        feed.close()
+    healthy, handed = Feed(2, multiprocessing.get_context("fork")), None
+    monkeypatch.undo()
+    try:
+        for item in items:
+            healthy.add(item)
+        healthy.results(items)
+        healthy.warm()
+        handed = healthy.hand_over()
+        assert handed is not None and handed[2] == 2 and healthy.pool is None
+    finally:
+        healthy.close()
+        if handed is not None:
+            workers.shut(*handed[:2])

@@ -16,7 +16,7 @@ from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING
 
 from . import workers
-from .workers import SUMMARIES_IN_PROCESS_MAX, Item, Lifeline, start_worker
+from .workers import SUMMARIES_IN_PROCESS_MAX, Item, Lifeline, Started, start_worker
 
 if TYPE_CHECKING:
     from ..analysis.project.summary import ModuleSummary
@@ -47,6 +47,7 @@ class Feed:
         self.workers = 0  # in the pool
         self.broken = False  # a worker died: the pool is not handed over
         self.warmed = False
+        self.warming: list[Future[None]] = []  # the imports that :meth:`warm` asked for
 
     def add(self, item: Item) -> None:
         """Hand ``item`` over soon: with the next items that make a message's worth."""
@@ -86,17 +87,20 @@ class Feed:
             self.warmed = True
             for _ in range(self.workers):
                 try:
-                    self.pool.submit(workers.warm_up)
+                    self.warming.append(self.pool.submit(workers.warm_up))
                 except (BrokenProcessPool, RuntimeError):
                     self.broken = True
                     return
 
-    def hand_over(self) -> tuple[ProcessPoolExecutor, Lifeline] | None:
-        """The pool and its lifeline, for the workers to analyse files in: no longer this
-        feed's to close. None when there is no pool, or a worker of it died."""
+    def hand_over(self) -> Started | None:
+        """The pool, its lifeline and how many workers it has, for the workers to analyse
+        files in: no longer this feed's to close. None when there is no pool, or a worker
+        of it died (waiting for the imports of :meth:`warm` to end, to know)."""
         if self.pool is None or self.lifeline is None or self.broken:
             return None
-        handed = self.pool, self.lifeline
+        if any(future.exception() is not None for future in self.warming):
+            return None  # a worker died while it imported (killed, out of memory)
+        handed = self.pool, self.lifeline, self.workers
         self.pool = self.lifeline = None
         return handed
 

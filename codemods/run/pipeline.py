@@ -170,7 +170,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
         if started is not None:  # shut down here when no file came to be analysed in them
             from .workers import shut
 
-            shut(*started)
+            shut(*started[:2])
 
 
 def _options_for(request: Request, path: str) -> Options:

@@ -193,12 +193,16 @@ def analysed(
 
     ``context`` picks the start method of the workers (by default the interpreter's own).
     ``started``: a pool of workers started with :func:`start_worker` (the summary
-    workers, see mpfix.run.feed) and its lifeline, to analyse the files in, and to shut
-    down at the end, used or not.
+    workers, see mpfix.run.feed), its lifeline and how many workers it has, to analyse
+    the files in (when it has as many workers as a new pool would), and to shut down at
+    the end, used or not.
     """
+    if started is not None and (jobs <= 1 or started[2] < min(jobs, len(pending))):
+        shut(*started[:2])  # a pool too small for the files left (the model made more of them)
+        started = None
     if jobs <= 1 or len(pending) <= IN_PROCESS_MAX:
         if started is not None:
-            shut(*started)
+            shut(*started[:2])
         for done, job in enumerate(pending, 1):
             result = analyse_in_process(job)
             if progress is not None:
@@ -207,7 +211,7 @@ def analysed(
         return
 
     if started is not None:
-        pool, lifeline = started
+        pool, lifeline, _ = started
     else:
         lifeline = Lifeline()
         pool = ProcessPoolExecutor(
@@ -261,8 +265,8 @@ def warm_up() -> None:
         spec.load()
 
 
-# A pool of workers started with ``start_worker``, and its lifeline.
-Started = tuple[ProcessPoolExecutor, "Lifeline"]
+# A pool of workers started with ``start_worker``, its lifeline, and how many workers it has.
+Started = tuple[ProcessPoolExecutor, "Lifeline", int]
 
 # A module's bytes, the codes of the rules whose needles they hold to screen it for (see
 # ``summarize_and_screen``; None: not to screen it), and whether the model wants its summary.
