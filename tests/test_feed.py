@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mpfix.model import FileResult
 from mpfix.registry import RULES, matching
 from mpfix.run import workers
 from mpfix.run.feed import CHUNK_BYTES, Feed
@@ -202,21 +203,28 @@ def _recording(monkeypatch: pytest.MonkeyPatch, name: str, log: Path) -> Callabl
     return lambda: [int(line.split()[1]) for line in log.read_text().splitlines() if line.split()[0] == name]
 
 
-@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the recording is inherited by fork")
-def test_the_summary_workers_go_on_to_analyse_the_files_that_need_libcst(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _run_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *names: str
+) -> tuple[list[FileResult], list[Callable[[], list[int]]]]:
+    """A fix run over scripts that each need libcst, in two forked workers, recording
+    which processes run each of ``names`` of mpfix.run.workers; the results are right."""
     from mpfix.run.pipeline import run
     from mpfix.run.request import Options, Request
 
     _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
     log = tmp_path.parent / f"{tmp_path.name}.log"
-    summarised, warmed, analysed = (
-        _recording(monkeypatch, name, log) for name in ("summarize_and_screen", "warm_up", "analyse_and_trim")
-    )
-    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
-    results = run(request)
+    recorded = [_recording(monkeypatch, name, log) for name in names]
+    results = run(Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork"))
     assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    return results, recorded
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the recording is inherited by fork")
+def test_the_summary_workers_go_on_to_analyse_the_files_that_need_libcst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ("summarize_and_screen", "warm_up", "analyse_and_trim")
+    results, (summarised, warmed, analysed) = _run_recording(tmp_path, monkeypatch, *names)
     assert all(result.fixed is not None and "with mp.Pool(2) as p:" in result.fixed for result in results)
     assert len(analysed()) == len(results) and os.getpid() not in analysed()
     assert warmed()  # libcst imported while the model was built
@@ -242,25 +250,17 @@ def pid_alive(pid: int) -> bool:
 def test_after_a_summary_worker_dies_the_files_are_analysed_in_a_pool_of_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mpfix.run.pipeline import run
-    from mpfix.run.request import Options, Request
-
-    _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
     parent = os.getpid()
     summarize_and_screen = workers.summarize_and_screen
-    victim = (tmp_path / "script_3.py").read_bytes()
+    victim = b"print(p.map(abs, [-3]))"
 
     def dies_on_one(item: Item) -> object:
-        if os.getpid() != parent and item[0] == victim:
+        if os.getpid() != parent and victim in item[0]:
             os._exit(1)
         return summarize_and_screen(item)
 
     monkeypatch.setattr(workers, "summarize_and_screen", dies_on_one)
-    log = tmp_path.parent / f"{tmp_path.name}.log"
-    summarised, analysed = (_recording(monkeypatch, name, log) for name in ("summarize_and_screen", "analyse_and_trim"))
-    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
-    results = run(request)
-    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    _, (summarised, analysed) = _run_recording(tmp_path, monkeypatch, "summarize_and_screen", "analyse_and_trim")
     assert analysed() and not set(analysed()) & set(summarised())  # a pool of its own
 
 
@@ -268,19 +268,10 @@ def test_after_a_summary_worker_dies_the_files_are_analysed_in_a_pool_of_their_o
 def test_after_a_worker_dies_importing_libcst_the_files_are_analysed_in_a_pool_of_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mpfix.run.pipeline import run
-    from mpfix.run.request import Options, Request
-
-    _scripts(tmp_path, SUMMARIES_IN_PROCESS_MAX + 4)
     parent = os.getpid()
     monkeypatch.setattr(workers, "warm_up", lambda: os.getpid() != parent and os._exit(1))
-    log = tmp_path.parent / f"{tmp_path.name}.log"
-    summarised, analysed, warmed = (
-        _recording(monkeypatch, name, log) for name in ("summarize_and_screen", "analyse_and_trim", "warm_up")
-    )
-    request = Request([str(tmp_path)], Options(rules=RULES, fix=True), jobs=2, start_method="fork")
-    results = run(request)
-    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * len(results)
+    names = ("summarize_and_screen", "analyse_and_trim", "warm_up")
+    results, (summarised, analysed, warmed) = _run_recording(tmp_path, monkeypatch, *names)
     assert warmed() and not set(warmed()) & set(analysed())  # the workers that died began the import
     assert len(analysed()) == len(results) and not set(analysed()) & set(summarised())  # a pool of its own
 
