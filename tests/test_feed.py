@@ -307,3 +307,32 @@ def test_a_pool_whose_worker_died_importing_libcst_is_not_handed_over(
         healthy.close()
         if handed is not None:
             workers.shut(*handed[:2])
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the recording is inherited by fork")
+@pytest.mark.parametrize("size", [1, 2])
+def test_a_handed_pool_is_used_only_with_as_many_workers_as_a_new_one_would_have(
+    size: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from mpfix.run.request import Job, Options
+
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    _scripts(folder, 3)
+    jobs = []
+    for path in sorted(folder.glob("*.py")):
+        data = path.read_bytes()
+        jobs.append(Job(str(path), data, Options(rules=RULES, fix=True), tuple(matching(data, RULES))))
+    context = multiprocessing.get_context("fork")
+    lifeline = workers.Lifeline()
+    pool = ProcessPoolExecutor(size, context, initializer=workers.start_worker, initargs=(lifeline.reader,))
+    handed = {pool.submit(os.getpid).result() for _ in range(8)}  # (some of) its workers
+    analysed = _recording(monkeypatch, "analyse_and_trim", tmp_path / "log")
+    results = list(workers.analysed(jobs, 2, None, context, (pool, lifeline, size)))
+    assert [finding.code for result in results for finding in result.findings] == ["MP011"] * 3
+    if size == 1:  # one worker, where a new pool would have two: the files went to another pool
+        assert analysed() and not set(analysed()) & handed
+    with pytest.raises(RuntimeError):  # shut down in either case
+        pool.submit(os.getpid)
