@@ -328,7 +328,8 @@ def test_a_handed_pool_is_used_only_with_as_many_workers_as_a_new_one_would_have
     context = multiprocessing.get_context("fork")
     lifeline = workers.Lifeline()
     pool = ProcessPoolExecutor(size, context, initializer=workers.start_worker, initargs=(lifeline.reader,))
-    handed = {pool.submit(os.getpid).result() for _ in range(8)}  # (some of) its workers
+    started = [pool.submit(os.getpid) for _ in range(8)]
+    handed = {future.result() for future in started}  # (some of) its workers
     analysed = _recording(monkeypatch, "analyse_and_trim", tmp_path / "log")
     results = list(workers.analysed(jobs, 2, None, context, (pool, lifeline, size)))
     assert [finding.code for result in results for finding in result.findings] == ["MP011"] * 3
