@@ -134,6 +134,11 @@ class RuleSpec:
     # files too, planned once every file is analysed (see mpfix.across).
     fixes_across_files: bool = False
 
+    def __hash__(self) -> int:
+        # By the code alone (two specs with one code are equal or a bug): the generated
+        # hash walks every needle, and specs key the prefilter's caches of every file.
+        return hash(self.code)
+
     @property
     def url(self) -> str:
         """The rule's page on the documentation site."""
