@@ -13,7 +13,7 @@ from pathlib import Path
 import mpfix as package  # `mpfix` is this module's command runner
 import pytest
 from mpfix.cli import app, commands
-from mpfix.output import text
+from mpfix.output import pages, text
 from programs import IMPORT_IN_TASK
 from typer.testing import CliRunner
 
@@ -437,7 +437,7 @@ def test_explain_inlines_snippets_turns_tabs_into_headings_and_own_links_into_te
         '=== "After"\n\n    ```python\n    --8<-- "docs/snippets/rule/case.after.py"\n    ```\n\n'
         "Done, as [Fix](#fix) says.\n",
     )
-    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
+    monkeypatch.setattr(pages, "rule_page", lambda name: (page, tmp_path / "snippets"))
 
     result = mpfix("explain", "MP001")
 
@@ -457,7 +457,7 @@ def test_explain_turns_a_collapsed_block_into_a_section_and_its_tabs_into_subsec
         '## Fix\n\nMoved.\n\n??? note "Edge cases"\n\n    Left alone:\n\n'
         '    === "Alone"\n\n        ```python\n        --8<-- "rule/case.unchanged.py"\n        ```\n',
     )
-    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
+    monkeypatch.setattr(pages, "rule_page", lambda name: (page, tmp_path / "snippets"))
 
     result = mpfix("explain", "MP001")
 
@@ -476,7 +476,7 @@ def test_explain_turns_a_collapsed_block_and_its_tabs_into_headings(
         '## Fix\n\nFixed.\n\n??? note "Edge cases"\n\n    Left alone:\n\n    === "Kept"\n\n'
         '        ```python\n        --8<-- "rule/kept.unchanged.py"\n        ```\n\n## See also\n',
     )
-    monkeypatch.setattr(commands, "rule_page", lambda name: (page, tmp_path / "snippets"))
+    monkeypatch.setattr(pages, "rule_page", lambda name: (page, tmp_path / "snippets"))
 
     result = mpfix("explain", "MP001")
 

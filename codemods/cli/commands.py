@@ -19,7 +19,6 @@ import typer
 from ..model import FileResult
 from ..output import text
 from ..output.formats import OutputFormat, render
-from ..output.pages import render_rule_page, rule_page
 from ..output.shown import shown
 from ..registry import RULES, UnknownRuleError, lookup
 from ..run.cache import ResultCache
@@ -336,6 +335,8 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code (MP001) or nam
         spec = lookup(rule)
     except UnknownRuleError as exc:
         _fail(str(exc))
+    from ..output.pages import render_rule_page, rule_page  # only this command reads the pages
+
     found = rule_page(spec.name)
     if found is None:
         _fail(f"the documentation page of {spec.code} {spec.name} is not installed")

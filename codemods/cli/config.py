@@ -32,10 +32,16 @@ if TYPE_CHECKING:  # imported with the first per-file ignore asked for
 from ..run.discover import DEFAULT_EXCLUDES, FileFilter, Pattern, valid_pattern
 from ..run.request import Options
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+
+def _toml_parser() -> Any:
+    """The TOML parser, imported with the first configuration file read: a run where none
+    is found does not pay for it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
 
 PYPROJECT = "pyproject.toml"
 
@@ -185,9 +191,10 @@ def _mpfix_table(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{_shown(path)}: cannot read: {exc.strerror or exc}") from None
     if b"mpfix" not in data:
         return None  # not ours: not even parsed, so a broken file of another tool is no error here
+    toml = _toml_parser()
     try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        document = toml.loads(data.decode("utf-8"))
+    except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{_shown(path)}: not valid TOML: {exc}") from None
     tool = document.get("tool")
     table = tool.get("mpfix") if isinstance(tool, dict) else None
@@ -366,9 +373,10 @@ def requires_python(path: Path) -> TargetVersion | None:
     """The oldest Python 3 that ``[project] requires-python`` admits (``>=3.11,<4`` gives
     py311), None when the file does not say or cannot be read: it is another tool's file,
     and mpfix then only goes without its help."""
+    toml = _toml_parser()
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = toml.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, toml.TOMLDecodeError):
         return None
     project = document.get("project")
     specifier = project.get("requires-python") if isinstance(project, dict) else None

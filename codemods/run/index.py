@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +156,8 @@ class FileIndex:
 
 def save_file(path: Path, data: bytes) -> bool:
     """Write a cache file through a temporary one; False when it cannot be written."""
+    import tempfile  # with the first write: a run that changes no cache file does not import it
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import sys
 import time
 
@@ -28,7 +27,7 @@ class CannotName(OSError):
 
 
 def _name(folder: str, name: str) -> str:
-    return os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{SUFFIX}")
+    return os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}{SUFFIX}")
 
 
 def open_temporary(folder: str, name: str, *, unnamed: bool) -> tuple[int, str | None]:
