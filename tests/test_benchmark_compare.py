@@ -1,0 +1,72 @@
+"""benchmarks/compare.py keeps working: two builds on a tiny corpus give a table of paired
+changes whose numbers parse, and outputs that differ are said to differ. Timings are never
+judged."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPARE = ROOT / "benchmarks" / "compare.py"
+sys.path.insert(0, str(COMPARE.parent))
+import compare  # noqa: E402
+
+SECONDS = r"-?\d+\.\d{3}"
+ROW = rf"\| (?P<label>[^|]+) \| {SECONDS} \| {SECONDS} \| [+-]\d+\.\d{{3}} ± (?:\d+\.\d{{3}}|nan) \| [+-]\d+\.\d % \|"
+
+
+def _in_git() -> bool:
+    if shutil.which("git") is None:
+        return False
+    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, check=False)
+    return found.returncode == 0
+
+
+@pytest.mark.skipif(not _in_git(), reason="needs a git checkout")
+def test_two_builds_give_a_row_of_paired_changes_for_wall_and_cpu_time(tmp_path: Path) -> None:
+    (tmp_path / "pool.py").write_text(
+        "import multiprocessing as mp\n\n\ndef double(x):\n    return 2 * x\n\n\n"
+        "with mp.Pool(2) as pool:\n    print(pool.map(double, range(3)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(COMPARE), "--base", "HEAD", "--pairs", "2", str(tmp_path), "--", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    rows = [re.fullmatch(ROW, line) for line in lines if line.startswith("| ") and "mean" not in line]
+    assert [row["label"] for row in rows if row] == ["wall time", "CPU time, all processes"], done.stdout
+    assert f"--jobs 1 {tmp_path}`: HEAD (base) against the checkout (head)" in done.stdout
+    assert "The output of `--output-format json` is the same." in done.stdout
+
+
+def test_outputs_that_differ_are_said_to_differ_and_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built: list[Path] = []
+
+    def build(revision: str | None, into: Path) -> Path:
+        built.append(into)
+        return into
+
+    def run(folder: Path, arguments: list[str]) -> tuple[float, float, bytes]:
+        return 1.0, 2.0, b"[]" if folder == built[0] else b'[{"code": "MP001"}]'
+
+    monkeypatch.setattr(compare, "build", build)
+    monkeypatch.setattr(compare, "run", run)
+    monkeypatch.setattr(sys, "argv", ["compare.py", "--base", "v1", "--head", "v2", "--pairs", "3", str(tmp_path)])
+    with pytest.raises(SystemExit) as exited:
+        compare.main()
+    assert exited.value.code == 1
+    out = capsys.readouterr().out
+    assert "| wall time | 1.000 | 1.000 | +0.000 ± 0.000 | +0.0 % |" in out
+    assert "The output of `--output-format json` is NOT the same." in out
