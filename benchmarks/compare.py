@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--base", required=True, help="a git revision")
     parser.add_argument("--head", help="a git revision (default: the checkout on disk)")
-    parser.add_argument("--pairs", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=10, help="0: only compare the outputs")
     parser.add_argument("options", nargs="*", help="after --: more options of mpfix check")
     args = parser.parse_args()
     check = ["check", "--no-cache", "--exit-zero", "--no-progress", *args.options, str(args.corpus)]
@@ -100,11 +100,13 @@ def main() -> None:
                 times[folder].append(run(folder, check)[:2])
     print(f"`mpfix {' '.join(check)}`: {args.base} (base) against {args.head or 'the checkout'} (head),")
     print(f"{args.pairs} pairs run alternately; load average at the end {os.getloadavg()[0]:.2f}.\n")
-    print("| seconds | base, mean | head, mean | head − base, mean of pairs ± s.e. | change |")
-    print("|---|---|---|---|---|")
-    print(paired("wall time", [wall for wall, _ in times[base]], [wall for wall, _ in times[head]]))
-    print(paired("CPU time, all processes", [cpu for _, cpu in times[base]], [cpu for _, cpu in times[head]]))
-    print(f"\nThe output of `--output-format json` is {'the same' if same else 'NOT the same'}.")
+    if args.pairs:
+        print("| seconds | base, mean | head, mean | head − base, mean of pairs ± s.e. | change |")
+        print("|---|---|---|---|---|")
+        print(paired("wall time", [wall for wall, _ in times[base]], [wall for wall, _ in times[head]]))
+        print(paired("CPU time, all processes", [cpu for _, cpu in times[base]], [cpu for _, cpu in times[head]]))
+        print()
+    print(f"The output of `--output-format json` is {'the same' if same else 'NOT the same'}.")
     if not same:
         sys.exit(1)
 

@@ -70,3 +70,22 @@ def test_outputs_that_differ_are_said_to_differ_and_fail(
     out = capsys.readouterr().out
     assert "| wall time | 1.000 | 1.000 | +0.000 ± 0.000 | +0.0 % |" in out
     assert "The output of `--output-format json` is NOT the same." in out
+
+
+def test_no_pairs_compares_the_outputs_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs: list[list[str]] = []
+
+    def run(folder: Path, arguments: list[str]) -> tuple[float, float, bytes]:
+        runs.append(arguments)
+        return 1.0, 2.0, b"[]"
+
+    monkeypatch.setattr(compare, "build", lambda revision, into: into)
+    monkeypatch.setattr(compare, "run", run)
+    monkeypatch.setattr(sys, "argv", ["compare.py", "--base", "v1", "--pairs", "0", str(tmp_path)])
+    compare.main()
+    out = capsys.readouterr().out
+    assert "wall time" not in out
+    assert "The output of `--output-format json` is the same." in out
+    assert [arguments[-2:] for arguments in runs] == [["--output-format", "json"]] * 2
