@@ -29,11 +29,15 @@ def _in_git() -> bool:
 
 
 @pytest.mark.skipif(not _in_git(), reason="needs a git checkout")
-def test_two_builds_give_a_row_of_paired_changes_for_wall_and_cpu_time(tmp_path: Path) -> None:
+def test_two_builds_give_paired_changes_for_wall_and_cpu_time_even_with_a_file_that_does_not_parse(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "pool.py").write_text(
         "import multiprocessing as mp\n\n\ndef double(x):\n    return 2 * x\n\n\n"
         "with mp.Pool(2) as pool:\n    print(pool.map(double, range(3)))\n"
     )
+    # Reported as a file that could not be analysed: mpfix exits with 2.
+    (tmp_path / "broken.py").write_text("import multiprocessing\nprint 1\n")
     done = subprocess.run(
         [sys.executable, str(COMPARE), "--base", "HEAD", "--pairs", "2", str(tmp_path), "--", "--jobs", "1"],
         capture_output=True,
