@@ -38,8 +38,10 @@ def test_two_builds_give_paired_changes_for_wall_and_cpu_time_even_with_a_file_t
     )
     # Reported as a file that could not be analysed: mpfix exits with 2.
     (tmp_path / "broken.py").write_text("import multiprocessing\nprint 1\n")
+    # Both builds from one revision: what the checkout holds besides does not change the output.
+    builds = ["--base", "HEAD", "--head", "HEAD"]
     done = subprocess.run(
-        [sys.executable, str(COMPARE), "--base", "HEAD", "--pairs", "2", str(tmp_path), "--", "--jobs", "1"],
+        [sys.executable, str(COMPARE), *builds, "--pairs", "2", str(tmp_path), "--", "--jobs", "1"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -49,7 +51,7 @@ def test_two_builds_give_paired_changes_for_wall_and_cpu_time_even_with_a_file_t
     lines = done.stdout.splitlines()
     rows = [re.fullmatch(ROW, line) for line in lines if line.startswith("| ") and "mean" not in line]
     assert [row["label"] for row in rows if row] == ["wall time", "CPU time, all processes"], done.stdout
-    assert f"--jobs 1 {tmp_path}`: HEAD (base) against the checkout (head)" in done.stdout
+    assert f"--jobs 1 {tmp_path}`: HEAD (base) against HEAD (head)" in done.stdout
     assert "The output of `--output-format json` is the same." in done.stdout
 
 
@@ -93,3 +95,19 @@ def test_no_pairs_compares_the_outputs_alone(
     assert "wall time" not in out
     assert "The output of `--output-format json` is the same." in out
     assert [arguments[-2:] for arguments in runs] == [["--output-format", "json"]] * 2
+
+
+def test_the_checkout_is_built_as_the_mpfix_package_with_its_bytecode(tmp_path: Path) -> None:
+    folder = compare.build(None, tmp_path)
+    package = folder / "mpfix"
+    modules = sorted(path.relative_to(package) for path in package.rglob("*.py"))
+    assert modules == sorted(path.relative_to(ROOT / "codemods") for path in (ROOT / "codemods").rglob("*.py"))
+    assert list(package.glob("__pycache__/__init__.*.pyc"))
+    found = subprocess.run(
+        [sys.executable, "-c", "import mpfix; print(mpfix.__file__)"],
+        env={"PYTHONPATH": str(folder)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == str(package / "__init__.py")
