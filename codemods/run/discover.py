@@ -92,16 +92,25 @@ class _Literal:
     patterns: a path without ``build`` cannot match ``build`` (nor ``/build/``, nor
     ``build/**``), and most paths hold none of the few words of the default exclusions.
     A spec whose patterns negate, escape or name a range of characters is asked always.
-    The patterns are compiled when first asked about a path (most runs never do)."""
+    The patterns are compiled when first asked about a path (most runs never do).
 
-    def __init__(self, lines: list[str], words: tuple[str, ...] | None) -> None:
+    Patterns that are a name (``build``) or a name's ending (``*.egg-info``), as all the
+    default exclusions are, match a path where one of its parts is that name, or ends so,
+    as git matches a pattern without a slash at any depth: such a spec is answered here,
+    without compiling the patterns (``distutils`` holds ``dist``)."""
+
+    def __init__(self, lines: list[str], words: tuple[str, ...] | None, names: _Names | None = None) -> None:
         self.lines = lines
         self.words = words  # None: ask the spec about every path
+        self.names = names  # the patterns as whole names and as endings, when they are no more
         self.spec: GitIgnoreSpec | None = None
 
     @classmethod
     def around(cls, lines: list[str]) -> GitIgnoreSpec:
         words = []
+        names: set[str] = set()
+        endings: list[str] = []
+        plain = True  # every pattern is a name or a name's ending
         for line in lines:
             if not line.strip() or line.startswith("#"):
                 continue  # a blank line or a comment matches nothing
@@ -109,14 +118,29 @@ class _Literal:
                 return cls(lines, None)  # type: ignore[return-value]  # it answers match_file as the spec would
             # Every piece between wildcards, slashes and spaces is in a path the pattern matches.
             words.append(max(_PIECES.split(line), key=len))
-        return cls(lines, tuple(words))  # type: ignore[return-value]
+            if "/" in line or "?" in line or line != line.rstrip():
+                plain = False  # anchored, a folder only, any one character, or trailing spaces git drops
+            elif "*" not in line:
+                names.add(line)
+            elif line.startswith("*") and len(line) > 1 and "*" not in line[1:]:
+                endings.append(line[1:])
+            else:
+                plain = False
+        return cls(lines, tuple(words), (frozenset(names), tuple(endings)) if plain else None)  # type: ignore[return-value]
 
     def match_file(self, path: str) -> bool:
         if self.words is not None and not any(word in path for word in self.words):
             return False
+        if self.names is not None:
+            names, endings = self.names
+            parts = path.replace(os.sep, "/").split("/") if os.sep != "/" else path.split("/")
+            return any(part in names or part.endswith(endings) for part in parts if part)
         if self.spec is None:
             self.spec = _spec(self.lines)
         return self.spec.match_file(path)
+
+
+_Names = tuple[frozenset[str], tuple[str, ...]]  # whole names, endings
 
 
 _PIECES = re.compile(r"[*?/\s]+")

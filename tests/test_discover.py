@@ -1,0 +1,62 @@
+"""The exclusions that are names or names' endings (all of the defaults) are matched without
+compiling the patterns, exactly as git's matching (pathspec's) would match them."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mpfix.run.discover import DEFAULT_EXCLUDES, _compile
+from pathspec import GitIgnoreSpec
+
+PARTS = ["build", "builds", "rebuild", "dist", "distutils", "x.egg-info", ".egg-info", "egg-info", "src", ".."]
+PARTS.append(" build")  # git takes a leading space as part of the name
+
+
+def _paths() -> list[str]:
+    paths = []
+    for depth in (1, 2, 3):
+        for parts in itertools.product(PARTS, repeat=depth):
+            path = "/".join(parts)
+            paths += [path + "/", path + "/m.py", path + ".py"]
+    return paths
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        list(DEFAULT_EXCLUDES),
+        ["build", "# a comment", "", "*.egg-info"],
+        [" build", "dist"],
+        ["src"],
+    ],
+)
+def test_names_and_endings_match_as_git_matches_them(patterns: list[str]) -> None:
+    [(_, fast)] = _compile([(None, pattern) for pattern in patterns])
+    assert fast.names is not None  # answered without the patterns compiled
+    git = GitIgnoreSpec.from_lines(patterns)
+    assert [path for path in _paths() if fast.match_file(path)] == [path for path in _paths() if git.match_file(path)]
+    assert fast.spec is None
+
+
+@pytest.mark.parametrize("pattern", ["build/", "/build", "src/build", "b?ild", "*", "bu*ld", "*.egg-*", "build ", "!b"])
+def test_other_patterns_are_left_to_git_matching(pattern: str) -> None:
+    [(_, spec)] = _compile([(None, pattern), (None, "dist")])
+    git = GitIgnoreSpec.from_lines([pattern, "dist"])
+    assert getattr(spec, "names", None) is None
+    assert [path for path in _paths() if spec.match_file(path)] == [path for path in _paths() if git.match_file(path)]
+
+
+def test_a_walk_skips_the_default_exclusions_without_compiling_them(tmp_path: Path) -> None:
+    for path in ["build/a.py", "distutils/b.py", "pkg/x.egg-info/c.py", "pkg/rebuild.py", "venv/lib/d.py", "e.py"]:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    walk = f"from mpfix.run.discover import discover; print(*discover([{str(tmp_path)!r}]), 'pathspec' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", "import sys; " + walk], capture_output=True, text=True, check=True)
+    *found, compiled = done.stdout.split()
+    kept = [Path(path).relative_to(tmp_path).as_posix() for path in found]
+    assert kept == ["distutils/b.py", "e.py", "pkg/rebuild.py"]
+    assert compiled == "False"
