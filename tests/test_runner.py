@@ -531,13 +531,14 @@ def test_a_file_that_names_no_multiprocessing_api_loads_neither_the_project_mode
     imported, output = _imported(tmp_path, "import os\n\nprint(os.getcwd())\n")
     assert output == "All checks passed!\n"
     assert not imported & {"pathspec", "mpfix.analysis.project.model", "mpfix.analysis.project.summary"}
-    # A folder is walked with its exclusions, compiled when a path holds a word of one or
-    # a .gitignore has patterns; a module that starts processes is summarised.
+    # A folder is walked with its exclusions, compiled when a path holds a word of one
+    # that is more than a name (the defaults are names) or a .gitignore has patterns; a
+    # module that starts processes is summarised.
     (tmp_path / "pool.py").write_text(f"import multiprocessing as mp\n\n{GUARD}\n    mp.Pool(2).close()\n")
 
-    def walked() -> set[str]:
+    def walked(*options: str) -> set[str]:
         run = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "mpfix", "check", ".", "--no-cache"],
+            [sys.executable, "-X", "importtime", "-m", "mpfix", "check", ".", "--no-cache", *options],
             cwd=tmp_path, capture_output=True, text=True, check=False,
         )  # fmt: skip
         return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
@@ -545,7 +546,8 @@ def test_a_file_that_names_no_multiprocessing_api_loads_neither_the_project_mode
     first = walked()
     assert "mpfix.analysis.project.model" in first and "pathspec" not in first
     (tmp_path / "build").mkdir()
-    assert "pathspec" in walked()
+    assert "pathspec" not in walked()
+    assert "pathspec" in walked("--extend-exclude", "build/")
     (tmp_path / "build").rmdir()
     (tmp_path / ".gitignore").write_text("*.log\n")
     assert "pathspec" in walked()
