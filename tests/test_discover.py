@@ -12,8 +12,8 @@ import pytest
 from mpfix.run.discover import DEFAULT_EXCLUDES, _compile
 from pathspec import GitIgnoreSpec
 
-PARTS = ["build", "builds", "rebuild", "dist", "distutils", "x.egg-info", ".egg-info", "egg-info", "src", ".."]
-PARTS.append(" build")  # git takes a leading space as part of the name
+PARTS = ["build", "builds", "rebuild", "dist", "distutils", "x.egg-info", ".egg-info", "egg-info", "src", "..", "."]
+PARTS += [" build", "a\nb"]  # a name with a leading space, or a line break
 
 
 def _paths() -> list[str]:
@@ -21,8 +21,8 @@ def _paths() -> list[str]:
     for depth in (1, 2, 3):
         for parts in itertools.product(PARTS, repeat=depth):
             path = "/".join(parts)
-            paths += [path + "/", path + "/m.py", path + ".py"]
-    return paths
+            paths += [path + "/", path + "/m.py", path + ".py", "./" + path, "/" + path, "//" + path]
+    return [*paths, "./", "."]
 
 
 @pytest.mark.parametrize(
@@ -30,19 +30,24 @@ def _paths() -> list[str]:
     [
         list(DEFAULT_EXCLUDES),
         ["build", "# a comment", "", "*.egg-info"],
-        [" build", "dist"],
-        ["src"],
+        ["src", "dist"],
+        [".", "*."],
     ],
 )
 def test_names_and_endings_match_as_git_matches_them(patterns: list[str]) -> None:
     [(_, fast)] = _compile([(None, pattern) for pattern in patterns])
-    assert fast.names is not None  # answered without the patterns compiled
+    assert fast.names is not None
     git = GitIgnoreSpec.from_lines(patterns)
+    ordinary = [path for path in _paths() if "\n" not in path and "//" not in path]
+    assert [path for path in ordinary if fast.match_file(path)] == [path for path in ordinary if git.match_file(path)]
+    assert fast.spec is None  # answered without the patterns compiled
+    # A line break, or an empty part, is left to the patterns.
     assert [path for path in _paths() if fast.match_file(path)] == [path for path in _paths() if git.match_file(path)]
-    assert fast.spec is None
 
 
-@pytest.mark.parametrize("pattern", ["build/", "/build", "src/build", "b?ild", "*", "bu*ld", "*.egg-*", "build ", "!b"])
+@pytest.mark.parametrize(
+    "pattern", ["build/", "/build", "src/build", "b?ild", "*", "bu*ld", "*.egg-*", "build ", " build", "!b"]
+)
 def test_other_patterns_are_left_to_git_matching(pattern: str) -> None:
     [(_, spec)] = _compile([(None, pattern), (None, "dist")])
     git = GitIgnoreSpec.from_lines([pattern, "dist"])

@@ -118,8 +118,10 @@ class _Literal:
                 return cls(lines, None)  # type: ignore[return-value]  # it answers match_file as the spec would
             # Every piece between wildcards, slashes and spaces is in a path the pattern matches.
             words.append(max(_PIECES.split(line), key=len))
-            if "/" in line or "?" in line or line != line.rstrip():
-                plain = False  # anchored, a folder only, any one character, or trailing spaces git drops
+            if "/" in line or "?" in line or line != line.strip():
+                # Anchored, a folder only, any one character, or spaces at an end (git
+                # drops trailing ones; some releases of pathspec drop leading ones too).
+                plain = False
             elif "*" not in line:
                 names.add(line)
             elif line.startswith("*") and len(line) > 1 and "*" not in line[1:]:
@@ -132,9 +134,14 @@ class _Literal:
         if self.words is not None and not any(word in path for word in self.words):
             return False
         if self.names is not None:
-            names, endings = self.names
-            parts = path.replace(os.sep, "/").split("/") if os.sep != "/" else path.split("/")
-            return any(part in names or part.endswith(endings) for part in parts if part)
+            read = path.replace(os.sep, "/") if os.sep != "/" else path
+            # As pathspec reads a path: relative, without a leading `./`. A path with a line
+            # break, or an empty part, is left to its patterns (its regular expressions
+            # read those their own way).
+            read = read[1:] if read.startswith("/") else read[2:] if read.startswith("./") else read
+            if "\n" not in read and "//" not in read and not read.startswith("/"):
+                names, endings = self.names
+                return any(part in names or part.endswith(endings) for part in read.split("/") if part)
         if self.spec is None:
             self.spec = _spec(self.lines)
         return self.spec.match_file(path)
