@@ -64,9 +64,10 @@ def run(folder: Path, arguments: list[str]) -> tuple[float, float, bytes]:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # 2: some file could not be analysed (it does not parse...), which the report says; a
-    # run that stopped early (a bad option, a crash) says nothing on standard output.
-    if done.returncode not in (0, 1) and not (done.returncode == 2 and done.stdout):
+    # With --exit-zero, 0; or 2 when some file could not be analysed (it does not parse...),
+    # which the report says. A run that stopped early (a bad option, a crash, a build that
+    # does not import) says nothing on standard output.
+    if not (done.returncode == 0 or (done.returncode == 2 and done.stdout)):
         sys.exit(f"mpfix exited with {done.returncode}:\n{done.stderr.decode(errors='replace')}")
     return wall, cpu, done.stdout
 

@@ -111,3 +111,27 @@ def test_the_checkout_is_built_as_the_mpfix_package_with_its_bytecode(tmp_path: 
         check=True,
     )
     assert found.stdout.strip() == str(package / "__init__.py")
+
+
+def test_builds_alternate_in_pairs_and_the_change_is_head_less_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order: list[str] = []
+    seconds = {"base": iter([1.0, 1.2, 1.1, 1.3]), "head": iter([0.9, 1.0, 1.0, 1.1])}
+
+    def run(folder: Path, arguments: list[str]) -> tuple[float, float, bytes]:
+        if arguments[-1] == "json":
+            return 0.0, 0.0, b"[]"
+        order.append(folder.name)
+        wall = next(seconds[folder.name])
+        return wall, 2 * wall, b""
+
+    monkeypatch.setattr(compare, "build", lambda revision, into: into)
+    monkeypatch.setattr(compare, "run", run)
+    monkeypatch.setattr(sys, "argv", ["compare.py", "--base", "v1", "--pairs", "4", str(tmp_path)])
+    compare.main()
+    assert order == ["base", "head", "head", "base", "base", "head", "head", "base"]
+    out = capsys.readouterr().out
+    # Changes within pairs: -0.1, -0.2, -0.1, -0.2; their mean -0.15, its standard error 0.029.
+    assert "| wall time | 1.150 | 1.000 | -0.150 ± 0.029 | -13.0 % |" in out
+    assert "| CPU time, all processes | 2.300 | 2.000 | -0.300 ± 0.058 | -13.0 % |" in out
