@@ -84,15 +84,25 @@ def paired(label: str, base: list[float], head: list[float]) -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The options of this script, and the options of ``mpfix check`` (those after ``--``).
+    They are split here: argparse before Python 3.14 takes no ``--`` after a positional
+    argument given before the options (``CORPUS --base REV -- --jobs 1``)."""
+    ours, options = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], usage=USAGE)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--base", required=True, help="a git revision")
     parser.add_argument("--head", help="a git revision (default: the checkout on disk)")
     parser.add_argument("--pairs", type=int, default=10, help="0: only compare the outputs")
-    parser.add_argument("options", nargs="*", help="after --: more options of mpfix check")
-    args = parser.parse_args()
-    check = ["check", "--no-cache", "--exit-zero", "--no-progress", *args.options, str(args.corpus)]
+    return parser.parse_args(ours), options
+
+
+USAGE = "%(prog)s --base REV [--head REV] [--pairs N] CORPUS [-- MPFIX CHECK OPTIONS]"
+
+
+def main() -> None:
+    args, options = arguments(sys.argv[1:])
+    check = ["check", "--no-cache", "--exit-zero", "--no-progress", *options, str(args.corpus)]
     with tempfile.TemporaryDirectory() as work:
         base = build(args.base, Path(work, "base"))
         head = build(args.head, Path(work, "head"))

@@ -135,3 +135,27 @@ def test_builds_alternate_in_pairs_and_the_change_is_head_less_base(
     # Changes within pairs: -0.1, -0.2, -0.1, -0.2; their mean -0.15, its standard error 0.029.
     assert "| wall time | 1.150 | 1.000 | -0.150 ± 0.029 | -13.0 % |" in out
     assert "| CPU time, all processes | 2.300 | 2.000 | -0.300 ± 0.058 | -13.0 % |" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["CORPUS", "--base", "v1", "--", "--jobs", "1"],
+        ["--base", "v1", "CORPUS", "--", "--jobs", "1"],
+        ["--base=v1", "CORPUS", "--", "--jobs", "1"],
+    ],
+)
+def test_options_after_the_separator_go_to_mpfix_wherever_the_corpus_stands(argv: list[str]) -> None:
+    args, options = compare.arguments(argv)
+    assert (args.corpus, args.base, args.head, args.pairs) == (Path("CORPUS"), "v1", None, 10)
+    assert options == ["--jobs", "1"]
+
+
+def test_without_a_separator_mpfix_gets_no_options_and_an_unknown_option_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args, options = compare.arguments(["CORPUS", "--pairs", "0", "--base", "v1"])
+    assert (args.corpus, args.pairs, options) == (Path("CORPUS"), 0, [])
+    with pytest.raises(SystemExit):
+        compare.arguments(["CORPUS", "--base", "v1", "--jobs", "1"])
+    assert "unrecognized arguments: --jobs 1" in capsys.readouterr().err
