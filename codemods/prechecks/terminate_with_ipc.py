@@ -34,17 +34,18 @@ class _Values:
 
     def __init__(self, facts: AstFacts) -> None:
         self.scopes = facts.scopes
-        self.by_name: dict[str, list[tuple[ast.AST, ast.expr]]] = {}
+        # (the target, the value): the target's scope is looked up only for a name read
+        self.by_name: dict[str, list[tuple[ast.Name, ast.expr]]] = {}
         for node in facts.nodes(ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    self.by_name.setdefault(target.id, []).append((self.scopes.scope_of(target), node.value))
+                    self.by_name.setdefault(target.id, []).append((target, node.value))
         self.declared = {name for node in facts.nodes(ast.Global, ast.Nonlocal) for name in node.names}
 
     def of(self, read: ast.Name) -> list[ast.expr]:
         found = self.by_name.get(read.id, [])
         seen = self.seen_from(read)
-        return [value for scope, value in found if seen is None or id(scope) in seen]
+        return [value for target, value in found if seen is None or id(self.scopes.scope_of(target)) in seen]
 
     def seen_from(self, read: ast.Name) -> set[int] | None:
         """The scopes whose bindings the read may refer to (None: any, and the binding's
