@@ -269,14 +269,14 @@ class AstFacts:
         targets: set[str] = set()
         tasks: set[str] = set()
         initializers: set[str] = set()
-        for call in self.nodes(ast.Call):
-            callee = callee_name(call)
-            if callee in process:
-                targets |= {k.value.id for k in call.keywords if k.arg == "target" and isinstance(k.value, ast.Name)}
-            if callee in pools:
-                given = [*call.args, *(k.value for k in call.keywords if k.arg == "initializer")]
-                initializers |= {arg.id for arg in given if isinstance(arg, ast.Name)}
-            task = call.args[0] if callee in TASK_METHODS and call.args else None
+        # The calls by their callee's last name (see ``calls_to``), not every call of the module.
+        for call in self.calls_to(process):
+            targets |= {k.value.id for k in call.keywords if k.arg == "target" and isinstance(k.value, ast.Name)}
+        for call in self.calls_to(pools):
+            given = [*call.args, *(k.value for k in call.keywords if k.arg == "initializer")]
+            initializers |= {arg.id for arg in given if isinstance(arg, ast.Name)}
+        for call in self.calls_to(TASK_METHODS):
+            task = call.args[0] if call.args else None
             if isinstance(task, ast.Call) and callee_name(task) == "partial" and task.args:
                 task = task.args[0]  # ``partial(f, ...)`` runs f
             if isinstance(task, ast.Name):

@@ -7,7 +7,7 @@ import re
 
 from ..analysis.ast_api import UNSURE
 from ..analysis.ast_walk import walk
-from ..analysis.prechecks import AstFacts, callee_name, positional_args
+from ..analysis.prechecks import AstFacts, positional_args
 from ..analysis.project.apis import IPC_FACTORIES
 from ..libraries import spellings
 
@@ -170,7 +170,7 @@ def _annotation_words(facts: AstFacts) -> set[str]:
     read (as mpfix.analysis.ast_reach finds them)."""
     roots: list[ast.AST | None] = [n.annotation for n in facts.nodes(ast.arg, ast.AnnAssign)]
     roots += [n.returns for n in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)]
-    roots += [c for c in facts.nodes(ast.Call) if callee_name(c) in ("TypeVar", "NewType", "cast")]
+    roots += facts.calls_to(("TypeVar", "NewType", "cast"))
     texts = [
         node.value
         for root in roots
