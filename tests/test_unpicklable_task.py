@@ -598,6 +598,54 @@ if __name__ == "__main__":
     ),
     pytest.param(
         """\
+import multiprocessing as mp
+
+report = "taken"
+
+
+def run(rows, label):
+    def report():
+        def line(row):
+            return f"{label}: {row}"
+
+        for row in rows:
+            print(line(row))
+
+    p = mp.Process(None, report, name="reporter")
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run([1, 2], "row")
+""",
+        """\
+import multiprocessing as mp
+
+report = "taken"
+
+
+def report_2(label, rows):
+    def line(row):
+        return f"{label}: {row}"
+
+    for row in rows:
+        print(line(row))
+
+
+def run(rows, label):
+    p = mp.Process(None, report_2, name="reporter", args=(label, rows))
+    p.start()
+    p.join()
+
+
+if __name__ == "__main__":
+    run([1, 2], "row")
+""",
+        id="nested-target-reads-parameters-passed-as-args",
+    ),
+    pytest.param(
+        """\
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
 
@@ -776,6 +824,7 @@ RUNS = {
     "nested-target-moves-with-the-nested-function-it-calls": "10\n",
     "nested-pool-initializer": "worker ready\n[1, 2, 3]\n",
     "target-lambda-reads-parameters-passed-as-args": "serving on 8080\n",
+    "nested-target-reads-parameters-passed-as-args": "row: 1\nrow: 2\n",
     "nested-function-takes-the-imports-of-its-function-along": "[6.0, 11.0]\n",
     "nested-function-wrapped-in-partial": "[2, 3]\n",
     "task-lambda-reads-parameters-sent-with-partial": "[11, 21, 31]\n",
@@ -1445,6 +1494,69 @@ def run(port, name):
 """,
         "it reads `name`, a parameter of `run`",
         id="target-lambda-of-a-process-given-args",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+import threading
+
+
+def run(n):
+    def work():
+        print(n)
+
+    threading.Thread(target=work).start()
+    mp.Process(target=work).start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="nested-target-also-of-a-thread-reads-a-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n):
+    def work():
+        print(n)
+
+    p = mp.Process(target=work)
+    n = n + 1
+    p.start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="nested-target-reads-a-rebound-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n):
+    def work(k):
+        print(n, k)
+
+    mp.Process(target=work, args=(1,)).start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="nested-target-with-parameters-of-its-own-reads-one-of-the-function",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n):
+    def twice():
+        return n * 2
+
+    def work():
+        print(twice())
+
+    mp.Process(target=work).start()
+""",
+        "it calls `twice`, which cannot move to module level: it reads `n`, a parameter of `run`",
+        id="nested-target-calls-a-nested-function-that-reads-a-parameter",
     ),
 ]
 

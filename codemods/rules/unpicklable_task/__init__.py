@@ -234,13 +234,18 @@ class UnpicklableTask(RuleVisitor):
         helpers = self._helpers(function, anchor) if isinstance(owner, cst.FunctionDef) else []
         in_children = [function, *helpers] if isinstance(owner, cst.FunctionDef) else []
         carried: dict[str, cst.SimpleStatementLine] = {}
-        why = self.hoisting.obstacle(function, anchor, in_children, carried=carried)
+        # A process's target, sent by this call alone, may read parameters of the function
+        # around it: they become its own, handed over as ``args=``.
+        passed = passed_parameters(self, function, site) if self._sent_only_by(function, site) else []
+        why = self.hoisting.obstacle(function, anchor, in_children, passed=passed, carried=carried)
         if why is not None:
             raise Unfixable(f"{why}: {ADVICE}")
         edits = Edits()
         if isinstance(owner, cst.FunctionDef):
             new, moved = self._rename(function, edits)
             moved = importing_first(moved, list(carried.values()))
+            if passed:
+                moved = moved.with_changes(params=cst.Parameters([cst.Param(cst.Name(name)) for name in passed]))
         elif len(self.reach.global_scope.assignments[old]) != 1:
             raise Unfixable(f"`{old}` is assigned more than once at module level: {ADVICE}")
         else:
@@ -255,7 +260,20 @@ class UnpicklableTask(RuleVisitor):
         title = f"Move `{old}` to module level" + (f" as `{new}`" if new != old else "")
         if helpers:
             title += ", with " + ", ".join(f"`{helper.name.value}`" for helper in helpers)
+        if passed:
+            values = cst.Tuple([cst.Element(cst.Name(name)) for name in passed])
+            edits.change(site.call, lambda call: add_keyword(call, "args", values, after="target"))
+            title += f", given `args={self.module.code_for_node(values)}`"
         return edits.apply(self.module), title, None
+
+    def _sent_only_by(self, function: cst.FunctionDef, site: Site) -> bool:
+        """``function`` is the target of ``site`` and used nowhere else, but in itself: a
+        parameter it gains is given at the only call that runs it."""
+        if site.noun != "target" or not isinstance(site.task, cst.Name):
+            return False
+        assignments = self.scope(function).assignments[function.name.value]
+        uses = [r.node for a in assignments for r in a.references if not self.hoisting.within(r.node, function)]
+        return len(assignments) == 1 and len(uses) == 1 and uses[0] is site.task
 
     def _rename_mangled(self, task: cst.BaseExpression, message: str, method: cst.FunctionDef) -> None:
         try:

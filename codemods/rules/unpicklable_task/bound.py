@@ -196,12 +196,12 @@ def keyword_only(params: cst.Parameters, values: list[str]) -> cst.Parameters:
     return params.with_changes(star_arg=star, kwonly_params=kwonly)
 
 
-def passed_parameters(rule: UnpicklableTask, function: cst.Lambda, site: Site) -> list[str]:
-    """The parameters of the function around a ``Process`` target lambda that it reads,
-    in the order it first reads them. The process can hand them to a module-level
-    function as ``args=``: a parameter never rebound has, when the child starts, the
-    value it had when the process was made. Empty unless the lambda takes no arguments
-    and the call passes none."""
+def passed_parameters(rule: UnpicklableTask, function: cst.Lambda | cst.FunctionDef, site: Site) -> list[str]:
+    """The parameters of the function around a ``Process`` target (a lambda or a nested
+    def) that the target reads, in the order it first reads them. The process can hand
+    them to a module-level function as ``args=``: a parameter never rebound has, when the
+    child starts, the value it had when the process was made. Empty unless the target
+    takes no arguments and the call passes none."""
     scope = rule.scope(function)
     enclosing = getattr(scope, "node", None)
     given = positional(site.call)
