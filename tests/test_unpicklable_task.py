@@ -1558,6 +1558,22 @@ def run(n):
         "it calls `twice`, which cannot move to module level: it reads `n`, a parameter of `run`",
         id="nested-target-calls-a-nested-function-that-reads-a-parameter",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n):
+    def work():
+        print(n)
+        if n > 5:
+            work()
+
+    mp.Process(target=work).start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="nested-target-that-calls-itself-reads-a-parameter",
+    ),
 ]
 
 

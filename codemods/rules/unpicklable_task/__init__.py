@@ -267,12 +267,12 @@ class UnpicklableTask(RuleVisitor):
         return edits.apply(self.module), title, None
 
     def _sent_only_by(self, function: cst.FunctionDef, site: Site) -> bool:
-        """``function`` is the target of ``site`` and used nowhere else, but in itself: a
-        parameter it gains is given at the only call that runs it."""
+        """``function`` is the target of ``site`` and used nowhere else (nor calls itself):
+        a parameter it gains is given at the only call that runs it."""
         if site.noun != "target" or not isinstance(site.task, cst.Name):
             return False
         assignments = self.scope(function).assignments[function.name.value]
-        uses = [r.node for a in assignments for r in a.references if not self.hoisting.within(r.node, function)]
+        uses = [r.node for a in assignments for r in a.references]
         return len(assignments) == 1 and len(uses) == 1 and uses[0] is site.task
 
     def _rename_mangled(self, task: cst.BaseExpression, message: str, method: cst.FunctionDef) -> None:
