@@ -1574,6 +1574,31 @@ def run(n):
         "it reads `n`, a parameter of `run`",
         id="nested-target-that-calls-itself-reads-a-parameter",
     ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n, **options):
+    def work():
+        print(n)
+
+    mp.Process(target=work, **options).start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="nested-target-of-a-call-that-unpacks-keywords-reads-a-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
+def run(n, extra):
+    mp.Process(None, lambda: print(n), *extra).start()
+""",
+        "it reads `n`, a parameter of `run`",
+        id="target-lambda-of-a-call-that-unpacks-arguments-reads-a-parameter",
+    ),
 ]
 
 

@@ -201,7 +201,7 @@ def passed_parameters(rule: UnpicklableTask, function: cst.Lambda | cst.Function
     def) that the target reads, in the order it first reads them. The process can hand
     them to a module-level function as ``args=``: a parameter never rebound has, when the
     child starts, the value it had when the process was made. Empty unless the target
-    takes no arguments and the call passes none."""
+    takes no arguments and the call passes none, nor unpacks any."""
     scope = rule.scope(function)
     enclosing = getattr(scope, "node", None)
     given = positional(site.call)
@@ -210,6 +210,7 @@ def passed_parameters(rule: UnpicklableTask, function: cst.Lambda | cst.Function
         or not isinstance(enclosing, cst.FunctionDef)
         or parameter_names(function.params)
         or len(given) > 2
+        or any(arg.star for arg in site.call.args)  # ``*a`` or ``**kw`` may already give args
         or keyword(site.call, "args") is not None
         or keyword(site.call, "kwargs") is not None
     ):
