@@ -152,12 +152,25 @@ class _Starts(CodegenState):
         self.ends: dict[cst.CSTNode, int] = {}
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.BaseStatement):
+        statement = _STATEMENT_TYPES.get(type(node))
+        if statement is None:
+            statement = _is_statement(type(node))
+        if statement:
             self.starts[node] = (len(self.tokens), tuple(self.indent_tokens))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.BaseStatement):
+        if _STATEMENT_TYPES.get(type(node)):  # (each type was seen before its node's code)
             self.ends[node] = len(self.tokens)
+
+
+# A node type -> whether it is a statement type: ``isinstance`` of libcst's abstract base
+# class, on every node the generation passes, costs more than the look-up.
+_STATEMENT_TYPES: dict[type, bool] = {}
+
+
+def _is_statement(kind: type) -> bool:
+    found = _STATEMENT_TYPES[kind] = issubclass(kind, cst.BaseStatement)
+    return found
 
 
 class _Recorder:
