@@ -127,8 +127,19 @@ class OwnDispatch(cst.CSTVisitor):
         self.log.append(("leave field", attribute, id(original_node)))
 
 
+class OwnLeave(RECORDER):  # type: ignore[misc,valid-type]
+    """Typed methods, and an ``on_leave`` of its own that calls libcst's, as libcst's scope
+    analysis has."""
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(("left", type(original_node).__name__, id(original_node)))
+        super().on_leave(original_node)
+
+
 @pytest.mark.parametrize("module", MODULES, ids=IDS)
-@pytest.mark.parametrize("kind", [RECORDER, OwnDispatch], ids=["typed methods", "own dispatch"])
+@pytest.mark.parametrize(
+    "kind", [RECORDER, OwnDispatch, OwnLeave], ids=["typed methods", "own dispatch", "typed methods, own on_leave"]
+)
 def test_the_walk_makes_libcsts_callbacks_in_libcsts_order(module: cst.Module, kind: type) -> None:
     libcst_visitor, walked = kind(), kind()
     assert module.visit(libcst_visitor) is module

@@ -34,6 +34,7 @@ import threading
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import methodcaller
 from typing import Any
 
 import libcst as cst
@@ -193,8 +194,9 @@ def _methods(cls: type, kind: type) -> tuple[Callable | None, Callable | None]:
 
 # How _walk calls a visitor: through its ``on_visit`` and ``on_leave``; through the
 # ``visit_<Type>`` and ``leave_<Type>`` methods of its class (it keeps libcst's); through
-# the tables of a Batched visitor.
-DISPATCH, PLAIN, BATCHED = 0, 1, 2
+# the tables of a Batched visitor; through the ``visit_<Type>`` methods of its class and
+# its own ``on_leave`` (it keeps libcst's ``on_visit`` alone, as libcst's scope analysis does).
+DISPATCH, PLAIN, BATCHED, LEAVING = 0, 1, 2, 3
 
 
 def _walk(node: cst.CSTNode, visitor: Any, hooks: frozenset[tuple[str, str]] | None, mode: int) -> None:
@@ -202,7 +204,7 @@ def _walk(node: cst.CSTNode, visitor: Any, hooks: frozenset[tuple[str, str]] | N
     ``visitor``, called as ``mode`` says."""
     kind = type(node)
     leave = None
-    if mode == PLAIN:
+    if mode in (PLAIN, LEAVING):
         visit, leave = _METHODS.get((type(visitor), kind)) or _methods(type(visitor), kind)
         descend = visit is None or visit(visitor, node) is not False
     elif mode == BATCHED:
@@ -326,11 +328,24 @@ def _visit(self: cst.CSTNode, visitor: Any) -> Any:
             return self
         _walk(self, visitor, visitor.field_hooks, BATCHED)
         return self
-    plain = cls.on_visit is cst.CSTVisitor.on_visit and cls.on_leave is cst.CSTVisitor.on_leave
-    if plain and any(name.startswith(("visit_", "leave_")) for name in getattr(visitor, "__dict__", ())):
-        plain = False  # methods set on the instance: libcst's dispatch finds them, the class's would not
-    _walk(self, visitor, _hooks(visitor), PLAIN if plain else DISPATCH)
+    mode = _modes.get(cls)
+    if mode is None:
+        mode = _modes[cls] = _mode_of(cls)
+    if mode != DISPATCH and any(map(_HOOK_NAME, getattr(visitor, "__dict__", ()))):
+        mode = DISPATCH  # methods set on the instance: libcst's dispatch finds them, the class's would not
+    _walk(self, visitor, _hooks(visitor), mode)
     return self
+
+
+# A visitor class (not Batched) -> how _walk calls it.
+_modes: dict[type, int] = {}
+_HOOK_NAME = methodcaller("startswith", ("visit_", "leave_"))
+
+
+def _mode_of(cls: type[cst.CSTVisitor]) -> int:
+    if cls.on_visit is not cst.CSTVisitor.on_visit:
+        return DISPATCH
+    return PLAIN if cls.on_leave is cst.CSTVisitor.on_leave else LEAVING
 
 
 _lock = threading.Lock()
