@@ -168,6 +168,8 @@ def _unsuppressed(
     candidates: list[Candidate], code: str, specs: Sequence[RuleSpec], report_unused: bool
 ) -> tuple[list[Candidate], list[Finding]]:
     """The candidates that no suppression comment in ``code`` covers, and the unused comments."""
+    if not report_unused and not suppressions.may_cover(code, [c.finding for c in candidates]):
+        return candidates, []
     directives = suppressions.scan(code)
     if not directives:
         return candidates, []

@@ -139,5 +139,5 @@ def settled_on_ast(source: str, screened: Screen) -> list[Finding] | None:
     if not screened.parses or screened.passed - screened.decided.keys():
         return None
     found = sorted((finding for findings in screened.decided.values() for finding in findings), key=Finding.sort_key)
-    directives = suppressions.scan(source) if found else []
+    directives = suppressions.scan(source) if suppressions.may_cover(source, found) else []
     return [finding for finding in found if not any(directive.covers(finding) for directive in directives)]

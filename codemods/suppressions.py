@@ -72,6 +72,34 @@ def might_suppress(data: bytes) -> bool:
     return _MAYBE_BYTES.search(data) is not None
 
 
+# Where the first line of code starts: the first line whose first character is neither a
+# space, a comment nor a backslash. A comment above it may be a whole-file directive.
+_FIRST_CODE = re.compile(r"^[ \t\f]*[^\s#\\]", re.MULTILINE)
+
+
+def may_cover(source: str, findings: Collection[Finding]) -> bool:
+    """Whether a suppression comment in ``source`` may cover one of ``findings``: the words
+    of one stand on the first or last line of a finding, or above the first line of code
+    (where a comment suppresses for the whole file). When not, no directive that ``scan``
+    finds covers any of them, and the file need not be tokenized to know it."""
+    if not findings:
+        return False
+    first = _MAYBE.search(source)
+    if first is None:
+        return False
+    code = _FIRST_CODE.search(source)
+    if first.start() < (code.start() if code is not None else len(source)):
+        return True
+    lines = {line for finding in findings for line in (finding.line, finding.end_line)}
+    line, at = 1, 0
+    for match in _MAYBE.finditer(source, first.start()):
+        line += source.count("\n", at, match.start())  # lines as the tokenizer reads them
+        at = match.start()
+        if line in lines:
+            return True
+    return False
+
+
 def scan(source: str) -> list[Directive]:
     """The suppression comments in ``source``, in order; none if it does not tokenize."""
     if _MAYBE.search(source) is None:

@@ -235,6 +235,43 @@ def test_a_file_without_such_a_comment_is_never_tokenized(monkeypatch: pytest.Mo
         suppressions.scan(script("# noqa"))  # the control: this one is tokenized
 
 
+def _finding(first: int, last: int | None = None) -> Finding:
+    return Finding("MP001", "missing-main-guard", "message", first, 1, last or first, 2)
+
+
+def test_a_file_whose_comments_stand_on_no_findings_line_is_not_tokenized(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_tokenizing(*args: object) -> None:
+        raise AssertionError("tokenized a file whose comments can cover no finding")
+
+    source = "x = 1\ny = 2  # noqa: E501\nz = 3\n"
+    monkeypatch.setattr(tokenize, "generate_tokens", no_tokenizing)
+    from mpfix import engine
+
+    result = engine.analyze(source + script(), rules=[], fix=False)  # no rule: no finding to cover
+    assert result.findings == []
+    assert not suppressions.may_cover(source, [_finding(1), _finding(3)])
+    assert not suppressions.may_cover(source, [])
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        ("# mpfix: ignore\nx = 1\n", (9, 9)),  # whole file
+        ("#!/usr/bin/env python\n\n  # mpfix: ignore\nx = 1\n", (9, 9)),
+        ("\\\n# mpfix: ignore\nx = 1\n", (9, 9)),  # a backslash is no code
+        ("x = 1  # noqa: MP001\n", (1, 1)),
+        ("x = (\n    1\n)  # mpfix: ignore[MP001]\n", (1, 3)),  # the finding's last line
+        ("x = 1\r\ny = 2  # noqa\r\n", (2, 2)),
+    ],
+)
+def test_where_a_directive_covers_a_finding_the_file_is_tokenized(source: str, lines: tuple[int, int]) -> None:
+    finding = _finding(*lines)
+    covered = [d for d in suppressions.scan(source) if d.covers(finding)]
+
+    assert covered  # the control: the comment covers the finding
+    assert suppressions.may_cover(source, [finding])
+
+
 def test_directives_know_the_findings_they_cover() -> None:
     [line, whole_file] = sorted(
         suppressions.scan("# mpfix: ignore[serial-result-wait]\nx = 1\ny = 2  # noqa: mp003 E501\n"),
