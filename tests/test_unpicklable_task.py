@@ -1449,6 +1449,20 @@ def run(port, verbose):
 import multiprocessing as mp
 
 
+def run(port, verbose):
+    p = mp.Process(target=lambda: print(port))
+    del verbose, port
+    p.start()
+    p.join()
+""",
+        "it reads `port`, a parameter of `run`",
+        id="target-lambda-reads-a-deleted-parameter",
+    ),
+    pytest.param(
+        """\
+import multiprocessing as mp
+
+
 def work(x, y, z):
     print(x, y, z)
 

@@ -220,11 +220,21 @@ def passed_parameters(rule: UnpicklableTask, function: cst.Lambda | cst.Function
         assignments = scope.assignments[name]
         if len(assignments) != 1:
             continue  # rebound: its value may change before the child starts
+        if any(_deleted(rule, r.node) for a in assignments for r in a.references):
+            continue  # ``del``: a forked child may find it gone, where args would still hold it
         reads = [r.node for a in assignments for r in a.references if rule.hoisting.within(r.node, function)]
         if reads:
             starts = (rule.get_metadata(PositionProvider, node).start for node in reads)
             first_read[name] = min((start.line, start.column) for start in starts)
     return sorted(first_read, key=first_read.__getitem__)
+
+
+def _deleted(rule: UnpicklableTask, name: cst.CSTNode) -> bool:
+    """``name`` is a target of ``del`` (``del n``, ``del a, n``)."""
+    parent = rule.parents.get(name)
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List)):
+        parent = rule.parents.get(parent)
+    return isinstance(parent, cst.Del)
 
 
 def fix_with_partial(
