@@ -2529,3 +2529,47 @@ def test_a_later_binding_is_seen_in_the_scope(later: str, binds: bool) -> None:
     reads = list(scopes.reads(function, "tasks", after=function.body[0]))
     # ``del`` reads the binding too, as libcst counts it a reference.
     assert sorted(read.lineno for read in reads) == [3] + ([4] if later in ("print(tasks)", "del tasks") else [])
+
+
+ONE_WORKER = """\
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+
+
+def run(xs):
+{body}"""
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("    ex = ProcessPoolExecutor(max_workers=1)\n    for x in xs:\n        ex.submit(abs, x).result()\n", False),
+        ("    with mp.Pool(1) as pool:\n        for x in xs:\n            pool.apply(abs, (x,))\n", False),
+        ("    with ProcessPoolExecutor((1)) as ex:\n        return [ex.submit(abs, x).result() for x in xs]\n", False),
+        (
+            '    pool = mp.get_context("spawn").Pool(processes=1)\n'
+            "    for x in xs:\n"
+            "        h = pool.apply_async(abs, (x,))\n"
+            "        h.get()\n",
+            False,
+        ),
+        # The controls, which the rule reports: two workers, a size that is no literal
+        # `1` as libcst spells it, a name bound twice.
+        ("    ex = ProcessPoolExecutor(max_workers=2)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
+        ("    ex = ProcessPoolExecutor(max_workers=True)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
+        ("    ex = ProcessPoolExecutor(0x1)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
+        (
+            "    ex = ProcessPoolExecutor(1)\n"
+            "    if xs:\n"
+            "        ex = ProcessPoolExecutor(4)\n"
+            "    for x in xs:\n"
+            "        ex.submit(abs, x).result()\n",
+            True,
+        ),
+    ],
+)
+def test_a_wait_on_a_pool_of_one_worker_stops_at_the_precheck(body: str, found: bool) -> None:
+    text = ONE_WORKER.format(body=body)
+
+    assert ("MP002" in _codes(text, precheck=False)) is found
+    assert registry.BY_CODE["MP002"].may_find(AstFacts(ast.parse(text), text)) is found

@@ -5,11 +5,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable, Iterator
 
-from ..analysis.ast_walk import children
+from ..analysis.ast_api import UNSURE
+from ..analysis.ast_scopes import COMPREHENSIONS, binds_or_declares
+from ..analysis.ast_walk import children, walk
 from ..analysis.prechecks import AstFacts, may_be_instance
 from ..libraries import spellings
 
 POOLS = frozenset({"Pool", "ThreadPool"})
+# What the rule takes for a pool or an executor of one worker when made with size 1.
+MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
+SIZES = frozenset({"processes", "max_workers"})  # the arguments that give its number of workers
 WAIT_OF = {"apply_async": "get", "submit": "result"}  # submission method -> its wait
 AST_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -67,9 +72,57 @@ def precheck(facts: AstFacts) -> bool:
         loop = _loop_of(facts, call)
         if loop is None or (bind is not None and not _inside(bind, loop)):
             continue  # the rule asks the handle to be bound in the loop of its wait
+        if _one_worker(facts, receiver):
+            continue  # its tasks run one at a time whatever the loop does
         if not _new_pool_each_time(loop, receiver):
             return True
     return False
+
+
+def _one_worker(facts: AstFacts, receiver: ast.expr) -> bool:
+    """The rule's ``_one_worker`` surely holds: ``receiver`` is a name that a function (or
+    the module) binds once, in all its code, before this read in its own scope, by
+    ``name = X(1)`` or ``with X(max_workers=1) as name``, where ``X`` is a pool or
+    executor (spelled as the rule takes it, or resolving surely to one)."""
+    if not isinstance(receiver, ast.Name):
+        return False
+    scope = facts.scopes.scope_of(receiver)
+    while isinstance(scope, COMPREHENSIONS):  # which binds only its targets, counted below
+        scope = facts.scopes.scope_of(scope)
+    if not isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    bindings = [node for node in walk(scope) if node is not scope and binds_or_declares(node, receiver.id)]
+    if len(bindings) != 1 or not isinstance(bindings[0], ast.Name) or facts.scopes.scope_of(bindings[0]) is not scope:
+        return False
+    holder = facts.scopes.parent(bindings[0])
+    before: ast.AST = bindings[0]  # what ends before the binding's value reaches the name
+    if isinstance(holder, ast.Assign) and holder.targets == [bindings[0]]:
+        made, before = holder.value, holder
+    elif isinstance(holder, ast.withitem) and holder.optional_vars is bindings[0]:
+        made = holder.context_expr
+    else:
+        return False
+    if not isinstance(made, ast.Call) or _end(before) > (receiver.lineno, receiver.col_offset):
+        return False
+    spelled = isinstance(made.func, ast.Attribute) and made.func.attr in MAKERS
+    api = facts.api("MP002").call_api(made)
+    if not spelled and (api is UNSURE or api not in MAKERS):
+        return False
+    size = next((k.value for k in made.keywords if k.arg in SIZES), None)
+    if size is None and made.args and not isinstance(made.args[0], ast.Starred):
+        size = made.args[0]
+    # The literal ``1`` as libcst spells it: one character (not ``0x1``, nor ``True``).
+    return (
+        isinstance(size, ast.Constant)
+        and type(size.value) is int
+        and size.value == 1
+        and size.end_lineno == size.lineno
+        and size.end_col_offset == size.col_offset + 1
+    )
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
 
 
 def _inside(node: ast.stmt | ast.expr, around: ast.AST) -> bool:
@@ -83,7 +136,6 @@ def _inside(node: ast.stmt | ast.expr, around: ast.AST) -> bool:
 # ``_loop_of`` and of batch_plan's ``_check_receivers`` --
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _loop_of(facts: AstFacts, call: ast.Call) -> ast.AST | None:
@@ -98,7 +150,7 @@ def _loop_of(facts: AstFacts, call: ast.Call) -> ast.AST | None:
             return node
         if isinstance(node, ast.While) and child not in node.orelse:
             return node
-        if isinstance(node, _COMPREHENSIONS):
+        if isinstance(node, COMPREHENSIONS):
             first = node.generators[0]
             if not (child is first and len(below) > 1 and below[-2] is first.iter):
                 return node
@@ -114,7 +166,7 @@ def _new_pool_each_time(loop: ast.AST, receiver: ast.expr) -> bool:
     finds it) binds what a call returns, by ``=`` or ``with ... as``."""
     if not isinstance(receiver, ast.Name):
         return False
-    if isinstance(loop, _COMPREHENSIONS):
+    if isinstance(loop, COMPREHENSIONS):
         if any(g.is_async for g in loop.generators):
             return False
         targets: list[ast.expr] = [g.target for g in loop.generators]

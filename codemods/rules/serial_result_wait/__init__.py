@@ -8,21 +8,18 @@ from libcst.metadata import ClassScope, FunctionScope, PositionProvider, ScopePr
 from ...analysis import match as m
 from ...analysis.lazy_input import Input, LazyInputs
 from ...analysis.names import EXIT_CALLS
-from ...prechecks.serial_result_wait import POOLS, WAIT_OF
+from ...prechecks.serial_result_wait import MAKERS, POOLS, SIZES, WAIT_OF
 from ...rewrite.fresh_names import FreshNames
 from .._base import RuleVisitor, Unfixable
 from .batch_plan import COMPREHENSIONS, BatchPlan
 from .host import SerialByDesign
 from .loop_split import Wait
 
-MAKERS = POOLS | {"ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor"}
 TITLE = "Submit every task first, then wait for the results in order"
 # Builtins that read a function's local names without naming them.
 _DYNAMIC_READS = ("locals", "vars", "eval", "exec")
 # Builtins that consume a generator to its end at once.
 EAGER = frozenset({"sum", "list", "tuple", "set", "frozenset", "sorted", "min", "max", "dict"})
-# The arguments that give a pool's or an executor's number of workers.
-_SIZES = frozenset({"processes", "max_workers"})
 RETRY = "the wait is inside `try`: a retry or timeout pattern handles each task on its own"
 
 
@@ -104,7 +101,7 @@ class SerialResultWait(RuleVisitor):
         spelled = isinstance(made.func, cst.Attribute) and made.func.attr.value in MAKERS
         if not spelled and self.api.call_api(made) not in MAKERS:
             return False
-        size = next((a.value for a in made.args if a.keyword is not None and a.keyword.value in _SIZES), None)
+        size = next((a.value for a in made.args if a.keyword is not None and a.keyword.value in SIZES), None)
         if size is None and made.args and made.args[0].keyword is None and not made.args[0].star:
             size = made.args[0].value
         return isinstance(size, cst.Integer) and size.value == "1"
