@@ -2538,12 +2538,13 @@ import multiprocessing as mp
 
 def run(xs):
 {body}"""
+SUBMITS = "    for x in xs:\n        ex.submit(abs, x).result()\n"
 
 
 @pytest.mark.parametrize(
     ("body", "found"),
     [
-        ("    ex = ProcessPoolExecutor(max_workers=1)\n    for x in xs:\n        ex.submit(abs, x).result()\n", False),
+        ("    ex = ProcessPoolExecutor(max_workers=1)\n" + SUBMITS, False),
         ("    with mp.Pool(1) as pool:\n        for x in xs:\n            pool.apply(abs, (x,))\n", False),
         ("    with ProcessPoolExecutor((1)) as ex:\n        return [ex.submit(abs, x).result() for x in xs]\n", False),
         (
@@ -2555,9 +2556,9 @@ def run(xs):
         ),
         # The controls, which the rule reports: two workers, a size that is no literal
         # `1` as libcst spells it, a name bound twice.
-        ("    ex = ProcessPoolExecutor(max_workers=2)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
-        ("    ex = ProcessPoolExecutor(max_workers=True)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
-        ("    ex = ProcessPoolExecutor(0x1)\n    for x in xs:\n        ex.submit(abs, x).result()\n", True),
+        ("    ex = ProcessPoolExecutor(max_workers=2)\n" + SUBMITS, True),
+        ("    ex = ProcessPoolExecutor(max_workers=True)\n" + SUBMITS, True),
+        ("    ex = ProcessPoolExecutor(0x1)\n" + SUBMITS, True),
         (
             "    ex = ProcessPoolExecutor(1)\n"
             "    if xs:\n"
