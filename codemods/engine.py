@@ -125,11 +125,10 @@ def _without_fixes(candidates: list[Candidate], reason: str) -> list[Candidate]:
 
 
 def _analyse(
-    module: cst.Module, visitors: Sequence[type[RuleVisitor]], target: TargetVersion, project: ProjectView | None
+    facts: ModuleFacts, visitors: Sequence[type[RuleVisitor]], target: TargetVersion
 ) -> tuple[list[Candidate], ModuleFacts]:
-    """The rules' candidates in ``module``, and its facts (each node's parent, for their
-    fixes, and its code)."""
-    facts = ModuleFacts(module, project)
+    """The rules' candidates in the module of ``facts``, and its facts (each node's parent,
+    for their fixes, and its code)."""
     instances = [cls(facts, target) for cls in visitors]
     with analysing(facts), walking(), ExitStack() as resolved:
         for instance in instances:
@@ -267,7 +266,7 @@ def _analyze_source(
     # `fix` offers one.
     code, tail = _split_trailing_trivia(source)
     module = parse(code)
-    analysed, facts = _analyse(module, first_pass, target, project)
+    analysed, facts = _analyse(ModuleFacts(module, project), first_pass, target)
     found = sorted([*analysed, *decided], key=lambda c: c.finding.sort_key())
     candidates, unused = _unsuppressed(found, source, specs, report_unused_suppressions)
     # Only a fix needs the whole text generated again; the generation that placed the
@@ -295,8 +294,8 @@ def _analyze_source(
             new_module, applied = _apply(module, fixes, facts.parents)
             new_code = facts.code_of(new_module)
             new_tree = python_ast(new_code + tail) if check_compile else None
-            if not check_compile or new_tree is None:
-                module = _parse_fixed(new_code)
+            if not check_compile:
+                fixed = _parse_fixed(new_code, project)
             if check_compile and new_tree is None:
                 raise FixError("a fix produced code that does not compile")
             if new_code == current:
@@ -310,25 +309,27 @@ def _analyze_source(
             if undecided := again.passed - again.decided.keys():
                 # The fixed text is parsed again only for a rule that needs its tree (the
                 # compile check above has found it valid Python).
-                module = module if not check_compile else _parse_fixed(new_code)
-                analysed, facts = _analyse(module, [v for v in visitors if v.SPEC in undecided], target, project)
+                fixed = fixed if not check_compile else _parse_fixed(new_code, project)
+                module = fixed.module
+                analysed, facts = _analyse(fixed, [v for v in visitors if v.SPEC in undecided], target)
                 found += analysed
             found.sort(key=lambda c: c.finding.sort_key())
             candidates, unused = _unsuppressed(found, current + tail, specs, report_unused_suppressions)
     raise FixError(f"fixes did not settle after {rounds} rounds")
 
 
-def _parse_fixed(code: str) -> cst.Module:
-    """libcst's tree of a text that fixes made, for the next round's rules."""
+def _parse_fixed(code: str, project: ProjectView | None) -> ModuleFacts:
+    """The facts of libcst's tree of a text that fixes made, for the next round's rules."""
     try:
-        module = cst.parse_module(code)
+        facts = ModuleFacts(cst.parse_module(code), project)
     except (cst.ParserSyntaxError, cst.CSTValidationError) as exc:
         raise FixError(f"a fix produced code that does not parse: {getattr(exc, 'message', exc)}") from None
     # The next round's fixes regenerate the file from this tree, so it too must give the
     # text back byte for byte (a fix can move code into a shape libcst loses comments of).
-    if module.code != code:
+    # The generation that checks it places the round's findings too.
+    if facts.code != code:
         raise NotReproducible("libcst does not reproduce the partly fixed text byte for byte, so no fix is applied")
-    return module
+    return facts
 
 
 def fix_source(

@@ -141,9 +141,9 @@ def test_a_round_after_a_fix_runs_only_the_rules_the_fixed_code_passes(monkeypat
     rounds: list[set[str]] = []
     analyse = engine._analyse
 
-    def recorded(module, visitors, *rest):  # type: ignore[no-untyped-def]
+    def recorded(facts, visitors, *rest):  # type: ignore[no-untyped-def]
         rounds.append({visitor.SPEC.code for visitor in visitors})
-        return analyse(module, visitors, *rest)
+        return analyse(facts, visitors, *rest)
 
     monkeypatch.setattr(engine, "_analyse", recorded)
     text = "import multiprocessing as mp\n\nmp.Process(target=print).start()\n"

@@ -1697,8 +1697,9 @@ def test_fixes_that_never_settle_still_stop_with_an_error(monkeypatch: pytest.Mo
 
     analyse = engine._analyse
 
-    def never_settles(module, *args):
-        candidates, facts = analyse(module, *args)
+    def never_settles(facts, *args):
+        candidates, facts = analyse(facts, *args)
+        module = facts.module
         footer = [*module.footer, engine.cst.EmptyLine(comment=engine.cst.Comment("# again"))]
         kept = [dataclasses.replace(c, node=module, replacement=module.with_changes(footer=footer)) for c in candidates]
         return kept, facts
