@@ -2,7 +2,8 @@
 
 Pure: source text in, decisions out. Comments are found with the tokenize module, so a
 ``# noqa`` inside a string is text, not a directive. A file without the words ``mpfix:``
-or ``noqa`` after a ``#`` is never tokenized.
+or ``noqa`` after a ``#`` is never tokenized, nor one where they stand on no line that
+could cover a finding (see ``may_cover``).
 
 - ``# mpfix: ignore``, ``# mpfix: ignore[MP001]``, ``# mpfix: ignore[MP001, serial-result-wait]``
   on the first or last line of a finding suppress it; on a line of its own before the first
