@@ -90,7 +90,7 @@ class AstScopes:
     def reads(self, scope: ast.AST, name: str, after: ast.AST) -> Iterator[ast.Name]:
         """Each read of ``name`` in ``scope`` itself that comes after the node ``after``.
         ``del name`` counts as a read, as libcst counts it a reference of the binding."""
-        end = _end(after)
+        end = end_of(after)
         for node in _own_nodes(scope):
             if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Load, ast.Del))):
                 continue
@@ -129,13 +129,13 @@ class AstScopes:
     def binds_after(self, scope: ast.AST, name: str, after: ast.AST) -> bool:
         """``scope`` may bind ``name`` after the node ``after`` (or anywhere, where a binding
         has no place of its own in the source)."""
-        end = _end(after)
+        end = end_of(after)
         for node in _own_nodes(scope):
-            if _binds(node, name) and (getattr(node, "end_lineno", None) is None or _end(node) > end):
+            if _binds(node, name) and (getattr(node, "end_lineno", None) is None or end_of(node) > end):
                 return True
         # A := in a comprehension binds in this scope, and so does one in a default or a
         # decorator, which _own_nodes leaves out: each counts, wherever it is.
-        return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and _end(n) > end for n in walk(scope))
+        return any(isinstance(n, ast.NamedExpr) and _names(n.target, name) and end_of(n) > end for n in walk(scope))
 
     def not_instance(self, name: ast.Name, callees: Collection[str]) -> bool:
         """mpfix.analysis.bindings' ``is_instance`` cannot prove ``name`` made by one of
@@ -232,7 +232,7 @@ class AstScopes:
                 statement = node
                 while not isinstance(statement, ast.stmt) and (parent := self.parent(statement)) is not None:
                     statement = parent
-                if isinstance(statement, ast.stmt) and _end(statement) <= start:
+                if isinstance(statement, ast.stmt) and end_of(statement) <= start:
                     return True
         return False
 
@@ -250,14 +250,14 @@ class AstScopes:
         start = (name.lineno, name.col_offset)
         for node in _own_nodes(self.scope_of(name)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias)):
-                if _binds(node, name.id) and _end(node) <= start:
+                if _binds(node, name.id) and end_of(node) <= start:
                     return True  # a def, a class or an import: libcst's bindings prove nothing of it
                 continue
-            if isinstance(node, ast.Assign) and _end(node) <= start:
+            if isinstance(node, ast.Assign) and end_of(node) <= start:
                 made = [node.value] if any(_names(target, name.id) for target in node.targets) else []
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 items = [i for i in node.items if _names(i.optional_vars, name.id)]
-                made = [i.context_expr for i in items if _end(i.context_expr) <= start]
+                made = [i.context_expr for i in items if end_of(i.context_expr) <= start]
             else:
                 continue
             if not none_binds:
@@ -291,7 +291,7 @@ def _callee(call: ast.Call) -> str | None:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
-def _end(node: ast.AST) -> tuple[int, int]:
+def end_of(node: ast.AST) -> tuple[int, int]:
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
 
 

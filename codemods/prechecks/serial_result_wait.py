@@ -6,7 +6,7 @@ import ast
 from collections.abc import Collection, Iterable, Iterator
 
 from ..analysis.ast_api import UNSURE
-from ..analysis.ast_scopes import COMPREHENSIONS, binds_or_declares
+from ..analysis.ast_scopes import COMPREHENSIONS, binds_or_declares, end_of
 from ..analysis.ast_walk import children, walk
 from ..analysis.prechecks import AstFacts, may_be_instance
 from ..libraries import spellings
@@ -68,22 +68,25 @@ def precheck(facts: AstFacts) -> bool:
     waits = list(_waits([*facts.method_calls(["apply", *WAIT_OF.values()]), *facts.nodes(ast.Assign)], pools))
     loops = facts.nodes(*AST_LOOPS)
     waits = [wait for wait in waits if any(_inside(wait[0], loop) for loop in loops)]  # no parents asked yet
+    bindings: dict[tuple[int, str], list[ast.AST]] = {}  # (scope, name) -> what binds it there
     for call, receiver, bind in waits:
         loop = _loop_of(facts, call)
         if loop is None or (bind is not None and not _inside(bind, loop)):
             continue  # the rule asks the handle to be bound in the loop of its wait
-        if _one_worker(facts, receiver):
+        if _one_worker(facts, receiver, bindings):
             continue  # its tasks run one at a time whatever the loop does
         if not _new_pool_each_time(loop, receiver):
             return True
     return False
 
 
-def _one_worker(facts: AstFacts, receiver: ast.expr) -> bool:
+def _one_worker(facts: AstFacts, receiver: ast.expr, known: dict[tuple[int, str], list[ast.AST]]) -> bool:
     """The rule's ``_one_worker`` surely holds: ``receiver`` is a name that a function (or
     the module) binds once, in all its code, before this read in its own scope, by
     ``name = X(1)`` or ``with X(max_workers=1) as name``, where ``X`` is a pool or
-    executor (spelled as the rule takes it, or resolving surely to one)."""
+    executor (spelled as the rule takes it, or resolving surely to one). ``known``: the
+    bindings of each name in each scope, as far as they were looked for (a module's
+    walk is not repeated for each of its waits)."""
     if not isinstance(receiver, ast.Name):
         return False
     scope = facts.scopes.scope_of(receiver)
@@ -91,7 +94,10 @@ def _one_worker(facts: AstFacts, receiver: ast.expr) -> bool:
         scope = facts.scopes.scope_of(scope)
     if not isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    bindings = [node for node in walk(scope) if node is not scope and binds_or_declares(node, receiver.id)]
+    key = (id(scope), receiver.id)
+    if key not in known:
+        known[key] = [node for node in walk(scope) if node is not scope and binds_or_declares(node, receiver.id)]
+    bindings = known[key]
     if len(bindings) != 1 or not isinstance(bindings[0], ast.Name) or facts.scopes.scope_of(bindings[0]) is not scope:
         return False
     holder = facts.scopes.parent(bindings[0])
@@ -102,7 +108,7 @@ def _one_worker(facts: AstFacts, receiver: ast.expr) -> bool:
         made = holder.context_expr
     else:
         return False
-    if not isinstance(made, ast.Call) or _end(before) > (receiver.lineno, receiver.col_offset):
+    if not isinstance(made, ast.Call) or end_of(before) > (receiver.lineno, receiver.col_offset):
         return False
     spelled = isinstance(made.func, ast.Attribute) and made.func.attr in MAKERS
     api = facts.api("MP002").call_api(made)
@@ -119,10 +125,6 @@ def _one_worker(facts: AstFacts, receiver: ast.expr) -> bool:
         and size.end_lineno == size.lineno
         and size.end_col_offset == size.col_offset + 1
     )
-
-
-def _end(node: ast.AST) -> tuple[int, int]:
-    return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
 
 
 def _inside(node: ast.stmt | ast.expr, around: ast.AST) -> bool:
