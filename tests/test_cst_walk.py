@@ -422,3 +422,19 @@ def test_a_type_whose_annotations_do_not_resolve_has_every_field_checked(monkeyp
     for node in _nodes(module):
         assert [id(c) for c in children(node)] == [id(c) for c in node.children]
     assert cst_walk._FIELDS[cst.Name][1] == ("value",)  # a str field: looked at, and found to hold none
+
+
+def test_a_visitor_with_its_own_on_leave_has_its_visit_methods_found_by_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not through libcst's ``on_visit``, which formats and looks up a name on every node."""
+    module = cst.parse_module("def f(x):\n    return g(x)\n")
+    libcst_visitor = OwnLeave()
+    module.visit(libcst_visitor)
+
+    def no_dispatch(self: cst.CSTVisitor, node: cst.CSTNode) -> bool:
+        raise AssertionError("dispatched through on_visit")
+
+    monkeypatch.setattr(cst.CSTVisitor, "on_visit", no_dispatch)
+    walked = OwnLeave()
+    with walking():
+        module.visit(walked)
+    assert walked.log == libcst_visitor.log
