@@ -154,3 +154,22 @@ def test_a_round_after_a_fix_runs_only_the_rules_the_fixed_code_passes(monkeypat
     rounds.clear()
     assert analyze(text, precheck=False).fixed == result.fixed
     assert len(rounds) == 2 and rounds[1] == {spec.code for spec in registry.RULES}
+
+
+def test_each_libcst_round_generates_the_whole_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later round checks that libcst gives the fixed text back with the generation that
+    places its findings: as many whole-file generations as rounds run on libcst."""
+    import libcst as cst
+    from mpfix import engine
+
+    generated: list[int] = []
+    rounds: list[int] = []
+    generate, analyse = cst.Module._codegen_impl, engine._analyse
+    monkeypatch.setattr(cst.Module, "_codegen_impl", lambda *a, **k: generated.append(1) or generate(*a, **k))
+    monkeypatch.setattr(engine, "_analyse", lambda *args: rounds.append(1) or analyse(*args))
+    # The first round moves the pool into the guard; the second then fixes its lambda task.
+    text = "import multiprocessing\n\nwith multiprocessing.Pool() as pool:\n    pool.map(lambda x: x, [1])\n"
+    result = analyze(text)
+    assert [f.code for f in result.applied] == ["MP001", "MP009"]
+    assert len(rounds) == 2
+    assert len(generated) == 2
