@@ -23,6 +23,9 @@ COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *COMPREHENSIONS)
 
 
+# The nodes of a scope's body that bind a name in a way bound_to_others looks at.
+_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias, ast.Assign, ast.With, ast.AsyncWith)
+
 Declarations = Callable[[], Iterable[ast.Global | ast.Nonlocal]]
 # A block of statements: where each starts, and those whose parents are known (by index).
 _Block = tuple[list[tuple[int, int]], set[int]]
@@ -35,6 +38,7 @@ class AstScopes:
         self.tree = tree
         # The module's ``global`` and ``nonlocal`` statements, from an index of the caller's.
         self._declarations = declarations
+        self._binders_of: dict[int, list[ast.AST]] = {}  # by the scope's id (see _binders)
 
     @cached_property
     def _parents(self) -> dict[int, ast.AST]:
@@ -236,6 +240,13 @@ class AstScopes:
                     return True
         return False
 
+    def _binders(self, scope: ast.AST) -> list[ast.AST]:
+        """The nodes of ``scope``'s own body that :meth:`bound_to_others` reads, once a scope."""
+        found = self._binders_of.get(id(scope))
+        if found is None:
+            found = self._binders_of[id(scope)] = [node for node in _own_nodes(scope) if isinstance(node, _BINDERS)]
+        return found
+
     def bound_to_others(self, name: ast.Name, callees: Collection[str], none_binds: bool = True) -> bool:
         """A binding of ``name`` in its own scope, before it, assigns it (or binds it by
         ``with``) something other than a name or a call of one of ``callees``: a call of
@@ -248,7 +259,7 @@ class AstScopes:
         caller that, as libcst's users may, passes over it).
         """
         start = (name.lineno, name.col_offset)
-        for node in _own_nodes(self.scope_of(name)):
+        for node in self._binders(self.scope_of(name)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias)):
                 if _binds(node, name.id) and end_of(node) <= start:
                     return True  # a def, a class or an import: libcst's bindings prove nothing of it
