@@ -142,7 +142,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (too_large, None)
         else:
             passed[path] = (data, needled)
-            screening.passed(path, data, needled)
+            screening.passed(path, data, needled, facts.names_scope)
 
     progress = request.progress
     # The summary workers, started while files are found, go on to analyse the files that
@@ -273,8 +273,9 @@ class _Screening:
         self.told: dict[bytes, Told] = {}  # by bytes, what the workers' screening found
         self.feed: Feed | None = None
 
-    def passed(self, path: str, data: bytes, needled: tuple[RuleSpec, ...]) -> None:
-        """Know a file that passed the prefilter, and hand it to the workers."""
+    def passed(self, path: str, data: bytes, needled: tuple[RuleSpec, ...], names_scope: bool | None = None) -> None:
+        """Know a file that passed the prefilter, and hand it to the workers. ``names_scope``:
+        whether its bytes name an API of the model's (mpfix.run.index's ``ByteFacts``)."""
         file_options, cache = self.options_for(path), self.request.cache
         screened = file_options.prefilter and not file_options.report_unused_suppressions
         codes = tuple(spec.code for spec in needled) if screened else None
@@ -284,7 +285,7 @@ class _Screening:
             self.waiting.append(data)
         self.codes[data] = codes = codes if self.codes.get(data, codes) == codes else None
         if waits:  # with its summary when the model will ask for it (a warm run asks for none)
-            self._feed().add((data, codes, project.summarised_first(data, cache)))
+            self._feed().add((data, codes, project.summarised_first(data, cache, names_scope)))
 
     def _feed(self) -> Feed:
         if self.feed is None:

@@ -149,13 +149,13 @@ def _may_matter(data: bytes) -> bool:
     return may_start(data) or may_add_to_path(data)
 
 
-def summarised_first(data: bytes, cache: ResultCache | None) -> bool:
+def summarised_first(data: bytes, cache: ResultCache | None, names_scope: bool | None = None) -> bool:
     """Whether the model will make the summary of a file of the run, with these bytes,
-    that passed the prefilter: it names an API (see ``build``), may matter, and the cache
-    does not hold its summary."""
+    that passed the prefilter: it names an API (see ``build``; ``names_scope``, when the
+    caller has looked), may matter, and the cache does not hold its summary."""
     if cache is not None and cache.get(data, _SALT) is not None:  # (read by the model, not here)
         return False
-    return _names_scope(data) and _may_matter(data)
+    return (_names_scope(data) if names_scope is None else names_scope) and _may_matter(data)
 
 
 def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
@@ -163,7 +163,11 @@ def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
 
 
 def _names_scope(data: bytes) -> bool:
-    return any(word in data for word in SCOPE)
+    return any(word in data for word in _SCOPE_FIRST)
+
+
+# The needles of SCOPE, the one that most files which name any hold first.
+_SCOPE_FIRST = sorted(SCOPE, key=lambda word: word != b"multiprocess")
 
 
 def neighbours(paths: Iterable[str]) -> dict[str, bytes]:
