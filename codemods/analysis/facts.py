@@ -41,7 +41,6 @@ from .project.model import ProjectView
 
 _T = TypeVar("_T")
 _MISSING: Any = object()
-_CLOSE = object()
 
 
 class _Index:
@@ -49,40 +48,50 @@ class _Index:
 
     def __init__(self, root: cst.CSTNode) -> None:
         self.order: list[cst.CSTNode] = []
-        self.span: dict[int, tuple[int, int]] = {}  # id(node) -> [first, past the last) in order
+        self.starts: dict[int, int] = {}  # id(node) -> its place in order
+        self.sizes: list[int] = []  # by place in order: the nodes of its subtree, itself included
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.by_type: dict[type, list[int]] = {}
-        order, span, parents, by_type = self.order, self.span, self.parents, self.by_type
-        starts: dict[int, int] = {}
-        # A node's children go on the stack above it and a marker: when the marker is
-        # popped, everything under the node is in order.
-        stack: list[Any] = [root]
-        pop, push, extend = stack.pop, stack.append, stack.extend
+        order, starts, parents, by_type = self.order, self.starts, self.parents, self.by_type
+        # Each node on the stack goes with its parent's place (``holders``); the sizes are
+        # summed from the leaves up once every node is in order.
+        stack: list[cst.CSTNode] = [root]
+        holders: list[int] = [-1]
+        pop, extend, pop_holder, extend_holders = stack.pop, stack.extend, holders.pop, holders.extend
+        place_of_holder: list[int] = []
         while stack:
             node = pop()
-            if node is _CLOSE:
-                closed = id(pop())
-                span[closed] = (starts[closed], len(order))
-                continue
             position = starts[id(node)] = len(order)
             order.append(node)
+            place_of_holder.append(pop_holder())
             found = by_type.get(type(node))
             if found is None:
                 by_type[type(node)] = [position]
             else:
                 found.append(position)
-            push(node)
-            push(_CLOSE)
             children = node_children(node)
-            for child in children:
-                parents[child] = node
-            extend(reversed(children))
+            if children:
+                for child in children:
+                    parents[child] = node
+                extend(reversed(children))
+                extend_holders([position] * len(children))
+        self.sizes = sizes = [1] * len(order)
+        for position in range(len(order) - 1, 0, -1):
+            sizes[place_of_holder[position]] += sizes[position]
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """Where ``node`` and everything under it lie in ``order``: [first, past the last);
+        None when ``node`` is not a node of this tree."""
+        start = self.starts.get(id(node))
+        if start is None or self.order[start] is not node:
+            return None
+        return start, start + self.sizes[start]
 
     def find(self, root: cst.CSTNode, types: Sequence[type]) -> list[cst.CSTNode] | None:
         """The nodes of ``types`` in ``root`` (itself included), in source order; None when
         ``root`` is not a node of this tree."""
-        span = self.span.get(id(root))
-        if span is None or self.order[span[0]] is not root:
+        span = self.span(root)
+        if span is None:
             return None
         first, stop = span
         runs = []
@@ -105,7 +114,7 @@ class _Index:
             return False
         kinds = [kind for kind in self.by_type if kind.__name__ in visitor.kinds]
         positions = sorted(position for kind in kinds for position in self.by_type[kind])
-        order, span = self.order, self.span
+        order, sizes = self.order, self.sizes
         visits, leaves, of = visitor.visits, visitor.leaves, visitor.of
         waiting: list[tuple[int, cst.CSTNode, list[Callable]]] = []  # nodes to leave, the innermost last
         for position in positions:
@@ -124,7 +133,7 @@ class _Index:
             if leaving is None:
                 leaving = of(leaves, "leave", kind)
             if leaving:
-                waiting.append((span[id(node)][1], node, leaving))
+                waiting.append((position + sizes[position], node, leaving))
         while waiting:
             _, node, methods = waiting.pop()
             for method in methods:
@@ -256,7 +265,7 @@ class ModuleFacts:
 
     def in_order(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
         """``first`` comes before ``second`` in the source (neither holds the other): by the index."""
-        return self.index.span[id(first)][0] < self.index.span[id(second)][0]
+        return self.index.starts[id(first)] < self.index.starts[id(second)]
 
     def memo(self, key: object, build: Callable[[], _T]) -> _T:
         """The value ``build`` makes, built once per module for every rule that asks."""

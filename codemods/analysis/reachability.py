@@ -209,7 +209,9 @@ def _owners(facts: ModuleFacts) -> dict[int, int]:
     """id(node) -> the index of the top-level statement it is in, from the module's index."""
     order, owner = facts.index.order, {}
     for index, statement in enumerate(facts.module.body):
-        first, stop = facts.index.span[id(statement)]
+        span = facts.index.span(statement)
+        assert span is not None  # a statement of the module indexed
+        first, stop = span
         for position in range(first, stop):
             owner[id(order[position])] = index
     return owner
