@@ -229,7 +229,8 @@ class _Summarizer:
             for item in node.items
         ]
         for value, targets in made:
-            if isinstance(value, ast.Call) and self.api(value) in POOLS:
+            # The last name first: most assignments in a module call something else.
+            if isinstance(value, ast.Call) and self.last_name(value.func) in _POOL_NAMES and self.api(value) in POOLS:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         names[target.id] = names.get(target.id, True) and self._fork_context(value.func)
@@ -369,6 +370,7 @@ class _Summarizer:
 
 # The last names of the callees that ``_Summarizer._calls`` reads: what adds to
 # ``sys.path``, sets or asks for a start method, makes processes or pools, hands a task over.
+_POOL_NAMES = spellings(POOLS)
 _CALLS = frozenset(
     {name.rsplit(".", 1)[-1] for name in syspath.ADDERS}
     | {"set_start_method", "get_context"}
