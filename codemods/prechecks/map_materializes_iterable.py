@@ -177,7 +177,10 @@ class _Receivers:
         while not isinstance(around[-1], ast.Module):
             around.append(scopes.scope_of(around[-1]))
         ids = {id(scope) for scope in around}
-        return [node for scope, binder, node in found if id(scope or scopes.scope_of(binder)) in ids]
+        for index, (scope, binder, node) in enumerate(found):
+            if scope is None:  # worked out the first time the name is asked for
+                found[index] = (scopes.scope_of(binder), binder, node)
+        return [node for scope, _, node in found if id(scope) in ids]
 
     @cached_property
     def _calls(self) -> dict[str, list[ast.Call]]:
