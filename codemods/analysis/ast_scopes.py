@@ -26,6 +26,8 @@ SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.L
 # The nodes of a scope's body that bind a name in a way bound_to_others looks at.
 _BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias, ast.Assign, ast.With, ast.AsyncWith)
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+Nodes = Callable[[ast.AST], Iterable[ast.AST]]
 Declarations = Callable[[], Iterable[ast.Global | ast.Nonlocal]]
 # A block of statements: where each starts, and those whose parents are known (by index).
 _Block = tuple[list[tuple[int, int]], set[int]]
@@ -278,14 +280,12 @@ class AstScopes:
         return False
 
 
-def reached_functions(
-    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], entries: Collection[str]
-) -> set[str]:
+def reached_functions(functions: Mapping[str, Function], entries: Collection[str], names_in: Nodes = walk) -> set[str]:
     """The top-level ``functions`` among ``entries`` and those they mention, transitively (as
     mpfix.analysis.parent_writes' ``reached_from``): every function that may run when an
-    entry runs, and more."""
+    entry runs, and more. ``names_in``: the ``Name`` nodes in a function, or more."""
     mentions = {
-        name: {node.id for node in walk(function) if isinstance(node, ast.Name)} & functions.keys()
+        name: {node.id for node in names_in(function) if isinstance(node, ast.Name)} & functions.keys()
         for name, function in functions.items()
     }
     return closure(entries, lambda name: mentions.get(name, set())) & functions.keys()

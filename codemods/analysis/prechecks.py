@@ -102,7 +102,7 @@ class AstFacts:
 
     @cached_property
     def top_level(self) -> TopLevel:
-        return TopLevel(self.tree)
+        return TopLevel(self.tree, self._index)
 
     @classmethod
     def of(cls, module: AstFacts | ast.Module) -> AstFacts:

@@ -7,7 +7,7 @@ import ast
 from ..analysis.ast_api import _Unsure
 from ..analysis.ast_reach import DEFINITIONS, AstReach
 from ..analysis.ast_scopes import reached_functions
-from ..analysis.ast_walk import MODULE, walk
+from ..analysis.ast_walk import MODULE
 from ..analysis.prechecks import AstFacts, callee_name
 from ..analysis.project.apis import CONTAINER_CALLS, MUTATORS
 from ..libraries import EVERY_API, THREAD_SIDE
@@ -49,8 +49,9 @@ def precheck(facts: AstFacts) -> bool:
     parent may read that name (see ``_parent_may_read``)."""
     if not facts.entries.targets_or_tasks:
         return False
-    reached = reached_functions(facts.functions, facts.entries.targets_or_tasks)
-    nodes = [node for name in reached for node in walk(facts.functions[name])]
+    inside = facts.top_level.inside
+    reached = reached_functions(facts.functions, facts.entries.targets_or_tasks, lambda f: inside(f, ast.Name))
+    nodes = [node for name in reached for node in inside(facts.functions[name])]
     changed = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
     containers = _ast_containers(facts)
     changed |= {name for node in nodes if (name := _ast_change(node, containers)) is not None}

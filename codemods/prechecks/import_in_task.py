@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts
 from ..libraries import EVERY_API, THREAD_SIDE
 
@@ -14,8 +13,5 @@ APIS: frozenset[str] | None = EVERY_API - THREAD_SIDE
 def precheck(facts: AstFacts) -> bool:
     """A pool task with an import statement in it (a process target runs once per
     process: the rule leaves its imports alone)."""
-    return any(
-        isinstance(inner, (ast.Import, ast.ImportFrom))
-        for name in facts.entries.tasks
-        for inner in walk(facts.functions[name])
-    )
+    inside = facts.top_level.inside
+    return any(inside(facts.functions[name], ast.Import, ast.ImportFrom) for name in facts.entries.tasks)

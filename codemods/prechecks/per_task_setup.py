@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.ast_walk import walk
 from ..analysis.prechecks import AstFacts, callee_name
 from ..libraries import EVERY_API, THREAD_SIDE
 
@@ -19,5 +18,5 @@ def precheck(facts: AstFacts) -> bool:
     return any(
         isinstance(call, ast.Call) and callee_name(call) in names
         for task in facts.entries.tasks
-        for call in walk(facts.functions[task])
+        for call in facts.top_level.inside(facts.functions[task], ast.Call)
     )

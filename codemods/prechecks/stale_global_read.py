@@ -69,12 +69,17 @@ def precheck(facts: AstFacts) -> bool:
     if not written:
         return False
     # A read of the function's own local (``path = ...; open(path)``) reads no module-level name.
-    reached = [facts.functions[name] for name in reached_functions(facts.functions, facts.entries.runs_in_child)]
+
+    def names_in(function: ast.AST) -> list[ast.AST]:
+        return facts.top_level.inside(function, ast.Name)
+
+    entries = facts.entries.runs_in_child
+    reached = [facts.functions[name] for name in reached_functions(facts.functions, entries, names_in)]
     return any(
         isinstance(node, ast.Name)
         and isinstance(node.ctx, ast.Load)
         and node.id in written
         and not facts.scopes.local_before(function, node)
         for function in reached
-        for node in walk(function)
+        for node in names_in(function)
     )
