@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from bisect import bisect_right
+from typing import Any
 
 from .ast_walk import ModuleIndex, walk
 
@@ -23,7 +24,7 @@ class TopLevel:
         index = bisect_right(self.starts, (node.lineno, node.col_offset)) - 1
         return self.body[index] if index >= 0 else None
 
-    def inside(self, statement: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
+    def inside(self, statement: ast.AST, *types: type[ast.AST]) -> list[Any]:
         """The nodes of a statement of the body (itself included) of ``types``, or of every
         type: those ``walk`` gives, in another order; from the module's index, when there
         is one, without a walk."""

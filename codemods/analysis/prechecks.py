@@ -25,7 +25,7 @@ from .ast_findings import AstSource
 from .ast_import_time import indexed, walked
 from .ast_index import TopLevel
 from .ast_scopes import AstScopes
-from .ast_walk import EVERYWHERE, ModuleIndex, index_of, walk
+from .ast_walk import EVERYWHERE, ModuleIndex, index_of
 from .project.apis import POOLS, TASK_METHODS
 
 N = TypeVar("N", bound=ast.AST)
@@ -318,7 +318,7 @@ class AstFacts:
         """Top-level functions that call a bare name in ``names`` or a method in
         ``methods``, directly or through each other: ``main`` in ``def main(): run()``
         with ``def run(): Pool()``."""
-        calls = {name: [n for n in walk(f) if isinstance(n, ast.Call)] for name, f in self.functions.items()}
+        calls = {name: self.top_level.inside(f, ast.Call) for name, f in self.functions.items()}
         callees = {name: {c.func.id for c in found if isinstance(c.func, ast.Name)} for name, found in calls.items()}
         callers = {name for name, found in calls.items() if any(calls_one_of(c, names, methods) for c in found)}
         while grown := {name for name, called in callees.items() if called & callers} - callers:
