@@ -68,6 +68,7 @@ class _Instances:
         self.api = facts.api(RULE)
         self._binds: dict[str, list[ast.AST]] | None = None
         self._calls_of: dict[tuple[str, int | None], bool] = {}
+        self._contexts: dict[str, bool] = {}  # name -> whether some binding may be ``get_context()``
 
     def makes(self, call: ast.Call, apis: Collection[str]) -> bool:
         """``Bindings.makes``: the call may resolve to one of ``apis``, or is ``ctx.<api>(...)``
@@ -81,12 +82,15 @@ class _Instances:
         func = call.func
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in apis):
             return False
-        return any(
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and self._may_call(node.value, "get_context")
-            for node in self.bindings().get(func.value.id, ())
-        )
+        name = func.value.id
+        if name not in self._contexts:
+            self._contexts[name] = any(
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and self._may_call(node.value, "get_context")
+                for node in self.bindings().get(name, ())
+            )
+        return self._contexts[name]
 
     def _may_call(self, call: ast.Call, api: str) -> bool:
         found = self.api.call_api(call)
