@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 
 from ..analysis.ast_api import UNSURE
 from ..analysis.ast_walk import walk
@@ -44,17 +45,23 @@ def _putters(facts: AstFacts) -> set[str]:
     """The names of the functions (at any level) that call ``x.put()`` or
     ``x.put_nowait()`` on a plain name: the only targets ``_put_by`` finds puts in. A
     function holds a call when the call lies between its first decorator and its end."""
-    puts = [
+    puts = sorted(
         ((call.lineno, call.col_offset), (call.end_lineno or call.lineno, call.end_col_offset or 0))
         for call in facts.method_calls(("put", "put_nowait"))
         if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
-    ]
+    )
+    firsts = [first for first, _ in puts]
     found = set()
     for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef) if puts else ():
         start = min((node.lineno, node.col_offset) for node in [function, *function.decorator_list])
         end = (function.end_lineno or function.lineno, function.end_col_offset or 0)
-        if any(start <= first and last <= end for first, last in puts):
-            found.add(function.name)
+        # The puts that start in the function, in order, up to its end: one that ends there too.
+        place = bisect_left(firsts, start)
+        while place < len(puts) and puts[place][0] <= end:
+            if puts[place][1] <= end:
+                found.add(function.name)
+                break
+            place += 1
     return found
 
 
