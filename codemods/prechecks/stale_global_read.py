@@ -68,13 +68,13 @@ def precheck(facts: AstFacts) -> bool:
     written = _ast_run_time_names(facts) & _module_names(facts)
     if not written:
         return False
-    # A read of the function's own local (``path = ...; open(path)``) reads no module-level name.
 
     def names_in(function: ast.AST) -> list[ast.AST]:
         return facts.top_level.inside(function, ast.Name)
 
     entries = facts.entries.runs_in_child
     reached = [facts.functions[name] for name in reached_functions(facts.functions, entries, names_in)]
+    # A read of the function's own local (``path = ...; open(path)``) reads no module-level name.
     return any(
         isinstance(node, ast.Name)
         and isinstance(node.ctx, ast.Load)
