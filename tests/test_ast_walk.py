@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from mpfix.analysis.ast_index import TopLevel
 from mpfix.analysis.ast_scopes import AstScopes
 from mpfix.analysis.ast_walk import (
     CLASS,
@@ -200,6 +201,19 @@ def test_the_index_files_every_node_once_and_the_module_index_is_the_same(tree: 
     assert [{k: sorted(map(id, v)) for k, v in found.items()} for found in merged] == [
         {k: sorted(map(id, v)) for k, v in found.items()} for found in levels
     ]
+
+
+@pytest.mark.parametrize("tree", TREES, ids=range(len(TREES)))
+def test_the_nodes_inside_a_statement_are_those_a_walk_of_it_finds(tree: ast.Module) -> None:
+    # From the module's index, and from a walk where there is none: the same nodes, of
+    # every type or of the types asked for.
+    for top in (TopLevel(tree, ModuleIndex(tree)), TopLevel(tree)):
+        for statement in tree.body:
+            walked = list(walk(statement))
+            assert sorted(map(id, top.inside(statement))) == sorted(map(id, walked))
+            for types in ((ast.Name,), (ast.Call, ast.Import, ast.ImportFrom)):
+                wanted = [node for node in walked if type(node) in types]
+                assert sorted(map(id, top.inside(statement, *types))) == sorted(map(id, wanted))
 
 
 def test_each_node_is_filed_at_its_depth_in_definitions() -> None:
