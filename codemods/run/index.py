@@ -97,7 +97,8 @@ class FileIndex:
         if shard is None:
             try:
                 with open(self._file(folder), "rb") as file:
-                    shard = marshal.load(file)
+                    # Read whole first: ``marshal.load`` reads a file a few bytes at a time.
+                    shard = marshal.loads(file.read())
             except (OSError, EOFError, ValueError, TypeError):
                 shard = {}
             self.shards[folder] = shard = shard if isinstance(shard, dict) else {}
