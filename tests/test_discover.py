@@ -45,6 +45,32 @@ def test_names_and_endings_match_as_git_matches_them(patterns: list[str]) -> Non
     assert [path for path in _paths() if fast.match_file(path)] == [path for path in _paths() if git.match_file(path)]
 
 
+@pytest.mark.parametrize("patterns", [list(DEFAULT_EXCLUDES), ["src", "*.", "."], ["build/", "dist"], ["!b", "dist"]])
+def test_an_entry_of_a_folder_matches_as_its_whole_path(patterns: list[str]) -> None:
+    [(_, spec)] = _compile([(None, pattern) for pattern in patterns])
+    git = GitIgnoreSpec.from_lines(patterns)
+    prefixes = ["", "../", "./", "/", "//"]
+    prefixes += ["/".join(parts) + "/" for depth in (1, 2) for parts in itertools.product(PARTS, repeat=depth)]
+    names = [*PARTS, *(part + "/" for part in PARTS), "m.py", "a.egg-info/"]
+
+    def same(prefixes: list[str], names: list[str]) -> None:
+        for prefix in prefixes:
+            found = [name for name in names if spec.match_entry(prefix, name)]
+            assert found == [name for name in names if git.match_file(prefix + name)], prefix
+            # Where a walk decides by an entry's name alone (its bare name, a folder's too).
+            if (by_name := spec.names_below(prefix)) is not None:
+                bare = {name: name.removesuffix("/") for name in names}
+                alone = [name for name in names if bare[name] in by_name[0] or bare[name].endswith(by_name[1])]
+                assert alone == found, prefix
+
+    # Each prefix twice: the second time, what the first found of its parts answers.
+    ordinary = [prefix for prefix in prefixes if "\n" not in prefix and "//" not in prefix and prefix[:1] not in "./"]
+    same([*ordinary, *ordinary], [name for name in names if "\n" not in name])
+    assert (spec.spec is None) == (spec.names is not None)  # names and endings need no patterns
+    # A line break, or an empty part, is left to the patterns.
+    same(prefixes, names)
+
+
 @pytest.mark.parametrize(
     "pattern", ["build/", "/build", "src/build", "b?ild", "*", "bu*ld", "*.egg-*", "build ", " build", "!b"]
 )

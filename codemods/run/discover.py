@@ -29,7 +29,7 @@ DEFAULT_EXCLUDES = (
 Pattern = tuple[str | None, str]  # (the folder it is relative to, None for each folder named; pattern)
 OnError = Callable[[str, str], None]  # (path, message)
 _Ignores = list[tuple[str, "GitIgnoreSpec"]]  # (folder, its .gitignore), outermost first
-_Excludes = list[tuple[str | None, "GitIgnoreSpec"]]  # (folder the patterns are relative to, patterns)
+_Excludes = list[tuple[str | None, "_Literal"]]  # (folder the patterns are relative to, patterns)
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,12 @@ class _Literal:
         self.words = words  # None: ask the spec about every path
         self.names = names  # the patterns as whole names and as endings, when they are no more
         self.spec: GitIgnoreSpec | None = None
+        # By a folder's prefix (see match_entry): whether one of its parts matches; None
+        # when the prefix is left to match_file.
+        self.prefixes: dict[str, bool | None] = {}
 
     @classmethod
-    def around(cls, lines: list[str]) -> GitIgnoreSpec:
+    def around(cls, lines: list[str]) -> _Literal:
         words = []
         names: set[str] = set()
         endings: list[str] = []
@@ -115,7 +118,7 @@ class _Literal:
             if not line.strip() or line.startswith("#"):
                 continue  # a blank line or a comment matches nothing
             if any(mark in line for mark in "![]\\"):
-                return cls(lines, None)  # type: ignore[return-value]  # it answers match_file as the spec would
+                return cls(lines, None)  # it answers match_file as the spec would
             # Every piece between wildcards, slashes and spaces is in a path the pattern matches.
             words.append(max(_PIECES.split(line), key=len))
             if "/" in line or "?" in line or line != line.strip():
@@ -128,7 +131,7 @@ class _Literal:
                 endings.append(line[1:])
             else:
                 plain = False
-        return cls(lines, tuple(words), (frozenset(names), tuple(endings)) if plain else None)  # type: ignore[return-value]
+        return cls(lines, tuple(words), (frozenset(names), tuple(endings)) if plain else None)
 
     def match_file(self, path: str) -> bool:
         if self.words is not None and not any(word in path for word in self.words):
@@ -140,11 +143,43 @@ class _Literal:
             # read those their own way).
             read = read[1:] if read.startswith("/") else read[2:] if read.startswith("./") else read
             if "\n" not in read and "//" not in read and not read.startswith("/"):
-                names, endings = self.names
-                return any(part in names or part.endswith(endings) for part in read.split("/") if part)
+                return self._any_part(read)
         if self.spec is None:
             self.spec = _spec(self.lines)
         return self.spec.match_file(path)
+
+    def match_entry(self, prefix: str, name: str) -> bool:
+        """``match_file(prefix + name)``, for the entry ``name`` of a folder (a folder's
+        ending with a slash) whose path relative to the patterns' base is ``prefix`` (empty,
+        or ending with a slash): a walk asks it of every entry, and the parts of the
+        folder's prefix are looked at once per folder, not once per entry."""
+        hit = None if "\n" in name else self._prefix_hit(prefix)
+        if hit is None:
+            return self.match_file(prefix + name)
+        return hit or self._any_part(name)
+
+    def names_below(self, prefix: str) -> _Names | None:
+        """The names and endings that decide, by its name alone, whether an entry of the
+        folder at ``prefix`` matches (see match_entry); None when its name alone does not."""
+        return self.names if self._prefix_hit(prefix) is False else None
+
+    def _prefix_hit(self, prefix: str) -> bool | None:
+        """Whether a part of ``prefix`` is one of the names or has one of the endings;
+        None when the patterns are more than names and endings, or the prefix is left to
+        match_file: empty, or not read as it stands."""
+        if self.names is None or not prefix:
+            return None
+        if prefix not in self.prefixes:
+            read = prefix.replace(os.sep, "/") if os.sep != "/" else prefix
+            # As match_file reads a path (a relative prefix neither starts with "/" nor
+            # with "./"), with a line break or an empty part left to it.
+            plain = "\n" not in read and "//" not in read and not read.startswith(("/", "./"))
+            self.prefixes[prefix] = self._any_part(read) if plain else None
+        return self.prefixes[prefix]
+
+    def _any_part(self, read: str) -> bool:
+        names, endings = self.names  # type: ignore[misc]
+        return any(part in names or part.endswith(endings) for part in read.split("/") if part)
 
 
 _Names = tuple[frozenset[str], tuple[str, ...]]  # whole names, endings
@@ -187,31 +222,70 @@ def _not_excluding(folder: str, patterns: Iterable[Pattern]) -> list[Pattern]:
 def _walk(
     folder: str, root: str, exclude: _Excludes, ignores: _Ignores | None, on_error: OnError | None
 ) -> Iterator[str]:
-    """``ignores`` is None when .gitignore files are not respected."""
+    """The files under ``folder``, depth first, each folder's entries by name.
+    ``ignores`` is None when .gitignore files are not respected."""
+    # Entries still to go to, the next one last: a file, or a folder with the .gitignore
+    # files above it. A stack, not one generator per folder: a file found deep down is
+    # not handed up through every folder above it.
+    stack: list[tuple[str, bool, _Ignores | None]] = [(folder, True, ignores)]
+    while stack:
+        path, is_folder, above = stack.pop()
+        if not is_folder:
+            yield path
+            continue
+        kept = _kept(path, root, exclude, above, on_error)
+        stack.extend(reversed(kept))
+
+
+def _kept(
+    folder: str, root: str, exclude: _Excludes, ignores: _Ignores | None, on_error: OnError | None
+) -> list[tuple[str, bool, _Ignores | None]]:
+    """The entries of ``folder`` a walk goes on to, in order: its Python files, and its
+    folders with the .gitignore files above what they hold."""
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
         if on_error is not None:
             on_error(os.path.normpath(folder), exc.strerror or str(exc))
-        return
+        return []
     if ignores is not None:
         ignores = ignores + _gitignore_of(folder)
     # Each entry's path relative to each folder that patterns are relative to, as this
     # folder's relative path and its name: one relpath per folder, not per entry.
     excludes = [(_relative(folder, base or root), spec) for base, spec in exclude]
     gitignores = None if ignores is None else [(_relative(folder, base), spec) for base, spec in ignores]
+    # When every exclusion is names and endings that no part of this folder's path
+    # matches, and no .gitignore has a say, an entry's own name decides.
+    by_name = None if gitignores else _names_below(excludes)
+    kept = []
     for entry in entries:
+        name = entry.name
         # Without following links, a symlink is neither a folder nor a file: it is skipped.
         is_dir = entry.is_dir(follow_symlinks=False)
-        if not is_dir and not (entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file(follow_symlinks=False)):
+        if not is_dir and not (name.endswith(PYTHON_SUFFIXES) and entry.is_file(follow_symlinks=False)):
             continue
-        if _excluded_entry(entry.name + ("/" if is_dir else ""), excludes, gitignores):
-            continue
-        if is_dir:
-            yield from _walk(entry.path, root, exclude, ignores, on_error)
-        else:
-            yield entry.path
+        if by_name is not None and "\n" not in name:
+            if not (name in by_name[0] or name.endswith(by_name[1])):
+                kept.append((entry.path, is_dir, ignores))
+        elif not _excluded_entry(name + ("/" if is_dir else ""), excludes, gitignores):
+            kept.append((entry.path, is_dir, ignores))
+    return kept
+
+
+def _names_below(excludes: list[tuple[str, _Literal]]) -> _Names | None:
+    """The names and endings that decide, by its name alone, whether an entry of a folder
+    is excluded (each of ``excludes`` with the folder's prefix); None when its name alone
+    does not."""
+    names: set[str] = set()
+    endings: list[str] = []
+    for prefix, spec in excludes:
+        found = spec.names_below(prefix)
+        if found is None:
+            return None
+        names |= found[0]
+        endings += found[1]
+    return frozenset(names), tuple(endings)
 
 
 def _relative(folder: str, base: str) -> str:
@@ -221,12 +295,12 @@ def _relative(folder: str, base: str) -> str:
 
 
 def _excluded_entry(
-    name: str, excludes: list[tuple[str, GitIgnoreSpec]], ignores: list[tuple[str, GitIgnoreSpec]] | None
+    name: str, excludes: list[tuple[str, _Literal]], ignores: list[tuple[str, GitIgnoreSpec]] | None
 ) -> bool:
     """Whether the entry ``name`` of a folder is excluded, given the folder's path relative
     to each base of ``excludes`` and ``ignores``. A folder's name ends with a slash, so
     that folder-only patterns such as `build/` match."""
-    if any(spec.match_file(prefix + name) for prefix, spec in excludes):
+    if any(spec.match_entry(prefix, name) for prefix, spec in excludes):
         return True
     # The nearest .gitignore that has a say decides, as in git.
     for prefix, spec in reversed(ignores or []):
