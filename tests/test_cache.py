@@ -317,3 +317,37 @@ def test_a_copy_that_runs_from_its_sources_has_results_of_its_own_after_each_edi
     assert cache.ResultCache(tmp_path).path == before  # nothing changed: the same results
     rule.write_text("FOUND = 22\n")  # the version stays, the code does not
     assert cache.ResultCache(tmp_path).path != before
+
+
+def test_a_warm_run_asks_the_index_what_the_model_asks_of_unchanged_bytes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whether a file names multiprocessing, and whether it may start processes, are
+    looked for in its bytes once; until the file changes, the index of files answers."""
+    from mpfix.registry import RULES
+    from mpfix.run import cache, project
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    scripts = tmp_path / "project"
+    scripts.mkdir()
+    (scripts / "script.py").write_text(UNGUARDED)
+    (scripts / "guarded.py").write_text(GUARDED)
+    asked: list[str] = []
+    for name in ("_names_scope", "_may_matter"):
+        looked = getattr(project, name)
+        monkeypatch.setattr(project, name, lambda data, name=name, looked=looked: asked.append(name) or looked(data))
+
+    def check() -> list[list[str]]:
+        results = run(Request([str(scripts)], Options(rules=RULES), jobs=1, cache=cache.ResultCache(tmp_path / "c")))
+        return [[finding.code for finding in result.findings] for result in results]
+
+    assert check() == [[], ["MP001"]]
+    assert asked == ["_may_matter", "_may_matter"]  # (the prefilter found that both name it)
+    asked.clear()
+    assert check() == [[], ["MP001"]]
+    assert asked == []
+    touched = (scripts / "script.py").stat()
+    os.utime(scripts / "script.py", ns=(touched.st_atime_ns, touched.st_mtime_ns + 1_000_000))
+    assert check() == [[], ["MP001"]]
+    assert asked == ["_may_matter"]

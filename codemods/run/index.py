@@ -27,8 +27,8 @@ Stamp = tuple[int, int, int]  # st_size, st_mtime_ns, st_ino
 MAX_PER_FOLDER = 20_000
 # The index does not depend on mpfix's version (finding it costs a clean run a tenth of
 # its start-up) but on the needles, which ``signature`` spells out, and on this: change
-# it with what ``ByteFacts.of`` or the project model's test for importers look for.
-FORMAT = "1"
+# it with what ``ByteFacts.of`` or the project model's tests of a file's bytes look for.
+FORMAT = "2"
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class ByteFacts:
         """The rules of ``rules`` whose needles the bytes hold, or None when the file is
         not worth analysing (see ``pipeline.prefilter``): ``rules`` are among those the
         facts were found for."""
-        needled = tuple(spec for spec in rules if spec.code in self.needled)
+        needled = tuple(spec for spec in rules if spec.code in self.needled) if self.needled else ()
         if needled or (rules and self.names_scope) or (report_unused_suppressions and self.may_suppress):
             return needled
         return None
@@ -71,8 +71,10 @@ def signature() -> str:
 
 
 # A record: (size, mtime_ns, inode, needled codes, names scope, may suppress, importer
-# needles, imports one of them); the last two are None until the project model asks.
+# needles, imports one of them, may start processes or change ``sys.path``); the last
+# three are None until the project model asks.
 _Record = tuple
+_LENGTH = 9
 _Shard = dict[str, _Record]  # the records of one folder's files, by name
 
 
@@ -86,11 +88,14 @@ class FileIndex:
         self.dirty: set[str] = set()
         # Records are by absolute path: a relative one names another file from another folder.
         self.cwd = os.getcwd()
-        self.seen: dict[str, Stamp] = {}  # the stamps of the files this run asked about
+        self.folders: dict[str, str] = {}  # a folder as a path names it -> its absolute path
+        # The files this run asked about, by absolute path: the stamp seen, the folder, the name.
+        self.seen: dict[str, tuple[Stamp, str, str]] = {}
+        self.made: dict[tuple, ByteFacts] = {}  # the facts of records, by what they record
 
-    def _file(self, folder: str) -> Path:
+    def _file(self, folder: str) -> str:
         name = hashlib.sha256(folder.encode("utf-8", "surrogateescape")).hexdigest()[:24]
-        return self.directory / f"{name}.marshal"
+        return os.path.join(self.directory, f"{name}.marshal")
 
     def _shard(self, folder: str) -> _Shard:
         shard = self.shards.get(folder)
@@ -104,18 +109,28 @@ class FileIndex:
             self.shards[folder] = shard = shard if isinstance(shard, dict) else {}
         return shard
 
-    def _key(self, path: str) -> str:
-        return os.path.normpath(os.path.join(self.cwd, path))
-
-    def _valid(self, key: str, status: Stamp) -> _Record | None:
+    def _place(self, path: str) -> tuple[str, str, str]:
+        """The absolute path of ``path``, its folder and its name. The files of a folder
+        share the folder's absolute path, made once."""
+        head, _, name = path.rpartition(os.sep)
+        # Where the name is a plain last part, the path is its folder's and the name.
+        if os.altsep is None and head and not head.endswith(os.sep) and name not in ("", os.curdir, os.pardir):
+            folder = self.folders.get(head)
+            if folder is None:
+                folder = self.folders[head] = os.path.normpath(os.path.join(self.cwd, head))
+            if not folder.endswith(os.sep):  # (not the root)
+                return f"{folder}{os.sep}{name}", folder, name
+        key = os.path.normpath(os.path.join(self.cwd, path))
         folder, name = os.path.split(key)
+        return key, folder, name
+
+    def _valid(self, folder: str, name: str, status: Stamp) -> _Record | None:
         record = self._shard(folder).get(name)
-        if not isinstance(record, tuple) or len(record) != 8 or record[:3] != status:
+        if not isinstance(record, tuple) or len(record) != _LENGTH or record[:3] != status:
             return None
         return record
 
-    def _store(self, key: str, record: _Record) -> None:
-        folder, name = os.path.split(key)
+    def _store(self, folder: str, name: str, record: _Record) -> None:
         shard = self._shard(folder)
         if shard.get(name) != record:
             shard.pop(name, None)  # the most recently changed go last, and are kept longest
@@ -124,34 +139,66 @@ class FileIndex:
 
     def facts(self, path: str, status: Stamp) -> ByteFacts | None:
         """The facts of ``path`` when its stamp is still ``status``."""
-        key = self._key(path)
-        self.seen[key] = status
-        record = self._valid(key, status)
-        return None if record is None else ByteFacts(frozenset(record[3]), record[4], record[5])
+        key, folder, name = self._place(path)
+        self.seen[key] = (status, folder, name)
+        record = self._valid(folder, name, status)
+        if record is None:
+            return None
+        facts = self.made.get(record[3:6])
+        if facts is None:  # most files have the same facts: each is made once
+            facts = self.made[record[3:6]] = ByteFacts(frozenset(record[3]), record[4], record[5])
+        return facts
 
     def put(self, path: str, status: Stamp, facts: ByteFacts) -> None:
-        key = self._key(path)
-        self.seen[key] = status
-        self._store(key, (*status, tuple(sorted(facts.needled)), facts.names_scope, facts.may_suppress, None, None))
+        key, folder, name = self._place(path)
+        self.seen[key] = (status, folder, name)
+        codes = tuple(sorted(facts.needled))
+        self._store(folder, name, (*status, codes, facts.names_scope, facts.may_suppress, None, None, None))
 
     def imports_one(self, path: str, needles: tuple[bytes, ...]) -> bool | None:
         """Whether ``path`` may import a module that ``needles`` name, as found while its
         stamp was the one this run saw; None when not known."""
-        key = self._key(path)
-        record = self._valid(key, self.seen[key]) if key in self.seen else None
+        record = self._seen(path)
         return record[7] if record is not None and record[6] == needles else None
 
     def put_imports_one(self, path: str, needles: tuple[bytes, ...], verdict: bool) -> None:
-        key = self._key(path)
-        record = self._valid(key, self.seen[key]) if key in self.seen else None
-        if record is not None:
-            self._store(key, (*record[:6], needles, verdict))
+        if (record := self._seen(path)) is not None:
+            self._store(*self._where(path), (*record[:6], needles, verdict, record[8]))
+
+    def names_scope(self, path: str) -> bool | None:
+        """Whether the bytes of ``path`` name an API of ``SCOPE`` (``ByteFacts``), as
+        found while its stamp was the one this run saw; None when not known."""
+        record = self._seen(path)
+        return record[4] if record is not None else None
+
+    def may_matter(self, path: str) -> bool | None:
+        """Whether the bytes of ``path`` may start a process or change ``sys.path``, as
+        the project model found while its stamp was the one this run saw; None when not
+        known."""
+        record = self._seen(path)
+        return record[8] if record is not None else None
+
+    def put_may_matter(self, path: str, verdict: bool) -> None:
+        if (record := self._seen(path)) is not None:
+            self._store(*self._where(path), (*record[:8], verdict))
+
+    def _seen(self, path: str) -> _Record | None:
+        """The record of ``path`` when this run saw its stamp, and the record is of it."""
+        seen = self.seen.get(path)  # an absolute path is its own key
+        if seen is None:
+            seen = self.seen.get(self._place(path)[0])
+        return self._valid(seen[1], seen[2], seen[0]) if seen is not None else None
+
+    def _where(self, path: str) -> tuple[str, str]:
+        """The folder and name of a file this run saw."""
+        seen = self.seen.get(path) or self.seen[self._place(path)[0]]
+        return seen[1], seen[2]
 
     def save(self) -> None:
         """Write the folders whose records changed; one that cannot be written is skipped."""
         for folder in sorted(self.dirty):
             records = list(self.shards[folder].items())[-MAX_PER_FOLDER:]
-            if save_file(self._file(folder), marshal.dumps(dict(records))):
+            if save_file(Path(self._file(folder)), marshal.dumps(dict(records))):
                 self.dirty.discard(folder)
 
 

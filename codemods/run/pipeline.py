@@ -131,7 +131,7 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
             done[path] = (FileResult(path, errors=[os_error(path, exc, ErrorKind.READ)]), None)
             return
         facts = known or ByteFacts.of(data)
-        if index is not None:
+        if index is not None and known is None:  # (a record known keeps what the model found)
             index.put(path, status, facts)
         needled = _prefilter(facts, file_options)
         if needled is None:
@@ -191,7 +191,8 @@ def _analysed_all(
     """``analyse``'s results once the model is built: those of the cache and of the
     screening, and those of the files the workers analyse (in ``started``, when given)."""
     cache, progress, options_for = request.cache, request.progress, partial(_options_for, request)
-    for path in [path for path in views if path in done and path in skipped]:
+    passed_over = set(skipped)
+    for path in [path for path in views if path in done and path in passed_over]:
         # Passed over by the prefilter, but another file tells its rules something.
         try:
             passed[path] = (read(path), ())
@@ -285,7 +286,7 @@ class _Screening:
             self.waiting.append(data)
         self.codes[data] = codes = codes if self.codes.get(data, codes) == codes else None
         if waits:  # with its summary when the model will ask for it (a warm run asks for none)
-            self._feed().add((data, codes, project.summarised_first(data, cache, names_scope)))
+            self._feed().add((data, codes, project.summarised_first(path, data, cache, names_scope)))
 
     def _feed(self) -> Feed:
         if self.feed is None:

@@ -64,7 +64,7 @@ class Summaries:
         for path, data in found.items():
             if path not in self.known:
                 self.known[path] = data
-                if _may_matter(data):
+                if _may_matter_at(path, data, self.cache):
                     wanted.append(path)
         cached = {path: self._cached(found[path]) for path in wanted}
         missing = [path for path in wanted if cached[path] is None]
@@ -149,13 +149,25 @@ def _may_matter(data: bytes) -> bool:
     return may_start(data) or may_add_to_path(data)
 
 
-def summarised_first(data: bytes, cache: ResultCache | None, names_scope: bool | None = None) -> bool:
-    """Whether the model will make the summary of a file of the run, with these bytes,
-    that passed the prefilter: it names an API (see ``build``; ``names_scope``, when the
-    caller has looked), may matter, and the cache does not hold its summary."""
+def _may_matter_at(path: str, data: bytes, cache: ResultCache | None) -> bool:
+    """:func:`_may_matter` of ``path``'s bytes, ``data``: the index of files answers for a
+    file unchanged since it last looked."""
+    index = cache.files if cache is not None else None
+    verdict = index.may_matter(path) if index is not None else None
+    if verdict is None:
+        verdict = _may_matter(data)
+        if index is not None:
+            index.put_may_matter(path, verdict)
+    return verdict
+
+
+def summarised_first(path: str, data: bytes, cache: ResultCache | None, names_scope: bool | None = None) -> bool:
+    """Whether the model will make the summary of a file of the run, ``path`` with bytes
+    ``data``, that passed the prefilter: it names an API (see ``build``; ``names_scope``,
+    when the caller has looked), may matter, and the cache does not hold its summary."""
     if cache is not None and cache.get(data, _SALT) is not None:  # (read by the model, not here)
         return False
-    return (_names_scope(data) if names_scope is None else names_scope) and _may_matter(data)
+    return (_names_scope(data) if names_scope is None else names_scope) and _may_matter_at(path, data, cache)
 
 
 def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
@@ -164,6 +176,13 @@ def _each(summarize: Callable[[bytes], ModuleSummary | None]) -> SummarizeMany:
 
 def _names_scope(data: bytes) -> bool:
     return any(word in data for word in _SCOPE_FIRST)
+
+
+def _names_scope_at(path: str, data: bytes, index: FileIndex | None) -> bool:
+    """Whether the bytes of ``path``, ``data``, name an API of ``SCOPE``: the index of
+    files answers for a file unchanged since it last looked."""
+    found = index.names_scope(path) if index is not None else None
+    return _names_scope(data) if found is None else found
 
 
 # The needles of SCOPE, the one that most files which name any hold first.
@@ -226,11 +245,13 @@ def build(
     """
     # Paths are absolute inside the model, so that a file reached through an import is the
     # file the run was given; the views are handed back under the paths as given.
-    given = {os.path.abspath(path): path for path in [*files, *others]}
-    files = {os.path.abspath(path): data for path, data in files.items()}
-    rest = [os.path.abspath(path) for path in others]
+    absolute = {path: os.path.abspath(path) for path in [*files, *others]}
+    given = {found: path for path, found in absolute.items()}
+    files = {absolute[path]: data for path, data in files.items()}
+    rest = [absolute[path] for path in others]
     summaries = Summaries(cache)
-    first = {path: data for path, data in files.items() if _names_scope(data)}
+    index = cache.files if cache is not None else None
+    first = {path: data for path, data in files.items() if _names_scope_at(path, data, index)}
     for path, data in context.items():
         if path in files:
             continue
