@@ -28,11 +28,13 @@ from .index import FileIndex, save_file, signature
 Entry = dict[str, Any]  # a JSON-able result: see to_entry
 # What an entry holds, and how a run reads it: a change starts a new cache file, even
 # between two releases.
-FORMAT = "3"
+FORMAT = "4"
 # The errors that the bytes decide, for one interpreter: a result with only these is kept.
 KEPT_ERRORS = frozenset({ErrorKind.PARSE, ErrorKind.DECODE})
 # Old entries (files since changed) go first once the cache holds this many.
 MAX_ENTRIES = 50_000
+# The digests of the bytes a run asked about, kept for its other questions up to this many.
+MAX_DIGESTS = 10_000
 
 
 def default_directory() -> Path:
@@ -88,6 +90,8 @@ class ResultCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
         self.dirty = False
+        # By bytes, their digest: a run asks about a file's bytes with several salts.
+        self.digests: dict[bytes, bytes] = {}
 
     # Found and read when first used: a run whose files all fail the prefilter never is.
     @cached_property
@@ -113,8 +117,18 @@ class ResultCache:
             return {}
         return entries if isinstance(entries, dict) else {}
 
+    def _key(self, data: bytes, salt: str) -> str:
+        """The key of ``data`` with ``salt``: a digest of the salt and of the bytes' digest,
+        which the bytes are read for once."""
+        found = self.digests.get(data)
+        if found is None:
+            if len(self.digests) >= MAX_DIGESTS:
+                self.digests.clear()
+            found = self.digests[data] = hashlib.sha256(data).digest()
+        return digest(salt.encode() + b"\0" + found)
+
     def get(self, data: bytes, salt: str) -> Entry | None:
-        key = digest(salt.encode() + b"\0" + data)
+        key = self._key(data, salt)
         entry = self.entries.pop(key, None)
         if not isinstance(entry, dict):
             return None
@@ -122,12 +136,13 @@ class ResultCache:
         return entry
 
     def put(self, data: bytes, salt: str, entry: Entry) -> None:
-        self.entries[digest(salt.encode() + b"\0" + data)] = entry
+        self.entries[self._key(data, salt)] = entry
         self.dirty = True
 
     def save(self) -> None:
         """Write the cache (and its index of files) when it changed; a cache that cannot be
         written is skipped."""
+        self.digests.clear()  # the bytes they are of are not kept past the run
         if "files" in self.__dict__:  # only when this run used it
             self.files.save()
         if not self.dirty:
