@@ -4,12 +4,15 @@ A file's trees are millions of objects that all live until the file is done, and
 collection while they are built walks them in vain. The run's workers pause the collector
 for each file (``paused``) and collect the file's garbage when it is done. A fix's later
 rounds run with the collector on (``resumed``): each round's trees are garbage once the
-next round has its own, and a paused file of many rounds would hold them all.
+next round has its own, and a paused file of many rounds would hold them all. The main
+process pauses it too while it finds and reads the files (a result and a record for each,
+all kept to the end of the run); a process forked meanwhile starts with it on.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,3 +48,15 @@ def resumed() -> Iterator[None]:
     finally:
         if ours:
             gc.disable()
+
+
+def _on_in_child() -> None:
+    """In a process forked inside a ``paused`` block: the collector on, as in a new process."""
+    global _holding
+    if _holding > 0:
+        _holding = 0
+        gc.enable()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_on_in_child)

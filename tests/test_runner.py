@@ -652,6 +652,51 @@ def test_a_file_analysed_in_full_has_the_collector_off_and_gives_it_back(
     assert [finding.code for finding in result.findings] == ["MP001"]
 
 
+def test_a_run_reads_its_files_and_builds_its_model_with_the_collector_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the main process makes while it finds and reads the files lives to the end of
+    the run: it is not walked by collections. The collector is on again afterwards."""
+    import gc
+
+    from mpfix.run import pipeline, project
+
+    write(tmp_path, "script.py")
+    write(tmp_path, "clean.py", "print(1)\n")
+    seen: list[bool] = []
+    read, build = pipeline.read, project.build
+    monkeypatch.setattr(pipeline, "read", lambda path: seen.append(gc.isenabled()) or read(path))
+    monkeypatch.setattr(project, "build", lambda *args: seen.append(gc.isenabled()) or build(*args))
+    assert gc.isenabled()
+    [clean, script] = run(Request([str(tmp_path)], CHECK, jobs=1))
+    assert gc.isenabled()
+    assert seen == [False, False, False]  # two files read, one model built
+    assert (clean.findings, [finding.code for finding in script.findings]) == ([], ["MP001"])
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_a_process_forked_while_the_collector_is_paused_has_it_on() -> None:
+    import gc
+
+    from mpfix.collector import paused
+
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    with paused():
+        assert not gc.isenabled()
+        child = context.Process(target=_put_collector_state, args=(queue,))
+        child.start()
+        child.join()
+    assert queue.get() is True and child.exitcode == 0
+    assert gc.isenabled()
+
+
+def _put_collector_state(queue: multiprocessing.SimpleQueue) -> None:
+    import gc
+
+    queue.put(gc.isenabled())
+
+
 def test_a_fix_runs_its_later_rounds_with_the_collector_on_and_pauses_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each round's trees are garbage once the next round has its own: a fix of many
     rounds, paused throughout, would hold them all until the file is done."""

@@ -13,6 +13,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ..collector import paused
 from ..model import ErrorKind, FileError, FileResult, Finding, RuleSpec
 from . import project
 from .across import fix_across
@@ -147,20 +148,23 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     progress = request.progress
     # The summary workers, started while files are found, go on to analyse the files that
     # need libcst: they import it while the model is built (see _Screening.summaries).
+    # What is made until then lives to the end of the run (a result and an index record
+    # per file, the summaries): collections would walk it in vain.
     try:
-        for path in discover(request.paths, (), unlistable, request.files):
-            settle(path)
-            if progress is not None:  # from the first file found: a large tree takes a while to read
-                progress(len(done), len(done) + len(passed))
-        named_alone = [path for path in request.paths if os.path.isfile(path)]
-        skipped = [path for path, (result, _) in done.items() if not result.errors]
-        views = project.build(
-            {path: data for path, (data, _) in passed.items()},
-            project.neighbours(named_alone),
-            cache,
-            skipped,
-            screening.summaries,
-        )
+        with paused():
+            for path in discover(request.paths, (), unlistable, request.files):
+                settle(path)
+                if progress is not None:  # from the first file found: a large tree takes a while to read
+                    progress(len(done), len(done) + len(passed))
+            named_alone = [path for path in request.paths if os.path.isfile(path)]
+            skipped = [path for path, (result, _) in done.items() if not result.errors]
+            views = project.build(
+                {path: data for path, (data, _) in passed.items()},
+                project.neighbours(named_alone),
+                cache,
+                skipped,
+                screening.summaries,
+            )
         started = screening.hand_over()  # the summary workers, to analyse the files in
     finally:
         screening.close()
