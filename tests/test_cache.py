@@ -351,3 +351,18 @@ def test_a_warm_run_asks_the_index_what_the_model_asks_of_unchanged_bytes(
     os.utime(scripts / "script.py", ns=(touched.st_atime_ns, touched.st_mtime_ns + 1_000_000))
     assert check() == [[], ["MP001"]]
     assert asked == ["_may_matter"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a.py", "./a.py", "pkg/a.py", "pkg//a.py", "pkg/./a.py", "../a.py", "pkg/../a.py", "/a.py", "//a.py",
+     "/tmp/pkg/a.py", "//tmp/a.py", "pkg/..", "pkg/.", "pkg/", ".", "..", "/"],
+)  # fmt: skip
+def test_the_index_knows_a_file_by_its_absolute_path_and_its_folders(path: str, tmp_path: Path) -> None:
+    from mpfix.run.index import FileIndex
+
+    index = FileIndex(tmp_path)
+    for _ in range(2):  # the second time, from the folder's absolute path made the first
+        key, folder, name = index._place(path)
+        assert key == os.path.normpath(os.path.join(os.getcwd(), path))
+        assert (folder, name) == os.path.split(key)
