@@ -366,3 +366,42 @@ def test_the_index_knows_a_file_by_its_absolute_path_and_its_folders(path: str, 
         key, folder, name = index._place(path)
         assert key == os.path.normpath(os.path.join(os.getcwd(), path))
         assert (folder, name) == os.path.split(key)
+
+
+def test_a_run_hashes_a_files_bytes_once_and_an_editors_checks_keep_no_digest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run asks the cache about a file's bytes with several salts (its result, its
+    summary): their digest is made once. An editor's cache, asked about each keystroke's
+    text, keeps none of them."""
+    import hashlib
+
+    from mpfix.registry import RULES
+    from mpfix.run import cache
+    from mpfix.run.pipeline import run
+    from mpfix.run.request import Options, Request
+
+    hashed: list[bytes] = []
+
+    class Counting:
+        @staticmethod
+        def sha256(data: bytes = b"") -> object:
+            hashed.append(bytes(data))
+            return hashlib.sha256(data)
+
+    monkeypatch.setattr(cache, "hashlib", Counting)
+    scripts = tmp_path / "project"
+    scripts.mkdir()
+    (scripts / "script.py").write_text(UNGUARDED)
+    results = cache.ResultCache(tmp_path / "c")
+    for _ in range(2):  # cold, then warm
+        hashed.clear()
+        [result] = run(Request([str(scripts)], Options(rules=RULES), jobs=1, cache=results))
+        assert [finding.code for finding in result.findings] == ["MP001"]
+        assert hashed.count(UNGUARDED.encode()) == 1
+        assert results.digests is None
+    editor = cache.ResultCache(tmp_path / "c")
+    hashed.clear()
+    for salt in ("typed", "saved"):
+        assert editor.get(UNGUARDED.encode(), salt) is None
+    assert hashed.count(UNGUARDED.encode()) == 2 and editor.digests is None

@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -90,8 +92,8 @@ class ResultCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
         self.dirty = False
-        # By bytes, their digest: a run asks about a file's bytes with several salts.
-        self.digests: dict[bytes, bytes] = {}
+        # By bytes, their digest, while a run asks about its files (see ``remembering``).
+        self.digests: dict[bytes, bytes] | None = None
 
     # Found and read when first used: a run whose files all fail the prefilter never is.
     @cached_property
@@ -117,14 +119,27 @@ class ResultCache:
             return {}
         return entries if isinstance(entries, dict) else {}
 
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Inside, the digest of each file's bytes is kept for the other questions about
+        them: a run asks about a file's bytes with several salts, and holds the bytes until
+        it ends anyway. Outside (an editor's checks, each of another text), none is kept."""
+        self.digests = {}
+        try:
+            yield
+        finally:
+            self.digests = None
+
     def _key(self, data: bytes, salt: str) -> str:
-        """The key of ``data`` with ``salt``: a digest of the salt and of the bytes' digest,
-        which the bytes are read for once."""
-        found = self.digests.get(data)
+        """The key of ``data`` with ``salt``: a digest of the salt and of the bytes' digest."""
+        digests = self.digests
+        found = digests.get(data) if digests is not None else None
         if found is None:
-            if len(self.digests) >= MAX_DIGESTS:
-                self.digests.clear()
-            found = self.digests[data] = hashlib.sha256(data).digest()
+            found = hashlib.sha256(data).digest()
+            if digests is not None:
+                if len(digests) >= MAX_DIGESTS:
+                    digests.clear()
+                digests[data] = found
         return digest(salt.encode() + b"\0" + found)
 
     def get(self, data: bytes, salt: str) -> Entry | None:
@@ -142,7 +157,6 @@ class ResultCache:
     def save(self) -> None:
         """Write the cache (and its index of files) when it changed; a cache that cannot be
         written is skipped."""
-        self.digests.clear()  # the bytes they are of are not kept past the run
         if "files" in self.__dict__:  # only when this run used it
             self.files.save()
         if not self.dirty:

@@ -105,6 +105,15 @@ def analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
     analysed. Files whose bytes, options and view of the project the request's cache
     knows are not analysed again. Nothing is written.
     """
+    if request.cache is None:
+        yield from _analyse(request)
+    else:
+        with request.cache.remembering():
+            yield from _analyse(request)
+
+
+def _analyse(request: Request) -> Iterator[tuple[FileResult, bytes | None]]:
+    """:func:`analyse`, inside the cache's ``remembering`` when there is a cache."""
     cache = request.cache
     done: dict[str, tuple[FileResult, bytes | None]] = {}
 
