@@ -158,41 +158,43 @@ class FileIndex:
     def imports_one(self, path: str, needles: tuple[bytes, ...]) -> bool | None:
         """Whether ``path`` may import a module that ``needles`` name, as found while its
         stamp was the one this run saw; None when not known."""
-        record = self._seen(path)
-        return record[7] if record is not None and record[6] == needles else None
+        found = self._seen(path)
+        return found[2][7] if found is not None and found[2][6] == needles else None
 
     def put_imports_one(self, path: str, needles: tuple[bytes, ...], verdict: bool) -> None:
-        if (record := self._seen(path)) is not None:
-            self._store(*self._where(path), (*record[:6], needles, verdict, record[8]))
+        if (found := self._seen(path)) is not None:
+            folder, name, record = found
+            self._store(folder, name, (*record[:6], needles, verdict, record[8]))
 
     def names_scope(self, path: str) -> bool | None:
         """Whether the bytes of ``path`` name an API of ``SCOPE`` (``ByteFacts``), as
         found while its stamp was the one this run saw; None when not known."""
-        record = self._seen(path)
-        return record[4] if record is not None else None
+        found = self._seen(path)
+        return found[2][4] if found is not None else None
 
     def may_matter(self, path: str) -> bool | None:
         """Whether the bytes of ``path`` may start a process or change ``sys.path``, as
         the project model found while its stamp was the one this run saw; None when not
         known."""
-        record = self._seen(path)
-        return record[8] if record is not None else None
+        found = self._seen(path)
+        return found[2][8] if found is not None else None
 
     def put_may_matter(self, path: str, verdict: bool) -> None:
-        if (record := self._seen(path)) is not None:
-            self._store(*self._where(path), (*record[:8], verdict))
+        if (found := self._seen(path)) is not None:
+            folder, name, record = found
+            self._store(folder, name, (*record[:8], verdict))
 
-    def _seen(self, path: str) -> _Record | None:
-        """The record of ``path`` when this run saw its stamp, and the record is of it."""
+    def _seen(self, path: str) -> tuple[str, str, _Record] | None:
+        """The folder, name and record of ``path`` when this run saw its stamp, and the
+        record is of it."""
         seen = self.seen.get(path)  # an absolute path is its own key
         if seen is None:
             seen = self.seen.get(self._place(path)[0])
-        return self._valid(seen[1], seen[2], seen[0]) if seen is not None else None
-
-    def _where(self, path: str) -> tuple[str, str]:
-        """The folder and name of a file this run saw."""
-        seen = self.seen.get(path) or self.seen[self._place(path)[0]]
-        return seen[1], seen[2]
+        if seen is None:
+            return None
+        status, folder, name = seen
+        record = self._valid(folder, name, status)
+        return (folder, name, record) if record is not None else None
 
     def save(self) -> None:
         """Write the folders whose records changed; one that cannot be written is skipped."""
